@@ -1,0 +1,35 @@
+import { Command, CommanderError } from 'commander';
+import { isLabkitError } from '@labkit/sdk';
+import { printError } from './print-error.ts';
+
+/**
+ * Each command lives in `commands/<name>.ts` and exports
+ * `register(program)`. Registration only declares flags; the heavy
+ * work is imported lazily inside the action, so `lab --help` stays fast.
+ */
+const commands: Array<() => Promise<{ register: (program: Command) => void }>> = [
+  () => import('./commands/init.ts'),
+  () => import('./commands/new.ts'),
+  () => import('./commands/validate.ts'),
+  () => import('./commands/schema.ts'),
+];
+
+export async function main(argv: string[]): Promise<number> {
+  const program = new Command('lab')
+    .description('Labkit: write hands-on labs as code')
+    .version('0.1.0')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  for (const load of commands) (await load()).register(program);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode;
+    if (isLabkitError(error)) {
+      printError(error);
+      return 2;
+    }
+    throw error;
+  }
+}
