@@ -1,0 +1,38 @@
+import { z } from 'zod';
+
+/** The closed list of categories. */
+export const categories = [
+  'linux',
+  'networking',
+  'containers',
+  'kubernetes',
+  'programming',
+  'observability',
+  'security',
+  'ci-cd',
+] as const;
+
+/** Difficulty levels. */
+export const difficulties = ['easy', 'medium', 'hard'] as const;
+
+/**
+ * `YYYY-MM-DD[THH:MM[:SS]]`. YAML 1.2 (the `yaml` package's core schema)
+ * keeps dates as strings, so no Date objects reach the model.
+ */
+export const dateSchema = z
+  .string()
+  .regex(
+    /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?)?$/,
+    'expected YYYY-MM-DD[THH:MM:SS]',
+  );
+
+/** Listing title: 10-120 characters (iximiuz Labs limit). */
+export const titleSchema = z.string().min(10).max(120);
+/** Listing description: up to 500 characters. */
+export const descriptionSchema = z.string().min(1).max(500);
+/** Up to 2 categories from the closed list. */
+export const categoriesSchema = z.array(z.enum(categories)).min(1).max(2);
+/** Up to 5 tags. */
+export const tagsSchema = z.array(z.string().min(1)).max(5);
+/** One difficulty level. */
+export const difficultySchema = z.enum(difficulties);

@@ -1,0 +1,248 @@
+import { z } from 'zod';
+import { categoriesSchema, dateSchema, descriptionSchema, difficultySchema, tagsSchema, titleSchema } from './common.ts';
+import { playgroundSchema } from './playground.ts';
+import { referenceMapSchema } from './references.ts';
+import { tasksSchema } from './task.ts';
+
+/*
+ * Courses, designed by analogy with skill paths (the samples only show
+ * references to courses, never a course folder):
+ *
+ *   my-course/
+ *     index.md                 kind: course   (listing fields, playground)
+ *     010.intro/               a module; numeric prefix orders, slug "intro"
+ *       000.index.md           kind: module   (optional: title, description)
+ *       10.what/               a lesson; slug "what", path "intro/what"
+ *         000.index.md         kind: lesson   (title, playground, tasks, body)
+ *         unit-010.md          kind: unit     (more pages of the lesson)
+ *     020.flat-lesson/         a lesson directly under the course (flat course)
+ *       000.index.md           kind: lesson
+ *
+ * A folder with a `kind: lesson` index is a lesson; a folder with
+ * sub-folders is a module. `index.md` is accepted for `000.index.md`.
+ * Lesson paths (`module/lesson`) are what skill path units reference with
+ * `courses: { <course>: { lessons: [...] } }`. A lesson's units share the
+ * lesson's tasks and playground; the course's playground is the default.
+ */
+
+/** A course: a book-sized sequence of modules and lessons. */
+export const courseSchema = z.looseObject({
+  /**
+   * Content kind, always `course`.
+   * @example "course"
+   */
+  kind: z.literal('course'),
+  /**
+   * Title, 10-120 characters.
+   * @example "Containerd CLI From Zero to Hero"
+   */
+  title: titleSchema,
+  /**
+   * Short description for cards and search, up to 500 characters.
+   * @example "Learn ctr, nerdctl and crictl by using them."
+   */
+  description: descriptionSchema,
+  /**
+   * Up to 2 categories from the closed list (linux, networking, containers, kubernetes, programming, observability, security, ci-cd).
+   * @example ["linux", "containers"]
+   */
+  categories: categoriesSchema,
+  /**
+   * Up to 5 tags (the key really is spelled `tagz`).
+   * @example ["docker", "example"]
+   */
+  tagz: tagsSchema.optional(),
+  /**
+   * Creation date, `YYYY-MM-DD[THH:MM:SS]`.
+   * @example "2025-03-28"
+   */
+  createdAt: dateSchema,
+  /**
+   * Last update date, `YYYY-MM-DD[THH:MM:SS]`.
+   * @example "2025-07-30"
+   */
+  updatedAt: dateSchema.optional(),
+  /**
+   * Cover image, a file in `__static__/`.
+   * @example "__static__/cover.png"
+   */
+  cover: z.string().min(1).optional(),
+  /**
+   * Difficulty levels the course covers.
+   * @example ["easy", "medium"]
+   */
+  difficulties: z.array(difficultySchema).optional(),
+  /**
+   * Default playground of every lesson that does not set its own.
+   * @example { "name": "docker" }
+   */
+  playground: playgroundSchema.optional(),
+});
+
+/** A module: a group of lessons (`NNN.<slug>/000.index.md`). */
+export const courseModuleSchema = z.looseObject({
+  /**
+   * Content kind, always `module`.
+   * @example "module"
+   */
+  kind: z.literal('module'),
+  /**
+   * Module title.
+   * @example "Container Management With ctr"
+   */
+  title: z.string().min(1).max(120),
+  /**
+   * Short description of the module.
+   * @example "Create, start and inspect containers with ctr."
+   */
+  description: z.string().max(500).optional(),
+  /**
+   * Module slug; defaults to the folder name without its numeric prefix.
+   * @example "ctr"
+   */
+  name: z.string().min(1).optional(),
+});
+
+/** A lesson: one page (plus optional units) with its own playground and tasks. */
+export const courseLessonSchema = z.looseObject({
+  /**
+   * Content kind, always `lesson`.
+   * @example "lesson"
+   */
+  kind: z.literal('lesson'),
+  /**
+   * Lesson title.
+   * @example "What Is Dagger and Why Use It"
+   */
+  title: z.string().min(1).max(120),
+  /**
+   * Short description of the lesson.
+   * @example "The problem Dagger solves."
+   */
+  description: z.string().max(500).optional(),
+  /**
+   * Lesson slug; defaults to the folder name without its numeric prefix.
+   * @example "what-is-and-why-dagger"
+   */
+  name: z.string().min(1).optional(),
+  /**
+   * Creation date, `YYYY-MM-DD[THH:MM:SS]`.
+   * @example "2024-09-01"
+   */
+  createdAt: dateSchema.optional(),
+  /**
+   * Last update date, `YYYY-MM-DD[THH:MM:SS]`.
+   * @example "2024-09-02"
+   */
+  updatedAt: dateSchema.optional(),
+  /**
+   * The playground learners get, and its customisations.
+   * @example { "name": "docker" }
+   */
+  playground: playgroundSchema.optional(),
+  /**
+   * Tasks run by the task engine on the playground, by name.
+   * @example { "verify_file": { "run": "test -f /tmp/file" } }
+   */
+  tasks: tasksSchema.optional(),
+  /**
+   * Challenges to embed with `::card` (`:challenge: challenges.<name>`).
+   * @example { "docker-101-container-run": {} }
+   */
+  challenges: referenceMapSchema.optional(),
+  /**
+   * Tutorials to embed with `::card` (`:content: tutorials.<name>`).
+   * @example { "sample-tutorial": {} }
+   */
+  tutorials: referenceMapSchema.optional(),
+  /**
+   * Skill paths to embed with `::card` (`:content: skill-paths.<name>`).
+   * @example { "sample-skill-path": {} }
+   */
+  'skill-paths': referenceMapSchema.optional(),
+  /**
+   * Courses, or some of their lessons, to embed with `::card` (`:content: courses.<name>`).
+   * @example { "dagger": { "lessons": ["what-is-and-why-dagger"] } }
+   */
+  courses: referenceMapSchema.optional(),
+  /**
+   * Playgrounds to embed with `::card` (`:playground: playgrounds.<name>`).
+   * @example { "docker": {} }
+   */
+  playgrounds: referenceMapSchema.optional(),
+  /**
+   * Roadmaps to embed with `::card` (`:content: roadmaps.<name>`).
+   * @example { "docker": {} }
+   */
+  roadmaps: referenceMapSchema.optional(),
+});
+
+/** A lesson page (`unit-NNN.md` in a lesson folder); shows the lesson's tasks. */
+export const courseUnitSchema = z.looseObject({
+  /**
+   * Content kind, always `unit`.
+   * @example "unit"
+   */
+  kind: z.literal('unit'),
+  /**
+   * Unit title shown in the path's outline.
+   * @example "Start Your First Container"
+   */
+  title: z.string().min(1).max(120),
+  /**
+   * Unit slug, unique within its parent; defaults to the file name.
+   * @example "first-container"
+   */
+  name: z.string().min(1).optional(),
+  /**
+   * Creation date, `YYYY-MM-DD[THH:MM:SS]`.
+   * @example "2024-09-01"
+   */
+  createdAt: dateSchema.optional(),
+  /**
+   * Last update date, `YYYY-MM-DD[THH:MM:SS]`.
+   * @example "2026-02-21"
+   */
+  updatedAt: dateSchema.optional(),
+  /**
+   * Challenges to embed with `::card` (`:challenge: challenges.<name>`).
+   * @example { "docker-101-container-run": {} }
+   */
+  challenges: referenceMapSchema.optional(),
+  /**
+   * Tutorials to embed with `::card` (`:content: tutorials.<name>`).
+   * @example { "sample-tutorial": {} }
+   */
+  tutorials: referenceMapSchema.optional(),
+  /**
+   * Skill paths to embed with `::card` (`:content: skill-paths.<name>`).
+   * @example { "sample-skill-path": {} }
+   */
+  'skill-paths': referenceMapSchema.optional(),
+  /**
+   * Courses, or some of their lessons, to embed with `::card` (`:content: courses.<name>`).
+   * @example { "dagger": { "lessons": ["what-is-and-why-dagger"] } }
+   */
+  courses: referenceMapSchema.optional(),
+  /**
+   * Playgrounds to embed with `::card` (`:playground: playgrounds.<name>`).
+   * @example { "docker": {} }
+   */
+  playgrounds: referenceMapSchema.optional(),
+  /**
+   * Roadmaps to embed with `::card` (`:content: roadmaps.<name>`).
+   * @example { "docker": {} }
+   */
+  roadmaps: referenceMapSchema.optional(),
+});
+
+/** A course's front matter as an author writes it. */
+export type CourseInput = z.input<typeof courseSchema>;
+/** A resolved course front matter. */
+export type Course = z.output<typeof courseSchema>;
+export type CourseModuleInput = z.input<typeof courseModuleSchema>;
+export type CourseModule = z.output<typeof courseModuleSchema>;
+export type CourseLessonInput = z.input<typeof courseLessonSchema>;
+export type CourseLesson = z.output<typeof courseLessonSchema>;
+export type CourseUnitInput = z.input<typeof courseUnitSchema>;
+export type CourseUnit = z.output<typeof courseUnitSchema>;

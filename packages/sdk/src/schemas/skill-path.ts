@@ -1,0 +1,127 @@
+import { z } from 'zod';
+import { categoriesSchema, dateSchema, descriptionSchema, difficultySchema, tagsSchema, titleSchema } from './common.ts';
+import { referenceMapSchema } from './references.ts';
+
+/**
+ * A skill path: an ordered track of units, each embedding a tutorial,
+ * challenge, course (lesson), roadmap or another skill path. `<name>/index.md`
+ * holds the introduction; units are `unit-NN.md` files ordered by number.
+ */
+export const skillPathSchema = z.looseObject({
+  /**
+   * Content kind, always `skill-path`.
+   * @example "skill-path"
+   */
+  kind: z.literal('skill-path'),
+  /**
+   * Title, 10-120 characters.
+   * @example "Master Container Images"
+   */
+  title: titleSchema,
+  /**
+   * Short description for cards and search, up to 500 characters.
+   * @example "Build, inspect and ship container images, step by step."
+   */
+  description: descriptionSchema,
+  /**
+   * Up to 2 categories from the closed list (linux, networking, containers, kubernetes, programming, observability, security, ci-cd).
+   * @example ["linux", "containers"]
+   */
+  categories: categoriesSchema,
+  /**
+   * Up to 5 tags (the key really is spelled `tagz`).
+   * @example ["docker", "example"]
+   */
+  tagz: tagsSchema.optional(),
+  /**
+   * Creation date, `YYYY-MM-DD[THH:MM:SS]`.
+   * @example "2025-03-28"
+   */
+  createdAt: dateSchema,
+  /**
+   * Last update date, `YYYY-MM-DD[THH:MM:SS]`.
+   * @example "2025-07-30"
+   */
+  updatedAt: dateSchema.optional(),
+  /**
+   * Cover image, a file in `__static__/`.
+   * @example "__static__/cover.png"
+   */
+  cover: z.string().min(1).optional(),
+  /**
+   * Difficulty levels the path covers.
+   * @example ["easy", "medium"]
+   */
+  difficulties: z.array(difficultySchema).optional(),
+});
+
+/**
+ * One unit of a skill path (`unit-NN.md`): a page that usually embeds one
+ * piece of content with a `::card` and declares it in a reference map.
+ */
+export const skillPathUnitSchema = z.looseObject({
+  /**
+   * Content kind, always `unit`.
+   * @example "unit"
+   */
+  kind: z.literal('unit'),
+  /**
+   * Unit title shown in the path's outline.
+   * @example "Start Your First Container"
+   */
+  title: z.string().min(1).max(120),
+  /**
+   * Unit slug, unique within its parent; defaults to the file name.
+   * @example "first-container"
+   */
+  name: z.string().min(1).optional(),
+  /**
+   * Creation date, `YYYY-MM-DD[THH:MM:SS]`.
+   * @example "2024-09-01"
+   */
+  createdAt: dateSchema.optional(),
+  /**
+   * Last update date, `YYYY-MM-DD[THH:MM:SS]`.
+   * @example "2026-02-21"
+   */
+  updatedAt: dateSchema.optional(),
+  /**
+   * Challenges to embed with `::card` (`:challenge: challenges.<name>`).
+   * @example { "docker-101-container-run": {} }
+   */
+  challenges: referenceMapSchema.optional(),
+  /**
+   * Tutorials to embed with `::card` (`:content: tutorials.<name>`).
+   * @example { "sample-tutorial": {} }
+   */
+  tutorials: referenceMapSchema.optional(),
+  /**
+   * Skill paths to embed with `::card` (`:content: skill-paths.<name>`).
+   * @example { "sample-skill-path": {} }
+   */
+  'skill-paths': referenceMapSchema.optional(),
+  /**
+   * Courses, or some of their lessons, to embed with `::card` (`:content: courses.<name>`).
+   * @example { "dagger": { "lessons": ["what-is-and-why-dagger"] } }
+   */
+  courses: referenceMapSchema.optional(),
+  /**
+   * Playgrounds to embed with `::card` (`:playground: playgrounds.<name>`).
+   * @example { "docker": {} }
+   */
+  playgrounds: referenceMapSchema.optional(),
+  /**
+   * Roadmaps to embed with `::card` (`:content: roadmaps.<name>`).
+   * @example { "docker": {} }
+   */
+  roadmaps: referenceMapSchema.optional(),
+});
+
+/** A skill path's front matter as an author writes it. */
+export type SkillPathInput = z.input<typeof skillPathSchema>;
+/** A resolved skill path front matter. */
+export type SkillPath = z.output<typeof skillPathSchema>;
+/** A skill path unit as an author writes it. */
+export type SkillPathUnitInput = z.input<typeof skillPathUnitSchema>;
+/** A resolved skill path unit. */
+export type SkillPathUnit = z.output<typeof skillPathUnitSchema>;
