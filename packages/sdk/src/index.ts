@@ -43,3 +43,24 @@ export { categories, difficulties } from './schemas/common.ts';
 // MDC components
 export { componentRegistry, taskComponentNames, getComponent } from './components/registry.ts';
 export type { ComponentSpec, ComponentProp, PropType } from './components/registry.ts';
+export { renderDocument } from './render/render-document.ts';
+export { parseCodeMeta } from './render/code-block.ts';
+export { KNOWN_COMPONENTS } from './render/components.ts';
+export { contentSanitizeSchema } from './render/sanitize-schema.ts';
+export type { RenderOptions, RenderedDocument, RenderedHeading, RenderedTask, RenderNotice, CardTarget, CardReference, ResolvedAsset } from './render/render-options.ts';
+
+// Diagnostics
+export { FILE_START, compareDiagnostics } from './diagnostics/diagnostic.ts';
+export type { Diagnostic, Point, Span, Severity, RelatedSpan } from './diagnostics/diagnostic.ts';
+export { rules, listRules } from './diagnostics/rules.ts';
+export type { RuleSpec, RuleId } from './diagnostics/rules.ts';
+export { formatDiagnostics, summarize } from './diagnostics/format.ts';
+export type { FormatOptions, DiagnosticSummary } from './diagnostics/format.ts';
+
+// Parsing (one pipeline)
+export { parseDocument, digestOf } from './parse/parse-document.ts';
+export type { ParsedDocument, ParseOptions } from './parse/parse-document.ts';
+export { toPointer } from './parse/front-matter.ts';
+export type { FrontMatter, YamlPlace } from './parse/front-matter.ts';
+export { markdownProcessor } from './parse/markdown.ts';
+export { LineIndex } from './parse/line-index.ts';

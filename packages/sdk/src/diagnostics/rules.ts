@@ -1,0 +1,58 @@
+import type { Severity } from './diagnostic.ts';
+
+/** One validation rule: the docs generator lists these. */
+export interface RuleSpec {
+  /** Stable id, `lab:<name>`. */
+  id: string;
+  /** Severity unless configured otherwise. */
+  severity: Severity;
+  /** Short title. */
+  title: string;
+  /** What the rule checks and why. */
+  description: string;
+}
+
+function rule(id: string, severity: Severity, title: string, description: string): RuleSpec {
+  return { id, severity, title, description };
+}
+
+/** Every rule `lab validate` runs, by id. */
+export const rules = {
+  'lab:yaml-syntax': rule('lab:yaml-syntax', 'error', 'YAML syntax error', 'The front matter (or a component\'s YAML props) is not valid YAML.'),
+  'lab:duplicate-key': rule('lab:duplicate-key', 'error', 'Duplicate key', 'A YAML mapping names the same key twice; only one value would survive.'),
+  'lab:missing-front-matter': rule('lab:missing-front-matter', 'error', 'Missing front matter', 'A content document must start with a `---` YAML front matter block that sets `kind`.'),
+  'lab:unknown-kind': rule('lab:unknown-kind', 'error', 'Unknown kind', 'The front matter `kind` is not one of tutorial, challenge, skill-path, unit, course, module, lesson; or the kind does not fit where the file is.'),
+  'lab:schema': rule('lab:schema', 'error', 'Invalid field value', 'A front matter field does not match the content model (wrong type, missing required field, value out of range).'),
+  'lab:unknown-field': rule('lab:unknown-field', 'warning', 'Unknown field', 'A front matter field the content model does not know; usually a typo ("did you mean ...").'),
+  'lab:unknown-component': rule('lab:unknown-component', 'error', 'Unknown component', 'An MDC component that is not in the component catalogue; it would not render.'),
+  'lab:component-prop': rule('lab:component-prop', 'error', 'Bad component prop', 'A component prop that is missing, unknown, or has a value of the wrong type.'),
+  'lab:unknown-slot': rule('lab:unknown-slot', 'warning', 'Unknown slot', 'A `#slot` the component does not have; its content would not show.'),
+  'lab:unclosed-component': rule('lab:unclosed-component', 'error', 'Unclosed component', 'A `::component` block without its closing `::`; it swallows the rest of the document.'),
+  'lab:unknown-task': rule('lab:unknown-task', 'error', 'Unknown task', 'A task component names a task the front matter `tasks` map does not define.'),
+  'lab:task-not-shown': rule('lab:task-not-shown', 'warning', 'Task not shown', 'A regular task (not init, not helper) that no `simple-task` / `user-input-task` shows; learners cannot see it, yet completion waits for it.'),
+  'lab:task-shown-twice': rule('lab:task-shown-twice', 'warning', 'Task shown twice', 'Two task components show the same task.'),
+  'lab:non-regular-task-shown': rule('lab:non-regular-task-shown', 'warning', 'Init or helper task shown', 'A task component shows an init or helper task, which has no visual state.'),
+  'lab:unknown-need': rule('lab:unknown-need', 'error', 'Unknown task in needs', '`needs` names a task that is not defined.'),
+  'lab:task-cycle': rule('lab:task-cycle', 'error', 'Task dependency cycle', 'Tasks need each other in a cycle, so none of them can ever start.'),
+  'lab:init-needs-regular': rule('lab:init-needs-regular', 'error', 'Init task needs a regular task', 'Init tasks run before every regular task, so an init task cannot wait for a regular (or helper) task.'),
+  'lab:expression-not-needed': rule('lab:expression-not-needed', 'error', 'Expression reads a task not in needs', '`x(.needs.T.stdout)` reads the output of task T, which must be listed in the task\'s `needs`.'),
+  'lab:bad-expression': rule('lab:bad-expression', 'error', 'Bad template expression', 'An `x(...)` expression other than `x(.input)` and `x(.needs.<task>.stdout|stderr)`.'),
+  'lab:unknown-machine': rule('lab:unknown-machine', 'error', 'Unknown machine', 'A task or tab names a machine that the playground\'s `machines` list does not have.'),
+  'lab:partial-machines': rule('lab:partial-machines', 'error', 'Some tasks name a machine', 'Either no task or every task must set `machine`: the task engine cannot place the others.'),
+  'lab:missing-reference': rule('lab:missing-reference', 'info', 'Reference outside the repository', 'A card, unit or lesson points to content that is not in this repository. It may exist on the platform (the iximiuz samples do this), so it is reported as info, not an error.'),
+  'lab:undeclared-reference': rule('lab:undeclared-reference', 'error', 'Card not declared in front matter', 'A `::card` / `::grid` item points to `<map>.<name>` that the front matter map does not list.'),
+  'lab:missing-lesson': rule('lab:missing-lesson', 'error', 'Unknown course lesson', 'A reference names a lesson that the course, present in this repository, does not have.'),
+  'lab:duplicate-name': rule('lab:duplicate-name', 'error', 'Duplicate name', 'Two items of the same kind (or two units of one parent) share a name; URLs would collide.'),
+  'lab:missing-asset': rule('lab:missing-asset', 'error', 'Missing asset', 'An image, cover or component `src` points to a `__static__` file that does not exist.'),
+  'lab:broken-link': rule('lab:broken-link', 'error', 'Broken relative link', 'A relative link points to a file or content item that does not exist.'),
+  'lab:image-alt': rule('lab:image-alt', 'warning', 'Image without alt text', 'Images need a short description for screen readers.'),
+  'lab:ts-load': rule('lab:ts-load', 'error', 'Cannot load content file', 'A `*.lab.ts` file failed to import or does not default-export a `define*()` value.'),
+} as const satisfies Record<string, RuleSpec>;
+
+/** A rule id. */
+export type RuleId = keyof typeof rules;
+
+/** All rules as a list, sorted by id. */
+export function listRules(): RuleSpec[] {
+  return Object.values(rules).sort((a, b) => (a.id < b.id ? -1 : 1));
+}
