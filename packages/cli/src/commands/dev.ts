@@ -1,0 +1,33 @@
+import { InvalidArgumentError, type Command } from 'commander';
+
+/** `lab dev [dir]`: flags only; the work is `dev()` in @labkit/site/dev. */
+export function register(program: Command): void {
+  program
+    .command('dev')
+    .description('Watch a content folder, show its diagnostics live and preview its pages with live reload')
+    .argument('[dir]', 'content folder', '.')
+    .option('--port <port>', 'first port to try (the next free one is used when busy)', parsePort)
+    .option('--host [address]', 'listen on this address instead of 127.0.0.1 (no value: all interfaces)')
+    .action(async (dir: string, opts: { port?: number; host?: string | boolean }) => {
+      const { dev } = await import('@labkit/site/dev');
+      const host = opts.host === true ? '0.0.0.0' : typeof opts.host === 'string' ? opts.host : undefined;
+      const handle = await dev({ dir, ...(host ? { host } : {}), ...(opts.port !== undefined ? { port: opts.port } : {}) });
+      await new Promise<void>((resolve) => {
+        const stop = () => {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          void handle.close().then(resolve);
+        };
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
+      });
+    });
+}
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new InvalidArgumentError('a port is a whole number from 0 to 65535');
+  }
+  return port;
+}

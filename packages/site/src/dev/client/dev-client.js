@@ -1,0 +1,163 @@
+// The `lab dev` preview client, injected into every page the dev server
+// sends. Plain JavaScript (the browser runs it as is). It:
+//  - listens to the server's event stream (SSE, reconnects by itself);
+//  - patches the page in place when its content changes (keeps scroll);
+//    falls back to a reload when the page's shell (head assets) changed;
+//  - shows an overlay with every content error (file:line:column + code
+//    frame), over the last good render, and clears it when fixed.
+(() => {
+  if (window.__labDev) return;
+  const loadedVersion = (document.currentScript && document.currentScript.dataset.labVersion) || '-1';
+  const here = () => decodeURI(location.pathname).replace(/\/+$/, '') || '/';
+  const state = { version: 0, errors: [], patches: 0, removed: false };
+  window.__labDev = state;
+
+  // ---- overlay (shadow DOM: site styles cannot reach it, it cannot leak) ----
+  let host;
+  function overlayRoot() {
+    if (host) return host.shadowRoot;
+    host = document.createElement('lab-dev-overlay');
+    host.setAttribute('data-lab-dev-overlay', '');
+    const root = host.attachShadow({ mode: 'open' });
+    root.innerHTML = `<style>
+      :host { all: initial; }
+      .backdrop { position: fixed; inset: 0; z-index: 2147483647; background: rgba(0,0,0,.55);
+        display: flex; align-items: flex-start; justify-content: center; overflow: auto; padding: 5vh 2vw; }
+      .panel { background: #181818; color: #e8e8e8; font: 13px/1.5 ui-monospace, SFMono-Regular, Menlo, monospace;
+        max-width: 960px; width: 100%; border-top: 6px solid #ff5555; border-radius: 6px; padding: 16px 20px;
+        box-shadow: 0 10px 40px rgba(0,0,0,.5); }
+      h2 { font: 600 15px system-ui, sans-serif; margin: 0 0 12px; color: #ff7777; }
+      .diag { margin: 0 0 16px; }
+      .loc { color: #8ec5ff; }
+      .rule { color: #999; }
+      .msg { color: #fff; white-space: pre-wrap; }
+      pre { background: #0f0f0f; padding: 10px 12px; margin: 6px 0 0; overflow: auto; border-radius: 4px; }
+      .note { color: #aaa; font: 12px system-ui, sans-serif; }
+      button { float: right; background: none; color: #aaa; border: 1px solid #444; border-radius: 4px; cursor: pointer; }
+    </style><div class="backdrop" part="backdrop"><div class="panel" role="alertdialog" aria-live="assertive"></div></div>`;
+    root.querySelector('.backdrop').addEventListener('click', (e) => {
+      if (e.target === e.currentTarget) hideOverlay();
+    });
+    return root;
+  }
+  function text(tag, cls, value) {
+    const el = document.createElement(tag);
+    if (cls) el.className = cls;
+    el.textContent = value;
+    return el;
+  }
+  function showOverlay(errors, removed) {
+    const root = overlayRoot();
+    const panel = root.querySelector('.panel');
+    panel.replaceChildren();
+    const close = text('button', '', 'close (Esc)');
+    close.addEventListener('click', hideOverlay);
+    panel.append(close);
+    if (removed) {
+      panel.append(text('h2', '', 'This page was deleted'));
+      const a = document.createElement('a');
+      a.href = '/';
+      a.textContent = 'Back to the catalog';
+      a.style.color = '#8ec5ff';
+      panel.append(a);
+    }
+    if (errors.length) {
+      panel.append(text('h2', '', `${errors.length} content error${errors.length > 1 ? 's' : ''}: showing the last good render`));
+      for (const d of errors) {
+        const box = document.createElement('div');
+        box.className = 'diag';
+        box.setAttribute('data-file', d.file);
+        box.setAttribute('data-line', String(d.line));
+        box.setAttribute('data-column', String(d.column));
+        box.append(text('span', 'loc', `${d.file}:${d.line}:${d.column}`), ' ');
+        if (d.rule) box.append(text('span', 'rule', d.rule), ' ');
+        box.append(document.createElement('br'), text('span', 'msg', d.message));
+        if (d.frame) box.append(text('pre', 'frame', d.frame));
+        panel.append(box);
+      }
+      panel.append(text('p', 'note', 'Fix the file and save: this overlay closes by itself.'));
+    }
+    if (!host.isConnected) document.documentElement.append(host);
+  }
+  function hideOverlay() {
+    if (host && host.isConnected) host.remove();
+  }
+  addEventListener('keydown', (e) => {
+    if (e.key === 'Escape') hideOverlay();
+  });
+  function syncOverlay() {
+    if (state.errors.length || state.removed) showOverlay(state.errors, state.removed);
+    else hideOverlay();
+  }
+
+  // ---- in-place patching ----
+  const shellKey = (doc) =>
+    [...doc.head.querySelectorAll('link[rel="stylesheet"], script[src], style')]
+      .map((el) => el.getAttribute('href') || el.getAttribute('src') || el.textContent.length)
+      .join('|');
+
+  function runScripts(scope) {
+    // Scripts inserted through a parsed document do not run; recreate them so
+    // islands (tabs, progress) bind to the new markup.
+    for (const old of scope.querySelectorAll('script')) {
+      if (old.src && document.querySelector(`head script[src="${CSS.escape(old.src)}"]`)) continue;
+      const fresh = document.createElement('script');
+      for (const { name, value } of old.attributes) fresh.setAttribute(name, value);
+      fresh.textContent = old.textContent;
+      old.replaceWith(fresh);
+    }
+  }
+
+  function patch(html) {
+    const next = new DOMParser().parseFromString(html, 'text/html');
+    for (const el of next.querySelectorAll('script[src^="/__lab/client.js"]')) el.remove();
+    if (shellKey(next) !== shellKey(document)) {
+      sessionStorage.setItem('lab-dev-scroll', JSON.stringify([location.pathname, scrollX, scrollY]));
+      location.reload();
+      return;
+    }
+    if (document.title !== next.title) document.title = next.title;
+    const target = document.querySelector('main');
+    const source = next.querySelector('main');
+    if (target && source) {
+      for (const { name } of [...target.attributes]) target.removeAttribute(name);
+      for (const { name, value } of source.attributes) target.setAttribute(name, value);
+      target.replaceChildren(...source.childNodes);
+      runScripts(target);
+      // Anything outside <main> (navigation, sidebars) may list titles too.
+      for (const id of ['header', 'nav', 'aside', 'footer']) {
+        const a = document.querySelector(`body > ${id}`), b = next.querySelector(`body > ${id}`);
+        if (a && b && a.innerHTML !== b.innerHTML) a.replaceWith(document.adoptNode(b));
+      }
+    } else {
+      const keep = host && host.isConnected;
+      document.body.replaceWith(document.adoptNode(next.body));
+      runScripts(document.body);
+      if (keep) document.documentElement.append(host);
+    }
+    state.patches++;
+    dispatchEvent(new CustomEvent('lab:patched', { detail: { version: state.version } }));
+  }
+
+  try {
+    const saved = JSON.parse(sessionStorage.getItem('lab-dev-scroll') || 'null');
+    if (saved && saved[0] === location.pathname) {
+      sessionStorage.removeItem('lab-dev-scroll');
+      addEventListener('load', () => scrollTo(saved[1], saved[2]));
+    }
+  } catch {}
+
+  // ---- event stream ----
+  const source = new EventSource(`/__lab/events?path=${encodeURIComponent(here())}&v=${loadedVersion}`);
+  const onMessage = (e) => {
+    const data = JSON.parse(e.data);
+    state.version = data.version;
+    state.errors = data.errors || [];
+    state.removed = Boolean(data.removed);
+    if (typeof data.html === 'string') patch(data.html);
+    syncOverlay();
+  };
+  source.addEventListener('hello', onMessage);
+  source.addEventListener('update', onMessage);
+  source.addEventListener('reload', () => location.reload());
+})();

@@ -1,0 +1,58 @@
+import path from 'node:path';
+import { watch, type FSWatcher } from 'chokidar';
+import { ChangeBatcher, type ChangeBatch, type ChangeBatcherOptions, type ChangeKind } from './change-batcher.ts';
+
+/** What the dev server needs from a file-system watcher (an edge: tests may swap it). */
+export interface FolderWatcher {
+  /** Resolves once the initial scan is done and events are live. */
+  ready: Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface ContentWatcherOptions extends ChangeBatcherOptions {
+  onBatch: (batch: ChangeBatch) => void;
+  onError: (error: Error) => void;
+}
+
+// Editor droppings and tool folders: never content, and some editors create
+// and delete them on every save (vim's `4913`, emacs' `.#lock`, `file~`).
+const IGNORED_SEGMENT = /(^|[/\\])(node_modules|\.git|\.astro|dist|\.lab-cache)([/\\]|$)/;
+const IGNORED_NAME = /(^\.#)|(~$)|(\.sw[a-p]$)|(^4913$)|(\.tmp$)|(^\.DS_Store$)/;
+
+export function isIgnoredPath(root: string, file: string): boolean {
+  const rel = path.relative(root, file);
+  if (rel === '') return false;
+  if (IGNORED_SEGMENT.test(rel)) return true;
+  const base = path.basename(file);
+  if (IGNORED_NAME.test(base)) return true;
+  // Hidden files and folders (".obsidian", ".vscode") are not content.
+  return rel.split(path.sep).some((segment) => segment.startsWith('.') && segment !== '.' && segment !== '..');
+}
+
+/**
+ * chokidar 6 over the content folder, feeding a ChangeBatcher.
+ * `atomic` folds the write-temp-then-rename save into one `change`.
+ */
+export function watchContent(root: string, options: ContentWatcherOptions): FolderWatcher {
+  const batcher = new ChangeBatcher(options.onBatch, options);
+  const watcher: FSWatcher = watch(root, {
+    ignoreInitial: true,
+    atomic: true,
+    ignored: (file: string) => isIgnoredPath(root, file),
+  });
+  const on = (kind: ChangeKind) => (file: string) => batcher.push(kind, path.resolve(root, file));
+  watcher.on('add', on('add'));
+  watcher.on('change', on('change'));
+  watcher.on('unlink', on('unlink'));
+  watcher.on('addDir', on('addDir'));
+  watcher.on('unlinkDir', on('unlinkDir'));
+  watcher.on('error', (error) => options.onError(error instanceof Error ? error : new Error(String(error))));
+  const ready = new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
+  return {
+    ready,
+    async close() {
+      batcher.dispose();
+      await watcher.close();
+    },
+  };
+}

@@ -1,0 +1,157 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createReadStream, readFileSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { EventStream } from './event-stream.ts';
+import { contentTypeFor, resolveStaticPath } from './static-path.ts';
+import type { PageResult } from './page-store.ts';
+import type { DevDiagnostic } from './preview-backend.ts';
+
+const CLIENT_JS = readFileSync(new URL('./client/dev-client.js', import.meta.url), 'utf8');
+
+export interface OpenPage {
+  path: string;
+  /** Hash of the HTML this tab shows now. */
+  hash: string;
+}
+
+export interface DevServerHooks {
+  contentDir: string;
+  version(): number;
+  errors(): DevDiagnostic[];
+  render(urlPath: string): Promise<PageResult>;
+  /** Site assets outside the content folder (CSS, island scripts), if the renderer has any. */
+  asset?(urlPath: string): Promise<{ body: Uint8Array | string; type: string } | undefined>;
+}
+
+/** Normalises a request path to the key pages are stored under. */
+export function pageKey(urlPath: string): string {
+  let p: string;
+  try {
+    p = decodeURI(urlPath);
+  } catch {
+    p = urlPath;
+  }
+  p = p.replace(/\/index\.html$/, '/').replace(/\.html$/, '');
+  return p.replace(/\/+$/, '') || '/';
+}
+
+/**
+ * The preview's HTTP side: pages (with the live client injected), content
+ * `__static__` assets, the client script and the event stream. Tabs say
+ * which page they show when they connect, so after an update only the open
+ * pages are re-rendered and each tab gets its new HTML pushed (no refetch).
+ */
+export class DevServer {
+  readonly server: Server;
+  readonly #hooks: DevServerHooks;
+  readonly #events = new EventStream();
+  readonly #tabs = new Map<ServerResponse, OpenPage>();
+
+  constructor(hooks: DevServerHooks) {
+    this.#hooks = hooks;
+    this.server = createServer((req, res) => {
+      this.#handle(req, res).catch((error: unknown) => {
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
+        res.end(`lab dev: ${error instanceof Error ? error.message : String(error)}`);
+      });
+    });
+    // Keep-alive sockets of the event stream must not hold close() forever.
+    this.server.keepAliveTimeout = 2_000;
+  }
+
+  get openPages(): OpenPage[] {
+    return [...this.#tabs.values()];
+  }
+
+  /** Pushes the new state to every tab; `pages` holds the fresh render of each open path. */
+  broadcast(pages: Map<string, PageResult>): void {
+    const version = this.#hooks.version();
+    const errors = this.#errorsWith(pages);
+    for (const [res, tab] of this.#tabs) {
+      const page = pages.get(tab.path);
+      const payload: Record<string, unknown> = { version, errors: [...errors, ...renderErrorOf(page)] };
+      if (page) {
+        payload['removed'] = page.removed;
+        if (page.hash !== tab.hash) {
+          payload['html'] = inject(page.html, version);
+          tab.hash = page.hash;
+        }
+      }
+      res.write(`event: update\ndata: ${JSON.stringify(payload)}\n\n`);
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const res of this.#tabs.keys()) res.end();
+    this.#tabs.clear();
+    this.#events.closeAll();
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  #errorsWith(_pages: Map<string, PageResult>): DevDiagnostic[] {
+    return this.#hooks.errors().filter((d) => d.severity === 'error');
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET, HEAD' }).end();
+      return;
+    }
+    if (url.pathname === '/__lab/client.js') {
+      res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-store' }).end(CLIENT_JS);
+      return;
+    }
+    if (url.pathname === '/__lab/events') {
+      const key = pageKey(url.searchParams.get('path') ?? '/');
+      const seen = Number(url.searchParams.get('v') ?? '-1');
+      const page = await this.#hooks.render(key);
+      const tab: OpenPage = { path: key, hash: page.hash };
+      const hello: Record<string, unknown> = {
+        version: this.#hooks.version(),
+        errors: [...this.#errorsWith(new Map()), ...renderErrorOf(page)],
+        removed: page.removed,
+      };
+      // The page changed between its load and this connection: catch up now.
+      if (seen !== this.#hooks.version()) hello['html'] = inject(page.html, this.#hooks.version());
+      this.#events.attach(req, res, hello);
+      this.#tabs.set(res, tab);
+      req.on('close', () => this.#tabs.delete(res));
+      return;
+    }
+    if (url.pathname.split('/').includes('__static__')) {
+      const file = await resolveStaticPath(this.#hooks.contentDir, url.pathname);
+      if (!file) {
+        res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('Not found');
+        return;
+      }
+      const info = await stat(file);
+      res.writeHead(200, { 'content-type': contentTypeFor(file), 'content-length': info.size, 'cache-control': 'no-cache' });
+      if (req.method === 'HEAD') res.end();
+      else createReadStream(file).pipe(res);
+      return;
+    }
+    const asset = path.extname(url.pathname) && !url.pathname.endsWith('.html') ? await this.#hooks.asset?.(url.pathname) : undefined;
+    if (asset) {
+      res.writeHead(200, { 'content-type': asset.type, 'cache-control': 'no-cache' }).end(asset.body);
+      return;
+    }
+    const page = await this.#hooks.render(pageKey(url.pathname));
+    res.writeHead(page.status, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+    res.end(req.method === 'HEAD' ? undefined : inject(page.html, this.#hooks.version()));
+  }
+}
+
+function renderErrorOf(page: PageResult | undefined): DevDiagnostic[] {
+  if (!page?.renderError) return [];
+  return [{ file: page.renderError.file, line: 1, column: 1, severity: 'error', rule: 'lab:render', message: page.renderError.message }];
+}
+
+/** Adds the live client at the end of the body (or the document). */
+export function inject(html: string, version: number): string {
+  const tag = `<script src="/__lab/client.js" data-lab-version="${version}"></script>`;
+  const at = html.lastIndexOf('</body>');
+  return at === -1 ? html + tag : html.slice(0, at) + tag + html.slice(at);
+}

@@ -1,0 +1,199 @@
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { watchContent, type FolderWatcher } from './content-watcher.ts';
+import type { ChangeBatch } from './change-batcher.ts';
+import { DevServer } from './dev-server.ts';
+import { DevErrors } from './errors.ts';
+import { DEFAULT_DEV_PORT, listenOnFreePort } from './listen.ts';
+import { PageStore, type PageResult } from './page-store.ts';
+import type { BackendState, DevDiagnostic, PreviewBackend } from './preview-backend.ts';
+import { TerminalReporter, type ReporterStream, type UpdateSummary } from './terminal-reporter.ts';
+
+export interface DevOptions {
+  /** The content folder. */
+  dir: string;
+  /** Interface to listen on; `127.0.0.1` unless exposing on purpose. */
+  host?: string;
+  /** First port to try; the next free one is taken when busy. */
+  port?: number;
+  /** Where the terminal view goes; `false` for none (tests, benchmarks). */
+  output?: ReporterStream | false;
+  /** Watcher coalescing window, ms (default 15). */
+  quietMs?: number;
+  /** Batches with more changes than this re-scan the folder (default 200). */
+  burstThreshold?: number;
+  /** The content side; defaults to the SDK graph + the site's page renderer. */
+  backend?: PreviewBackend;
+}
+
+export interface DevUpdate {
+  /** Increments on every applied update (0 = the initial load). */
+  version: number;
+  changedFiles: string[];
+  rescan: boolean;
+  /** From the first file event to every open tab having been sent its new state, ms. */
+  durationMs: number;
+  state: BackendState;
+}
+
+export interface DevHandle {
+  url: string;
+  port: number;
+  host: string;
+  contentDir: string;
+  /** The current content state (item count, diagnostics). */
+  readonly state: BackendState;
+  /** Resolves with the next applied update (call before making the change). */
+  nextUpdate(options?: { timeoutMs?: number }): Promise<DevUpdate>;
+  close(): Promise<void>;
+}
+
+/**
+ * `lab dev` as a function: loads the graph once, watches the folder, applies
+ * each coalesced batch incrementally, refreshes the terminal, and pushes new
+ * HTML to the open preview tabs.
+ */
+export async function dev(options: DevOptions): Promise<DevHandle> {
+  const contentDir = path.resolve(options.dir);
+  const info = await stat(contentDir).catch(() => undefined);
+  if (!info?.isDirectory()) throw DevErrors.ContentDirMissing(options.dir);
+  const host = options.host ?? '127.0.0.1';
+  const backend = options.backend ?? (await defaultBackend(contentDir));
+  const reporter = options.output === false ? undefined : new TerminalReporter(options.output ?? process.stdout);
+
+  let version = 0;
+  const t0 = performance.now();
+  let state = await backend.load();
+  const pages = new PageStore(backend);
+  const renderErrors = new Map<string, DevDiagnostic>();
+  const allErrors = () => [...state.diagnostics.filter((d) => d.severity === 'error'), ...renderErrors.values()];
+
+  const server = new DevServer({
+    contentDir,
+    version: () => version,
+    errors: allErrors,
+    render: async (urlPath) => {
+      const page = await pages.render(urlPath);
+      return page;
+    },
+  });
+  const port = await listenOnFreePort(server.server, host, options.port ?? DEFAULT_DEV_PORT);
+  const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
+  const url = `http://${shownHost}:${port}/`;
+
+  const report = (summary: UpdateSummary) => {
+    if (!reporter) return;
+    const text = backend.formatDiagnostics({ color: reporter.color });
+    const extra = [...renderErrors.values()].map((d) => `${d.file}: ${d.message} (${d.rule})`).join('\n');
+    reporter.update(summary, [text, extra].filter(Boolean).join('\n'));
+  };
+  reporter?.started(url, contentDir, host !== '127.0.0.1' && host !== 'localhost' && host !== '::1');
+  report({ state, changedFiles: 0, rescan: false, durationMs: performance.now() - t0 });
+
+  let waiters: Array<(update: DevUpdate) => void> = [];
+  // Batches are applied one at a time, in order; batches that arrive while
+  // one is applied are merged so a burst ends in one more update, not many.
+  let queued: ChangeBatch | undefined;
+  let running: Promise<void> | undefined;
+
+  const apply = async (batch: ChangeBatch): Promise<void> => {
+    const paths = [...batch.changed, ...batch.removed];
+    state = batch.rescan ? await backend.load() : await backend.update(paths);
+    version++;
+    const fresh = new Map<string, PageResult>();
+    renderErrors.clear();
+    for (const tab of server.openPages) {
+      if (fresh.has(tab.path)) continue;
+      const page = await pages.render(tab.path);
+      fresh.set(tab.path, page);
+      if (page.renderError) {
+        renderErrors.set(page.renderError.file, {
+          file: page.renderError.file, line: 1, column: 1, severity: 'error', rule: 'lab:render', message: page.renderError.message,
+        });
+      }
+    }
+    server.broadcast(fresh);
+    const durationMs = performance.now() - batch.firstEventAt;
+    report({ state, changedFiles: paths.length, rescan: batch.rescan, durationMs });
+    const update: DevUpdate = { version, changedFiles: paths, rescan: batch.rescan, durationMs, state };
+    const ready = waiters;
+    waiters = [];
+    for (const resolve of ready) resolve(update);
+  };
+
+  const drain = async (): Promise<void> => {
+    while (queued) {
+      const batch = queued;
+      queued = undefined;
+      try {
+        await apply(batch);
+      } catch (error) {
+        // A failing update must not stop the watcher; say which files caused it.
+        reporter?.failure(`update of ${batch.changed.concat(batch.removed).map((f) => path.relative(contentDir, f)).join(', ')} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      }
+    }
+    running = undefined;
+  };
+
+  const onBatch = (batch: ChangeBatch) => {
+    queued = queued ? mergeBatches(queued, batch, options.burstThreshold ?? 200) : batch;
+    running ??= drain();
+  };
+
+  const watcher: FolderWatcher = watchContent(contentDir, {
+    onBatch,
+    onError: (error) => reporter?.failure(`watcher: ${error.message}`),
+    ...(options.quietMs !== undefined ? { quietMs: options.quietMs } : {}),
+    ...(options.burstThreshold !== undefined ? { burstThreshold: options.burstThreshold } : {}),
+  });
+  await watcher.ready;
+
+  return {
+    url,
+    port,
+    host,
+    contentDir,
+    get state() {
+      return state;
+    },
+    nextUpdate({ timeoutMs = 15_000 } = {}) {
+      return new Promise<DevUpdate>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`lab dev: no update within ${timeoutMs} ms`)), timeoutMs);
+        waiters.push((update) => {
+          clearTimeout(timer);
+          resolve(update);
+        });
+      });
+    },
+    async close() {
+      await watcher.close();
+      await running;
+      await server.close();
+    },
+  };
+}
+
+function mergeBatches(a: ChangeBatch, b: ChangeBatch, burstThreshold: number): ChangeBatch {
+  const changed = new Set(a.changed);
+  const removed = new Set(a.removed);
+  for (const f of b.changed) {
+    changed.add(f);
+    removed.delete(f);
+  }
+  for (const f of b.removed) {
+    removed.add(f);
+    changed.delete(f);
+  }
+  return {
+    changed: [...changed],
+    removed: [...removed],
+    rescan: a.rescan || b.rescan || changed.size + removed.size > burstThreshold,
+    firstEventAt: Math.min(a.firstEventAt, b.firstEventAt),
+    eventCount: a.eventCount + b.eventCount,
+  };
+}
+
+async function defaultBackend(contentDir: string): Promise<PreviewBackend> {
+  const { createSdkPreviewBackend } = await import('./sdk-preview-backend.ts');
+  return createSdkPreviewBackend(contentDir);
+}

@@ -1,0 +1,6 @@
+// `lab dev`: the programmatic API (the CLI command only parses flags and calls it).
+export { dev } from './dev.ts';
+export type { DevOptions, DevHandle, DevUpdate } from './dev.ts';
+export type { PreviewBackend, BackendState, DevDiagnostic, RenderedPage } from './preview-backend.ts';
+export { DEFAULT_DEV_PORT } from './listen.ts';
+export { DevErrors } from './errors.ts';

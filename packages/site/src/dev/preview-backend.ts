@@ -1,0 +1,43 @@
+/**
+ * What the dev server needs from the content side: the SDK's graph (load,
+ * incremental update, diagnostics, the one formatter) and the site's
+ * renderer (one page's HTML). `sdk-preview-backend.ts` is the real one;
+ * the seam exists so the server, the watcher and the overlay do not depend
+ * on how the graph or the page templates are built.
+ */
+export interface DevDiagnostic {
+  /** Path relative to the content folder, with forward slashes. */
+  file: string;
+  line: number;
+  column: number;
+  severity: 'error' | 'warning' | 'info';
+  rule?: string;
+  message: string;
+  /** The code frame, plain text (no colour codes). */
+  frame?: string;
+}
+
+export interface BackendState {
+  itemCount: number;
+  diagnostics: DevDiagnostic[];
+  /** How many files the last call (re-)parsed. */
+  parsedFiles: number;
+}
+
+export interface RenderedPage {
+  /** A full HTML document. */
+  html: string;
+  /** The content file the page comes from, when it comes from one. */
+  sourceFile?: string;
+}
+
+export interface PreviewBackend {
+  /** Reads the whole content folder (start, and re-scan after a burst). */
+  load(): Promise<BackendState>;
+  /** Re-parses these absolute paths (removed files and folders included). */
+  update(paths: string[]): Promise<BackendState>;
+  /** Renders the page at this URL path, or `undefined` if the site has none. */
+  render(urlPath: string): Promise<RenderedPage | undefined>;
+  /** The current diagnostics through the SDK's one formatter (with code frames). */
+  formatDiagnostics(options: { color: boolean }): string;
+}
