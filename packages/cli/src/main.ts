@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { isLabkitError } from '@labkit/sdk';
+import { CliErrors } from './errors.ts';
 import { printError } from './print-error.ts';
 
 /**
@@ -12,6 +13,7 @@ const commands: Array<() => Promise<{ register: (program: Command) => void }>> =
   () => import('./commands/new.ts'),
   () => import('./commands/validate.ts'),
   () => import('./commands/schema.ts'),
+  () => import('./commands/docs.ts'),
 ];
 
 export async function main(argv: string[]): Promise<number> {
@@ -19,7 +21,9 @@ export async function main(argv: string[]): Promise<number> {
     .description('Labkit: write hands-on labs as code')
     .version('0.1.0')
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+    .showSuggestionAfterError()
+    .showHelpAfterError('(run `lab <command> --help` to see its arguments and options)');
   for (const load of commands) (await load()).register(program);
   try {
     await program.parseAsync(argv, { from: 'user' });
@@ -30,6 +34,10 @@ export async function main(argv: string[]): Promise<number> {
       printError(error);
       return 2;
     }
-    throw error;
+    // Anything else is a bug: print it through the catalogue (title, message,
+    // hint) rather than as a bare stack trace; LABKIT_DEBUG=1 adds the stack.
+    printError(CliErrors.Unexpected(error));
+    if (process.env.LABKIT_DEBUG && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+    return 70;
   }
 }

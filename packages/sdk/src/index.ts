@@ -64,3 +64,9 @@ export { toPointer } from './parse/front-matter.ts';
 export type { FrontMatter, YamlPlace } from './parse/front-matter.ts';
 export { markdownProcessor } from './parse/markdown.ts';
 export { LineIndex } from './parse/line-index.ts';
+
+// Reference docs and the front matter JSON Schema (docs-gen, maintained with the CLI)
+export { buildJsonSchema } from './docs-gen/json-schema.ts';
+export type { JsonSchemaNode, JsonSchemaOptions } from './docs-gen/json-schema.ts';
+export { frontMatterJsonSchema, generateReference, loadFieldDocs, staleFiles } from './docs-gen/generate.ts';
+export type { GeneratedFile } from './docs-gen/generate.ts';

@@ -1,0 +1,68 @@
+import { defineErrors } from '@labkit/sdk';
+
+/**
+ * The CLI's error catalogue: every problem the tool itself raises (as
+ * opposed to content problems, which are Diagnostics) is named here once,
+ * with a title, a message and a hint that says what to do next.
+ */
+export const CliErrors = defineErrors({
+  Unexpected: {
+    title: 'Unexpected internal error',
+    message: (error: unknown) =>
+      error instanceof Error ? `${error.name}: ${error.message}` : `Something was thrown that is not an Error: ${String(error)}`,
+    hint: 'This is a bug in Labkit, not in your content. Run again with LABKIT_DEBUG=1 to print the stack trace, and include it when you report the bug.',
+  },
+  DirectoryNotFound: {
+    title: 'Directory not found',
+    message: (dir: string) => `There is no directory at ${dir}.`,
+    hint: 'Pass the folder that holds your content (the one with your tutorials/ or challenges/), or run the command from inside it.',
+  },
+  NotADirectory: {
+    title: 'Not a directory',
+    message: (path: string) => `${path} is a file, not a directory.`,
+    hint: 'Pass the folder that holds your content, not a single file.',
+  },
+  DirectoryNotEmpty: {
+    title: 'Directory is not empty',
+    message: (dir: string, entries: string[]) =>
+      `lab init only writes into an empty directory, and ${dir} already holds ${entries.slice(0, 5).join(', ')}${entries.length > 5 ? ', ...' : ''}.`,
+    hint: 'Choose a new folder name (lab init my-labs), or empty this one first. Labkit never overwrites files it did not create.',
+  },
+  AlreadyExists: {
+    title: 'Already exists',
+    message: (path: string) => `${path} already exists.`,
+    hint: 'lab new never overwrites anything: pick another name, or delete the existing item first.',
+  },
+  UnknownKind: {
+    title: 'Unknown content kind',
+    message: (kind: string, known: string[], _suggestion?: string) => `"${kind}" is not a kind lab new can create. Known kinds: ${known.join(', ')}.`,
+    hint: (kind: string, known: string[], suggestion?: string) =>
+      suggestion ? `Did you mean "${suggestion}"? Try: lab new ${suggestion} <name>` : `Try: lab new ${known[0] ?? 'tutorial'} <name>`,
+  },
+  InvalidName: {
+    title: 'Invalid name',
+    message: (name: string, why: string) => `"${name}" cannot be used as a content name: ${why}.`,
+    hint: 'Names become folder names and URL slugs: use lowercase letters, digits and dashes, e.g. "inspect-linux-processes".',
+  },
+  MissingParent: {
+    title: 'Missing parent item',
+    message: (kind: string, parent: string, path: string) => `A ${kind} lives inside a ${parent}, and there is none at ${path}.`,
+    hint: (kind: string, parent: string, _path: string) =>
+      `Name the parent folder before the ${kind} name, e.g. lab new ${kind} <parent>/<name>, where <parent> is a ${parent} folder (relative to --dir, or a name under skill-paths/ or courses/). Create the parent first if needed.`,
+  },
+  BadOption: {
+    title: 'Invalid option value',
+    message: (option: string, value: string, expected: string) => `${option} got "${value}", but expects ${expected}.`,
+    hint: 'Run the command with --help to see every option and its accepted values.',
+  },
+  WriteFailed: {
+    title: 'Cannot write file',
+    message: (path: string, reason: string) => `Writing ${path} failed: ${reason}.`,
+    hint: 'Check that the folder exists and that you have permission to write to it.',
+  },
+  StaleReference: {
+    title: 'Reference docs are stale',
+    message: (files: string[]) => `These generated files differ from what the schemas produce: ${files.join(', ')}.`,
+    hint: 'Regenerate them with: lab docs --write (then review and commit the diff).',
+  },
+});

@@ -1,0 +1,56 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** `packages/cli/templates`: one folder per template. */
+export const templatesDir = resolve(dirname(fileURLToPath(import.meta.url)), '../../templates');
+
+/** Values substituted for `{{key}}` in template files and paths. */
+export type TemplateVars = Record<string, string>;
+
+/** A file to write: path relative to the destination, and its content. */
+export interface PlannedFile {
+  path: string;
+  content: string;
+}
+
+/**
+ * Reads one template folder and substitutes `{{key}}` in every file.
+ * `gitignore` becomes `.gitignore` (package managers drop dotted
+ * `.gitignore` files from published packages).
+ */
+export function renderTemplate(name: string, vars: TemplateVars): PlannedFile[] {
+  const root = join(templatesDir, name);
+  const files: PlannedFile[] = [];
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const abs = join(dir, entry.name);
+      if (entry.isDirectory()) walk(abs);
+      else {
+        let rel = relative(root, abs).split(sep).join('/');
+        if (rel === 'gitignore') rel = '.gitignore';
+        files.push({ path: substitute(rel, vars), content: substitute(readFileSync(abs, 'utf8'), vars) });
+      }
+    }
+  };
+  walk(root);
+  return files;
+}
+
+function substitute(text: string, vars: TemplateVars): string {
+  return text.replace(/\{\{(\w+)\}\}/g, (match, key: string) => (Object.hasOwn(vars, key) ? (vars[key] as string) : match));
+}
+
+/** `find-the-rogue-process` → `Find The Rogue Process`. */
+export function humanize(name: string): string {
+  return name
+    .split(/[-_\s]+/)
+    .filter(Boolean)
+    .map((w) => w[0]!.toUpperCase() + w.slice(1))
+    .join(' ');
+}
+
+/** Today as `YYYY-MM-DD` (UTC, so tests and CI agree). */
+export function today(): string {
+  return new Date().toISOString().slice(0, 10);
+}
