@@ -23,6 +23,8 @@ export interface PageResult {
 export class PageStore {
   readonly #backend: PreviewBackend;
   readonly #lastGood = new Map<string, RenderedPage & { hash: string }>();
+  /** URLs that had a page which is gone: a tab reloading on one still hears why. */
+  readonly #removed = new Set<string>();
 
   constructor(backend: PreviewBackend) {
     this.#backend = backend;
@@ -39,6 +41,7 @@ export class PageStore {
     if (page) {
       const hash = digest(page.html);
       this.#lastGood.set(urlPath, { ...page, hash });
+      this.#removed.delete(urlPath);
       return { status: 200, html: page.html, hash, stale: false, removed: false };
     }
     const previous = this.#lastGood.get(urlPath);
@@ -49,9 +52,12 @@ export class PageStore {
     if (previous && (failure !== undefined || (previous.sourceFile !== undefined && existsSync(previous.sourceFile)))) {
       return { status: 200, html: previous.html, hash: previous.hash, stale: true, removed: false, ...(renderError ? { renderError } : {}) };
     }
-    if (previous) this.#lastGood.delete(urlPath);
+    if (previous) {
+      this.#lastGood.delete(urlPath);
+      this.#removed.add(urlPath);
+    }
     const html = notFoundPage(urlPath, renderError?.message);
-    return { status: 404, html, hash: digest(html), stale: false, removed: previous !== undefined, ...(renderError ? { renderError } : {}) };
+    return { status: 404, html, hash: digest(html), stale: false, removed: this.#removed.has(urlPath), ...(renderError ? { renderError } : {}) };
   }
 }
 

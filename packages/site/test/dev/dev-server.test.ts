@@ -1,0 +1,128 @@
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
+import { createServer, request } from 'node:http';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { dev, type DevHandle } from '../../src/dev/index.ts';
+import { tempContent, writeItem } from './helpers.ts';
+
+let root: string;
+let outside: string;
+let cleanup: () => Promise<void>;
+let cleanupOutside: () => Promise<void>;
+let handle: DevHandle | undefined;
+
+beforeEach(async () => {
+  ({ root, cleanup } = await tempContent());
+  ({ root: outside, cleanup: cleanupOutside } = await tempContent('lab-dev-outside-'));
+  await writeItem(root, 'tutorials/pics', { kind: 'tutorial', title: 'Pictures', body: '![a cat](__static__/cat.png)' });
+  await mkdir(path.join(root, 'tutorials/pics/__static__'), { recursive: true });
+  await writeFile(path.join(root, 'tutorials/pics/__static__/cat.png'), Buffer.from([0x89, 0x50, 0x4e, 0x47]));
+  await writeFile(path.join(outside, 'secret.txt'), 'TOP SECRET');
+  await symlink(path.join(outside, 'secret.txt'), path.join(root, 'tutorials/pics/__static__/link.txt'));
+});
+afterEach(async () => {
+  await handle?.close();
+  handle = undefined;
+  await cleanup();
+  await cleanupOutside();
+});
+
+/** A raw GET: fetch() would normalise `..` away before it reaches the server. */
+function rawGet(port: number, rawPath: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path: rawPath, method: 'GET' }, (res) => {
+      let body = '';
+      res.setEncoding('latin1');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('preview server', () => {
+  it('serves __static__ assets of the content folder', async () => {
+    handle = await dev({ dir: root, port: 0, output: false });
+    const res = await fetch(new URL('tutorials/pics/__static__/cat.png', handle.url));
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('image/png');
+    expect(Buffer.from(await res.arrayBuffer())).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47]));
+  });
+
+  it('refuses every path out of the content folder, and sources outside __static__', async () => {
+    handle = await dev({ dir: root, port: 0, output: false });
+    const rel = path.relative(root, path.join(outside, 'secret.txt')).split(path.sep).join('/');
+    const attempts = [
+      `/tutorials/pics/__static__/../../../${rel}`,
+      `/__static__/../${rel}`,
+      `/tutorials/pics/__static__/%2e%2e/%2e%2e/%2e%2e/${rel}`,
+      `/tutorials/pics/__static__/..%2f..%2f..%2f${rel.replaceAll('/', '%2f')}`,
+      `/tutorials/pics/__static__/..%5c..%5c..%5c${rel.replaceAll('/', '%5c')}`,
+      `/tutorials/pics/__static__/%252e%252e/%252e%252e/${rel}`,
+      `/tutorials/pics/__static__/cat.png%00.txt`,
+      `/tutorials/pics/__static__/link.txt`, // a symlink pointing outside
+      `/tutorials/pics/__static__/../index.md`, // a source, not an asset
+      `/__static__/${'../'.repeat(12)}etc/passwd`,
+    ];
+    for (const attempt of attempts) {
+      const res = await rawGet(handle.port, attempt);
+      expect(res.body, attempt).not.toContain('TOP SECRET');
+      expect(res.body, attempt).not.toContain('root:');
+      expect(res.body, attempt).not.toContain('kind: tutorial');
+      if (res.status === 200) expect(res.body, attempt).toContain('<html'); // at most a page (e.g. "not found")
+    }
+    expect((await rawGet(handle.port, '/tutorials/pics/__static__/link.txt')).status).toBe(404);
+  });
+
+  it('takes the next port when the default one is busy', async () => {
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
+    const busy = (blocker.address() as { port: number }).port;
+    try {
+      handle = await dev({ dir: root, port: busy, output: false });
+      expect(handle.port).toBeGreaterThan(busy);
+      expect(handle.url).toBe(`http://127.0.0.1:${handle.port}/`);
+      expect((await fetch(handle.url)).status).toBe(200);
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('says which folder is missing instead of crashing', async () => {
+    await expect(dev({ dir: path.join(root, 'nope'), port: 0, output: false })).rejects.toMatchObject({ code: 'ContentDirMissing' });
+  });
+
+  it('ends a burst of changes (a branch checkout) in the right state', async () => {
+    handle = await dev({ dir: root, port: 0, output: false, burstThreshold: 50 });
+    const settled = async (want: number) => {
+      for (const start = Date.now(); Date.now() - start < 30_000; ) {
+        if (handle!.state.itemCount === want) return;
+        await handle!.nextUpdate({ timeoutMs: 30_000 }).catch(() => undefined);
+      }
+      throw new Error(`item count stuck at ${handle!.state.itemCount}, wanted ${want}`);
+    };
+    await Promise.all(
+      Array.from({ length: 150 }, (_, i) => writeItem(root, `burst/item-${i}`, { kind: 'challenge', title: `Burst ${i}`, body: `Body ${i}` })),
+    );
+    await settled(151);
+    const catalog = await (await fetch(handle.url)).text();
+    for (const i of [0, 74, 149]) expect(catalog).toContain(`Burst ${i}`);
+  });
+
+  it('prints diagnostics with a code frame and a summary line with counts and time', async () => {
+    let out = '';
+    await writeFile(path.join(root, 'tutorials/pics/index.md'), '---\nkind: tutorial\ntitle: [oops\n---\nbody\n');
+    handle = await dev({ dir: root, port: 0, output: { write: (s: string) => (out += s) } });
+    expect(out).toContain('tutorials/pics/index.md:');
+    expect(out).toMatch(/\d+ \| title: \[oops/); // the code frame around the error
+    expect(out).toMatch(/> +\d+ \|/); // and its marker line
+    expect(out).toMatch(/1 error · 0 warnings · loaded \d+ files? in \d+ ms/);
+    out = '';
+    const next = handle.nextUpdate();
+    await writeItem(root, 'tutorials/pics', { kind: 'tutorial', title: 'Pictures', body: 'fixed' });
+    const update = await next;
+    expect(update.state.diagnostics.filter((d) => d.severity === 'error')).toHaveLength(0);
+    expect(out).toMatch(/0 errors · 0 warnings · 1 change, re-parsed 1 file in \d+ ms/);
+  });
+});
