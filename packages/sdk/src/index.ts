@@ -70,3 +70,30 @@ export { buildJsonSchema } from './docs-gen/json-schema.ts';
 export type { JsonSchemaNode, JsonSchemaOptions } from './docs-gen/json-schema.ts';
 export { frontMatterJsonSchema, generateReference, loadFieldDocs, staleFiles } from './docs-gen/generate.ts';
 export type { GeneratedFile } from './docs-gen/generate.ts';
+
+// Content bundle (lab publish): manifest + resolved model, deterministic
+export { createBundle, digestOfFiles } from './bundle/create-bundle.ts';
+export type { Bundle, BundleInput, BundleOutputFile, BundleSourceFile, BundleSourceItem } from './bundle/create-bundle.ts';
+export { canonicalJson } from './bundle/canonical-json.ts';
+export type { CanonicalJsonOptions } from './bundle/canonical-json.ts';
+export { sha256Hex } from './bundle/digest.ts';
+export { BundleErrors } from './bundle/errors.ts';
+export {
+  BUNDLE_FORMAT,
+  BUNDLE_DIR,
+  CONTENT_DIR,
+  MANIFEST_PATH,
+  MODEL_PATH,
+  bundleManifestSchema,
+  bundleItemSchema,
+  bundleFileEntrySchema,
+} from './bundle/manifest-schema.ts';
+export type { BundleManifest, BundleItem, BundleFileEntry } from './bundle/manifest-schema.ts';
+export { parseBundleManifest, manifestFileDigests } from './bundle/read-manifest.ts';
+
+// Importers
+export { importKillercoda } from './importers/killercoda/import-killercoda.ts';
+export type { ImportKillercodaOptions, ImportKillercodaResult, ImportedItem } from './importers/killercoda/import-killercoda.ts';
+export { killercodaRules } from './importers/killercoda/diagnostics.ts';
+export type { KillercodaRuleId } from './importers/killercoda/diagnostics.ts';
+export { ImportErrors } from './importers/import-errors.ts';

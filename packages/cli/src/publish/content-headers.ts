@@ -1,0 +1,85 @@
+import { MANIFEST_PATH, BUNDLE_DIR } from '@labkit/sdk';
+
+const types: Record<string, string> = {
+  html: 'text/html; charset=utf-8',
+  htm: 'text/html; charset=utf-8',
+  css: 'text/css; charset=utf-8',
+  js: 'text/javascript; charset=utf-8',
+  mjs: 'text/javascript; charset=utf-8',
+  json: 'application/json; charset=utf-8',
+  map: 'application/json; charset=utf-8',
+  webmanifest: 'application/manifest+json; charset=utf-8',
+  xml: 'application/xml; charset=utf-8',
+  txt: 'text/plain; charset=utf-8',
+  md: 'text/markdown; charset=utf-8',
+  yaml: 'text/yaml; charset=utf-8',
+  yml: 'text/yaml; charset=utf-8',
+  ts: 'text/plain; charset=utf-8',
+  sh: 'text/plain; charset=utf-8',
+  svg: 'image/svg+xml',
+  png: 'image/png',
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  gif: 'image/gif',
+  webp: 'image/webp',
+  avif: 'image/avif',
+  ico: 'image/x-icon',
+  woff: 'font/woff',
+  woff2: 'font/woff2',
+  ttf: 'font/ttf',
+  otf: 'font/otf',
+  wasm: 'application/wasm',
+  pdf: 'application/pdf',
+  mp4: 'video/mp4',
+  webm: 'video/webm',
+  mp3: 'audio/mpeg',
+  gz: 'application/gzip',
+  zip: 'application/zip',
+};
+
+/** Content-Type from the file extension; unknown types are served as bytes. */
+export function contentTypeFor(path: string): string {
+  const ext = /\.([A-Za-z0-9]+)$/.exec(path)?.[1]?.toLowerCase();
+  return (ext && types[ext]) || 'application/octet-stream';
+}
+
+/** Hashed names never change content, so caches may keep them for a year. */
+export const CACHE_IMMUTABLE = 'public, max-age=31536000, immutable';
+/** Pages and the bundle change on every publish: short-lived, revalidated. */
+export const CACHE_SHORT = 'public, max-age=60, must-revalidate';
+/** The manifest is the pointer readers start from: always revalidated. */
+export const CACHE_NONE = 'no-cache';
+/** Everything else (images with plain names, search entry points). */
+export const CACHE_DEFAULT = 'public, max-age=300';
+
+/**
+ * Whether a path names content-hashed bytes. Astro writes its bundles to
+ * `_astro/` with a hash in the name, and Pagefind names its fragments and
+ * indexes by hash. Elsewhere a name counts as hashed when the part before
+ * the extension ends in `.<hash>` or `-<hash>`, the hash being 8-64 hex
+ * digits with a letter and a digit (`cover.3f9a2c1b.png`), or 8 base64url
+ * characters mixing upper case, lower case and digits (Vite's style,
+ * `logo.B7x9kQ2m.svg`). Erring towards "not hashed" is cheap (a shorter
+ * cache); calling a plain name immutable (`setup-ubuntu2204.sh`) would pin
+ * stale bytes in caches for a year.
+ */
+export function isContentHashed(path: string): boolean {
+  if (path.startsWith(`${BUNDLE_DIR}/`) || path === MANIFEST_PATH) return false;
+  const segments = path.split('/');
+  if (segments.includes('_astro')) return true;
+  if (/(^|\/)pagefind\/(fragment|index)\//.test(path)) return true;
+  const base = segments[segments.length - 1] ?? '';
+  const hash = /[.-]([A-Za-z0-9_-]{8,64})\.[A-Za-z0-9]+$/.exec(base)?.[1];
+  if (!hash) return false;
+  if (/^[0-9a-f]+$/.test(hash)) return /[0-9]/.test(hash) && /[a-f]/.test(hash);
+  return hash.length === 8 && /[0-9]/.test(hash) && /[a-z]/.test(hash) && /[A-Z]/.test(hash);
+}
+
+/** Cache-Control for a published path. */
+export function cacheControlFor(path: string): string {
+  if (path === MANIFEST_PATH) return CACHE_NONE;
+  if (path.startsWith(`${BUNDLE_DIR}/`)) return CACHE_SHORT;
+  if (/\.html?$/i.test(path)) return CACHE_SHORT;
+  if (isContentHashed(path)) return CACHE_IMMUTABLE;
+  return CACHE_DEFAULT;
+}

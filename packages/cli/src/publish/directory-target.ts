@@ -1,0 +1,106 @@
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, sep } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { PublishErrors } from './errors.ts';
+import type { PublishTarget, PutRequest, RemoteObject } from './target.ts';
+
+/** Temporary files being written carry this marker; listings skip them. */
+const TMP_MARKER = '.labkit-tmp-';
+
+/**
+ * A local folder as a publish target (a web server's document root, a
+ * mounted volume). Each file is written to a temporary name and renamed,
+ * so a reader never sees half a file.
+ */
+export class DirectoryTarget implements PublishTarget {
+  readonly url: string;
+  readonly root: string;
+  #tmp = 0;
+
+  constructor(root: string) {
+    this.root = root;
+    this.url = pathToFileURL(root).href;
+  }
+
+  async list(): Promise<Map<string, RemoteObject>> {
+    const out = new Map<string, RemoteObject>();
+    const walk = async (dir: string, rel: string): Promise<void> => {
+      let entries;
+      try {
+        entries = await readdir(dir, { withFileTypes: true });
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT' && rel === '') return;
+        throw error;
+      }
+      for (const e of entries) {
+        const path = rel ? `${rel}/${e.name}` : e.name;
+        if (e.isDirectory()) await walk(join(dir, e.name), path);
+        else if (e.isFile() && !e.name.includes(TMP_MARKER)) out.set(path, { size: (await stat(join(dir, e.name))).size });
+      }
+    };
+    const info = await stat(this.root).catch(() => undefined);
+    if (info && !info.isDirectory()) throw PublishErrors.BadTarget(this.root, 'is a file, not a folder');
+    await walk(this.root, '');
+    return out;
+  }
+
+  async digest(path: string): Promise<string | undefined> {
+    const data = await this.read(path);
+    return data && createHash('sha256').update(data).digest('hex');
+  }
+
+  async read(path: string): Promise<Uint8Array | undefined> {
+    try {
+      return await readFile(this.#file(path));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+  }
+
+  async put(request: PutRequest): Promise<void> {
+    const file = this.#file(request.path);
+    await mkdir(dirname(file), { recursive: true });
+    const tmp = `${file}${TMP_MARKER}${process.pid}-${this.#tmp++}`;
+    try {
+      await writeFile(tmp, request.data);
+      await rename(tmp, file);
+    } catch (error) {
+      await rm(tmp, { force: true });
+      throw error;
+    }
+  }
+
+  async delete(paths: readonly string[]): Promise<void> {
+    const dirs = new Set<string>();
+    for (const path of paths) {
+      await rm(this.#file(path), { force: true });
+      for (let d = dirname(path); d !== '.' && d !== ''; d = dirname(d)) dirs.add(d);
+    }
+    // Deepest first, so emptied parents go too; non-empty ones stay.
+    for (const d of [...dirs].sort((a, b) => b.length - a.length)) {
+      await rmdir(this.#file(d)).catch(() => undefined);
+    }
+  }
+
+  isRetryable(error: unknown): boolean {
+    const code = (error as NodeJS.ErrnoException | undefined)?.code;
+    return code === 'EBUSY' || code === 'EAGAIN' || code === 'EMFILE' || code === 'ENFILE';
+  }
+
+  explain(error: unknown): Error {
+    const e = error as NodeJS.ErrnoException;
+    if (e?.code === 'EACCES' || e?.code === 'EPERM' || e?.code === 'EROFS') {
+      return PublishErrors.BadTarget(this.root, `cannot be written (${e.code}: ${e.message})`);
+    }
+    return error instanceof Error ? error : new Error(String(error));
+  }
+
+  close(): void {}
+
+  #file(path: string): string {
+    // Paths were checked by the bundle (no "..", no absolute paths); join keeps them inside root.
+    return join(this.root, ...path.split('/')).replace(/[\\/]+$/, '') || sep;
+  }
+}
