@@ -97,3 +97,46 @@ export type { ImportKillercodaOptions, ImportKillercodaResult, ImportedItem } fr
 export { killercodaRules } from './importers/killercoda/diagnostics.ts';
 export type { KillercodaRuleId } from './importers/killercoda/diagnostics.ts';
 export { ImportErrors } from './importers/import-errors.ts';
+
+// Content graph (load once, update incrementally)
+export { loadContent, updateFiles } from './graph/load-content.ts';
+export type { LoadOptions } from './graph/load-content.ts';
+export type {
+  ContentGraph,
+  ContentItem,
+  ContentDocument,
+  ContentReference,
+  TaskEntry,
+  ItemKind,
+  DocumentRole,
+} from './graph/types.ts';
+export { validateGraph } from './validate/validate-graph.ts';
+export { propsOf } from './validate/document-rules.ts';
+
+// Content as code
+export {
+  defineChallenge,
+  defineTutorial,
+  defineSkillPath,
+  defineCourse,
+  defineLesson,
+  definePlayground,
+  task,
+  initTask,
+  helperTask,
+  needsOutput,
+  userInput,
+} from './define/define.ts';
+export type {
+  ChallengeDefinition,
+  TutorialDefinition,
+  SkillPathDefinition,
+  CourseDefinition,
+  LessonDefinition,
+  ModuleDefinition,
+  UnitDefinition,
+  TaskDefinition,
+  BodySource,
+  Defined,
+  Strict,
+} from './define/define.ts';

@@ -58,8 +58,11 @@ export function formatDiagnostics(diagnostics: readonly Diagnostic[], options: F
     const source = options.readSource?.(d.file);
     if (source !== undefined) {
       const end = d.span.end.line > d.span.start.line || d.span.end.column > d.span.start.column ? d.span.end : undefined;
+      // @babel/code-frame counts columns from 0 here; ours are 1-based.
+      const start = { line: d.span.start.line, column: d.span.start.column - 1 };
+      const loc = end ? { start, end: { line: end.line, column: end.column - 1 } } : { start };
       out.push(
-        codeFrameColumns(source, end ? { start: d.span.start, end } : { start: d.span.start }, {
+        codeFrameColumns(source, loc, {
           highlightCode: false,
           forceColor: options.color ?? false,
           linesAbove: 1,

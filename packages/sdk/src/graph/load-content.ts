@@ -1,0 +1,596 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve, join, relative, sep } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Root } from 'mdast';
+import { compareDiagnostics, type Diagnostic } from '../diagnostics/diagnostic.ts';
+import { digestOf, parseDocument, type ParsedDocument } from '../parse/parse-document.ts';
+import { pointerSegment } from '../parse/front-matter.ts';
+import { contentKinds, type ContentKind } from '../schemas/content.ts';
+import { referenceKinds, type ReferenceKey } from '../schemas/references.ts';
+import { DEFAULT_TASK_TIMEOUT_SECONDS, taskSchema, type Task } from '../schemas/task.ts';
+import type { Playground } from '../schemas/playground.ts';
+import { validateGraph } from '../validate/validate-graph.ts';
+import {
+  baseName,
+  dirName,
+  discoverFiles,
+  isIndexFile,
+  isLabTsFile,
+  isSolutionFile,
+  isUnitFile,
+  orderOf,
+  slugOf,
+} from './discover.ts';
+import type {
+  ContentDocument,
+  ContentGraph,
+  ContentItem,
+  ContentReference,
+  DocumentRole,
+  ItemKind,
+  TaskEntry,
+} from './types.ts';
+import { virtualDocument } from './virtual-document.ts';
+import { parseInWorkers } from './workers.ts';
+
+/** Options of {@link loadContent}. */
+export interface LoadOptions {
+  /**
+   * Parse Markdown in worker threads: a number of workers, or `true` for
+   * one per core. Worth it only for large repositories (hundreds of files):
+   * workers pay a start-up cost and copy each mdast back.
+   */
+  workers?: number | boolean;
+}
+
+interface TsModule {
+  digest: string;
+  value: unknown;
+  error: string | undefined;
+}
+
+/** What `updateFiles` needs from the previous load. */
+interface LoaderState {
+  options: LoadOptions;
+  /** Parse results by relative path; reused while the digest is unchanged. */
+  parsed: Map<string, ParsedDocument>;
+  /** Imported `*.lab.ts` modules by relative path. */
+  ts: Map<string, TsModule>;
+  /** Raw text of files read for the model (Markdown, TS, body files). */
+  texts: Map<string, string>;
+}
+
+const EMPTY_ROOT: Root = { type: 'root', children: [] };
+
+/**
+ * Loads a content folder into the one model: reads and parses each file
+ * once, assembles items (tutorials, challenges, skill paths with units,
+ * courses with modules and lessons, and `*.lab.ts` content), and validates
+ * everything. Never throws for content problems: they are `diagnostics`.
+ */
+export async function loadContent(rootDir: string, options: LoadOptions = {}): Promise<ContentGraph> {
+  const root = resolve(rootDir);
+  const state: LoaderState = { options, parsed: new Map(), ts: new Map(), texts: new Map() };
+  const files = discoverFiles(root);
+  return build(root, files, state, new Set(files));
+}
+
+/**
+ * Re-loads after some files changed (added, edited or deleted): only those
+ * are read and parsed again (others come from the digest cache), then items
+ * are re-assembled and all rules re-run (rules are linear and cheap next to
+ * parsing). Returns a new graph; the old one stays valid.
+ */
+export async function updateFiles(graph: ContentGraph, changedPaths: readonly string[]): Promise<ContentGraph> {
+  const state = graph.state as LoaderState;
+  const next: LoaderState = { options: state.options, parsed: new Map(state.parsed), ts: new Map(state.ts), texts: new Map(state.texts) };
+  const files = new Set(graph.files);
+  const changed = new Set<string>();
+  for (const p of changedPaths) {
+    const rel = toRel(graph.root, p);
+    if (rel === undefined) continue;
+    changed.add(rel);
+    next.texts.delete(rel);
+    if (existsSync(join(graph.root, rel))) files.add(rel);
+    else {
+      files.delete(rel);
+      next.parsed.delete(rel);
+      next.ts.delete(rel);
+    }
+  }
+  // A TS module may read a body file: re-import modules whose body changed.
+  return build(graph.root, [...files].sort(), next, changed);
+}
+
+function toRel(root: string, p: string): string | undefined {
+  const abs = resolve(root, p);
+  const rel = relative(root, abs);
+  if (rel.startsWith('..') || rel === '') return undefined;
+  return rel.split(sep).join('/');
+}
+
+function isContentMarkdown(rel: string): boolean {
+  if (rel.includes('__static__/')) return false;
+  const b = baseName(rel);
+  return isIndexFile(b) || isUnitFile(b) || (b.endsWith('.md') && isSolutionFile(b));
+}
+
+async function build(root: string, fileList: string[], state: LoaderState, changed: Set<string>): Promise<ContentGraph> {
+  const files = new Set(fileList);
+  const diagnostics: Diagnostic[] = [];
+  // Documents whose kind fits nowhere; validation reports them.
+  const orphanDocs: ContentDocument[] = [];
+  const read = (rel: string): string | undefined => {
+    let t = state.texts.get(rel);
+    if (t === undefined) {
+      try {
+        t = readFileSync(join(root, rel), 'utf8');
+      } catch {
+        return undefined;
+      }
+      state.texts.set(rel, t);
+    }
+    return t;
+  };
+
+  // 1. Content as code: import every *.lab.ts (in parallel).
+  const tsFiles = fileList.filter((f) => isLabTsFile(baseName(f)) && !f.includes('__static__/'));
+  await Promise.all(
+    tsFiles.map(async (rel) => {
+      const text = read(rel) ?? '';
+      const digest = digestOf(text);
+      const prev = state.ts.get(rel);
+      if (prev && prev.digest === digest && !changed.has(rel)) return;
+      try {
+        const mod = (await import(pathToFileURL(join(root, rel)).href + `?v=${digest}`)) as { default?: unknown };
+        state.ts.set(rel, { digest, value: mod.default, error: undefined });
+      } catch (error) {
+        state.ts.set(rel, { digest, value: undefined, error: error instanceof Error ? error.message : String(error) });
+      }
+    }),
+  );
+  for (const key of [...state.ts.keys()]) if (!files.has(key)) state.ts.delete(key);
+  const bodyFiles = new Set<string>();
+  for (const [rel, mod] of state.ts) {
+    for (const b of bodyFilesOf(mod.value)) bodyFiles.add(joinRel(dirName(rel), b));
+  }
+
+  // 2. Markdown: parse every content document once (digest cache).
+  const mdFiles = fileList.filter((f) => (isContentMarkdown(f) || bodyFiles.has(f)));
+  const toParse: string[] = [];
+  for (const rel of mdFiles) {
+    const text = read(rel);
+    if (text === undefined) continue;
+    const prev = state.parsed.get(rel);
+    if (prev && prev.source === text) continue;
+    toParse.push(rel);
+  }
+  const workers = state.options.workers === true ? undefined : state.options.workers;
+  if (state.options.workers && toParse.length > 32) {
+    const results = await parseInWorkers(
+      toParse.map((rel) => ({ file: rel, source: read(rel) ?? '' })),
+      typeof workers === 'number' ? workers : undefined,
+    );
+    for (const doc of results) state.parsed.set(doc.file, doc);
+  } else {
+    for (const rel of toParse) state.parsed.set(rel, parseDocument(read(rel) ?? '', { file: rel }));
+  }
+  for (const key of [...state.parsed.keys()]) if (!files.has(key)) state.parsed.delete(key);
+
+  // 3. Assemble items from the folder layout and the declared kinds.
+  const items: ContentItem[] = [];
+  const documents = new Map<string, ContentDocument>();
+  const itemDirs = new Map<string, string>(); // dir → index file
+  for (const rel of mdFiles) {
+    if (bodyFiles.has(rel)) continue;
+    const b = baseName(rel);
+    if (!isIndexFile(b)) continue;
+    const d = dirName(rel);
+    if (!itemDirs.has(d)) itemDirs.set(d, rel);
+  }
+  const kindOf = (rel: string): ContentKind | undefined => {
+    const data = state.parsed.get(rel)?.frontMatter.data;
+    const k = data && typeof data === 'object' ? (data as { kind?: unknown }).kind : undefined;
+    return typeof k === 'string' && (contentKinds as readonly string[]).includes(k) ? (k as ContentKind) : undefined;
+  };
+  const courseDirs = [...itemDirs].filter(([, f]) => kindOf(f) === 'course').map(([d]) => d);
+  const courseOf = (dir: string): string | undefined => {
+    let best: string | undefined;
+    for (const c of courseDirs) if (c !== dir && (c === '' || dir.startsWith(c + '/')) && (best === undefined || c.length > best.length)) best = c;
+    return best;
+  };
+  const docDiag = (doc: ParsedDocument): void => {
+    diagnostics.push(...doc.diagnostics);
+  };
+
+  const unitsByDir = new Map<string, string[]>();
+  const solutionsByDir = new Map<string, string[]>();
+  for (const rel of fileList) {
+    const b = baseName(rel);
+    if (rel.includes('__static__/')) continue;
+    if (isUnitFile(b) && !bodyFiles.has(rel)) push(unitsByDir, dirName(rel), rel);
+    else if (isSolutionFile(b)) push(solutionsByDir, dirName(rel), rel);
+  }
+
+  const makeDocument = (rel: string, role: DocumentRole, fallbackName: string, order: number): ContentDocument | undefined => {
+    const parsed = state.parsed.get(rel);
+    if (!parsed) return undefined;
+    docDiag(parsed);
+    const data = parsed.frontMatter.data;
+    const raw = data && typeof data === 'object' && !Array.isArray(data) ? (data as Record<string, unknown>) : undefined;
+    const declared = typeof raw?.['name'] === 'string' ? (raw['name'] as string) : undefined;
+    const doc: ContentDocument = {
+      file: rel,
+      metaFile: rel,
+      role,
+      kind: kindOf(rel),
+      name: role === 'index' ? fallbackName : (declared ?? fallbackName),
+      order,
+      data: raw,
+      valid: false,
+      parsed,
+    };
+    documents.set(rel, doc);
+    return doc;
+  };
+
+  const dirsSorted = [...itemDirs.keys()].sort();
+  const itemByDir = new Map<string, ContentItem>();
+  for (const dir of dirsSorted) {
+    const indexFile = itemDirs.get(dir) as string;
+    const course = courseOf(dir);
+    const kind = kindOf(indexFile);
+    const base = dir === '' ? baseName(root.split(sep).join('/')) : baseName(dir);
+    let itemKind: ItemKind | undefined;
+    if (course !== undefined) {
+      itemKind = kind === 'module' || kind === 'lesson' ? kind : hasChildIndex(dir, dirsSorted) ? 'module' : 'lesson';
+    } else if (kind === 'tutorial' || kind === 'challenge' || kind === 'skill-path' || kind === 'course') {
+      itemKind = kind;
+    }
+    const index = makeDocument(indexFile, 'index', course !== undefined ? slugOf(base) : base, -1);
+    if (!index) continue;
+    if (itemKind === undefined) {
+      // Kind missing or misplaced: reported by validation on the document.
+      orphanDocs.push(index);
+      continue;
+    }
+    const item = newItem(itemKind, course !== undefined ? slugOf(base) : base, dir, 'markdown', index);
+    item.order = course !== undefined ? orderOf(base) : 0;
+    const units = (unitsByDir.get(dir) ?? [])
+      .map((u) => makeDocument(u, 'unit', baseName(u).replace(/\.md$/, ''), orderOf(baseName(u))))
+      .filter((d): d is ContentDocument => d !== undefined)
+      .sort((a, b) => a.order - b.order || (a.file < b.file ? -1 : 1));
+    item.documents.push(...units);
+    for (const s of solutionsByDir.get(dir) ?? []) {
+      item.solutions.push(s);
+      if (s.endsWith('.md')) {
+        const d = makeDocument(s, 'solution', baseName(s).replace(/\.md$/, ''), 0);
+        if (d) item.documents.push(d);
+      }
+    }
+    items.push(item);
+    itemByDir.set(dir, item);
+  }
+
+  // Course structure: parents, children, ids, paths.
+  for (const item of items) {
+    if (item.kind !== 'module' && item.kind !== 'lesson') continue;
+    const courseDir = courseOf(item.dir) as string;
+    const course = itemByDir.get(courseDir);
+    const parentDir = dirName(item.dir);
+    const parent = itemByDir.get(parentDir) ?? course;
+    const chain: string[] = [];
+    let d = item.dir;
+    while (d !== courseDir && d !== '') {
+      chain.unshift(slugOf(baseName(d)));
+      d = dirName(d);
+    }
+    item.path = chain.join('/');
+    item.id = `${item.kind}:${course?.name ?? ''}/${item.path}`;
+    item.parent = parent?.id;
+  }
+  for (const item of items) if (item.kind !== 'module' && item.kind !== 'lesson') item.id = `${item.kind}:${item.name}`;
+  const byIdTmp = new Map(items.map((i) => [i.id, i]));
+  for (const item of items) {
+    if (item.parent) byIdTmp.get(item.parent)?.children.push(item.id);
+  }
+  for (const item of items) {
+    item.children.sort((a, b) => (byIdTmp.get(a)?.order ?? 0) - (byIdTmp.get(b)?.order ?? 0) || (a < b ? -1 : 1));
+  }
+
+  // TypeScript items.
+  for (const [rel, mod] of [...state.ts].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const text = read(rel) ?? '';
+    if (mod.error !== undefined || !isDefinition(mod.value)) {
+      diagnostics.push({
+        file: rel,
+        span: { start: { line: 1, column: 1 }, end: { line: 1, column: 1 } },
+        ruleId: 'lab:ts-load',
+        severity: 'error',
+        message:
+          mod.error !== undefined
+            ? `Cannot import this file: ${mod.error.split('\n')[0]}`
+            : 'The default export is not content: export default defineChallenge({...}) (or defineTutorial, defineSkillPath, defineCourse).',
+      });
+      continue;
+    }
+    items.push(...tsItems(rel, text, mod.value, read, (doc) => documents.set(doc.file, doc), diagnostics));
+  }
+
+  // Derived fields: files, assets, tasks, references, playground.
+  const ownerOf = (rel: string): ContentItem | undefined => {
+    let d = dirName(rel);
+    for (;;) {
+      const it = itemByDir.get(d);
+      if (it) return it;
+      if (d === '') return undefined;
+      d = dirName(d);
+    }
+  };
+  for (const rel of fileList) {
+    const owner = ownerOf(rel);
+    if (!owner) continue;
+    owner.files.push(rel);
+    const inItem = owner.dir === '' ? rel : rel.slice(owner.dir.length + 1);
+    if (inItem.startsWith('__static__/')) owner.assets.push(inItem);
+  }
+  for (const item of items) {
+    if (item.format === 'typescript') {
+      const staticPrefix = item.dir === '' ? '__static__/' : `${item.dir}/__static__/`;
+      for (const rel of fileList) if (rel.startsWith(staticPrefix)) item.assets.push(rel.slice(staticPrefix.length - '__static__/'.length));
+    }
+    const index = item.documents[0];
+    item.data = index?.data;
+    item.mdast = index?.parsed.mdast ?? EMPTY_ROOT;
+    item.tasks = tasksOf(index);
+    item.references = item.documents.flatMap(referencesOf);
+  }
+  const byId = new Map<string, ContentItem>();
+  for (const item of items) byId.set(item.id, item);
+  for (const item of items) {
+    const own = playgroundOf(item.data);
+    if (own) item.playground = own;
+    else if (item.kind === 'lesson') {
+      let p = item.parent ? byId.get(item.parent) : undefined;
+      while (p && !p.playground && p.parent) p = byId.get(p.parent);
+      item.playground = p?.playground ?? (p ? playgroundOf(p.data) : undefined);
+    }
+  }
+
+  const graph: ContentGraph = {
+    root,
+    items,
+    byId,
+    documents,
+    files,
+    diagnostics,
+    state,
+  };
+  diagnostics.push(...validateGraph(graph, orphanDocs));
+  diagnostics.sort(compareDiagnostics);
+  return graph;
+}
+
+function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
+  const a = m.get(k);
+  if (a) a.push(v);
+  else m.set(k, [v]);
+}
+
+function hasChildIndex(dir: string, dirs: string[]): boolean {
+  return dirs.some((d) => d.startsWith(dir + '/'));
+}
+
+function joinRel(dir: string, rel: string): string {
+  const parts = (dir ? dir.split('/') : []).concat(rel.split('/'));
+  const out: string[] = [];
+  for (const p of parts) {
+    if (p === '' || p === '.') continue;
+    if (p === '..') out.pop();
+    else out.push(p);
+  }
+  return out.join('/');
+}
+
+function newItem(kind: ItemKind, name: string, dir: string, format: 'markdown' | 'typescript', index: ContentDocument): ContentItem {
+  return {
+    id: `${kind}:${name}`,
+    kind,
+    name,
+    path: name,
+    dir,
+    format,
+    files: [],
+    documents: [index],
+    data: undefined,
+    mdast: EMPTY_ROOT,
+    playground: undefined,
+    tasks: [],
+    references: [],
+    assets: [],
+    solutions: [],
+    parent: undefined,
+    children: [],
+    order: 0,
+  };
+}
+
+function playgroundOf(data: Record<string, unknown> | undefined): Playground | undefined {
+  const p = data?.['playground'];
+  return p && typeof p === 'object' && typeof (p as { name?: unknown }).name === 'string' ? (p as Playground) : undefined;
+}
+
+/** Tasks of a document, each resolved on its own so one bad task does not hide the others. */
+function tasksOf(doc: ContentDocument | undefined): TaskEntry[] {
+  const raw = doc?.data?.['tasks'];
+  if (!doc || !raw || typeof raw !== 'object' || Array.isArray(raw)) return [];
+  const places = doc.parsed.frontMatter.places;
+  const out: TaskEntry[] = [];
+  for (const [name, value] of Object.entries(raw as Record<string, unknown>)) {
+    if (!value || typeof value !== 'object' || Array.isArray(value)) continue;
+    const r = taskSchema.safeParse(value);
+    const task: Task = r.success
+      ? r.data
+      : ({ ...(value as object), timeout_seconds: (value as { timeout_seconds?: number }).timeout_seconds ?? DEFAULT_TASK_TIMEOUT_SECONDS } as Task);
+    const place = places[`/tasks/${pointerSegment(name)}`];
+    out.push({ name, task, file: doc.metaFile, span: place?.key ?? doc.parsed.frontMatter.span });
+  }
+  return out;
+}
+
+function referencesOf(doc: ContentDocument): ContentReference[] {
+  const data = doc.data;
+  if (!data || doc.role === 'solution') return [];
+  const out: ContentReference[] = [];
+  for (const map of Object.keys(referenceKinds) as ReferenceKey[]) {
+    const m = data[map];
+    if (!m || typeof m !== 'object' || Array.isArray(m)) continue;
+    for (const [name, entry] of Object.entries(m as Record<string, unknown>)) {
+      const lessons = entry && typeof entry === 'object' && Array.isArray((entry as { lessons?: unknown }).lessons)
+        ? ((entry as { lessons: unknown[] }).lessons.filter((l) => typeof l === 'string') as string[])
+        : [];
+      const place = doc.parsed.frontMatter.places[`/${pointerSegment(map)}/${pointerSegment(name)}`];
+      out.push({ map, name, lessons, file: doc.metaFile, span: place?.key ?? doc.parsed.frontMatter.span, target: undefined });
+    }
+  }
+  return out;
+}
+
+// ---------- content as code ----------
+
+interface Definition {
+  kind: string;
+  [key: string]: unknown;
+}
+
+function isDefinition(v: unknown): v is Definition {
+  return !!v && typeof v === 'object' && typeof (v as { kind?: unknown }).kind === 'string';
+}
+
+function bodyFilesOf(v: unknown): string[] {
+  const out: string[] = [];
+  const visit = (x: unknown): void => {
+    if (!x || typeof x !== 'object') return;
+    if (Array.isArray(x)) {
+      x.forEach(visit);
+      return;
+    }
+    const o = x as Record<string, unknown>;
+    if (typeof o['bodyFile'] === 'string') out.push(o['bodyFile']);
+    for (const k of ['units', 'lessons', 'modules']) if (Array.isArray(o[k])) visit(o[k]);
+  };
+  visit(v);
+  return out;
+}
+
+const STRUCTURE_KEYS = new Set(['name', 'body', 'bodyFile', 'units', 'lessons', 'modules']);
+
+function tsItems(
+  rel: string,
+  text: string,
+  def: Definition,
+  read: (rel: string) => string | undefined,
+  addDoc: (doc: ContentDocument) => void,
+  diagnostics: Diagnostic[],
+): ContentItem[] {
+  const dir = dirName(rel);
+  const stem = baseName(rel).replace(/\.lab\.ts$/, '');
+  const fileName = stem === 'index' ? (dir === '' ? 'index' : baseName(dir)) : stem;
+  const meta = (o: Record<string, unknown>, kind: string): Record<string, unknown> => {
+    const out: Record<string, unknown> = { kind };
+    for (const [k, v] of Object.entries(o)) if (!STRUCTURE_KEYS.has(k) && k !== 'kind') out[k] = v;
+    if (kind === 'unit' && typeof o['name'] === 'string') out['name'] = o['name'];
+    return out;
+  };
+  const doc = (o: Record<string, unknown>, kind: string, role: DocumentRole, name: string, order: number, key: string): ContentDocument => {
+    const data = meta(o, kind);
+    let parsed: ParsedDocument;
+    let file = key;
+    if (typeof o['bodyFile'] === 'string') {
+      file = joinRel(dir, o['bodyFile']);
+      const src = read(file);
+      if (src === undefined) {
+        diagnostics.push({
+          file: rel,
+          span: { start: { line: 1, column: 1 }, end: { line: 1, column: 1 } },
+          ruleId: 'lab:broken-link',
+          severity: 'error',
+          message: `bodyFile "${o['bodyFile']}" does not exist.`,
+        });
+        parsed = virtualDocument(key, text, data, '');
+        file = key;
+      } else {
+        const body = parseDocument(src, { file });
+        diagnostics.push(...body.diagnostics);
+        const v = virtualDocument(rel, text, data, undefined);
+        parsed = { ...v, file, source: src, digest: body.digest, mdast: body.mdast, frontMatter: { ...v.frontMatter } };
+        // Metadata places stay in the .lab.ts; the body's lines are the body file's.
+        parsed.frontMatter.places = v.frontMatter.places;
+      }
+    } else {
+      parsed = virtualDocument(key, text, data, typeof o['body'] === 'string' ? o['body'] : undefined);
+    }
+    const d: ContentDocument = { file, metaFile: rel, role, kind: kind as ContentKind, name, order, data, valid: false, parsed };
+    addDoc(d);
+    return d;
+  };
+  const name = typeof def['name'] === 'string' ? def['name'] : fileName;
+  const kind = def.kind;
+  if (kind !== 'tutorial' && kind !== 'challenge' && kind !== 'skill-path' && kind !== 'course') {
+    diagnostics.push({
+      file: rel,
+      span: { start: { line: 1, column: 1 }, end: { line: 1, column: 1 } },
+      ruleId: 'lab:unknown-kind',
+      severity: 'error',
+      message: `A .lab.ts file must define a tutorial, challenge, skill path or course, not "${kind}".`,
+    });
+    return [];
+  }
+  const index = doc(def, kind, 'index', name, -1, rel);
+  const item = newItem(kind, name, dir, 'typescript', index);
+  item.files.push(rel);
+  const units = Array.isArray(def['units']) ? (def['units'] as Record<string, unknown>[]) : [];
+  units.forEach((u, i) => {
+    const uname = typeof u['name'] === 'string' ? u['name'] : `unit-${(i + 1) * 10}`;
+    item.documents.push(doc(u, 'unit', 'unit', uname, (i + 1) * 10, `${rel}#${uname}`));
+  });
+  const out = [item];
+  if (kind === 'course') {
+    const addLessons = (lessons: unknown, parent: ContentItem, prefix: string): void => {
+      if (!Array.isArray(lessons)) return;
+      lessons.forEach((l: Record<string, unknown>, i) => {
+        const lname = typeof l['name'] === 'string' ? l['name'] : `lesson-${i + 1}`;
+        const path = prefix ? `${prefix}/${lname}` : lname;
+        const ld = doc(l, 'lesson', 'index', lname, -1, `${rel}#${path}`);
+        const lesson = newItem('lesson', lname, dir, 'typescript', ld);
+        lesson.id = `lesson:${name}/${path}`;
+        lesson.path = path;
+        lesson.parent = parent.id;
+        lesson.order = (i + 1) * 10;
+        const lu = Array.isArray(l['units']) ? (l['units'] as Record<string, unknown>[]) : [];
+        lu.forEach((u, j) => {
+          const uname = typeof u['name'] === 'string' ? u['name'] : `unit-${(j + 1) * 10}`;
+          lesson.documents.push(doc(u, 'unit', 'unit', uname, (j + 1) * 10, `${rel}#${path}/${uname}`));
+        });
+        parent.children.push(lesson.id);
+        out.push(lesson);
+      });
+    };
+    item.id = `course:${name}`;
+    addLessons(def['lessons'], item, '');
+    const modules = Array.isArray(def['modules']) ? (def['modules'] as Record<string, unknown>[]) : [];
+    modules.forEach((m, i) => {
+      const mname = typeof m['name'] === 'string' ? m['name'] : `module-${i + 1}`;
+      const md = doc(m, 'module', 'index', mname, -1, `${rel}#${mname}`);
+      const mod = newItem('module', mname, dir, 'typescript', md);
+      mod.id = `module:${name}/${mname}`;
+      mod.path = mname;
+      mod.parent = item.id;
+      mod.order = (i + 1) * 10;
+      item.children.push(mod.id);
+      out.push(mod);
+      addLessons(m['lessons'], mod, mname);
+    });
+  }
+  return out;
+}

@@ -1,0 +1,67 @@
+import type { ParsedDocument } from '../parse/parse-document.ts';
+import { digestOf } from '../parse/parse-document.ts';
+import { LineIndex } from '../parse/line-index.ts';
+import { parseMarkdown } from '../parse/markdown.ts';
+import { pointerSegment, type YamlPlace } from '../parse/front-matter.ts';
+
+/**
+ * A ParsedDocument for content defined in TypeScript: the metadata is the
+ * front matter, the body is parsed by the same pipeline. When the body is a
+ * literal found verbatim in the `.lab.ts` source, everything else is blanked
+ * so mdast positions point into the `.lab.ts` file itself.
+ */
+export function virtualDocument(file: string, tsSource: string, data: Record<string, unknown>, body: string | undefined): ParsedDocument {
+  const lines = new LineIndex(tsSource);
+  let mdastText = body ?? '';
+  if (body) {
+    const at = tsSource.indexOf(body);
+    if (at !== -1) {
+      mdastText = tsSource.slice(0, at).replace(/[^\n]/g, ' ') + body + tsSource.slice(at + body.length).replace(/[^\n]/g, ' ');
+    }
+  }
+  return {
+    file,
+    source: tsSource,
+    digest: digestOf(tsSource + '\0' + (body ?? '')),
+    frontMatter: {
+      present: true,
+      data,
+      span: lines.span(0, 0),
+      places: guessPlaces(tsSource, lines, data),
+      bodyOffset: 0,
+    },
+    mdast: parseMarkdown(mdastText),
+    diagnostics: [],
+  };
+}
+
+/**
+ * Best-effort places for TypeScript metadata: the first `key:` in the
+ * source for top-level keys and for task names. TypeScript itself reports
+ * type errors at exact places; these only anchor content diagnostics.
+ */
+function guessPlaces(source: string, lines: LineIndex, data: Record<string, unknown>): Record<string, YamlPlace> {
+  const places: Record<string, YamlPlace> = {};
+  const find = (key: string, from: number): number => {
+    const re = new RegExp(`(?:^|[\\s{,])(['"]?)${key.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&')}\\1\\s*:`, 'g');
+    re.lastIndex = from;
+    const m = re.exec(source);
+    return m ? m.index + m[0].indexOf(key) - (m[1] ? 1 : 0) : -1;
+  };
+  for (const key of Object.keys(data)) {
+    const at = find(key, 0);
+    if (at === -1) continue;
+    const span = lines.span(at, at + key.length);
+    places['/' + pointerSegment(key)] = { key: span, value: span };
+    const value = data[key];
+    if (key === 'tasks' && value && typeof value === 'object') {
+      for (const name of Object.keys(value)) {
+        const t = find(name, at);
+        if (t === -1) continue;
+        const s = lines.span(t, t + name.length);
+        places[`/tasks/${pointerSegment(name)}`] = { key: s, value: s };
+      }
+    }
+  }
+  return places;
+}

@@ -1,0 +1,371 @@
+import { getComponent, componentRegistry, type ComponentSpec } from '../components/registry.ts';
+import type { Span } from '../diagnostics/diagnostic.ts';
+import { dirName } from '../graph/discover.ts';
+import type { ContentDocument, ContentItem } from '../graph/types.ts';
+import { LineIndex } from '../parse/line-index.ts';
+import { referenceKinds } from '../schemas/references.ts';
+import { placeOf, type Reporter } from './context.ts';
+import { didYouMean } from './suggest.ts';
+
+interface Pos {
+  start: { line: number; column: number; offset?: number };
+  end: { line: number; column: number; offset?: number };
+}
+
+interface MdNode {
+  type: string;
+  name?: string;
+  url?: string;
+  alt?: string | null;
+  value?: string;
+  children?: MdNode[];
+  attributes?: Record<string, unknown>;
+  fmAttributes?: Record<string, unknown>;
+  position?: Pos;
+}
+
+/** What the body of a document uses, for the item-level rules. */
+export interface BodyUsage {
+  /** Task names shown by task components, with where. */
+  shownTasks: { name: string; file: string; span: Span }[];
+}
+
+/** Inputs of the document rules. */
+export interface DocumentContext {
+  item: ContentItem;
+  doc: ContentDocument;
+  /** Every file under the root. */
+  files: Set<string>;
+  /** Task names of the item (the lesson's tasks for its units). */
+  taskNames: Set<string>;
+  /** Machine names of the playground, when it lists machines. */
+  machines: Set<string> | undefined;
+}
+
+/** Reference map names normalised (`docker_101` and `docker-101` are the same name). */
+export function normalizeName(name: string): string {
+  return name.replaceAll('_', '-').toLowerCase();
+}
+
+const SCHEME = /^[a-z][a-z0-9+.-]*:/i;
+
+/**
+ * One walk over the body: MDC components (names, props, slots, closing),
+ * task components, cards, images (alt, assets) and relative links; plus the
+ * front matter cover.
+ */
+export function checkDocumentBody(ctx: DocumentContext, r: Reporter): BodyUsage {
+  const { doc } = ctx;
+  const usage: BodyUsage = { shownTasks: [] };
+  const file = doc.file.includes('#') ? doc.metaFile : doc.file;
+  let lines: LineIndex | undefined;
+  const lineText = (line: number): string => {
+    lines ??= new LineIndex(doc.parsed.source);
+    const s = lines.lineStart(line);
+    const e = lines.starts[line] ?? doc.parsed.source.length + 1;
+    return doc.parsed.source.slice(s, Math.max(s, e - 1));
+  };
+  const nameSpan = (n: MdNode): Span => {
+    const p = n.position as Pos;
+    const prefix = n.type === 'textComponent' ? 1 : Math.max(2, leadingColons(lineText(p.start.line).slice(p.start.column - 1)));
+    return { start: { line: p.start.line, column: p.start.column }, end: { line: p.start.line, column: p.start.column + prefix + (n.name?.length ?? 0) } };
+  };
+  const propSpan = (n: MdNode, key: string): Span => {
+    const p = n.position as Pos;
+    const last = Math.min(p.end.line, p.start.line + 60);
+    const esc = key.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&');
+    const yamlKey = new RegExp(`^(\\s*):?${esc}\\s*:`);
+    const inlineKey = new RegExp(`[{\\s]:?${esc}=`);
+    for (let l = p.start.line; l <= last; l++) {
+      const t = lineText(l);
+      const y = l > p.start.line ? yamlKey.exec(t) : null;
+      if (y) {
+        const col = (y[1]?.length ?? 0) + 1;
+        const len = t.slice(col - 1).indexOf(':', 1) === -1 ? key.length : t.slice(col - 1).search(/\s*:(\s|$)/);
+        return { start: { line: l, column: col }, end: { line: l, column: col + Math.max(len, key.length) } };
+      }
+      const i = l === p.start.line ? inlineKey.exec(t) : null;
+      if (i) return { start: { line: l, column: i.index + 2 }, end: { line: l, column: i.index + 2 + key.length } };
+      if (l > p.start.line && /^\s*---\s*$/.test(t) && l > p.start.line + 1) break;
+    }
+    return nameSpan(n);
+  };
+
+  const declared = (map: string, name: string): { found: boolean; lessons: string[] | undefined } => {
+    for (const d of [doc, ctx.item.documents[0]]) {
+      const m = d?.data?.[map];
+      if (!m || typeof m !== 'object') continue;
+      for (const [k, v] of Object.entries(m as Record<string, unknown>)) {
+        if (normalizeName(k) === normalizeName(name)) {
+          const lessons = v && typeof v === 'object' && Array.isArray((v as { lessons?: unknown }).lessons) ? ((v as { lessons: string[] }).lessons) : undefined;
+          return { found: true, lessons };
+        }
+      }
+    }
+    return { found: false, lessons: undefined };
+  };
+
+  const checkReference = (value: unknown, span: Span, lesson?: unknown): void => {
+    if (typeof value !== 'string') return;
+    const dot = value.indexOf('.');
+    const map = dot === -1 ? '' : value.slice(0, dot);
+    const name = dot === -1 ? value : value.slice(dot + 1);
+    if (!Object.hasOwn(referenceKinds, map)) {
+      r.report('lab:undeclared-reference', file, span, `"${value}" is not \`<map>.<name>\` with map one of ${Object.keys(referenceKinds).join(', ')}.${didYouMean(map, Object.keys(referenceKinds))}`, {
+        expected: '<map>.<name>, e.g. tutorials.sample-tutorial',
+        actual: value,
+      });
+      return;
+    }
+    const d = declared(map, name);
+    if (!d.found) {
+      r.report('lab:undeclared-reference', file, span, `"${value}" is not declared: add \`${name}: {}\` under \`${map}:\` in the front matter.`, {
+        hint: `${map}:\n  ${name}: {}`,
+      });
+    } else if (typeof lesson === 'string' && d.lessons && !d.lessons.includes(lesson)) {
+      r.report('lab:undeclared-reference', file, span, `Lesson "${lesson}" is not listed under \`${map}.${name}.lessons\` in the front matter.`);
+    }
+  };
+
+  const checkAsset = (url: string, span: Span): void => {
+    if (!url || SCHEME.test(url) || url.startsWith('/') || url.startsWith('#') || url.startsWith('//')) return;
+    const clean = safeDecode(url.split('#')[0]?.split('?')[0] ?? '');
+    if (!clean) return;
+    const base = clean.startsWith('__static__/') ? ctx.item.dir : dirName(file);
+    const target = joinPath(base, clean);
+    if (target === undefined || !ctx.files.has(target)) {
+      const isStatic = clean.startsWith('__static__/');
+      r.report(isStatic ? 'lab:missing-asset' : 'lab:broken-link', file, span, isStatic ? `Missing asset "${clean}": no such file in the item's __static__ folder.` : `Broken link: "${clean}" does not exist.`, {
+        ...(isStatic ? { hint: `Add ${joinPath(ctx.item.dir, clean) ?? clean} or fix the path.` } : {}),
+      });
+    }
+  };
+
+  const checkLink = (url: string, span: Span): void => {
+    if (!url || SCHEME.test(url) || url.startsWith('/') || url.startsWith('#') || url.startsWith('?')) return;
+    const clean = safeDecode(url.split('#')[0]?.split('?')[0] ?? '');
+    if (!clean) return;
+    if (clean.startsWith('__static__/')) return checkAsset(clean, span);
+    const target = joinPath(dirName(file), clean.replace(/\/$/, ''));
+    if (target !== undefined && (ctx.files.has(target) || hasPrefix(ctx.files, target + '/'))) return;
+    r.report('lab:broken-link', file, span, `Broken link: "${clean}" does not exist.`);
+  };
+
+  const spanOf = (n: MdNode): Span => {
+    const p = n.position as Pos;
+    return { start: { line: p.start.line, column: p.start.column }, end: { line: p.end.line, column: p.end.column } };
+  };
+
+  const visitComponent = (n: MdNode): void => {
+    const name = n.name ?? '';
+    const spec = getComponent(name);
+    if (!spec) {
+      r.report('lab:unknown-component', file, nameSpan(n), `Unknown component "${name}".${didYouMean(name, Object.keys(componentRegistry))}`, {
+        hint: n.type === 'textComponent' ? 'A colon before a word starts an inline component; escape it as `\\:` or put the text in backticks.' : undefined,
+      });
+      return;
+    }
+    if (n.type === 'containerComponent') {
+      const p = n.position as Pos;
+      if (!/^\s*:{2,}\s*$/.test(lineText(p.end.line))) {
+        r.report('lab:unclosed-component', file, nameSpan(n), `Component "${name}" is not closed: add a \`::\` line after its content.`);
+      }
+    }
+    const props = propsOf(n);
+    checkProps(spec, props, n, propSpan, nameSpan, r, file);
+    // Slots.
+    const tabNames = name === 'tabbed' && Array.isArray(props['tabs'])
+      ? new Set((props['tabs'] as { name?: unknown }[]).map((t) => String(t?.name)))
+      : undefined;
+    for (const c of n.children ?? []) {
+      if (c.type !== 'componentContainerSection' || !c.name || c.name === 'default') continue;
+      const ok = tabNames ? tabNames.has(c.name) : spec.slots?.includes('*') || spec.slots?.includes(c.name);
+      if (!ok) {
+        const known = tabNames ? [...tabNames] : (spec.slots ?? []).filter((s) => s !== '*');
+        r.report('lab:unknown-slot', file, spanOf(c), `Component "${name}" has no slot "#${c.name}".${didYouMean(c.name, known)}`, {
+          expected: known.length ? known.map((s) => '#' + s).join(', ') : 'no named slots',
+        });
+      }
+    }
+    // Tasks.
+    if (spec.task) {
+      const t = props['name'];
+      if (typeof t === 'string' && t) {
+        const span = propSpan(n, 'name');
+        usage.shownTasks.push({ name: t, file, span });
+        if (!ctx.taskNames.has(t)) {
+          r.report('lab:unknown-task', file, span, `Task "${t}" is not defined in the front matter \`tasks\`.${didYouMean(t, ctx.taskNames)}`, {
+            expected: ctx.taskNames.size ? [...ctx.taskNames].join(', ') : 'a task defined under `tasks:`',
+            actual: t,
+          });
+        }
+      }
+    }
+    // Cards and grids.
+    for (const key of spec.referenceProps ?? []) {
+      if (props[key] !== undefined) checkReference(props[key], propSpan(n, key), props['lesson']);
+    }
+    if (name === 'grid' && Array.isArray(props['items'])) {
+      const span = propSpan(n, 'items');
+      for (const it of props['items'] as Record<string, unknown>[]) {
+        if (!it || typeof it !== 'object') continue;
+        for (const key of ['challenge', 'content', 'playground']) if (it[key] !== undefined) checkReference(it[key], span, it['lesson']);
+      }
+    }
+    // Images.
+    if (name === 'image-box') {
+      if (typeof props['src'] === 'string') checkAsset(props['src'], propSpan(n, 'src'));
+      if (typeof props['alt'] !== 'string' || !props['alt'].trim()) {
+        r.report('lab:image-alt', file, nameSpan(n), 'image-box without `alt` text: describe the image for screen readers.');
+      }
+    }
+    if (name === 'slide-show' && Array.isArray(props['slides'])) {
+      const span = propSpan(n, 'slides');
+      for (const s of props['slides'] as Record<string, unknown>[]) {
+        if (!s || typeof s !== 'object') continue;
+        if (typeof s['image'] === 'string') checkAsset(s['image'], span);
+        if (typeof s['alt'] !== 'string' || !s['alt'].trim()) r.report('lab:image-alt', file, span, 'Slide without `alt` text: describe the image for screen readers.');
+      }
+    }
+    // Machines named inline.
+    if ((name === 'tab' || name === 'http-port') && ctx.machines && typeof props['machine'] === 'string' && !ctx.machines.has(props['machine'])) {
+      r.report('lab:unknown-machine', file, propSpan(n, 'machine'), `Machine "${props['machine']}" is not in the playground's machines.${didYouMean(props['machine'], ctx.machines)}`, {
+        expected: [...ctx.machines].join(', '),
+      });
+    }
+  };
+
+  const walk = (n: MdNode): void => {
+    switch (n.type) {
+      case 'containerComponent':
+      case 'leafComponent':
+      case 'textComponent':
+        if (n.position) visitComponent(n);
+        break;
+      case 'image':
+        if (n.position) {
+          if (!n.alt || !n.alt.trim()) r.report('lab:image-alt', file, spanOf(n), 'Image without alt text: write `![what it shows](...)`.');
+          if (n.url) checkAsset(n.url, spanOf(n));
+        }
+        break;
+      case 'link':
+        if (n.position && n.url) checkLink(n.url, spanOf(n));
+        break;
+      case 'code':
+      case 'inlineCode':
+        return;
+    }
+    if (n.children) for (const c of n.children) walk(c);
+  };
+  walk(doc.parsed.mdast as unknown as MdNode);
+
+  const cover = doc.data?.['cover'];
+  if (typeof cover === 'string') checkAsset(cover, placeOf(doc, ['cover'], 'value'));
+  return usage;
+}
+
+function leadingColons(s: string): number {
+  let i = 0;
+  while (s[i] === ':') i++;
+  return i;
+}
+
+function hasPrefix(files: Set<string>, prefix: string): boolean {
+  for (const f of files) if (f.startsWith(prefix)) return true;
+  return false;
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURI(s);
+  } catch {
+    return s;
+  }
+}
+
+function joinPath(dir: string, rel: string): string | undefined {
+  const out = dir ? dir.split('/') : [];
+  for (const p of rel.split('/')) {
+    if (p === '' || p === '.') continue;
+    if (p === '..') {
+      if (!out.length) return undefined;
+      out.pop();
+    } else out.push(p);
+  }
+  return out.join('/');
+}
+
+/** Props of a component node without the binding colon (`:src` → `src`); YAML block props win. */
+export function propsOf(n: { attributes?: Record<string, unknown>; fmAttributes?: Record<string, unknown> }): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const src of [n.attributes, n.fmAttributes]) {
+    if (!src) continue;
+    for (const [k, v] of Object.entries(src)) out[k.startsWith(':') ? k.slice(1) : k] = v;
+  }
+  return out;
+}
+
+function checkProps(
+  spec: ComponentSpec,
+  props: Record<string, unknown>,
+  n: MdNode,
+  propSpan: (n: MdNode, key: string) => Span,
+  nameSpan: (n: MdNode) => Span,
+  r: Reporter,
+  file: string,
+): void {
+  const known = Object.keys(spec.props);
+  for (const [key, value] of Object.entries(props)) {
+    const p = spec.props[key];
+    if (!p) {
+      // Plain HTML attributes (class, id, style) are passed through by MDC.
+      if (key === 'class' || key === 'id' || key === 'style') continue;
+      r.report('lab:component-prop', file, propSpan(n, key), `Component "${spec.name}" has no prop "${key}".${didYouMean(key, known)}`, {
+        severity: 'warning',
+        expected: known.join(', '),
+      });
+      continue;
+    }
+    const problem = typeProblem(p.type, value, p.values);
+    if (problem) {
+      r.report('lab:component-prop', file, propSpan(n, key), `Prop "${key}" of "${spec.name}" ${problem}.`, {
+        expected: p.values ? p.values.join(' | ') : p.type,
+        actual: typeof value === 'string' ? value : JSON.stringify(value),
+      });
+    }
+  }
+  for (const [key, p] of Object.entries(spec.props)) {
+    if (p.required && (props[key] === undefined || props[key] === '')) {
+      r.report('lab:component-prop', file, nameSpan(n), `Component "${spec.name}" needs the prop "${key}": ${p.description}`, {
+        expected: `${key}: <${p.type}>`,
+      });
+    }
+  }
+}
+
+function typeProblem(type: string, value: unknown, values: readonly string[] | undefined): string | undefined {
+  switch (type) {
+    case 'string':
+    case 'reference':
+      if (typeof value !== 'string' && typeof value !== 'number') return `must be a ${type === 'reference' ? '`<map>.<name>` reference' : 'string'}`;
+      if (values && !values.includes(String(value))) return `must be one of ${values.join(', ')}`;
+      return undefined;
+    case 'number':
+      return typeof value === 'number' || (typeof value === 'string' && value.trim() !== '' && !Number.isNaN(Number(value))) ? undefined : 'must be a number';
+    case 'boolean':
+      return typeof value === 'boolean' || value === 'true' || value === 'false' || value === '' ? undefined : 'must be true or false';
+    case 'array':
+      if (Array.isArray(value)) return undefined;
+      if (typeof value === 'string') {
+        try {
+          if (Array.isArray(JSON.parse(value))) return undefined;
+        } catch {
+          /* fall through */
+        }
+      }
+      return 'must be a list';
+    case 'object':
+      return value && typeof value === 'object' && !Array.isArray(value) ? undefined : 'must be an object';
+  }
+  return undefined;
+}

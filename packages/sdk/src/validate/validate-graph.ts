@@ -1,0 +1,132 @@
+import type { Diagnostic } from '../diagnostics/diagnostic.ts';
+import type { ContentDocument, ContentGraph, ContentItem } from '../graph/types.ts';
+import { referenceKinds } from '../schemas/references.ts';
+import { placeOf, Reporter } from './context.ts';
+import { checkDocumentBody, normalizeName, type BodyUsage } from './document-rules.ts';
+import { checkSchema, type Placement } from './schema-rules.ts';
+import { checkTasks } from './task-rules.ts';
+import { closest } from './suggest.ts';
+
+/**
+ * Runs every rule over a loaded graph: per document (schema, MDC, assets,
+ * links), per item (tasks), then across items (names, references). Every
+ * cross-item rule goes through maps built once, so the cost stays linear.
+ * `orphans` are index documents whose kind fits nowhere.
+ */
+export function validateGraph(graph: ContentGraph, orphans: readonly ContentDocument[] = []): Diagnostic[] {
+  const r = new Reporter();
+  for (const doc of orphans) checkSchema(doc, doc.name && graph.items.some((i) => i.kind === 'course' && doc.file.startsWith(i.dir + '/')) ? 'course-part' : 'top', r);
+
+  for (const item of graph.items) {
+    const usage: BodyUsage[] = [];
+    const taskNames = new Set(item.tasks.map((t) => t.name));
+    const listed = item.playground?.machines;
+    const machines = Array.isArray(listed) ? new Set(listed.map((m) => m?.name).filter((n): n is string => typeof n === 'string')) : undefined;
+    for (const doc of item.documents) {
+      const placement: Placement =
+        doc.role === 'solution' ? 'solution' : doc.role === 'unit' ? 'unit' : item.kind === 'module' || item.kind === 'lesson' ? 'course-part' : 'top';
+      const validated = checkSchema(doc, placement, r);
+      if (validated) {
+        doc.data = validated;
+        doc.valid = true;
+      }
+      usage.push(checkDocumentBody({ item, doc, files: graph.files, taskNames, machines }, r));
+    }
+    item.data = item.documents[0]?.data;
+    checkTasks(item, usage, r);
+    checkUnitNames(item, r);
+  }
+  checkNames(graph, r);
+  checkReferences(graph, r);
+  return r.out;
+}
+
+function checkUnitNames(item: ContentItem, r: Reporter): void {
+  const seen = new Map<string, ContentDocument>();
+  for (const doc of item.documents) {
+    if (doc.role !== 'unit') continue;
+    const prev = seen.get(doc.name);
+    if (prev) {
+      r.report('lab:duplicate-name', doc.metaFile, placeOf(doc, ['name'], 'value'), `Unit name "${doc.name}" is already used in this ${item.kind}.`, {
+        related: [{ file: prev.metaFile, span: placeOf(prev, ['name'], 'value'), message: 'first used here' }],
+      });
+    } else seen.set(doc.name, doc);
+  }
+}
+
+function checkNames(graph: ContentGraph, r: Reporter): void {
+  const seen = new Map<string, ContentItem>();
+  for (const item of graph.items) {
+    const key = item.kind === 'module' || item.kind === 'lesson' ? item.id : `${item.kind}:${normalizeName(item.name)}`;
+    const prev = seen.get(key);
+    const doc = item.documents[0];
+    if (!doc) continue;
+    if (prev) {
+      const prevDoc = prev.documents[0] as ContentDocument;
+      r.report('lab:duplicate-name', doc.metaFile, placeOf(doc, ['kind'], 'key'), `Another ${item.kind} is already named "${item.name}"; their URLs would collide.`, {
+        related: [{ file: prevDoc.metaFile, span: placeOf(prevDoc, ['kind'], 'key'), message: `the other ${item.kind}` }],
+        hint: 'Rename one of the folders (the folder name is the slug).',
+      });
+    } else seen.set(key, item);
+  }
+}
+
+function checkReferences(graph: ContentGraph, r: Reporter): void {
+  // kind → normalised name → item, built once.
+  const local = new Map<string, Map<string, ContentItem>>();
+  const lessonsOf = new Map<string, Set<string>>();
+  for (const item of graph.items) {
+    if (item.kind === 'lesson') {
+      const course = item.id.slice('lesson:'.length).split('/')[0] as string;
+      let s = lessonsOf.get(course);
+      if (!s) lessonsOf.set(course, (s = new Set()));
+      s.add(item.path);
+      continue;
+    }
+    if (item.kind === 'module') continue;
+    let m = local.get(item.kind);
+    if (!m) local.set(item.kind, (m = new Map()));
+    m.set(normalizeName(item.name), item);
+  }
+  for (const item of graph.items) {
+    for (const ref of item.references) {
+      const kind = referenceKinds[ref.map];
+      if (kind === 'playground' || kind === 'roadmap') continue; // never content of this repository
+      const candidates = local.get(kind);
+      const target = candidates?.get(normalizeName(ref.name));
+      if (target) {
+        ref.target = target.id;
+        if (kind === 'course') {
+          const have = lessonsOf.get(target.name) ?? new Set<string>();
+          for (const l of ref.lessons) {
+            if (!have.has(l)) {
+              r.report('lab:missing-lesson', ref.file, ref.span, `Course "${ref.name}" has no lesson "${l}".${suggest(l, have)}`, {
+                expected: [...have].join(', ') || 'a lesson of the course',
+                actual: l,
+              });
+            }
+          }
+        }
+        continue;
+      }
+      // Not in this repository: it may exist on the platform (the iximiuz
+      // samples reference such content), so this is info, not an error,
+      // unless a local item has a near-identical name (likely a typo).
+      const near = candidates ? closest(normalizeName(ref.name), candidates.keys()) : undefined;
+      r.report(
+        'lab:missing-reference',
+        ref.file,
+        ref.span,
+        near
+          ? `No ${kind} "${ref.name}" in this repository. Did you mean "${candidates?.get(near)?.name}"?`
+          : `${kind} "${ref.name}" is not in this repository; it must exist on the platform.`,
+        near ? { severity: 'warning' } : {},
+      );
+    }
+  }
+}
+
+function suggest(word: string, options: Iterable<string>): string {
+  const c = closest(word, options);
+  return c ? ` Did you mean "${c}"?` : '';
+}
