@@ -1,0 +1,102 @@
+import type { Element, Root as HastRoot } from 'hast';
+import { createHighlighter, bundledLanguages, type Highlighter, type BundledLanguage } from 'shiki';
+
+/**
+ * Code fence meta in the iximiuz format: ```` ```yaml [file.yaml]{2,9-11} ````.
+ * The file name is in brackets, the highlighted lines in braces.
+ */
+export interface CodeMeta {
+  filename?: string;
+  highlight: Set<number>;
+}
+
+export function parseCodeMeta(meta: string | null | undefined): CodeMeta {
+  const out: CodeMeta = { highlight: new Set() };
+  if (!meta) return out;
+  const file = /\[([^\]]*)\]/.exec(meta);
+  if (file && file[1]!.trim()) out.filename = file[1]!.trim();
+  const lines = /\{([\d\s,-]+)\}/.exec(meta);
+  if (lines) {
+    for (const part of lines[1]!.split(',')) {
+      const [a, b] = part.trim().split('-').map((n) => Number.parseInt(n, 10));
+      if (a === undefined || Number.isNaN(a)) continue;
+      const end = b === undefined || Number.isNaN(b) ? a : b;
+      // A typo like {1-100000} must not allocate a huge set.
+      for (let n = a; n <= Math.min(end, a + 10_000); n++) out.highlight.add(n);
+    }
+  }
+  return out;
+}
+
+const THEMES = { light: 'github-light', dark: 'github-dark' } as const;
+const ALIASES: Record<string, string> = { sh: 'shellscript', shell: 'shellscript', bash: 'shellscript', console: 'shellsession', yml: 'yaml', dockerfile: 'docker', text: 'text', txt: 'text', plaintext: 'text' };
+
+let highlighterPromise: Promise<Highlighter> | undefined;
+const loading = new Map<string, Promise<void>>();
+
+/** One highlighter per process; languages load on first use. */
+function getHighlighter(): Promise<Highlighter> {
+  highlighterPromise ??= createHighlighter({ themes: [THEMES.light, THEMES.dark], langs: [] });
+  return highlighterPromise;
+}
+
+async function ensureLanguage(h: Highlighter, lang: string): Promise<string> {
+  const id = ALIASES[lang] ?? lang;
+  if (id === 'text') return 'text';
+  if (!(id in bundledLanguages)) return 'text';
+  if (!h.getLoadedLanguages().includes(id)) {
+    let p = loading.get(id);
+    if (!p) {
+      p = h.loadLanguage(id as BundledLanguage);
+      loading.set(id, p);
+    }
+    await p;
+  }
+  return id;
+}
+
+/**
+ * Highlights one fence into a `<figure class="lk-code">` with an optional
+ * file name bar and a copy button (wired by the `copy` island; without JS
+ * the code is still there to select).
+ */
+export async function highlightCode(code: string, lang: string | null | undefined, meta: string | null | undefined): Promise<Element> {
+  const h = await getHighlighter();
+  const language = await ensureLanguage(h, (lang ?? 'text').toLowerCase());
+  const { filename, highlight } = parseCodeMeta(meta);
+  const tree = h.codeToHast(code.replace(/\n$/, ''), {
+    lang: language,
+    themes: THEMES,
+    defaultColor: 'light',
+    transformers: [
+      {
+        line(node, line) {
+          if (highlight.has(line)) this.addClassToHast(node, 'hl');
+        },
+      },
+    ],
+  }) as HastRoot;
+  const pre = tree.children.find((c): c is Element => c.type === 'element' && c.tagName === 'pre');
+  if (!pre) throw new Error('shiki returned no <pre>');
+  const { tabindex: _t, ...rest } = pre.properties;
+  pre.properties = { ...rest, tabIndex: 0, dataLang: language === 'text' ? undefined : language };
+  const bar: Element[] = [];
+  const header: Element = {
+    type: 'element',
+    tagName: 'div',
+    properties: { className: ['lk-code-bar'] },
+    children: [
+      filename
+        ? { type: 'element', tagName: 'span', properties: { className: ['lk-code-file'] }, children: [{ type: 'text', value: filename }] }
+        : { type: 'element', tagName: 'span', properties: { className: ['lk-code-lang'] }, children: [{ type: 'text', value: lang ?? '' }] },
+      { type: 'element', tagName: 'button', properties: { type: 'button', className: ['lk-copy'], ariaLabel: 'Copy code', dataCopy: '' }, children: [{ type: 'text', value: 'Copy' }] },
+    ],
+  };
+  bar.push(header);
+  return {
+    type: 'element',
+    tagName: 'figure',
+    properties: { className: filename ? ['lk-code', 'lk-code-named'] : ['lk-code'] },
+    children: [...bar, pre],
+  };
+}

@@ -1,0 +1,229 @@
+import type { Element, ElementContent } from 'hast';
+import type { Nodes as MdastNodes } from 'mdast';
+import type { CardReference, CardTarget, RenderNotice, RenderOptions, RenderedTask } from './render-options.ts';
+import { h } from './hast-builders.ts';
+import { propList, propString, readProps, safeCssLength, safeUrl, type Props } from './component-props.ts';
+
+/** The components of the iximiuz format that the renderer knows. */
+export const KNOWN_COMPONENTS = [
+  'simple-task', 'user-input-task', 'hint-box', 'details-box', 'remark-box',
+  'image-box', 'slide-show', 'tabbed', 'card', 'grid', 'highlight', 'tab', 'http-port',
+] as const;
+
+/** What a component handler gets: its props, its slots as hast, and helpers. */
+export interface ComponentContext {
+  name: string;
+  props: Props;
+  /** Children outside any `#slot` section. */
+  defaultSlot: ElementContent[];
+  /** `#active`, `#completed`, `#<tab name>`... in document order. */
+  slots: Map<string, ElementContent[]>;
+  inline: boolean;
+  position?: { line: number; column: number };
+  options: RenderOptions;
+  tasks: RenderedTask[];
+  notices: RenderNotice[];
+  islands: Set<string>;
+  assets: string[];
+  missingAssets: string[];
+}
+
+type Handler = (ctx: ComponentContext) => ElementContent | ElementContent[];
+
+function notice(ctx: ComponentContext, rule: string, message: string): void {
+  ctx.notices.push({ rule, message, ...(ctx.position ? { line: ctx.position.line, column: ctx.position.column } : {}) });
+}
+
+function image(ctx: ComponentContext, src: string | undefined, alt: string, extra: Record<string, unknown> = {}): Element | undefined {
+  if (!src) return undefined;
+  ctx.assets.push(src);
+  const asset = ctx.options.resolveAsset?.(src);
+  if (!asset) ctx.missingAssets.push(src);
+  const url = asset ? asset.url : safeUrl(src);
+  if (!url) {
+    notice(ctx, 'render:unsafe-url', `Image source "${src}" is not a relative path or an http(s) URL.`);
+    return undefined;
+  }
+  return h('img', { src: url, alt, loading: 'lazy', decoding: 'async', ...(asset?.width ? { width: asset.width, height: asset.height } : {}), ...extra });
+}
+
+function task(kind: 'simple-task' | 'user-input-task'): Handler {
+  return (ctx) => {
+    const name = propString(ctx.props, 'name') ?? '';
+    if (!name) notice(ctx, 'render:task-without-name', `${kind} has no :name prop.`);
+    ctx.tasks.push({ name, component: kind });
+    ctx.islands.add('tasks');
+    const active = ctx.slots.get('active') ?? ctx.defaultSlot;
+    const completed = ctx.slots.get('completed') ?? [h('p', {}, ['Done.'])];
+    const body: Array<Element | undefined> = [
+      h('div', { className: ['lk-task-head'] }, [
+        h('span', { className: ['lk-task-status'], ariaHidden: 'true' }),
+        h('span', { className: ['lk-task-label'] }, [kind === 'user-input-task' ? 'Answer' : 'Task']),
+        h('code', { className: ['lk-task-name'] }, [name]),
+        h('span', { className: ['lk-task-state'] }, ['Not done yet']),
+      ]),
+      h('div', { className: ['lk-task-active'] }, active),
+      h('div', { className: ['lk-task-completed'] }, completed),
+    ];
+    if (kind === 'user-input-task') {
+      const pattern = propString(ctx.props, 'validateRegex');
+      body.push(
+        h('form', { className: ['lk-task-form'] }, [
+          h('input', { type: 'text', className: ['lk-task-input'], placeholder: 'Your answer', autocomplete: 'off', spellcheck: 'false', ariaLabel: `Answer for ${name}`, ...(pattern ? { dataPattern: pattern } : {}) }),
+          h('button', { type: 'submit', className: ['lk-btn'], dataTaskToggle: '' }, ['Submit']),
+        ]),
+      );
+    } else {
+      body.push(h('div', { className: ['lk-task-actions'] }, [h('button', { type: 'button', className: ['lk-btn', 'lk-btn-ghost'], dataTaskToggle: '' }, ['Mark as done'])]));
+    }
+    return h('section', { className: ['lk-task'], dataTask: name, dataTaskKind: kind, dataState: 'active', ariaLabel: `Task ${name}` }, body);
+  };
+}
+
+function collapsible(className: string, defaultSummary: string): Handler {
+  return (ctx) =>
+    h('details', { className: [className] }, [
+      h('summary', {}, [propString(ctx.props, 'summary') ?? propString(ctx.props, 'title') ?? defaultSummary]),
+      h('div', { className: ['lk-collapsible-body'] }, ctx.defaultSlot),
+    ]);
+}
+
+const REMARK_KINDS = new Set(['info', 'warning', 'error']);
+
+function card(ctx: ComponentContext, prop: string, value: string): Element {
+  const [collection = '', ...rest] = value.split('.');
+  const ref: CardReference = { prop, collection, name: rest.join('.') || collection };
+  const target: CardTarget | undefined = ctx.options.resolveCard?.(ref);
+  if (!target) {
+    notice(ctx, 'render:unresolved-card', `Card "${value}" points to nothing on this site.`);
+    return h('div', { className: ['lk-card', 'lk-card-missing'], dataKind: prop }, [
+      h('span', { className: ['lk-card-kind'] }, [prop === 'content' ? collection.replace(/s$/, '') : prop]),
+      h('strong', { className: ['lk-card-title'] }, [ref.name]),
+      h('span', { className: ['lk-card-desc'] }, ['Not part of this site.']),
+    ]);
+  }
+  const cover = target.cover ? h('img', { src: target.cover, alt: '', loading: 'lazy', decoding: 'async', className: ['lk-card-cover'] }) : undefined;
+  const inner = [
+    cover,
+    h('span', { className: ['lk-card-body'] }, [
+      h('span', { className: ['lk-card-kind'] }, [target.kind.replace('-', ' ')]),
+      h('strong', { className: ['lk-card-title'] }, [target.title]),
+      target.description ? h('span', { className: ['lk-card-desc'] }, [target.description]) : undefined,
+      target.difficulty ? h('span', { className: ['lk-badge', `lk-badge-${target.difficulty}`] }, [target.difficulty]) : undefined,
+    ]),
+  ];
+  return target.url
+    ? h('a', { className: ['lk-card', `lk-card-${target.kind}`], href: target.url, dataKind: target.kind }, inner)
+    : h('div', { className: ['lk-card', `lk-card-${target.kind}`], dataKind: target.kind }, inner);
+}
+
+const CARD_PROPS = ['challenge', 'content', 'tutorial', 'playground', 'course', 'skill-path', 'roadmap'];
+
+const handlers: Record<string, Handler> = {
+  'simple-task': task('simple-task'),
+  'user-input-task': task('user-input-task'),
+  'hint-box': collapsible('lk-hint', 'Hint'),
+  'details-box': collapsible('lk-details', 'Details'),
+  'remark-box': (ctx) => {
+    let kind = propString(ctx.props, 'kind') ?? 'info';
+    if (!REMARK_KINDS.has(kind)) {
+      notice(ctx, 'render:bad-prop', `remark-box kind "${kind}" is not one of info, warning, error.`);
+      kind = 'info';
+    }
+    return h('aside', { className: ['lk-remark', `lk-remark-${kind}`], role: kind === 'info' ? 'note' : 'alert', dataKind: kind }, ctx.defaultSlot);
+  },
+  'image-box': (ctx) => {
+    const img = image(ctx, propString(ctx.props, 'src'), propString(ctx.props, 'alt') ?? '');
+    const float = propString(ctx.props, 'float');
+    const style: string[] = [];
+    const maxWidth = safeCssLength(propString(ctx.props, 'max-width'));
+    if (maxWidth) style.push(`max-width:${maxWidth}`);
+    const margin = safeCssLength(propString(ctx.props, 'margin'));
+    if (margin) style.push(`margin:${margin}`);
+    const padding = safeCssLength(propString(ctx.props, 'padding'));
+    if (padding) style.push(`padding:${padding}`);
+    const href = img ? String(img.properties['src']) : undefined;
+    return h('figure', { className: ['lk-image', ...(float === 'left' || float === 'right' ? [`lk-float-${float}`] : [])], ...(style.length ? { dataLkStyle: style.join(';') } : {}) }, [
+      img && href ? h('a', { href, className: ['lk-zoom'], target: '_blank', rel: ['noopener'], ariaLabel: 'Open full-size image' }, [img]) : undefined,
+      ctx.defaultSlot.length ? h('figcaption', {}, ctx.defaultSlot) : undefined,
+    ]);
+  },
+  'slide-show': (ctx) => {
+    ctx.islands.add('slides');
+    const slides = propList(ctx.props, 'slides').filter((s): s is Record<string, unknown> => typeof s === 'object' && s !== null);
+    if (!slides.length) notice(ctx, 'render:bad-prop', 'slide-show has no slides.');
+    return h('div', { className: ['lk-slides'], dataSlides: '', role: 'region', ariaLabel: 'Slide show' }, [
+      h('div', { className: ['lk-slides-track'] }, slides.map((s, i) =>
+        h('figure', { className: ['lk-slide'], dataSlide: String(i) }, [
+          image(ctx, typeof s['image'] === 'string' ? s['image'] : undefined, typeof s['alt'] === 'string' ? s['alt'] : ''),
+          typeof s['alt'] === 'string' ? h('figcaption', {}, [`${i + 1} / ${slides.length} · ${s['alt']}`]) : undefined,
+        ]),
+      )),
+    ]);
+  },
+  tabbed: (ctx) => {
+    ctx.islands.add('tabs');
+    const declared = propList(ctx.props, 'tabs').filter((t): t is Record<string, unknown> => typeof t === 'object' && t !== null);
+    const tabs = declared.length
+      ? declared.map((t) => ({ name: String(t['name'] ?? ''), title: String(t['title'] ?? t['name'] ?? '') }))
+      : [...ctx.slots.keys()].map((name) => ({ name, title: name }));
+    for (const t of tabs) if (!ctx.slots.has(t.name)) notice(ctx, 'render:bad-prop', `tabbed declares tab "${t.name}" but has no #${t.name} section.`);
+    const group = propString(ctx.props, 'group') ?? tabs.map((t) => t.name).join('|');
+    return h('div', { className: ['lk-tabs'], dataTabs: '', dataGroup: group }, [
+      h('div', { className: ['lk-tablist'], role: 'tablist' }, tabs.map((t, i) =>
+        h('button', { type: 'button', role: 'tab', className: ['lk-tab'], dataTab: t.name, ariaSelected: i === 0 ? 'true' : 'false', tabIndex: i === 0 ? 0 : -1 }, [t.title]),
+      )),
+      ...tabs.map((t, i) =>
+        h('div', { className: ['lk-tabpanel'], role: 'tabpanel', dataTab: t.name, dataState: i === 0 ? 'active' : 'inactive', ariaLabel: t.title }, [
+          h('p', { className: ['lk-tabpanel-title'] }, [t.title]),
+          ...(ctx.slots.get(t.name) ?? []),
+        ]),
+      ),
+    ]);
+  },
+  card: (ctx) => {
+    for (const prop of CARD_PROPS) {
+      const v = propString(ctx.props, prop);
+      if (v) return card(ctx, prop, v);
+    }
+    notice(ctx, 'render:bad-prop', 'card needs one of :challenge, :content or :playground.');
+    return h('div', { className: ['lk-card', 'lk-card-missing'] }, ctx.defaultSlot);
+  },
+  grid: (ctx) => {
+    const items = propList(ctx.props, 'items').filter((t): t is Record<string, unknown> => typeof t === 'object' && t !== null);
+    return h('div', { className: ['lk-grid'] }, [
+      ...items.map((item) => {
+        const entry = Object.entries(item).find(([k, v]) => CARD_PROPS.includes(k) && typeof v === 'string');
+        return entry ? card(ctx, entry[0], String(entry[1])) : h('div', { className: ['lk-card', 'lk-card-missing'] }, ['Empty grid item']);
+      }),
+      ...ctx.defaultSlot,
+    ]);
+  },
+  // Playground-bound inline components: without a running playground they
+  // are labelled chips, so the sentence around them still reads.
+  tab: (ctx) =>
+    h('span', { className: ['lk-chip', 'lk-chip-tab'], title: 'Playground tab' }, [propString(ctx.props, 'text') ?? propString(ctx.props, 'name') ?? propString(ctx.props, 'machine') ?? 'tab']),
+  'http-port': (ctx) => {
+    const port = propString(ctx.props, 'port');
+    return h('span', { className: ['lk-chip', 'lk-chip-port'], title: port ? `Playground port ${port}` : 'Playground port' }, [
+      propString(ctx.props, 'text') ?? `port ${port ?? ''}`,
+      port ? h('small', {}, [` :${port}`]) : undefined,
+    ]);
+  },
+  highlight: (ctx) => (ctx.inline ? h('mark', { className: ['lk-highlight'] }, ctx.defaultSlot) : h('div', { className: ['lk-highlight-block'] }, ctx.defaultSlot)),
+};
+
+export function renderComponent(ctx: ComponentContext): ElementContent | ElementContent[] {
+  const handler = handlers[ctx.name];
+  if (handler) return handler(ctx);
+  notice(ctx, 'render:unknown-component', `Unknown component "${ctx.name}": its content is shown as is.`);
+  const content = [...ctx.defaultSlot, ...[...ctx.slots.values()].flat()];
+  const text = propString(ctx.props, 'text');
+  if (ctx.inline) return content.length || !text ? content : [{ type: 'text', value: text }];
+  return h('div', { className: ['lk-unknown'], dataComponent: ctx.name }, [
+    ctx.options.preview ? h('p', { className: ['lk-unknown-notice'], role: 'note' }, [`Unknown component “${ctx.name}”: showing its content only.`]) : undefined,
+    ...content,
+  ]);
+}
+
+export type { MdastNodes };

@@ -1,0 +1,171 @@
+import type { Element, ElementContent, Root as HastRoot, RootContent as HastContent } from 'hast';
+import type { Root as MdastRoot, Code, Nodes as MdastNodes, Parent as MdastParent } from 'mdast';
+import { unified } from 'unified';
+import remarkRehype, { type Options as RemarkRehypeOptions } from 'remark-rehype';
+import rehypeSanitize from 'rehype-sanitize';
+import { toHtml } from 'hast-util-to-html';
+import { parse as parseYaml } from 'yaml';
+import { renderComponent, type ComponentContext } from './components.ts';
+import { highlightCode } from './code-block.ts';
+import { contentSanitizeSchema } from './sanitize-schema.ts';
+import { h } from './hast-builders.ts';
+import { readProps } from './component-props.ts';
+import type { RenderOptions, RenderedDocument, RenderedHeading, RenderNotice, RenderedTask } from './render-options.ts';
+
+type Handlers = NonNullable<RemarkRehypeOptions['handlers']>;
+type State = Parameters<NonNullable<Handlers['paragraph']>>[0];
+// remark-rehype's handler map only names core mdast nodes; MDC adds its own.
+type AnyHandler = (state: State, node: never) => ElementContent | ElementContent[] | undefined;
+
+interface MdcComponentNode extends MdastParent {
+  type: 'containerComponent' | 'leafComponent' | 'textComponent';
+  name: string;
+  attributes?: Record<string, unknown>;
+  fmAttributes?: Record<string, unknown>;
+  rawData?: string;
+}
+
+interface MdcSection extends MdastParent {
+  type: 'componentContainerSection';
+  name: string;
+}
+
+interface PendingCode {
+  node: Code;
+}
+
+/**
+ * Renders one document's mdast (as parsed by the SDK: remark-parse +
+ * remark-mdc, with positions) into sanitized HTML with every component of
+ * the format. The mdast is not modified: the same tree serves validation.
+ *
+ * Order matters for safety: components are built, then the whole tree is
+ * sanitized, then trusted decorations (Shiki's colour styles, validated
+ * image sizes, heading ids) are added, so no author input skips the filter.
+ */
+export async function renderDocument(root: MdastRoot, options: RenderOptions = {}): Promise<RenderedDocument> {
+  const tasks: RenderedTask[] = [];
+  const notices: RenderNotice[] = [];
+  const islands = new Set<string>();
+  const assets: string[] = [];
+  const missingAssets: string[] = [];
+  const codes: PendingCode[] = [];
+  // A per-render nonce: an author who writes the placeholder attribute by hand
+  // cannot address a code block.
+  const nonce = Math.random().toString(36).slice(2, 10);
+
+  const component = (state: State, node: MdcComponentNode, inline: boolean): ElementContent | ElementContent[] => {
+    const slots = new Map<string, ElementContent[]>();
+    const defaultSlot: ElementContent[] = [];
+    for (const child of node.children) {
+      if ((child as MdastNodes).type === ('componentContainerSection' as never)) {
+        const section = child as unknown as MdcSection;
+        slots.set(section.name, state.all(section as never) as ElementContent[]);
+      } else {
+        defaultSlot.push(...(state.all({ type: 'root', children: [child] } as never) as ElementContent[]));
+      }
+    }
+    let fm = node.fmAttributes;
+    if (!fm && node.rawData) {
+      try {
+        fm = parseYaml(node.rawData.replace(/-{3}\s*$/, '')) as Record<string, unknown>;
+      } catch {
+        fm = {};
+      }
+    }
+    const ctx: ComponentContext = {
+      name: node.name,
+      props: {},
+      defaultSlot,
+      slots,
+      inline,
+      options,
+      tasks,
+      notices,
+      islands,
+      assets,
+      missingAssets,
+      ...(node.position ? { position: { line: node.position.start.line, column: node.position.start.column } } : {}),
+    };
+    ctx.props = readProps({ attributes: node.attributes ?? {}, fmAttributes: fm ?? {} });
+    return renderComponent(ctx);
+  };
+
+  const handlers: Record<string, AnyHandler> = {
+    containerComponent: (state, node: MdcComponentNode) => component(state, node, false),
+    leafComponent: (state, node: MdcComponentNode) => component(state, node, false),
+    textComponent: (state, node: MdcComponentNode) => component(state, node, true),
+    componentContainerSection: (state, node: MdcSection) => state.all(node as never) as ElementContent[],
+    code: (_state, node: Code) => {
+      codes.push({ node });
+      islands.add('copy');
+      return h('pre', { dataLkCode: `${nonce}:${codes.length - 1}` });
+    },
+  };
+
+  const processor = unified().use(remarkRehype, { handlers: handlers as Handlers, allowDangerousHtml: options.allowDangerousHtml === true });
+  if (!options.allowDangerousHtml) processor.use(rehypeSanitize, contentSanitizeSchema);
+  const hast = (await processor.run(root as never)) as HastRoot;
+
+  const headings: RenderedHeading[] = [];
+  const slugs = new Map<string, number>();
+  const pending: Array<Promise<void>> = [];
+  walk(hast, (el, parent, index) => {
+    const codeRef = el.properties['dataLkCode'];
+    if (typeof codeRef === 'string') {
+      const [n, i] = codeRef.split(':');
+      const code = n === nonce ? codes[Number(i)] : undefined;
+      if (!code) {
+        parent.children.splice(index, 1);
+        return;
+      }
+      pending.push(highlightCode(code.node.value, code.node.lang, code.node.meta).then((fig) => {
+        parent.children[parent.children.indexOf(el)] = fig;
+      }));
+      return;
+    }
+    const style = el.properties['dataLkStyle'];
+    if (typeof style === 'string') {
+      // Only our image-box sets this, from values that passed safeCssLength.
+      el.properties['style'] = style;
+      delete el.properties['dataLkStyle'];
+    }
+    if (/^h[2-4]$/.test(el.tagName)) {
+      const text = textOf(el);
+      const base = text.toLowerCase().replace(/[^\p{L}\p{N}\s-]/gu, '').trim().replace(/\s+/g, '-') || 'section';
+      const seen = slugs.get(base) ?? 0;
+      slugs.set(base, seen + 1);
+      const id = seen ? `${base}-${seen}` : base;
+      el.properties['id'] = id;
+      headings.push({ depth: Number(el.tagName[1]), id, text });
+    }
+  });
+  await Promise.all(pending);
+
+  return {
+    html: toHtml(hast, { allowDangerousHtml: options.allowDangerousHtml === true }),
+    headings,
+    tasks,
+    assets: [...new Set(assets)],
+    missingAssets: [...new Set(missingAssets)],
+    notices,
+    islands: [...islands].sort(),
+  };
+}
+
+type ParentNode = HastRoot | Element;
+
+function walk(node: ParentNode, visit: (el: Element, parent: ParentNode, index: number) => void): void {
+  // Iterate over a copy: `visit` may replace or remove the current child.
+  for (const [index, child] of [...node.children].entries()) {
+    if (child.type !== 'element') continue;
+    visit(child, node, node.children.indexOf(child) === -1 ? index : node.children.indexOf(child));
+    if (node.children.includes(child as HastContent & Element)) walk(child, visit);
+  }
+}
+
+function textOf(node: ElementContent | HastRoot): string {
+  if (node.type === 'text') return node.value;
+  if ('children' in node) return node.children.map((c) => textOf(c as ElementContent)).join('');
+  return '';
+}
