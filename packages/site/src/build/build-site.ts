@@ -1,0 +1,294 @@
+import { cp, mkdir, readFile, rename, rm, writeFile, copyFile, readdir } from 'node:fs/promises';
+import { existsSync, statSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadSiteContent } from '../content/from-source.ts';
+import { collectAssets } from '../content/assets.ts';
+import type { SiteDiagnostic } from '../content/site-content.ts';
+import { loadSiteConfig, type SiteUserConfig } from '../config/site-config.ts';
+import { renderPage } from '../shell/render-page.ts';
+import type { Page, SiteConfig } from '../shell/page-model.ts';
+import { SiteErrors } from '../errors.ts';
+import { buildSitePages, type PageNotice } from './site-pages.ts';
+import { RenderCache } from './render-cache.ts';
+import { loadClientAssets } from './client-assets.ts';
+import { setLoaderFeed } from './astro-loader.ts';
+import { indexSearch } from './search-index.ts';
+
+export interface BuildOptions {
+  /** The content folder. */
+  dir: string;
+  /** Output folder; replaced atomically when the build succeeds. */
+  outDir: string;
+  /** Overrides for `lab.config.ts`'s `site` block. */
+  site?: SiteUserConfig;
+  /** Flag unknown components on the pages. */
+  preview?: boolean;
+  /** Where rendered pages are cached between builds (default: `<outDir>/../.labkit-cache/<name>`). */
+  cacheDir?: string;
+  /** Ignore the cache and the previous output: render and run Astro from scratch. */
+  force?: boolean;
+  /** Progress callback (the CLI draws it on a terminal). */
+  onProgress?: (event: BuildProgress) => void;
+  /** Show Astro's own log. */
+  verbose?: boolean;
+}
+
+export interface BuildProgress {
+  phase: 'validate' | 'render' | 'astro' | 'write' | 'search' | 'swap';
+  message: string;
+}
+
+export interface BuildResult {
+  ok: boolean;
+  /** Content problems (with positions); errors mean nothing was built. */
+  diagnostics: SiteDiagnostic[];
+  /** Non-fatal render notices (unknown components, unresolved cards). */
+  notices: PageNotice[];
+  outDir: string;
+  /** `full` ran Astro; `incremental` rewrote only the pages that changed. */
+  mode: 'full' | 'incremental' | 'none';
+  pages: number;
+  /** Pages whose HTML changed and was written in this build. */
+  pagesWritten: number;
+  /** Documents rendered now vs. taken from the cache. */
+  rendered: number;
+  reused: number;
+  assets: number;
+  durationMs: number;
+  timings: Record<string, number>;
+}
+
+/** Written next to the cache: what the last successful build produced. */
+interface Manifest {
+  version: 1;
+  outDir: string;
+  configDigest: string;
+  clientDigest: string;
+  pages: Record<string, string>;
+  assets: string[];
+}
+
+const APP_TEMPLATE = fileURLToPath(new URL('../../astro-app/', import.meta.url));
+const SHELL_ENTRY = fileURLToPath(new URL('../shell/index.ts', import.meta.url));
+const LOADER_ENTRY = fileURLToPath(new URL('./astro-loader.ts', import.meta.url));
+const WORK_ROOT = fileURLToPath(new URL('../../.build/', import.meta.url));
+
+const sha = (s: string | Buffer) => createHash('sha256').update(s).digest('hex').slice(0, 24);
+
+function pageFile(route: string): string {
+  if (route === '404.html') return '404.html';
+  return route === '' ? 'index.html' : `${route.replace(/\/$/, '')}/index.html`;
+}
+
+/**
+ * Builds the learner site: validate, render (cached by content digest),
+ * then either a full Astro build or, when only page contents changed, an
+ * incremental rewrite of the changed pages over a copy of the previous
+ * output; then the Pagefind index; then an atomic swap into `outDir`.
+ * A failure at any step leaves the previous output untouched.
+ */
+export async function build(options: BuildOptions): Promise<BuildResult> {
+  const started = performance.now();
+  const timings: Record<string, number> = {};
+  let t = performance.now();
+  const lap = (name: string) => {
+    const now = performance.now();
+    timings[name] = Math.round(now - t);
+    t = now;
+  };
+  const progress = (phase: BuildProgress['phase'], message: string) => options.onProgress?.({ phase, message });
+  const dir = path.resolve(options.dir);
+  const outDir = path.resolve(options.outDir);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw SiteErrors.ContentDirMissing(dir);
+  if (dir === outDir || dir.startsWith(outDir + path.sep) || outDir === path.parse(outDir).root) throw SiteErrors.OutDirUnsafe(outDir);
+  const cacheDir = path.resolve(options.cacheDir ?? path.join(path.dirname(outDir), '.labkit-cache', path.basename(outDir)));
+
+  progress('validate', 'Reading and validating content');
+  const config = await loadSiteConfig(dir, { ...options.site, ...(options.preview ? { preview: true } : {}) });
+  const content = await loadSiteContent(dir);
+  lap('load');
+  const empty = { notices: [], outDir, pages: 0, pagesWritten: 0, rendered: 0, reused: 0, assets: 0, timings };
+  if (content.diagnostics.some((d) => d.severity === 'error')) {
+    return { ok: false, diagnostics: content.diagnostics, mode: 'none', durationMs: Math.round(performance.now() - started), ...empty };
+  }
+
+  progress('render', `Rendering ${content.items.length} items`);
+  const cache = options.force ? new RenderCache() : getCache(cacheDir);
+  const hits0 = cache.hits;
+  const misses0 = cache.misses;
+  const assets = await collectAssets(content.items);
+  const { pages, notices, assets: usedAssets } = await buildSitePages(content, assets, config, cache);
+  const client = await loadClientAssets(config.base);
+  lap('render');
+
+  const configDigest = sha(JSON.stringify(config));
+  const clientDigest = sha(client.files.map((f) => f.path).join('\n'));
+  const html = new Map<string, string>();
+  const pageDigests: Record<string, string> = {};
+  for (const p of pages) {
+    pageDigests[p.route] = sha(JSON.stringify(p.model) + p.title + (p.description ?? '') + p.islands.join());
+  }
+  const previous = options.force ? undefined : await readManifest(cacheDir);
+  const canPatch =
+    previous !== undefined &&
+    previous.outDir === outDir &&
+    previous.configDigest === configDigest &&
+    previous.clientDigest === clientDigest &&
+    existsSync(path.join(outDir, 'index.html')) &&
+    sameKeys(previous.pages, pageDigests);
+
+  const work = path.join(path.dirname(outDir), `.${path.basename(outDir)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+  let mode: BuildResult['mode'];
+  let pagesWritten = 0;
+  try {
+    if (canPatch) {
+      mode = 'incremental';
+      progress('write', 'Reusing the previous output');
+      await cp(outDir, work, { recursive: true });
+      const changed = pages.filter((p) => previous.pages[p.route] !== pageDigests[p.route]);
+      for (const p of changed) {
+        const file = path.join(work, pageFile(p.route));
+        await mkdir(path.dirname(file), { recursive: true });
+        await writeFile(file, renderPage(p, config, client.urls));
+      }
+      pagesWritten = changed.length;
+      lap('write');
+    } else {
+      mode = 'full';
+      progress('astro', `Building ${pages.length} pages with Astro`);
+      await runAstro(pages, config, client.urls, work, cacheDir, options.verbose === true);
+      pagesWritten = pages.length;
+      lap('astro');
+      for (const f of client.files) {
+        await mkdir(path.dirname(path.join(work, f.path)), { recursive: true });
+        await writeFile(path.join(work, f.path), f.body);
+      }
+    }
+    // Assets: copy what pages use now, drop what they no longer use.
+    const wanted = new Set(usedAssets.map((a) => a.outPath));
+    for (const a of usedAssets) {
+      const target = path.join(work, a.outPath);
+      if (!existsSync(target)) {
+        await mkdir(path.dirname(target), { recursive: true });
+        await copyFile(a.source, target);
+      }
+    }
+    for (const old of previous?.assets ?? []) if (!wanted.has(old)) await rm(path.join(work, old), { force: true });
+    lap('assets');
+
+    progress('search', 'Indexing for search');
+    await rm(path.join(work, 'pagefind'), { recursive: true, force: true });
+    await indexSearch(work);
+    lap('search');
+
+    progress('swap', `Writing ${outDir}`);
+    await swapInto(work, outDir);
+    lap('swap');
+  } catch (error) {
+    await rm(work, { recursive: true, force: true });
+    throw error;
+  }
+  await writeManifest(cacheDir, { version: 1, outDir, configDigest, clientDigest, pages: pageDigests, assets: usedAssets.map((a) => a.outPath) });
+  await cache.prune();
+  return {
+    ok: true,
+    diagnostics: content.diagnostics,
+    notices,
+    outDir,
+    mode,
+    pages: pages.length,
+    pagesWritten,
+    rendered: cache.misses - misses0,
+    reused: cache.hits - hits0,
+    assets: usedAssets.length,
+    durationMs: Math.round(performance.now() - started),
+    timings,
+  };
+  void html;
+}
+
+// One cache per folder per process: a long-lived caller (tests, the bench,
+// a watch loop) keeps renders in memory as well as on disk.
+const caches = new Map<string, RenderCache>();
+function getCache(dir: string): RenderCache {
+  let c = caches.get(dir);
+  if (!c) caches.set(dir, (c = new RenderCache(path.join(dir, 'render'))));
+  return c;
+}
+
+function sameKeys(a: Record<string, string>, b: Record<string, string>): boolean {
+  const ka = Object.keys(a);
+  return ka.length === Object.keys(b).length && ka.every((k) => k in b);
+}
+
+async function readManifest(cacheDir: string): Promise<Manifest | undefined> {
+  try {
+    const m = JSON.parse(await readFile(path.join(cacheDir, 'manifest.json'), 'utf8')) as Manifest;
+    return m.version === 1 ? m : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function writeManifest(cacheDir: string, m: Manifest): Promise<void> {
+  await mkdir(cacheDir, { recursive: true });
+  const tmp = path.join(cacheDir, `manifest.json.${process.pid}`);
+  await writeFile(tmp, JSON.stringify(m));
+  await rename(tmp, path.join(cacheDir, 'manifest.json'));
+}
+
+/**
+ * Two renames: the old output moves aside, the new one takes its place,
+ * then the old one is deleted. Between the renames `outDir` is briefly
+ * absent, never half-written.
+ */
+async function swapInto(work: string, outDir: string): Promise<void> {
+  const old = `${work}.old`;
+  const hadOld = existsSync(outDir);
+  if (hadOld) await rename(outDir, old);
+  try {
+    await rename(work, outDir);
+  } catch (error) {
+    if (hadOld) await rename(old, outDir);
+    throw error;
+  }
+  if (hadOld) await rm(old, { recursive: true, force: true });
+}
+
+async function runAstro(pages: Page[], config: SiteConfig, urls: Awaited<ReturnType<typeof loadClientAssets>>['urls'], outDir: string, cacheDir: string, verbose: boolean): Promise<void> {
+  // Each build gets its own copy of the tiny Astro app: Astro writes its
+  // generated types into the project, and builds may run side by side.
+  const root = path.join(WORK_ROOT, `app-${process.pid}-${randomBytes(4).toString('hex')}`);
+  await cp(APP_TEMPLATE, root, { recursive: true });
+  for (const rel of ['src/content.config.ts', 'src/pages/[...route].astro', 'src/pages/404.astro']) {
+    const f = path.join(root, rel);
+    const text = await readFile(f, 'utf8');
+    await writeFile(f, text.replaceAll("'@labkit/site/shell'", JSON.stringify(SHELL_ENTRY)).replaceAll("'@labkit/site/astro-loader'", JSON.stringify(LOADER_ENTRY)));
+  }
+  setLoaderFeed({ pages, config, assets: urls });
+  try {
+    const { build: astroBuild } = await import('astro');
+    await astroBuild({
+      root,
+      outDir,
+      base: config.base,
+      ...(config.url ? { site: config.url } : {}),
+      output: 'static',
+      trailingSlash: 'ignore',
+      cacheDir: path.join(cacheDir, 'astro'),
+      logLevel: verbose ? 'info' : 'error',
+      build: { format: 'directory', inlineStylesheets: 'never' },
+      devToolbar: { enabled: false },
+      telemetry: false,
+      vite: { logLevel: verbose ? 'info' : 'silent', clearScreen: false },
+    } as never);
+  } catch (error) {
+    throw SiteErrors.AstroFailed(error instanceof Error ? error.message : String(error));
+  } finally {
+    setLoaderFeed(undefined);
+    await rm(root, { recursive: true, force: true });
+  }
+  void readdir;
+}

@@ -1,0 +1,93 @@
+import { mkdir, readFile, writeFile, readdir, unlink } from 'node:fs/promises';
+import path from 'node:path';
+import { createHash } from 'node:crypto';
+import { renderDocument, type RenderOptions, type RenderedDocument } from '@labkit/sdk';
+import type { Root } from 'mdast';
+
+/** Bump when the renderer's output changes for the same input. */
+const RENDER_VERSION = 'r1';
+
+type Dep = [kind: 'asset' | 'card', input: string, output: string];
+
+interface Entry {
+  deps: Dep[];
+  result: RenderedDocument;
+}
+
+/**
+ * Rendered HTML keyed by the source's content digest, plus what the render
+ * looked up (asset URLs, card targets) and what it got back. A hit is only
+ * used if every lookup still answers the same, so changing one item's
+ * title re-renders exactly the pages whose cards show it, nothing else.
+ * Kept in memory and, with a folder, on disk across `lab build` runs.
+ */
+export class RenderCache {
+  readonly #dir: string | undefined;
+  readonly #memory = new Map<string, Entry>();
+  readonly #used = new Set<string>();
+  hits = 0;
+  misses = 0;
+
+  constructor(dir?: string) {
+    this.#dir = dir;
+  }
+
+  async render(key: { file: string; digest: string }, body: () => Root, options: RenderOptions): Promise<RenderedDocument> {
+    const id = createHash('sha256').update(`${RENDER_VERSION}\0${key.file}\0${key.digest}\0${options.preview ? 1 : 0}\0${options.allowDangerousHtml ? 1 : 0}`).digest('hex').slice(0, 32);
+    this.#used.add(id);
+    const entry = this.#memory.get(id) ?? (await this.#readDisk(id));
+    if (entry && this.#stillValid(entry, options)) {
+      this.hits++;
+      return entry.result;
+    }
+    this.misses++;
+    const deps: Dep[] = [];
+    const recorded: RenderOptions = {
+      ...options,
+      resolveAsset: (src) => {
+        const out = options.resolveAsset?.(src);
+        deps.push(['asset', src, JSON.stringify(out ?? null)]);
+        return out;
+      },
+      resolveCard: (ref) => {
+        const out = options.resolveCard?.(ref);
+        deps.push(['card', JSON.stringify(ref), JSON.stringify(out ?? null)]);
+        return out;
+      },
+    };
+    const result = await renderDocument(body(), recorded);
+    const fresh = { deps, result };
+    this.#memory.set(id, fresh);
+    if (this.#dir) {
+      await mkdir(this.#dir, { recursive: true });
+      await writeFile(path.join(this.#dir, `${id}.json`), JSON.stringify(fresh));
+    }
+    return result;
+  }
+
+  #stillValid(entry: Entry, options: RenderOptions): boolean {
+    for (const [kind, input, output] of entry.deps) {
+      const now = kind === 'asset' ? options.resolveAsset?.(input) : options.resolveCard?.(JSON.parse(input));
+      if (JSON.stringify(now ?? null) !== output) return false;
+    }
+    return true;
+  }
+
+  async #readDisk(id: string): Promise<Entry | undefined> {
+    if (!this.#dir) return undefined;
+    try {
+      const entry = JSON.parse(await readFile(path.join(this.#dir, `${id}.json`), 'utf8')) as Entry;
+      this.#memory.set(id, entry);
+      return entry;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Drops disk entries no page used in this build, so the cache does not grow forever. */
+  async prune(): Promise<void> {
+    if (!this.#dir) return;
+    const files = await readdir(this.#dir).catch(() => [] as string[]);
+    await Promise.all(files.filter((f) => f.endsWith('.json') && !this.#used.has(f.slice(0, -5))).map((f) => unlink(path.join(this.#dir!, f)).catch(() => {})));
+  }
+}

@@ -1,0 +1,169 @@
+import path from 'node:path';
+import type { CardReference, CardTarget, RenderNotice, RenderOptions, RenderedDocument } from '@labkit/sdk';
+import type { SiteContent, SiteDoc, SiteItem } from '../content/site-content.ts';
+import { findAsset, type SiteAsset } from '../content/assets.ts';
+import type { CardModel, ItemHeader, NavModule, Page, SiteConfig } from '../shell/page-model.ts';
+import type { RenderCache } from './render-cache.ts';
+
+const SECTION: Record<string, string> = { tutorial: 'tutorials', challenge: 'challenges', 'skill-path': 'skill-paths', course: 'courses' };
+const COLLECTION_KIND: Record<string, string> = { tutorials: 'tutorial', challenges: 'challenge', 'skill-paths': 'skill-path', courses: 'course', playgrounds: 'playground', roadmaps: 'roadmap' };
+const KIND_ORDER = ['course', 'skill-path', 'tutorial', 'challenge'];
+
+export interface PageNotice extends RenderNotice {
+  file: string;
+}
+
+export interface SitePages {
+  pages: Page[];
+  notices: PageNotice[];
+  /** Source file → asset output path, for the assets the pages use. */
+  assets: SiteAsset[];
+}
+
+/** The route of an item: `challenges/<slug>/`. */
+export function itemRoute(item: Pick<SiteItem, 'kind' | 'slug'>): string {
+  return `${SECTION[item.kind]}/${item.slug}/`;
+}
+
+/**
+ * Turns the content into every page of the site: renders each document
+ * (through the cache) and builds the page models the templates take.
+ * Pure with respect to the file system: `lab build` and `lab dev` share it.
+ */
+export async function buildSitePages(content: SiteContent, assets: Map<string, SiteAsset>, config: SiteConfig, cache: RenderCache): Promise<SitePages> {
+  const base = config.base;
+  const notices: PageNotice[] = [];
+  const used = new Map<string, SiteAsset>();
+  const bySlug = new Map<string, SiteItem>();
+  for (const item of content.items) {
+    bySlug.set(`${item.kind}:${item.slug}`, item);
+    bySlug.set(`${item.kind}:${item.slug.replace(/_/g, '-')}`, item);
+  }
+  const assetUrl = (docFile: string, src: string | undefined) => {
+    if (!src) return undefined;
+    const a = findAsset(assets, docFile, src);
+    if (!a) return undefined;
+    used.set(a.source, a);
+    return { url: base + a.outPath, ...(a.width ? { width: a.width, height: a.height } : {}) };
+  };
+
+  const courseLessons = (item: SiteItem) => item.modules.flatMap((m) => m.lessons.map((l) => `${item.kind}s/${item.slug}/${m.slug ? `${m.slug}/` : ''}${l.slug}`));
+  const taskKeys = (item: SiteItem) => item.taskNames.map((t) => `${itemRoute(item).slice(0, -1)}/${t}`);
+  const cardOf = (item: SiteItem): CardModel => ({
+    id: itemRoute(item).slice(0, -1),
+    kind: item.kind,
+    title: item.title,
+    ...(item.description ? { description: item.description.trim() } : {}),
+    url: base + itemRoute(item),
+    ...(assetUrl(item.file, item.cover) ? { cover: assetUrl(item.file, item.cover)! } : {}),
+    categories: item.categories,
+    tags: item.tags,
+    ...(item.difficulty ? { difficulty: item.difficulty } : {}),
+    tasks: taskKeys(item),
+    lessons: item.kind === 'course' ? courseLessons(item) : [],
+    ...(item.updatedAt ?? item.createdAt ? { updatedAt: item.updatedAt ?? item.createdAt! } : {}),
+  });
+  const cards = new Map(content.items.map((i) => [i, cardOf(i)]));
+  const resolveCard = (ref: CardReference): CardTarget | undefined => {
+    const kind = COLLECTION_KIND[ref.collection] ?? (ref.prop === 'content' ? undefined : ref.prop);
+    if (!kind) return undefined;
+    const item = bySlug.get(`${kind}:${ref.name}`) ?? bySlug.get(`${kind}:${ref.name.replace(/_/g, '-')}`);
+    if (!item) return kind === 'playground' ? { kind, title: ref.name } : undefined;
+    const c = cards.get(item)!;
+    return { kind: c.kind, title: c.title, url: c.url, ...(c.description ? { description: c.description } : {}), ...(c.cover ? { cover: c.cover.url } : {}), ...(c.difficulty ? { difficulty: c.difficulty } : {}) };
+  };
+  const render = async (doc: SiteDoc, extra?: Partial<RenderOptions>): Promise<RenderedDocument> => {
+    const options: RenderOptions = {
+      preview: config.preview === true,
+      resolveAsset: (src) => assetUrl(doc.file, src),
+      resolveCard,
+      ...extra,
+    };
+    const out = await cache.render(doc, doc.body, options);
+    // Cached renders did not call the resolvers: record their assets again.
+    for (const src of out.assets) assetUrl(doc.file, src);
+    const rel = path.relative(content.root, doc.file).split(path.sep).join('/');
+    for (const n of out.notices) notices.push({ ...n, file: rel });
+    return out;
+  };
+  const header = (item: SiteItem): ItemHeader => {
+    const c = cards.get(item)!;
+    return { id: c.id, kind: c.kind, title: c.title, ...(c.description ? { description: c.description } : {}), url: c.url, categories: c.categories, tags: c.tags, ...(c.difficulty ? { difficulty: c.difficulty } : {}), ...(c.cover ? { cover: c.cover } : {}), ...(c.updatedAt ? { updatedAt: c.updatedAt } : {}) };
+  };
+
+  const pages: Page[] = [];
+  const sorted = [...content.items].sort((a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) || a.title.localeCompare(b.title));
+  const jobs = sorted.map(async (item): Promise<Page[]> => {
+    const route = itemRoute(item);
+    const main = await render(item);
+    const h = header(item);
+    if (item.kind === 'tutorial' || item.kind === 'challenge') {
+      const extras = await Promise.all(item.extras.map(async (x, i) => ({ title: x.slug.startsWith('solution') ? `Solution${item.extras.length > 1 ? ` ${i + 1}` : ''}` : x.title, id: x.slug, html: (await render(x)).html })));
+      return [{ route, title: item.title, ...(item.description ? { description: item.description.trim() } : {}), sourceFile: item.file, islands: islandsOf(main), model: { type: 'item', item: h, html: main.html, headings: main.headings, tasks: item.taskNames, extras } }];
+    }
+    if (item.kind === 'skill-path') {
+      const units = await Promise.all(item.units.map(async (u) => {
+        const r = await render(u);
+        const refs = Object.entries(COLLECTION_KIND).flatMap(([col, kind]) => Object.keys((u.frontMatter[col] as Record<string, unknown> | undefined) ?? {}).map((name) => bySlug.get(`${kind}:${name}`)).filter((x): x is SiteItem => x !== undefined));
+        return { title: u.title, id: u.slug, html: r.html, cards: refs.map((x) => cards.get(x)!) };
+      }));
+      return [{ route, title: item.title, ...(item.description ? { description: item.description.trim() } : {}), sourceFile: item.file, islands: ['tasks'], model: { type: 'path', item: h, html: main.html, units } }];
+    }
+    // course
+    const nav: NavModule[] = item.modules.map((m) => ({
+      title: m.title,
+      lessons: m.lessons.map((l) => {
+        const lessonRoute = `${route}${m.slug ? `${m.slug}/` : ''}${l.slug}/`;
+        return { key: lessonRoute.slice(0, -1), title: l.title, url: base + lessonRoute, units: l.units.map((u) => ({ key: `${lessonRoute}${u.slug}`, title: u.title, url: `${base}${lessonRoute}${u.slug}/` })) };
+      }),
+    }));
+    const flat: Array<{ doc: SiteDoc; key: string; lesson: string; url: string; tasks: string[] }> = [];
+    item.modules.forEach((m, mi) => m.lessons.forEach((l, li) => {
+      const navLesson = nav[mi]!.lessons[li]!;
+      const tasks = Object.keys((l.frontMatter['tasks'] as Record<string, unknown> | undefined) ?? {});
+      flat.push({ doc: l, key: navLesson.key, lesson: navLesson.key, url: navLesson.url, tasks });
+      l.units.forEach((u, ui) => flat.push({ doc: u, key: navLesson.units[ui]!.key, lesson: navLesson.key, url: navLesson.units[ui]!.url, tasks: [] }));
+    }));
+    const lessonKeys = nav.flatMap((m) => m.lessons.map((l) => l.key));
+    const out: Page[] = [{ route, title: item.title, ...(item.description ? { description: item.description.trim() } : {}), sourceFile: item.file, islands: ['tasks'], model: { type: 'course', item: h, html: main.html, nav, lessons: lessonKeys } }];
+    const rendered = await Promise.all(flat.map((f) => render(f.doc)));
+    flat.forEach((f, i) => {
+      const r = rendered[i]!;
+      const prev = flat[i - 1];
+      const next = flat[i + 1];
+      out.push({
+        route: f.url.slice(base.length),
+        title: f.doc.title,
+        sourceFile: f.doc.file,
+        islands: [...new Set(['tasks', ...r.islands])],
+        model: {
+          type: 'lesson', course: h, nav, lesson: f.lesson, current: f.key, title: f.doc.title, html: r.html, headings: r.headings,
+          tasks: f.tasks,
+          ...(prev ? { prev: { title: prev.doc.title, url: prev.url } } : {}),
+          ...(next ? { next: { title: next.doc.title, url: next.url } } : {}),
+        },
+      });
+    });
+    return out;
+  });
+  for (const group of await Promise.all(jobs)) pages.push(...group);
+
+  const allCards = sorted.map((i) => cards.get(i)!);
+  const uniq = (xs: string[]) => [...new Set(xs)].sort();
+  const facets = {
+    kinds: KIND_ORDER.filter((k) => allCards.some((c) => c.kind === k)),
+    categories: uniq(allCards.flatMap((c) => c.categories)),
+    difficulties: ['easy', 'medium', 'hard'].filter((d) => allCards.some((c) => c.difficulty === d)),
+    tags: uniq(allCards.flatMap((c) => c.tags)),
+  };
+  pages.unshift({ route: '', title: config.title, islands: ['progress'], model: { type: 'catalog', items: allCards, facets } });
+  for (const tag of facets.tags) pages.push({ route: `tags/${tag}/`, title: `#${tag}`, islands: ['progress'], model: { type: 'taxonomy', taxonomy: 'tag', value: tag, items: allCards.filter((c) => c.tags.includes(tag)) } });
+  for (const cat of facets.categories) pages.push({ route: `categories/${cat}/`, title: cat, islands: ['progress'], model: { type: 'taxonomy', taxonomy: 'category', value: cat, items: allCards.filter((c) => c.categories.includes(cat)) } });
+  pages.push({ route: 'search/', title: 'Search', islands: ['progress'], model: { type: 'search' } });
+  pages.push({ route: '404.html', title: 'Page not found', islands: [], model: { type: 'not-found' } });
+  return { pages, notices, assets: [...used.values()] };
+}
+
+function islandsOf(r: RenderedDocument): string[] {
+  return [...new Set(['tasks', 'progress', ...r.islands])];
+}

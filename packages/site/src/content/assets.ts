@@ -1,0 +1,52 @@
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { digestOf } from './from-source.ts';
+import { imageSize } from './image-size.ts';
+import type { SiteItem } from './site-content.ts';
+
+/** One `__static__` file, published under a content-hashed name. */
+export interface SiteAsset {
+  /** Absolute source path. */
+  source: string;
+  /** Path under the output folder: `_assets/cover.3f9a1c2b.png`. */
+  outPath: string;
+  width?: number;
+  height?: number;
+}
+
+/**
+ * Collects every item's `__static__` files. Names carry a digest of the
+ * bytes, so a changed image gets a new URL and everything can be cached
+ * forever; sizes are read from the headers so pages reserve the space.
+ */
+export async function collectAssets(items: SiteItem[]): Promise<Map<string, SiteAsset>> {
+  const out = new Map<string, SiteAsset>();
+  const dirs = new Set<string>();
+  for (const item of items) {
+    dirs.add(item.dir);
+    for (const m of item.modules) for (const l of m.lessons) dirs.add(path.dirname(l.file));
+  }
+  await Promise.all(
+    [...dirs].map(async (dir) => {
+      const staticDir = path.join(dir, '__static__');
+      const files = await readdir(staticDir, { recursive: true, withFileTypes: true }).catch(() => []);
+      for (const f of files) {
+        if (!f.isFile()) continue;
+        const source = path.join(f.parentPath, f.name);
+        const bytes = await readFile(source);
+        const ext = path.extname(f.name);
+        const base = path.basename(f.name, ext).replace(/[^\w.-]+/g, '-');
+        const size = imageSize(bytes, ext);
+        out.set(source, { source, outPath: `_assets/${base}.${digestOf(bytes).slice(0, 10)}${ext.toLowerCase()}`, ...size });
+      }
+    }),
+  );
+  return out;
+}
+
+/** Resolves `__static__/x.png` written in `docFile` to an asset, or `undefined`. */
+export function findAsset(assets: Map<string, SiteAsset>, docFile: string, src: string): SiteAsset | undefined {
+  if (/^[a-z]+:/i.test(src) || src.startsWith('/')) return undefined;
+  const clean = src.replace(/^\.\//, '');
+  return assets.get(path.resolve(path.dirname(docFile), clean));
+}

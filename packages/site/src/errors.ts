@@ -1,0 +1,40 @@
+import { defineErrors } from '@labkit/sdk';
+
+/** Errors the site build raises itself (content problems are diagnostics). */
+export const SiteErrors = defineErrors({
+  BadBase: {
+    title: 'Invalid base path',
+    message: (base: string) => `The site base path "${base}" is not a URL path.`,
+    hint: 'Use a path such as "/" or "/labs/" in lab.config.ts (site.base) or --base.',
+  },
+  BadUrl: {
+    title: 'Invalid site URL',
+    message: (url: string) => `The site URL "${url}" is not an http(s) origin.`,
+    hint: 'Use a full origin such as "https://labs.example.com" in lab.config.ts (site.url) or --site-url.',
+  },
+  BadConfig: {
+    title: 'Cannot load lab.config.ts',
+    message: (file: string, reason: string) => `Loading ${file} failed: ${reason}`,
+    hint: 'Fix the error in the config file; it must `export default` an object such as `{ site: { title: "..." } }`.',
+  },
+  ContentDirMissing: {
+    title: 'Content folder not found',
+    message: (dir: string) => `The content folder ${dir} does not exist.`,
+    hint: 'Pass the folder that holds your tutorials, challenges, skill paths and courses: `lab build <dir>`.',
+  },
+  OutDirUnsafe: {
+    title: 'Unsafe output folder',
+    message: (out: string) => `Refusing to build into ${out}: it is, or contains, the content folder.`,
+    hint: 'Choose an output folder outside the content, e.g. `--out dist`.',
+  },
+  AstroFailed: {
+    title: 'Site build failed',
+    message: (reason: string) => `Astro could not build the site: ${reason}`,
+    hint: 'The previous output was left untouched. Re-run with --verbose to see Astro\'s log.',
+  },
+  SearchIndexFailed: {
+    title: 'Search index failed',
+    message: (reason: string) => `Pagefind could not index the site: ${reason}`,
+    hint: 'The previous output was left untouched. Check that the pagefind package installed its platform binary.',
+  },
+});

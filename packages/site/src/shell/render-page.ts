@@ -1,0 +1,217 @@
+import { esc, join } from './html.ts';
+import type { CardModel, ClientAssetUrls, Heading, ItemHeader, NavModule, Page, SiteConfig } from './page-model.ts';
+
+/**
+ * The page templates, as plain TypeScript: the Astro route of `lab build`
+ * and the `lab dev` preview server both call `renderPage`, so the preview
+ * shows exactly the built pages without running Astro per change.
+ */
+export function renderPage(page: Page, config: SiteConfig, assets: ClientAssetUrls): string {
+  const base = config.base;
+  const m = page.model;
+  let main: string;
+  let wide = false;
+  switch (m.type) {
+    case 'catalog':
+      main = catalog(m.items, m.facets, config);
+      wide = true;
+      break;
+    case 'item':
+      main = itemPage(m.item, m.html, m.headings, m.tasks, m.extras);
+      break;
+    case 'path':
+      main = pathPage(m.item, m.html, m.units);
+      break;
+    case 'course':
+      main = coursePage(m.item, m.html, m.nav, m.lessons);
+      break;
+    case 'lesson':
+      main = lessonPage(m);
+      break;
+    case 'taxonomy':
+      main = `<header class="lk-hero lk-hero-small"><p class="lk-eyebrow">${m.taxonomy === 'tag' ? 'Tag' : 'Category'}</p><h1>${esc(m.taxonomy === 'tag' ? `#${m.value}` : m.value)}</h1><p>${m.items.length} ${m.items.length === 1 ? 'item' : 'items'}</p></header>${cardGrid(m.items)}`;
+      wide = true;
+      break;
+    case 'search':
+      main = `<header class="lk-hero lk-hero-small"><h1>Search</h1></header><form class="lk-search-form" action="${esc(base)}search/" role="search"><input id="lk-search-input" name="q" type="search" placeholder="Search tutorials, challenges, courses…" aria-label="Search" autocomplete="off"></form><div id="lk-search-results" class="lk-search-results" aria-live="polite"><p class="lk-muted lk-nojs">Search needs JavaScript.</p></div>`;
+      break;
+    case 'not-found':
+      main = `<header class="lk-hero lk-hero-small"><h1>Page not found</h1><p><a href="${esc(base)}">Back to the catalog</a></p></header>`;
+      break;
+  }
+  const islands = page.islands.length ? `<script type="module" src="${esc(assets.islands)}"></script>` : '';
+  const search = m.type === 'search' ? `<script type="module" src="${esc(assets.search)}" data-pagefind="${esc(assets.pagefind)}" data-base="${esc(base)}"></script>` : '';
+  const title = page.model.type === 'catalog' ? config.title : `${page.title} · ${config.title}`;
+  const canonical = config.url ? `<link rel="canonical" href="${esc(config.url.replace(/\/$/, '') + base + page.route)}">` : '';
+  return `<!doctype html>
+<html lang="en" data-base="${esc(base)}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${esc(title)}</title>
+${page.description ? `<meta name="description" content="${esc(page.description)}">` : ''}
+${canonical}
+<meta name="color-scheme" content="light dark">
+<link rel="stylesheet" href="${esc(assets.css)}">
+<script>try{var t=localStorage.getItem('labkit:theme');if(t)document.documentElement.dataset.theme=t}catch(e){}</script>
+</head>
+<body class="lk-page-${m.type}">
+<a class="lk-skip" href="#main">Skip to content</a>
+<header class="lk-topbar"><div class="lk-topbar-inner">
+<a class="lk-brand" href="${esc(base)}"><span class="lk-logo" aria-hidden="true">▲</span>${esc(config.title)}</a>
+<nav class="lk-topnav" aria-label="Site">
+<a href="${esc(base)}?kind=tutorial">Tutorials</a><a href="${esc(base)}?kind=challenge">Challenges</a><a href="${esc(base)}?kind=skill-path">Skill paths</a><a href="${esc(base)}?kind=course">Courses</a>
+</nav>
+<form class="lk-topsearch" action="${esc(base)}search/" role="search"><input name="q" type="search" placeholder="Search" aria-label="Search the site"></form>
+<button class="lk-theme" type="button" data-theme-toggle aria-label="Toggle dark mode"><span aria-hidden="true">◐</span></button>
+</div></header>
+${config.preview ? '<div class="lk-preview-banner" role="note">Preview build: unknown components are flagged.</div>' : ''}
+<main id="main" class="${wide ? 'lk-main lk-main-wide' : 'lk-main'}"${m.type === 'item' || m.type === 'lesson' || m.type === 'path' || m.type === 'course' ? ' data-pagefind-body' : ''}>
+${main}
+</main>
+<footer class="lk-footer"><p>${esc(config.title)} · built with Labkit</p></footer>
+${islands}${search}
+</body>
+</html>
+`;
+}
+
+const KIND_LABEL: Record<string, string> = { tutorial: 'Tutorial', challenge: 'Challenge', 'skill-path': 'Skill path', course: 'Course' };
+
+function badges(h: { kind: string; difficulty?: string; categories: string[] }, base?: string): string {
+  return join([
+    `<span class="lk-kind lk-kind-${esc(h.kind)}">${esc(KIND_LABEL[h.kind] ?? h.kind)}</span>`,
+    h.difficulty && `<span class="lk-badge lk-badge-${esc(h.difficulty)}">${esc(h.difficulty)}</span>`,
+    ...h.categories.map((c) => (base === undefined ? `<span class="lk-cat">${esc(c)}</span>` : `<a class="lk-cat" href="${esc(base)}categories/${esc(encodeURIComponent(c))}/">${esc(c)}</a>`)),
+  ]);
+}
+
+function card(c: CardModel): string {
+  return `<article class="lk-item-card" data-item="${esc(c.id)}" data-kind="${esc(c.kind)}" data-categories="${esc(c.categories.join(' '))}" data-difficulty="${esc(c.difficulty ?? '')}" data-tags="${esc(c.tags.join(' '))}" data-progress-tasks="${esc(c.tasks.join(' '))}" data-progress-lessons="${esc(c.lessons.join(' '))}">
+<a class="lk-item-link" href="${esc(c.url)}">
+${c.cover ? `<img class="lk-item-cover" src="${esc(c.cover.url)}" alt="" loading="lazy" decoding="async"${c.cover.width ? ` width="${c.cover.width}" height="${c.cover.height}"` : ''}>` : `<span class="lk-item-cover lk-item-cover-none lk-kind-bg-${esc(c.kind)}" aria-hidden="true">${esc((KIND_LABEL[c.kind] ?? c.kind).slice(0, 1))}</span>`}
+<span class="lk-item-body">
+<span class="lk-item-meta">${badges(c)}</span>
+<strong class="lk-item-title">${esc(c.title)}</strong>
+${c.description ? `<span class="lk-item-desc">${esc(c.description)}</span>` : ''}
+<span class="lk-progress" data-progress hidden><span class="lk-progress-bar"><span></span></span><span class="lk-progress-label"></span></span>
+</span>
+</a>
+</article>`;
+}
+
+function cardGrid(items: CardModel[]): string {
+  return items.length ? `<div class="lk-item-grid">${items.map(card).join('\n')}</div>` : '<p class="lk-muted">Nothing here yet.</p>';
+}
+
+function catalog(items: CardModel[], facets: { kinds: string[]; categories: string[]; difficulties: string[]; tags: string[] }, config: SiteConfig): string {
+  const select = (name: string, label: string, values: string[], fmt: (v: string) => string = (v) => v) =>
+    `<label class="lk-filter"><span>${label}</span><select name="${name}" data-filter="${name}"><option value="">All</option>${values.map((v) => `<option value="${esc(v)}">${esc(fmt(v))}</option>`).join('')}</select></label>`;
+  const counts = facets.kinds.map((k) => `${items.filter((i) => i.kind === k).length} ${esc((KIND_LABEL[k] ?? k).toLowerCase())}s`).join(' · ');
+  return `<header class="lk-hero">
+<p class="lk-eyebrow">Hands-on labs</p>
+<h1>${esc(config.title)}</h1>
+<p class="lk-lede">Learn by doing: tutorials, challenges, skill paths and courses with real tasks. ${counts ? `<span class="lk-muted">${counts}</span>` : ''}</p>
+</header>
+<form class="lk-filters" method="get" data-catalog-filters>
+${select('kind', 'Kind', facets.kinds, (k) => KIND_LABEL[k] ?? k)}
+${select('category', 'Category', facets.categories)}
+${select('difficulty', 'Difficulty', facets.difficulties)}
+${select('tag', 'Tag', facets.tags, (t) => `#${t}`)}
+<noscript><button class="lk-btn" type="submit">Filter</button></noscript>
+</form>
+<p class="lk-filter-empty" hidden>No items match these filters.</p>
+${cardGrid(items)}
+<section class="lk-taxonomies"><h2>Browse by tag</h2><p class="lk-tags">${facets.tags.map((t) => `<a class="lk-tag" href="${esc(config.base)}tags/${esc(encodeURIComponent(t))}/">#${esc(t)}</a>`).join(' ')}</p></section>`;
+}
+
+function itemHeader(h: ItemHeader, extra = ''): string {
+  return `<header class="lk-item-header">
+<nav class="lk-crumbs" aria-label="Breadcrumb"><a href="../../">Catalog</a> <span aria-hidden="true">/</span> <span>${esc(KIND_LABEL[h.kind] ?? h.kind)}s</span></nav>
+<div class="lk-item-meta">${badges(h, '../../')}</div>
+<h1 data-pagefind-meta="title">${esc(h.title)}</h1>
+${h.description ? `<p class="lk-lede">${esc(h.description)}</p>` : ''}
+<div class="lk-item-tags">${h.tags.map((t) => `<a class="lk-tag" href="../../tags/${esc(encodeURIComponent(t))}/">#${esc(t)}</a>`).join(' ')}${h.updatedAt ? `<span class="lk-muted">Updated ${esc(h.updatedAt)}</span>` : ''}</div>
+${extra}
+</header>`;
+}
+
+function toc(headings: Heading[]): string {
+  const hs = headings.filter((h) => h.depth <= 3);
+  if (hs.length < 2) return '';
+  return `<nav class="lk-toc" aria-label="On this page"><p class="lk-toc-title">On this page</p><ol>${hs.map((h) => `<li class="lk-toc-${h.depth}"><a href="#${esc(h.id)}">${esc(h.text)}</a></li>`).join('')}</ol></nav>`;
+}
+
+function taskSummary(item: string, tasks: string[]): string {
+  if (!tasks.length) return '';
+  return `<div class="lk-task-summary" data-progress-page="${esc(item)}" data-progress-tasks="${esc(tasks.map((t) => `${item}/${t}`).join(' '))}"><span class="lk-progress-bar"><span></span></span><span class="lk-progress-label">${tasks.length} ${tasks.length === 1 ? 'task' : 'tasks'}</span></div>`;
+}
+
+function itemPage(h: ItemHeader, html: string, headings: Heading[], tasks: string[], extras: Array<{ title: string; html: string; id: string }>): string {
+  return `<div class="lk-article-layout">
+<article class="lk-article" data-progress-item="${esc(h.id)}">
+${itemHeader(h, taskSummary(h.id, tasks))}
+${h.cover ? `<img class="lk-cover" src="${esc(h.cover.url)}" alt=""${h.cover.width ? ` width="${h.cover.width}" height="${h.cover.height}"` : ''}>` : ''}
+<div class="lk-prose">${html}</div>
+${extras.map((x) => `<details class="lk-solution" id="${esc(x.id)}"><summary>${esc(x.title)} <span class="lk-muted">(spoiler)</span></summary><div class="lk-prose">${x.html}</div></details>`).join('\n')}
+<footer class="lk-done-bar"><button type="button" class="lk-btn" data-mark-done="${esc(h.id)}">Mark as completed</button></footer>
+</article>
+<aside class="lk-aside">${toc(headings)}</aside>
+</div>`;
+}
+
+function pathPage(h: ItemHeader, html: string, units: Array<{ title: string; html: string; id: string; cards: CardModel[] }>): string {
+  return `<div class="lk-article-layout">
+<article class="lk-article">
+${itemHeader(h)}
+<div class="lk-prose">${html}</div>
+<ol class="lk-units">
+${units.map((u, i) => `<li class="lk-unit" id="${esc(u.id)}" data-progress-tasks="${esc(u.cards.flatMap((c) => c.tasks).join(' '))}" data-progress-lessons="${esc(u.cards.flatMap((c) => c.lessons).concat(u.cards.map((c) => c.id)).join(' '))}"><div class="lk-unit-marker" aria-hidden="true">${i + 1}</div><div class="lk-unit-body"><h2>${esc(u.title)}</h2><div class="lk-prose">${u.html}</div></div></li>`).join('\n')}
+</ol>
+</article>
+<aside class="lk-aside"><nav class="lk-toc" aria-label="Units"><p class="lk-toc-title">Units</p><ol>${units.map((u) => `<li><a href="#${esc(u.id)}">${esc(u.title)}</a></li>`).join('')}</ol></nav></aside>
+</div>`;
+}
+
+function sidebar(nav: NavModule[], current: string | undefined): string {
+  return `<nav class="lk-sidebar" aria-label="Course">${nav
+    .map(
+      (mod) => `<div class="lk-side-module"><p class="lk-side-title">${esc(mod.title)}</p><ol>${mod.lessons
+        .map(
+          (l) => `<li><a href="${esc(l.url)}" data-lesson="${esc(l.key)}"${l.key === current ? ' aria-current="page"' : ''}><span class="lk-check" aria-hidden="true"></span>${esc(l.title)}</a>${
+            l.units.length ? `<ol>${l.units.map((u) => `<li><a href="${esc(u.url)}"${u.key === current ? ' aria-current="page"' : ''}>${esc(u.title)}</a></li>`).join('')}</ol>` : ''
+          }</li>`,
+        )
+        .join('')}</ol></div>`,
+    )
+    .join('')}</nav>`;
+}
+
+function coursePage(h: ItemHeader, html: string, nav: NavModule[], lessons: string[]): string {
+  const first = nav[0]?.lessons[0];
+  return `<div class="lk-course-layout">
+${sidebar(nav, undefined)}
+<article class="lk-article" data-progress-course="${esc(h.id)}" data-progress-lessons="${esc(lessons.join(' '))}">
+${itemHeader(h, `<div class="lk-task-summary" data-course-progress><span class="lk-progress-bar"><span></span></span><span class="lk-progress-label">${lessons.length} lessons</span></div>`)}
+<div class="lk-prose">${html}</div>
+${first ? `<p><a class="lk-btn lk-btn-primary" href="${esc(first.url)}">Start the course →</a></p>` : ''}
+<section class="lk-syllabus"><h2>Syllabus</h2>${nav.map((mod) => `<h3>${esc(mod.title)}</h3><ol>${mod.lessons.map((l) => `<li><a href="${esc(l.url)}" data-lesson="${esc(l.key)}"><span class="lk-check" aria-hidden="true"></span>${esc(l.title)}</a></li>`).join('')}</ol>`).join('')}</section>
+</article>
+</div>`;
+}
+
+function lessonPage(m: Extract<Page['model'], { type: 'lesson' }>): string {
+  return `<div class="lk-course-layout">
+${sidebar(m.nav, m.current)}
+<article class="lk-article" data-progress-item="${esc(m.lesson)}">
+<header class="lk-item-header"><nav class="lk-crumbs" aria-label="Breadcrumb"><a href="${esc(m.course.url)}">${esc(m.course.title)}</a></nav><h1>${esc(m.title)}</h1>${taskSummary(m.lesson, m.tasks)}</header>
+<div class="lk-prose">${m.html}</div>
+<footer class="lk-done-bar"><button type="button" class="lk-btn" data-mark-done="${esc(m.lesson)}">Mark lesson as done</button></footer>
+<nav class="lk-pager" aria-label="Lesson">
+${m.prev ? `<a class="lk-pager-prev" rel="prev" href="${esc(m.prev.url)}"><small>Previous</small><span>${esc(m.prev.title)}</span></a>` : '<span></span>'}
+${m.next ? `<a class="lk-pager-next" rel="next" href="${esc(m.next.url)}"><small>Next</small><span>${esc(m.next.title)}</span></a>` : '<span></span>'}
+</nav>
+</article>
+<aside class="lk-aside">${toc(m.headings)}</aside>
+</div>`;
+}
