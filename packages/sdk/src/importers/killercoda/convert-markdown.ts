@@ -1,0 +1,330 @@
+import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { stringify } from 'yaml';
+import { at, type DiagnosticSink } from './diagnostics.ts';
+import type { StaticFiles } from './static-files.ts';
+
+/** What the Markdown converter needs to know about its surroundings. */
+export interface MarkdownContext {
+  /** Source file, relative to the import source (for diagnostics). */
+  file: string;
+  /** Absolute path of the source file (relative links resolve from here). */
+  absPath: string;
+  /** Playground machines, in host order: `TRAFFIC_HOST1` is the first. */
+  machines: readonly string[];
+  /** Sections start at `##`: shift the step's own headings below that. */
+  minHeadingLevel: number;
+  staticFiles: StaticFiles;
+  sink: DiagnosticSink;
+}
+
+const FENCE_OPEN = /^( {0,3})(`{3,}|~{3,})(.*)$/;
+const DETAILS_OPEN = /^\s*<details(?:\s[^>]*)?>\s*(?:<summary>(.*?)<\/summary>)?\s*$/i;
+const SUMMARY_LINE = /^\s*<summary>(.*?)<\/summary>\s*$/i;
+const DETAILS_CLOSE = /^\s*<\/details>\s*$/i;
+const BR_LINE = /^\s*(?:<br\s*\/?>\s*)+$/i;
+const IMG_LINE = /^\s*(<img\b[^>]*>)\s*$/i;
+const HEADING = /^(#{1,6})(\s)/;
+
+/** Inline tokens, tried left to right; text between them is escaped. */
+const INLINE = new RegExp(
+  [
+    '(?<code>(?<ticks>`+)(?<codeBody>.+?)\\k<ticks>)(?<action>\\{\\{(?<actionName>[^}]*)\\}\\})?',
+    '(?<image>!\\[(?<imgAlt>[^\\]]*)\\]\\((?<imgSrc>[^)\\s]*)(?:\\s+"[^"]*")?\\))',
+    '(?<link>\\[(?<linkText>[^\\]]*)\\]\\((?<linkUrl>[^)\\s]*)(?:\\s+"[^"]*")?\\))',
+    '(?<htmlCode><code>(?<htmlCodeBody>[^<`]*)<\\/code>)',
+    '(?<autolink><https?:\\/\\/[^>\\s]+>)',
+    '(?<tag><\\/?[A-Za-z][^>]*>)',
+    '(?<variable>\\{\\{\\s*(?<varName>[A-Za-z0-9_]+)\\s*\\}\\})',
+    '(?<url>https?:\\/\\/[^\\s<>()]+)',
+  ].join('|'),
+  'g',
+);
+
+const TRAFFIC_HOST = /^\{\{\s*TRAFFIC_HOST(\d+)_(\d+)\s*\}\}$/;
+const TRAFFIC_SELECTOR = /^\{\{\s*TRAFFIC_SELECTOR\s*\}\}$/;
+
+/**
+ * Escapes prose so remark-mdc reads it as text. Traps (probed on remark-mdc 3):
+ * a `:word` after a space or bracket becomes an inline component (` :latest`
+ * turns into `<latest>`), `[text]` becomes a span, and `{...}` after an
+ * element becomes its attributes. Backslash escapes of ASCII punctuation are
+ * plain CommonMark, so they cost nothing when no trap was there.
+ */
+export function escapeMdcText(text: string): string {
+  let out = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '\\' && i + 1 < text.length) {
+      // The author's own escape: keep it as is, never double it.
+      out += c + text[i + 1]!;
+      i++;
+    } else if (c === '[' || c === '{') {
+      out += `\\${c}`;
+    } else if (c === ':' && /[A-Za-z]/.test(text[i + 1] ?? '') && !/[A-Za-z0-9]/.test(text[i - 1] ?? '')) {
+      out += '\\:';
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+/** Attribute value for an inline MDC component, quoted with a quote it does not contain. */
+function mdcAttr(value: string): string {
+  if (!value.includes("'")) return `'${value}'`;
+  if (!value.includes('"')) return `"${value}"`;
+  return `'${value.replace(/'/g, '’')}'`;
+}
+
+function isRemote(url: string): boolean {
+  return /^(?:[a-z][a-z0-9+.-]*:|\/\/|#)/i.test(url);
+}
+
+function htmlAttr(tag: string, name: string): string | undefined {
+  const m = new RegExp(`\\b${name}\\s*=\\s*(?:"([^"]*)"|'([^']*)'|([^\\s>]+))`, 'i').exec(tag);
+  return m ? (m[1] ?? m[2] ?? m[3]) : undefined;
+}
+
+/**
+ * Converts one Killercoda Markdown file to Labkit (iximiuz-format) Markdown.
+ * Line based rather than mdast based, on purpose: Killercoda's
+ * ```` ```{{exec}} ```` closing fences are not valid CommonMark (a closing
+ * fence takes no info string), so a CommonMark parser would run the code
+ * block to the end of the file.
+ */
+export function convertMarkdown(source: string, ctx: MarkdownContext): string {
+  const lines = source.replace(/\r\n?/g, '\n').split('\n');
+  const out: string[] = [];
+  let fence: { char: string; len: number; indent: string } | null = null;
+  const details: Array<'box' | 'flat'> = [];
+  let pendingDetails: { line: number } | null = null;
+  let shift = 0;
+  {
+    // Shift headings so the step's top level sits below the section heading.
+    let min = 7;
+    let inFence: string | null = null;
+    for (const l of lines) {
+      const f = FENCE_OPEN.exec(l);
+      if (f) {
+        if (inFence === null) inFence = f[2]![0]!;
+        else if (f[2]![0] === inFence && !f[3]!.replace(/\{\{[^}]*\}\}/, '').trim()) inFence = null;
+        continue;
+      }
+      const h = inFence === null ? HEADING.exec(l) : null;
+      if (h) min = Math.min(min, h[1]!.length);
+    }
+    if (min < ctx.minHeadingLevel) shift = ctx.minHeadingLevel - min;
+  }
+
+  const openBox = (summary: string, line: number): void => {
+    const plain = summary.replace(/<[^>]+>/g, '').trim() || 'Details';
+    if (details.length > 0) {
+      ctx.sink.add(ctx.file, at(line, 1), 'killercoda:nested-details', 'warning', `Nested <details> "${plain}" cannot be a nested details-box; it became a bold paragraph.`);
+      details.push('flat');
+      out.push(`**${escapeMdcText(plain)}**`, '');
+      return;
+    }
+    details.push('box');
+    const component = /^(tip|hint)\b/i.test(plain) ? 'hint-box' : 'details-box';
+    out.push(`::${component}`, '---', stringify({ ':summary': plain }, { lineWidth: 0 }).trimEnd(), '---', '');
+  };
+
+  let brReported = false;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    const lineNo = i + 1;
+    if (fence) {
+      const close = new RegExp(`^ {0,3}${fence.char === '`' ? '`' : '~'}{${fence.len},}\\s*(\\{\\{([^}]*)\\}\\})?\\s*$`).exec(line);
+      if (close) {
+        if (close[1] !== undefined) codeAction(close[2]!.trim(), lineNo, line.indexOf('{{') + 1, true);
+        out.push(`${fence.indent}${fence.char.repeat(fence.len)}`);
+        fence = null;
+      } else {
+        out.push(line);
+      }
+      continue;
+    }
+    if (pendingDetails) {
+      if (!line.trim()) continue;
+      const s = SUMMARY_LINE.exec(line);
+      openBox(s ? s[1]! : 'Details', pendingDetails.line);
+      pendingDetails = null;
+      if (s) continue;
+    }
+    const open = FENCE_OPEN.exec(line);
+    if (open && !(open[2]![0] === '`' && open[3]!.includes('`'))) {
+      fence = { char: open[2]![0]!, len: open[2]!.length, indent: open[1]! };
+      out.push(`${open[1]}${open[2]}${normalizeInfo(open[3]!.trim())}`);
+      continue;
+    }
+    const d = DETAILS_OPEN.exec(line);
+    if (d) {
+      if (d[1] !== undefined) openBox(d[1], lineNo);
+      else pendingDetails = { line: lineNo };
+      continue;
+    }
+    if (DETAILS_CLOSE.test(line)) {
+      const kind = details.pop();
+      if (kind === 'box') out.push('::');
+      continue;
+    }
+    if (BR_LINE.test(line)) {
+      if (!brReported) {
+        ctx.sink.add(ctx.file, at(lineNo, line.indexOf('<') + 1), 'killercoda:cosmetic-html', 'info', '<br> spacing lines were dropped (Markdown paragraphs already separate blocks).');
+        brReported = true;
+      }
+      out.push('');
+      continue;
+    }
+    const img = IMG_LINE.exec(line);
+    if (img) {
+      out.push(...imageBox(img[1]!, lineNo, line.indexOf('<') + 1));
+      continue;
+    }
+    const h = HEADING.exec(line);
+    if (h && shift > 0) {
+      const level = Math.min(6, h[1]!.length + shift);
+      out.push('#'.repeat(level) + convertInline(line.slice(h[1]!.length), lineNo, h[1]!.length));
+      continue;
+    }
+    out.push(convertInline(line, lineNo, 0));
+  }
+  if (pendingDetails) openBox('Details', pendingDetails.line);
+  while (details.length > 0) if (details.pop() === 'box') out.push('::');
+  if (fence) out.push(`${fence.indent}${fence.char.repeat(fence.len)}`);
+  return out.join('\n').replace(/\n{3,}/g, '\n\n').trim();
+
+  function codeAction(name: string, line: number, column: number, block: boolean): void {
+    if (name === '' || name === 'copy') {
+      if (name === 'copy' && !block) {
+        ctx.sink.add(ctx.file, at(line, column, 8), 'killercoda:copy-inline', 'info', 'Inline {{copy}}: Labkit inline code has no copy button; kept as inline code.');
+      }
+      return;
+    }
+    if (name === 'exec' || name === 'exec interrupt') {
+      const extra = name === 'exec interrupt' ? ' (and its Ctrl+C before running)' : '';
+      ctx.sink.add(ctx.file, at(line, column, name.length + 4), 'killercoda:exec-action', 'warning', `{{${name}}} click-to-run${extra} has no Labkit equivalent; kept as ${block ? 'a code block with a copy button' : 'inline code'}.`);
+      return;
+    }
+    ctx.sink.add(ctx.file, at(line, column, name.length + 4), 'killercoda:exec-action', 'warning', `Unknown code action {{${name}}}; kept as plain code.`);
+  }
+
+  function normalizeInfo(info: string): string {
+    // Killercoda writes ```yaml{2,5,6}; Labkit reads the lang up to the first
+    // space, so the highlight braces need one. `plain` is Killercoda's name for text.
+    const m = /^([^\s{[]*)\s*(.*)$/.exec(info)!;
+    let lang = m[1]!;
+    if (lang === 'plain' || lang === 'plaintext') lang = 'text';
+    const meta = m[2]!.trim();
+    return meta ? `${lang} ${meta}` : lang;
+  }
+
+  function staticRef(src: string, line: number, column: number): string | undefined {
+    if (isRemote(src) || src.startsWith('__static__/')) return src;
+    const abs = path.resolve(path.dirname(ctx.absPath), decodeURI(src.split(/[?#]/)[0]!));
+    if (!existsSync(abs) || !statSync(abs).isFile()) {
+      ctx.sink.add(ctx.file, at(line, column, src.length), 'killercoda:missing-file', 'warning', `Linked file ${src} does not exist; the link is kept as written.`);
+      return undefined;
+    }
+    return ctx.staticFiles.add(abs);
+  }
+
+  function imageBox(tag: string, line: number, column: number): string[] {
+    const src = htmlAttr(tag, 'src') ?? '';
+    // image-box requires alt text; Killercoda's <img> rarely has one, the file name is the honest fallback.
+    const alt = htmlAttr(tag, 'alt') || path.basename(src).replace(/\.[^.]*$/, '');
+    const style = htmlAttr(tag, 'style') ?? '';
+    const width = htmlAttr(tag, 'width') ?? /(?:^|;)\s*width\s*:\s*([^;]+)/i.exec(style)?.[1]?.trim();
+    const ref = staticRef(src, line, column) ?? src;
+    const props: Record<string, string> = { ':src': ref, ':alt': alt };
+    if (width) props[':max-width'] = /^\d+$/.test(width) ? `${width}px` : width;
+    const dropped = style.split(';').map((s) => s.split(':')[0]!.trim()).filter((p) => p && p !== 'width');
+    if (dropped.length > 0 || htmlAttr(tag, 'height')) {
+      ctx.sink.add(ctx.file, at(line, column, tag.length), 'killercoda:cosmetic-html', 'info', `Image styles ${[...dropped, ...(htmlAttr(tag, 'height') ? ['height'] : [])].join(', ')} have no image-box equivalent and were dropped (the width became :max-width).`);
+    }
+    return ['::image-box', '---', stringify(props, { lineWidth: 0 }).trimEnd(), '---', '::'];
+  }
+
+  function convertInline(text: string, line: number, offset: number): string {
+    let result = '';
+    let last = 0;
+    // A fresh regex per call: link text is converted recursively.
+    const inline = new RegExp(INLINE);
+    for (let m = inline.exec(text); m; m = inline.exec(text)) {
+      const g = m.groups!;
+      const column = offset + m.index + 1;
+      result += escapeMdcText(text.slice(last, m.index));
+      last = m.index + m[0].length;
+      if (g.code !== undefined) {
+        result += g.code;
+        if (g.action !== undefined) codeAction(g.actionName!.trim(), line, column + g.code.length, false);
+      } else if (g.image !== undefined) {
+        const ref = staticRef(g.imgSrc!, line, column) ?? g.imgSrc!;
+        result += `![${escapeMdcText(g.imgAlt!)}](${ref})`;
+      } else if (g.link !== undefined) {
+        result += link(g.linkText!, g.linkUrl!, line, column);
+      } else if (g.htmlCode !== undefined) {
+        result += `\`${g.htmlCodeBody}\``;
+      } else if (g.autolink !== undefined || g.url !== undefined) {
+        result += m[0];
+      } else if (g.tag !== undefined) {
+        result += inlineTag(g.tag, line, column);
+      } else if (g.variable !== undefined) {
+        const port = TRAFFIC_HOST.exec(m[0]);
+        if (port) result += httpPort(`port ${port[2]}`, Number(port[1]), Number(port[2]), line, column);
+        else {
+          ctx.sink.add(ctx.file, at(line, column, m[0].length), 'killercoda:template-variable', 'warning', `Killercoda variable ${m[0]} has no Labkit equivalent; kept as text.`);
+          result += escapeMdcText(m[0]);
+        }
+      }
+    }
+    return result + escapeMdcText(text.slice(last));
+  }
+
+  function httpPort(text: string, host: number, port: number, line: number, column: number): string {
+    const machine = ctx.machines[host - 1];
+    if (machine === undefined) {
+      ctx.sink.add(ctx.file, at(line, column), 'killercoda:template-variable', 'warning', `TRAFFIC_HOST${host} names host ${host}, but the playground has ${ctx.machines.length} machine(s); the link points at the first machine.`);
+    }
+    const m = machine ?? ctx.machines[0];
+    return `:http-port{text=${mdcAttr(text)} port=${port}${m ? ` machine=${mdcAttr(m)}` : ''}}`;
+  }
+
+  function link(text: string, url: string, line: number, column: number): string {
+    const port = TRAFFIC_HOST.exec(url);
+    if (port) return httpPort(text, Number(port[1]), Number(port[2]), line, column);
+    if (TRAFFIC_SELECTOR.test(url)) {
+      ctx.sink.add(ctx.file, at(line, column, text.length + url.length + 4), 'killercoda:traffic-selector', 'warning', `[${text}]({{TRAFFIC_SELECTOR}}) opens Killercoda's port picker, which Labkit does not have; only the text is kept.`);
+      return escapeMdcText(text);
+    }
+    if (/\{\{/.test(url)) {
+      ctx.sink.add(ctx.file, at(line, column), 'killercoda:template-variable', 'warning', `Link target ${url} uses a Killercoda variable with no Labkit equivalent; only the text is kept.`);
+      return escapeMdcText(text);
+    }
+    const label = convertInline(text, line, column);
+    if (!isRemote(url) && url && !/\.md(?:#.*)?$/.test(url)) {
+      const ref = staticRef(url, line, column);
+      if (ref) return `[${label}](${ref})`;
+    }
+    return `[${label}](${url})`;
+  }
+
+  function inlineTag(tag: string, line: number, column: number): string {
+    const name = /^<\/?\s*([A-Za-z0-9]+)/.exec(tag)![1]!.toLowerCase();
+    if (name === 'strong' || name === 'b') return '**';
+    if (name === 'em' || name === 'i') return '_';
+    if (name === 'br') {
+      ctx.sink.add(ctx.file, at(line, column, tag.length), 'killercoda:cosmetic-html', 'info', 'An inline <br> became a space.');
+      return ' ';
+    }
+    if (name === 'img') {
+      const src = htmlAttr(tag, 'src') ?? '';
+      const ref = staticRef(src, line, column) ?? src;
+      ctx.sink.add(ctx.file, at(line, column, tag.length), 'killercoda:cosmetic-html', 'info', 'An inline <img> became a Markdown image; its size attributes were dropped.');
+      return `![${escapeMdcText(htmlAttr(tag, 'alt') ?? '')}](${ref})`;
+    }
+    ctx.sink.add(ctx.file, at(line, column, tag.length), 'killercoda:raw-html', 'warning', `Raw HTML ${tag} has no Labkit component equivalent; kept as written.`);
+    return tag;
+  }
+}

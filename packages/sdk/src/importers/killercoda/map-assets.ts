@@ -1,0 +1,85 @@
+import { globSync, readFileSync, statSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import type { DiagnosticSink } from './diagnostics.ts';
+import type { PlaygroundPlan, StartupFile } from './map-playground.ts';
+import type { SourceJson } from './source-json.ts';
+import type { StaticFiles } from './static-files.ts';
+
+/** iximiuz Labs creates at most 10 startup files per machine. */
+const MAX_STARTUP_FILES = 10;
+/** Startup files carry text inline in the front matter; keep them small. */
+const MAX_STARTUP_BYTES = 32 * 1024;
+const GLOB = /[*?[{]/;
+
+function isText(bytes: Uint8Array): boolean {
+  if (bytes.includes(0)) return false;
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function mode(chmod: unknown): string | undefined {
+  if (typeof chmod !== 'string') return undefined;
+  if (/^[0-7]{3,4}$/.test(chmod)) return chmod.padStart(4, '0');
+  if (/\+x/.test(chmod)) return '0755';
+  return undefined;
+}
+
+/**
+ * `details.assets` → startup files on the matching machine (text files, up
+ * to 10 per machine) or `__static__/assets/...` (the rest, with a warning:
+ * Labkit has no fixed URL a task could fetch them from).
+ */
+export function mapAssets(index: SourceJson, scenarioDir: string, plan: PlaygroundPlan, staticFiles: StaticFiles, sink: DiagnosticSink): void {
+  const details = ((index.value as Record<string, unknown>).details ?? {}) as Record<string, unknown>;
+  const assets = details.assets;
+  if (!assets || typeof assets !== 'object') return;
+  const assetsDir = path.join(scenarioDir, 'assets');
+  for (const [host, rules] of Object.entries(assets as Record<string, unknown>)) {
+    const hostNo = /^host(\d+)$/.exec(host);
+    const machine = hostNo ? plan.playground.machines[Number(hostNo[1]) - 1] : undefined;
+    if (!machine) {
+      sink.add(index.file, index.spanOf(['details', 'assets', host], 'key'), 'killercoda:asset-host', 'warning', `Assets for "${host}" have no machine in the playground (${plan.machines.join(', ')}); they are not imported.`);
+      continue;
+    }
+    if (!Array.isArray(rules)) continue;
+    rules.forEach((rule: Record<string, unknown>, i) => {
+      const where = index.spanOf(['details', 'assets', host, i]);
+      const pattern = String(rule.file ?? '');
+      const target = String(rule.target ?? '/root').replace(/^~(?=\/|$)/, '/root').replace(/\/+$/, '') || '/';
+      const segments = pattern.split('/');
+      const firstGlob = segments.findIndex((s) => GLOB.test(s));
+      const prefix = firstGlob === -1 ? segments.slice(0, -1).join('/') : segments.slice(0, firstGlob).join('/');
+      const matches = firstGlob === -1
+        ? existsSync(path.join(assetsDir, pattern)) ? [pattern] : []
+        : globSync(pattern, { cwd: assetsDir }).map((m) => m.split(path.sep).join('/')).sort();
+      const files = matches.filter((m) => statSync(path.join(assetsDir, m)).isFile());
+      if (files.length === 0) {
+        sink.add(index.file, where, 'killercoda:missing-file', 'warning', `Asset "${pattern}" matches no file in assets/.`);
+        return;
+      }
+      const published: string[] = [];
+      for (const rel of files) {
+        const abs = path.join(assetsDir, rel);
+        const bytes = readFileSync(abs);
+        const startup = (machine.startupFiles ??= []);
+        const dest = path.posix.join(target, prefix ? path.posix.relative(prefix, rel) : rel);
+        if (isText(bytes) && bytes.length <= MAX_STARTUP_BYTES && startup.length < MAX_STARTUP_FILES) {
+          const file: StartupFile = { path: dest, content: new TextDecoder().decode(bytes) };
+          const m = mode(rule.chmod);
+          if (m) file.mode = m;
+          startup.push(file);
+        } else {
+          staticFiles.add(abs, `assets/${rel}`);
+          published.push(`${rel} → ${dest}`);
+        }
+      }
+      if (published.length > 0) {
+        sink.add(index.file, where, 'killercoda:asset-static', 'warning', `${published.length} file(s) of "${pattern}" could not be startup files (binary, over ${MAX_STARTUP_BYTES / 1024} KiB, or over ${MAX_STARTUP_FILES} per machine); they are in __static__/assets/ but not placed on ${machine.name}: ${published.join(', ')}.`, 'Add an init task that fetches them from the published __static__ URL, or make them smaller/fewer.');
+      }
+    });
+  }
+}
