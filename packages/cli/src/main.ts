@@ -2,7 +2,6 @@ import { Command, CommanderError } from 'commander';
 import { isLabkitError } from '@labkit/sdk';
 import { CliErrors } from './errors.ts';
 import { printError } from './print-error.ts';
-import { registerSdkResolveHook } from './sdk-resolve-hook.ts';
 
 /**
  * Each command lives in `commands/<name>.ts` and exports
@@ -15,12 +14,10 @@ const commands: Array<() => Promise<{ register: (program: Command) => void }>> =
   () => import('./commands/validate.ts'),
   () => import('./commands/schema.ts'),
   () => import('./commands/docs.ts'),
-  () => import('./commands/publish.ts'),
   () => import('./commands/import.ts'),
 ];
 
 export async function main(argv: string[]): Promise<number> {
-  registerSdkResolveHook();
   const program = new Command('lab')
     .description('Labkit: write hands-on labs as code')
     .version('0.1.0')
