@@ -36,7 +36,12 @@ export class DirectoryTarget implements PublishTarget {
       for (const e of entries) {
         const path = rel ? `${rel}/${e.name}` : e.name;
         if (e.isDirectory()) await walk(join(dir, e.name), path);
-        else if (e.isFile() && !e.name.includes(TMP_MARKER)) out.set(path, { size: (await stat(join(dir, e.name))).size });
+        else if (e.isFile() && !e.name.includes(TMP_MARKER)) {
+          // Local reads are cheap, so hash every file rather than trust the
+          // previous manifest: a file edited by hand in the output is noticed.
+          const data = await readFile(join(dir, e.name));
+          out.set(path, { size: data.byteLength, sha256: createHash('sha256').update(data).digest('hex') });
+        }
       }
     };
     const info = await stat(this.root).catch(() => undefined);

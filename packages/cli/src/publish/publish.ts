@@ -1,0 +1,95 @@
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { isLabkitError } from '@labkit/sdk';
+import type { LabkitError } from '@labkit/sdk';
+import { CliErrors } from '../errors.ts';
+import { createTarget } from './create-target.ts';
+import type { TargetOptions } from './create-target.ts';
+import { PublishErrors } from './errors.ts';
+import { publishBundle } from './publish-bundle.ts';
+import type { PublishBundleResult } from './publish-bundle.ts';
+import { defaultSteps } from './steps.ts';
+import type { LoadedContent, PublishSteps } from './steps.ts';
+import type { SyncOptions } from './sync.ts';
+
+export interface PublishOptions extends SyncOptions, TargetOptions {
+  /** The content folder. */
+  dir: string;
+  /** `s3://bucket/prefix`, `file:///path` or a folder path. */
+  to: string;
+  /** Publish this already built site instead of building one. */
+  site?: string;
+  /** Run challenge tests before publishing (`--test`). */
+  test?: boolean;
+  /** Called with every diagnostic once content is loaded (to print them). */
+  onDiagnostics?: (graph: LoadedContent) => void;
+  /** Progress lines ("validating", "building"...). */
+  log?: (line: string) => void;
+}
+
+export interface PublishResult extends Omit<PublishBundleResult, 'error'> {
+  /** Which stages ran. */
+  stages: { validated: boolean; built: boolean; tested: boolean };
+  validation: { errors: number; warnings: number };
+  tests?: { passed: number; failed: number };
+  error?: LabkitError;
+}
+
+/**
+ * `lab publish`: validate, build (unless `site` is given), test (with
+ * `test`), then publish the site and the content bundle to `to`. Stops at
+ * the first failing stage with a catalogue error; returns the sync result
+ * (with `ok: false` and `error` when the upload failed part-way).
+ */
+export async function publish(options: PublishOptions, steps: PublishSteps = defaultSteps): Promise<PublishResult> {
+  const log = options.log ?? (() => {});
+  const dir = resolve(options.dir);
+  const info = await stat(dir).catch(() => undefined);
+  if (!info) throw CliErrors.DirectoryNotFound(dir);
+  if (!info.isDirectory()) throw CliErrors.NotADirectory(dir);
+  // Parse --to before the slow stages, so a typo fails in a second.
+  const target = createTarget(options.to, options);
+  let scratch: string | undefined;
+  try {
+    log('validating');
+    const graph = await steps.load(dir);
+    options.onDiagnostics?.(graph);
+    const errors = graph.diagnostics.filter((d) => d.severity === 'error').length;
+    const warnings = graph.diagnostics.filter((d) => d.severity === 'warning').length;
+    if (errors > 0) throw PublishErrors.ValidationFailed(errors);
+
+    let siteDir = options.site && resolve(options.site);
+    if (!siteDir) {
+      log('building the site');
+      scratch = await mkdtemp(join(tmpdir(), 'labkit-publish-'));
+      siteDir = join(scratch, 'site');
+      try {
+        await steps.build(graph, siteDir);
+      } catch (error) {
+        throw isLabkitError(error) ? error : PublishErrors.BuildFailed(error instanceof Error ? error.message : String(error));
+      }
+    }
+
+    let tests: PublishResult['tests'];
+    if (options.test) {
+      log('testing challenges');
+      tests = await steps.test(graph);
+      if (tests.failed > 0) throw PublishErrors.TestsFailed(tests.failed);
+    }
+
+    log('making the content bundle');
+    const content = await steps.bundle(graph);
+    log(`${options.dryRun ? 'planning' : 'publishing'} to ${target.url}`);
+    const { bundle: _bundle, ...result } = await publishBundle({ ...options, target, content, siteDir, log });
+    return {
+      ...result,
+      stages: { validated: true, built: !options.site, tested: Boolean(options.test) },
+      validation: { errors, warnings },
+      ...(tests ? { tests } : {}),
+    };
+  } finally {
+    target.close();
+    if (scratch) await rm(scratch, { recursive: true, force: true });
+  }
+}

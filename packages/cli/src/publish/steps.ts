@@ -1,0 +1,58 @@
+import type { BundleInput, Diagnostic } from '@labkit/sdk';
+
+/** What publish needs from a loaded content graph. */
+export interface LoadedContent {
+  root: string;
+  diagnostics: readonly Diagnostic[];
+}
+
+/**
+ * The stages `lab publish` runs before syncing, each owned by another
+ * package. They are an interface so a caller (or a test of the sync path)
+ * can swap one, e.g. publish a site built elsewhere.
+ */
+export interface PublishSteps<G extends LoadedContent = LoadedContent> {
+  /** Load and validate the content folder (`loadContent`). */
+  load(dir: string): Promise<G>;
+  /** Build the static site into `out` (`lab build`). */
+  build(graph: G, out: string): Promise<void>;
+  /** Run challenge checks (`lab test`); resolves with the number of failures. */
+  test(graph: G): Promise<{ passed: number; failed: number }>;
+  /** The bundle's items and model (`bundleInputFromGraph`). */
+  bundle(graph: G): Promise<Omit<BundleInput, 'site'>>;
+}
+
+// The other packages' entry points are imported by name at run time:
+// `lab publish --site dist` must work even where the site or runtime
+// package is not installed or not ready, and `lab --help` stays fast.
+type Loose = Record<string, unknown>;
+const load = async (spec: string): Promise<Loose> => (await import(spec)) as Loose;
+
+function need<F>(mod: Loose, name: string, what: string): F {
+  const fn = mod[name];
+  if (typeof fn !== 'function') throw new Error(`${what} is not available in this Labkit build (missing export ${name}).`);
+  return fn as F;
+}
+
+/** The real stages, from @labkit/sdk, @labkit/site and @labkit/runtime. */
+export const defaultSteps: PublishSteps = {
+  async load(dir) {
+    const loadContent = need<(dir: string) => Promise<LoadedContent>>(await load('@labkit/sdk'), 'loadContent', 'The content loader');
+    return loadContent(dir);
+  },
+  async build(graph, out) {
+    const build = need<(options: Loose) => Promise<unknown>>(await load('@labkit/site'), 'build', 'lab build');
+    await build({ dir: graph.root, out, graph, quiet: true });
+  },
+  async test(graph) {
+    const testChallenges = need<(options: Loose) => Promise<Loose>>(await load('@labkit/runtime'), 'testChallenges', 'lab test');
+    const report = await testChallenges({ dir: graph.root, graph });
+    const failed = Number(report.failed ?? 0);
+    const passed = Number(report.passed ?? 0);
+    return { passed, failed };
+  },
+  async bundle(graph) {
+    const bundleInputFromGraph = need<(graph: LoadedContent) => Promise<Omit<BundleInput, 'site'>>>(await load('@labkit/sdk'), 'bundleInputFromGraph', 'The content bundle');
+    return bundleInputFromGraph(graph);
+  },
+};
