@@ -108,7 +108,7 @@ export const componentRegistry: Readonly<Record<string, ComponentSpec>> = {
     description: 'A zoomable image with an optional caption (the default slot).',
     props: {
       src: { type: 'string', required: true, description: 'Image path, `__static__/<file>`.' },
-      alt: { type: 'string', required: true, description: 'Short image description for screen readers.' },
+      alt: { type: 'string', description: 'Short image description for screen readers (`lab:image-alt` warns when missing).' },
       'max-width': { type: 'string', description: 'CSS max-width, e.g. `600px`.' },
       margin: { type: 'string', description: 'CSS margin, e.g. `0px auto`.' },
       padding: { type: 'string', description: 'CSS padding, e.g. `10px`.' },

@@ -314,7 +314,15 @@ async function build(root: string, fileList: string[], state: LoaderState, chang
       });
       continue;
     }
-    items.push(...tsItems(rel, text, mod.value, read, (doc) => documents.set(doc.file, doc), diagnostics));
+    const made = tsItems(rel, text, mod.value, read, (doc) => documents.set(doc.file, doc), diagnostics);
+    items.push(...made);
+    // `index.lab.ts` owns its folder like `index.md` does (files, assets, solutions).
+    const top = made[0];
+    if (top && baseName(rel) === 'index.lab.ts' && !itemByDir.has(top.dir)) {
+      itemByDir.set(top.dir, top);
+      top.files.length = 0;
+      top.solutions.push(...(solutionsByDir.get(top.dir) ?? []));
+    }
   }
 
   // Derived fields: files, assets, tasks, references, playground.
@@ -335,7 +343,7 @@ async function build(root: string, fileList: string[], state: LoaderState, chang
     if (inItem.startsWith('__static__/')) owner.assets.push(inItem);
   }
   for (const item of items) {
-    if (item.format === 'typescript') {
+    if (item.format === 'typescript' && itemByDir.get(item.dir) !== item) {
       const staticPrefix = item.dir === '' ? '__static__/' : `${item.dir}/__static__/`;
       for (const rel of fileList) if (rel.startsWith(staticPrefix)) item.assets.push(rel.slice(staticPrefix.length - '__static__/'.length));
     }

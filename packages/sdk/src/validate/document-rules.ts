@@ -70,7 +70,7 @@ export function checkDocumentBody(ctx: DocumentContext, r: Reporter): BodyUsage 
     const prefix = n.type === 'textComponent' ? 1 : Math.max(2, leadingColons(lineText(p.start.line).slice(p.start.column - 1)));
     return { start: { line: p.start.line, column: p.start.column }, end: { line: p.start.line, column: p.start.column + prefix + (n.name?.length ?? 0) } };
   };
-  const propSpan = (n: MdNode, key: string): Span => {
+  const propSpan = (n: MdNode, key: string, part: 'key' | 'value' = 'key'): Span => {
     const p = n.position as Pos;
     const last = Math.min(p.end.line, p.start.line + 60);
     const esc = key.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&');
@@ -81,11 +81,24 @@ export function checkDocumentBody(ctx: DocumentContext, r: Reporter): BodyUsage 
       const y = l > p.start.line ? yamlKey.exec(t) : null;
       if (y) {
         const col = (y[1]?.length ?? 0) + 1;
-        const len = t.slice(col - 1).indexOf(':', 1) === -1 ? key.length : t.slice(col - 1).search(/\s*:(\s|$)/);
-        return { start: { line: l, column: col }, end: { line: l, column: col + Math.max(len, key.length) } };
+        const keyEnd = y[0].length; // just past the colon
+        if (part === 'value') {
+          const rest = t.slice(keyEnd);
+          const lead = rest.length - rest.trimStart().length;
+          const value = rest.trim();
+          if (value) return { start: { line: l, column: keyEnd + lead + 1 }, end: { line: l, column: keyEnd + lead + 1 + value.length } };
+        }
+        return { start: { line: l, column: col }, end: { line: l, column: keyEnd } };
       }
       const i = l === p.start.line ? inlineKey.exec(t) : null;
-      if (i) return { start: { line: l, column: i.index + 2 }, end: { line: l, column: i.index + 2 + key.length } };
+      if (i) {
+        const keyStart = i.index + 1 + (i[0][1] === ':' ? 1 : 0);
+        if (part === 'value') {
+          const v = /^=(?:'[^']*'|"[^"]*"|[^\s}]*)/.exec(t.slice(i.index + i[0].length - 1));
+          if (v) return { start: { line: l, column: i.index + i[0].length + 1 }, end: { line: l, column: i.index + i[0].length + v[0].length } };
+        }
+        return { start: { line: l, column: keyStart + 1 }, end: { line: l, column: keyStart + 1 + key.length } };
+      }
       if (l > p.start.line && /^\s*---\s*$/.test(t) && l > p.start.line + 1) break;
     }
     return nameSpan(n);
@@ -182,7 +195,8 @@ export function checkDocumentBody(ctx: DocumentContext, r: Reporter): BodyUsage 
       const ok = tabNames ? tabNames.has(c.name) : spec.slots?.includes('*') || spec.slots?.includes(c.name);
       if (!ok) {
         const known = tabNames ? [...tabNames] : (spec.slots ?? []).filter((s) => s !== '*');
-        r.report('lab:unknown-slot', file, spanOf(c), `Component "${name}" has no slot "#${c.name}".${didYouMean(c.name, known)}`, {
+        const sp = spanOf(c);
+        r.report('lab:unknown-slot', file, { start: { line: sp.start.line, column: Math.max(1, sp.start.column - 1) }, end: { line: sp.start.line, column: sp.start.column + c.name.length } }, `Component "${name}" has no slot "#${c.name}".${didYouMean(c.name, known)}`, {
           expected: known.length ? known.map((s) => '#' + s).join(', ') : 'no named slots',
         });
       }
@@ -191,7 +205,7 @@ export function checkDocumentBody(ctx: DocumentContext, r: Reporter): BodyUsage 
     if (spec.task) {
       const t = props['name'];
       if (typeof t === 'string' && t) {
-        const span = propSpan(n, 'name');
+        const span = propSpan(n, 'name', 'value');
         usage.shownTasks.push({ name: t, file, span });
         if (!ctx.taskNames.has(t)) {
           r.report('lab:unknown-task', file, span, `Task "${t}" is not defined in the front matter \`tasks\`.${didYouMean(t, ctx.taskNames)}`, {
@@ -203,7 +217,7 @@ export function checkDocumentBody(ctx: DocumentContext, r: Reporter): BodyUsage 
     }
     // Cards and grids.
     for (const key of spec.referenceProps ?? []) {
-      if (props[key] !== undefined) checkReference(props[key], propSpan(n, key), props['lesson']);
+      if (props[key] !== undefined) checkReference(props[key], propSpan(n, key, 'value'), props['lesson']);
     }
     if (name === 'grid' && Array.isArray(props['items'])) {
       const span = propSpan(n, 'items');
@@ -214,7 +228,7 @@ export function checkDocumentBody(ctx: DocumentContext, r: Reporter): BodyUsage 
     }
     // Images.
     if (name === 'image-box') {
-      if (typeof props['src'] === 'string') checkAsset(props['src'], propSpan(n, 'src'));
+      if (typeof props['src'] === 'string') checkAsset(props['src'], propSpan(n, 'src', 'value'));
       if (typeof props['alt'] !== 'string' || !props['alt'].trim()) {
         r.report('lab:image-alt', file, nameSpan(n), 'image-box without `alt` text: describe the image for screen readers.');
       }
@@ -229,7 +243,7 @@ export function checkDocumentBody(ctx: DocumentContext, r: Reporter): BodyUsage 
     }
     // Machines named inline.
     if ((name === 'tab' || name === 'http-port') && ctx.machines && typeof props['machine'] === 'string' && !ctx.machines.has(props['machine'])) {
-      r.report('lab:unknown-machine', file, propSpan(n, 'machine'), `Machine "${props['machine']}" is not in the playground's machines.${didYouMean(props['machine'], ctx.machines)}`, {
+      r.report('lab:unknown-machine', file, propSpan(n, 'machine', 'value'), `Machine "${props['machine']}" is not in the playground's machines.${didYouMean(props['machine'], ctx.machines)}`, {
         expected: [...ctx.machines].join(', '),
       });
     }
@@ -309,7 +323,7 @@ function checkProps(
   spec: ComponentSpec,
   props: Record<string, unknown>,
   n: MdNode,
-  propSpan: (n: MdNode, key: string) => Span,
+  propSpan: (n: MdNode, key: string, part?: 'key' | 'value') => Span,
   nameSpan: (n: MdNode) => Span,
   r: Reporter,
   file: string,
@@ -328,7 +342,7 @@ function checkProps(
     }
     const problem = typeProblem(p.type, value, p.values);
     if (problem) {
-      r.report('lab:component-prop', file, propSpan(n, key), `Prop "${key}" of "${spec.name}" ${problem}.`, {
+      r.report('lab:component-prop', file, propSpan(n, key, 'value'), `Prop "${key}" of "${spec.name}" ${problem}.`, {
         expected: p.values ? p.values.join(' | ') : p.type,
         actual: typeof value === 'string' ? value : JSON.stringify(value),
       });

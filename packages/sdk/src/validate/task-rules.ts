@@ -99,7 +99,7 @@ export function checkTasks(item: ContentItem, usage: BodyUsage[], r: Reporter): 
   if (withMachine.length > 0 && withMachine.length < tasks.length) {
     for (const t of tasks) {
       if (typeof t.task.machine === 'string') continue;
-      r.report('lab:partial-machines', t.file, t.span, `Task "${t.name}" has no \`machine\` while ${withMachine.length} other task${withMachine.length === 1 ? '' : 's'} name one: either no task or every task must set it.`, {
+      r.report('lab:partial-machines', t.file, t.span, `Task "${t.name}" has no \`machine\` while ${withMachine.length} other task${withMachine.length === 1 ? ' names' : 's name'} one: either no task or every task must set it.`, {
         hint: `Add \`machine: ${withMachine[0]?.task.machine}\` (or the right machine) to "${t.name}".`,
       });
     }

@@ -1,0 +1,47 @@
+// One fixture folder per rule: test/fixtures/rules/<rule>/ holds a small
+// content root that breaks the rule, and expected.json the diagnostics with
+// positions. Regenerate with UPDATE_FIXTURES=1 and review the diff.
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadContent, rules, type Diagnostic } from '../src/index.ts';
+
+const dir = join(import.meta.dirname, 'fixtures/rules');
+const update = process.env['UPDATE_FIXTURES'] === '1';
+
+function compact(d: Diagnostic) {
+  return {
+    ruleId: d.ruleId,
+    severity: d.severity,
+    file: d.file,
+    start: `${d.span.start.line}:${d.span.start.column}`,
+    end: `${d.span.end.line}:${d.span.end.column}`,
+    message: d.message,
+  };
+}
+
+const fixtures = readdirSync(dir).sort();
+
+describe('rule fixtures', () => {
+  it('cover every rule in the catalogue', () => {
+    const missing = Object.keys(rules).filter((id) => !fixtures.includes(id.replace(/^lab:/, '')));
+    expect(missing).toEqual([]);
+  });
+
+  for (const name of fixtures) {
+    it(name, async () => {
+      const root = join(dir, name);
+      const graph = await loadContent(root);
+      const actual = graph.diagnostics.map(compact);
+      const expectedFile = join(root, 'expected.json');
+      if (update || !existsSync(expectedFile)) {
+        if (!update) throw new Error(`${expectedFile} is missing: run with UPDATE_FIXTURES=1 and review it`);
+        writeFileSync(expectedFile, JSON.stringify(actual, null, 2) + '\n');
+      }
+      const expected = JSON.parse(readFileSync(expectedFile, 'utf8'));
+      expect(actual).toEqual(expected);
+      // A fixture must exercise its own rule.
+      expect(actual.map((d) => d.ruleId)).toContain(`lab:${name}`);
+    });
+  }
+});
