@@ -1,0 +1,97 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Option, type Command } from 'commander';
+
+interface BuildFlags {
+  out: string;
+  format: 'pretty' | 'json';
+  base?: string;
+  siteUrl?: string;
+  title?: string;
+  preview?: boolean;
+  force?: boolean;
+  verbose?: boolean;
+  color: boolean;
+}
+
+/**
+ * `lab build [dir] --out dist`: validates, then builds the learner site
+ * with `build()` from @labkit/site. Refuses to build on content errors
+ * (printed by the same formatter as `lab validate`); the previous output
+ * stays untouched on any failure.
+ */
+export function register(program: Command): void {
+  program
+    .command('build')
+    .description('Validate the content and build the static learner site (Astro + Pagefind)')
+    .argument('[dir]', 'content folder', '.')
+    .option('-o, --out <dir>', 'output folder (replaced atomically)', 'dist')
+    .addOption(new Option('--format <format>', 'output format').choices(['pretty', 'json']).default('pretty'))
+    .option('--base <path>', 'base path the site is served under (overrides lab.config.ts site.base)')
+    .option('--site-url <url>', 'public origin for canonical links (overrides site.url)')
+    .option('--title <title>', 'site title (overrides site.title)')
+    .option('--preview', 'flag unknown components on the pages')
+    .option('--force', 'ignore the render cache and the previous output')
+    .option('--verbose', "show Astro's log")
+    .option('--no-color', 'plain output without colours')
+    .action(async (dir: string, flags: BuildFlags) => {
+      const [{ build }, { formatDiagnostics, summarize }, { default: pc }] = await Promise.all([import('@labkit/site'), import('@labkit/sdk'), import('picocolors')]);
+      const json = flags.format === 'json';
+      const tty = Boolean(process.stderr.isTTY) && !process.env.CI && !json;
+      const color = flags.color && !json && Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
+      const c = color ? pc : { ...pc, green: String, red: String, dim: String, bold: String, yellow: String };
+      const site = { ...(flags.base ? { base: flags.base } : {}), ...(flags.siteUrl ? { url: flags.siteUrl } : {}), ...(flags.title ? { title: flags.title } : {}) };
+      const result = await build({
+        dir,
+        outDir: flags.out,
+        site,
+        ...(flags.preview ? { preview: true } : {}),
+        ...(flags.force ? { force: true } : {}),
+        ...(flags.verbose ? { verbose: true } : {}),
+        ...(tty ? { onProgress: (e: { message: string }) => process.stderr.write(`\r\x1b[2K${pc.dim('›')} ${e.message}…`) } : {}),
+      });
+      if (tty) process.stderr.write('\r\x1b[2K');
+      const root = path.resolve(dir);
+      const shown = result.ok ? result.diagnostics.filter((d) => d.severity !== 'info') : result.diagnostics;
+      const summary = summarize(result.diagnostics);
+      if (json) {
+        process.stdout.write(
+          `${JSON.stringify({
+            ok: result.ok,
+            outDir: result.outDir,
+            mode: result.mode,
+            pages: result.pages,
+            pagesWritten: result.pagesWritten,
+            rendered: result.rendered,
+            reused: result.reused,
+            assets: result.assets,
+            durationMs: result.durationMs,
+            timings: result.timings,
+            summary,
+            diagnostics: result.diagnostics,
+            notices: result.notices,
+          })}\n`,
+        );
+      } else {
+        if (shown.length) process.stdout.write(formatDiagnostics(shown, { format: 'pretty', color, readSource: (f) => readIfExists(path.join(root, f)) }));
+        if (!result.ok) {
+          process.stdout.write(`${c.red('✗')} ${summary.errors} error(s): nothing was built; ${flags.out} is unchanged.\n`);
+        } else {
+          const secs = (result.durationMs / 1000).toFixed(1);
+          process.stdout.write(
+            `${c.green('✓')} ${result.pages} pages → ${path.relative(process.cwd(), result.outDir) || '.'} in ${secs}s ${c.dim(`(${result.mode}: ${result.pagesWritten} written, ${result.rendered} rendered, ${result.reused} from cache)`)}\n`,
+          );
+          if (result.notices.length) process.stdout.write(`${c.yellow('!')} ${result.notices.length} render notice(s); use --format json or --preview to see them.\n`);
+        }
+      }
+      process.exitCode = result.ok ? 0 : 1;
+    });
+}
+
+function readIfExists(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
