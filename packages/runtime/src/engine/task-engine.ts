@@ -1,0 +1,420 @@
+import { DEFAULT_TASK_TIMEOUT_SECONDS, isLabkitError, type TaskInput } from '@labkit/sdk';
+import type { ExecResult, RunningPlayground } from '../provider.ts';
+import type { EngineEvent, PlaygroundStatus, ScriptKind, TaskKind, TaskSnapshot, TaskStatus } from './events.ts';
+import { expand, expandEnv, usesInput, type ExpandContext } from './expand.ts';
+import { dependencyOrder, kindOf } from './task-graph.ts';
+
+/** Seconds between two evaluations of a regular task (and two runs of a helper). */
+export const DEFAULT_POLL_INTERVAL_MS = 1_000;
+
+export interface TaskEngineOptions {
+  /** The `tasks:` map as authored (`timeout_seconds` may be absent: 60 s). */
+  tasks: Record<string, TaskInput>;
+  playground: RunningPlayground;
+  pollIntervalMs?: number;
+  /** Per-stream output cap of one script execution. */
+  maxOutputBytes?: number;
+}
+
+/** One evaluation of a task: failcheck, then run, then (if run failed) hintcheck. */
+export interface Evaluation {
+  /** `run` exited 0 (and failcheck, if any, passed). */
+  passed: boolean;
+  /** `failcheck` exited non-zero: the attempt is failed. */
+  failed: boolean;
+  hint?: string;
+  run?: ExecResult;
+  failcheck?: ExecResult;
+  hintcheck?: ExecResult;
+}
+
+interface TaskState extends TaskSnapshot {
+  spec: TaskInput;
+  stderr?: string;
+}
+
+/**
+ * The task engine: what an examiner does on a playground.
+ *
+ * - init tasks run once each, in dependency order, before anything else;
+ * - regular tasks are polled (~1 s) until `run` exits 0; the first observed
+ *   pass (or failcheck failure) is final: statuses never regress;
+ * - helper tasks loop in the background and never block completion;
+ * - `needs` gates a task until the tasks it needs have completed, and their
+ *   stdout feeds `x(.needs.T.stdout)`; `x(.input)` waits for `setInput()`;
+ * - `hintcheck`'s stdout becomes the live hint; `failcheck` failing fails the
+ *   task and the whole attempt.
+ *
+ * Everything observable is an `EngineEvent`: `subscribe()` to the stream and
+ * `snapshot()` for the current state, which is all a WebSocket server needs.
+ */
+export class TaskEngine {
+  #tasks = new Map<string, TaskState>();
+  #order: string[];
+  #playground: RunningPlayground;
+  #status: PlaygroundStatus = 'starting';
+  #listeners = new Set<(event: EngineEvent) => void>();
+  #inputs = new Map<string, string>();
+  #pollMs: number;
+  #maxOutput: number | undefined;
+  #stopped = false;
+  #wake = new Set<() => void>();
+  #loops: Promise<void>[] = [];
+  #unsubscribeMachines: Array<() => void> = [];
+
+  constructor(options: TaskEngineOptions) {
+    this.#playground = options.playground;
+    this.#pollMs = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
+    this.#maxOutput = options.maxOutputBytes;
+    const { order, broken } = dependencyOrder(options.tasks);
+    this.#order = order;
+    const defaultMachine = options.playground.machines[0]?.name ?? '';
+    for (const name of order) {
+      const spec = options.tasks[name]!;
+      const state: TaskState = {
+        name,
+        kind: kindOf(spec),
+        status: spec.needs?.length ? 'blocked' : 'waiting',
+        machine: spec.machine ?? defaultMachine,
+        runs: 0,
+        spec,
+      };
+      const problem = broken.get(name);
+      if (problem) Object.assign(state, { status: 'failed', detail: problem });
+      this.#tasks.set(name, state);
+    }
+    for (const machine of options.playground.machines) {
+      this.#unsubscribeMachines.push(
+        machine.onStateChange((state, detail) => {
+          this.#emit({ type: 'machine', machine: machine.name, state, ...(detail ? { detail } : {}), at: Date.now() });
+          if (state === 'failed') this.#setPlayground('failed', `machine ${machine.name} ${detail ?? 'failed'}`);
+        }),
+      );
+    }
+  }
+
+  /** Listens to every event from now on; returns the unsubscribe function. */
+  subscribe(listener: (event: EngineEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  snapshot(): { playground: PlaygroundStatus; tasks: TaskSnapshot[] } {
+    return {
+      playground: this.#status,
+      tasks: this.#order.map((name) => {
+        const { spec: _spec, stderr: _stderr, ...snapshot } = this.#tasks.get(name)!;
+        return snapshot;
+      }),
+    };
+  }
+
+  get status(): PlaygroundStatus {
+    return this.#status;
+  }
+
+  /** Names of tasks of one kind, in dependency order. */
+  tasksOf(kind: TaskKind): string[] {
+    return this.#order.filter((name) => this.#tasks.get(name)!.kind === kind);
+  }
+
+  /**
+   * Runs every init task once, in dependency order. Resolves true when all
+   * passed; on the first failure the rest are skipped and the playground
+   * is `failed`.
+   */
+  async runInit(): Promise<boolean> {
+    this.#setPlayground('initializing');
+    for (const name of this.tasksOf('init')) {
+      const task = this.#tasks.get(name)!;
+      if (task.status === 'failed') {
+        this.#setPlayground('failed', `init task ${name}: ${task.detail}`);
+        return false;
+      }
+      if (!this.#needsMet(task)) {
+        this.#setTask(task, 'failed', 'a task it needs did not complete');
+        this.#setPlayground('failed', `init task ${name} cannot run`);
+        return false;
+      }
+      this.#setTask(task, 'running');
+      try {
+        const result = await this.#exec(task, 'run', task.spec.run);
+        if (result.exitCode === 0) this.#complete(task, result);
+        else {
+          const why = result.timedOut ? `timed out after ${this.#timeoutSeconds(task)} s` : `exited ${result.exitCode}`;
+          this.#setTask(task, 'failed', why);
+          this.#setPlayground('failed', `init task ${name} ${why}`);
+          return false;
+        }
+      } catch (error) {
+        this.#crash(task, error);
+        return false;
+      }
+    }
+    this.#setPlayground('running');
+    return true;
+  }
+
+  /** Starts polling regular tasks and looping helpers (after `runInit()`). */
+  start(): void {
+    if (this.#status === 'initializing' || this.#status === 'starting') this.#setPlayground('running');
+    for (const name of this.tasksOf('helper')) this.#loops.push(this.#helperLoop(this.#tasks.get(name)!));
+    for (const name of this.tasksOf('regular')) this.#loops.push(this.#pollLoop(this.#tasks.get(name)!));
+    this.#checkCompleted();
+  }
+
+  /** The learner's answer for a `x(.input)` task. */
+  setInput(task: string, value: string): void {
+    this.#inputs.set(task, value);
+    this.#wakeAll();
+  }
+
+  /**
+   * One evaluation of a task without touching its state: what `lab test`
+   * uses to show that the checks fail before the solution is applied.
+   */
+  async evaluate(name: string): Promise<Evaluation> {
+    const task = this.#tasks.get(name);
+    if (!task) throw new Error(`unknown task ${name}`);
+    return this.#evaluate(task, false);
+  }
+
+  /** Resolves true once all `names` (default: every regular task) are completed; false on failure, stop or timeout. */
+  waitFor(names: string[] = this.tasksOf('regular'), timeoutMs = Infinity): Promise<boolean> {
+    return new Promise((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
+      const check = (): boolean => {
+        const states = names.map((n) => this.#tasks.get(n)?.status);
+        if (states.every((s) => s === 'completed')) return finish(true);
+        if (states.some((s) => s === 'failed') || this.#stopped || this.#status === 'failed') return finish(false);
+        return false;
+      };
+      const finish = (value: boolean): true => {
+        unsubscribe();
+        if (timer) clearTimeout(timer);
+        resolve(value);
+        return true;
+      };
+      const unsubscribe = this.subscribe((e) => {
+        if (e.type === 'task' || e.type === 'playground') check();
+      });
+      if (check()) return;
+      if (Number.isFinite(timeoutMs)) timer = setTimeout(() => finish(false), timeoutMs);
+    });
+  }
+
+  /** Stops polling; executions in flight finish (or die with the playground). */
+  async stop(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    this.#wakeAll();
+    for (const off of this.#unsubscribeMachines) off();
+    if (this.#status !== 'completed' && this.#status !== 'failed') this.#setPlayground('stopped');
+  }
+
+  /** Waits for the loops to notice a stop (tests use it to make sure nothing runs after). */
+  async settled(): Promise<void> {
+    await Promise.allSettled(this.#loops);
+  }
+
+  // ---- internals ------------------------------------------------------
+
+  async #pollLoop(task: TaskState): Promise<void> {
+    while (!this.#stopped && task.status !== 'completed' && task.status !== 'failed') {
+      if (this.#status === 'failed') return;
+      if (!this.#needsMet(task)) {
+        if (task.status !== 'blocked') this.#setTask(task, 'blocked');
+        await this.#sleep(Infinity);
+        continue;
+      }
+      if (this.#awaitingInput(task)) {
+        if (task.status !== 'waiting') this.#setTask(task, 'waiting', 'waiting for input');
+        await this.#sleep(Infinity);
+        continue;
+      }
+      if (task.status !== 'running') this.#setTask(task, 'running');
+      try {
+        const evaluation = await this.#evaluate(task, true);
+        if (this.#stopped) return;
+        if (evaluation.failed) {
+          this.#setTask(task, 'failed', `failcheck: ${firstLine(evaluation.failcheck) || `exited ${evaluation.failcheck?.exitCode}`}`);
+          this.#setPlayground('failed', `task ${task.name} failed its failcheck`);
+          this.#wakeAll();
+          return;
+        }
+        if (evaluation.passed) {
+          this.#complete(task, evaluation.run!);
+          this.#checkCompleted();
+          return;
+        }
+      } catch (error) {
+        this.#crash(task, error);
+        return;
+      }
+      await this.#sleep(this.#pollMs);
+    }
+  }
+
+  async #helperLoop(task: TaskState): Promise<void> {
+    while (!this.#stopped && this.#status !== 'failed') {
+      if (!this.#needsMet(task)) {
+        await this.#sleep(Infinity);
+        continue;
+      }
+      if (task.status !== 'running') this.#setTask(task, 'running');
+      try {
+        await this.#exec(task, 'run', task.spec.run);
+      } catch (error) {
+        this.#crash(task, error);
+        return;
+      }
+      await this.#sleep(this.#pollMs);
+    }
+  }
+
+  async #evaluate(task: TaskState, live: boolean): Promise<Evaluation> {
+    const out: Evaluation = { passed: false, failed: false };
+    if (task.spec.failcheck) {
+      out.failcheck = await this.#exec(task, 'failcheck', task.spec.failcheck, live);
+      if (out.failcheck.exitCode !== 0) {
+        out.failed = true;
+        return out;
+      }
+    }
+    out.run = await this.#exec(task, 'run', task.spec.run, live);
+    if (out.run.exitCode === 0) {
+      out.passed = true;
+      return out;
+    }
+    if (task.spec.hintcheck) {
+      out.hintcheck = await this.#exec(task, 'hintcheck', task.spec.hintcheck, live);
+      const hint = out.hintcheck.stdout.trim();
+      out.hint = hint;
+      if (live && hint !== (task.hint ?? '')) {
+        task.hint = hint;
+        this.#emit({ type: 'hint', task: task.name, hint, at: Date.now() });
+      }
+    }
+    return out;
+  }
+
+  async #exec(task: TaskState, script: ScriptKind, text: string, live = true): Promise<ExecResult> {
+    const context = this.#context(task);
+    const machine = this.#playground.machine(task.machine);
+    if (script === 'run' && live) task.runs++;
+    const result = await machine.exec({
+      script: expand(text, context),
+      user: task.spec.user ?? 'root',
+      env: expandEnv(task.spec.env, context),
+      timeoutMs: this.#timeoutSeconds(task) * 1000,
+      ...(this.#maxOutput ? { maxOutputBytes: this.#maxOutput } : {}),
+      ...(live
+        ? { onOutput: (stream: 'stdout' | 'stderr', chunk: Buffer) => this.#emit({ type: 'output', task: task.name, script, stream, data: chunk.toString(), at: Date.now() }) }
+        : {}),
+    });
+    if (live) {
+      this.#emit({
+        type: 'result',
+        task: task.name,
+        script,
+        exitCode: result.exitCode,
+        timedOut: result.timedOut,
+        truncated: result.truncated,
+        durationMs: result.durationMs,
+        stdout: result.stdout,
+        stderr: result.stderr,
+        at: Date.now(),
+      });
+    }
+    return result;
+  }
+
+  #timeoutSeconds(task: TaskState): number {
+    return task.spec.timeout_seconds ?? DEFAULT_TASK_TIMEOUT_SECONDS;
+  }
+
+  #context(task: TaskState): ExpandContext {
+    const needs: ExpandContext['needs'] = {};
+    for (const need of task.spec.needs ?? []) {
+      const done = this.#tasks.get(need);
+      if (done?.status === 'completed') needs[need] = { stdout: done.stdout ?? '', stderr: done.stderr ?? '' };
+    }
+    const input = this.#inputs.get(task.name);
+    return { needs, ...(input !== undefined ? { input } : {}) };
+  }
+
+  #needsMet(task: TaskState): boolean {
+    return (task.spec.needs ?? []).every((need) => this.#tasks.get(need)?.status === 'completed');
+  }
+
+  #awaitingInput(task: TaskState): boolean {
+    if (this.#inputs.has(task.name)) return false;
+    const s = task.spec;
+    return [s.run, s.hintcheck ?? '', s.failcheck ?? '', ...(s.env ?? [])].some(usesInput);
+  }
+
+  #complete(task: TaskState, result: ExecResult): void {
+    task.stdout = result.stdout;
+    task.stderr = result.stderr;
+    task.completedAt = Date.now();
+    this.#setTask(task, 'completed');
+    this.#wakeAll(); // tasks that need this one may start
+  }
+
+  #crash(task: TaskState, error: unknown): void {
+    const detail = isLabkitError(error) ? error.message : String(error);
+    this.#setTask(task, 'failed', detail);
+    this.#setPlayground('failed', detail);
+    this.#wakeAll();
+  }
+
+  #checkCompleted(): void {
+    const regular = this.tasksOf('regular');
+    if (regular.every((n) => this.#tasks.get(n)!.status === 'completed') && this.#status === 'running') this.#setPlayground('completed');
+  }
+
+  #setTask(task: TaskState, status: TaskStatus, detail?: string): void {
+    if (task.status === 'completed' || (task.status === 'failed' && status !== 'failed')) return; // never regress
+    task.status = status;
+    if (detail) task.detail = detail;
+    else delete task.detail;
+    this.#emit({ type: 'task', task: task.name, kind: task.kind, status, ...(detail ? { detail } : {}), at: Date.now() });
+  }
+
+  #setPlayground(status: PlaygroundStatus, detail?: string): void {
+    if (this.#status === status || this.#status === 'failed' || this.#status === 'completed') return;
+    this.#status = status;
+    this.#emit({ type: 'playground', status, ...(detail ? { detail } : {}), at: Date.now() });
+  }
+
+  #emit(event: EngineEvent): void {
+    for (const listener of this.#listeners) {
+      try {
+        listener(event);
+      } catch {
+        // A broken listener (a closed WebSocket) must not stop the engine.
+      }
+    }
+  }
+
+  #sleep(ms: number): Promise<void> {
+    if (this.#stopped) return Promise.resolve();
+    return new Promise((resolve) => {
+      const wake = () => {
+        this.#wake.delete(wake);
+        if (timer) clearTimeout(timer);
+        resolve();
+      };
+      const timer = Number.isFinite(ms) ? setTimeout(wake, ms) : undefined;
+      this.#wake.add(wake);
+    });
+  }
+
+  #wakeAll(): void {
+    for (const wake of [...this.#wake]) wake();
+  }
+}
+
+function firstLine(result: ExecResult | undefined): string {
+  return (result?.stdout.trim() || result?.stderr.trim() || '').split('\n')[0] ?? '';
+}

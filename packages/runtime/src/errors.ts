@@ -1,0 +1,85 @@
+import { defineErrors } from '@labkit/sdk';
+
+/** Every error the runtime raises itself. Content problems are Diagnostics, not these. */
+export const RuntimeErrors = defineErrors({
+  ToolMissing: {
+    title: 'Required tool missing',
+    message: (tool: string, why: string) => `\`${tool}\` is not installed (${why}).`,
+    hint: (tool: string) => `Install it (Debian: \`apt-get install ${debPackageFor(tool)}\`) and retry.`,
+  },
+  KernelUnavailable: {
+    title: 'Cannot fetch the guest kernel',
+    message: (detail: string) => `apt-get could not download the Debian cloud kernel: ${detail}`,
+    hint: 'Run `apt-get update` once (the package lists must know linux-image-cloud-amd64), then `lab image build`.',
+  },
+  ImageBuildFailed: {
+    title: 'Guest image build failed',
+    message: (step: string, detail: string) => `${step} failed: ${detail}`,
+    hint: 'Re-run with LABKIT_DEBUG=1 to keep the work folder, and check the tool output above.',
+  },
+  ImageMissing: {
+    title: 'Guest image not built',
+    message: (what: string) => `No ${what} guest image in the cache.`,
+    hint: (what: string) => `Run \`lab image build${what === 'debian' ? ' --rootfs debian' : ''}\` first.`,
+  },
+  BootFailed: {
+    title: 'Machine did not boot',
+    message: (machine: string, detail: string) => `Machine \`${machine}\` did not boot: ${detail}`,
+    hint: 'Check that qemu-system-x86 is installed; LABKIT_DEBUG=1 keeps the guest console log.',
+  },
+  MachineDied: {
+    title: 'Machine stopped unexpectedly',
+    message: (machine: string, detail: string) => `Machine \`${machine}\` stopped while a script was running: ${detail}`,
+    hint: 'The guest crashed, powered off or was killed. The playground must be started again.',
+  },
+  AgentUnresponsive: {
+    title: 'Guest agent stopped answering',
+    message: (machine: string, seconds: number) =>
+      `Machine \`${machine}\` gave no result ${seconds} s after the script's own timeout; the host watchdog stopped it.`,
+    hint: 'The guest is overloaded or hung. The playground must be started again.',
+  },
+  MachineNotFound: {
+    title: 'No such machine',
+    message: (machine: string, known: string[]) => `Machine \`${machine}\` is not in this playground (machines: ${known.join(', ')}).`,
+    hint: 'Set the task\'s `machine:` to one of the playground\'s machines.',
+  },
+  PlaygroundUnsupported: {
+    title: 'Playground not supported by the local runtime',
+    message: (name: string) => `Playground \`${name}\` has no local guest image.`,
+    hint: 'Use `playground: { name: busybox }` (or `debian`); see docs/runtime.md.',
+  },
+  ProviderUnavailable: {
+    title: 'Provider cannot run here',
+    message: (provider: string, why: string) => `The ${provider} provider cannot run on this machine: ${why}`,
+    hint: 'Use the qemu provider (the default), or run on a host that has what is missing.',
+  },
+  SshFailed: {
+    title: 'SSH connection failed',
+    message: (target: string, detail: string) => `Cannot reach ${target} over SSH: ${detail}`,
+    hint: 'Check host, port, user and key; `ssh -p PORT USER@HOST true` should work first.',
+  },
+  FirecrackerApi: {
+    title: 'Firecracker API error',
+    message: (request: string, status: number, body: string) => `${request} answered ${status}: ${body}`,
+    hint: 'Check the kernel and rootfs paths and that the firecracker binary matches the documented API version.',
+  },
+  ChallengeNotFound: {
+    title: 'No challenge found',
+    message: (path: string) => `No challenge (an index.md with \`kind: challenge\`) at or under ${path}.`,
+    hint: 'Pass a challenge folder, or a folder that contains challenge folders.',
+  },
+});
+
+function debPackageFor(tool: string): string {
+  const map: Record<string, string> = {
+    'qemu-system-x86_64': 'qemu-system-x86',
+    cpio: 'cpio',
+    gcc: 'gcc libc6-dev',
+    busybox: 'busybox-static',
+    debootstrap: 'debootstrap',
+    mke2fs: 'e2fsprogs',
+    'apt-get': 'apt',
+    'dpkg-deb': 'dpkg',
+  };
+  return map[tool] ?? tool;
+}

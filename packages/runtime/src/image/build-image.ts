@@ -1,0 +1,233 @@
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { chmod, copyFile, mkdir, mkdtemp, readdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { RuntimeErrors } from '../errors.ts';
+import { cacheDir } from './cache-dir.ts';
+import { run, requireTool } from './run-tool.ts';
+import { collectModules } from './kernel-modules.ts';
+import { extractVmlinux } from './extract-vmlinux.ts';
+
+/** Which root file system the guest gets. */
+export type ImageKind = 'busybox' | 'debian';
+
+export interface GuestImage {
+  kind: ImageKind;
+  /** Digest of every input; the image's folder name. */
+  digest: string;
+  dir: string;
+  /** The uncompressed ELF kernel (QEMU boots it via PVH; Firecracker needs it). */
+  kernel: string;
+  /** The Debian cloud kernel as shipped (LZ4 bzImage). */
+  bzImage: string;
+  /** Initramfs: busybox, kernel modules and the agent as /init. */
+  initrd: string;
+  /** ext4 root file system image (only for `debian`). */
+  rootfs?: string;
+  kernelPackage: string;
+}
+
+export interface BuildImageOptions {
+  kind?: ImageKind;
+  /** Defaults to `$LABKIT_CACHE`, else `~/.cache/labkit`. */
+  cache?: string;
+  /** Rebuild even if an image with the same digest exists. */
+  force?: boolean;
+  onProgress?: (message: string) => void;
+}
+
+/** Bumped whenever the image layout changes in a way the other inputs do not capture. */
+const LAYOUT_VERSION = '4';
+const KERNEL_META = 'linux-image-cloud-amd64';
+/** Modules the agent loads at boot, in dependency order (deps resolved from the .ko files). */
+const MODULES = ['virtio_mmio', 'virtio_console', 'virtio_blk', 'virtio_net', 'virtio_rng'];
+const DEBIAN_SUITE = 'bookworm';
+const DEBIAN_MIRROR = 'http://deb.debian.org/debian';
+const DEBIAN_PACKAGES = ['bash', 'coreutils', 'iproute2', 'procps', 'iputils-ping', 'psmisc', 'netcat-openbsd', 'less'];
+
+const agentSource = fileURLToPath(new URL('./guest/agent.c', import.meta.url));
+const memo = new Map<string, Promise<GuestImage>>();
+
+/**
+ * Builds (once) the guest image for `kind` and returns its paths. Images are
+ * keyed by a digest of their inputs: the kernel package version, busybox, the
+ * agent source, gcc, the module list and the layout; a second call with the
+ * same inputs returns the cached image without doing any work.
+ */
+export function buildImage(options: BuildImageOptions = {}): Promise<GuestImage> {
+  const kind = options.kind ?? 'busybox';
+  const root = options.cache ?? cacheDir();
+  const key = `${kind}\0${root}`;
+  if (!options.force && memo.has(key)) return memo.get(key)!;
+  const promise = doBuild(kind, root, options);
+  memo.set(key, promise);
+  promise.catch(() => memo.delete(key));
+  return promise;
+}
+
+async function doBuild(kind: ImageKind, root: string, options: BuildImageOptions): Promise<GuestImage> {
+  const progress = options.onProgress ?? (() => {});
+  for (const tool of ['apt-get', 'dpkg-deb', 'gcc', 'cpio', 'busybox']) await requireTool(tool, 'needed by `lab image build`');
+  if (kind === 'debian') for (const tool of ['debootstrap', 'mke2fs']) await requireTool(tool, 'needed by `lab image build --rootfs debian`');
+
+  const kernelPackage = await resolveKernelPackage();
+  const busyboxPath = await run('sh', ['-c', 'command -v busybox']).then((r) => r.stdout.trim());
+  const inputs = {
+    layout: LAYOUT_VERSION,
+    kind,
+    kernelPackage,
+    busybox: sha256(await readFile(busyboxPath)),
+    agent: sha256(await readFile(agentSource)),
+    gcc: (await run('gcc', ['--version'])).stdout.split('\n')[0],
+    modules: MODULES,
+    debian: kind === 'debian' ? { suite: DEBIAN_SUITE, packages: DEBIAN_PACKAGES } : undefined,
+  };
+  const digest = sha256(JSON.stringify(inputs)).slice(0, 16);
+  const dir = path.join(root, 'images', `${kind}-${digest}`);
+  const image: GuestImage = {
+    kind,
+    digest,
+    dir,
+    kernel: path.join(dir, 'vmlinux'),
+    bzImage: path.join(dir, 'vmlinuz'),
+    initrd: path.join(dir, 'initrd.cpio'),
+    ...(kind === 'debian' ? { rootfs: path.join(dir, 'rootfs.ext4') } : {}),
+    kernelPackage,
+  };
+  if (!options.force && existsSync(path.join(dir, 'manifest.json'))) return image;
+
+  progress(`building ${kind} guest image ${digest} (kernel ${kernelPackage})`);
+  await mkdir(path.join(root, 'images'), { recursive: true });
+  const work = await mkdtemp(path.join(root, 'images', `.build-${kind}-`));
+  try {
+    const kernelTree = path.join(work, 'kernel');
+    const deb = await downloadDeb(kernelPackage, path.join(root, 'debs'), progress);
+    await run('dpkg-deb', ['-x', deb, kernelTree]);
+    const out = path.join(work, 'out');
+    await mkdir(out);
+    const bootDir = path.join(kernelTree, 'boot');
+    const vmlinuz = (await readdir(bootDir)).find((f) => f.startsWith('vmlinuz-'));
+    if (!vmlinuz) throw RuntimeErrors.ImageBuildFailed('kernel unpack', `no vmlinuz in ${deb}`);
+    await copyFile(path.join(bootDir, vmlinuz), path.join(out, 'vmlinuz'));
+    const elf = extractVmlinux(await readFile(path.join(out, 'vmlinuz')));
+    if (!elf) throw RuntimeErrors.ImageBuildFailed('kernel unpack', 'the bzImage payload is not the expected LZ4 stream');
+    await writeFile(path.join(out, 'vmlinux'), elf);
+
+    progress('compiling the guest agent (gcc -static)');
+    const initrdRoot = path.join(work, 'initrd');
+    for (const d of ['bin', 'sbin', 'usr/bin', 'usr/sbin', 'etc/labkit', 'proc', 'sys', 'dev', 'run', 'tmp', 'root', 'home/laborant', 'lib/modules', 'newroot', 'var/log']) {
+      await mkdir(path.join(initrdRoot, d), { recursive: true });
+    }
+    await run('gcc', ['-static', '-Os', '-s', '-Wall', '-o', path.join(initrdRoot, 'init'), agentSource]);
+
+    const moduleFiles = await collectModules(kernelTree, MODULES);
+    const listed: string[] = [];
+    for (const file of moduleFiles) {
+      const dest = path.join('/lib/modules', path.basename(file));
+      await copyFile(file, path.join(initrdRoot, dest));
+      listed.push(dest);
+    }
+    await writeFile(path.join(initrdRoot, 'etc/labkit/modules'), listed.join('\n') + '\n');
+
+    progress('installing busybox');
+    await copyFile(busyboxPath, path.join(initrdRoot, 'bin/busybox'));
+    await chmod(path.join(initrdRoot, 'bin/busybox'), 0o755);
+    const applets = (await run(busyboxPath, ['--list-full'])).stdout.split('\n').filter(Boolean);
+    for (const applet of applets) {
+      const target = path.join(initrdRoot, applet);
+      if (applet === 'bin/busybox' || existsSync(target)) continue;
+      await mkdir(path.dirname(target), { recursive: true });
+      await symlink('/bin/busybox', target);
+    }
+    await writeFile(path.join(initrdRoot, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\nlaborant:x:1000:1000:laborant:/home/laborant:/bin/sh\n');
+    await writeFile(path.join(initrdRoot, 'etc/group'), 'root:x:0:\nlaborant:x:1000:\n');
+    await writeFile(path.join(initrdRoot, 'etc/hosts'), '127.0.0.1 localhost\n');
+    await chmod(path.join(initrdRoot, 'tmp'), 0o1777);
+    progress('packing the initramfs (cpio)');
+    // --owner keeps the archive root-owned even when built by a normal user;
+    // laborant's home is fixed up by the agent-independent uid in the list.
+    await run('sh', ['-c', 'find . | sort | cpio -o -H newc -R 0:0 --quiet > ../out/initrd.cpio'], { cwd: initrdRoot });
+    if (kind === 'busybox') await fixHomeOwner(path.join(out, 'initrd.cpio'));
+
+    if (kind === 'debian') await buildDebianRootfs(work, path.join(out, 'rootfs.ext4'), progress);
+
+    await writeFile(path.join(out, 'manifest.json'), JSON.stringify({ ...inputs, digest, builtAt: new Date().toISOString() }, null, 2));
+    await rm(dir, { recursive: true, force: true });
+    await rename(out, dir);
+    progress(`image ready: ${dir}`);
+    return image;
+  } finally {
+    if (!process.env.LABKIT_DEBUG) await rm(work, { recursive: true, force: true });
+  }
+}
+
+/**
+ * cpio -R 0:0 made every entry root's; laborant must own its home. Appending
+ * a second newc archive that re-creates the directory with uid 1000 works
+ * because the kernel unpacks concatenated archives in order.
+ */
+async function fixHomeOwner(initrd: string): Promise<void> {
+  const entry = newcEntry('home/laborant', 0o040755, 1000, 1000);
+  const trailer = newcEntry('TRAILER!!!', 0, 0, 0);
+  const existing = await readFile(initrd);
+  await writeFile(initrd, Buffer.concat([existing, entry, trailer]));
+}
+
+function newcEntry(name: string, mode: number, uid: number, gid: number): Buffer {
+  const hex = (n: number) => n.toString(16).padStart(8, '0');
+  const nameBytes = Buffer.from(name + '\0');
+  const header = '070701' + [0, mode, uid, gid, 1, 0, 0, 0, 0, 0, 0, nameBytes.length, 0].map(hex).join('');
+  const unpadded = Buffer.concat([Buffer.from(header), nameBytes]);
+  const pad = (4 - (unpadded.length % 4)) % 4;
+  return Buffer.concat([unpadded, Buffer.alloc(pad)]);
+}
+
+async function resolveKernelPackage(): Promise<string> {
+  const { stdout, code } = await run('apt-cache', ['depends', KERNEL_META], { allowFail: true });
+  const name = /Depends: (linux-image-[^\s]+-cloud-amd64)\b/.exec(stdout)?.[1];
+  if (code !== 0 || !name) throw RuntimeErrors.KernelUnavailable(`apt-cache does not know ${KERNEL_META}`);
+  const show = await run('apt-cache', ['show', name], { allowFail: true });
+  const version = /^Version: (.+)$/m.exec(show.stdout)?.[1] ?? 'unknown';
+  return `${name}=${version}`;
+}
+
+async function downloadDeb(spec: string, debsDir: string, progress: (m: string) => void): Promise<string> {
+  await mkdir(debsDir, { recursive: true });
+  const [name, version] = spec.split('=') as [string, string];
+  const cached = (await readdir(debsDir)).find((f) => f.startsWith(`${name}_${version.replace(/:/g, '%3a')}_`));
+  if (cached) return path.join(debsDir, cached);
+  progress(`apt-get download ${spec}`);
+  const r = await run('apt-get', ['download', '-q', spec], { cwd: debsDir, allowFail: true });
+  if (r.code !== 0) throw RuntimeErrors.KernelUnavailable(r.stderr.trim().split('\n').pop() ?? `exit ${r.code}`);
+  const file = (await readdir(debsDir)).find((f) => f.startsWith(`${name}_`) && f.endsWith('.deb'));
+  if (!file) throw RuntimeErrors.KernelUnavailable(`apt-get download left no ${name} .deb`);
+  return path.join(debsDir, file);
+}
+
+/**
+ * A fuller Debian userland, assembled without mounting anything: debootstrap
+ * into a folder, then `mke2fs -d` copies the folder into a fresh ext4 image.
+ * Each VM opens the image with `snapshot=on`, so guests never write to it.
+ */
+async function buildDebianRootfs(work: string, out: string, progress: (m: string) => void): Promise<void> {
+  const target = path.join(work, 'debian');
+  progress(`debootstrap ${DEBIAN_SUITE} (minbase + ${DEBIAN_PACKAGES.join(', ')}); this takes minutes`);
+  const r = await run('debootstrap', ['--variant=minbase', `--include=${DEBIAN_PACKAGES.join(',')}`, DEBIAN_SUITE, target, DEBIAN_MIRROR], { allowFail: true });
+  if (r.code !== 0) throw RuntimeErrors.ImageBuildFailed('debootstrap', r.stderr.trim().split('\n').slice(-3).join(' | '));
+  const etc = path.join(target, 'etc');
+  const append = async (file: string, line: string) => writeFile(path.join(etc, file), (await readFile(path.join(etc, file), 'utf8')) + line);
+  await append('passwd', 'laborant:x:1000:1000:laborant:/home/laborant:/bin/bash\n');
+  await append('group', 'laborant:x:1000:\n');
+  await append('shadow', 'laborant:*:19000:0:99999:7:::\n');
+  await mkdir(path.join(target, 'home/laborant'), { recursive: true });
+  await run('chown', ['1000:1000', path.join(target, 'home/laborant')]);
+  await rm(path.join(target, 'var/cache/apt/archives'), { recursive: true, force: true });
+  progress('mke2fs -d (ext4 image, no mounts)');
+  const m = await run('mke2fs', ['-q', '-t', 'ext4', '-L', 'labkit-root', '-d', target, out, '2G'], { allowFail: true });
+  if (m.code !== 0) throw RuntimeErrors.ImageBuildFailed('mke2fs', m.stderr.trim());
+}
+
+function sha256(data: string | Buffer): string {
+  return createHash('sha256').update(data).digest('hex');
+}

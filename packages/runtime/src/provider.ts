@@ -1,0 +1,86 @@
+import type { ImageKind } from './image/build-image.ts';
+
+/** What a machine is doing; every change is also an engine event. */
+export type MachineState = 'booting' | 'ready' | 'stopped' | 'failed';
+
+/** One script execution inside a machine. */
+export interface ExecRequest {
+  /** Shell script, run as `/bin/sh -c <script>`. */
+  script: string;
+  /** Guest user (default `root`). */
+  user?: string;
+  /** Extra environment, on top of PATH, HOME, USER, LOGNAME, SHELL, TERM. */
+  env?: Record<string, string>;
+  /** Working directory (default: the user's home). */
+  cwd?: string;
+  /** Kill the script's whole process tree after this long. */
+  timeoutMs: number;
+  /** Per-stream cap; the rest is dropped and `truncated` set. Default 64 KiB. */
+  maxOutputBytes?: number;
+  /** Live output, as it arrives. */
+  onOutput?: (stream: 'stdout' | 'stderr', chunk: Buffer) => void;
+}
+
+export interface ExecResult {
+  /** Exit status; -1 when killed by a signal (then `signal` says which). */
+  exitCode: number;
+  signal?: number;
+  timedOut: boolean;
+  stdout: string;
+  stderr: string;
+  /** Some output went over `maxOutputBytes` and was dropped. */
+  truncated: boolean;
+  durationMs: number;
+}
+
+export interface CopyInFile {
+  /** Absolute path in the guest; parent folders are created. */
+  path: string;
+  content: string | Buffer;
+  /** Default 0o644. */
+  mode?: number;
+  /** Default `root`. */
+  owner?: string;
+}
+
+/** A running machine of a playground, whatever runs it (QEMU, Firecracker, SSH). */
+export interface Machine {
+  readonly name: string;
+  readonly state: MachineState;
+  exec(request: ExecRequest): Promise<ExecResult>;
+  copyIn(file: CopyInFile): Promise<void>;
+  /** Called on every state change (booting → ready → stopped | failed). */
+  onStateChange(listener: (state: MachineState, detail?: string) => void): () => void;
+  /** Stops the machine and frees everything it held. Safe to call twice. */
+  dispose(): Promise<void>;
+}
+
+export interface MachineSpec {
+  /** Hostname, also the name tasks use in `machine:`. */
+  name: string;
+  image?: ImageKind;
+  memoryMiB?: number;
+  cpus?: number;
+  /** Address on the playground network, e.g. `10.0.0.2/24`. */
+  address?: string;
+}
+
+export interface PlaygroundSpec {
+  machines: MachineSpec[];
+}
+
+/** A playground's machines, provisioned together and disposed together. */
+export interface RunningPlayground {
+  readonly machines: readonly Machine[];
+  machine(name: string): Machine;
+  dispose(): Promise<void>;
+}
+
+/**
+ * Where machines come from. Providers differ only in how they start a
+ * machine and reach its agent; the engine sees nothing else.
+ */
+export interface Provider {
+  readonly name: string;
+  provision(spec: PlaygroundSpec): Promise<RunningPlayground>;
+}

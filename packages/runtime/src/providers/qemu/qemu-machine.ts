@@ -1,0 +1,220 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import type { LabkitError } from '@labkit/sdk';
+import { RuntimeErrors } from '../../errors.ts';
+import type { GuestImage } from '../../image/build-image.ts';
+import type { CopyInFile, ExecRequest, ExecResult, Machine, MachineState } from '../../provider.ts';
+import { AgentClient } from '../agent-client.ts';
+
+export type Accelerator = 'kvm' | 'tcg';
+
+export interface QemuMachineOptions {
+  name: string;
+  image: GuestImage;
+  accel: Accelerator;
+  memoryMiB?: number;
+  cpus?: number;
+  /** Address on the playground network (`10.0.0.2/24`) and the shared segment to join. */
+  network?: { address: string; mcast: string; mac: string };
+  bootTimeoutMs?: number;
+  /** Host watchdog grace after a script's own timeout (tests shorten it). */
+  watchdogGraceMs?: number;
+}
+
+/** Every QEMU this process started, so none outlives it. */
+const live = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of live) child.kill('SIGKILL');
+});
+
+/**
+ * Kernel flags that cut boot time under emulation: no crypto self-tests, no
+ * PCI probing (microvm has none), no LSMs or audit, no spectre mitigations.
+ */
+const FAST_BOOT = 'quiet panic=-1 cryptomgr.notests mitigations=off pci=off audit=0 security=none random.trust_cpu=on no_timer_check nowatchdog nokaslr';
+
+let tscKhz: number | undefined;
+/** The host TSC frequency: under TCG the guest must be told it (`tsc_early_khz`) or ~10% of boots hang calibrating. */
+export function hostTscKhz(): number {
+  if (tscKhz !== undefined) return tscKhz;
+  try {
+    tscKhz = Number(readFileSync('/sys/devices/system/cpu/cpu0/tsc_freq_khz', 'utf8').trim());
+  } catch {
+    const mhz = /^cpu MHz\s*:\s*([\d.]+)/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1];
+    tscKhz = mhz ? Math.round(Number(mhz) * 1000) : 0;
+  }
+  return tscKhz;
+}
+
+const setprivPath = (() => {
+  const r = spawnSync('sh', ['-c', 'command -v setpriv'], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : undefined;
+})();
+
+/** One QEMU microVM and the agent inside it. */
+export class QemuMachine implements Machine {
+  readonly name: string;
+  #state: MachineState = 'booting';
+  #listeners = new Set<(state: MachineState, detail?: string) => void>();
+  #child: ChildProcess | undefined;
+  #agent: AgentClient | undefined;
+  #dir = '';
+  #exited: Promise<void> = Promise.resolve();
+  #disposed = false;
+  #options: QemuMachineOptions;
+
+  private constructor(options: QemuMachineOptions) {
+    this.name = options.name;
+    this.#options = options;
+  }
+
+  /** Boots the machine and resolves once its agent has said hello. */
+  static async boot(options: QemuMachineOptions): Promise<QemuMachine> {
+    const machine = new QemuMachine(options);
+    try {
+      await machine.#boot();
+    } catch (error) {
+      await machine.dispose();
+      throw error;
+    }
+    return machine;
+  }
+
+  get state(): MachineState {
+    return this.#state;
+  }
+
+  /** The QEMU process id (tests check that none is left behind). */
+  get pid(): number | undefined {
+    return this.#child?.pid;
+  }
+
+  onStateChange(listener: (state: MachineState, detail?: string) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  exec(request: ExecRequest): Promise<ExecResult> {
+    if (!this.#agent || this.#state !== 'ready') return Promise.reject(RuntimeErrors.MachineDied(this.name, `machine is ${this.#state}`));
+    return this.#agent.exec(request);
+  }
+
+  copyIn(file: CopyInFile): Promise<void> {
+    if (!this.#agent || this.#state !== 'ready') return Promise.reject(RuntimeErrors.MachineDied(this.name, `machine is ${this.#state}`));
+    return this.#agent.copyIn(file);
+  }
+
+  /** Renames a pooled machine when a playground claims it (hostname only). */
+  async rename(name: string): Promise<void> {
+    (this as { name: string }).name = name;
+    await this.exec({ script: `hostname ${JSON.stringify(name)}`, timeoutMs: 5_000 });
+  }
+
+  async dispose(): Promise<void> {
+    if (this.#disposed) return this.#exited;
+    this.#disposed = true;
+    const child = this.#child;
+    if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await this.#exited;
+    this.#setState('stopped');
+    if (this.#dir && !process.env.LABKIT_DEBUG) await rm(this.#dir, { recursive: true, force: true });
+  }
+
+  #setState(state: MachineState, detail?: string): void {
+    if (this.#state === state || this.#state === 'stopped' || this.#state === 'failed') return;
+    this.#state = state;
+    for (const listener of this.#listeners) listener(state, detail);
+  }
+
+  async #boot(): Promise<void> {
+    const o = this.#options;
+    this.#dir = await mkdtemp(path.join(os.tmpdir(), 'labkit-vm-'));
+    const socketPath = path.join(this.#dir, 'agent.sock');
+    const server = net.createServer();
+    await new Promise<void>((resolve, reject) => server.once('error', reject).listen(socketPath, resolve));
+    const connected = new Promise<net.Socket>((resolve) => server.once('connection', resolve));
+
+    const cmdline = [
+      'console=ttyS0',
+      FAST_BOOT,
+      `labkit.hostname=${o.name}`,
+      o.accel === 'tcg' && hostTscKhz() ? `tsc_early_khz=${hostTscKhz()}` : '',
+      o.image.rootfs ? 'labkit.root=/dev/vda' : '',
+      o.network ? `labkit.ip=${o.network.address}` : '',
+    ].filter(Boolean).join(' ');
+    const args = [
+      '-M', 'microvm,x-option-roms=off,rtc=on,pit=off,pic=off',
+      // A small translation cache: TCG's default (1 GiB) is what made each VM's RSS ~200 MiB.
+      ...(o.accel === 'kvm' ? ['-accel', 'kvm', '-cpu', 'host'] : ['-accel', 'tcg,tb-size=64', '-cpu', 'max']),
+      '-m', String(o.memoryMiB ?? 256),
+      '-smp', String(o.cpus ?? 1),
+      '-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot',
+      '-serial', `file:${path.join(this.#dir, 'console.log')}`,
+      '-kernel', o.image.kernel,
+      '-initrd', o.image.initrd,
+      '-append', cmdline,
+      '-device', 'virtio-serial-device',
+      '-chardev', `socket,id=agent,path=${socketPath}`,
+      '-device', 'virtserialport,chardev=agent,name=labkit.agent',
+      ...(o.image.rootfs
+        ? ['-drive', `id=root,file=${o.image.rootfs},format=raw,if=none,snapshot=on`, '-device', 'virtio-blk-device,drive=root']
+        : []),
+      ...(o.network
+        ? ['-netdev', `socket,id=net0,mcast=${o.network.mcast}`, '-device', `virtio-net-device,netdev=net0,mac=${o.network.mac}`]
+        : []),
+    ];
+    // setpriv --pdeathsig: QEMU dies with us even if this process is SIGKILLed.
+    const [cmd, argv] = setprivPath
+      ? [setprivPath, ['--pdeathsig', 'KILL', 'qemu-system-x86_64', ...args]]
+      : ['qemu-system-x86_64', args];
+    const child = spawn(cmd, argv, { stdio: ['ignore', 'ignore', 'pipe'] });
+    this.#child = child;
+    live.add(child);
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    this.#exited = new Promise<void>((resolve) => {
+      child.once('close', (code, signal) => {
+        live.delete(child);
+        server.close();
+        const detail = signal ? `QEMU was killed (${signal})` : `QEMU exited with code ${code}${stderr.trim() ? `: ${stderr.trim().split('\n').pop()}` : ''}`;
+        const error = RuntimeErrors.MachineDied(this.name, detail);
+        this.#agent?.fail(error);
+        this.#setState(this.#disposed ? 'stopped' : 'failed', detail);
+        resolve();
+      });
+      child.once('error', () => resolve());
+    });
+
+    const timeoutMs = o.bootTimeoutMs ?? 60_000;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(RuntimeErrors.BootFailed(this.name, `no agent after ${timeoutMs / 1000} s (${o.accel})`)), timeoutMs);
+    });
+    const died = this.#exited.then(async () => {
+      const log = await readFile(path.join(this.#dir, 'console.log'), 'utf8').catch(() => '');
+      throw RuntimeErrors.BootFailed(this.name, (stderr.trim() || log.trim().split('\n').slice(-3).join(' | ') || 'QEMU exited').slice(0, 500));
+    });
+    died.catch(() => {}); // only meaningful while booting; a later exit is reported through the agent
+    try {
+      const socket = await Promise.race([connected, timeout, died]);
+      this.#agent = new AgentClient(socket, this.name, {
+        onHung: (error: LabkitError) => {
+          this.#agent?.fail(error);
+          child.kill('SIGKILL');
+        },
+        ...(o.watchdogGraceMs !== undefined ? { graceMs: o.watchdogGraceMs } : {}),
+      });
+      // QEMU's own exit (reported by the 'close' handler above) says more than a
+      // closed socket, so give it a moment to arrive first.
+      socket.once('close', () => setTimeout(() => this.#agent?.fail(RuntimeErrors.MachineDied(this.name, 'the agent connection closed')), 1_000).unref());
+      await Promise.race([this.#agent.ready, timeout, died]);
+    } finally {
+      clearTimeout(timer);
+    }
+    this.#setState('ready');
+  }
+}
