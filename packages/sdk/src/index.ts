@@ -140,3 +140,5 @@ export type {
   Defined,
   Strict,
 } from './define/define.ts';
+export { bundleInputFromGraph, MODEL_FORMAT } from './bundle/bundle-from-graph.ts';
+export type { BundleFromGraphOptions } from './bundle/bundle-from-graph.ts';
