@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { isLabkitError } from '@labkit/sdk';
 import { CliErrors } from './errors.ts';
 import { printError } from './print-error.ts';
+import { registerSdkResolveHook } from './sdk-resolve-hook.ts';
 
 /**
  * Each command lives in `commands/<name>.ts` and exports
@@ -20,6 +21,7 @@ const commands: Array<() => Promise<{ register: (program: Command) => void }>> =
 ];
 
 export async function main(argv: string[]): Promise<number> {
+  registerSdkResolveHook();
   const program = new Command('lab')
     .description('Labkit: write hands-on labs as code')
     .version('0.1.0')

@@ -17,7 +17,7 @@ export interface PlannedFile {
 /**
  * Reads one template folder and substitutes `{{key}}` in every file.
  * `gitignore` becomes `.gitignore` (package managers drop dotted
- * `.gitignore` files from published packages).
+ * `.gitignore` files from published packages) and `x.ts.tmpl` becomes `x.ts`.
  */
 export function renderTemplate(name: string, vars: TemplateVars): PlannedFile[] {
   const root = join(templatesDir, name);
@@ -29,6 +29,8 @@ export function renderTemplate(name: string, vars: TemplateVars): PlannedFile[] 
       else {
         let rel = relative(root, abs).split(sep).join('/');
         if (rel === 'gitignore') rel = '.gitignore';
+        // TypeScript templates are `.tmpl` so the repository's type check skips them.
+        if (rel.endsWith('.tmpl')) rel = rel.slice(0, -'.tmpl'.length);
         files.push({ path: substitute(rel, vars), content: substitute(readFileSync(abs, 'utf8'), vars) });
       }
     }
@@ -37,8 +39,21 @@ export function renderTemplate(name: string, vars: TemplateVars): PlannedFile[] 
   return files;
 }
 
+/**
+ * Replaces `{{key}}`. Two derived forms exist for every variable, because
+ * titles hold colons and quotes: `{{key_yaml}}` (a single-quoted YAML
+ * scalar) and `{{key_js}}` (a JSON / TypeScript string literal).
+ */
 function substitute(text: string, vars: TemplateVars): string {
-  return text.replace(/\{\{(\w+)\}\}/g, (match, key: string) => (Object.hasOwn(vars, key) ? (vars[key] as string) : match));
+  return text.replace(/\{\{(\w+)\}\}/g, (match, key: string) => {
+    if (Object.hasOwn(vars, key)) return vars[key] as string;
+    const derived = /^(\w+)_(yaml|js)$/.exec(key);
+    if (derived && Object.hasOwn(vars, derived[1]!)) {
+      const value = vars[derived[1]!] as string;
+      return derived[2] === 'yaml' ? `'${value.replace(/'/g, "''")}'` : JSON.stringify(value);
+    }
+    return match;
+  });
 }
 
 /** `find-the-rogue-process` → `Find The Rogue Process`. */

@@ -1,0 +1,23 @@
+import { InvalidArgumentError, Option, type Command } from 'commander';
+
+/** `lab validate [dir]`: every problem with a code frame, a summary, and the exit code CI needs. */
+export function register(program: Command): void {
+  program
+    .command('validate')
+    .description('Check every content file: front matter, components, tasks, references, assets and links')
+    .argument('[dir]', 'content folder', '.')
+    .addOption(new Option('--format <format>', 'output format').choices(['pretty', 'json']).default('pretty'))
+    .option('--max-warnings <n>', 'also fail (exit 1) when there are more than n warnings', parseCount)
+    .option('--quiet', 'report errors only')
+    .option('--no-color', 'plain output without colours')
+    .action(async (dir: string, opts: { format: 'pretty' | 'json'; maxWarnings?: number; quiet?: boolean; color: boolean }) => {
+      const { validateCommand } = await import('../run/validate.ts');
+      process.exitCode = await validateCommand(dir, opts);
+    });
+}
+
+function parseCount(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n)) throw new InvalidArgumentError('expected a whole number of warnings, 0 or more');
+  return n;
+}
