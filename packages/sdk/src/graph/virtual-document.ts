@@ -7,17 +7,15 @@ import { pointerSegment, type YamlPlace } from '../parse/front-matter.ts';
 /**
  * A ParsedDocument for content defined in TypeScript: the metadata is the
  * front matter, the body is parsed by the same pipeline. When the body is a
- * literal found verbatim in the `.lab.ts` source, everything else is blanked
- * so mdast positions point into the `.lab.ts` file itself.
+ * literal found verbatim in the `.lab.ts` source, its mdast positions are
+ * moved there, so diagnostics point into the `.lab.ts` file itself.
  */
 export function virtualDocument(file: string, tsSource: string, data: Record<string, unknown>, body: string | undefined): ParsedDocument {
   const lines = new LineIndex(tsSource);
-  let mdastText = body ?? '';
+  const mdast = parseMarkdown(body ?? '');
   if (body) {
     const at = tsSource.indexOf(body);
-    if (at !== -1) {
-      mdastText = tsSource.slice(0, at).replace(/[^\n]/g, ' ') + body + tsSource.slice(at + body.length).replace(/[^\n]/g, ' ');
-    }
+    if (at !== -1) shiftPositions(mdast, lines.point(at), at);
   }
   return {
     file,
@@ -30,9 +28,31 @@ export function virtualDocument(file: string, tsSource: string, data: Record<str
       places: guessPlaces(tsSource, lines, data),
       bodyOffset: 0,
     },
-    mdast: parseMarkdown(mdastText),
+    mdast,
     diagnostics: [],
   };
+}
+
+interface Positioned {
+  position?: { start: { line: number; column: number; offset?: number }; end: { line: number; column: number; offset?: number } };
+  children?: Positioned[];
+}
+
+/**
+ * Moves positions of a body parsed on its own to where the body literal
+ * sits in the `.lab.ts` (only the first line shifts columns).
+ */
+function shiftPositions(node: Positioned, at: { line: number; column: number }, offset: number): void {
+  const move = (p: { line: number; column: number; offset?: number }): void => {
+    if (p.line === 1) p.column += at.column - 1;
+    p.line += at.line - 1;
+    if (p.offset !== undefined) p.offset += offset;
+  };
+  if (node.position) {
+    move(node.position.start);
+    move(node.position.end);
+  }
+  for (const c of node.children ?? []) shiftPositions(c, at, offset);
 }
 
 /**

@@ -180,7 +180,9 @@ export function checkDocumentBody(ctx: DocumentContext, r: Reporter): BodyUsage 
     }
     if (n.type === 'containerComponent') {
       const p = n.position as Pos;
-      if (!/^\s*:{2,}\s*$/.test(lineText(p.end.line))) {
+      // A closed block ends right after its `::` fence; an unclosed one runs
+      // to the end of its parent (or the file) instead.
+      if (!/^\s*:{2,}\s*$/.test(lineText(p.end.line).slice(0, p.end.column - 1))) {
         r.report('lab:unclosed-component', file, nameSpan(n), `Component "${name}" is not closed: add a \`::\` line after its content.`);
       }
     }
