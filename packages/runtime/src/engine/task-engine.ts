@@ -228,7 +228,7 @@ export class TaskEngine {
         continue;
       }
       if (this.#awaitingInput(task)) {
-        if (task.status !== 'waiting') this.#setTask(task, 'waiting', 'waiting for input');
+        if (task.detail !== 'waiting for input') this.#setTask(task, 'waiting', 'waiting for input');
         await this.#sleep(Infinity);
         continue;
       }
