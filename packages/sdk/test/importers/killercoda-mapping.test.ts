@@ -2,7 +2,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { importKillercoda, type Diagnostic } from '@labkit/sdk';
+import { importKillercoda, parseDocument, type Diagnostic } from '@labkit/sdk';
+import { visit } from 'unist-util-visit';
 import { fingerprint, readTree, writeTree } from './fixture-tree.ts';
 import { loadImported } from './validate-output.ts';
 
@@ -75,7 +76,19 @@ describe('importKillercoda mapping rules', () => {
   });
 
   it('code actions and <details>: code kept, exec reported, details → hint-box/details-box, MDC traps escaped', async () => {
-    const { diagnostics } = await runFixture('code-actions');
+    const { out, diagnostics } = await runFixture('code-actions');
+    // Through the SDK's own remark-mdc pipeline: the boxes are components, and
+    // ` :latest`, `[notes]`, `{braces}` stay text instead of turning into elements.
+    const parsed = parseDocument(readFileSync(path.join(out, 'code-actions', 'index.md'), 'utf8'), { file: 'index.md' });
+    const components: string[] = [];
+    let text = '';
+    visit(parsed.mdast, (node) => {
+      const n = node as { type: string; name?: string; value?: string };
+      if (n.type.endsWith('Component')) components.push(`${n.type}:${n.name}`);
+      if (n.type === 'text') text += n.value;
+    });
+    expect(components).toEqual(['containerComponent:hint-box', 'containerComponent:details-box', 'containerComponent:image-box']);
+    expect(text).toContain('the tag :latest and see [notes] and {braces}');
     for (const rule of ['killercoda:exec-action', 'killercoda:copy-inline', 'killercoda:nested-details', 'killercoda:raw-html']) {
       expect(rules(diagnostics), rule).toContain(rule);
     }

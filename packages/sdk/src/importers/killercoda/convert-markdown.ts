@@ -24,6 +24,7 @@ const SUMMARY_LINE = /^\s*<summary>(.*?)<\/summary>\s*$/i;
 const DETAILS_CLOSE = /^\s*<\/details>\s*$/i;
 const BR_LINE = /^\s*(?:<br\s*\/?>\s*)+$/i;
 const IMG_LINE = /^\s*(<img\b[^>]*>)\s*$/i;
+const MD_IMG_LINE = /^\s*!\[([^\]]*)\]\(([^)\s]+)(?:\s+"[^"]*")?\)\s*$/;
 const HEADING = /^(#{1,6})(\s)/;
 
 /** Inline tokens, tried left to right; text between them is escaped. */
@@ -122,12 +123,12 @@ export function convertMarkdown(source: string, ctx: MarkdownContext): string {
     if (details.length > 0) {
       ctx.sink.add(ctx.file, at(line, 1), 'killercoda:nested-details', 'warning', `Nested <details> "${plain}" cannot be a nested details-box; it became a bold paragraph.`);
       details.push('flat');
-      out.push(`**${escapeMdcText(plain)}**`, '');
+      out.push('', `**${escapeMdcText(plain)}**`, '');
       return;
     }
     details.push('box');
     const component = /^(tip|hint)\b/i.test(plain) ? 'hint-box' : 'details-box';
-    out.push(`::${component}`, '---', stringify({ ':summary': plain }, { lineWidth: 0 }).trimEnd(), '---', '');
+    out.push('', `::${component}`, '---', stringify({ ':summary': plain }, { lineWidth: 0 }).trimEnd(), '---', '');
   };
 
   let brReported = false;
@@ -166,7 +167,7 @@ export function convertMarkdown(source: string, ctx: MarkdownContext): string {
     }
     if (DETAILS_CLOSE.test(line)) {
       const kind = details.pop();
-      if (kind === 'box') out.push('::');
+      if (kind === 'box') out.push('::', '');
       continue;
     }
     if (BR_LINE.test(line)) {
@@ -179,7 +180,19 @@ export function convertMarkdown(source: string, ctx: MarkdownContext): string {
     }
     const img = IMG_LINE.exec(line);
     if (img) {
-      out.push(...imageBox(img[1]!, lineNo, line.indexOf('<') + 1));
+      const tag = img[1]!;
+      const style = htmlAttr(tag, 'style') ?? '';
+      const width = htmlAttr(tag, 'width') ?? /(?:^|;)\s*width\s*:\s*([^;]+)/i.exec(style)?.[1]?.trim();
+      const dropped = style.split(';').map((p) => p.split(':')[0]!.trim()).filter((p) => p && p !== 'width');
+      if (htmlAttr(tag, 'height')) dropped.push('height');
+      out.push(...imageBox({ src: htmlAttr(tag, 'src') ?? '', alt: htmlAttr(tag, 'alt') ?? '', ...(width ? { width } : {}), dropped }, lineNo, line.indexOf('<') + 1, tag.length));
+      continue;
+    }
+    const mdImg = MD_IMG_LINE.exec(line);
+    if (mdImg) {
+      // An image alone on its line becomes an image-box (zoomable, and its
+      // __static__ file is what the site build publishes).
+      out.push(...imageBox({ src: mdImg[2]!, alt: mdImg[1]! }, lineNo, line.indexOf('!') + 1, line.trim().length));
       continue;
     }
     const h = HEADING.exec(line);
@@ -230,20 +243,16 @@ export function convertMarkdown(source: string, ctx: MarkdownContext): string {
     return ctx.staticFiles.add(abs);
   }
 
-  function imageBox(tag: string, line: number, column: number): string[] {
-    const src = htmlAttr(tag, 'src') ?? '';
+  function imageBox(img: { src: string; alt: string; width?: string; dropped?: string[] }, line: number, column: number, length: number): string[] {
+    const ref = staticRef(img.src, line, column) ?? img.src;
     // image-box requires alt text; Killercoda's <img> rarely has one, the file name is the honest fallback.
-    const alt = htmlAttr(tag, 'alt') || path.basename(src).replace(/\.[^.]*$/, '');
-    const style = htmlAttr(tag, 'style') ?? '';
-    const width = htmlAttr(tag, 'width') ?? /(?:^|;)\s*width\s*:\s*([^;]+)/i.exec(style)?.[1]?.trim();
-    const ref = staticRef(src, line, column) ?? src;
-    const props: Record<string, string> = { ':src': ref, ':alt': alt };
-    if (width) props[':max-width'] = /^\d+$/.test(width) ? `${width}px` : width;
-    const dropped = style.split(';').map((s) => s.split(':')[0]!.trim()).filter((p) => p && p !== 'width');
-    if (dropped.length > 0 || htmlAttr(tag, 'height')) {
-      ctx.sink.add(ctx.file, at(line, column, tag.length), 'killercoda:cosmetic-html', 'info', `Image styles ${[...dropped, ...(htmlAttr(tag, 'height') ? ['height'] : [])].join(', ')} have no image-box equivalent and were dropped (the width became :max-width).`);
+    const props: Record<string, string> = { ':src': ref, ':alt': img.alt || path.basename(img.src).replace(/\.[^.]*$/, '') };
+    if (img.width) props[':max-width'] = /^\d+$/.test(img.width) ? `${img.width}px` : img.width;
+    if (img.dropped && img.dropped.length > 0) {
+      ctx.sink.add(ctx.file, at(line, column, length), 'killercoda:cosmetic-html', 'info', `Image styles ${img.dropped.join(', ')} have no image-box equivalent and were dropped (the width became :max-width).`);
     }
-    return ['::image-box', '---', stringify(props, { lineWidth: 0 }).trimEnd(), '---', '::'];
+    // Blank lines around: a component line right after a paragraph line would be read as its continuation.
+    return ['', '::image-box', '---', stringify(props, { lineWidth: 0 }).trimEnd(), '---', '::', ''];
   }
 
   function convertInline(text: string, line: number, offset: number): string {
