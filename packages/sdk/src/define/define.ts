@@ -20,7 +20,7 @@ type KnownKeys<T> = keyof { [K in keyof T as string extends K ? never : number e
 export type Strict<T> = T extends string | number | boolean | bigint | symbol | null | undefined
   ? T
   : T extends readonly (infer U)[]
-    ? Strict<U>[]
+    ? readonly Strict<U>[]
     : T extends object
       ? [KnownKeys<T>] extends [never]
         ? { [K in keyof T]: Strict<T[K]> }
@@ -30,7 +30,7 @@ export type Strict<T> = T extends string | number | boolean | bigint | symbol | 
 /** A task as written in TypeScript; `needs` only accepts task names of the same content. */
 export type TaskDefinition<Name extends string = string> = Omit<Strict<TaskInput>, 'needs'> & {
   /** Tasks that must complete first (names of tasks defined next to this one). */
-  needs?: Name[];
+  needs?: readonly Name[];
 };
 
 /** Where the Markdown body comes from: inline, or a file next to the `.lab.ts`. */

@@ -1,0 +1,46 @@
+import { cpSync, mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadContent, updateFiles } from '../src/index.ts';
+
+const samples = resolve(import.meta.dirname, '../../../../shared/corpus/iximiuz-samples');
+const work = mkdtempSync(join(tmpdir(), 'labkit-update-'));
+cpSync(samples, work, { recursive: true });
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+describe('updateFiles', () => {
+  it('re-parses only changed files and re-runs the rules', async () => {
+    const before = await loadContent(work);
+    expect(before.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    const unit = 'sample-skill-path/unit-10.md';
+    const challenge = 'sample-challenge/index.md';
+    const file = join(work, challenge);
+    writeFileSync(file, readFileSync(file, 'utf8').replace(':name: verify_container_ip', ':name: verify_container_ipp'));
+
+    const after = await updateFiles(before, [file]);
+    // Unchanged files keep their parse result (same object), the edited one is new.
+    expect(after.documents.get(unit)?.parsed).toBe(before.documents.get(unit)?.parsed);
+    expect(after.documents.get(challenge)?.parsed).not.toBe(before.documents.get(challenge)?.parsed);
+    expect(after.diagnostics.filter((d) => d.severity !== 'info').map((d) => d.ruleId).sort()).toEqual([
+      'lab:task-not-shown',
+      'lab:unknown-task',
+    ]);
+    // The old graph is untouched.
+    expect(before.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+  });
+
+  it('handles added and deleted files', async () => {
+    const g1 = await loadContent(work);
+    const added = join(work, 'sample-skill-path/unit-90.md');
+    writeFileSync(added, '---\nkind: unit\ntitle: Added\nname: added\n---\nHello.\n');
+    const g2 = await updateFiles(g1, [added]);
+    expect(g2.byId.get('skill-path:sample-skill-path')?.documents.map((d) => d.name)).toContain('added');
+    rmSync(join(work, 'sample-skill-path/__static__/cover.png'));
+    const g3 = await updateFiles(g2, ['sample-skill-path/__static__/cover.png']);
+    expect(g3.diagnostics.filter((d) => d.ruleId === 'lab:missing-asset').map((d) => d.file)).toEqual([
+      'sample-skill-path/index.md',
+      'sample-skill-path/index.md',
+    ]);
+  });
+});
