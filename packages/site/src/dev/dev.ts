@@ -72,10 +72,8 @@ export async function dev(options: DevOptions): Promise<DevHandle> {
     contentDir,
     version: () => version,
     errors: allErrors,
-    render: async (urlPath) => {
-      const page = await pages.render(urlPath);
-      return page;
-    },
+    render: (urlPath) => pages.render(urlPath),
+    ...(backend.asset ? { asset: (urlPath: string) => backend.asset!(urlPath) } : {}),
   });
   const port = await listenOnFreePort(server.server, host, options.port ?? DEFAULT_DEV_PORT);
   const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
@@ -194,6 +192,6 @@ function mergeBatches(a: ChangeBatch, b: ChangeBatch, burstThreshold: number): C
 }
 
 async function defaultBackend(contentDir: string): Promise<PreviewBackend> {
-  const { createSdkPreviewBackend } = await import('./sdk-preview-backend.ts');
-  return createSdkPreviewBackend(contentDir);
+  const { createSitePreviewBackend } = await import('./site-preview-backend.ts');
+  return createSitePreviewBackend(contentDir);
 }

@@ -1,7 +1,7 @@
 /**
  * What the dev server needs from the content side: the SDK's graph (load,
  * incremental update, diagnostics, the one formatter) and the site's
- * renderer (one page's HTML). `sdk-preview-backend.ts` is the real one;
+ * renderer (one page's HTML). `site-preview-backend.ts` is the real one;
  * the seam exists so the server, the watcher and the overlay do not depend
  * on how the graph or the page templates are built.
  */
@@ -40,4 +40,6 @@ export interface PreviewBackend {
   render(urlPath: string): Promise<RenderedPage | undefined>;
   /** The current diagnostics through the SDK's one formatter (with code frames). */
   formatDiagnostics(options: { color: boolean }): string;
+  /** Files the pages link that are not content `__static__` paths (site CSS/JS, published asset names). */
+  asset?(urlPath: string): Promise<{ body: Uint8Array | string; type: string } | undefined>;
 }

@@ -32,6 +32,7 @@ export function itemSource({ kind, title, body }: ItemSpec): string {
     'tagz:',
     '  - testing',
     '',
+    ...(kind === 'challenge' ? ['difficulty: easy', ''] : []),
     'createdAt: 2026-01-01',
     'updatedAt: 2026-01-02',
     '---',

@@ -1,0 +1,194 @@
+import { readFileSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { formatDiagnostics, loadContent, updateFiles, type ContentGraph, type Diagnostic } from '@labkit/sdk';
+import { loadSiteContent } from '../content/from-source.ts';
+import { collectAssets, type SiteAsset } from '../content/assets.ts';
+import type { SiteDiagnostic, SiteItem } from '../content/site-content.ts';
+import { buildSitePages } from '../build/site-pages.ts';
+import { RenderCache } from '../build/render-cache.ts';
+import { renderPage } from '../shell/render-page.ts';
+import { loadSiteConfig } from '../config/site-config.ts';
+import type { ClientAssetUrls, Page, SiteConfig } from '../shell/page-model.ts';
+import type { BackendState, DevDiagnostic, PreviewBackend, RenderedPage } from './preview-backend.ts';
+import { contentTypeFor } from './static-path.ts';
+
+const CLIENT_DIR = new URL('../client/', import.meta.url);
+/** The site's own CSS/JS, served from the package in dev (hashed and copied in builds). */
+const CLIENT_ASSETS: ClientAssetUrls = {
+  css: '/_lab/site/site.css',
+  islands: '/_lab/site/islands.js',
+  search: '/_lab/site/search.js',
+  pagefind: '/_lab/pagefind/',
+};
+
+/**
+ * `lab dev`'s content side over the site's own pipeline: the same content
+ * model, page models (`buildSitePages`) and templates (`renderPage`) as
+ * `lab build`, so the preview shows the built pages, not a look-alike.
+ *
+ * Incremental: the model is kept per item folder. A change reloads only the
+ * item that owns the changed path (its index, units, lessons, solutions,
+ * assets); new folders load just that folder; the page models are then
+ * rebuilt from memory, where the render cache (keyed by file digest and what
+ * each render looked up) re-renders only the changed documents and the
+ * pages whose cards show a changed title.
+ */
+export async function createSitePreviewBackend(contentDir: string): Promise<PreviewBackend> {
+  const root = path.resolve(contentDir);
+  const config: SiteConfig = { ...(await loadSiteConfig(root, { preview: true })), base: '/', preview: true };
+  const cache = new RenderCache();
+  // The SDK's graph is the source of truth for diagnostics (one pipeline,
+  // cross-file rules re-run by updateFiles); the site model gives the pages.
+  let graph: ContentGraph | undefined;
+  const items = new Map<string, SiteItem>();
+  const assets = new Map<string, SiteAsset>();
+  let byRoute = new Map<string, Page>();
+  let byOutPath = new Map<string, SiteAsset>();
+  let notices: DevDiagnostic[] = [];
+  let parsedFiles = 0;
+
+  const rel = (abs: string) => path.relative(root, abs).split(path.sep).join('/');
+  const under = (dir: string, p: string) => p === dir || p.startsWith(dir + path.sep);
+
+  /** Re-reads one folder (an item, or a folder that may now hold items). */
+  const reloadScope = async (scope: string): Promise<void> => {
+    for (const dir of [...items.keys()]) if (under(scope, dir)) items.delete(dir);
+    for (const src of [...assets.keys()]) if (under(scope, src)) assets.delete(src);
+    if (!isDir(scope)) return;
+    const loaded = await loadSiteContent(scope);
+    for (const item of loaded.items) {
+      items.set(item.dir, item);
+      parsedFiles += 1 + item.units.length + item.extras.length + item.modules.reduce((n, m) => n + m.lessons.length, 0);
+    }
+    for (const [src, asset] of await collectAssets(loaded.items)) assets.set(src, asset);
+  };
+
+  /** The item folder that owns `p` (p itself or an ancestor), if any. */
+  const owner = (p: string): string | undefined => {
+    for (let d = p; under(root, d); d = path.dirname(d)) {
+      if (items.has(d)) return d;
+      if (d === root) break;
+    }
+    return undefined;
+  };
+
+  const rebuild = async (): Promise<BackendState> => {
+    const content = { root, items: [...items.values()].sort((a, b) => (a.dir < b.dir ? -1 : 1)), diagnostics: [] };
+    const site = await buildSitePages(content, assets, config, cache);
+    byRoute = new Map(site.pages.map((p) => [routeKey(p.route), p]));
+    byOutPath = new Map([...assets.values()].map((a) => [`/${a.outPath}`, a]));
+    notices = site.notices.map((n) => ({ file: n.file, line: n.line ?? 1, column: n.column ?? 1, severity: 'warning' as const, rule: n.rule, message: n.message }));
+    return state();
+  };
+
+  const allDiagnostics = (): SiteDiagnostic[] => [
+    ...((graph?.diagnostics ?? []) as SiteDiagnostic[]),
+    ...notices.map((n) => ({ file: n.file, span: { start: { line: n.line, column: n.column }, end: { line: n.line, column: n.column } }, ruleId: n.rule ?? 'render', severity: n.severity, message: n.message })),
+  ];
+
+  const sourceReader = () => {
+    const seen = new Map<string, string | undefined>();
+    return (file: string) => {
+      if (!seen.has(file)) {
+        let text: string | undefined;
+        try {
+          text = readFileSync(path.join(root, file), 'utf8');
+        } catch {
+          text = undefined;
+        }
+        seen.set(file, text);
+      }
+      return seen.get(file);
+    };
+  };
+
+  const state = (): BackendState => {
+    const readSource = sourceReader();
+    return { itemCount: items.size, parsedFiles, diagnostics: allDiagnostics().map((d) => toDevDiagnostic(d as Diagnostic, readSource)) };
+  };
+
+  return {
+    async load() {
+      parsedFiles = 0;
+      graph = await loadContent(root);
+      await reloadScope(root);
+      return rebuild();
+    },
+    async update(paths) {
+      parsedFiles = 0;
+      // A removed folder is one path to the watcher; the graph wants its files.
+      const expanded = new Set(paths);
+      for (const p of paths) {
+        const r = rel(p);
+        if (graph && !graph.files.has(r)) for (const f of graph.files) if (f.startsWith(r + '/')) expanded.add(path.join(root, f));
+      }
+      graph = graph ? await updateFiles(graph, [...expanded]) : await loadContent(root);
+      const scopes = new Set<string>();
+      for (const p of paths) {
+        const own = owner(p);
+        if (own) scopes.add(own);
+        else if (isDir(p)) scopes.add(p);
+        else if (isDir(path.dirname(p)) && path.dirname(p) !== root) scopes.add(path.dirname(p));
+        else if (path.dirname(p) === root && path.basename(p) === 'lab.config.ts') scopes.add(root);
+        else scopes.add(p); // gone: reloading it only forgets what was under it
+      }
+      // Outer scopes cover inner ones.
+      const sorted = [...scopes].sort((a, b) => a.length - b.length);
+      const outer: string[] = [];
+      for (const s of sorted) if (!outer.some((o) => under(o, s))) outer.push(s);
+      for (const s of outer) await reloadScope(s);
+      return rebuild();
+    },
+    async render(urlPath): Promise<RenderedPage | undefined> {
+      const page = byRoute.get(urlPath);
+      if (!page || page.route === '404.html') return undefined;
+      return { html: renderPage(page, config, CLIENT_ASSETS), ...(page.sourceFile ? { sourceFile: page.sourceFile } : {}) };
+    },
+    formatDiagnostics({ color }) {
+      const all = allDiagnostics();
+      return all.length ? formatDiagnostics(all as Diagnostic[], { readSource: sourceReader(), color }) : '';
+    },
+    async asset(urlPath) {
+      if (urlPath.startsWith('/_lab/site/')) {
+        const name = urlPath.slice('/_lab/site/'.length);
+        if (!/^[\w-]+\.(css|js)$/.test(name)) return undefined;
+        const body = await readFile(new URL(name, CLIENT_DIR)).catch(() => undefined);
+        return body && { body, type: name.endsWith('.css') ? 'text/css; charset=utf-8' : 'text/javascript; charset=utf-8' };
+      }
+      // Content assets under their published (hashed) names: only files the model knows.
+      const asset = byOutPath.get(urlPath);
+      if (!asset) return undefined;
+      const body = await readFile(asset.source).catch(() => undefined);
+      return body && { body, type: contentTypeFor(asset.source) };
+    },
+  };
+}
+
+function routeKey(route: string): string {
+  return '/' + route.replace(/\/$/, '');
+}
+
+function isDir(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+export function toDevDiagnostic(d: Diagnostic, readSource: (file: string) => string | undefined): DevDiagnostic {
+  // The one formatter, one diagnostic at a time: its first line is the
+  // location and message, the last the summary; the code frame is between.
+  const framed = formatDiagnostics([d], { readSource, color: false }).trimEnd().split('\n');
+  const frame = framed.slice(1, -1).join('\n').trim();
+  return {
+    file: d.file,
+    line: d.span.start.line,
+    column: d.span.start.column,
+    severity: d.severity,
+    rule: d.ruleId,
+    message: d.message,
+    ...(frame ? { frame } : {}),
+  };
+}
