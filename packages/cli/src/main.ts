@@ -14,6 +14,7 @@ const commands: Array<() => Promise<{ register: (program: Command) => void }>> =
   () => import('./commands/new.ts'),
   () => import('./commands/validate.ts'),
   () => import('./commands/build.ts'),
+  () => import('./commands/dev.ts'),
   () => import('./commands/schema.ts'),
   () => import('./commands/docs.ts'),
   () => import('./commands/publish.ts'),
