@@ -4,7 +4,7 @@ import { stringify } from 'yaml';
 import type { TaskInput } from '../../schemas/task.ts';
 import { convertMarkdown, escapeMdcText } from './convert-markdown.ts';
 import { at, type DiagnosticSink } from './diagnostics.ts';
-import { mapAssets } from './map-assets.ts';
+import { mapAssets, overflowScript } from './map-assets.ts';
 import { mapPlayground } from './map-playground.ts';
 import { jsonErrorSpan, readSourceJson, type SourceJson } from './source-json.ts';
 import { StaticFiles } from './static-files.ts';
@@ -87,7 +87,7 @@ export function convertScenario(absDir: string, relDir: string, sink: Diagnostic
 
   const plan = mapPlayground(index, raw, sink);
   const staticFiles = new StaticFiles();
-  mapAssets(index, absDir, plan, staticFiles, sink);
+  const overflow = mapAssets(index, absDir, plan, staticFiles, sink);
   const multiMachine = plan.machines.length > 1;
 
   const readScript = (pathInJson: Array<string | number>, file: string): string | undefined => {
@@ -121,6 +121,14 @@ export function convertScenario(absDir: string, relDir: string, sink: Diagnostic
     if (multiMachine) task.machine = plan.machines[0];
     tasks[name] = task;
   };
+  // Killercoda uploads assets before any script runs: scripts need the asset tasks.
+  const assetTasks: string[] = [];
+  for (const { machine, files } of overflow) {
+    const name = `init_assets_${machine.replace(/[^A-Za-z0-9]+/g, '_')}`;
+    addTask(name, { init: true, run: overflowScript(files) });
+    if (multiMachine) tasks[name]!.machine = machine;
+    assetTasks.push(name);
+  }
   let lastBackground: string | undefined;
   const pageScripts = (page: Page | undefined, key: Array<string | number>, id: string, label: string, opensLater: boolean): void => {
     if (!page) return;
@@ -129,7 +137,8 @@ export function convertScenario(absDir: string, relDir: string, sink: Diagnostic
       const run = readScript([...key, 'background'], page.background);
       if (run) {
         background = `init_${id}_background`;
-        addTask(background, { init: true, ...(lastBackground ? { needs: [lastBackground] } : {}), run, timeout_seconds: INIT_TIMEOUT_SECONDS });
+        const needs = lastBackground ? [lastBackground] : assetTasks;
+        addTask(background, { init: true, ...(needs.length > 0 ? { needs: [...needs] } : {}), run, timeout_seconds: INIT_TIMEOUT_SECONDS });
         lastBackground = background;
         if (opensLater) {
           sink.add(indexFile, index.spanOf([...key, 'background']), 'killercoda:background-timing', 'warning', `The ${label} background script ran when the learner opened ${label.startsWith('step') ? label : `the ${label}`}; as init task ${background} it runs while the playground boots.`);
@@ -140,7 +149,8 @@ export function convertScenario(absDir: string, relDir: string, sink: Diagnostic
       const run = readScript([...key, 'foreground'], page.foreground);
       if (run) {
         const name = `init_${id}_foreground`;
-        addTask(name, { init: true, ...(background ? { needs: [background] } : {}), run, timeout_seconds: INIT_TIMEOUT_SECONDS });
+        const needs = background ? [background] : assetTasks;
+        addTask(name, { init: true, ...(needs.length > 0 ? { needs: [...needs] } : {}), run, timeout_seconds: INIT_TIMEOUT_SECONDS });
         sink.add(indexFile, index.spanOf([...key, 'foreground']), 'killercoda:foreground-script', 'warning', `The ${label} foreground script typed into the learner's terminal; as init task ${name} it runs unseen (its output is not shown).`);
       }
     }

@@ -28,15 +28,40 @@ function mode(chmod: unknown): string | undefined {
   return undefined;
 }
 
+/** Text assets past the startup-file limit, written by an init task instead. */
+export interface OverflowAssets {
+  machine: string;
+  files: StartupFile[];
+}
+
+/** Single-quotes for sh: exact for any text, no heredoc delimiter to collide with. */
+function shQuote(text: string): string {
+  return `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The init task script that writes overflow text assets, byte for byte. */
+export function overflowScript(files: readonly StartupFile[]): string {
+  const lines: string[] = [];
+  for (const f of files) {
+    lines.push(`mkdir -p ${shQuote(path.posix.dirname(f.path))}`);
+    lines.push(`printf '%s' ${shQuote(f.content)} > ${shQuote(f.path)}`);
+    if (f.mode) lines.push(`chmod ${f.mode} ${shQuote(f.path)}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
 /**
  * `details.assets` → startup files on the matching machine (text files, up
- * to 10 per machine) or `__static__/assets/...` (the rest, with a warning:
- * Labkit has no fixed URL a task could fetch them from).
+ * to 10 per machine); further text files → an init task that writes them
+ * (returned, the caller names it); binary or large files →
+ * `__static__/assets/...` with a warning (Labkit has no fixed URL a task
+ * could fetch them from).
  */
-export function mapAssets(index: SourceJson, scenarioDir: string, plan: PlaygroundPlan, staticFiles: StaticFiles, sink: DiagnosticSink): void {
+export function mapAssets(index: SourceJson, scenarioDir: string, plan: PlaygroundPlan, staticFiles: StaticFiles, sink: DiagnosticSink): OverflowAssets[] {
+  const overflow = new Map<string, StartupFile[]>();
   const details = ((index.value as Record<string, unknown>).details ?? {}) as Record<string, unknown>;
   const assets = details.assets;
-  if (!assets || typeof assets !== 'object') return;
+  if (!assets || typeof assets !== 'object') return [];
   const assetsDir = path.join(scenarioDir, 'assets');
   for (const [host, rules] of Object.entries(assets as Record<string, unknown>)) {
     const hostNo = /^host(\d+)$/.exec(host);
@@ -62,24 +87,35 @@ export function mapAssets(index: SourceJson, scenarioDir: string, plan: Playgrou
         return;
       }
       const published: string[] = [];
+      const written: string[] = [];
       for (const rel of files) {
         const abs = path.join(assetsDir, rel);
         const bytes = readFileSync(abs);
         const startup = (machine.startupFiles ??= []);
         const dest = path.posix.join(target, prefix ? path.posix.relative(prefix, rel) : rel);
-        if (isText(bytes) && bytes.length <= MAX_STARTUP_BYTES && startup.length < MAX_STARTUP_FILES) {
+        if (isText(bytes) && bytes.length <= MAX_STARTUP_BYTES) {
           const file: StartupFile = { path: dest, content: new TextDecoder().decode(bytes) };
           const m = mode(rule.chmod);
           if (m) file.mode = m;
-          startup.push(file);
+          if (startup.length < MAX_STARTUP_FILES) startup.push(file);
+          else {
+            const list = overflow.get(machine.name) ?? [];
+            overflow.set(machine.name, list);
+            list.push(file);
+            written.push(dest);
+          }
         } else {
           staticFiles.add(abs, `assets/${rel}`);
           published.push(`${rel} → ${dest}`);
         }
       }
+      if (written.length > 0) {
+        sink.add(index.file, where, 'killercoda:asset-init-task', 'info', `${written.length} file(s) of "${pattern}" are past the ${MAX_STARTUP_FILES} startup files per machine; an init task writes them on ${machine.name}: ${written.join(', ')}.`);
+      }
       if (published.length > 0) {
-        sink.add(index.file, where, 'killercoda:asset-static', 'warning', `${published.length} file(s) of "${pattern}" could not be startup files (binary, over ${MAX_STARTUP_BYTES / 1024} KiB, or over ${MAX_STARTUP_FILES} per machine); they are in __static__/assets/ but not placed on ${machine.name}: ${published.join(', ')}.`, 'Add an init task that fetches them from the published __static__ URL, or make them smaller/fewer.');
+        sink.add(index.file, where, 'killercoda:asset-static', 'warning', `${published.length} file(s) of "${pattern}" cannot be startup files (binary, or over ${MAX_STARTUP_BYTES / 1024} KiB); they are in __static__/assets/ but not placed on ${machine.name}: ${published.join(', ')}.`, 'Add an init task that fetches them from the published __static__ URL.');
       }
     });
   }
+  return [...overflow].map(([machine, files]) => ({ machine, files }));
 }
