@@ -1,4 +1,4 @@
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -49,6 +49,9 @@ describe('importKillercoda never damages files', () => {
     const before = fingerprint(source);
     expect((await rejection(importKillercoda(source, { out: path.join(source, 'out'), force: true }))).code).toBe('OutputOverlapsSource');
     expect((await rejection(importKillercoda(source, { out: work, force: true }))).code).toBe('OutputOverlapsSource');
+    // A symlink that leads back into the source is seen through.
+    symlinkSync(source, path.join(work, 'link-to-source'));
+    expect((await rejection(importKillercoda(source, { out: path.join(work, 'link-to-source', 'out') }))).code).toBe('OutputOverlapsSource');
     await importKillercoda(source, { out: path.join(work, 'beside') });
     expect(fingerprint(source)).toBe(before);
   });

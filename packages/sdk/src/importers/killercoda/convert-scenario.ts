@@ -63,7 +63,8 @@ function simpleTask(name: string, title: string, n: number): string {
 export function convertScenario(absDir: string, relDir: string, sink: DiagnosticSink, createdAt: string): ConvertedScenario | undefined {
   const rel = (p: string): string => path.posix.join(relDir, p);
   const indexFile = rel('index.json');
-  const text = readFileSync(path.join(absDir, 'index.json'), 'utf8');
+  // A byte-order mark is common in files saved by Windows editors; JSON.parse rejects it.
+  const text = readFileSync(path.join(absDir, 'index.json'), 'utf8').replace(/^\uFEFF/, '');
   let index: SourceJson;
   try {
     index = readSourceJson(indexFile, text);
@@ -224,11 +225,11 @@ export function convertScenario(absDir: string, relDir: string, sink: Diagnostic
   return { kind, title, categories: plan.categories, files };
 }
 
-function reportUnknown(index: SourceJson, value: unknown, at: Array<string | number>, known: readonly string[], sink: DiagnosticSink): void {
+function reportUnknown(index: SourceJson, value: unknown, base: Array<string | number>, known: readonly string[], sink: DiagnosticSink): void {
   if (!value || typeof value !== 'object' || Array.isArray(value)) return;
   for (const key of Object.keys(value)) {
     if (known.includes(key)) continue;
-    const where = [...at, key].join('.');
-    sink.add(index.file, index.spanOf([...at, key], 'key'), 'killercoda:unknown-field', 'warning', `"${where}" has no Labkit equivalent; it is ignored.`);
+    const where = [...base, key].join('.');
+    sink.add(index.file, index.spanOf([...base, key], 'key'), 'killercoda:unknown-field', 'warning', `"${where}" has no Labkit equivalent; it is ignored.`);
   }
 }

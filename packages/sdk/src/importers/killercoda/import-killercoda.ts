@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { compareDiagnostics, type Diagnostic } from '../../diagnostics/diagnostic.ts';
@@ -55,7 +55,7 @@ function discover(abs: string, rel: string, sink: DiagnosticSink): SourceNode[] 
   const structurePath = path.join(abs, 'structure.json');
   if (existsSync(structurePath)) {
     const file = path.posix.join(rel, 'structure.json');
-    const text = readFileSync(structurePath, 'utf8');
+    const text = readFileSync(structurePath, 'utf8').replace(/^\uFEFF/, '');
     try {
       const structure = readSourceJson(file, text);
       const items = (structure.value as { items?: unknown }).items;
@@ -106,6 +106,19 @@ function discover(abs: string, rel: string, sink: DiagnosticSink): SourceNode[] 
   return nodes;
 }
 
+/** The real path of `p`, through symlinks, even when its last parts do not exist yet. */
+function realPath(p: string): string {
+  let existing = p;
+  const rest: string[] = [];
+  while (!existsSync(existing)) {
+    rest.unshift(path.basename(existing));
+    const up = path.dirname(existing);
+    if (up === existing) break;
+    existing = up;
+  }
+  return path.join(realpathSync(existing), ...rest);
+}
+
 function isInside(child: string, parent: string): boolean {
   const r = path.relative(parent, child);
   return r === '' || (!r.startsWith('..') && !path.isAbsolute(r));
@@ -122,7 +135,10 @@ export async function importKillercoda(source: string, options: ImportKillercoda
   const src = path.resolve(source);
   const out = path.resolve(options.out);
   if (!existsSync(src) || !statSync(src).isDirectory()) throw ImportErrors.SourceNotFound(source);
-  if (isInside(out, src) || isInside(src, out)) throw ImportErrors.OutputOverlapsSource(options.out, source);
+  // Real paths: a symlinked --out must not lead back into the source.
+  const realSrc = realPath(src);
+  const realOut = realPath(out);
+  if (isInside(realOut, realSrc) || isInside(realSrc, realOut)) throw ImportErrors.OutputOverlapsSource(options.out, source);
   if (existsSync(out) && !options.force) throw ImportErrors.OutputExists(options.out);
 
   const sink = new DiagnosticSink();
