@@ -10,6 +10,7 @@ export function register(program: Command): void {
     .option('--endpoint <url>', 'S3-compatible endpoint (MinIO, R2, Ceph...); default AWS, or AWS_ENDPOINT_URL_S3')
     .option('--region <region>', 'storage region (default AWS_REGION, else us-east-1 with --endpoint)')
     .option('--site <dir>', 'publish this already built site instead of running lab build')
+    .option('--out <dir>', 'build the site into this folder and keep it (default: a temporary folder)')
     .option('--test', 'run lab test (challenge checks) before publishing')
     .option('--prune', 'delete published objects that this publish no longer has')
     .option('--dry-run', 'print the plan (uploads, deletions) and write nothing')

@@ -20,6 +20,8 @@ export interface PublishOptions extends SyncOptions, TargetOptions {
   to: string;
   /** Publish this already built site instead of building one. */
   site?: string;
+  /** Build the site here and keep it (default: a temporary folder, removed after). */
+  out?: string;
   /** Run challenge tests before publishing (`--test`). */
   test?: boolean;
   /** Called with every diagnostic once content is loaded (to print them). */
@@ -62,8 +64,11 @@ export async function publish(options: PublishOptions, steps: PublishSteps = def
     let siteDir = options.site && resolve(options.site);
     if (!siteDir) {
       log('building the site');
-      scratch = await mkdtemp(join(tmpdir(), 'labkit-publish-'));
-      siteDir = join(scratch, 'site');
+      if (options.out) siteDir = resolve(options.out);
+      else {
+        scratch = await mkdtemp(join(tmpdir(), 'labkit-publish-'));
+        siteDir = join(scratch, 'site');
+      }
       try {
         await steps.build(graph, siteDir);
       } catch (error) {

@@ -10,6 +10,7 @@ export interface PublishFlags {
   endpoint?: string;
   region?: string;
   site?: string;
+  out?: string;
   test?: boolean;
   prune?: boolean;
   dryRun?: boolean;
@@ -40,6 +41,7 @@ export async function publishCommand(dir: string, flags: PublishFlags): Promise<
       ...(flags.endpoint ? { endpoint: flags.endpoint } : {}),
       ...(flags.region ? { region: flags.region } : {}),
       ...(flags.site ? { site: flags.site } : {}),
+      ...(flags.out ? { out: flags.out } : {}),
       test: Boolean(flags.test),
       prune: Boolean(flags.prune),
       dryRun: Boolean(flags.dryRun),

@@ -41,8 +41,12 @@ export const defaultSteps: PublishSteps = {
     return loadContent(dir);
   },
   async build(graph, out) {
-    const build = need<(options: Loose) => Promise<unknown>>(await load('@labkit/site'), 'build', 'lab build');
-    await build({ dir: graph.root, out, graph, quiet: true });
+    const build = need<(options: Loose) => Promise<{ ok?: boolean; diagnostics?: Array<{ severity?: string }> }>>(await load('@labkit/site'), 'build', 'lab build');
+    const result = await build({ dir: graph.root, outDir: out });
+    if (result.ok === false) {
+      const errors = (result.diagnostics ?? []).filter((d) => d.severity === 'error').length;
+      throw new Error(`the site build stopped with ${errors} error(s); lab build prints them with their place.`);
+    }
   },
   async test(graph) {
     const testChallenges = need<(options: Loose) => Promise<Loose>>(await load('@labkit/runtime'), 'testChallenges', 'lab test');
