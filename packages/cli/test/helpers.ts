@@ -1,0 +1,34 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const labBin = fileURLToPath(new URL('../bin/lab.js', import.meta.url));
+export const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
+
+export interface LabResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the real `lab` CLI in a child process (Node 24, the one running the tests). */
+export function lab(args: string[], options: { cwd?: string } = {}): Promise<LabResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [labBin, ...args], {
+      cwd: options.cwd ?? repoRoot,
+      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+export function tempDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), `labkit-cli-${prefix}-`));
+}
