@@ -30,15 +30,17 @@ export interface ComponentContext {
 
 type Handler = (ctx: ComponentContext) => ElementContent | ElementContent[];
 
-function notice(ctx: ComponentContext, rule: string, message: string): void {
+function notice(ctx: Pick<ComponentContext, 'notices' | 'position'>, rule: string, message: string): void {
   ctx.notices.push({ rule, message, ...(ctx.position ? { line: ctx.position.line, column: ctx.position.column } : {}) });
 }
 
-function image(ctx: ComponentContext, src: string | undefined, alt: string, extra: Record<string, unknown> = {}): Element | undefined {
+export function image(ctx: Pick<ComponentContext, 'assets' | 'missingAssets' | 'options' | 'notices' | 'position'>, src: string | undefined, alt: string, extra: Record<string, unknown> = {}): Element | undefined {
   if (!src) return undefined;
-  ctx.assets.push(src);
-  const asset = ctx.options.resolveAsset?.(src);
-  if (!asset) ctx.missingAssets.push(src);
+  // External (`https://...`, `//cdn`) and site-absolute images are not assets.
+  const external = /^(?:[a-z][a-z0-9+.-]*:|\/)/i.test(src.trim());
+  if (!external) ctx.assets.push(src);
+  const asset = external ? undefined : ctx.options.resolveAsset?.(src);
+  if (!asset && !external) ctx.missingAssets.push(src);
   const url = asset ? asset.url : safeUrl(src);
   if (!url) {
     notice(ctx, 'render:unsafe-url', `Image source "${src}" is not a relative path or an http(s) URL.`);
@@ -102,7 +104,7 @@ function card(ctx: ComponentContext, prop: string, value: string): Element {
       h('span', { className: ['lk-card-desc'] }, ['Not part of this site.']),
     ]);
   }
-  const cover = target.cover ? h('img', { src: target.cover, alt: '', loading: 'lazy', decoding: 'async', className: ['lk-card-cover'] }) : undefined;
+  const cover = target.cover ? h('img', { src: target.cover.url, alt: '', loading: 'lazy', decoding: 'async', className: ['lk-card-cover'], ...(target.cover.width ? { width: target.cover.width, height: target.cover.height } : {}) }) : undefined;
   const inner = [
     cover,
     h('span', { className: ['lk-card-body'] }, [

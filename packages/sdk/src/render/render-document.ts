@@ -1,11 +1,11 @@
 import type { Element, ElementContent, Root as HastRoot, RootContent as HastContent } from 'hast';
-import type { Root as MdastRoot, Code, Nodes as MdastNodes, Parent as MdastParent } from 'mdast';
+import type { Root as MdastRoot, Code, Image, Nodes as MdastNodes, Parent as MdastParent } from 'mdast';
 import { unified } from 'unified';
 import remarkRehype, { type Options as RemarkRehypeOptions } from 'remark-rehype';
 import rehypeSanitize from 'rehype-sanitize';
 import { toHtml } from 'hast-util-to-html';
 import { parse as parseYaml } from 'yaml';
-import { renderComponent, type ComponentContext } from './components.ts';
+import { image, renderComponent, type ComponentContext } from './components.ts';
 import { highlightCode } from './code-block.ts';
 import { contentSanitizeSchema } from './sanitize-schema.ts';
 import { h } from './hast-builders.ts';
@@ -96,6 +96,13 @@ export async function renderDocument(root: MdastRoot, options: RenderOptions = {
     leafComponent: (state, node: MdcComponentNode) => component(state, node, false),
     textComponent: (state, node: MdcComponentNode) => component(state, node, true),
     componentContainerSection: (state, node: MdcSection) => state.all(node as never) as ElementContent[],
+    // Plain Markdown images go through the same asset resolution as
+    // image-box, so they get published URLs and a width/height too.
+    image: (_state, node: Image) => {
+      const pos = node.position ? { position: { line: node.position.start.line, column: node.position.start.column } } : {};
+      const img = image({ assets, missingAssets, options, notices, ...pos }, node.url, node.alt ?? '', node.title ? { title: node.title } : {});
+      return img ?? [];
+    },
     code: (_state, node: Code) => {
       codes.push({ node });
       islands.add('copy');

@@ -14,8 +14,8 @@ export interface CardTarget {
   description?: string;
   /** Page URL of the embedded item; absent when it is not on this site. */
   url?: string;
-  /** Cover image URL. */
-  cover?: string;
+  /** Cover image, with its size when known. */
+  cover?: ResolvedAsset;
   difficulty?: string;
 }
 

@@ -84,8 +84,12 @@ describe('renderDocument', () => {
     });
     expect(out.html).toContain('src="/_assets/b.1.png" alt="" loading="lazy" decoding="async" width="10" height="20"');
     expect(out.html).toContain('<a class="lk-card lk-card-tutorial" href="/tutorials/t/"');
-    expect(out.missingAssets).toEqual([]);
-    expect(out.assets).toContain('__static__/b.png');
+    // Plain Markdown images resolve like image-box; unknown ones are reported.
+    expect(out.missingAssets).toEqual(['__static__/a.png']);
+    expect(out.assets).toEqual(['__static__/a.png', '__static__/b.png']);
+    const external = await render('![x](https://example.com/x.png)\n');
+    expect(external.html).toContain('src="https://example.com/x.png"');
+    expect(external.missingAssets).toEqual([]);
   });
 
   it('gives headings stable, unique ids for the table of contents', async () => {

@@ -70,7 +70,7 @@ export async function buildSitePages(content: SiteContent, assets: Map<string, S
     const item = bySlug.get(`${kind}:${ref.name}`) ?? bySlug.get(`${kind}:${ref.name.replace(/_/g, '-')}`);
     if (!item) return kind === 'playground' ? { kind, title: ref.name } : undefined;
     const c = cards.get(item)!;
-    return { kind: c.kind, title: c.title, url: c.url, ...(c.description ? { description: c.description } : {}), ...(c.cover ? { cover: c.cover.url } : {}), ...(c.difficulty ? { difficulty: c.difficulty } : {}) };
+    return { kind: c.kind, title: c.title, url: c.url, ...(c.description ? { description: c.description } : {}), ...(c.cover ? { cover: c.cover } : {}), ...(c.difficulty ? { difficulty: c.difficulty } : {}) };
   };
   const render = async (doc: SiteDoc, extra?: Partial<RenderOptions>): Promise<RenderedDocument> => {
     const options: RenderOptions = {

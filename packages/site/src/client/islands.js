@@ -33,6 +33,8 @@ for (const article of $$('[data-progress-item]')) {
     const key = item + '/' + el.dataset.task;
     paintTask(el, key);
     const form = el.querySelector('form');
+    // A custom validity message blocks the next submit: clear it on edit.
+    if (form) form.querySelector('input').addEventListener('input', (e) => e.target.setCustomValidity(''));
     if (form) form.addEventListener('submit', (e) => {
       e.preventDefault();
       const input = form.querySelector('input');

@@ -127,11 +127,11 @@ ${cardGrid(items)}
 
 function itemHeader(h: ItemHeader, extra = ''): string {
   return `<header class="lk-item-header">
-<nav class="lk-crumbs" aria-label="Breadcrumb"><a href="../../">Catalog</a> <span aria-hidden="true">/</span> <span>${esc(KIND_LABEL[h.kind] ?? h.kind)}s</span></nav>
-<div class="lk-item-meta">${badges(h, '../../')}</div>
+<nav class="lk-crumbs" aria-label="Breadcrumb" data-pagefind-ignore><a href="../../">Catalog</a> <span aria-hidden="true">/</span> <span>${esc(KIND_LABEL[h.kind] ?? h.kind)}s</span></nav>
+<div class="lk-item-meta" data-pagefind-ignore>${badges(h, '../../')}</div>
 <h1 data-pagefind-meta="title">${esc(h.title)}</h1>
 ${h.description ? `<p class="lk-lede">${esc(h.description)}</p>` : ''}
-<div class="lk-item-tags">${h.tags.map((t) => `<a class="lk-tag" href="../../tags/${esc(encodeURIComponent(t))}/">#${esc(t)}</a>`).join(' ')}${h.updatedAt ? `<span class="lk-muted">Updated ${esc(h.updatedAt)}</span>` : ''}</div>
+<div class="lk-item-tags" data-pagefind-ignore>${h.tags.map((t) => `<a class="lk-tag" href="../../tags/${esc(encodeURIComponent(t))}/">#${esc(t)}</a>`).join(' ')}${h.updatedAt ? `<span class="lk-muted">Updated ${esc(h.updatedAt)}</span>` : ''}</div>
 ${extra}
 </header>`;
 }
@@ -139,12 +139,12 @@ ${extra}
 function toc(headings: Heading[]): string {
   const hs = headings.filter((h) => h.depth <= 3);
   if (hs.length < 2) return '';
-  return `<nav class="lk-toc" aria-label="On this page"><p class="lk-toc-title">On this page</p><ol>${hs.map((h) => `<li class="lk-toc-${h.depth}"><a href="#${esc(h.id)}">${esc(h.text)}</a></li>`).join('')}</ol></nav>`;
+  return `<nav class="lk-toc" aria-label="On this page" data-pagefind-ignore><p class="lk-toc-title">On this page</p><ol>${hs.map((h) => `<li class="lk-toc-${h.depth}"><a href="#${esc(h.id)}">${esc(h.text)}</a></li>`).join('')}</ol></nav>`;
 }
 
 function taskSummary(item: string, tasks: string[]): string {
   if (!tasks.length) return '';
-  return `<div class="lk-task-summary" data-progress-page="${esc(item)}" data-progress-tasks="${esc(tasks.map((t) => `${item}/${t}`).join(' '))}"><span class="lk-progress-bar"><span></span></span><span class="lk-progress-label">${tasks.length} ${tasks.length === 1 ? 'task' : 'tasks'}</span></div>`;
+  return `<div class="lk-task-summary" data-pagefind-ignore data-progress-page="${esc(item)}" data-progress-tasks="${esc(tasks.map((t) => `${item}/${t}`).join(' '))}"><span class="lk-progress-bar"><span></span></span><span class="lk-progress-label">${tasks.length} ${tasks.length === 1 ? 'task' : 'tasks'}</span></div>`;
 }
 
 function itemPage(h: ItemHeader, html: string, headings: Heading[], tasks: string[], extras: Array<{ title: string; html: string; id: string }>): string {
@@ -154,7 +154,7 @@ ${itemHeader(h, taskSummary(h.id, tasks))}
 ${h.cover ? `<img class="lk-cover" src="${esc(h.cover.url)}" alt=""${h.cover.width ? ` width="${h.cover.width}" height="${h.cover.height}"` : ''}>` : ''}
 <div class="lk-prose">${html}</div>
 ${extras.map((x) => `<details class="lk-solution" id="${esc(x.id)}"><summary>${esc(x.title)} <span class="lk-muted">(spoiler)</span></summary><div class="lk-prose">${x.html}</div></details>`).join('\n')}
-<footer class="lk-done-bar"><button type="button" class="lk-btn" data-mark-done="${esc(h.id)}">Mark as completed</button></footer>
+<footer class="lk-done-bar" data-pagefind-ignore><button type="button" class="lk-btn" data-mark-done="${esc(h.id)}">Mark as completed</button></footer>
 </article>
 <aside class="lk-aside">${toc(headings)}</aside>
 </div>`;
@@ -174,7 +174,7 @@ ${units.map((u, i) => `<li class="lk-unit" id="${esc(u.id)}" data-progress-tasks
 }
 
 function sidebar(nav: NavModule[], current: string | undefined): string {
-  return `<nav class="lk-sidebar" aria-label="Course">${nav
+  return `<nav class="lk-sidebar" aria-label="Course" data-pagefind-ignore>${nav
     .map(
       (mod) => `<div class="lk-side-module"><p class="lk-side-title">${esc(mod.title)}</p><ol>${mod.lessons
         .map(
@@ -192,7 +192,7 @@ function coursePage(h: ItemHeader, html: string, nav: NavModule[], lessons: stri
   return `<div class="lk-course-layout">
 ${sidebar(nav, undefined)}
 <article class="lk-article" data-progress-course="${esc(h.id)}" data-progress-lessons="${esc(lessons.join(' '))}">
-${itemHeader(h, `<div class="lk-task-summary" data-course-progress><span class="lk-progress-bar"><span></span></span><span class="lk-progress-label">${lessons.length} lessons</span></div>`)}
+${itemHeader(h, `<div class="lk-task-summary" data-pagefind-ignore data-course-progress><span class="lk-progress-bar"><span></span></span><span class="lk-progress-label">${lessons.length} lessons</span></div>`)}
 <div class="lk-prose">${html}</div>
 ${first ? `<p><a class="lk-btn lk-btn-primary" href="${esc(first.url)}">Start the course →</a></p>` : ''}
 <section class="lk-syllabus"><h2>Syllabus</h2>${nav.map((mod) => `<h3>${esc(mod.title)}</h3><ol>${mod.lessons.map((l) => `<li><a href="${esc(l.url)}" data-lesson="${esc(l.key)}"><span class="lk-check" aria-hidden="true"></span>${esc(l.title)}</a></li>`).join('')}</ol>`).join('')}</section>
@@ -204,10 +204,10 @@ function lessonPage(m: Extract<Page['model'], { type: 'lesson' }>): string {
   return `<div class="lk-course-layout">
 ${sidebar(m.nav, m.current)}
 <article class="lk-article" data-progress-item="${esc(m.lesson)}">
-<header class="lk-item-header"><nav class="lk-crumbs" aria-label="Breadcrumb"><a href="${esc(m.course.url)}">${esc(m.course.title)}</a></nav><h1>${esc(m.title)}</h1>${taskSummary(m.lesson, m.tasks)}</header>
+<header class="lk-item-header"><nav class="lk-crumbs" aria-label="Breadcrumb" data-pagefind-ignore><a href="${esc(m.course.url)}">${esc(m.course.title)}</a></nav><h1>${esc(m.title)}</h1>${taskSummary(m.lesson, m.tasks)}</header>
 <div class="lk-prose">${m.html}</div>
-<footer class="lk-done-bar"><button type="button" class="lk-btn" data-mark-done="${esc(m.lesson)}">Mark lesson as done</button></footer>
-<nav class="lk-pager" aria-label="Lesson">
+<footer class="lk-done-bar" data-pagefind-ignore><button type="button" class="lk-btn" data-mark-done="${esc(m.lesson)}">Mark lesson as done</button></footer>
+<nav class="lk-pager" aria-label="Lesson" data-pagefind-ignore>
 ${m.prev ? `<a class="lk-pager-prev" rel="prev" href="${esc(m.prev.url)}"><small>Previous</small><span>${esc(m.prev.title)}</span></a>` : '<span></span>'}
 ${m.next ? `<a class="lk-pager-next" rel="next" href="${esc(m.next.url)}"><small>Next</small><span>${esc(m.next.title)}</span></a>` : '<span></span>'}
 </nav>
