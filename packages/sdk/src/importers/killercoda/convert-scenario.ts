@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import type { TaskInput } from '../../schemas/task.ts';
@@ -32,6 +32,10 @@ const KNOWN: Record<string, readonly string[]> = {
   backend: ['imageid'],
   interface: ['layout'],
 };
+
+function isFile(abs: string): boolean {
+  return statSync(abs, { throwIfNoEntry: false })?.isFile() ?? false;
+}
 
 /** Long init scripts (package installs) are normal on Killercoda, which has no timeout. */
 const INIT_TIMEOUT_SECONDS = 300;
@@ -92,9 +96,9 @@ export function convertScenario(absDir: string, relDir: string, sink: Diagnostic
   const multiMachine = plan.machines.length > 1;
 
   const readScript = (pathInJson: Array<string | number>, file: string): string | undefined => {
-    const abs = path.join(absDir, file);
-    if (!existsSync(abs)) {
-      sink.add(indexFile, index.spanOf(pathInJson), 'killercoda:missing-file', 'warning', `${file} does not exist; nothing is imported for it.`);
+    const abs = path.join(absDir, String(file));
+    if (!isFile(abs)) {
+      sink.add(indexFile, index.spanOf(pathInJson), 'killercoda:missing-file', 'warning', `${file} is not a file; nothing is imported for it.`);
       return undefined;
     }
     const script = readFileSync(abs, 'utf8');
@@ -102,9 +106,9 @@ export function convertScenario(absDir: string, relDir: string, sink: Diagnostic
   };
   const markdown = (pathInJson: Array<string | number>, file: string | undefined): string => {
     if (!file) return '';
-    const abs = path.join(absDir, file);
-    if (!existsSync(abs)) {
-      sink.add(indexFile, index.spanOf(pathInJson), 'killercoda:missing-file', 'warning', `${file} does not exist; the page is left empty.`);
+    const abs = path.join(absDir, String(file));
+    if (!isFile(abs)) {
+      sink.add(indexFile, index.spanOf(pathInJson), 'killercoda:missing-file', 'warning', `${file} is not a file; the page is left empty.`);
       return '';
     }
     return convertMarkdown(readFileSync(abs, 'utf8'), {
@@ -171,7 +175,7 @@ export function convertScenario(absDir: string, relDir: string, sink: Diagnostic
     const title = step.title?.trim() || `Step ${n}`;
     pageScripts(step, ['details', 'steps', i], `step_${n}`, `step ${n}`, true);
     body.push(`## ${escapeMdcText(title)}`);
-    const text = markdown(['details', 'steps', i], step.text);
+    const text = markdown(['details', 'steps', i, 'text'], step.text);
     if (text) body.push(text);
     if (step.verify) {
       const run = readScript(['details', 'steps', i, 'verify'], step.verify);
