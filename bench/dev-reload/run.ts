@@ -45,6 +45,7 @@ await page.exposeBinding('__benchWrite', async () => {
 
 const browserMs: number[] = [];
 const serverMs: number[] = [];
+const fullMs: number[] = [];
 const loadBefore = loadavg();
 // Different files, spread over the repo.
 const picks = Array.from({ length: EDITS }, (_, k) => Math.floor(((k + 0.5) * ITEMS) / EDITS));
@@ -84,7 +85,10 @@ for (const [k, i] of picks.entries()) {
   }, needle);
   browserMs.push(ms);
   const u = await update;
-  if (u) serverMs.push(u.durationMs);
+  if (u) {
+    serverMs.push(u.pagesMs);
+    fullMs.push(u.durationMs);
+  }
 }
 const loadAfter = loadavg();
 
@@ -101,6 +105,7 @@ const la = (l: number[]) => l.map((x) => x.toFixed(2)).join(' ');
 console.log(`bench/dev-reload: ${ITEMS} items, ${EDITS} edits of different files (${cpus().length} CPUs)`);
 console.log(`  repo generated in ${f(generatedMs)}; dev() ready (graph loaded, server up) in ${f(startupMs)}`);
 console.log(`  write -> new text in the page DOM (browser clock): p50 ${f(pct(browserMs, 50))}  p95 ${f(pct(browserMs, 95))}  min ${f(Math.min(...browserMs))}  max ${f(Math.max(...browserMs))}`);
-console.log(`  first fs event -> pushed to the tab (server side): p50 ${f(pct(serverMs, 50))}  p95 ${f(pct(serverMs, 95))}`);
+console.log(`  server side, first fs event -> new page pushed to the tab: p50 ${f(pct(serverMs, 50))}  p95 ${f(pct(serverMs, 95))}`);
+console.log(`  server side, first fs event -> diagnostics (cross-file rules) current: p50 ${f(pct(fullMs, 50))}  p95 ${f(pct(fullMs, 95))}`);
 console.log(`  targets: p50 <= 150 ms, p95 <= 300 ms -> ${pct(browserMs, 50) <= 150 && pct(browserMs, 95) <= 300 ? 'met' : 'NOT met'}`);
 console.log(`  load average (1/5/15 min): before ${la(loadBefore)}, after ${la(loadAfter)}`);

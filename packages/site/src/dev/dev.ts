@@ -31,7 +31,9 @@ export interface DevUpdate {
   version: number;
   changedFiles: string[];
   rescan: boolean;
-  /** From the first file event to every open tab having been sent its new state, ms. */
+  /** From the first file event to every open tab having been sent its new page, ms. */
+  pagesMs: number;
+  /** From the first file event to diagnostics, overlay and terminal being current, ms. */
   durationMs: number;
   state: BackendState;
 }
@@ -96,7 +98,8 @@ export async function dev(options: DevOptions): Promise<DevHandle> {
 
   const apply = async (batch: ChangeBatch): Promise<void> => {
     const paths = [...batch.changed, ...batch.removed];
-    state = batch.rescan ? await backend.load() : await backend.update(paths);
+    if (batch.rescan) state = await backend.load();
+    else await backend.update(paths);
     version++;
     const fresh = new Map<string, PageResult>();
     renderErrors.clear();
@@ -110,10 +113,17 @@ export async function dev(options: DevOptions): Promise<DevHandle> {
         });
       }
     }
+    // Pages first (what the author looks at), then the cross-file rules, then
+    // the overlay and terminal catch up.
     server.broadcast(fresh);
+    const pagesMs = performance.now() - batch.firstEventAt;
+    if (!batch.rescan) {
+      state = await backend.diagnose(paths);
+      server.broadcast(fresh);
+    }
     const durationMs = performance.now() - batch.firstEventAt;
     report({ state, changedFiles: paths.length, rescan: batch.rescan, durationMs });
-    const update: DevUpdate = { version, changedFiles: paths, rescan: batch.rescan, durationMs, state };
+    const update: DevUpdate = { version, changedFiles: paths, rescan: batch.rescan, pagesMs, durationMs, state };
     const ready = waiters;
     waiters = [];
     for (const resolve of ready) resolve(update);

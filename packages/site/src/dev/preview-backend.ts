@@ -34,8 +34,15 @@ export interface RenderedPage {
 export interface PreviewBackend {
   /** Reads the whole content folder (start, and re-scan after a burst). */
   load(): Promise<BackendState>;
-  /** Re-parses these absolute paths (removed files and folders included). */
-  update(paths: string[]): Promise<BackendState>;
+  /**
+   * Brings the pages up to date with these absolute paths (removed files and
+   * folders included). Diagnostics are brought up to date separately, by
+   * {@link diagnose}, so the preview can be refreshed before the cross-file
+   * rules have run: the page is what the author looks at.
+   */
+  update(paths: string[]): Promise<void>;
+  /** Brings the diagnostics up to date with these paths (after {@link update}). */
+  diagnose(paths: string[]): Promise<BackendState>;
   /** Renders the page at this URL path, or `undefined` if the site has none. */
   render(urlPath: string): Promise<RenderedPage | undefined>;
   /** The current diagnostics through the SDK's one formatter (with code frames). */

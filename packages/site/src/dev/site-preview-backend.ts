@@ -111,12 +111,14 @@ export async function createSitePreviewBackend(contentDir: string): Promise<Prev
   return {
     async load() {
       parsedFiles = 0;
-      graph = await loadContent(root);
+      // The graph parses in worker threads meanwhile the site model loads here.
+      const loading = loadContent(root, { workers: true });
       await reloadScope(root);
-      return rebuild();
+      await rebuild();
+      graph = await loading;
+      return state();
     },
-    async update(paths) {
-      parsedFiles = 0;
+    async diagnose(paths) {
       // A removed folder is one path to the watcher; the graph wants its files.
       const expanded = new Set(paths);
       for (const p of paths) {
@@ -124,6 +126,10 @@ export async function createSitePreviewBackend(contentDir: string): Promise<Prev
         if (graph && !graph.files.has(r)) for (const f of graph.files) if (f.startsWith(r + '/')) expanded.add(path.join(root, f));
       }
       graph = graph ? await updateFiles(graph, [...expanded]) : await loadContent(root);
+      return state();
+    },
+    async update(paths) {
+      parsedFiles = 0;
       const scopes = new Set<string>();
       for (const p of paths) {
         const own = owner(p);
@@ -138,7 +144,7 @@ export async function createSitePreviewBackend(contentDir: string): Promise<Prev
       const outer: string[] = [];
       for (const s of sorted) if (!outer.some((o) => under(o, s))) outer.push(s);
       for (const s of outer) await reloadScope(s);
-      return rebuild();
+      await rebuild();
     },
     async render(urlPath): Promise<RenderedPage | undefined> {
       const page = byRoute.get(urlPath);
