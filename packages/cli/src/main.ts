@@ -19,6 +19,8 @@ const commands: Array<() => Promise<{ register: (program: Command) => void }>> =
   () => import('./commands/docs.ts'),
   () => import('./commands/publish.ts'),
   () => import('./commands/import.ts'),
+  () => import('./commands/test.ts'),
+  () => import('./commands/image.ts'),
 ];
 
 export async function main(argv: string[]): Promise<number> {

@@ -5,7 +5,7 @@ export const RuntimeErrors = defineErrors({
   ToolMissing: {
     title: 'Required tool missing',
     message: (tool: string, why: string) => `\`${tool}\` is not installed (${why}).`,
-    hint: (tool: string) => `Install it (Debian: \`apt-get install ${debPackageFor(tool)}\`) and retry.`,
+    hint: (tool: string, _why: string) => `Install it (Debian: \`apt-get install ${debPackageFor(tool)}\`) and retry.`,
   },
   KernelUnavailable: {
     title: 'Cannot fetch the guest kernel',

@@ -16,3 +16,7 @@ export type { TaskEngineOptions, Evaluation } from './engine/task-engine.ts';
 export type { EngineEvent, TaskStatus, TaskKind, ScriptKind, PlaygroundStatus, TaskSnapshot } from './engine/events.ts';
 export { expand, expandEnv } from './engine/expand.ts';
 export { dependencyOrder } from './engine/task-graph.ts';
+export { testChallenges } from './testing/test-challenges.ts';
+export type { TestChallengesOptions, TestRunReport, ChallengeTestReport, TaskTestReport, TestProgress, PrecheckOutcome } from './testing/test-challenges.ts';
+export { splitSolution } from './testing/solution.ts';
+export type { SolutionChunk } from './testing/solution.ts';

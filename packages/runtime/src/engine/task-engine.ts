@@ -14,6 +14,12 @@ export interface TaskEngineOptions {
   pollIntervalMs?: number;
   /** Per-stream output cap of one script execution. */
   maxOutputBytes?: number;
+  /**
+   * Mirror task statuses into the guests (`/run/labkit/status/<task>`) and
+   * take `x(.input)` answers from `/run/labkit/input/<task>`, which is what
+   * the guest's `examinerctl task wait|input` shim reads and writes. Default true.
+   */
+  guestBridge?: boolean;
 }
 
 /** One evaluation of a task: failcheck, then run, then (if run failed) hintcheck. */
@@ -61,11 +67,13 @@ export class TaskEngine {
   #wake = new Set<() => void>();
   #loops: Promise<void>[] = [];
   #unsubscribeMachines: Array<() => void> = [];
+  #guestBridge: boolean;
 
   constructor(options: TaskEngineOptions) {
     this.#playground = options.playground;
     this.#pollMs = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
     this.#maxOutput = options.maxOutputBytes;
+    this.#guestBridge = options.guestBridge ?? true;
     const { order, broken } = dependencyOrder(options.tasks);
     this.#order = order;
     const defaultMachine = options.playground.machines[0]?.name ?? '';
@@ -229,7 +237,8 @@ export class TaskEngine {
       }
       if (this.#awaitingInput(task)) {
         if (task.detail !== 'waiting for input') this.#setTask(task, 'waiting', 'waiting for input');
-        await this.#sleep(Infinity);
+        if (this.#guestBridge && (await this.#readGuestInput(task))) continue;
+        await this.#sleep(this.#guestBridge ? this.#pollMs : Infinity);
         continue;
       }
       if (task.status !== 'running') this.#setTask(task, 'running');
@@ -329,6 +338,26 @@ export class TaskEngine {
     return result;
   }
 
+  /** An answer left by `examinerctl task input` in the task's machine. */
+  async #readGuestInput(task: TaskState): Promise<boolean> {
+    const file = `/run/labkit/input/${task.name}`;
+    const r = await this.#playground
+      .machine(task.machine)
+      .exec({ script: `cat ${file} 2>/dev/null && rm -f ${file}`, timeoutMs: 10_000 })
+      .catch(() => undefined);
+    if (r?.exitCode !== 0) return false;
+    this.setInput(task.name, r.stdout);
+    return true;
+  }
+
+  #publishStatus(task: TaskState): void {
+    if (!this.#guestBridge) return;
+    for (const machine of this.#playground.machines) {
+      if (machine.state !== 'ready') continue;
+      machine.copyIn({ path: `/run/labkit/status/${task.name}`, content: `${task.status}\n` }).catch(() => {});
+    }
+  }
+
   #timeoutSeconds(task: TaskState): number {
     return task.spec.timeout_seconds ?? DEFAULT_TASK_TIMEOUT_SECONDS;
   }
@@ -379,6 +408,7 @@ export class TaskEngine {
     if (detail) task.detail = detail;
     else delete task.detail;
     this.#emit({ type: 'task', task: task.name, kind: task.kind, status, ...(detail ? { detail } : {}), at: Date.now() });
+    this.#publishStatus(task);
   }
 
   #setPlayground(status: PlaygroundStatus, detail?: string): void {

@@ -47,6 +47,7 @@ const DEBIAN_MIRROR = 'http://deb.debian.org/debian';
 const DEBIAN_PACKAGES = ['bash', 'coreutils', 'iproute2', 'procps', 'iputils-ping', 'psmisc', 'netcat-openbsd', 'less'];
 
 const agentSource = fileURLToPath(new URL('./guest/agent.c', import.meta.url));
+const examinerctlSource = fileURLToPath(new URL('./guest/examinerctl.sh', import.meta.url));
 const memo = new Map<string, Promise<GuestImage>>();
 
 /**
@@ -79,6 +80,7 @@ async function doBuild(kind: ImageKind, root: string, options: BuildImageOptions
     kernelPackage,
     busybox: sha256(await readFile(busyboxPath)),
     agent: sha256(await readFile(agentSource)),
+    examinerctl: sha256(await readFile(examinerctlSource)),
     gcc: (await run('gcc', ['--version'])).stdout.split('\n')[0],
     modules: MODULES,
     debian: kind === 'debian' ? { suite: DEBIAN_SUITE, packages: DEBIAN_PACKAGES } : undefined,
@@ -140,13 +142,16 @@ async function doBuild(kind: ImageKind, root: string, options: BuildImageOptions
       await mkdir(path.dirname(target), { recursive: true });
       await symlink('/bin/busybox', target);
     }
+    await mkdir(path.join(initrdRoot, 'usr/local/bin'), { recursive: true });
+    await copyFile(examinerctlSource, path.join(initrdRoot, 'usr/local/bin/examinerctl'));
+    await chmod(path.join(initrdRoot, 'usr/local/bin/examinerctl'), 0o755);
     await writeFile(path.join(initrdRoot, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\nlaborant:x:1000:1000:laborant:/home/laborant:/bin/sh\n');
     await writeFile(path.join(initrdRoot, 'etc/group'), 'root:x:0:\nlaborant:x:1000:\n');
     await writeFile(path.join(initrdRoot, 'etc/hosts'), '127.0.0.1 localhost\n');
     await chmod(path.join(initrdRoot, 'tmp'), 0o1777);
     progress('packing the initramfs (cpio)');
-    // --owner keeps the archive root-owned even when built by a normal user;
-    // laborant's home is fixed up by the agent-independent uid in the list.
+    // -R 0:0 keeps the archive root-owned even when built by a normal user;
+    // fixHomeOwner then hands laborant its home.
     await run('sh', ['-c', 'find . | sort | cpio -o -H newc -R 0:0 --quiet > ../out/initrd.cpio'], { cwd: initrdRoot });
     if (kind === 'busybox') await fixHomeOwner(path.join(out, 'initrd.cpio'));
 
@@ -221,6 +226,8 @@ async function buildDebianRootfs(work: string, out: string, progress: (m: string
   await append('group', 'laborant:x:1000:\n');
   await append('shadow', 'laborant:*:19000:0:99999:7:::\n');
   await mkdir(path.join(target, 'home/laborant'), { recursive: true });
+  await copyFile(examinerctlSource, path.join(target, 'usr/local/bin/examinerctl'));
+  await chmod(path.join(target, 'usr/local/bin/examinerctl'), 0o755);
   await run('chown', ['1000:1000', path.join(target, 'home/laborant')]);
   await rm(path.join(target, 'var/cache/apt/archives'), { recursive: true, force: true });
   progress('mke2fs -d (ext4 image, no mounts)');

@@ -1,0 +1,47 @@
+#!/bin/sh
+# examinerctl, Labkit's guest shim for the subcommands CI solutions use:
+#   printf 42 | examinerctl task input TASK   answer a x(.input) task
+#   examinerctl task wait TASK [--timeout 30s] block until TASK completes
+#   examinerctl task get TASK                  print TASK's status
+# The task engine publishes statuses to /run/labkit/status/<task> and reads
+# answers from /run/labkit/input/<task>.
+dir=/run/labkit
+usage() { echo "usage: examinerctl task input|wait|get TASK [--timeout DURATION]" >&2; exit 2; }
+[ "$1" = task ] && [ -n "$3" ] || usage
+task=$3
+case "$2" in
+  input)
+    mkdir -p "$dir/input"
+    cat > "$dir/input/.$task.tmp" && mv "$dir/input/.$task.tmp" "$dir/input/$task" ;;
+  get)
+    cat "$dir/status/$task" 2>/dev/null || echo unknown ;;
+  wait)
+    shift 3
+    timeout=300s
+    while [ $# -gt 0 ]; do
+      case "$1" in
+        --timeout) timeout=$2; shift 2 ;;
+        --timeout=*) timeout=${1#*=}; shift ;;
+        *) shift ;;
+      esac
+    done
+    case "$timeout" in
+      *m) secs=$(( ${timeout%m} * 60 )) ;;
+      *s) secs=${timeout%s} ;;
+      *) secs=$timeout ;;
+    esac
+    end=$(( $(date +%s) + secs ))
+    while :; do
+      s=$(cat "$dir/status/$task" 2>/dev/null)
+      case "$s" in
+        completed) exit 0 ;;
+        failed) echo "examinerctl: task $task failed" >&2; exit 1 ;;
+      esac
+      if [ "$(date +%s)" -ge "$end" ]; then
+        echo "examinerctl: timed out after $timeout waiting for task $task (status: ${s:-unknown})" >&2
+        exit 1
+      fi
+      sleep 0.2
+    done ;;
+  *) usage ;;
+esac
