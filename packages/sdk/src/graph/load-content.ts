@@ -31,16 +31,17 @@ import type {
   TaskEntry,
 } from './types.ts';
 import { virtualDocument } from './virtual-document.ts';
-import { parseInWorkers } from './workers.ts';
+import { parseInThreads, threadCount } from './workers.ts';
 
 /** Options of {@link loadContent}. */
 export interface LoadOptions {
   /**
-   * Parse Markdown in worker threads: a number of workers, or `true` for
-   * one per core. Worth it only for large repositories (hundreds of files):
-   * workers pay a start-up cost and copy each mdast back.
+   * Threads that parse Markdown (main thread included). Default `'auto'`:
+   * one per core (at most 4) when there are 200 files or more to parse,
+   * else 1. Workers pay a start-up cost and copy each mdast back, so they
+   * only help on big repositories (`lab validate` of 1,000 items).
    */
-  workers?: number | boolean;
+  workers?: number | 'auto';
 }
 
 interface TsModule {
@@ -165,16 +166,12 @@ async function build(root: string, fileList: string[], state: LoaderState, chang
     if (prev && prev.source === text) continue;
     toParse.push(rel);
   }
-  const workers = state.options.workers === true ? undefined : state.options.workers;
-  if (state.options.workers && toParse.length > 32) {
-    const results = await parseInWorkers(
-      toParse.map((rel) => ({ file: rel, source: read(rel) ?? '' })),
-      typeof workers === 'number' ? workers : undefined,
-    );
-    for (const doc of results) state.parsed.set(doc.file, doc);
-  } else {
-    for (const rel of toParse) state.parsed.set(rel, parseDocument(read(rel) ?? '', { file: rel }));
-  }
+  const threads = threadCount(state.options.workers, toParse.length);
+  const results = await parseInThreads(
+    toParse.map((rel) => ({ file: rel, source: read(rel) ?? '' })),
+    threads,
+  );
+  for (const doc of results) state.parsed.set(doc.file, doc);
   for (const key of [...state.parsed.keys()]) if (!files.has(key)) state.parsed.delete(key);
 
   // 3. Assemble items from the folder layout and the declared kinds.

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { ParsedDocument } from '../parse/parse-document.ts';
+import { parseDocument, type ParsedDocument } from '../parse/parse-document.ts';
 
 /** One file to parse. */
 export interface ParseJob {
@@ -8,31 +8,42 @@ export interface ParseJob {
   source: string;
 }
 
+/** Below this many files, starting workers costs more than it saves. */
+export const AUTO_WORKERS_MIN_FILES = 200;
+
+/** Threads to use for `workers` (`'auto'`: one per core, only for big loads). */
+export function threadCount(workers: number | 'auto' | undefined, files: number): number {
+  if (workers === undefined || workers === 'auto') {
+    return files >= AUTO_WORKERS_MIN_FILES ? Math.min(availableParallelism(), 4) : 1;
+  }
+  return Math.max(1, Math.min(Math.floor(workers), files));
+}
+
 /**
- * Parses files in worker threads, in contiguous batches (one message per
- * worker each way) so the structured-clone cost is paid once per batch.
- * Results come back in input order.
+ * Parses files on `threads` threads: the main thread takes one contiguous
+ * batch, each worker another (one message each way, so the structured
+ * clone of the mdast is paid once per batch). Results keep input order.
  */
-export async function parseInWorkers(jobs: readonly ParseJob[], count?: number): Promise<ParsedDocument[]> {
-  const n = Math.max(1, Math.min(count ?? availableParallelism(), jobs.length));
-  const size = Math.ceil(jobs.length / n);
+export async function parseInThreads(jobs: readonly ParseJob[], threads: number): Promise<ParsedDocument[]> {
+  if (threads <= 1 || jobs.length < 2) return jobs.map((j) => parseDocument(j.source, { file: j.file }));
+  const size = Math.ceil(jobs.length / threads);
+  const batches = Array.from({ length: threads }, (_, i) => jobs.slice(i * size, (i + 1) * size)).filter((b) => b.length);
   const url = new URL('./parse-worker.ts', import.meta.url);
-  const batches = Array.from({ length: n }, (_, i) => jobs.slice(i * size, (i + 1) * size));
-  const results = await Promise.all(
-    batches.map(
-      (batch) =>
-        new Promise<ParsedDocument[]>((resolveBatch, reject) => {
-          const worker = new Worker(url, { workerData: batch });
-          worker.once('message', (docs: ParsedDocument[]) => {
-            resolveBatch(docs);
-            void worker.terminate();
-          });
-          worker.once('error', reject);
-          worker.once('exit', (code) => {
-            if (code !== 0 && code !== 1) reject(new Error(`parse worker exited with code ${code}`));
-          });
-        }),
-    ),
+  const pending = batches.slice(1).map(
+    (batch) =>
+      new Promise<ParsedDocument[]>((resolveBatch, reject) => {
+        const worker = new Worker(url, { workerData: batch });
+        worker.once('message', (docs: ParsedDocument[]) => {
+          resolveBatch(docs);
+          void worker.terminate();
+        });
+        worker.once('error', reject);
+        worker.once('exit', (code) => {
+          if (code !== 0 && code !== 1) reject(new Error(`parse worker exited with code ${code}`));
+        });
+      }),
   );
-  return results.flat();
+  // Workers start while the main thread parses the first batch.
+  const mine = (batches[0] ?? []).map((j) => parseDocument(j.source, { file: j.file }));
+  return mine.concat(...(await Promise.all(pending)));
 }
