@@ -15,6 +15,8 @@ export interface MarkdownContext {
   /** Sections start at `##`: shift the step's own headings below that. */
   minHeadingLevel: number;
   staticFiles: StaticFiles;
+  /** Receives the code of every `{{exec}}` action, in order (a challenge's solution script is made of them). */
+  onExec?: (code: string) => void;
   sink: DiagnosticSink;
 }
 
@@ -97,7 +99,7 @@ function htmlAttr(tag: string, name: string): string | undefined {
 export function convertMarkdown(source: string, ctx: MarkdownContext): string {
   const lines = source.replace(/\r\n?/g, '\n').split('\n');
   const out: string[] = [];
-  let fence: { char: string; len: number; indent: string } | null = null;
+  let fence: { char: string; len: number; indent: string; body: string[] } | null = null;
   const details: Array<'box' | 'flat'> = [];
   let pendingDetails: { line: number } | null = null;
   let shift = 0;
@@ -138,11 +140,12 @@ export function convertMarkdown(source: string, ctx: MarkdownContext): string {
     if (fence) {
       const close = new RegExp(`^ {0,3}${fence.char === '`' ? '`' : '~'}{${fence.len},}\\s*(\\{\\{([^}]*)\\}\\})?\\s*$`).exec(line);
       if (close) {
-        if (close[1] !== undefined) codeAction(close[2]!.trim(), lineNo, line.indexOf('{{') + 1, true);
+        if (close[1] !== undefined) codeAction(close[2]!.trim(), lineNo, line.indexOf('{{') + 1, true, fence.body.join('\n'));
         out.push(`${fence.indent}${fence.char.repeat(fence.len)}`);
         fence = null;
       } else {
         out.push(line);
+        fence.body.push(line);
       }
       continue;
     }
@@ -155,7 +158,7 @@ export function convertMarkdown(source: string, ctx: MarkdownContext): string {
     }
     const open = FENCE_OPEN.exec(line);
     if (open && !(open[2]![0] === '`' && open[3]!.includes('`'))) {
-      fence = { char: open[2]![0]!, len: open[2]!.length, indent: open[1]! };
+      fence = { char: open[2]![0]!, len: open[2]!.length, indent: open[1]!, body: [] };
       out.push(`${open[1]}${open[2]}${normalizeInfo(open[3]!.trim())}`);
       continue;
     }
@@ -208,7 +211,7 @@ export function convertMarkdown(source: string, ctx: MarkdownContext): string {
   if (fence) out.push(`${fence.indent}${fence.char.repeat(fence.len)}`);
   return out.join('\n').replace(/\n{3,}/g, '\n\n').trim();
 
-  function codeAction(name: string, line: number, column: number, block: boolean): void {
+  function codeAction(name: string, line: number, column: number, block: boolean, code: string): void {
     if (name === '' || name === 'copy') {
       if (name === 'copy' && !block) {
         ctx.sink.add(ctx.file, at(line, column, 8), 'killercoda:copy-inline', 'info', 'Inline {{copy}}: Labkit inline code has no copy button; kept as inline code.');
@@ -216,6 +219,7 @@ export function convertMarkdown(source: string, ctx: MarkdownContext): string {
       return;
     }
     if (name === 'exec' || name === 'exec interrupt') {
+      ctx.onExec?.(code);
       const extra = name === 'exec interrupt' ? ' (and its Ctrl+C before running)' : '';
       ctx.sink.add(ctx.file, at(line, column, name.length + 4), 'killercoda:exec-action', 'warning', `{{${name}}} click-to-run${extra} has no Labkit equivalent; kept as ${block ? 'a code block with a copy button' : 'inline code'}.`);
       return;
@@ -267,7 +271,7 @@ export function convertMarkdown(source: string, ctx: MarkdownContext): string {
       last = m.index + m[0].length;
       if (g.code !== undefined) {
         result += g.code;
-        if (g.action !== undefined) codeAction(g.actionName!.trim(), line, column + g.code.length, false);
+        if (g.action !== undefined) codeAction(g.actionName!.trim(), line, column + g.code.length, false, g.codeBody!.trim());
       } else if (g.image !== undefined) {
         const ref = staticRef(g.imgSrc!, line, column) ?? g.imgSrc!;
         result += `![${escapeMdcText(g.imgAlt!)}](${ref})`;

@@ -22,6 +22,7 @@ export const killercodaRules = {
   'killercoda:asset-init-task': 'Text assets past the 10 startup files per machine are written by an init task instead.',
   'killercoda:asset-host': 'An asset for a host the playground does not have.',
   'killercoda:playground': 'How the Killercoda backend image was mapped to a Labkit playground, and what differs.',
+  'killercoda:solution-script': 'A challenge got a `.solution.sh` for `lab test`, made of its `{{exec}}` blocks; the author should review it.',
   'killercoda:layout': 'An interface layout with no Labkit tab equivalent.',
   'killercoda:metadata': 'A required Labkit field Killercoda lacks was filled in (title padded, description, difficulty).',
 } as const;
