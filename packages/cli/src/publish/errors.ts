@@ -33,7 +33,8 @@ export const PublishErrors = defineErrors({
   },
   TestsFailed: {
     title: 'Challenge tests failed',
-    message: (failed: number) => `${failed} challenge test${failed === 1 ? '' : 's'} failed (--test), so nothing was published.`,
+    message: (failures: Array<{ id: string; reason: string }>) =>
+      `${failures.length} challenge test${failures.length === 1 ? '' : 's'} failed (--test), so nothing was published: ${failures.map((f) => `${f.id} (${f.reason})`).join('; ')}.`,
     hint: 'Run lab test to see which checks fail, fix them, then publish again (or drop --test to publish without running them).',
   },
   PruneUnownedTarget: {

@@ -34,7 +34,7 @@ export interface PublishResult extends Omit<PublishBundleResult, 'error'> {
   /** Which stages ran. */
   stages: { validated: boolean; built: boolean; tested: boolean };
   validation: { errors: number; warnings: number };
-  tests?: { passed: number; failed: number };
+  tests?: { passed: number; failed: number; failures?: Array<{ id: string; reason: string }> };
   error?: LabkitError;
 }
 
@@ -80,7 +80,7 @@ export async function publish(options: PublishOptions, steps: PublishSteps = def
     if (options.test) {
       log('testing challenges');
       tests = await steps.test(graph);
-      if (tests.failed > 0) throw PublishErrors.TestsFailed(tests.failed);
+      if (tests.failed > 0) throw PublishErrors.TestsFailed(tests.failures ?? [{ id: `${tests.failed} challenge(s)`, reason: 'see lab test' }]);
     }
 
     log('making the content bundle');
