@@ -20,3 +20,5 @@ export { testChallenges } from './testing/test-challenges.ts';
 export type { TestChallengesOptions, TestRunReport, ChallengeTestReport, TaskTestReport, TestProgress, PrecheckOutcome } from './testing/test-challenges.ts';
 export { splitSolution } from './testing/solution.ts';
 export type { SolutionChunk } from './testing/solution.ts';
+export { SshProvider, SshMachine, shQuote } from './providers/ssh/ssh-provider.ts';
+export type { SshTarget } from './providers/ssh/ssh-provider.ts';

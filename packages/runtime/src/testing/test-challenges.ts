@@ -93,10 +93,12 @@ export async function testChallenges(paths: string[], options: TestChallengesOpt
     const challenges = graph.items.filter((item) => item.kind === 'challenge');
     if (challenges.length === 0) throw RuntimeErrors.ChallengeNotFound(path.resolve(p));
     for (const item of challenges) {
-      if (options.filter?.length && !options.filter.some((f) => f === item.name || f === item.id)) continue;
       const solutions = await solutionsOf(graph.root, item.dir, item.solutions, item.data);
       const tasks: Record<string, TaskInput> = Object.fromEntries(item.tasks.map((t) => [t.name, t.task]));
-      const base = { id: item.id, name: item.name, dir: path.join(graph.root, item.dir) };
+      // A challenge folder passed directly is the content root: name it after the folder.
+      const name = item.dir === '' ? path.basename(graph.root) : item.name;
+      const base = { id: item.dir === '' ? `challenge:${name}` : item.id, name, dir: path.join(graph.root, item.dir) };
+      if (options.filter?.length && !options.filter.some((f) => f === base.name || f === base.id)) continue;
       if (solutions.length === 0) {
         jobs.push(async () => ({ ...base, solution: undefined, ok: false, error: 'no solution: add `solution.sh`, `.solution-NN.sh` or a `solution` field', durationMs: 0, tasks: [] }));
       }
