@@ -150,11 +150,16 @@
   // ---- event stream ----
   const source = new EventSource(`/__lab/events?path=${encodeURIComponent(here())}&v=${loadedVersion}`);
   const onMessage = (e) => {
+    // Timings for bench/dev-reload: when the message arrived, how long the patch took.
+    state.receivedAt = performance.now();
     const data = JSON.parse(e.data);
     state.version = data.version;
     state.errors = data.errors || [];
     state.removed = Boolean(data.removed);
-    if (typeof data.html === 'string') patch(data.html);
+    if (typeof data.html === 'string') {
+      patch(data.html);
+      state.patchMs = performance.now() - state.receivedAt;
+    }
     syncOverlay();
   };
   source.addEventListener('hello', onMessage);
