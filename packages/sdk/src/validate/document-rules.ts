@@ -1,3 +1,4 @@
+import { parseDocument as parseYaml } from 'yaml';
 import { getComponent, componentRegistry, type ComponentSpec } from '../components/registry.ts';
 import type { Span } from '../diagnostics/diagnostic.ts';
 import { dirName } from '../graph/discover.ts';
@@ -21,6 +22,7 @@ interface MdNode {
   children?: MdNode[];
   attributes?: Record<string, unknown>;
   fmAttributes?: Record<string, unknown>;
+  rawData?: string;
   position?: Pos;
 }
 
@@ -36,6 +38,8 @@ export interface DocumentContext {
   doc: ContentDocument;
   /** Every file under the root. */
   files: Set<string>;
+  /** Every folder that holds a file (for links to folders). */
+  dirs: Set<string>;
   /** Task names of the item (the lesson's tasks for its units). */
   taskNames: Set<string>;
   /** Machine names of the playground, when it lists machines. */
@@ -160,7 +164,7 @@ export function checkDocumentBody(ctx: DocumentContext, r: Reporter): BodyUsage 
     if (!clean) return;
     if (clean.startsWith('__static__/')) return checkAsset(clean, span);
     const target = joinPath(dirName(file), clean.replace(/\/$/, ''));
-    if (target !== undefined && (ctx.files.has(target) || hasPrefix(ctx.files, target + '/'))) return;
+    if (target !== undefined && (ctx.files.has(target) || ctx.dirs.has(target))) return;
     r.report('lab:broken-link', file, span, `Broken link: "${clean}" does not exist.`);
   };
 
@@ -184,6 +188,19 @@ export function checkDocumentBody(ctx: DocumentContext, r: Reporter): BodyUsage 
       // to the end of its parent (or the file) instead.
       if (!/^\s*:{2,}\s*$/.test(lineText(p.end.line).slice(0, p.end.column - 1))) {
         r.report('lab:unclosed-component', file, nameSpan(n), `Component "${name}" is not closed: add a \`::\` line after its content.`);
+      }
+    }
+    // remark-mdc keeps whatever part of a props block parses and drops the
+    // errors; parse the (small) block again to report them.
+    if (n.rawData) {
+      const yaml = n.rawData.replace(/\s-+\s*$/, '');
+      if (yaml.trim()) {
+        const parsed = parseYaml(yaml);
+        const err = parsed.errors[0];
+        if (err) {
+          const line = (n.position as Pos).start.line + 1 + (err.linePos?.[0].line ?? 1) - 1;
+          r.report('lab:yaml-syntax', file, { start: { line, column: err.linePos?.[0].col ?? 1 }, end: { line, column: (err.linePos?.[0].col ?? 1) + 1 } }, `YAML syntax error in the props of "${name}": ${err.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '')}`);
+        }
       }
     }
     const props = propsOf(n);
@@ -284,11 +301,6 @@ function leadingColons(s: string): number {
   let i = 0;
   while (s[i] === ':') i++;
   return i;
-}
-
-function hasPrefix(files: Set<string>, prefix: string): boolean {
-  for (const f of files) if (f.startsWith(prefix)) return true;
-  return false;
 }
 
 function safeDecode(s: string): string {

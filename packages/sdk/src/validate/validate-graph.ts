@@ -17,6 +17,10 @@ export function validateGraph(graph: ContentGraph, orphans: readonly ContentDocu
   const r = new Reporter();
   for (const doc of orphans) checkSchema(doc, doc.name && graph.items.some((i) => i.kind === 'course' && doc.file.startsWith(i.dir + '/')) ? 'course-part' : 'top', r);
 
+  const dirs = new Set<string>();
+  for (const f of graph.files) {
+    for (let i = f.indexOf('/'); i !== -1; i = f.indexOf('/', i + 1)) dirs.add(f.slice(0, i));
+  }
   for (const item of graph.items) {
     const usage: BodyUsage[] = [];
     const taskNames = new Set(item.tasks.map((t) => t.name));
@@ -30,7 +34,7 @@ export function validateGraph(graph: ContentGraph, orphans: readonly ContentDocu
         doc.data = validated;
         doc.valid = true;
       }
-      usage.push(checkDocumentBody({ item, doc, files: graph.files, taskNames, machines }, r));
+      usage.push(checkDocumentBody({ item, doc, files: graph.files, dirs, taskNames, machines }, r));
     }
     item.data = item.documents[0]?.data;
     checkTasks(item, usage, r);
