@@ -99,6 +99,14 @@ function htmlAttr(tag: string, name: string): string | undefined {
 export function convertMarkdown(source: string, ctx: MarkdownContext): string {
   const lines = source.replace(/\r\n?/g, '\n').split('\n');
   const out: string[] = [];
+  // Prose lines go through `emit`, which keeps at most one blank line in a
+  // row; code lines are pushed as they are (their blank lines are content).
+  const emit = (...add: string[]): void => {
+    for (const l of add) {
+      if (l.trim() === '' && (out.length === 0 || out[out.length - 1]!.trim() === '')) continue;
+      out.push(l);
+    }
+  };
   let fence: { char: string; len: number; indent: string; body: string[] } | null = null;
   const details: Array<'box' | 'flat'> = [];
   let pendingDetails: { line: number } | null = null;
@@ -125,12 +133,12 @@ export function convertMarkdown(source: string, ctx: MarkdownContext): string {
     if (details.length > 0) {
       ctx.sink.add(ctx.file, at(line, 1), 'killercoda:nested-details', 'warning', `Nested <details> "${plain}" cannot be a nested details-box; it became a bold paragraph.`);
       details.push('flat');
-      out.push('', `**${escapeMdcText(plain)}**`, '');
+      emit('', `**${escapeMdcText(plain)}**`, '');
       return;
     }
     details.push('box');
     const component = /^(tip|hint)\b/i.test(plain) ? 'hint-box' : 'details-box';
-    out.push('', `::${component}`, '---', stringify({ ':summary': plain }, { lineWidth: 0 }).trimEnd(), '---', '');
+    emit('', `::${component}`, '---', stringify({ ':summary': plain }, { lineWidth: 0 }).trimEnd(), '---', '');
   };
 
   let brReported = false;
@@ -141,10 +149,10 @@ export function convertMarkdown(source: string, ctx: MarkdownContext): string {
       const close = new RegExp(`^ {0,3}${fence.char === '`' ? '`' : '~'}{${fence.len},}\\s*(\\{\\{([^}]*)\\}\\})?\\s*$`).exec(line);
       if (close) {
         if (close[1] !== undefined) codeAction(close[2]!.trim(), lineNo, line.indexOf('{{') + 1, true, fence.body.join('\n'));
-        out.push(`${fence.indent}${fence.char.repeat(fence.len)}`);
+        emit(`${fence.indent}${fence.char.repeat(fence.len)}`);
         fence = null;
       } else {
-        out.push(line);
+        out.push(line); // code: verbatim
         fence.body.push(line);
       }
       continue;
@@ -159,7 +167,7 @@ export function convertMarkdown(source: string, ctx: MarkdownContext): string {
     const open = FENCE_OPEN.exec(line);
     if (open && !(open[2]![0] === '`' && open[3]!.includes('`'))) {
       fence = { char: open[2]![0]!, len: open[2]!.length, indent: open[1]!, body: [] };
-      out.push(`${open[1]}${open[2]}${normalizeInfo(open[3]!.trim())}`);
+      emit(`${open[1]}${open[2]}${normalizeInfo(open[3]!.trim())}`);
       continue;
     }
     const d = DETAILS_OPEN.exec(line);
@@ -170,7 +178,7 @@ export function convertMarkdown(source: string, ctx: MarkdownContext): string {
     }
     if (DETAILS_CLOSE.test(line)) {
       const kind = details.pop();
-      if (kind === 'box') out.push('::', '');
+      if (kind === 'box') emit('::', '');
       continue;
     }
     if (BR_LINE.test(line)) {
@@ -178,7 +186,7 @@ export function convertMarkdown(source: string, ctx: MarkdownContext): string {
         ctx.sink.add(ctx.file, at(lineNo, line.indexOf('<') + 1), 'killercoda:cosmetic-html', 'info', '<br> spacing lines were dropped (Markdown paragraphs already separate blocks).');
         brReported = true;
       }
-      out.push('');
+      emit('');
       continue;
     }
     const img = IMG_LINE.exec(line);
@@ -188,28 +196,29 @@ export function convertMarkdown(source: string, ctx: MarkdownContext): string {
       const width = htmlAttr(tag, 'width') ?? /(?:^|;)\s*width\s*:\s*([^;]+)/i.exec(style)?.[1]?.trim();
       const dropped = style.split(';').map((p) => p.split(':')[0]!.trim()).filter((p) => p && p !== 'width');
       if (htmlAttr(tag, 'height')) dropped.push('height');
-      out.push(...imageBox({ src: htmlAttr(tag, 'src') ?? '', alt: htmlAttr(tag, 'alt') ?? '', ...(width ? { width } : {}), dropped }, lineNo, line.indexOf('<') + 1, tag.length));
+      emit(...imageBox({ src: htmlAttr(tag, 'src') ?? '', alt: htmlAttr(tag, 'alt') ?? '', ...(width ? { width } : {}), dropped }, lineNo, line.indexOf('<') + 1, tag.length));
       continue;
     }
     const mdImg = MD_IMG_LINE.exec(line);
     if (mdImg) {
       // An image alone on its line becomes an image-box (zoomable, and its
       // __static__ file is what the site build publishes).
-      out.push(...imageBox({ src: mdImg[2]!, alt: mdImg[1]! }, lineNo, line.indexOf('!') + 1, line.trim().length));
+      emit(...imageBox({ src: mdImg[2]!, alt: mdImg[1]! }, lineNo, line.indexOf('!') + 1, line.trim().length));
       continue;
     }
     const h = HEADING.exec(line);
     if (h && shift > 0) {
       const level = Math.min(6, h[1]!.length + shift);
-      out.push('#'.repeat(level) + convertInline(line.slice(h[1]!.length), lineNo, h[1]!.length));
+      emit('#'.repeat(level) + convertInline(line.slice(h[1]!.length), lineNo, h[1]!.length));
       continue;
     }
-    out.push(convertInline(line, lineNo, 0));
+    emit(convertInline(line, lineNo, 0));
   }
   if (pendingDetails) openBox('Details', pendingDetails.line);
-  while (details.length > 0) if (details.pop() === 'box') out.push('::');
-  if (fence) out.push(`${fence.indent}${fence.char.repeat(fence.len)}`);
-  return out.join('\n').replace(/\n{3,}/g, '\n\n').trim();
+  while (details.length > 0) if (details.pop() === 'box') emit('::');
+  if (fence) emit(`${fence.indent}${fence.char.repeat(fence.len)}`);
+  while (out.length > 0 && out[out.length - 1]!.trim() === '') out.pop();
+  return out.join('\n');
 
   function codeAction(name: string, line: number, column: number, block: boolean, code: string): void {
     if (name === '' || name === 'copy') {
