@@ -1,6 +1,6 @@
 // The runtime's public API. Named re-exports only.
 export { RuntimeErrors } from './errors.ts';
-export type { Machine, MachineSpec, MachineState, ExecRequest, ExecResult, CopyInFile, PlaygroundSpec, RunningPlayground, Provider } from './provider.ts';
+export type { Machine, MachineSpec, MachineState, ExecRequest, ExecResult, CopyInFile, PlaygroundSpec, RunningPlayground, Provider, Terminal, TerminalRequest } from './provider.ts';
 export { buildImage } from './image/build-image.ts';
 export type { GuestImage, ImageKind, BuildImageOptions } from './image/build-image.ts';
 export { cacheDir } from './image/cache-dir.ts';
@@ -22,3 +22,7 @@ export { splitSolution } from './testing/solution.ts';
 export type { SolutionChunk } from './testing/solution.ts';
 export { SshProvider, SshMachine, shQuote } from './providers/ssh/ssh-provider.ts';
 export type { SshTarget } from './providers/ssh/ssh-provider.ts';
+export { FirecrackerProvider, FirecrackerMachine, AGENT_VSOCK_PORT } from './providers/firecracker/firecracker-provider.ts';
+export type { FirecrackerProviderOptions } from './providers/firecracker/firecracker-provider.ts';
+export { FirecrackerApi, connectVsock } from './providers/firecracker/firecracker-api.ts';
+export type { FirecrackerConfig } from './providers/firecracker/firecracker-api.ts';

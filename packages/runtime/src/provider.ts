@@ -43,12 +43,34 @@ export interface CopyInFile {
   owner?: string;
 }
 
+/** An interactive shell on a pty in a machine (the learner's terminal). */
+export interface TerminalRequest {
+  /** Guest user (default `root`); the shell is that user's login shell. */
+  user?: string;
+  cols: number;
+  rows: number;
+  env?: Record<string, string>;
+  /** Terminal output, as it arrives. */
+  onData: (chunk: Buffer) => void;
+  /** The shell ended (exit status), or the machine went away (-1). */
+  onExit: (code: number) => void;
+}
+
+export interface Terminal {
+  write(data: string | Buffer): void;
+  resize(cols: number, rows: number): void;
+  /** Kills the shell and everything it started. */
+  close(): void;
+}
+
 /** A running machine of a playground, whatever runs it (QEMU, Firecracker, SSH). */
 export interface Machine {
   readonly name: string;
   readonly state: MachineState;
   exec(request: ExecRequest): Promise<ExecResult>;
   copyIn(file: CopyInFile): Promise<void>;
+  /** Opens an interactive shell (providers that cannot leave it undefined). */
+  openTerminal?(request: TerminalRequest): Terminal;
   /** Called on every state change (booting → ready → stopped | failed). */
   onStateChange(listener: (state: MachineState, detail?: string) => void): () => void;
   /** Stops the machine and frees everything it held. Safe to call twice. */

@@ -1,7 +1,7 @@
 import type { Duplex } from 'node:stream';
 import type { LabkitError } from '@labkit/sdk';
 import { RuntimeErrors } from '../errors.ts';
-import type { CopyInFile, ExecRequest, ExecResult } from '../provider.ts';
+import type { CopyInFile, ExecRequest, ExecResult, Terminal, TerminalRequest } from '../provider.ts';
 import {
   EXIT_FAILED_TO_START,
   EXIT_STDERR_TRUNCATED,
@@ -9,7 +9,11 @@ import {
   EXIT_TIMED_OUT,
   FrameDecoder,
   encodeExec,
+  encodeInput,
+  encodeKill,
   encodePing,
+  encodePty,
+  encodeResize,
   encodePowerOff,
   encodeWrite,
 } from './agent-protocol.ts';
@@ -40,6 +44,7 @@ export class AgentClient {
   #socket: Duplex;
   #machine: string;
   #pending = new Map<number, Pending>();
+  #terminals = new Map<number, TerminalRequest>();
   #nextId = 1;
   #failed: LabkitError | undefined;
   #onHung: (error: LabkitError) => void;
@@ -56,7 +61,12 @@ export class AgentClient {
     socket.on('data', (chunk: Buffer) => {
       for (const frame of decoder.push(chunk)) {
         if (frame.type === 'hello') hello(frame.version);
-        else if (frame.type === 'out') {
+        else if (frame.type === 'out' && this.#terminals.has(frame.id)) this.#terminals.get(frame.id)!.onData(frame.data);
+        else if (frame.type === 'exit' && this.#terminals.has(frame.id)) {
+          const t = this.#terminals.get(frame.id)!;
+          this.#terminals.delete(frame.id);
+          t.onExit(frame.flags & EXIT_FAILED_TO_START ? 127 : frame.code);
+        } else if (frame.type === 'out') {
           const p = this.#pending.get(frame.id);
           if (!p) continue;
           (frame.stream === 'stdout' ? p.stdout : p.stderr).push(frame.data);
@@ -115,6 +125,29 @@ export class AgentClient {
     return this.#send<void>(id, 'ack', encodePing(id), timeoutMs);
   }
 
+  /** Opens an interactive login shell on a pty in the guest (the playground terminal). */
+  openTerminal(request: TerminalRequest): Terminal {
+    const id = this.#nextId++;
+    if (this.#failed) {
+      queueMicrotask(() => request.onExit(-1));
+      return { write() {}, resize() {}, close() {} };
+    }
+    this.#terminals.set(id, request);
+    const env = Object.entries(request.env ?? {}).map(([k, v]) => `${k}=${v}`);
+    this.#socket.write(encodePty(id, { cols: request.cols, rows: request.rows, user: request.user ?? 'root', env }));
+    return {
+      write: (data) => {
+        if (!this.#failed && this.#terminals.has(id)) this.#socket.write(encodeInput(id, typeof data === 'string' ? Buffer.from(data) : data));
+      },
+      resize: (cols, rows) => {
+        if (!this.#failed && this.#terminals.has(id)) this.#socket.write(encodeResize(id, cols >>> 0, rows >>> 0));
+      },
+      close: () => {
+        if (!this.#failed && this.#terminals.has(id)) this.#socket.write(encodeKill(id));
+      },
+    };
+  }
+
   powerOff(): void {
     if (!this.#failed) this.#socket.write(encodePowerOff());
   }
@@ -124,6 +157,9 @@ export class AgentClient {
     if (this.#failed) return;
     this.#failed = error;
     for (const id of [...this.#pending.keys()]) this.#take(id)?.reject(error);
+    const terminals = [...this.#terminals.values()];
+    this.#terminals.clear();
+    for (const t of terminals) t.onExit(-1);
   }
 
   #take(id: number): Pending | undefined {

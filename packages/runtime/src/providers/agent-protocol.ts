@@ -4,7 +4,7 @@
  * bytes only ever travel inside an OUT frame whose length the agent wrote,
  * so nothing a script prints can be mistaken for a frame.
  */
-export const Req = { Exec: 1, Kill: 2, Write: 3, Ping: 4, PowerOff: 5 } as const;
+export const Req = { Exec: 1, Kill: 2, Write: 3, Ping: 4, PowerOff: 5, Pty: 6, Input: 7, Resize: 8 } as const;
 export const Res = { Hello: 0x81, Out: 0x82, Exit: 0x83, Ack: 0x84 } as const;
 
 export const EXIT_TIMED_OUT = 1;
@@ -50,6 +50,16 @@ export function encodePing(id: number): Buffer {
 }
 export function encodePowerOff(): Buffer {
   return frame(Req.PowerOff);
+}
+/** An interactive login shell on a pty (the playground terminal); its output comes back as OUT frames. */
+export function encodePty(id: number, o: { cols: number; rows: number; user: string; env: string[] }): Buffer {
+  return frame(Req.Pty, u32(id, o.cols, o.rows), str(o.user), u32(o.env.length), ...o.env.map(str));
+}
+export function encodeInput(id: number, data: Buffer): Buffer {
+  return frame(Req.Input, u32(id), data);
+}
+export function encodeResize(id: number, cols: number, rows: number): Buffer {
+  return frame(Req.Resize, u32(id, cols, rows));
 }
 
 /** Incremental decoder: feed it socket chunks, get whole frames back. */

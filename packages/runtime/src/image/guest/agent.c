@@ -17,23 +17,34 @@
  *                WRITE(3): id, path, mode, user, content
  *                PING(4): id
  *                POWEROFF(5)
+ *                PTY(6): id, cols, rows, user, n, env[n]   (an interactive login shell on a pty)
+ *                INPUT(7): id, bytes                        (keystrokes for a PTY job)
+ *                RESIZE(8): id, cols, rows                  (window size of a PTY job)
  *   guest->host  HELLO(0x81): version
  *                OUT(0x82): id, u8 stream (1 stdout, 2 stderr), bytes
  *                EXIT(0x83): id, i32 code, i32 signal, u8 flags, u32 duration_ms
  *                ACK(0x84): id, i32 errno, message
  * EXIT flags: 1 timed out, 2 stdout truncated, 4 stderr truncated, 8 failed to start.
+ *
+ * A PTY job is a job like EXEC's (same id space, cgroup, KILL, EXIT frame):
+ * its terminal output travels in OUT frames (stream 1, no cap, no timeout)
+ * and ends with EXIT when the shell and everything holding the pty are gone.
+ * It shares this port with the checks, so a terminal needs no second
+ * channel and can never forge a check's frames.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <dirent.h>
 #include <net/if.h>
+#include <linux/vm_sockets.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
@@ -58,6 +69,7 @@ struct job {
   uint64_t start_ms, deadline_ms;
   uint32_t max_output, sent[2];
   int flags, exited, status;
+  int pty;              /* fd[0] is a pty master: INPUT and RESIZE go to it */
   char cgroup[64];
 };
 
@@ -246,6 +258,107 @@ out:
   if (env) { for (uint32_t i = 0; i < nenv && i < 4096; i++) free(env[i]); free(env); }
 }
 
+/* ---- interactive terminals (PTY jobs) ----------------------------------- */
+static void start_pty(struct rd *r) {
+  uint32_t id = rd32(r), cols = rd32(r), rows = rd32(r);
+  char *user = rdstr(r, NULL);
+  uint32_t nenv = rd32(r);
+  char **env = calloc((size_t)nenv + 8, sizeof(char *));
+  for (uint32_t i = 0; i < nenv && !r->bad && i < 256; i++) env[i] = rdstr(r, NULL);
+  unsigned char ex[17] = {0};
+  put32(ex, id); put32(ex + 4, 127); ex[12] = 8;
+  struct pw pw;
+  struct job *j = NULL;
+  int master = -1;
+  if (r->bad || !env || lookup_user(user && user[0] ? user : "root", &pw) != 0) goto fail;
+  for (int i = 0; i < MAX_JOBS; i++) if (!jobs[i].used) { j = &jobs[i]; break; }
+  if (!j) goto fail;
+  master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (master < 0 || grantpt(master) < 0 || unlockpt(master) < 0) goto fail;
+  char slave_name[64]; snprintf(slave_name, sizeof slave_name, "%s", ptsname(master));
+  struct winsize ws = {(unsigned short)(rows ? rows : 24), (unsigned short)(cols ? cols : 80), 0, 0};
+  ioctl(master, TIOCSWINSZ, &ws);
+  memset(j, 0, sizeof *j);
+  j->used = 1; j->id = id; j->pty = 1; j->max_output = 0xffffffffu; j->fd[1] = -1;
+  j->start_ms = now_ms();
+  if (have_cgroups) {
+    snprintf(j->cgroup, sizeof j->cgroup, "/sys/fs/cgroup/labkit/job-%u", ++cg_seq);
+    if (mkdir(j->cgroup, 0755) == 0) {
+      char p[96]; snprintf(p, sizeof p, "%s/pids.max", j->cgroup);
+      write_text(p, "512");
+    } else j->cgroup[0] = 0;
+  }
+  pid_t pid = fork();
+  if (pid == 0) {
+    setsid(); /* new session: the pty becomes its controlling terminal below */
+    if (j->cgroup[0]) {
+      char p[96], me[16]; snprintf(p, sizeof p, "%s/cgroup.procs", j->cgroup);
+      snprintf(me, sizeof me, "%d", getpid()); write_text(p, me);
+    }
+    sigset_t all; sigemptyset(&all); sigprocmask(SIG_SETMASK, &all, NULL);
+    int slave = open(slave_name, O_RDWR);
+    if (slave < 0) _exit(126);
+    ioctl(slave, TIOCSCTTY, 0);
+    if (fchown(slave, pw.uid, -1) < 0) { /* still usable as root's */ }
+    dup2(slave, 0); dup2(slave, 1); dup2(slave, 2);
+    if (slave > 2) close(slave);
+    if (setgroups(0, NULL) < 0 && pw.uid != 0) _exit(126);
+    if (setgid(pw.gid) < 0 || setuid(pw.uid) < 0) _exit(126);
+    if (chdir(pw.home) < 0 && chdir("/") < 0) _exit(126);
+    char **e = calloc((size_t)nenv + 8, sizeof(char *)); int k = 0;
+    const char *u = user && user[0] ? user : "root";
+    char b1[300], b2[300], b3[300], b4[300];
+    snprintf(b1, sizeof b1, "HOME=%s", pw.home); e[k++] = b1;
+    snprintf(b2, sizeof b2, "USER=%s", u); e[k++] = b2;
+    snprintf(b3, sizeof b3, "LOGNAME=%s", u); e[k++] = b3;
+    snprintf(b4, sizeof b4, "SHELL=%s", pw.shell[0] ? pw.shell : "/bin/sh"); e[k++] = b4;
+    e[k++] = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+    e[k++] = "TERM=xterm-256color";
+    for (uint32_t i = 0; i < nenv && i < 256; i++) if (env[i]) e[k++] = env[i];
+    e[k] = NULL;
+    const char *shell = pw.shell[0] ? pw.shell : "/bin/sh";
+    const char *base = strrchr(shell, '/');
+    char argv0[140]; snprintf(argv0, sizeof argv0, "-%s", base ? base + 1 : shell); /* a login shell */
+    char *argv[] = {argv0, NULL};
+    execve(shell, argv, e);
+    execve("/bin/sh", argv, e);
+    _exit(127);
+  }
+  if (pid < 0) { j->used = 0; goto fail; }
+  j->pid = pid; j->fd[0] = master; master = -1;
+  fcntl(j->fd[0], F_SETFL, O_NONBLOCK);
+  goto out;
+fail:
+  if (master >= 0) close(master);
+  send_frame(0x83, ex, 17, NULL, 0);
+out:
+  free(user);
+  if (env) { for (uint32_t i = 0; i < nenv && i < 256; i++) free(env[i]); free(env); }
+}
+
+/* Keystrokes: a shell that stops reading for 2 s loses the rest of the paste, never the checks' channel. */
+static void pty_input(struct rd *r) {
+  uint32_t id = rd32(r);
+  struct job *j = find_job(id);
+  if (r->bad || !j || !j->pty || j->fd[0] < 0) return;
+  const unsigned char *p = r->p; uint32_t n = r->left;
+  for (int tries = 0; n > 0 && tries < 20;) {
+    ssize_t w = write(j->fd[0], p, n);
+    if (w > 0) { p += w; n -= (uint32_t)w; continue; }
+    if (w < 0 && errno == EINTR) continue;
+    if (w < 0 && errno == EAGAIN) { struct pollfd pf = {j->fd[0], POLLOUT, 0}; poll(&pf, 1, 100); tries++; continue; }
+    return;
+  }
+}
+
+static void pty_resize(struct rd *r) {
+  uint32_t id = rd32(r), cols = rd32(r), rows = rd32(r);
+  struct job *j = find_job(id);
+  if (r->bad || !j || !j->pty || j->fd[0] < 0 || !cols || !rows) return;
+  struct winsize ws = {(unsigned short)rows, (unsigned short)cols, 0, 0};
+  ioctl(j->fd[0], TIOCSWINSZ, &ws); /* the kernel sends SIGWINCH to the foreground job */
+}
+
 /* Reads what a stream has now; forwards up to the cap, drains (and drops) the rest. */
 static void pump(struct job *j, int s) {
   unsigned char buf[65536];
@@ -323,6 +436,9 @@ static void handle(const unsigned char *b, uint32_t len) {
     case 3: write_file(&r); break;
     case 4: { uint32_t id = rd32(&r); send_ack(id, 0, "pong"); break; }
     case 5: sync(); reboot(RB_POWER_OFF); break;
+    case 6: start_pty(&r); break;
+    case 7: pty_input(&r); break;
+    case 8: pty_resize(&r); break;
   }
 }
 
@@ -431,9 +547,27 @@ static int open_port(void) {
   return -1;
 }
 
+/*
+ * Firecracker has no virtio-serial: there the agent listens on vsock port
+ * 1024 instead (`labkit.channel=vsock`), and the host reaches it through
+ * Firecracker's hybrid vsock Unix socket (`CONNECT 1024`).
+ */
+static int vsock_listener = -1;
+static int open_vsock(void) {
+  if (vsock_listener < 0) {
+    vsock_listener = socket(AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_vm a; memset(&a, 0, sizeof a);
+    a.svm_family = AF_VSOCK; a.svm_cid = VMADDR_CID_ANY; a.svm_port = 1024;
+    if (vsock_listener < 0 || bind(vsock_listener, (struct sockaddr *)&a, sizeof a) < 0 || listen(vsock_listener, 1) < 0) return -1;
+  }
+  return accept4(vsock_listener, NULL, NULL, SOCK_CLOEXEC);
+}
+
 int main(void) {
   if (getpid() == 1) boot();
-  port = open_port();
+  const char *channel = param("labkit.channel");
+  int use_vsock = channel && strcmp(channel, "vsock") == 0;
+  port = use_vsock ? open_vsock() : open_port();
   if (port < 0) { log_msg("no labkit.agent port"); sleep(1); reboot(RB_POWER_OFF); return 1; }
   sigset_t mask; sigemptyset(&mask); sigaddset(&mask, SIGCHLD); sigaddset(&mask, SIGPIPE);
   sigprocmask(SIG_BLOCK, &mask, NULL);
@@ -480,7 +614,11 @@ int main(void) {
         }
       }
     } else if (pf[0].revents & (POLLHUP | POLLERR)) {
-      usleep(20000); /* host side closed: wait for it to reconnect */
+      if (use_vsock) { /* the host hung up: take its next connection */
+        close(port); have = 0;
+        port = open_vsock();
+        if (port >= 0) { fcntl(port, F_SETFL, O_NONBLOCK); send_frame(0x81, VERSION, sizeof VERSION - 1, NULL, 0); }
+      } else usleep(20000); /* host side closed: wait for it to reconnect */
     }
   }
 }

@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { LabkitError } from '@labkit/sdk';
 import { RuntimeErrors } from '../../errors.ts';
 import type { GuestImage } from '../../image/build-image.ts';
-import type { CopyInFile, ExecRequest, ExecResult, Machine, MachineState } from '../../provider.ts';
+import type { CopyInFile, ExecRequest, ExecResult, Machine, MachineState, Terminal, TerminalRequest } from '../../provider.ts';
 import { AgentClient } from '../agent-client.ts';
 
 export type Accelerator = 'kvm' | 'tcg';
@@ -106,6 +106,14 @@ export class QemuMachine implements Machine {
   copyIn(file: CopyInFile): Promise<void> {
     if (!this.#agent || this.#state !== 'ready') return Promise.reject(RuntimeErrors.MachineDied(this.name, `machine is ${this.#state}`));
     return this.#agent.copyIn(file);
+  }
+
+  openTerminal(request: TerminalRequest): Terminal {
+    if (!this.#agent || this.#state !== 'ready') {
+      queueMicrotask(() => request.onExit(-1));
+      return { write() {}, resize() {}, close() {} };
+    }
+    return this.#agent.openTerminal(request);
   }
 
   /** Renames a pooled machine when a playground claims it (hostname only). */
