@@ -22,3 +22,7 @@ export { splitSolution } from './testing/solution.ts';
 export type { SolutionChunk } from './testing/solution.ts';
 export { SshProvider, SshMachine, shQuote } from './providers/ssh/ssh-provider.ts';
 export type { SshTarget } from './providers/ssh/ssh-provider.ts';
+export { FirecrackerProvider, FirecrackerMachine, AGENT_VSOCK_PORT } from './providers/firecracker/firecracker-provider.ts';
+export type { FirecrackerProviderOptions } from './providers/firecracker/firecracker-provider.ts';
+export { FirecrackerApi, connectVsock } from './providers/firecracker/firecracker-api.ts';
+export type { FirecrackerConfig } from './providers/firecracker/firecracker-api.ts';

@@ -41,7 +41,7 @@ export interface BuildImageOptions {
 const LAYOUT_VERSION = '4';
 const KERNEL_META = 'linux-image-cloud-amd64';
 /** Modules the agent loads at boot, in dependency order (deps resolved from the .ko files). */
-const MODULES = ['virtio_mmio', 'virtio_console', 'virtio_blk', 'virtio_net', 'virtio_rng'];
+const MODULES = ['virtio_mmio', 'virtio_console', 'virtio_blk', 'virtio_net', 'virtio_rng', 'vmw_vsock_virtio_transport'];
 const DEBIAN_SUITE = 'bookworm';
 const DEBIAN_MIRROR = 'http://deb.debian.org/debian';
 const DEBIAN_PACKAGES = ['bash', 'coreutils', 'iproute2', 'procps', 'iputils-ping', 'psmisc', 'netcat-openbsd', 'less'];

@@ -18,7 +18,9 @@ const SESSION = /^#\s*session:\s*(?:([\w.-]+)@)?([\w.-]+)((?:\s+\S+)*)\s*$/;
 export function splitSolution(text: string): SolutionChunk[] {
   const chunks: SolutionChunk[] = [];
   let current: SolutionChunk = { machine: undefined, user: 'root', retries: 0, script: '' };
-  for (const line of text.split('\n')) {
+  const lines = text.split('\n');
+  if (lines.at(-1) === '') lines.pop();
+  for (const line of lines) {
     const m = SESSION.exec(line);
     if (m) {
       if (current.script.trim()) chunks.push(current);
