@@ -335,7 +335,8 @@ export function convertMarkdown(source: string, ctx: MarkdownContext): string {
   function inlineTag(tag: string, line: number, column: number): string {
     const name = /^<\/?\s*([A-Za-z0-9]+)/.exec(tag)![1]!.toLowerCase();
     if (name === 'strong' || name === 'b') return '**';
-    if (name === 'em' || name === 'i') return '_';
+    // `*`, not `_`: an underscore does not emphasise inside a word (`<em>x</em>y`).
+    if (name === 'em' || name === 'i') return '*';
     if (name === 'br') {
       ctx.sink.add(ctx.file, at(line, column, tag.length), 'killercoda:cosmetic-html', 'info', 'An inline <br> became a space.');
       return ' ';
