@@ -47,12 +47,17 @@ const overlay = () => page.locator('lab-dev-overlay');
 
 describe('lab dev in a real browser', () => {
   it('shows an edit without a reload, keeping the page (and its scroll)', async () => {
+    const filler = Array.from({ length: 80 }, (_, i) => `Filler paragraph ${i} to make the page scroll.`).join('\n\n');
+    await writeItem(root, 'tutorials/first-steps', { kind: 'tutorial', title: 'First Steps', body: `${filler}\n\nThe original paragraph.` });
+    await handle.nextUpdate().catch(() => undefined);
     await openItem('First Steps');
     await page.evaluate(() => ((window as { __marker?: number }).__marker = 42));
+    await page.evaluate(() => scrollTo(0, 1500));
     const source = await readFile(file('tutorials/first-steps/index.md'), 'utf8');
     await writeFile(file('tutorials/first-steps/index.md'), source.replace('The original paragraph.', 'An edited paragraph.'));
     await expect.poll(() => page.locator('main').innerText(), { timeout: 15_000 }).toContain('An edited paragraph.');
     expect(await page.evaluate(() => (window as { __marker?: number }).__marker)).toBe(42);
+    expect(await page.evaluate(() => scrollY)).toBe(1500);
   });
 
   it('keeps the last good render under an overlay pointing at the broken YAML line, and clears it when fixed', async () => {
@@ -111,5 +116,22 @@ describe('lab dev in a real browser', () => {
     await writeFile(file('challenges/run-a-container/.index.md.tmp'), source.replace('Start one container.', 'Saved atomically.'));
     await rename(file('challenges/run-a-container/.index.md.tmp'), file('challenges/run-a-container/index.md'));
     await expect.poll(() => page.locator('main').innerText(), { timeout: 15_000 }).toContain('Saved atomically.');
+  });
+
+  it('re-binds the page islands after a patch (tabs still switch, the theme toggle flips once)', async () => {
+    const tabbed = ['::tabbed', '---', 'tabs:', '  - name: one', '    title: First tab', '  - name: two', '    title: Second tab', '---', '#one', 'Tab one text.', '', '#two', 'Tab two text.', '::'].join('\n');
+    await writeItem(root, 'tutorials/with-tabs', { kind: 'tutorial', title: 'Tabs Tutorial', body: `Intro v1.\n\n${tabbed}` });
+    await handle.nextUpdate().catch(() => undefined);
+    await openItem('Tabs Tutorial');
+    const source = await readFile(file('tutorials/with-tabs/index.md'), 'utf8');
+    await writeFile(file('tutorials/with-tabs/index.md'), source.replace('Intro v1.', 'Intro v2.'));
+    await expect.poll(() => page.locator('main').innerText(), { timeout: 15_000 }).toContain('Intro v2.');
+    expect(await page.evaluate(() => (window as { __labDev?: { patches: number } }).__labDev?.patches)).toBeGreaterThan(0);
+    await page.getByRole('tab', { name: 'Second tab' }).click();
+    await expect.poll(() => page.getByRole('tab', { name: 'Second tab' }).getAttribute('aria-selected'), { timeout: 5_000 }).toBe('true');
+    const before = await page.evaluate(() => document.documentElement.dataset['theme'] ?? '');
+    await page.locator('[data-theme-toggle]').click();
+    const after = await page.evaluate(() => document.documentElement.dataset['theme'] ?? '');
+    expect(after).not.toBe(before);
   });
 });

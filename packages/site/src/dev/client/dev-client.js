@@ -97,12 +97,17 @@
       .join('|');
 
   function runScripts(scope) {
-    // Scripts inserted through a parsed document do not run; recreate them so
-    // islands (tabs, progress) bind to the new markup.
+    // Scripts inserted from a parsed document do not run. Recreate them, and
+    // give module scripts a fresh URL: a module runs once per URL, and the
+    // islands (tabs, progress, copy buttons) must bind to the new markup.
     for (const old of scope.querySelectorAll('script')) {
-      if (old.src && document.querySelector(`head script[src="${CSS.escape(old.src)}"]`)) continue;
       const fresh = document.createElement('script');
       for (const { name, value } of old.attributes) fresh.setAttribute(name, value);
+      if (old.src && old.type === 'module') {
+        const url = new URL(old.src, location.href);
+        url.searchParams.set('lab-dev', String(state.version));
+        fresh.src = url.href;
+      }
       fresh.textContent = old.textContent;
       old.replaceWith(fresh);
     }
@@ -117,24 +122,14 @@
       return;
     }
     if (document.title !== next.title) document.title = next.title;
-    const target = document.querySelector('main');
-    const source = next.querySelector('main');
-    if (target && source) {
-      for (const { name } of [...target.attributes]) target.removeAttribute(name);
-      for (const { name, value } of source.attributes) target.setAttribute(name, value);
-      target.replaceChildren(...source.childNodes);
-      runScripts(target);
-      // Anything outside <main> (navigation, sidebars) may list titles too.
-      for (const id of ['header', 'nav', 'aside', 'footer']) {
-        const a = document.querySelector(`body > ${id}`), b = next.querySelector(`body > ${id}`);
-        if (a && b && a.innerHTML !== b.innerHTML) a.replaceWith(document.adoptNode(b));
-      }
-    } else {
-      const keep = host && host.isConnected;
-      document.body.replaceWith(document.adoptNode(next.body));
-      runScripts(document.body);
-      if (keep) document.documentElement.append(host);
-    }
+    // The whole body is swapped (header, navigation and sidebars list titles
+    // too), in one task, then the scroll position is put back: the reader
+    // stays where they were.
+    const x = scrollX, y = scrollY;
+    const body = document.adoptNode(next.body);
+    document.body.replaceWith(body);
+    runScripts(body);
+    scrollTo(x, y);
     state.patches++;
     dispatchEvent(new CustomEvent('lab:patched', { detail: { version: state.version } }));
   }
