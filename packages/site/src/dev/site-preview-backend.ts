@@ -112,7 +112,7 @@ export async function createSitePreviewBackend(contentDir: string): Promise<Prev
     async load() {
       parsedFiles = 0;
       // The graph parses in worker threads meanwhile the site model loads here.
-      const loading = loadContent(root, { workers: true });
+      const loading = loadContent(root, { workers: 'auto' });
       await reloadScope(root);
       await rebuild();
       graph = await loading;
