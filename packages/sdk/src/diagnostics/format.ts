@@ -83,7 +83,7 @@ export function formatDiagnostics(diagnostics: readonly Diagnostic[], options: F
     `${summary.warnings} warning${summary.warnings === 1 ? '' : 's'}`,
   ];
   if (summary.infos) parts.push(`${summary.infos} info`);
-  const line = `${shown.length ? '✖' : '✔'} ${parts.join(', ')}${summary.files ? ` in ${summary.files} file${summary.files === 1 ? '' : 's'}` : ''}`;
+  const line = `${summary.errors || summary.warnings ? '✖' : '✔'} ${parts.join(', ')}${summary.files ? ` in ${summary.files} file${summary.files === 1 ? '' : 's'}` : ''}`;
   out.push(summary.errors ? c.red(c.bold(line)) : summary.warnings ? c.yellow(c.bold(line)) : c.green(c.bold(line)));
   return out.join('\n') + '\n';
 }

@@ -52,6 +52,7 @@ export function normalizeName(name: string): string {
 }
 
 const SCHEME = /^[a-z][a-z0-9+.-]*:/i;
+const SIMPLE_PROP_LINE = /^(?:\s*|:?[\w-]+:(?: (?!.*:\s)[^\s\[\]{}"'&*!|>%@`#,][^#\]\[{}]*)?)$/;
 
 /**
  * One walk over the body: MDC components (names, props, slots, closing),
@@ -194,7 +195,9 @@ export function checkDocumentBody(ctx: DocumentContext, r: Reporter): BodyUsage 
     // errors; parse the (small) block again to report them.
     if (n.rawData) {
       const yaml = n.rawData.replace(/\s-+\s*$/, '');
-      if (yaml.trim()) {
+      // Lines like `:name: verify_file` (plain key, plain value) cannot fail
+      // to parse; only re-parse blocks with anything else (lists, quotes...).
+      if (yaml.trim() && !yaml.split('\n').every((l) => SIMPLE_PROP_LINE.test(l))) {
         const parsed = parseYaml(yaml);
         const err = parsed.errors[0];
         if (err) {
