@@ -1,6 +1,7 @@
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { createServer, request } from 'node:http';
 import path from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { dev, type DevHandle } from '../../src/dev/index.ts';
 import { tempContent, writeItem } from './helpers.ts';
@@ -124,5 +125,27 @@ describe('preview server', () => {
     const update = await next;
     expect(update.state.diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.file}:${d.line} ${d.rule} ${d.message}`)).toEqual([]);
     expect(out).toMatch(/0 errors · 0 warnings · 1 change, re-parsed 1 file in \d+ ms/);
+  });
+});
+
+describe('terminal view and --host', () => {
+  it('redraws the screen in place on a terminal', async () => {
+    let out = '';
+    handle = await dev({ dir: root, port: 0, output: { isTTY: true, write: (s: string) => (out += s) } });
+    const next = handle.nextUpdate();
+    await writeItem(root, 'tutorials/pics', { kind: 'tutorial', title: 'Pictures of dogs', body: 'dogs' });
+    await next;
+    const frames = out.split('\x1b[2J\x1b[3J\x1b[H').filter(Boolean).map((f) => stripVTControlCharacters(f));
+    expect(frames.length).toBeGreaterThanOrEqual(2); // the load, then the update: each a full redraw
+    expect(frames.at(-1)).toContain('preview http://127.0.0.1:');
+    expect(frames.at(-1)).toMatch(/1 items? · 0 errors · 0 warnings · 1 change/);
+  });
+
+  it('listens on every interface with --host 0.0.0.0 and says so', async () => {
+    let out = '';
+    handle = await dev({ dir: root, host: '0.0.0.0', port: 0, output: { write: (s: string) => (out += s) } });
+    expect(handle.host).toBe('0.0.0.0');
+    expect((await fetch(`http://127.0.0.1:${handle.port}/`)).status).toBe(200);
+    expect(out).toContain('exposed beyond this machine');
   });
 });
