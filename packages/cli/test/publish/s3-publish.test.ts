@@ -230,3 +230,27 @@ describe('publish to S3-compatible storage (s3rver on loopback)', () => {
     }
   });
 });
+
+describe('listing past one page (ListObjectsV2 pagination)', () => {
+  it('knows every object of a 1,100-file publish, so a rerun uploads nothing', async () => {
+    const site = join(work, 'big-site');
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 1100; i++) files[`p/${i % 20}/page-${i}.html`] = `<p>${i}`;
+    const { write } = await import('./fixture.ts');
+    await write(site, files);
+    const big = createTarget(`s3://${BUCKET}/big`, { endpoint: server.endpoint, credentials: S3_CREDENTIALS });
+    try {
+      const content = { items: [], model: {} };
+      const first = await publishBundle({ target: big, content, siteDir: site, concurrency: 16, retry: fast });
+      expect(first.ok, first.error?.message).toBe(true);
+      expect(first.uploads.length).toBe(1101);
+      const again = await publishBundle({ target: big, content, siteDir: site, concurrency: 16, retry: fast, prune: true });
+      expect(again.ok, again.error?.message).toBe(true);
+      expect(again.uploads).toEqual([]);
+      expect(again.unchanged).toBe(1101);
+      expect(again.stale).toEqual([]);
+    } finally {
+      big.close();
+    }
+  }, 180_000);
+});

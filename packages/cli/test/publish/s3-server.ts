@@ -4,17 +4,9 @@ import { createServer, request as httpRequest } from 'node:http';
 import type { IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createRequire } from 'node:module';
+import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-
-const require = createRequire(import.meta.url);
-
-interface S3rverInstance {
-  run(): Promise<AddressInfo>;
-  close(): Promise<void>;
-}
-type S3rverCtor = new (options: Record<string, unknown>) => S3rverInstance;
 
 export const S3_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 
@@ -23,16 +15,36 @@ export interface S3Server {
   close(): Promise<void>;
 }
 
-/** Starts s3rver on 127.0.0.1 (random port) with the given buckets, storing in a temp folder. */
+/**
+ * Starts s3rver on 127.0.0.1 (random port) in a child process, with the
+ * given buckets, storing in a temp folder. A separate process because it
+ * needs `--openssl-legacy-provider` (see s3rver-process.ts), and so the
+ * server is as real as any other: the tests reach it only over HTTP.
+ */
 export async function startS3Server(buckets: string[]): Promise<S3Server> {
-  const S3rver = require('s3rver') as S3rverCtor;
   const directory = await mkdtemp(join(tmpdir(), 'labkit-s3rver-'));
-  const server = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory, configureBuckets: buckets.map((name) => ({ name })) });
-  const info = await server.run();
+  const child = spawn(process.execPath, ['--openssl-legacy-provider', join(import.meta.dirname, 's3rver-process.ts'), directory, buckets.join(',')], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  const port = await new Promise<number>((resolvePort, reject) => {
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      const line = out.split('\n')[0];
+      if (out.includes('\n') && line) resolvePort((JSON.parse(line) as { port: number }).port);
+    });
+    child.on('exit', (code) => reject(new Error(`s3rver exited (${code}) before listening: ${stderr}`)));
+  });
   return {
-    endpoint: `http://127.0.0.1:${info.port}`,
+    endpoint: `http://127.0.0.1:${port}`,
     close: async () => {
-      await server.close();
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await exited;
+      }
       await rm(directory, { recursive: true, force: true });
     },
   };
