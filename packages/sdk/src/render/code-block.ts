@@ -1,5 +1,5 @@
 import type { Element, Root as HastRoot } from 'hast';
-import { createHighlighter, bundledLanguages, type Highlighter, type BundledLanguage } from 'shiki';
+import type { Highlighter, BundledLanguage } from 'shiki';
 
 /**
  * Code fence meta in the iximiuz format: ```` ```yaml [file.yaml]{2,9-11} ````.
@@ -34,16 +34,21 @@ const ALIASES: Record<string, string> = { sh: 'shellscript', shell: 'shellscript
 let highlighterPromise: Promise<Highlighter> | undefined;
 const loading = new Map<string, Promise<void>>();
 
+// shiki is heavy: it loads on the first highlight, so importing @labkit/sdk
+// (e.g. for `lab validate`) never loads it.
+let shikiModule: Promise<typeof import('shiki')> | undefined;
+const loadShiki = (): Promise<typeof import('shiki')> => (shikiModule ??= import('shiki'));
+
 /** One highlighter per process; languages load on first use. */
 function getHighlighter(): Promise<Highlighter> {
-  highlighterPromise ??= createHighlighter({ themes: [THEMES.light, THEMES.dark], langs: [] });
+  highlighterPromise ??= loadShiki().then((s) => s.createHighlighter({ themes: [THEMES.light, THEMES.dark], langs: [] }));
   return highlighterPromise;
 }
 
 async function ensureLanguage(h: Highlighter, lang: string): Promise<string> {
   const id = ALIASES[lang] ?? lang;
   if (id === 'text') return 'text';
-  if (!(id in bundledLanguages)) return 'text';
+  if (!(id in (await loadShiki()).bundledLanguages)) return 'text';
   if (!h.getLoadedLanguages().includes(id)) {
     let p = loading.get(id);
     if (!p) {
