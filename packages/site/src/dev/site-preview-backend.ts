@@ -46,6 +46,7 @@ export async function createSitePreviewBackend(contentDir: string): Promise<Prev
   let byRoute = new Map<string, Page>();
   let byOutPath = new Map<string, SiteAsset>();
   let notices: DevDiagnostic[] = [];
+  let failures: DevDiagnostic[] = [];
   let parsedFiles = 0;
 
   const rel = (abs: string) => path.relative(root, abs).split(path.sep).join('/');
@@ -53,7 +54,8 @@ export async function createSitePreviewBackend(contentDir: string): Promise<Prev
 
   /** Re-reads one folder (an item, or a folder that may now hold items). */
   const reloadScope = async (scope: string): Promise<void> => {
-    for (const dir of [...items.keys()]) if (under(scope, dir)) items.delete(dir);
+    const previous = [...items.values()].filter((item) => under(scope, item.dir));
+    for (const item of previous) items.delete(item.dir);
     for (const src of [...assets.keys()]) if (under(scope, src)) assets.delete(src);
     if (!isDir(scope)) return;
     const loaded = await loadSiteContent(scope);
@@ -61,7 +63,12 @@ export async function createSitePreviewBackend(contentDir: string): Promise<Prev
       items.set(item.dir, item);
       parsedFiles += 1 + item.units.length + item.extras.length + item.modules.reduce((n, m) => n + m.lessons.length, 0);
     }
-    for (const [src, asset] of await collectAssets(loaded.items)) assets.set(src, asset);
+    // An item whose index still exists but no longer loads (broken YAML, a
+    // mistyped kind) keeps its last good model: its page and its catalog card
+    // stay while the overlay and the terminal say what is wrong.
+    const keep = previous.filter((item) => !items.has(item.dir) && isFile(item.file));
+    for (const item of keep) items.set(item.dir, item);
+    for (const [src, asset] of await collectAssets([...loaded.items, ...keep])) assets.set(src, asset);
   };
 
   /** The item folder that owns `p` (p itself or an ancestor), if any. */
@@ -73,9 +80,18 @@ export async function createSitePreviewBackend(contentDir: string): Promise<Prev
     return undefined;
   };
 
-  const rebuild = async (): Promise<BackendState> => {
+  const rebuild = async (changed: string[] = []): Promise<BackendState> => {
     const content = { root, items: [...items.values()].sort((a, b) => (a.dir < b.dir ? -1 : 1)), diagnostics: [] };
-    const site = await buildSitePages(content, assets, config, cache);
+    let site: Awaited<ReturnType<typeof buildSitePages>>;
+    try {
+      site = await buildSitePages(content, assets, config, cache);
+    } catch (error) {
+      // The previous pages stay up; the failure is shown with the files that caused it.
+      const message = `Rendering failed: ${error instanceof Error ? error.message : String(error)}`;
+      failures = (changed.length ? changed : [root]).map((p) => ({ file: rel(p) || '.', line: 1, column: 1, severity: 'error' as const, rule: 'lab:render', message }));
+      return state();
+    }
+    failures = [];
     byRoute = new Map(site.pages.map((p) => [routeKey(p.route), p]));
     byOutPath = new Map([...assets.values()].map((a) => [`/${a.outPath}`, a]));
     notices = site.notices.map((n) => ({ file: n.file, line: n.line ?? 1, column: n.column ?? 1, severity: 'warning' as const, rule: n.rule, message: n.message }));
@@ -105,7 +121,7 @@ export async function createSitePreviewBackend(contentDir: string): Promise<Prev
 
   const state = (): BackendState => {
     const readSource = sourceReader();
-    return { itemCount: items.size, parsedFiles, diagnostics: allDiagnostics().map((d) => toDevDiagnostic(d as Diagnostic, readSource)) };
+    return { itemCount: items.size, parsedFiles, diagnostics: [...failures, ...allDiagnostics().map((d) => toDevDiagnostic(d as Diagnostic, readSource))] };
   };
 
   return {
@@ -144,7 +160,7 @@ export async function createSitePreviewBackend(contentDir: string): Promise<Prev
       const outer: string[] = [];
       for (const s of sorted) if (!outer.some((o) => under(o, s))) outer.push(s);
       for (const s of outer) await reloadScope(s);
-      await rebuild();
+      await rebuild(paths);
     },
     async render(urlPath): Promise<RenderedPage | undefined> {
       const page = byRoute.get(urlPath);
@@ -152,7 +168,10 @@ export async function createSitePreviewBackend(contentDir: string): Promise<Prev
       return { html: renderPage(page, config, CLIENT_ASSETS), ...(page.sourceFile ? { sourceFile: page.sourceFile } : {}) };
     },
     formatDiagnostics({ color }) {
-      const all = allDiagnostics();
+      const all = [
+        ...failures.map((f) => ({ file: f.file, span: { start: { line: 1, column: 1 }, end: { line: 1, column: 1 } }, ruleId: f.rule ?? 'lab:render', severity: f.severity, message: f.message })),
+        ...allDiagnostics(),
+      ];
       return all.length ? formatDiagnostics(all as Diagnostic[], { readSource: sourceReader(), color }) : '';
     },
     async asset(urlPath) {
@@ -173,6 +192,14 @@ export async function createSitePreviewBackend(contentDir: string): Promise<Prev
 
 function routeKey(route: string): string {
   return '/' + route.replace(/\/$/, '');
+}
+
+function isFile(p: string): boolean {
+  try {
+    return statSync(p).isFile();
+  } catch {
+    return false;
+  }
 }
 
 function isDir(p: string): boolean {

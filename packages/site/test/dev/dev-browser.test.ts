@@ -75,6 +75,9 @@ describe('lab dev in a real browser', () => {
     expect(line).toBeLessThanOrEqual(10);
     expect(await diag.locator('.frame').innerText()).toContain('categories: [linux');
     expect(await page.locator('main').innerText()).toContain('The original paragraph.');
+    // The catalog keeps the broken item's card meanwhile.
+    const catalog = await (await fetch(handle.url)).text();
+    expect(catalog).toContain('First Steps');
 
     await writeFile(file('tutorials/first-steps/index.md'), good.replace('The original paragraph.', 'Fixed and back.'));
     await overlay().waitFor({ state: 'detached', timeout: 15_000 });
