@@ -149,3 +149,30 @@ describe('terminal view and --host', () => {
     expect(out).toContain('exposed beyond this machine');
   });
 });
+
+describe('bad input never takes the preview down', () => {
+  it('survives garbage, empty files and a folder named index.md, and still serves the other pages', async () => {
+    await writeItem(root, 'tutorials/healthy', { kind: 'tutorial', title: 'Healthy tutorial', body: 'Still here.' });
+    handle = await dev({ dir: root, port: 0, output: false });
+    const attempts: Array<() => Promise<void>> = [
+      () => writeFile(path.join(root, 'tutorials/pics/index.md'), Buffer.from([0xff, 0xfe, 0x00, 0x2d, 0x2d, 0x2d, 0x0a, 0x80, 0x81])),
+      () => writeFile(path.join(root, 'tutorials/pics/index.md'), ''),
+      () => writeFile(path.join(root, 'tutorials/pics/index.md'), '---\nkind: tutorial\ntitle: x\n'), // unclosed front matter
+      () => writeFile(path.join(root, 'tutorials/pics/index.md'), '---\nkind: tutorial\n---\n::unknown-thing{a="b"\n:::\n```\nunclosed'),
+      () => mkdir(path.join(root, 'challenges/odd/index.md'), { recursive: true }),
+    ];
+    for (const attempt of attempts) {
+      const next = handle.nextUpdate({ timeoutMs: 20_000 });
+      await attempt();
+      await next;
+      const healthy = await fetch(new URL('tutorials/healthy/', handle.url));
+      expect(healthy.status).toBe(200);
+      expect(await healthy.text()).toContain('Still here.');
+      expect((await fetch(handle.url)).status).toBe(200);
+    }
+    // The broken item kept its last good page meanwhile.
+    const pics = await fetch(new URL('tutorials/pics/', handle.url));
+    expect(pics.status).toBe(200);
+    expect(handle.state.diagnostics.some((d) => d.file === 'tutorials/pics/index.md' && d.severity === 'error')).toBe(true);
+  });
+});
