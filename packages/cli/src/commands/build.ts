@@ -78,8 +78,10 @@ export function register(program: Command): void {
           process.stdout.write(`${c.red('✗')} ${summary.errors} error(s): nothing was built; ${flags.out} is unchanged.\n`);
         } else {
           const secs = (result.durationMs / 1000).toFixed(1);
+          const rel = path.relative(process.cwd(), result.outDir);
+          const where = rel && !rel.startsWith('..') ? rel : result.outDir;
           process.stdout.write(
-            `${c.green('✓')} ${result.pages} pages → ${path.relative(process.cwd(), result.outDir) || '.'} in ${secs}s ${c.dim(`(${result.mode}: ${result.pagesWritten} written, ${result.rendered} rendered, ${result.reused} from cache)`)}\n`,
+            `${c.green('✓')} ${result.pages} pages → ${where || '.'} in ${secs}s ${c.dim(`(${result.mode}: ${result.pagesWritten} written, ${result.rendered} rendered, ${result.reused} from cache)`)}\n`,
           );
           if (result.notices.length) process.stdout.write(`${c.yellow('!')} ${result.notices.length} render notice(s); use --format json or --preview to see them.\n`);
         }

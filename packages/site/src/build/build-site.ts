@@ -1,9 +1,11 @@
-import { cp, mkdir, readFile, rename, rm, writeFile, copyFile, readdir } from 'node:fs/promises';
+import { cp, mkdir, readFile, rename, rm, writeFile, copyFile, readdir, stat } from 'node:fs/promises';
 import { existsSync, statSync } from 'node:fs';
 import { createHash, randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadSiteContent } from '../content/from-source.ts';
+import { siteContentFromGraph } from '../content/from-source.ts';
+import { loadContent, updateFiles, type ContentGraph } from '@labkit/sdk';
+import type { SiteContent } from '../content/site-content.ts';
 import { collectAssets } from '../content/assets.ts';
 import type { SiteDiagnostic } from '../content/site-content.ts';
 import { loadSiteConfig, type SiteUserConfig } from '../config/site-config.ts';
@@ -33,6 +35,12 @@ export interface BuildOptions {
   onProgress?: (event: BuildProgress) => void;
   /** Show Astro's own log. */
   verbose?: boolean;
+  /**
+   * Keep the content graph in memory for the next `build()` of the same
+   * folder in this process, which then re-parses only changed files (for
+   * long-lived callers; costs the graph's memory during the Astro run).
+   */
+  keepGraph?: boolean;
 }
 
 export interface BuildProgress {
@@ -107,20 +115,30 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
 
   progress('validate', 'Reading and validating content');
   const config = await loadSiteConfig(dir, { ...options.site, ...(options.preview ? { preview: true } : {}) });
-  const content = await loadSiteContent(dir);
+  // Large repositories parse in worker threads (the SDK's option); small
+  // ones do not pay the workers' start-up.
+  const markdownFiles = (await readdir(dir, { recursive: true })).filter((f) => f.endsWith('.md')).length;
+  if (options.force || !options.keepGraph) graphs.delete(dir);
+  const graph = await loadGraph(dir, markdownFiles > 400, options.keepGraph === true);
+  let content: SiteContent | undefined = siteContentFromGraph(graph);
+  const diagnostics = content.diagnostics;
   lap('load');
   const empty = { notices: [], outDir, pages: 0, pagesWritten: 0, rendered: 0, reused: 0, assets: 0, timings };
-  if (content.diagnostics.some((d) => d.severity === 'error')) {
-    return { ok: false, diagnostics: content.diagnostics, mode: 'none', durationMs: Math.round(performance.now() - started), ...empty };
+  if (diagnostics.some((d) => d.severity === 'error')) {
+    return { ok: false, diagnostics, mode: 'none', durationMs: Math.round(performance.now() - started), ...empty };
   }
 
   progress('render', `Rendering ${content.items.length} items`);
-  const cache = options.force ? new RenderCache() : getCache(cacheDir);
+  const cache = options.force ? new RenderCache(path.join(cacheDir, 'render'), { read: false }) : getCache(cacheDir);
   const hits0 = cache.hits;
   const misses0 = cache.misses;
   const assets = await collectAssets(content.items);
-  const { pages, notices, assets: usedAssets } = await buildSitePages(content, assets, config, cache);
+  // Big builds render on worker threads, one per core.
+  const { pages, notices, assets: usedAssets } = await buildSitePages(content, assets, config, cache, markdownFiles > 400);
   const client = await loadClientAssets(config.base);
+  // The page models hold everything from here on: let the mdast go before
+  // Astro runs, it is most of the heap on a big repository.
+  content = undefined;
   lap('render');
 
   const configDigest = sha(JSON.stringify(config));
@@ -194,7 +212,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   await cache.prune();
   return {
     ok: true,
-    diagnostics: content.diagnostics,
+    diagnostics,
     notices,
     outDir,
     mode,
@@ -207,6 +225,45 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     timings,
   };
   void html;
+}
+
+/**
+ * The content graph per folder, kept for the life of the process: a second
+ * `build()` (the bench, a watch loop, tests) stats the files and hands only
+ * the changed ones to the SDK's `updateFiles`, so unchanged files are not
+ * parsed again. A fresh process (the CLI) loads the graph once.
+ */
+const graphs = new Map<string, { graph: ContentGraph; stamps: Map<string, string> }>();
+
+async function stampsOf(root: string): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  const entries = await readdir(root, { recursive: true, withFileTypes: true });
+  await Promise.all(
+    entries.map(async (e) => {
+      if (!e.isFile()) return;
+      const abs = path.join(e.parentPath, e.name);
+      const rel = path.relative(root, abs).split(path.sep).join('/');
+      if (rel.split('/').some((p) => p === 'node_modules' || p.startsWith('.'))) return;
+      const st = await stat(abs).catch(() => undefined);
+      if (st) out.set(rel, `${st.mtimeMs}:${st.size}`);
+    }),
+  );
+  return out;
+}
+
+async function loadGraph(dir: string, workers: boolean, keep: boolean): Promise<ContentGraph> {
+  const stamps = keep ? await stampsOf(dir) : new Map<string, string>();
+  const prev = graphs.get(dir);
+  let graph: ContentGraph;
+  if (prev) {
+    const changed = [...stamps].filter(([f, s]) => prev.stamps.get(f) !== s).map(([f]) => f);
+    for (const f of prev.stamps.keys()) if (!stamps.has(f)) changed.push(f);
+    graph = changed.length ? await updateFiles(prev.graph, changed) : prev.graph;
+  } else {
+    graph = await loadContent(dir, workers ? { workers: true } : {});
+  }
+  if (keep) graphs.set(dir, { graph, stamps });
+  return graph;
 }
 
 // One cache per folder per process: a long-lived caller (tests, the bench,

@@ -7,7 +7,7 @@ import type { Root } from 'mdast';
 /** Bump when the renderer's output changes for the same input. */
 const RENDER_VERSION = 'r1';
 
-type Dep = [kind: 'asset' | 'card', input: string, output: string];
+export type Dep = [kind: 'asset' | 'card', input: string, output: string];
 
 interface Entry {
   deps: Dep[];
@@ -23,24 +23,41 @@ interface Entry {
  */
 export class RenderCache {
   readonly #dir: string | undefined;
+  readonly #read: boolean;
   readonly #memory = new Map<string, Entry>();
   readonly #used = new Set<string>();
   hits = 0;
   misses = 0;
 
-  constructor(dir?: string) {
+  /** `read: false` renders everything afresh but still fills the cache (`--force`). */
+  constructor(dir?: string, options: { read?: boolean } = {}) {
     this.#dir = dir;
+    this.#read = options.read ?? true;
   }
 
-  async render(key: { file: string; digest: string }, body: () => Root, options: RenderOptions): Promise<RenderedDocument> {
+  /**
+   * The cached render of a document, or a fresh one: in this thread, or
+   * through `remote` (a render worker using the same table-driven lookups).
+   */
+  async render(
+    key: { file: string; digest: string },
+    body: () => Root,
+    options: RenderOptions,
+    remote?: (mdast: Root) => Promise<{ result: RenderedDocument; deps: Dep[] }>,
+  ): Promise<RenderedDocument> {
     const id = createHash('sha256').update(`${RENDER_VERSION}\0${key.file}\0${key.digest}\0${options.preview ? 1 : 0}\0${options.allowDangerousHtml ? 1 : 0}`).digest('hex').slice(0, 32);
     this.#used.add(id);
-    const entry = this.#memory.get(id) ?? (await this.#readDisk(id));
+    const entry = this.#read ? (this.#memory.get(id) ?? (await this.#readDisk(id))) : undefined;
     if (entry && this.#stillValid(entry, options)) {
       this.hits++;
       return entry.result;
     }
     this.misses++;
+    if (remote) {
+      const fresh = await remote(body());
+      await this.#store(id, fresh);
+      return fresh.result;
+    }
     const deps: Dep[] = [];
     const recorded: RenderOptions = {
       ...options,
@@ -56,13 +73,16 @@ export class RenderCache {
       },
     };
     const result = await renderDocument(body(), recorded);
-    const fresh = { deps, result };
-    this.#memory.set(id, fresh);
+    await this.#store(id, { deps, result });
+    return result;
+  }
+
+  async #store(id: string, entry: Entry): Promise<void> {
+    this.#memory.set(id, entry);
     if (this.#dir) {
       await mkdir(this.#dir, { recursive: true });
-      await writeFile(path.join(this.#dir, `${id}.json`), JSON.stringify(fresh));
+      await writeFile(path.join(this.#dir, `${id}.json`), JSON.stringify(entry));
     }
-    return result;
   }
 
   #stillValid(entry: Entry, options: RenderOptions): boolean {

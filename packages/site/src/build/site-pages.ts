@@ -1,12 +1,15 @@
 import path from 'node:path';
-import type { CardReference, CardTarget, RenderNotice, RenderOptions, RenderedDocument } from '@labkit/sdk';
+import type { RenderNotice, RenderOptions, RenderedDocument } from '@labkit/sdk';
+import type { Root } from 'mdast';
 import type { SiteContent, SiteDoc, SiteItem } from '../content/site-content.ts';
-import { findAsset, type SiteAsset } from '../content/assets.ts';
+import type { SiteAsset } from '../content/assets.ts';
+import { resolveAssetIn, resolversFor, type ResolverTable } from './resolvers.ts';
+import { RenderPool } from './render-pool.ts';
 import type { CardModel, ItemHeader, NavModule, Page, SiteConfig } from '../shell/page-model.ts';
 import type { RenderCache } from './render-cache.ts';
 
 const SECTION: Record<string, string> = { tutorial: 'tutorials', challenge: 'challenges', 'skill-path': 'skill-paths', course: 'courses' };
-const COLLECTION_KIND: Record<string, string> = { tutorials: 'tutorial', challenges: 'challenge', 'skill-paths': 'skill-path', courses: 'course', playgrounds: 'playground', roadmaps: 'roadmap' };
+const COLLECTION_KIND: Record<string, string> = { tutorials: 'tutorial', challenges: 'challenge', 'skill-paths': 'skill-path', courses: 'course' };
 const KIND_ORDER = ['course', 'skill-path', 'tutorial', 'challenge'];
 
 export interface PageNotice extends RenderNotice {
@@ -30,7 +33,7 @@ export function itemRoute(item: Pick<SiteItem, 'kind' | 'slug'>): string {
  * (through the cache) and builds the page models the templates take.
  * Pure with respect to the file system: `lab build` and `lab dev` share it.
  */
-export async function buildSitePages(content: SiteContent, assets: Map<string, SiteAsset>, config: SiteConfig, cache: RenderCache): Promise<SitePages> {
+export async function buildSitePages(content: SiteContent, assets: Map<string, SiteAsset>, config: SiteConfig, cache: RenderCache, parallel = false): Promise<SitePages> {
   const base = config.base;
   const notices: PageNotice[] = [];
   const used = new Map<string, SiteAsset>();
@@ -39,12 +42,12 @@ export async function buildSitePages(content: SiteContent, assets: Map<string, S
     bySlug.set(`${item.kind}:${item.slug}`, item);
     bySlug.set(`${item.kind}:${item.slug.replace(/_/g, '-')}`, item);
   }
+  const table: ResolverTable = { base, assets: new Map([...assets].map(([src, a]) => [src, { outPath: a.outPath, ...(a.width ? { width: a.width, height: a.height } : {}) }])), cards: new Map() };
   const assetUrl = (docFile: string, src: string | undefined) => {
-    if (!src) return undefined;
-    const a = findAsset(assets, docFile, src);
+    const a = resolveAssetIn(table, docFile, src);
     if (!a) return undefined;
-    used.set(a.source, a);
-    return { url: base + a.outPath, ...(a.width ? { width: a.width, height: a.height } : {}) };
+    used.set(a.source, assets.get(a.source)!);
+    return { url: a.url, ...(a.width ? { width: a.width, height: a.height } : {}) };
   };
 
   const courseLessons = (item: SiteItem) => item.modules.flatMap((m) => m.lessons.map((l) => `${item.kind}s/${item.slug}/${m.slug ? `${m.slug}/` : ''}${l.slug}`));
@@ -64,22 +67,16 @@ export async function buildSitePages(content: SiteContent, assets: Map<string, S
     ...(item.updatedAt ?? item.createdAt ? { updatedAt: item.updatedAt ?? item.createdAt! } : {}),
   });
   const cards = new Map(content.items.map((i) => [i, cardOf(i)]));
-  const resolveCard = (ref: CardReference): CardTarget | undefined => {
-    const kind = COLLECTION_KIND[ref.collection] ?? (ref.prop === 'content' ? undefined : ref.prop);
-    if (!kind) return undefined;
-    const item = bySlug.get(`${kind}:${ref.name}`) ?? bySlug.get(`${kind}:${ref.name.replace(/_/g, '-')}`);
-    if (!item) return kind === 'playground' ? { kind, title: ref.name } : undefined;
+  for (const [key, item] of bySlug) {
     const c = cards.get(item)!;
-    return { kind: c.kind, title: c.title, url: c.url, ...(c.description ? { description: c.description } : {}), ...(c.cover ? { cover: c.cover } : {}), ...(c.difficulty ? { difficulty: c.difficulty } : {}) };
-  };
-  const render = async (doc: SiteDoc, extra?: Partial<RenderOptions>): Promise<RenderedDocument> => {
-    const options: RenderOptions = {
-      preview: config.preview === true,
-      resolveAsset: (src) => assetUrl(doc.file, src),
-      resolveCard,
-      ...extra,
-    };
-    const out = await cache.render(doc, doc.body, options);
+    table.cards.set(key, { kind: c.kind, title: c.title, url: c.url, ...(c.description ? { description: c.description } : {}), ...(c.cover ? { cover: c.cover } : {}), ...(c.difficulty ? { difficulty: c.difficulty } : {}) });
+  }
+  let pool: RenderPool | undefined;
+  const render = async (doc: SiteDoc): Promise<RenderedDocument> => {
+    const preview = config.preview === true;
+    const options: RenderOptions = { preview, ...resolversFor(table, doc.file) };
+    const remote = parallel ? (mdast: Root) => (pool ??= new RenderPool(table)).render(doc.file, mdast, preview) : undefined;
+    const out = await cache.render(doc, doc.body, options, remote);
     // Cached renders did not call the resolvers: record their assets again.
     for (const src of out.assets) assetUrl(doc.file, src);
     const rel = path.relative(content.root, doc.file).split(path.sep).join('/');
@@ -146,7 +143,11 @@ export async function buildSitePages(content: SiteContent, assets: Map<string, S
     });
     return out;
   });
-  for (const group of await Promise.all(jobs)) pages.push(...group);
+  try {
+    for (const group of await Promise.all(jobs)) pages.push(...group);
+  } finally {
+    await pool?.close();
+  }
 
   const allCards = sorted.map((i) => cards.get(i)!);
   const uniq = (xs: string[]) => [...new Set(xs)].sort();
