@@ -1,10 +1,11 @@
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
 import { isLabkitError } from '@labkit/sdk';
 import type { LabkitError } from '@labkit/sdk';
 import { CliErrors } from '../errors.ts';
 import { createTarget } from './create-target.ts';
+import { DirectoryTarget } from './directory-target.ts';
 import type { TargetOptions } from './create-target.ts';
 import { PublishErrors } from './errors.ts';
 import { publishBundle } from './publish-bundle.ts';
@@ -52,6 +53,7 @@ export async function publish(options: PublishOptions, steps: PublishSteps = def
   if (!info.isDirectory()) throw CliErrors.NotADirectory(dir);
   // Parse --to before the slow stages, so a typo fails in a second.
   const target = createTarget(options.to, options);
+  if (target instanceof DirectoryTarget) assertOutsideContent(dir, target.root, options.to);
   let scratch: string | undefined;
   try {
     log('validating');
@@ -97,4 +99,20 @@ export async function publish(options: PublishOptions, steps: PublishSteps = def
     target.close();
     if (scratch) await rm(scratch, { recursive: true, force: true });
   }
+}
+
+/** Folders the content loader never reads (see the SDK's discoverFiles). */
+const UNREAD = new Set(['dist', 'node_modules']);
+
+/**
+ * A folder target inside the content folder would be read as content by the
+ * next validate/build/publish (every published index.md a duplicate item),
+ * unless it sits where the loader does not look: `dist/` or a dot folder.
+ */
+function assertOutsideContent(contentDir: string, targetDir: string, to: string): void {
+  const rel = relative(contentDir, targetDir);
+  if (rel === '..' || rel.startsWith(`..${sep}`) || resolve(contentDir, rel) !== targetDir || /^[a-zA-Z]:/.test(rel)) return;
+  const first = rel.split(sep)[0] ?? '';
+  if (rel !== '' && (UNREAD.has(first) || first.startsWith('.'))) return;
+  throw PublishErrors.BadTarget(to, `is inside the content folder ${contentDir}, so the next run would read the published files as content`);
 }

@@ -5,6 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTarget } from '../../src/publish/create-target.ts';
 import { publishBundle } from '../../src/publish/publish-bundle.ts';
+import { publish as publishCommand } from '../../src/publish/publish.ts';
 import { contentFromFolder, makeCourse, remove } from './fixture.ts';
 
 let work: string;
@@ -102,5 +103,11 @@ describe('publish to a local folder', () => {
     await writeFile(join(foreign, 'precious.txt'), 'keep me');
     await expect(publish({ to: foreign, prune: true })).rejects.toMatchObject({ code: 'PruneUnownedTarget' });
     expect(await readFile(join(foreign, 'precious.txt'), 'utf8')).toBe('keep me');
+  });
+
+  it('refuses a folder inside the content folder, which the next run would read as content', async () => {
+    for (const to of [join(course.content, 'public'), course.content]) {
+      await expect(publishCommand({ dir: course.content, to, site: course.site })).rejects.toMatchObject({ code: 'BadTarget', message: expect.stringContaining('inside the content folder') });
+    }
   });
 });
