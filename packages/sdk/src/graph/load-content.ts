@@ -582,7 +582,6 @@ function tsItems(
       });
     };
     item.id = `course:${name}`;
-    addLessons(def['lessons'], item, '');
     const modules = Array.isArray(def['modules']) ? (def['modules'] as Record<string, unknown>[]) : [];
     modules.forEach((m, i) => {
       const mname = typeof m['name'] === 'string' ? m['name'] : `module-${i + 1}`;
@@ -596,6 +595,8 @@ function tsItems(
       out.push(mod);
       addLessons(m['lessons'], mod, mname);
     });
+    // Flat lessons after the modules, in the order written.
+    addLessons(def['lessons'], item, '');
   }
   return out;
 }

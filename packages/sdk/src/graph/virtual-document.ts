@@ -13,13 +13,13 @@ import { pointerSegment, type YamlPlace } from '../parse/front-matter.ts';
 export function virtualDocument(file: string, tsSource: string, data: Record<string, unknown>, body: string | undefined): ParsedDocument {
   const lines = new LineIndex(tsSource);
   const mdast = parseMarkdown(body ?? '');
-  if (body) {
-    const at = tsSource.indexOf(body);
-    if (at !== -1) shiftPositions(mdast, lines.point(at), at);
-  }
+  const at = body ? tsSource.indexOf(body) : -1;
+  if (body && at !== -1) shiftPositions(mdast, lines.point(at), at);
   return {
     file,
-    source: tsSource,
+    // A body with escapes (`'a\\nb'`) is not in the source verbatim: its
+    // positions are then the body's own lines, so the source is the body.
+    source: body && at === -1 ? body : tsSource,
     digest: digestOf(tsSource + '\0' + (body ?? '')),
     frontMatter: {
       present: true,
