@@ -1,8 +1,9 @@
 import { Command, CommanderError } from 'commander';
-import { isLabkitError } from '@labkit/sdk';
-import { CliErrors } from './errors.ts';
-import { printError } from './print-error.ts';
+import { enableCompileCache } from './compile-cache.ts';
 import { registerSdkResolveHook } from './sdk-resolve-hook.ts';
+
+// Keep the static imports of this file light (no @labkit/sdk): modules
+// loaded before enableCompileCache() runs do not use the compile cache.
 
 /**
  * Each command lives in `commands/<name>.ts` and exports
@@ -24,6 +25,7 @@ const commands: Array<() => Promise<{ register: (program: Command) => void }>> =
 ];
 
 export async function main(argv: string[]): Promise<number> {
+  enableCompileCache();
   registerSdkResolveHook();
   const program = new Command('lab')
     .description('Labkit: write hands-on labs as code')
@@ -38,6 +40,11 @@ export async function main(argv: string[]): Promise<number> {
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode;
+    const [{ isLabkitError }, { printError }, { CliErrors }] = await Promise.all([
+      import('@labkit/sdk'),
+      import('./print-error.ts'),
+      import('./errors.ts'),
+    ]);
     if (isLabkitError(error)) {
       printError(error);
       return 2;
