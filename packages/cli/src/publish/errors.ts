@@ -49,6 +49,12 @@ export const PublishErrors = defineErrors({
       `${failures.length} object${failures.length === 1 ? '' : 's'} could not be written to ${target} after retries (first: ${failures[0]?.path ?? '?'}: ${failures[0]?.error ?? '?'}). The previous manifest.json is still in place, so readers keep seeing the previous publish.`,
     hint: 'Check the storage service and your network, then run the same command again: objects already uploaded are skipped, so it resumes where it stopped.',
   },
+  PruneFailed: {
+    title: 'Stale objects not deleted',
+    message: (target: string, count: number, reason: string) =>
+      `The new publish is complete on ${target} (manifest.json written), but deleting ${count} stale object${count === 1 ? '' : 's'} failed: ${reason}.`,
+    hint: 'Readers are fine (the manifest no longer names them). Run the same command with --prune again to finish the clean-up; check that the key may s3:DeleteObject.',
+  },
   AccessDenied: {
     title: 'Storage refused the credentials',
     message: (target: string, detail: string) => `${target} answered: ${detail}.`,

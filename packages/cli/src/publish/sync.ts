@@ -156,7 +156,13 @@ export async function syncToTarget(target: PublishTarget, files: readonly Publis
       await retry(() => target.delete(stale));
       log(`deleted ${stale.length} stale object${stale.length === 1 ? '' : 's'}`);
     } catch (error) {
-      return fail([{ item: stale[0]!, error }]);
+      const explained = explain(error);
+      result.ok = false;
+      result.retries = retries;
+      result.deleted = [];
+      result.failures = [{ path: stale[0]!, error: explained.message }];
+      result.error = PublishErrors.PruneFailed(target.url, stale.length, explained.message);
+      return result;
     }
   }
   result.retries = retries;

@@ -211,6 +211,27 @@ describe('publish to S3-compatible storage (s3rver on loopback)', () => {
     expect(await get('manifest.json')).not.toBe(before);
   });
 
+  it('a failed --prune reports the clean-up as unfinished, with the new manifest in place', async () => {
+    await remove(course.site, 'pagefind');
+    proxy.setRule((req) => (req.method === 'POST' && req.query.includes('delete') ? 'error500' : 'forward'));
+    proxy.seen.length = 0;
+    try {
+      const result = await publish({ prune: true });
+      expect(result.ok).toBe(false);
+      expect(result.error?.code).toBe('PruneFailed');
+      expect(result.error?.message).toContain('manifest.json written');
+      expect(proxy.seen.filter((r) => r.outcome === 'error500').length).toBe(5);
+      expect(JSON.parse(await get('manifest.json')).digest).toBe(result.digest);
+      expect(await keys()).toContain('pagefind/pagefind.js');
+    } finally {
+      proxy.setRule(() => 'forward');
+    }
+    const again = await publish({ prune: true });
+    expect(again.ok).toBe(true);
+    expect(again.deleted).toEqual(['pagefind/pagefind.js']);
+    expect(await keys()).not.toContain('pagefind/pagefind.js');
+  });
+
   it('refuses --prune on a prefix that holds objects but no Labkit manifest', async () => {
     const foreign = createTarget(`s3://${BUCKET}`, { endpoint: server.endpoint, credentials: S3_CREDENTIALS });
     try {
