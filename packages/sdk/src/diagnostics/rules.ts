@@ -35,6 +35,7 @@ export const rules = {
   'lab:unknown-need': rule('lab:unknown-need', 'error', 'Unknown task in needs', '`needs` names a task that is not defined.'),
   'lab:task-cycle': rule('lab:task-cycle', 'error', 'Task dependency cycle', 'Tasks need each other in a cycle, so none of them can ever start.'),
   'lab:init-needs-regular': rule('lab:init-needs-regular', 'error', 'Init task needs a regular task', 'Init tasks run before every regular task, so an init task cannot wait for a regular (or helper) task.'),
+  'lab:init-needs-cross-machine': rule('lab:init-needs-cross-machine', 'error', 'Init task needs an init task on another machine', 'Init tasks may only need init tasks on the same machine (the platform rejects init → init needs across machines); a regular task may need an init task anywhere.'),
   'lab:expression-not-needed': rule('lab:expression-not-needed', 'error', 'Expression reads a task not in needs', '`x(.needs.T.stdout)` reads the output of task T, which must be listed in the task\'s `needs`.'),
   'lab:bad-expression': rule('lab:bad-expression', 'error', 'Bad template expression', 'An `x(...)` expression other than `x(.input)` and `x(.needs.<task>.stdout|stderr)`.'),
   'lab:unknown-machine': rule('lab:unknown-machine', 'error', 'Unknown machine', 'A task or tab names a machine that the playground\'s `machines` list does not have.'),

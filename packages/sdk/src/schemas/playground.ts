@@ -97,7 +97,7 @@ export const machineSchema = z.looseObject({
    * Files created before the machine boots.
    * @example [{ "path": "/etc/motd", "content": "hi\n" }]
    */
-  startupFiles: z.array(startupFileSchema).optional(),
+  startupFiles: z.array(startupFileSchema).max(10).optional(),
   /**
    * Login users (default user, welcome message).
    * @example [{ "name": "root", "default": true }]

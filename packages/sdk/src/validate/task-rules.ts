@@ -30,6 +30,16 @@ export function checkTasks(item: ContentItem, usage: BodyUsage[], r: Reporter): 
           expected: [...byName.keys()].filter((k) => k !== t.name).join(', '),
           actual: n,
         });
+      } else if (
+        kindOf(t) === 'init' &&
+        kindOf(dep) === 'init' &&
+        typeof t.task.machine === 'string' &&
+        typeof dep.task.machine === 'string' &&
+        t.task.machine !== dep.task.machine
+      ) {
+        r.report('lab:init-needs-cross-machine', t.file, span, `Init task "${t.name}" (on ${t.task.machine}) needs init task "${n}" on another machine (${dep.task.machine}).`, {
+          hint: 'Move both init tasks to one machine, or read the value from a regular task, which may need init tasks on any machine.',
+        });
       } else if (kindOf(t) === 'init' && kindOf(dep) !== 'init') {
         r.report('lab:init-needs-regular', t.file, span, `Init task "${t.name}" needs ${kindOf(dep)} task "${n}", but init tasks run before all other tasks.`, {
           hint: `Make "${n}" an init task (init: true) or drop it from needs.`,
