@@ -65,6 +65,11 @@ export const PublishErrors = defineErrors({
     message: (detail: string) => `No AWS credentials were found: ${detail}.`,
     hint: 'Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment (in GitHub Actions, from repository secrets), or configure an AWS profile (AWS_PROFILE).',
   },
+  MissingRegion: {
+    title: 'No storage region',
+    message: (target: string) => `No region is set for ${target}.`,
+    hint: 'Set AWS_REGION (e.g. AWS_REGION=eu-central-1) or pass --region. For S3-compatible storage, --endpoint alone is enough (the region defaults to us-east-1).',
+  },
   NoSuchBucket: {
     title: 'Bucket not found',
     message: (bucket: string, endpoint: string) => `The bucket "${bucket}" does not exist at ${endpoint}.`,

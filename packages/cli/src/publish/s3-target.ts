@@ -159,6 +159,7 @@ export class S3Target implements PublishTarget {
     const e = error as AwsLikeError | undefined;
     const detail = `${e?.name ?? 'Error'}${e?.message ? `: ${e.message}` : ''}`;
     if (e?.name === 'CredentialsProviderError') return PublishErrors.MissingCredentials(e.message ?? 'the credential chain found nothing');
+    if (/region is missing/i.test(e?.message ?? '')) return PublishErrors.MissingRegion(this.url);
     if (e?.name === 'NoSuchBucket') return PublishErrors.NoSuchBucket(this.bucket, this.endpoint);
     if (e?.$metadata?.httpStatusCode === 403 || e?.name === 'AccessDenied' || e?.name === 'InvalidAccessKeyId' || e?.name === 'SignatureDoesNotMatch') {
       return PublishErrors.AccessDenied(this.url, detail);

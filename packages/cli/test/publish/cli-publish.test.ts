@@ -129,5 +129,11 @@ describe('lab publish (process, real build, s3rver)', () => {
     expect(noCreds.code).toBe(1);
     expect(noCreds.stderr).toContain('MissingCredentials');
     expect(noCreds.stderr).toContain('AWS_ACCESS_KEY_ID');
+
+    // AWS itself (no endpoint) with no region anywhere: say so, rather than a stack trace.
+    const noRegion = await run(['publish', content, '--to', 's3://site/x', '--site', site], { AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y', AWS_EC2_METADATA_DISABLED: 'true' });
+    expect(noRegion.code).toBe(1);
+    expect(noRegion.stderr).toContain('MissingRegion');
+    expect(noRegion.stderr).toContain('AWS_REGION');
   }, 180_000);
 });
