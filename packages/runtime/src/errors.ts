@@ -63,6 +63,11 @@ export const RuntimeErrors = defineErrors({
     message: (request: string, status: number, body: string) => `${request} answered ${status}: ${body}`,
     hint: 'Check the kernel and rootfs paths and that the firecracker binary matches the documented API version.',
   },
+  PortInUse: {
+    title: 'Port in use',
+    message: (port: number, host: string) => `Cannot listen on ${host}:${port}: the port is in use.`,
+    hint: 'Stop what uses it, or pass another `--port` (0 picks a free one).',
+  },
   ChallengeNotFound: {
     title: 'No challenge found',
     message: (path: string) => `No challenge (an index.md with \`kind: challenge\`) at or under ${path}.`,

@@ -26,3 +26,13 @@ export { FirecrackerProvider, FirecrackerMachine, AGENT_VSOCK_PORT } from './pro
 export type { FirecrackerProviderOptions } from './providers/firecracker/firecracker-provider.ts';
 export { FirecrackerApi, connectVsock } from './providers/firecracker/firecracker-api.ts';
 export type { FirecrackerConfig } from './providers/firecracker/firecracker-api.ts';
+export { PlaygroundServer } from './server/playground-server.ts';
+export type { PlaygroundServerOptions, ServerLimits } from './server/playground-server.ts';
+export { PlaygroundSession } from './server/session.ts';
+export type { SessionState, SessionMessage } from './server/session.ts';
+export { contentCatalog, playgroundItemsOf, playgroundItemOf } from './server/catalog.ts';
+export type { PlaygroundCatalog, PlaygroundItem, PlaygroundMachine } from './server/catalog.ts';
+export { serve, DEFAULT_SERVE_PORT } from './server/serve.ts';
+export type { ServeOptions, ServeHandle } from './server/serve.ts';
+export { devPlaygrounds } from './server/dev-playgrounds.ts';
+export type { DevPlaygroundsOptions, DevPlaygrounds } from './server/dev-playgrounds.ts';

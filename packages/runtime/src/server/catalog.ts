@@ -1,0 +1,104 @@
+import path from 'node:path';
+import { loadContent, type ContentGraph, type ContentItem, type Playground, type TaskInput } from '@labkit/sdk';
+import type { ImageKind } from '../image/build-image.ts';
+import type { MachineSpec } from '../provider.ts';
+
+/** What a learner's session needs to know about one machine of a playground. */
+export interface PlaygroundMachine extends MachineSpec {
+  /** Login user of its terminal (the machine's `default: true` user, else root). */
+  user: string;
+  /** Printed at the top of the terminal (`-` in the content disables it). */
+  welcome?: string;
+  /** `noSSH: true`: the machine runs, but the learner gets no terminal on it. */
+  terminal: boolean;
+  startupFiles: Array<{ path: string; content: string; mode?: number; owner?: string; append?: boolean }>;
+}
+
+/** One item (tutorial, challenge, lesson) that has a playground, as the server runs it. */
+export interface PlaygroundItem {
+  id: string;
+  title: string;
+  machines: PlaygroundMachine[];
+  tasks: Record<string, TaskInput>;
+}
+
+/**
+ * Where the server looks items up. Learners only ever send an item id: the
+ * scripts that run come from the server's own content, never from a request.
+ */
+export interface PlaygroundCatalog {
+  get(id: string): Promise<PlaygroundItem | undefined>;
+  /** Every item (for logs and listings), when the catalog can tell. */
+  items?(): Promise<Map<string, PlaygroundItem>>;
+}
+
+const IMAGE_FOR_PLAYGROUND: Record<string, ImageKind> = { busybox: 'busybox', debian: 'debian' };
+
+/** Items with a playground the local runtime can run, by id. */
+export function playgroundItemsOf(graph: ContentGraph): Map<string, PlaygroundItem> {
+  const out = new Map<string, PlaygroundItem>();
+  for (const item of graph.items) {
+    const p = playgroundItemOf(item, graph.root);
+    if (p) out.set(p.id, p);
+  }
+  return out;
+}
+
+export function playgroundItemOf(item: ContentItem, root: string): PlaygroundItem | undefined {
+  if (!item.playground) return undefined;
+  const image = IMAGE_FOR_PLAYGROUND[item.playground.name ?? 'busybox'];
+  if (!image) return undefined;
+  const title = typeof item.data?.title === 'string' ? item.data.title : item.name || path.basename(root);
+  return {
+    id: item.id,
+    title,
+    machines: machinesOf(item.playground, image),
+    tasks: Object.fromEntries(item.tasks.map((t) => [t.name, t.task])),
+  };
+}
+
+function machinesOf(playground: Playground, image: ImageKind): PlaygroundMachine[] {
+  const listed = playground.machines ?? [];
+  if (listed.length === 0) return [{ name: playground.name ?? 'busybox', image, user: 'root', terminal: true, startupFiles: [] }];
+  return listed.map((m) => {
+    const user = m.users?.find((u) => u.default) ?? m.users?.[0];
+    const welcome = user?.welcome && user.welcome !== '-' ? user.welcome : undefined;
+    return {
+      name: m.name,
+      image,
+      user: user?.name ?? 'root',
+      ...(welcome ? { welcome } : {}),
+      terminal: m.noSSH !== true,
+      startupFiles: (m.startupFiles ?? []).map((f) => ({
+        path: f.path,
+        content: f.content ?? '',
+        ...(f.mode !== undefined ? { mode: typeof f.mode === 'string' ? parseInt(f.mode, 8) : f.mode } : {}),
+        ...(f.owner ? { owner: f.owner } : {}),
+        ...(f.append ? { append: true } : {}),
+      })),
+    };
+  });
+}
+
+/**
+ * A catalog over a content folder. `live` re-reads the folder when it was
+ * last read more than a second ago (what `lab dev` wants: edits apply to the
+ * next session); otherwise it is read once (`lab serve`).
+ */
+export function contentCatalog(dir: string, options: { live?: boolean } = {}): PlaygroundCatalog & { items(): Promise<Map<string, PlaygroundItem>> } {
+  let cached: { at: number; items: Promise<Map<string, PlaygroundItem>> } | undefined;
+  const items = (): Promise<Map<string, PlaygroundItem>> => {
+    if (!cached || (options.live && Date.now() - cached.at > 1_000)) {
+      const loading = loadContent(dir).then(playgroundItemsOf);
+      cached = { at: Date.now(), items: loading };
+      loading.catch(() => (cached = undefined));
+    }
+    return cached.items;
+  };
+  return {
+    items,
+    async get(id) {
+      return (await items()).get(id);
+    },
+  };
+}

@@ -1,0 +1,73 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { VmPool } from '../pool/vm-pool.ts';
+import type { Provider } from '../provider.ts';
+import { QemuProvider } from '../providers/qemu/qemu-provider.ts';
+import { contentCatalog, type PlaygroundCatalog } from './catalog.ts';
+import { PlaygroundServer, type ServerLimits } from './playground-server.ts';
+
+export interface DevPlaygroundsOptions {
+  /** The content folder `lab dev` watches (re-read per session start: edits apply to the next one). */
+  dir: string;
+  /** Default `/__lab/runtime/`. */
+  prefix?: string;
+  /** Idle machines kept booted once a page with a playground was opened (default 1). */
+  poolSize?: number;
+  provider?: Provider;
+  catalog?: PlaygroundCatalog;
+  limits?: ServerLimits;
+}
+
+export interface DevPlaygrounds {
+  prefix: string;
+  server: PlaygroundServer;
+  handle(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
+  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
+  hasPlayground(itemId: string): Promise<boolean>;
+  /** Stops every session and the pool: no VM outlives `lab dev`. */
+  close(): Promise<void>;
+}
+
+/**
+ * The playground runtime as `lab dev` mounts it (see `playgroundDevMount` in
+ * @labkit/site/dev). Nothing boots until a page with a playground is opened;
+ * then the pool warms up so "Start playground" rarely waits for a boot.
+ */
+export function devPlaygrounds(options: DevPlaygroundsOptions): DevPlaygrounds {
+  const catalog = options.catalog ?? contentCatalog(options.dir, { live: true });
+  let pool: VmPool | undefined;
+  let provider = options.provider;
+  let lazy: Promise<Provider> | undefined;
+  const qemu = new QemuProvider();
+  const realProvider = (): Promise<Provider> =>
+    (lazy ??= (async () => {
+      if (provider) return provider;
+      const size = options.poolSize ?? 1;
+      if (size <= 0) return qemu;
+      pool = new VmPool(qemu, { size });
+      void pool.fill();
+      return new QemuProvider({ pool, accel: await qemu.accelerator() });
+    })());
+  // The server asks for machines through this, so the pool starts on demand.
+  const deferred: Provider = {
+    name: 'qemu',
+    provision: async (spec) => (await realProvider()).provision(spec),
+  };
+  const server = new PlaygroundServer({ catalog, provider: provider ?? deferred, prefix: options.prefix ?? '/__lab/runtime/', ...(options.limits ? { limits: options.limits } : {}) });
+  return {
+    prefix: server.prefix,
+    server,
+    handle: (req, res) => server.handle(req, res),
+    upgrade: (req, socket, head) => server.upgrade(req, socket, head),
+    async hasPlayground(itemId) {
+      const found = (await catalog.get(itemId)) !== undefined;
+      if (found && !provider) void realProvider().catch(() => {});
+      return found;
+    },
+    async close() {
+      await server.close();
+      await pool?.dispose();
+      provider = undefined;
+    },
+  };
+}

@@ -1,0 +1,331 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { Provider } from '../provider.ts';
+import type { PlaygroundCatalog } from './catalog.ts';
+import { formatMetrics } from './metrics.ts';
+import { PlaygroundSession } from './session.ts';
+import { parseSize } from './terminal-channel.ts';
+
+export interface ServerLimits {
+  /** Sessions holding machines at once, across all learners (default 4). */
+  maxSessions?: number;
+  /** Sessions waiting for a slot; past this, new learners get an honest 503 busy (default 16). */
+  maxQueue?: number;
+  /** Machines one session may run; bigger playgrounds are refused (default 4). */
+  maxMachinesPerSession?: number;
+  /** A session is stopped this long after it was created (default 1 h). */
+  sessionLifetimeMs?: number;
+  /** ...or after this long without any request, keystroke or message (default 15 min). */
+  idleTimeoutMs?: number;
+  /** ...or this long after its last tab disconnected (closed tab; default 60 s). */
+  disconnectGraceMs?: number;
+}
+
+export interface PlaygroundServerOptions {
+  catalog: PlaygroundCatalog;
+  provider: Provider;
+  /** URL path the API is mounted under, with a trailing slash (default `/`). */
+  prefix?: string;
+  limits?: ServerLimits;
+  /** Origins allowed to call the API from a browser (CORS and WebSocket Origin); default any. */
+  allowOrigins?: string[];
+  /** How often the limits are enforced (default 1 s). */
+  sweepIntervalMs?: number;
+}
+
+const DEFAULT_LIMITS: Required<ServerLimits> = {
+  maxSessions: 4,
+  maxQueue: 16,
+  maxMachinesPerSession: 4,
+  sessionLifetimeMs: 60 * 60_000,
+  idleTimeoutMs: 15 * 60_000,
+  disconnectGraceMs: 60_000,
+};
+
+/**
+ * The playground API, mountable in any Node HTTP server (`lab dev` mounts it
+ * under `/__lab/runtime/`, `lab serve` at `/`):
+ *
+ *   GET    items/:id                  does this item have a playground (machines, tasks)
+ *   POST   sessions {item}            201 {token,...} | 202 queued | 503 busy
+ *   GET    sessions/:token            snapshot
+ *   POST   sessions/:token/input      {task, value}: a user-input-task answer
+ *   POST   sessions/:token/restart    fresh machines, a new attempt
+ *   POST   sessions/:token/stop       (also DELETE sessions/:token; sendBeacon-friendly)
+ *   WS     sessions/:token/events     snapshot, then task/hint/playground/machine events
+ *   WS     sessions/:token/terminal/:machine?cols=&rows=
+ *   GET    health, metrics
+ */
+export class PlaygroundServer {
+  readonly prefix: string;
+  readonly limits: Required<ServerLimits>;
+  #catalog: PlaygroundCatalog;
+  #provider: Provider;
+  #sessions = new Map<string, PlaygroundSession>();
+  #queue: PlaygroundSession[] = [];
+  #wss = new WebSocketServer({ noServer: true, maxPayload: 1 << 20 });
+  #allowOrigins: string[] | undefined;
+  #timer: NodeJS.Timeout;
+  #closed = false;
+  #counters = { created: 0, rejectedBusy: 0, stopped: new Map<string, number>(), tasksCompleted: 0, restarts: 0 };
+  #startTimes: number[] = [];
+
+  constructor(options: PlaygroundServerOptions) {
+    this.prefix = options.prefix ?? '/';
+    this.limits = { ...DEFAULT_LIMITS, ...options.limits };
+    this.#catalog = options.catalog;
+    this.#provider = options.provider;
+    this.#allowOrigins = options.allowOrigins;
+    this.#timer = setInterval(() => void this.#sweep(), options.sweepIntervalMs ?? 1_000);
+    this.#timer.unref();
+  }
+
+  get sessions(): readonly PlaygroundSession[] {
+    return [...this.#sessions.values()];
+  }
+
+  /** Handles a request under the prefix; false when the path is not ours. */
+  async handle(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (!url.pathname.startsWith(this.prefix)) return false;
+    const route = url.pathname.slice(this.prefix.length).split('/').filter(Boolean);
+    this.#cors(req, res);
+    if (req.method === 'OPTIONS') {
+      res.writeHead(204).end();
+      return true;
+    }
+    try {
+      await this.#route(req, res, route, url);
+    } catch (error) {
+      if (!res.headersSent) json(res, error instanceof HttpError ? error.status : 500, { error: error instanceof Error ? error.message : String(error) });
+      else res.end();
+    }
+    return true;
+  }
+
+  /** Handles a WebSocket upgrade under the prefix; false when the path is not ours. */
+  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (!url.pathname.startsWith(this.prefix)) return false;
+    const route = url.pathname.slice(this.prefix.length).split('/').filter(Boolean);
+    const session = route[0] === 'sessions' ? this.#sessions.get(route[1] ?? '') : undefined;
+    const origin = req.headers.origin;
+    const refuse = (status: string) => {
+      socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+      return true;
+    };
+    if (origin && this.#allowOrigins && !this.#allowOrigins.includes(origin)) return refuse('403 Forbidden');
+    if (!session || session.state === 'stopped') return refuse('404 Not Found');
+    if (route[2] === 'events' && route.length === 3) {
+      this.#wss.handleUpgrade(req, socket, head, (ws) => session.attachEvents(ws));
+      return true;
+    }
+    if (route[2] === 'terminal' && route.length === 4) {
+      const machine = decodeURIComponent(route[3]!);
+      const size = parseSize(JSON.stringify({ cols: url.searchParams.get('cols'), rows: url.searchParams.get('rows') }));
+      this.#wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
+        if (!session.attachTerminal(machine, ws, size)) ws.close(4404, 'no terminal on that machine (yet)');
+      });
+      return true;
+    }
+    return refuse('404 Not Found');
+  }
+
+  /** Stops every session (machines gone) and refuses new ones. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    clearInterval(this.#timer);
+    this.#queue = [];
+    await Promise.all([...this.#sessions.values()].map((s) => this.#stop(s, 'server shutting down')));
+    for (const ws of this.#wss.clients) ws.terminate();
+    this.#wss.close();
+  }
+
+  health(): { ok: boolean; sessions: number; active: number; queued: number; machines: number } {
+    const all = [...this.#sessions.values()];
+    return {
+      ok: !this.#closed,
+      sessions: all.length,
+      active: all.filter((s) => s.active).length,
+      queued: this.#queue.length,
+      machines: all.reduce((n, s) => n + s.machineCount, 0),
+    };
+  }
+
+  metrics(): string {
+    const h = this.health();
+    const sorted = [...this.#startTimes].sort((a, b) => a - b);
+    const q = (p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]! / 1000 : 0);
+    return formatMetrics([
+      { name: 'labkit_sessions', help: 'Sessions known to the server (any state).', type: 'gauge', value: h.sessions },
+      { name: 'labkit_sessions_active', help: 'Sessions holding machines.', type: 'gauge', value: h.active },
+      { name: 'labkit_sessions_queued', help: 'Sessions waiting for a slot.', type: 'gauge', value: h.queued },
+      { name: 'labkit_machines_running', help: 'Machines up in all sessions.', type: 'gauge', value: h.machines },
+      { name: 'labkit_sessions_created_total', help: 'Sessions created.', type: 'counter', value: this.#counters.created },
+      { name: 'labkit_sessions_rejected_total', help: 'Session requests refused because the server was busy.', type: 'counter', value: this.#counters.rejectedBusy, labels: { reason: 'busy' } },
+      ...[...this.#counters.stopped].map(([reason, value]) => ({ name: 'labkit_sessions_stopped_total', help: 'Sessions stopped, by reason.', type: 'counter' as const, value, labels: { reason } })),
+      { name: 'labkit_sessions_restarted_total', help: 'Attempts restarted by learners.', type: 'counter', value: this.#counters.restarts },
+      { name: 'labkit_tasks_completed_total', help: 'Regular tasks completed in sessions.', type: 'counter', value: this.#counters.tasksCompleted },
+      { name: 'labkit_session_first_status_seconds', help: 'Start of a session to its first task status (recent sessions).', type: 'gauge', value: q(0.5), labels: { quantile: '0.5' } },
+      { name: 'labkit_session_first_status_seconds', help: '', type: 'gauge', value: q(0.95), labels: { quantile: '0.95' } },
+      { name: 'process_resident_memory_bytes', help: 'Resident memory of the server process.', type: 'gauge', value: process.memoryUsage.rss() },
+    ]);
+  }
+
+  async #route(req: IncomingMessage, res: ServerResponse, route: string[], url: URL): Promise<void> {
+    const method = req.method ?? 'GET';
+    const [head, token, action] = route;
+    if (head === 'health' && route.length === 1) return json(res, 200, this.health());
+    if (head === 'metrics' && route.length === 1) {
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'cache-control': 'no-store' }).end(this.metrics());
+      return;
+    }
+    if (head === 'items' && route.length === 2 && method === 'GET') {
+      const item = await this.#catalog.get(decodeURIComponent(token!));
+      if (!item) throw new HttpError(404, 'no playground for this item');
+      return json(res, 200, { id: item.id, title: item.title, machines: item.machines.map((m) => ({ name: m.name, terminal: m.terminal })), tasks: Object.keys(item.tasks) });
+    }
+    if (head !== 'sessions') throw new HttpError(404, 'not found');
+    if (route.length === 1 && method === 'POST') return this.#create(req, res);
+    const session = this.#sessions.get(token ?? '');
+    if (!session) throw new HttpError(404, 'no such session (stopped, expired or never created)');
+    session.touch();
+    if (route.length === 2 && method === 'GET') return json(res, 200, session.snapshot());
+    if ((route.length === 2 && method === 'DELETE') || (action === 'stop' && method === 'POST')) {
+      await this.#stop(session, 'stopped by the learner');
+      return json(res, 200, { stopped: true });
+    }
+    if (action === 'restart' && method === 'POST') {
+      if (!session.active && session.state !== 'failed') throw new HttpError(409, `session is ${session.state}`);
+      this.#counters.restarts++;
+      void session.restart();
+      return json(res, 202, { attempt: session.attempt + 1 });
+    }
+    if (action === 'input' && method === 'POST') {
+      const body = (await readJson(req)) as { task?: unknown; value?: unknown };
+      if (typeof body.task !== 'string' || typeof body.value !== 'string') throw new HttpError(400, 'expected {"task": string, "value": string}');
+      if (!session.setInput(body.task, body.value.slice(0, 4096))) throw new HttpError(409, 'no such task, or the playground is not running');
+      return json(res, 200, { accepted: true });
+    }
+    void url;
+    throw new HttpError(404, 'not found');
+  }
+
+  async #create(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (this.#closed) throw new HttpError(503, 'server shutting down');
+    const body = (await readJson(req)) as { item?: unknown; replace?: unknown };
+    if (typeof body.item !== 'string') throw new HttpError(400, 'expected {"item": "<item id>"}');
+    const item = await this.#catalog.get(body.item);
+    if (!item) throw new HttpError(404, 'no playground for this item');
+    if (item.machines.length > this.limits.maxMachinesPerSession) {
+      throw new HttpError(422, `this playground has ${item.machines.length} machines; this server allows ${this.limits.maxMachinesPerSession} per session`);
+    }
+    // One session per learner and tab: starting again replaces the old one.
+    if (typeof body.replace === 'string') {
+      const old = this.#sessions.get(body.replace);
+      if (old) await this.#stop(old, 'replaced by a new session');
+    }
+    const active = this.sessions.filter((s) => s.active).length;
+    if (active >= this.limits.maxSessions && this.#queue.length >= this.limits.maxQueue) {
+      this.#counters.rejectedBusy++;
+      res.setHeader('retry-after', '30');
+      return json(res, 503, { error: 'busy', message: `All ${this.limits.maxSessions} playground slots are in use and ${this.#queue.length} learners are waiting. Try again in a minute.`, active, queued: this.#queue.length });
+    }
+    const session = new PlaygroundSession(item, this.#provider, (s) => this.#onState(s));
+    this.#sessions.set(session.token, session);
+    this.#counters.created++;
+    const reply = { token: session.token, item: item.id, machines: item.machines.map((m) => ({ name: m.name, terminal: m.terminal })), tasks: Object.keys(item.tasks) };
+    if (active < this.limits.maxSessions && this.#queue.length === 0) {
+      this.#begin(session);
+      return json(res, 201, { ...reply, state: 'starting' });
+    }
+    this.#queue.push(session);
+    session.setQueued(this.#queue.length);
+    return json(res, 202, { ...reply, state: 'queued', position: this.#queue.length });
+  }
+
+  #begin(session: PlaygroundSession): void {
+    const started = performance.now();
+    void session.start().then(() => {
+      if (session.firstStatusMs === undefined) return;
+      this.#startTimes.push(session.firstStatusMs);
+      if (this.#startTimes.length > 1000) this.#startTimes.shift();
+      void started;
+    });
+  }
+
+  #onState(session: PlaygroundSession): void {
+    if (!session.active) this.#drain();
+  }
+
+  #drain(): void {
+    while (this.#queue.length && this.sessions.filter((s) => s.active).length < this.limits.maxSessions) {
+      const next = this.#queue.shift()!;
+      if (next.state === 'stopped') continue;
+      this.#begin(next);
+    }
+    this.#queue.forEach((s, i) => s.setQueued(i + 1));
+  }
+
+  async #stop(session: PlaygroundSession, reason: string): Promise<void> {
+    if (!this.#sessions.has(session.token)) return;
+    this.#sessions.delete(session.token);
+    this.#queue = this.#queue.filter((s) => s !== session);
+    const key = reason.startsWith('idle') ? 'idle' : reason.startsWith('lifetime') ? 'lifetime' : reason.startsWith('disconnected') ? 'disconnected' : reason.includes('learner') ? 'learner' : reason.includes('replaced') ? 'replaced' : 'shutdown';
+    this.#counters.stopped.set(key, (this.#counters.stopped.get(key) ?? 0) + 1);
+    const done = session.snapshot().tasks.filter((t) => t.kind === 'regular' && t.status === 'completed').length;
+    this.#counters.tasksCompleted += done;
+    await session.stop(reason);
+    this.#drain();
+  }
+
+  async #sweep(): Promise<void> {
+    const now = Date.now();
+    for (const s of this.#sessions.values()) {
+      if (now - s.createdAt > this.limits.sessionLifetimeMs) void this.#stop(s, `lifetime of ${Math.round(this.limits.sessionLifetimeMs / 60_000)} min reached`);
+      else if (now - s.lastActivity > this.limits.idleTimeoutMs) void this.#stop(s, `idle for ${Math.round(this.limits.idleTimeoutMs / 1000)} s`);
+      else if (s.connections === 0 && now - s.lastConnected > this.limits.disconnectGraceMs) void this.#stop(s, 'disconnected: no tab open');
+    }
+  }
+
+  #cors(req: IncomingMessage, res: ServerResponse): void {
+    const origin = req.headers.origin;
+    if (!origin) return;
+    if (this.#allowOrigins && !this.#allowOrigins.includes(origin)) return;
+    res.setHeader('access-control-allow-origin', this.#allowOrigins ? origin : '*');
+    res.setHeader('access-control-allow-methods', 'GET, POST, DELETE, OPTIONS');
+    res.setHeader('access-control-allow-headers', 'content-type');
+    res.setHeader('access-control-max-age', '600');
+    if (this.#allowOrigins) res.setHeader('vary', 'origin');
+  }
+}
+
+class HttpError extends Error {
+  readonly status: number;
+  constructor(status: number, message: string) {
+    super(message);
+    this.status = status;
+  }
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }).end(JSON.stringify(body));
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > 64 * 1024) throw new HttpError(413, 'request body too large');
+    chunks.push(chunk);
+  }
+  const text = Buffer.concat(chunks).toString('utf8').trim();
+  if (!text) return {};
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new HttpError(400, 'request body is not JSON');
+  }
+}

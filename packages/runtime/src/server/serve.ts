@@ -1,0 +1,96 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { RuntimeErrors } from '../errors.ts';
+import type { ImageKind } from '../image/build-image.ts';
+import { VmPool } from '../pool/vm-pool.ts';
+import type { Provider } from '../provider.ts';
+import { QemuProvider } from '../providers/qemu/qemu-provider.ts';
+import { contentCatalog, type PlaygroundCatalog } from './catalog.ts';
+import { PlaygroundServer, type ServerLimits } from './playground-server.ts';
+
+export interface ServeOptions {
+  /** Content folder whose items' playgrounds are served. */
+  dir: string;
+  /** Default 127.0.0.1: exposing the runtime is a decision, not an accident. */
+  host?: string;
+  /** Default 7400; 0 picks a free port. */
+  port?: number;
+  limits?: ServerLimits;
+  /** Pre-booted idle machines (default 1; 0 disables the pool). */
+  poolSize?: number;
+  /** Origins of the site(s) allowed to use this server; default any. */
+  allowOrigins?: string[];
+  /** Default: QEMU (KVM when the canary proves it, else TCG) with a pool. */
+  provider?: Provider;
+  catalog?: PlaygroundCatalog;
+  onLog?: (line: string) => void;
+}
+
+export interface ServeHandle {
+  url: string;
+  port: number;
+  host: string;
+  server: Server;
+  playgrounds: PlaygroundServer;
+  /** Stops every session (no VM left behind), the pool, and the listener. */
+  close(): Promise<void>;
+}
+
+export const DEFAULT_SERVE_PORT = 7400;
+
+/** `lab serve`: the playground server for a published site. */
+export async function serve(options: ServeOptions): Promise<ServeHandle> {
+  const host = options.host ?? '127.0.0.1';
+  const log = options.onLog ?? (() => {});
+  const catalog = options.catalog ?? contentCatalog(options.dir);
+  let pool: VmPool | undefined;
+  let provider = options.provider;
+  if (!provider) {
+    const qemu = new QemuProvider();
+    const size = options.poolSize ?? 1;
+    if (size > 0) {
+      pool = new VmPool(qemu, { size, kind: 'busybox' satisfies ImageKind });
+      provider = new QemuProvider({ pool, accel: await qemu.accelerator() });
+      void pool.fill();
+    } else provider = qemu;
+  }
+  const playgrounds = new PlaygroundServer({ catalog, provider, ...(options.limits ? { limits: options.limits } : {}), ...(options.allowOrigins ? { allowOrigins: options.allowOrigins } : {}) });
+  const server = createServer((req, res) => {
+    playgrounds.handle(req, res).then(
+      (handled) => {
+        if (!handled) res.writeHead(404).end();
+      },
+      (error: unknown) => {
+        log(`request failed: ${error instanceof Error ? error.message : String(error)}`);
+        if (!res.headersSent) res.writeHead(500).end();
+      },
+    );
+  });
+  server.on('upgrade', (req, socket, head) => {
+    if (!playgrounds.upgrade(req, socket, head)) socket.destroy();
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => reject(error.code === 'EADDRINUSE' ? RuntimeErrors.PortInUse(options.port ?? DEFAULT_SERVE_PORT, host) : error));
+    server.listen(options.port ?? DEFAULT_SERVE_PORT, host, () => resolve((server.address() as AddressInfo).port));
+  });
+  const shown = host.includes(':') ? `[${host}]` : host;
+  const url = `http://${shown}:${port}/`;
+  log(`lab serve: playground server on ${url} (${(await catalog.items?.())?.size ?? '?'} items with a playground)`);
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    port,
+    host,
+    server,
+    playgrounds,
+    close() {
+      closing ??= (async () => {
+        await playgrounds.close();
+        await pool?.dispose();
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      })();
+      return closing;
+    },
+  };
+}

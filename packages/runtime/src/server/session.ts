@@ -1,0 +1,245 @@
+import { randomBytes } from 'node:crypto';
+import { isLabkitError } from '@labkit/sdk';
+import type { WebSocket } from 'ws';
+import type { EngineEvent, PlaygroundStatus, TaskSnapshot } from '../engine/events.ts';
+import { TaskEngine } from '../engine/task-engine.ts';
+import type { Provider, RunningPlayground } from '../provider.ts';
+import type { PlaygroundItem } from './catalog.ts';
+import { TerminalChannel } from './terminal-channel.ts';
+
+export type SessionState = 'queued' | 'starting' | 'running' | 'failed' | 'stopped';
+
+/** What the browser gets on the events socket (engine events are forwarded as they are). */
+export type SessionMessage =
+  | { type: 'session'; state: SessionState; attempt: number; detail?: string; position?: number; at: number }
+  | { type: 'snapshot'; state: SessionState; attempt: number; detail?: string; position?: number; playground: PlaygroundStatus | undefined; machines: Array<{ name: string; terminal: boolean }>; tasks: TaskSnapshot[] }
+  | Extract<EngineEvent, { type: 'task' | 'hint' | 'playground' | 'machine' }>;
+
+/** 256 random bits, URL-safe: the only thing that names a session. */
+export function newToken(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+/**
+ * One learner's playground: its machines, its task engine, its terminals
+ * and the sockets watching it. The token is the capability: whoever holds
+ * it reaches these machines, and nothing else reaches them.
+ */
+export class PlaygroundSession {
+  readonly token = newToken();
+  readonly item: PlaygroundItem;
+  readonly createdAt = Date.now();
+  lastActivity = Date.now();
+  /** Last time a socket was attached (or the session was created). */
+  lastConnected = Date.now();
+  attempt = 0;
+  position: number | undefined;
+  #state: SessionState = 'queued';
+  #detail: string | undefined;
+  #provider: Provider;
+  #playground: RunningPlayground | undefined;
+  #engine: TaskEngine | undefined;
+  #terminals = new Map<string, TerminalChannel>();
+  #sockets = new Set<WebSocket>();
+  #starting: Promise<void> | undefined;
+  #onState: (session: PlaygroundSession) => void;
+  /** Ms from start() to the first task status of this attempt (metrics, bench). */
+  firstStatusMs: number | undefined;
+  bootMs: number | undefined;
+
+  constructor(item: PlaygroundItem, provider: Provider, onState: (session: PlaygroundSession) => void) {
+    this.item = item;
+    this.#provider = provider;
+    this.#onState = onState;
+  }
+
+  get state(): SessionState {
+    return this.#state;
+  }
+
+  /** Holds (or is about to hold) machines: counts against the global limit. */
+  get active(): boolean {
+    return this.#state === 'starting' || this.#state === 'running';
+  }
+
+  get machineCount(): number {
+    return this.#playground?.machines.filter((m) => m.state === 'ready').length ?? 0;
+  }
+
+  get connections(): number {
+    let n = this.#sockets.size;
+    for (const t of this.#terminals.values()) n += t.connections;
+    return n;
+  }
+
+  touch(): void {
+    this.lastActivity = Date.now();
+  }
+
+  snapshot(): Extract<SessionMessage, { type: 'snapshot' }> {
+    const engine = this.#engine?.snapshot();
+    return {
+      type: 'snapshot',
+      state: this.#state,
+      attempt: this.attempt,
+      ...(this.#detail ? { detail: this.#detail } : {}),
+      ...(this.position !== undefined ? { position: this.position } : {}),
+      playground: engine?.playground,
+      machines: this.item.machines.map((m) => ({ name: m.name, terminal: m.terminal })),
+      tasks: engine?.tasks ?? [],
+    };
+  }
+
+  setQueued(position: number): void {
+    this.position = position;
+    this.#broadcast({ type: 'session', state: 'queued', attempt: this.attempt, position, at: Date.now() });
+  }
+
+  /** Boots the playground (fresh machines), runs init, starts the checks. */
+  start(): Promise<void> {
+    if (this.#state === 'stopped') return Promise.resolve();
+    this.#starting = this.#start();
+    return this.#starting;
+  }
+
+  async #start(): Promise<void> {
+    this.attempt++;
+    this.position = undefined;
+    this.firstStatusMs = undefined;
+    this.#setState('starting');
+    const attempt = this.attempt;
+    const t0 = performance.now();
+    let playground: RunningPlayground;
+    try {
+      playground = await this.#provider.provision({ machines: this.item.machines.map(({ name, image, memoryMiB, cpus, address }) => ({ name, ...(image ? { image } : {}), ...(memoryMiB ? { memoryMiB } : {}), ...(cpus ? { cpus } : {}), ...(address ? { address } : {}) })) });
+    } catch (error) {
+      if (this.attempt === attempt) this.#setState('failed', messageOf(error));
+      return;
+    }
+    // Stopped (or restarted) while the machines booted: they are not ours to keep.
+    if (this.#state === 'stopped' || this.attempt !== attempt) {
+      await playground.dispose();
+      return;
+    }
+    this.#playground = playground;
+    this.bootMs = performance.now() - t0;
+    for (const m of playground.machines) {
+      m.onStateChange((state, detail) => {
+        // A crashed VM: free the rest of the playground now, keep the session for a restart.
+        if (state === 'failed' && this.#playground === playground) void this.#teardown(`machine ${m.name} stopped: ${detail ?? 'failed'}`);
+      });
+    }
+    try {
+      await applyStartupFiles(this.item, playground);
+    } catch (error) {
+      await this.#teardown(messageOf(error));
+      return;
+    }
+    for (const spec of this.item.machines) {
+      if (!spec.terminal) continue;
+      this.#terminals.set(spec.name, new TerminalChannel(playground.machine(spec.name), { user: spec.user, ...(spec.welcome ? { welcome: spec.welcome } : {}), onActivity: () => this.touch() }));
+    }
+    const engine = new TaskEngine({ tasks: this.item.tasks, playground });
+    this.#engine = engine;
+    engine.subscribe((event) => {
+      if (this.#engine !== engine) return;
+      if (event.type === 'task' && this.firstStatusMs === undefined && event.kind === 'regular') this.firstStatusMs = performance.now() - t0;
+      // Check output and results stay on the server: they may hold what the
+      // author keeps from the learner (expected values, secrets of the init).
+      if (event.type === 'task' || event.type === 'hint' || event.type === 'playground' || event.type === 'machine') this.#broadcast(event);
+    });
+    this.#setState('running');
+    this.#broadcast(this.snapshot());
+    const ok = await engine.runInit().catch(() => false);
+    if (this.#engine !== engine) return;
+    if (ok) engine.start();
+  }
+
+  /** A fresh attempt on fresh machines (after a failcheck failure or a crash). */
+  async restart(): Promise<void> {
+    if (this.#state === 'stopped') return;
+    await this.#teardown(undefined, false);
+    await this.start();
+  }
+
+  /** Sends an answer of a `user-input-task` to the checks (`x(.input)`). */
+  setInput(task: string, value: string): boolean {
+    if (!this.#engine || !(task in this.item.tasks)) return false;
+    this.#engine.setInput(task, value);
+    this.touch();
+    return true;
+  }
+
+  attachEvents(ws: WebSocket): void {
+    this.#sockets.add(ws);
+    this.lastConnected = Date.now();
+    ws.send(JSON.stringify(this.snapshot()));
+    ws.on('close', () => {
+      this.#sockets.delete(ws);
+      this.lastConnected = Date.now();
+    });
+    ws.on('message', () => this.touch());
+  }
+
+  attachTerminal(machine: string, ws: WebSocket, size?: { cols: number; rows: number }): boolean {
+    const channel = this.#terminals.get(machine);
+    if (!channel) return false;
+    this.lastConnected = Date.now();
+    channel.attach(ws, size);
+    ws.on('close', () => (this.lastConnected = Date.now()));
+    return true;
+  }
+
+  /** Stops everything: machines, engine, terminals, sockets. Safe to call twice. */
+  async stop(reason: string): Promise<void> {
+    if (this.#state === 'stopped') return;
+    this.#detail = reason;
+    this.#setState('stopped', reason);
+    await this.#teardown(reason, false);
+    for (const ws of this.#sockets) ws.close(1000, reason.slice(0, 100));
+    this.#sockets.clear();
+    await this.#starting?.catch(() => {});
+  }
+
+  async #teardown(failure: string | undefined, markFailed = true): Promise<void> {
+    const engine = this.#engine;
+    const playground = this.#playground;
+    this.#engine = undefined;
+    this.#playground = undefined;
+    for (const t of this.#terminals.values()) t.close(failure ?? 'restarting');
+    this.#terminals.clear();
+    await engine?.stop();
+    if (markFailed && failure !== undefined && this.#state !== 'stopped') this.#setState('failed', failure);
+    await playground?.dispose();
+  }
+
+  #setState(state: SessionState, detail?: string): void {
+    if (this.#state === 'stopped') return;
+    this.#state = state;
+    this.#detail = detail;
+    this.#broadcast({ type: 'session', state, attempt: this.attempt, ...(detail ? { detail } : {}), at: Date.now() });
+    this.#onState(this);
+  }
+
+  #broadcast(message: SessionMessage): void {
+    const text = JSON.stringify(message);
+    for (const ws of this.#sockets) if (ws.readyState === ws.OPEN) ws.send(text);
+  }
+}
+
+async function applyStartupFiles(item: PlaygroundItem, playground: RunningPlayground): Promise<void> {
+  for (const m of item.machines) {
+    for (const file of m.startupFiles) {
+      const machine = playground.machine(m.name);
+      if (file.append) {
+        const tmp = `/run/labkit/append-${newToken().slice(0, 12)}`;
+        await machine.copyIn({ path: tmp, content: file.content });
+        await machine.exec({ script: `cat '${tmp}' >> '${file.path.replace(/'/g, `'\\''`)}' && rm -f '${tmp}'`, timeoutMs: 10_000 });
+      } else await machine.copyIn({ path: file.path, content: file.content, mode: file.mode ?? 0o644, owner: file.owner ?? 'root' });
+    }
+  }
+}
+
+function messageOf(error: unknown): string {
+  return isLabkitError(error) ? error.message : error instanceof Error ? error.message : String(error);
+}

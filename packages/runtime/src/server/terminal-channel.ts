@@ -1,0 +1,115 @@
+import type { WebSocket } from 'ws';
+import type { Machine, Terminal } from '../provider.ts';
+
+/** Output kept for a tab that (re)connects: enough to redraw a screen or two. */
+const SCROLLBACK_BYTES = 128 * 1024;
+
+/**
+ * One machine's terminal in a session: a login shell on a guest pty that
+ * outlives WebSocket connections. A reconnecting tab gets the recent output
+ * replayed and keeps the same shell (and whatever runs in it). When the
+ * learner exits the shell, the next keystroke opens a new one.
+ *
+ * Wire format on the WebSocket: server → browser binary frames are terminal
+ * output; browser → server text frames are `0<keystrokes>` or
+ * `1{"cols":N,"rows":M}`.
+ */
+export class TerminalChannel {
+  readonly machine: Machine;
+  readonly user: string;
+  #welcome: string | undefined;
+  #terminal: Terminal | undefined;
+  #scrollback: Buffer[] = [];
+  #scrollbackBytes = 0;
+  #sockets = new Set<WebSocket>();
+  #size = { cols: 80, rows: 24 };
+  #closed = false;
+  #onActivity: () => void;
+
+  constructor(machine: Machine, options: { user: string; welcome?: string; onActivity: () => void }) {
+    this.machine = machine;
+    this.user = options.user;
+    this.#welcome = options.welcome;
+    this.#onActivity = options.onActivity;
+  }
+
+  get connections(): number {
+    return this.#sockets.size;
+  }
+
+  attach(ws: WebSocket, size?: { cols: number; rows: number }): void {
+    if (this.#closed) {
+      ws.close(1011, 'session stopped');
+      return;
+    }
+    this.#sockets.add(ws);
+    if (size) this.#size = size;
+    if (!this.#terminal) this.#open();
+    else if (size) this.#terminal.resize(size.cols, size.rows);
+    if (this.#scrollbackBytes) ws.send(Buffer.concat(this.#scrollback));
+    ws.on('message', (data, isBinary) => {
+      this.#onActivity();
+      const text = isBinary ? (data as Buffer).toString('utf8') : data.toString();
+      if (text.startsWith('0')) {
+        if (!this.#terminal) this.#open();
+        this.#terminal!.write(text.slice(1));
+      } else if (text.startsWith('1')) {
+        const parsed = parseSize(text.slice(1));
+        if (parsed) {
+          this.#size = parsed;
+          this.#terminal?.resize(parsed.cols, parsed.rows);
+        }
+      }
+    });
+    ws.on('close', () => this.#sockets.delete(ws));
+  }
+
+  /** Kills the shell and disconnects every tab. */
+  close(reason = 'session stopped'): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#terminal?.close();
+    this.#terminal = undefined;
+    for (const ws of this.#sockets) ws.close(1000, reason.slice(0, 100));
+    this.#sockets.clear();
+  }
+
+  #open(): void {
+    if (!this.machine.openTerminal) {
+      this.#emit(Buffer.from(`\r\n[${this.machine.name}: this provider has no interactive terminal]\r\n`));
+      return;
+    }
+    if (this.#welcome && !this.#scrollbackBytes) this.#emit(Buffer.from(this.#welcome.trimEnd().replace(/\r?\n/g, '\r\n') + '\r\n'));
+    const terminal = this.machine.openTerminal({
+      user: this.user,
+      cols: this.#size.cols,
+      rows: this.#size.rows,
+      onData: (chunk) => this.#emit(chunk),
+      onExit: (code) => {
+        if (this.#terminal !== terminal) return;
+        this.#terminal = undefined;
+        if (!this.#closed) this.#emit(Buffer.from(code === -1 ? '\r\n[the machine stopped]\r\n' : '\r\n[shell exited: press Enter for a new one]\r\n'));
+      },
+    });
+    this.#terminal = terminal;
+  }
+
+  #emit(chunk: Buffer): void {
+    this.#scrollback.push(chunk);
+    this.#scrollbackBytes += chunk.length;
+    while (this.#scrollbackBytes > SCROLLBACK_BYTES && this.#scrollback.length > 1) this.#scrollbackBytes -= this.#scrollback.shift()!.length;
+    for (const ws of this.#sockets) if (ws.readyState === ws.OPEN) ws.send(chunk);
+  }
+}
+
+export function parseSize(text: string): { cols: number; rows: number } | undefined {
+  try {
+    const v = JSON.parse(text) as { cols?: unknown; rows?: unknown };
+    const cols = Number(v.cols);
+    const rows = Number(v.rows);
+    if (Number.isInteger(cols) && Number.isInteger(rows) && cols > 0 && rows > 0 && cols <= 1000 && rows <= 500) return { cols, rows };
+  } catch {
+    // not a size: ignored
+  }
+  return undefined;
+}
