@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { watchContent, type FolderWatcher } from './content-watcher.ts';
 import type { ChangeBatch } from './change-batcher.ts';
-import { DevServer } from './dev-server.ts';
+import { DevServer, type DevMount } from './dev-server.ts';
 import { DevErrors } from './errors.ts';
 import { DEFAULT_DEV_PORT, listenOnFreePort } from './listen.ts';
 import { PageStore, type PageResult } from './page-store.ts';
@@ -24,6 +24,8 @@ export interface DevOptions {
   burstThreshold?: number;
   /** The content side; defaults to the SDK graph + the site's page renderer. */
   backend?: PreviewBackend;
+  /** Extra routes (the playground runtime: see `playgroundDevMount`). */
+  mount?: DevMount;
 }
 
 export interface DevUpdate {
@@ -31,6 +33,8 @@ export interface DevUpdate {
   version: number;
   changedFiles: string[];
   rescan: boolean;
+  /** `performance.now()` (this process) of the first file event of the batch. */
+  firstEventAt: number;
   /** From the first file event to every open tab having been sent its new page, ms. */
   pagesMs: number;
   /** From the first file event to diagnostics, overlay and terminal being current, ms. */
@@ -76,6 +80,7 @@ export async function dev(options: DevOptions): Promise<DevHandle> {
     errors: allErrors,
     render: (urlPath) => pages.render(urlPath),
     ...(backend.asset ? { asset: (urlPath: string) => backend.asset!(urlPath) } : {}),
+    ...(options.mount ? { mount: options.mount } : {}),
   });
   const port = await listenOnFreePort(server.server, host, options.port ?? DEFAULT_DEV_PORT);
   const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
@@ -115,15 +120,18 @@ export async function dev(options: DevOptions): Promise<DevHandle> {
     }
     // Pages first (what the author looks at), then the cross-file rules, then
     // the overlay and terminal catch up.
-    server.broadcast(fresh);
+    await server.broadcast(fresh);
     const pagesMs = performance.now() - batch.firstEventAt;
     if (!batch.rescan) {
+      // Let the event loop flush the tabs' sockets (http corks writes until
+      // the next tick) before the CPU-bound rules run.
+      await new Promise<void>((resolve) => setImmediate(resolve));
       state = await backend.diagnose(paths);
-      server.broadcast(fresh);
+      await server.broadcast(fresh);
     }
     const durationMs = performance.now() - batch.firstEventAt;
     report({ state, changedFiles: paths.length, rescan: batch.rescan, durationMs });
-    const update: DevUpdate = { version, changedFiles: paths, rescan: batch.rescan, pagesMs, durationMs, state };
+    const update: DevUpdate = { version, changedFiles: paths, rescan: batch.rescan, firstEventAt: batch.firstEventAt, pagesMs, durationMs, state };
     const ready = waiters;
     waiters = [];
     for (const resolve of ready) resolve(update);
