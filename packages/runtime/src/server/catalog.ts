@@ -34,12 +34,17 @@ export interface PlaygroundCatalog {
 
 const IMAGE_FOR_PLAYGROUND: Record<string, ImageKind> = { busybox: 'busybox', debian: 'debian' };
 
-/** Items with a playground the local runtime can run, by id. */
+/**
+ * Items with a playground the local runtime can run, by id (`challenge:x`)
+ * and by folder (`challenges/x`, what the site's pages carry as their item key).
+ */
 export function playgroundItemsOf(graph: ContentGraph): Map<string, PlaygroundItem> {
   const out = new Map<string, PlaygroundItem>();
   for (const item of graph.items) {
     const p = playgroundItemOf(item, graph.root);
-    if (p) out.set(p.id, p);
+    if (!p) continue;
+    out.set(p.id, p);
+    if (item.dir && !out.has(item.dir)) out.set(item.dir, p);
   }
   return out;
 }

