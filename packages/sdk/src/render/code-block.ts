@@ -66,6 +66,20 @@ async function ensureLanguage(h: Highlighter, lang: string): Promise<string> {
  * the code is still there to select).
  */
 export async function highlightCode(code: string, lang: string | null | undefined, meta: string | null | undefined): Promise<Element> {
+  // Editing one paragraph of a long tutorial must not re-highlight its fifty
+  // fences: `lab dev` re-renders the document, Shiki runs only for new code.
+  const key = `${lang ?? ''}\0${meta ?? ''}\0${code}`;
+  const hit = highlighted.get(key);
+  if (hit) return structuredClone(hit);
+  const out = await highlightUncached(code, lang, meta);
+  if (highlighted.size >= 4000) highlighted.delete(highlighted.keys().next().value!);
+  highlighted.set(key, out);
+  return structuredClone(out);
+}
+
+const highlighted = new Map<string, Element>();
+
+async function highlightUncached(code: string, lang: string | null | undefined, meta: string | null | undefined): Promise<Element> {
   const h = await getHighlighter();
   const language = await ensureLanguage(h, (lang ?? 'text').toLowerCase());
   const { filename, highlight } = parseCodeMeta(meta);

@@ -115,11 +115,11 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
 
   progress('validate', 'Reading and validating content');
   const config = await loadSiteConfig(dir, { ...options.site, ...(options.preview ? { preview: true } : {}) });
-  // Large repositories parse in worker threads (the SDK's option); small
-  // ones do not pay the workers' start-up.
+  // Large repositories also render on worker threads; small ones do not
+  // pay the workers' start-up.
   const markdownFiles = (await readdir(dir, { recursive: true })).filter((f) => f.endsWith('.md')).length;
   if (options.force || !options.keepGraph) graphs.delete(dir);
-  const graph = await loadGraph(dir, markdownFiles > 400, options.keepGraph === true);
+  const graph = await loadGraph(dir, options.keepGraph === true);
   let content: SiteContent | undefined = siteContentFromGraph(graph);
   const diagnostics = content.diagnostics;
   lap('load');
@@ -251,7 +251,7 @@ async function stampsOf(root: string): Promise<Map<string, string>> {
   return out;
 }
 
-async function loadGraph(dir: string, workers: boolean, keep: boolean): Promise<ContentGraph> {
+async function loadGraph(dir: string, keep: boolean): Promise<ContentGraph> {
   const stamps = keep ? await stampsOf(dir) : new Map<string, string>();
   const prev = graphs.get(dir);
   let graph: ContentGraph;
@@ -260,7 +260,8 @@ async function loadGraph(dir: string, workers: boolean, keep: boolean): Promise<
     for (const f of prev.stamps.keys()) if (!stamps.has(f)) changed.push(f);
     graph = changed.length ? await updateFiles(prev.graph, changed) : prev.graph;
   } else {
-    graph = await loadContent(dir, workers ? { workers: true } : {});
+    // The SDK picks parse workers itself ('auto') for big repositories.
+    graph = await loadContent(dir);
   }
   if (keep) graphs.set(dir, { graph, stamps });
   return graph;

@@ -1,4 +1,4 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { digestOf } from './from-source.ts';
 import { imageSize } from './image-size.ts';
@@ -13,6 +13,10 @@ export interface SiteAsset {
   width?: number;
   height?: number;
 }
+
+// Hashing every image on each `lab dev` refresh is wasted work: an asset
+// whose mtime and size are unchanged keeps its digest.
+const seen = new Map<string, { stamp: string; asset: SiteAsset }>();
 
 /**
  * Collects every item's `__static__` files. Names carry a digest of the
@@ -33,11 +37,20 @@ export async function collectAssets(items: SiteItem[]): Promise<Map<string, Site
       for (const f of files) {
         if (!f.isFile()) continue;
         const source = path.join(f.parentPath, f.name);
+        const st = await stat(source);
+        const stamp = `${st.mtimeMs}:${st.size}`;
+        const known = seen.get(source);
+        if (known && known.stamp === stamp) {
+          out.set(source, known.asset);
+          continue;
+        }
         const bytes = await readFile(source);
         const ext = path.extname(f.name);
         const base = path.basename(f.name, ext).replace(/[^\w.-]+/g, '-');
         const size = imageSize(bytes, ext);
-        out.set(source, { source, outPath: `_assets/${base}.${digestOf(bytes).slice(0, 10)}${ext.toLowerCase()}`, ...size });
+        const asset = { source, outPath: `_assets/${base}.${digestOf(bytes).slice(0, 10)}${ext.toLowerCase()}`, ...size };
+        seen.set(source, { stamp, asset });
+        out.set(source, asset);
       }
     }),
   );
