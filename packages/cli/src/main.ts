@@ -22,6 +22,7 @@ const commands: Array<() => Promise<{ register: (program: Command) => void }>> =
   () => import('./commands/import.ts'),
   () => import('./commands/test.ts'),
   () => import('./commands/image.ts'),
+  () => import('./commands/serve.ts'),
 ];
 
 export async function main(argv: string[]): Promise<number> {

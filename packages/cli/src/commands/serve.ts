@@ -1,0 +1,71 @@
+import { InvalidArgumentError, type Command } from 'commander';
+
+interface ServeFlags {
+  port?: number;
+  host?: string | boolean;
+  maxSessions?: number;
+  maxQueue?: number;
+  maxMachines?: number;
+  lifetime?: number;
+  idle?: number;
+  pool?: number;
+  allowOrigin?: string[];
+}
+
+/** `lab serve [dir]`: flags only; the work is `serve()` in @labkit/runtime. */
+export function register(program: Command): void {
+  program
+    .command('serve')
+    .description('Run the playground server for a published site (HTTP + WebSocket API, a session per learner)')
+    .argument('[dir]', 'content folder whose playgrounds are served', '.')
+    .option('--port <port>', 'port to listen on (default 7400; 0 picks a free one)', parseWhole)
+    .option('--host [address]', 'listen on this address instead of 127.0.0.1 (no value: all interfaces)')
+    .option('--max-sessions <n>', 'sessions running at once; more wait in a queue (default 4)', parsePositive)
+    .option('--max-queue <n>', 'sessions waiting; past this, new learners are told the server is busy (default 16)', parseWhole)
+    .option('--max-machines <n>', 'machines per session (default 4)', parsePositive)
+    .option('--lifetime <minutes>', 'a session stops this long after it started (default 60)', parsePositive)
+    .option('--idle <minutes>', 'a session stops after this long without activity (default 15)', parsePositive)
+    .option('--pool <n>', 'pre-booted idle machines (default 1; 0: none)', parseWhole)
+    .option('--allow-origin <origins...>', 'site origins allowed to use the API (default: any)')
+    .action(async (dir: string, opts: ServeFlags) => {
+      const { serve } = await import('@labkit/runtime');
+      const host = opts.host === true ? '0.0.0.0' : typeof opts.host === 'string' ? opts.host : undefined;
+      const handle = await serve({
+        dir,
+        ...(host ? { host } : {}),
+        ...(opts.port !== undefined ? { port: opts.port } : {}),
+        ...(opts.pool !== undefined ? { poolSize: opts.pool } : {}),
+        ...(opts.allowOrigin ? { allowOrigins: opts.allowOrigin } : {}),
+        limits: {
+          ...(opts.maxSessions ? { maxSessions: opts.maxSessions } : {}),
+          ...(opts.maxQueue !== undefined ? { maxQueue: opts.maxQueue } : {}),
+          ...(opts.maxMachines ? { maxMachinesPerSession: opts.maxMachines } : {}),
+          ...(opts.lifetime ? { sessionLifetimeMs: opts.lifetime * 60_000 } : {}),
+          ...(opts.idle ? { idleTimeoutMs: opts.idle * 60_000 } : {}),
+        },
+        onLog: (line) => process.stderr.write(`${line}\n`),
+      });
+      process.stdout.write(`${handle.url}\n`);
+      await new Promise<void>((resolve) => {
+        const stop = () => {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          void handle.close().then(resolve);
+        };
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
+      });
+    });
+}
+
+function parseWhole(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n > 65535 * 1000) throw new InvalidArgumentError('expected a whole number');
+  return n;
+}
+
+function parsePositive(value: string): number {
+  const n = parseWhole(value);
+  if (n < 1) throw new InvalidArgumentError('expected a whole number, 1 or more');
+  return n;
+}
