@@ -91,6 +91,7 @@ function collapsible(className: string, defaultSummary: string): Handler {
 }
 
 const REMARK_KINDS = new Set(['info', 'warning', 'error']);
+const HIGHLIGHT_COLORS = new Set(['yellow', 'green', 'blue', 'red', 'purple']);
 
 function card(ctx: ComponentContext, prop: string, value: string): Element {
   const [collection = '', ...rest] = value.split('.');
@@ -212,7 +213,12 @@ const handlers: Record<string, Handler> = {
       port ? h('small', {}, [` :${port}`]) : undefined,
     ]);
   },
-  highlight: (ctx) => (ctx.inline ? h('mark', { className: ['lk-highlight'] }, ctx.defaultSlot) : h('div', { className: ['lk-highlight-block'] }, ctx.defaultSlot)),
+  highlight: (ctx) => {
+    // A colour name from a fixed palette becomes a class: never a raw style.
+    const color = propString(ctx.props, 'color');
+    const tone = color && HIGHLIGHT_COLORS.has(color) ? [`lk-highlight-${color}`] : [];
+    return ctx.inline ? h('mark', { className: ['lk-highlight', ...tone] }, ctx.defaultSlot) : h('div', { className: ['lk-highlight-block', ...tone] }, ctx.defaultSlot);
+  },
 };
 
 export function renderComponent(ctx: ComponentContext): ElementContent | ElementContent[] {
