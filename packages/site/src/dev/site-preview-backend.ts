@@ -1,5 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { formatDiagnostics, loadContent, updateFiles, type ContentGraph, type Diagnostic } from '@labkit/sdk';
 import { loadSiteContent } from '../content/from-source.ts';
@@ -37,7 +39,9 @@ const CLIENT_ASSETS: ClientAssetUrls = {
 export async function createSitePreviewBackend(contentDir: string): Promise<PreviewBackend> {
   const root = path.resolve(contentDir);
   const config: SiteConfig = { ...(await loadSiteConfig(root, { preview: true })), base: '/', preview: true };
-  const cache = new RenderCache();
+  // Rendered documents persist between `lab dev` runs (keyed by digest), in
+  // the OS temp folder: the author's repository is never written to.
+  const cache = new RenderCache(path.join(tmpdir(), 'labkit-dev-cache', createHash('sha256').update(root).digest('hex').slice(0, 16), 'render'));
   // The SDK's graph is the source of truth for diagnostics (one pipeline,
   // cross-file rules re-run by updateFiles); the site model gives the pages.
   let graph: ContentGraph | undefined;
@@ -131,6 +135,8 @@ export async function createSitePreviewBackend(contentDir: string): Promise<Prev
       const loading = loadContent(root, { workers: 'auto' });
       await reloadScope(root);
       await rebuild();
+      // Drop cached renders no page uses any more, so the cache does not grow run after run.
+      await cache.prune();
       graph = await loading;
       return state();
     },
