@@ -9,7 +9,7 @@ import { contentKinds, type ContentKind } from '../schemas/content.ts';
 import { referenceKinds, type ReferenceKey } from '../schemas/references.ts';
 import { DEFAULT_TASK_TIMEOUT_SECONDS, taskSchema, type Task } from '../schemas/task.ts';
 import type { Playground } from '../schemas/playground.ts';
-import { validateGraph } from '../validate/validate-graph.ts';
+import { validateGraph, type ValidationCache } from '../validate/validate-graph.ts';
 import {
   baseName,
   dirName,
@@ -59,6 +59,8 @@ interface LoaderState {
   ts: Map<string, TsModule>;
   /** Raw text of files read for the model (Markdown, TS, body files). */
   texts: Map<string, string>;
+  /** Per-item validation results (see ValidationCache). */
+  validation: ValidationCache;
 }
 
 const EMPTY_ROOT: Root = { type: 'root', children: [] };
@@ -71,7 +73,7 @@ const EMPTY_ROOT: Root = { type: 'root', children: [] };
  */
 export async function loadContent(rootDir: string, options: LoadOptions = {}): Promise<ContentGraph> {
   const root = resolve(rootDir);
-  const state: LoaderState = { options, parsed: new Map(), ts: new Map(), texts: new Map() };
+  const state: LoaderState = { options, parsed: new Map(), ts: new Map(), texts: new Map(), validation: { items: new Map() } };
   const files = discoverFiles(root);
   return build(root, files, state, new Set(files));
 }
@@ -84,7 +86,13 @@ export async function loadContent(rootDir: string, options: LoadOptions = {}): P
  */
 export async function updateFiles(graph: ContentGraph, changedPaths: readonly string[]): Promise<ContentGraph> {
   const state = graph.state as LoaderState;
-  const next: LoaderState = { options: state.options, parsed: new Map(state.parsed), ts: new Map(state.ts), texts: new Map(state.texts) };
+  const next: LoaderState = {
+    options: state.options,
+    parsed: new Map(state.parsed),
+    ts: new Map(state.ts),
+    texts: new Map(state.texts),
+    validation: { items: new Map(state.validation.items) },
+  };
   const files = new Set(graph.files);
   const changed = new Set<string>();
   for (const p of changedPaths) {
@@ -371,7 +379,7 @@ async function build(root: string, fileList: string[], state: LoaderState, chang
     diagnostics,
     state,
   };
-  diagnostics.push(...validateGraph(graph, orphanDocs));
+  diagnostics.push(...validateGraph(graph, orphanDocs, state.validation));
   diagnostics.sort(compareDiagnostics);
   return graph;
 }

@@ -13,8 +13,14 @@ import { closest } from './suggest.ts';
  * cross-item rule goes through maps built once, so the cost stays linear.
  * `orphans` are index documents whose kind fits nowhere.
  */
-export function validateGraph(graph: ContentGraph, orphans: readonly ContentDocument[] = []): Diagnostic[] {
+export function validateGraph(
+  graph: ContentGraph,
+  orphans: readonly ContentDocument[] = [],
+  cache?: ValidationCache,
+): Diagnostic[] {
   const r = new Reporter();
+  const filesKey = cache ? fileSetKey(graph.files) : '';
+  const nextCache: ValidationCache['items'] = new Map();
   for (const doc of orphans) checkSchema(doc, doc.name && graph.items.some((i) => i.kind === 'course' && doc.file.startsWith(i.dir + '/')) ? 'course-part' : 'top', r);
 
   const dirs = new Set<string>();
@@ -22,6 +28,23 @@ export function validateGraph(graph: ContentGraph, orphans: readonly ContentDocu
     for (let i = f.indexOf('/'); i !== -1; i = f.indexOf('/', i + 1)) dirs.add(f.slice(0, i));
   }
   for (const item of graph.items) {
+    const key = cache ? itemKey(item, filesKey) : '';
+    const hit = cache?.items.get(item.id);
+    if (hit && hit.key === key) {
+      // Same documents, same file set: per-item results cannot differ.
+      item.documents.forEach((d, i) => {
+        const v = hit.validated[i];
+        if (v) {
+          d.data = v;
+          d.valid = true;
+        }
+      });
+      item.data = item.documents[0]?.data;
+      r.out.push(...hit.diagnostics);
+      nextCache.set(item.id, hit);
+      continue;
+    }
+    const before = r.out.length;
     const usage: BodyUsage[] = [];
     const taskNames = new Set(item.tasks.map((t) => t.name));
     const listed = item.playground?.machines;
@@ -39,7 +62,15 @@ export function validateGraph(graph: ContentGraph, orphans: readonly ContentDocu
     item.data = item.documents[0]?.data;
     checkTasks(item, usage, r);
     checkUnitNames(item, r);
+    if (cache) {
+      nextCache.set(item.id, {
+        key,
+        diagnostics: r.out.slice(before),
+        validated: item.documents.map((d) => (d.valid ? d.data : undefined)),
+      });
+    }
   }
+  if (cache) cache.items = nextCache;
   checkNames(graph, r);
   checkReferences(graph, r);
   return r.out;
@@ -133,4 +164,34 @@ function checkReferences(graph: ContentGraph, r: Reporter): void {
 function suggest(word: string, options: Iterable<string>): string {
   const c = closest(word, options);
   return c ? ` Did you mean "${c}"?` : '';
+}
+
+/**
+ * Per-item results of the previous run, for `updateFiles`: an item whose
+ * documents and the repository's file set are unchanged is not re-checked.
+ * Cross-item rules always run (they are linear).
+ */
+export interface ValidationCache {
+  items: Map<string, { key: string; diagnostics: Diagnostic[]; validated: (Record<string, unknown> | undefined)[] }>;
+}
+
+function fileSetKey(files: Set<string>): string {
+  let h = 0;
+  let n = 0;
+  for (const f of files) {
+    for (let i = 0; i < f.length; i++) h = (Math.imul(h, 31) + f.charCodeAt(i)) | 0;
+    h = (Math.imul(h, 31) + 47) | 0;
+    n++;
+  }
+  return `${n}:${h}`;
+}
+
+function itemKey(item: ContentItem, filesKey: string): string {
+  let key = `${filesKey}|${item.kind}|${JSON.stringify(item.playground?.machines?.map((m) => m?.name) ?? null)}`;
+  for (const d of item.documents) {
+    key += `|${d.file}:${d.parsed.digest}`;
+    // TS metadata lives outside the body's digest.
+    if (d.metaFile !== d.file || item.format === 'typescript') key += JSON.stringify(d.data);
+  }
+  return key;
 }
