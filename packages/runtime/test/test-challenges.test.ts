@@ -46,6 +46,21 @@ describe('testChallenges (lab test) on real VMs', () => {
     expect(events).toContainEqual(expect.objectContaining({ type: 'phase', phase: 'solution' }));
   }, 240_000);
 
+  it('the pool hands out a booted machine at once and boots its replacement', async () => {
+    await pool.fill();
+    expect(pool.idle).toBe(2);
+    const t = performance.now();
+    const playground = await provider.provision({ machines: [{ name: 'learner' }] });
+    const r = await playground.machine('learner').exec({ script: 'hostname', timeoutMs: 10_000 });
+    const firstCheckMs = performance.now() - t;
+    expect(r.stdout).toBe('learner\n');
+    expect(firstCheckMs).toBeLessThan(5_000); // far below any boot under TCG here; the bench prints the real figure
+    expect(pool.idle).toBe(1);
+    await pool.fill();
+    expect(pool.idle).toBe(2);
+    await playground.dispose();
+  }, 120_000);
+
   it('splits iximiuz-style solutions into per-machine chunks', () => {
     expect(splitSolution('# session: server-01\necho a\n# session: laborant@dev retry=20\necho b\n')).toEqual([
       { machine: 'server-01', user: 'root', retries: 0, script: 'echo a\n' },

@@ -20,7 +20,7 @@ import {
 
 export const DEFAULT_MAX_OUTPUT_BYTES = 64 * 1024;
 /** How long past a script's own timeout the host waits before declaring the guest hung. */
-export const WATCHDOG_GRACE_MS = 15_000;
+export const WATCHDOG_GRACE_MS = 30_000;
 
 interface Pending {
   resolve: (value: never) => void;

@@ -1,5 +1,9 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { RuntimeErrors } from '../errors.ts';
 import type { ImageKind } from '../image/build-image.ts';
 import { VmPool } from '../pool/vm-pool.ts';
@@ -32,6 +36,8 @@ export interface ServeHandle {
   host: string;
   server: Server;
   playgrounds: PlaygroundServer;
+  /** Every VM's socket and log lives under this folder; it is removed on close, and by a reaper if the server is killed. */
+  runDir: string;
   /** Stops every session (no VM left behind), the pool, and the listener. */
   close(): Promise<void>;
 }
@@ -42,6 +48,22 @@ export const DEFAULT_SERVE_PORT = 7400;
 export async function serve(options: ServeOptions): Promise<ServeHandle> {
   const host = options.host ?? '127.0.0.1';
   const log = options.onLog ?? (() => {});
+  // QEMU machines keep their socket and console log under os.tmpdir(): point
+  // it at a folder of our own, watched by a detached reaper, so even a
+  // SIGKILLed server leaves no temp files (its QEMUs die with it: pdeathsig).
+  const previousTmp = process.env.TMPDIR;
+  const runDir = await mkdtemp(path.join(os.tmpdir(), 'labkit-serve-'));
+  process.env.TMPDIR = runDir;
+  const reaper = spawn('sh', ['-c', 'while kill -0 "$0" 2>/dev/null; do sleep 1; done; rm -rf "$1"', String(process.pid), runDir], { detached: true, stdio: 'ignore' });
+  reaper.unref();
+  const cleanup = async () => {
+    if (process.env.TMPDIR === runDir) {
+      if (previousTmp === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = previousTmp;
+    }
+    reaper.kill();
+    await rm(runDir, { recursive: true, force: true });
+  };
   const catalog = options.catalog ?? contentCatalog(options.dir);
   let pool: VmPool | undefined;
   let provider = options.provider;
@@ -69,13 +91,21 @@ export async function serve(options: ServeOptions): Promise<ServeHandle> {
   server.on('upgrade', (req, socket, head) => {
     if (!playgrounds.upgrade(req, socket, head)) socket.destroy();
   });
-  const port = await new Promise<number>((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) => reject(error.code === 'EADDRINUSE' ? RuntimeErrors.PortInUse(options.port ?? DEFAULT_SERVE_PORT, host) : error));
-    server.listen(options.port ?? DEFAULT_SERVE_PORT, host, () => resolve((server.address() as AddressInfo).port));
-  });
+  let port: number;
+  try {
+    port = await new Promise<number>((resolve, reject) => {
+      server.once('error', (error: NodeJS.ErrnoException) => reject(error.code === 'EADDRINUSE' ? RuntimeErrors.PortInUse(options.port ?? DEFAULT_SERVE_PORT, host) : error));
+      server.listen(options.port ?? DEFAULT_SERVE_PORT, host, () => resolve((server.address() as AddressInfo).port));
+    });
+  } catch (error) {
+    await playgrounds.close();
+    await pool?.dispose();
+    await cleanup();
+    throw error;
+  }
   const shown = host.includes(':') ? `[${host}]` : host;
   const url = `http://${shown}:${port}/`;
-  log(`lab serve: playground server on ${url} (${new Set((await catalog.items?.())?.values()).size} items with a playground)`);
+  log(`lab serve: playground server on ${url} (${new Set((await catalog.items?.())?.values()).size} items with a playground; run dir ${runDir})`);
   let closing: Promise<void> | undefined;
   return {
     url,
@@ -83,12 +113,14 @@ export async function serve(options: ServeOptions): Promise<ServeHandle> {
     host,
     server,
     playgrounds,
+    runDir,
     close() {
       closing ??= (async () => {
         await playgrounds.close();
         await pool?.dispose();
         server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));
+        await cleanup();
       })();
       return closing;
     },

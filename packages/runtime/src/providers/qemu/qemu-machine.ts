@@ -4,11 +4,11 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import type { LabkitError } from '@labkit/sdk';
+import { isLabkitError, type LabkitError } from '@labkit/sdk';
 import { RuntimeErrors } from '../../errors.ts';
 import type { GuestImage } from '../../image/build-image.ts';
 import type { CopyInFile, ExecRequest, ExecResult, Machine, MachineState, Terminal, TerminalRequest } from '../../provider.ts';
-import { AgentClient } from '../agent-client.ts';
+import { AgentClient, WATCHDOG_GRACE_MS } from '../agent-client.ts';
 
 export type Accelerator = 'kvm' | 'tcg';
 
@@ -26,6 +26,9 @@ export interface QemuMachineOptions {
   /** TCG translation cache size (MiB). Default 32: plenty for busybox checks, and RSS is what limits VMs per host. */
   tbSizeMiB?: number;
 }
+
+/** The readiness probe's own limit; its watchdog adds the grace on top. */
+const READY_PROBE_MS = 10_000;
 
 /** Every QEMU this process started, so none outlives it. */
 const live = new Set<ChildProcess>();
@@ -77,14 +80,30 @@ export class QemuMachine implements Machine {
 
   /** Boots the machine and resolves once its agent has said hello. */
   static async boot(options: QemuMachineOptions): Promise<QemuMachine> {
-    const machine = new QemuMachine(options);
-    try {
-      await machine.#boot();
-    } catch (error) {
-      await machine.dispose();
-      throw error;
+    // Under a heavily loaded host a fresh guest has (rarely) said hello and
+    // then not answered its first command for tens of seconds. Readiness is
+    // therefore hello + one real command (which also warms the translation
+    // cache for the first check); a guest that fails it is replaced once.
+    for (let attempt = 1; ; attempt++) {
+      const machine = new QemuMachine(options);
+      try {
+        await machine.#boot();
+        let timer: NodeJS.Timeout | undefined;
+        const probe = machine.#agent!.exec({ script: 'true', timeoutMs: READY_PROBE_MS });
+        probe.catch(() => {});
+        await Promise.race([
+          probe,
+          new Promise((_, reject) => {
+            timer = setTimeout(() => reject(RuntimeErrors.AgentUnresponsive(options.name, READY_PROBE_MS / 1000)), READY_PROBE_MS * 2);
+          }),
+        ]).finally(() => clearTimeout(timer));
+        machine.#setState('ready');
+        return machine;
+      } catch (error) {
+        await machine.dispose();
+        if (attempt >= 2 || (isLabkitError(error) && error.code === 'BootFailed')) throw error;
+      }
     }
-    return machine;
   }
 
   get state(): MachineState {
@@ -218,7 +237,7 @@ export class QemuMachine implements Machine {
           this.#agent?.fail(error);
           child.kill('SIGKILL');
         },
-        ...(o.watchdogGraceMs !== undefined ? { graceMs: o.watchdogGraceMs } : {}),
+        graceMs: o.watchdogGraceMs ?? WATCHDOG_GRACE_MS,
       });
       // QEMU's own exit (reported by the 'close' handler above) says more than a
       // closed socket, so give it a moment to arrive first.
@@ -227,6 +246,5 @@ export class QemuMachine implements Machine {
     } finally {
       clearTimeout(timer);
     }
-    this.#setState('ready');
   }
 }

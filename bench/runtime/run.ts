@@ -1,0 +1,96 @@
+// Runtime benchmark: prints figures, asserts nothing (the CPU is shared).
+//
+//   node bench/runtime/run.ts [--vms 16] [--cold 10] [--warm 50] [--pool 10]
+//
+// - cold: spawn QEMU → first check result (boot + agent hello + `true`), median of N
+// - warm: one check round trip on a booted VM, median of N
+// - pool: provision a playground from a filled pool → first check result, median of N
+// - rss:  peak RSS (VmHWM) and PSS per VM with `--vms` VMs up at once
+// Targets on the reference machines: cold ≤ 1.5 s, warm ≤ 40 ms, pool ≤ 100 ms, ≤ 160 MiB per VM.
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import { QemuMachine, QemuProvider, VmPool, buildImage, chooseAccelerator } from '../../packages/runtime/src/index.ts';
+
+const { values } = parseArgs({
+  options: {
+    vms: { type: 'string', default: '16' },
+    cold: { type: 'string', default: '10' },
+    warm: { type: 'string', default: '50' },
+    pool: { type: 'string', default: '10' },
+  },
+});
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+const fmt = (xs: number[]) => `median ${median(xs).toFixed(1)} ms (min ${Math.min(...xs).toFixed(1)}, max ${Math.max(...xs).toFixed(1)}, n=${xs.length})`;
+const kib = (pid: number, field: string, file = 'status') => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/${file}`, 'utf8'))?.[1] ?? 0);
+
+const image = await buildImage();
+const accel = await chooseAccelerator(image);
+console.log(`labkit runtime bench · accel ${accel} · ${os.cpus().length} cores · load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+console.log(`image ${image.digest} (${image.kernelPackage})`);
+
+// 1. cold boot to first result
+const cold: number[] = [];
+for (let i = 0; i < Number(values.cold); i++) {
+  const t = performance.now();
+  const vm = await QemuMachine.boot({ name: 'cold', image, accel });
+  await vm.exec({ script: 'true', timeoutMs: 10_000 });
+  cold.push(performance.now() - t);
+  await vm.dispose();
+}
+console.log(`cold boot → first result: ${fmt(cold)}   target ≤ 1500 ms`);
+
+// 2. warm round trip
+{
+  const vm = await QemuMachine.boot({ name: 'warm', image, accel });
+  for (let i = 0; i < 5; i++) await vm.exec({ script: 'true', timeoutMs: 10_000 }); // warm the translation cache
+  const warm: number[] = [];
+  for (let i = 0; i < Number(values.warm); i++) {
+    const t = performance.now();
+    await vm.exec({ script: 'true', timeoutMs: 10_000 });
+    warm.push(performance.now() - t);
+  }
+  await vm.dispose();
+  console.log(`warm check round trip:    ${fmt(warm)}   target ≤ 40 ms`);
+}
+
+// 3. first check from the pool (the boot was paid before the learner came)
+{
+  const base = new QemuProvider({ accel, images: { busybox: image } });
+  const pool = new VmPool(base, { size: 1 });
+  const provider = new QemuProvider({ accel, images: { busybox: image }, pool });
+  const fromPool: number[] = [];
+  for (let i = 0; i < Number(values.pool); i++) {
+    await pool.fill();
+    const t = performance.now();
+    const playground = await provider.provision({ machines: [{ name: 'learner' }] });
+    await playground.machines[0]!.exec({ script: 'true', timeoutMs: 10_000 });
+    fromPool.push(performance.now() - t);
+    await playground.dispose();
+  }
+  await pool.dispose();
+  console.log(`first check from pool:    ${fmt(fromPool)}   target ≤ 100 ms`);
+}
+
+// 4. memory with N VMs up at once (booted 4 at a time so boots do not time out)
+{
+  const n = Number(values.vms);
+  const vms: QemuMachine[] = [];
+  for (let i = 0; i < n; i += 4) {
+    vms.push(...(await Promise.all(Array.from({ length: Math.min(4, n - i) }, (_, k) => QemuMachine.boot({ name: `vm${i + k}`, image, accel, bootTimeoutMs: 300_000 })))));
+  }
+  await Promise.all(vms.map((vm) => vm.exec({ script: 'ls -R / >/dev/null 2>&1; ps >/dev/null', timeoutMs: 60_000 })));
+  const hwm = vms.map((vm) => kib(vm.pid!, 'VmHWM') / 1024);
+  const pss = vms.map((vm) => kib(vm.pid!, 'Pss', 'smaps_rollup') / 1024);
+  const fileBacked = vms.map((vm) => kib(vm.pid!, 'RssFile') / 1024);
+  console.log(
+    `${n} VMs up at once:       peak RSS (VmHWM) median ${median(hwm).toFixed(0)} MiB, max ${Math.max(...hwm).toFixed(0)} MiB; ` +
+      `PSS median ${median(pss).toFixed(0)} MiB (file-backed, shared between VMs: ${median(fileBacked).toFixed(0)} MiB)   target ≤ 160 MiB`,
+  );
+  await Promise.all(vms.map((vm) => vm.dispose()));
+}
+console.log(`load after: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
