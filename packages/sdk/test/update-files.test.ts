@@ -44,3 +44,24 @@ describe('updateFiles', () => {
     ]);
   });
 });
+
+describe('updateFiles and inherited context', () => {
+  it('re-checks a lesson when only its course playground changes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'labkit-update-course-'));
+    try {
+      cpSync(resolve(import.meta.dirname, 'fixtures/courses/md-course'), join(dir, 'md-course'), { recursive: true });
+      const lesson = join(dir, 'md-course/010.basics/010.first/000.index.md');
+      writeFileSync(lesson, readFileSync(lesson, 'utf8').replace('  verify_run:\n', '  verify_run:\n    machine: node-01\n'));
+      const g1 = await loadContent(dir);
+      expect(g1.diagnostics).toEqual([]);
+      const course = join(dir, 'md-course/index.md');
+      writeFileSync(course, readFileSync(course, 'utf8').replace('  name: docker\n', '  name: docker\n  machines:\n    - name: docker-01\n'));
+      const g2 = await updateFiles(g1, [course]);
+      expect(g2.diagnostics.map((d) => [d.ruleId, d.file])).toEqual([
+        ['lab:unknown-machine', 'md-course/010.basics/010.first/000.index.md'],
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
