@@ -17,16 +17,18 @@ export interface ContentWatcherOptions extends ChangeBatcherOptions {
 // Editor droppings and tool folders: never content, and some editors create
 // and delete them on every save (vim's `4913`, emacs' `.#lock`, `file~`).
 const IGNORED_SEGMENT = /(^|[/\\])(node_modules|\.git|\.astro|dist|\.lab-cache)([/\\]|$)/;
-const IGNORED_NAME = /(^\.#)|(~$)|(\.sw[a-p]$)|(^4913$)|(\.tmp$)|(^\.DS_Store$)/;
+const IGNORED_NAME = /(^\.#)|(^#.*#$)|(~$)|(\.sw[a-p]$)|(^4913$)|(\.tmp$)|(___jb_\w+___$)|(^\.DS_Store$)/;
 
-export function isIgnoredPath(root: string, file: string): boolean {
+export function isIgnoredPath(root: string, file: string, isDirectory = false): boolean {
   const rel = path.relative(root, file);
   if (rel === '') return false;
   if (IGNORED_SEGMENT.test(rel)) return true;
   const base = path.basename(file);
   if (IGNORED_NAME.test(base)) return true;
-  // Hidden files and folders (".obsidian", ".vscode") are not content.
-  return rel.split(path.sep).some((segment) => segment.startsWith('.') && segment !== '.' && segment !== '..');
+  // Hidden folders (".obsidian", ".vscode") are not content; hidden files can
+  // be (`.solution.sh`), so only editor droppings among them are skipped.
+  const segments = rel.split(path.sep);
+  return (isDirectory ? segments : segments.slice(0, -1)).some((segment) => segment.startsWith('.') && segment !== '.' && segment !== '..');
 }
 
 /**
@@ -38,7 +40,7 @@ export function watchContent(root: string, options: ContentWatcherOptions): Fold
   const watcher: FSWatcher = watch(root, {
     ignoreInitial: true,
     atomic: true,
-    ignored: (file: string) => isIgnoredPath(root, file),
+    ignored: (file: string, stats?: { isDirectory(): boolean }) => isIgnoredPath(root, file, stats?.isDirectory() ?? false),
   });
   const on = (kind: ChangeKind) => (file: string) => batcher.push(kind, path.resolve(root, file));
   watcher.on('add', on('add'));

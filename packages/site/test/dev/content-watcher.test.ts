@@ -98,7 +98,9 @@ describe('isIgnoredPath', () => {
     const r = '/c';
     expect(isIgnoredPath(r, '/c/tutorials/a/index.md')).toBe(false);
     expect(isIgnoredPath(r, '/c/tutorials/a/__static__/x.png')).toBe(false);
-    for (const p of ['/c/.git/HEAD', '/c/node_modules/x/index.md', '/c/a/.index.md.swp', '/c/a/index.md~', '/c/a/4913', '/c/.vscode/settings.json', '/c/a/.#index.md']) {
+    expect(isIgnoredPath(r, '/c/challenges/a/.solution.sh')).toBe(false);
+    expect(isIgnoredPath(r, '/c/.obsidian', true)).toBe(true);
+    for (const p of ['/c/.git/HEAD', '/c/node_modules/x/index.md', '/c/a/.index.md.swp', '/c/a/index.md~', '/c/a/4913', '/c/.vscode/settings.json', '/c/a/.#index.md', '/c/a/#index.md#', '/c/a/index.md___jb_tmp___']) {
       expect(isIgnoredPath(r, p), p).toBe(true);
     }
   });
