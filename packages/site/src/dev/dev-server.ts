@@ -88,10 +88,9 @@ export class DevServer {
     const pageHtml: Record<string, string> = {};
     if (this.#hooks.mount?.transformPage) for (const [key, page] of pages) pageHtml[key] = await this.#hooks.mount.transformPage(page.html);
     const version = this.#hooks.version();
-    const errors = this.#errorsWith(pages);
     for (const [res, tab] of this.#tabs) {
       const page = pages.get(tab.path);
-      const payload: Record<string, unknown> = { version, errors: [...errors, ...renderErrorOf(page)] };
+      const payload: Record<string, unknown> = { version, ...this.#errorsFor(page) };
       if (page) {
         payload['removed'] = page.removed;
         if (page.hash !== tab.hash) {
@@ -111,8 +110,17 @@ export class DevServer {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
-  #errorsWith(_pages: Map<string, PageResult>): DevDiagnostic[] {
-    return this.#hooks.errors().filter((d) => d.severity === 'error');
+  /**
+   * The overlay covers a page only for errors in that page's own item folder
+   * (the page the author is fixing); errors in other files are listed behind
+   * a small corner badge, so a broken file elsewhere never hides this page.
+   */
+  #errorsFor(page: PageResult | undefined): { errors: DevDiagnostic[]; elsewhere: DevDiagnostic[] } {
+    const all = [...this.#hooks.errors().filter((d) => d.severity === 'error'), ...renderErrorOf(page, this.#hooks.contentDir)];
+    if (!page?.sourceFile) return { errors: [], elsewhere: all };
+    const folder = path.relative(this.#hooks.contentDir, path.dirname(page.sourceFile)).split(path.sep).join('/');
+    const mine = (d: DevDiagnostic) => folder === '' || d.file === folder || d.file.startsWith(`${folder}/`);
+    return { errors: all.filter(mine), elsewhere: all.filter((d) => !mine(d)) };
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -132,7 +140,7 @@ export class DevServer {
       const tab: OpenPage = { path: key, hash: page.hash };
       const hello: Record<string, unknown> = {
         version: this.#hooks.version(),
-        errors: [...this.#errorsWith(new Map()), ...renderErrorOf(page)],
+        ...this.#errorsFor(page),
         removed: page.removed,
       };
       // The page changed between its load and this connection: catch up now.
@@ -169,9 +177,10 @@ export class DevServer {
   }
 }
 
-function renderErrorOf(page: PageResult | undefined): DevDiagnostic[] {
+function renderErrorOf(page: PageResult | undefined, contentDir: string): DevDiagnostic[] {
   if (!page?.renderError) return [];
-  return [{ file: page.renderError.file, line: 1, column: 1, severity: 'error', rule: 'lab:render', message: page.renderError.message }];
+  const file = path.isAbsolute(page.renderError.file) ? path.relative(contentDir, page.renderError.file).split(path.sep).join('/') : page.renderError.file;
+  return [{ file, line: 1, column: 1, severity: 'error', rule: 'lab:render', message: page.renderError.message }];
 }
 
 /** Adds the live client at the end of the body (or the document). */

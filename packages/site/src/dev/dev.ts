@@ -72,7 +72,8 @@ export async function dev(options: DevOptions): Promise<DevHandle> {
   let state = await backend.load();
   const pages = new PageStore(backend);
   const renderErrors = new Map<string, DevDiagnostic>();
-  const allErrors = () => [...state.diagnostics.filter((d) => d.severity === 'error'), ...renderErrors.values()];
+  // Render errors are reported per page by the server itself; here only the content's.
+  const allErrors = () => state.diagnostics.filter((d) => d.severity === 'error');
 
   const server = new DevServer({
     contentDir,

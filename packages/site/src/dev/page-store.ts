@@ -10,6 +10,8 @@ export interface PageResult {
   stale: boolean;
   /** True when the page existed and its source file is gone. */
   removed: boolean;
+  /** Absolute path of the content file the page comes from, if any. */
+  sourceFile?: string;
   /** A render failure, with the file that caused it (shown in the overlay). */
   renderError?: { file: string; message: string };
 }
@@ -42,7 +44,7 @@ export class PageStore {
       const hash = digest(page.html);
       this.#lastGood.set(urlPath, { ...page, hash });
       this.#removed.delete(urlPath);
-      return { status: 200, html: page.html, hash, stale: false, removed: false };
+      return { status: 200, html: page.html, hash, stale: false, removed: false, ...(page.sourceFile ? { sourceFile: page.sourceFile } : {}) };
     }
     const previous = this.#lastGood.get(urlPath);
     const renderError =
@@ -50,7 +52,7 @@ export class PageStore {
         ? undefined
         : { file: previous?.sourceFile ?? urlPath, message: failure instanceof Error ? failure.message : String(failure) };
     if (previous && (failure !== undefined || (previous.sourceFile !== undefined && existsSync(previous.sourceFile)))) {
-      return { status: 200, html: previous.html, hash: previous.hash, stale: true, removed: false, ...(renderError ? { renderError } : {}) };
+      return { status: 200, html: previous.html, hash: previous.hash, stale: true, removed: false, ...(previous.sourceFile ? { sourceFile: previous.sourceFile } : {}), ...(renderError ? { renderError } : {}) };
     }
     if (previous) {
       this.#lastGood.delete(urlPath);

@@ -137,4 +137,18 @@ describe('lab dev in a real browser', () => {
     const after = await page.evaluate(() => document.documentElement.dataset['theme'] ?? '');
     expect(after).not.toBe(before);
   });
+
+  it('does not cover a page for errors in another item: a badge lists them instead', async () => {
+    await openItem('Run a Container');
+    const good = await readFile(file('tutorials/first-steps/index.md'), 'utf8');
+    await writeFile(file('tutorials/first-steps/index.md'), good.replace('kind: tutorial', 'kind: [tutorial'));
+    const badge = page.locator('lab-dev-badge');
+    await badge.waitFor({ state: 'attached', timeout: 15_000 });
+    expect(await badge.locator('button').innerText()).toMatch(/\d+ errors? in other files/);
+    expect(await overlay().count()).toBe(0);
+    await badge.locator('button').click();
+    expect(await overlay().locator('.diag').first().getAttribute('data-file')).toBe('tutorials/first-steps/index.md');
+    await writeFile(file('tutorials/first-steps/index.md'), good);
+    await badge.waitFor({ state: 'detached', timeout: 15_000 });
+  });
 });

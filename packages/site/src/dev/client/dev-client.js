@@ -9,7 +9,7 @@
   if (window.__labDev) return;
   const loadedVersion = (document.currentScript && document.currentScript.dataset.labVersion) || '-1';
   const here = () => decodeURI(location.pathname).replace(/\/+$/, '') || '/';
-  const state = { version: 0, errors: [], patches: 0, removed: false };
+  const state = { version: 0, errors: [], elsewhere: [], patches: 0, removed: false };
   window.__labDev = state;
 
   // ---- overlay (shadow DOM: site styles cannot reach it, it cannot leak) ----
@@ -85,9 +85,29 @@
   addEventListener('keydown', (e) => {
     if (e.key === 'Escape') hideOverlay();
   });
+  // Errors in other files: a corner badge, not a curtain over this page.
+  let badge;
+  function syncBadge() {
+    const n = state.elsewhere.length;
+    if (!n) {
+      if (badge && badge.isConnected) badge.remove();
+      return;
+    }
+    if (!badge) {
+      badge = document.createElement('lab-dev-badge');
+      badge.setAttribute('data-lab-dev-badge', '');
+      const root = badge.attachShadow({ mode: 'open' });
+      root.innerHTML = `<style>button{position:fixed;right:12px;bottom:12px;z-index:2147483646;background:#b42318;color:#fff;
+        border:0;border-radius:999px;padding:6px 12px;font:600 12px system-ui,sans-serif;cursor:pointer;box-shadow:0 2px 8px rgba(0,0,0,.3)}</style><button type="button"></button>`;
+      root.querySelector('button').addEventListener('click', () => showOverlay(state.elsewhere, false));
+    }
+    badge.shadowRoot.querySelector('button').textContent = `${n} error${n > 1 ? 's' : ''} in other files`;
+    if (!badge.isConnected) document.documentElement.append(badge);
+  }
   function syncOverlay() {
     if (state.errors.length || state.removed) showOverlay(state.errors, state.removed);
     else hideOverlay();
+    syncBadge();
   }
 
   // ---- in-place patching ----
@@ -150,6 +170,7 @@
     const data = JSON.parse(e.data);
     state.version = data.version;
     state.errors = data.errors || [];
+    state.elsewhere = data.elsewhere || [];
     state.removed = Boolean(data.removed);
     if (typeof data.html === 'string') {
       patch(data.html);
