@@ -1,4 +1,5 @@
-import { mkdir, symlink, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { createServer, request } from 'node:http';
 import path from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
@@ -174,5 +175,44 @@ describe('bad input never takes the preview down', () => {
     const pics = await fetch(new URL('tutorials/pics/', handle.url));
     expect(pics.status).toBe(200);
     expect(handle.state.diagnostics.some((d) => d.file === 'tutorials/pics/index.md' && d.severity === 'error')).toBe(true);
+  });
+});
+
+describe('a git checkout of another branch', () => {
+  it('ends with exactly the other branch: items added, renamed, deleted and edited at once', async () => {
+    const git = (...args: string[]) => execFileSync('git', ['-c', 'user.email=t@example.com', '-c', 'user.name=t', ...args], { cwd: root, stdio: 'pipe' });
+    for (let i = 0; i < 40; i++) await writeItem(root, `tutorials/main-${i}`, { kind: 'tutorial', title: `Main branch item ${i}`, body: `main ${i}` });
+    git('init', '-q', '-b', 'main');
+    git('add', '-A');
+    git('commit', '-q', '-m', 'main');
+    git('checkout', '-q', '-b', 'other');
+    for (let i = 0; i < 20; i++) await rm(path.join(root, `tutorials/main-${i}`), { recursive: true });
+    for (let i = 20; i < 30; i++) await rename(path.join(root, `tutorials/main-${i}`), path.join(root, `tutorials/moved-${i}`));
+    for (let i = 30; i < 40; i++) await writeItem(root, `tutorials/main-${i}`, { kind: 'tutorial', title: `Main branch item ${i}`, body: `edited on other ${i}` });
+    for (let i = 0; i < 60; i++) await writeItem(root, `challenges/other-${i}`, { kind: 'challenge', title: `Other branch item ${i}`, body: `other ${i}` });
+    git('add', '-A');
+    git('commit', '-q', '-m', 'other');
+    git('checkout', '-q', 'main');
+
+    handle = await dev({ dir: root, port: 0, output: false });
+    const before = await (await fetch(handle.url)).text();
+    expect(before).toContain('Main branch item 0');
+    expect(before).not.toContain('Other branch item');
+
+    git('checkout', '-q', 'other');
+    // Wait for the watcher to go quiet and the state to settle.
+    const want = 1 + 20 + 60; // pics + 10 moved + 10 edited + 60 new
+    for (const start = Date.now(); handle.state.itemCount !== want && Date.now() - start < 60_000; ) {
+      await handle.nextUpdate({ timeoutMs: 5_000 }).catch(() => undefined);
+    }
+    await handle.nextUpdate({ timeoutMs: 1_500 }).catch(() => undefined); // nothing more should come
+    expect(handle.state.itemCount).toBe(want);
+    const catalog = await (await fetch(handle.url)).text();
+    for (let i = 0; i < 20; i++) expect(catalog).not.toContain(`>Main branch item ${i}<`);
+    expect(catalog).toContain('Other branch item 59');
+    expect((await fetch(new URL('tutorials/moved-25/', handle.url))).status).toBe(200);
+    expect((await fetch(new URL('tutorials/main-5/', handle.url))).status).toBe(404);
+    expect(await (await fetch(new URL('tutorials/main-35/', handle.url))).text()).toContain('edited on other 35');
+    expect(handle.state.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
   });
 });
