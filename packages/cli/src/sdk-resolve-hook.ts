@@ -16,7 +16,7 @@ export function registerSdkResolveHook(): void {
   const sdkUrl = import.meta.resolve('@labkit/sdk');
   registerHooks({
     resolve(specifier, context, nextResolve) {
-      if (specifier === '@labkit/sdk') return { url: sdkUrl, format: 'module-typescript', shortCircuit: true };
+      if (specifier === '@labkit/sdk') return { url: sdkUrl, shortCircuit: true };
       return nextResolve(specifier, context);
     },
   });
