@@ -160,7 +160,7 @@ describe('bad input never takes the preview down', () => {
       () => writeFile(path.join(root, 'tutorials/pics/index.md'), ''),
       () => writeFile(path.join(root, 'tutorials/pics/index.md'), '---\nkind: tutorial\ntitle: x\n'), // unclosed front matter
       () => writeFile(path.join(root, 'tutorials/pics/index.md'), '---\nkind: tutorial\n---\n::unknown-thing{a="b"\n:::\n```\nunclosed'),
-      () => mkdir(path.join(root, 'challenges/odd/index.md'), { recursive: true }),
+      async () => void (await mkdir(path.join(root, 'challenges/odd/index.md'), { recursive: true })),
     ];
     for (const attempt of attempts) {
       const next = handle.nextUpdate({ timeoutMs: 20_000 });
