@@ -13,6 +13,19 @@ export function setLoaderFeed(feed: LoaderFeed | undefined): void {
   (globalThis as Record<symbol, unknown>)[FEED] = feed;
 }
 
+const indexes = new WeakMap<LoaderFeed, Map<string, Page>>();
+
+/** The page model of a route, for the Astro route that renders it. */
+export function feedPage(route: string): Page {
+  const feed = (globalThis as Record<symbol, unknown>)[FEED] as LoaderFeed | undefined;
+  if (!feed) throw new Error('labkit: no content fed; run the site through build() from @labkit/site');
+  let byRoute = indexes.get(feed);
+  if (!byRoute) indexes.set(feed, (byRoute = new Map(feed.pages.map((p) => [p.route, p]))));
+  const page = byRoute.get(route);
+  if (!page) throw new Error(`labkit: no page model for route "${route}"`);
+  return page;
+}
+
 interface Store {
   clear(): void;
   set(entry: { id: string; data: Record<string, unknown>; digest?: string }): boolean;
@@ -38,9 +51,14 @@ export function labkitLoader(collection: 'pages' | 'site') {
         store.set({ id: 'site', data: { config: feed.config, assets: feed.assets } });
         return;
       }
+      // Entries carry the page's identity; the page model (with its HTML,
+      // megabytes over a big site) stays in this process and is handed to
+      // the route by `feedPage`. Putting it in Astro's data store made Astro
+      // serialize and re-import the whole site as one JSON module: the
+      // slowest part of a 3,000-page build and most of its memory.
       for (const page of feed.pages) {
-        const data = { page };
-        store.set({ id: page.route || 'index', data, digest: generateDigest(JSON.stringify(data)) });
+        const data = { route: page.route, title: page.title, digest: generateDigest(JSON.stringify(page.model)) };
+        store.set({ id: page.route || 'index', data, digest: data.digest });
       }
     },
   };
