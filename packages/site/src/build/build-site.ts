@@ -1,6 +1,7 @@
 import { cp, mkdir, readFile, rename, rm, writeFile, copyFile, readdir, stat } from 'node:fs/promises';
 import { existsSync, statSync } from 'node:fs';
 import { createHash, randomBytes } from 'node:crypto';
+import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { siteContentFromGraph } from '../content/from-source.ts';
@@ -164,11 +165,13 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     if (canPatch) {
       mode = 'incremental';
       progress('write', 'Reusing the previous output');
-      await cp(outDir, work, { recursive: true });
+      await linkCopy(outDir, work);
       const changed = pages.filter((p) => previous.pages[p.route] !== pageDigests[p.route]);
       for (const p of changed) {
         const file = path.join(work, pageFile(p.route));
         await mkdir(path.dirname(file), { recursive: true });
+        // The copy shares inodes with the live output: replace, never rewrite in place.
+        await rm(file, { force: true });
         await writeFile(file, renderPage(p, config, client.urls));
       }
       pagesWritten = changed.length;
@@ -295,6 +298,22 @@ async function writeManifest(cacheDir: string, m: Manifest): Promise<void> {
   const tmp = path.join(cacheDir, `manifest.json.${process.pid}`);
   await writeFile(tmp, JSON.stringify(m));
   await rename(tmp, path.join(cacheDir, 'manifest.json'));
+}
+
+/**
+ * Copies the previous output as hard links (`cp -al`): thousands of pages
+ * in milliseconds instead of seconds. Safe because every file we change in
+ * the copy is first unlinked, so the live output never changes underneath.
+ * Falls back to a real copy where hard links are not available.
+ */
+async function linkCopy(from: string, to: string): Promise<void> {
+  const linked = await new Promise<boolean>((resolve) => {
+    execFile('cp', ['-al', from, to], (error) => resolve(!error));
+  });
+  if (!linked) {
+    await rm(to, { recursive: true, force: true });
+    await cp(from, to, { recursive: true });
+  }
 }
 
 /**
