@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import { VmPool } from '../pool/vm-pool.ts';
 import type { Provider } from '../provider.ts';
 import { QemuProvider } from '../providers/qemu/qemu-provider.ts';
+import { TrackedQemuProvider } from './tracked-qemu.ts';
 import { contentCatalog, type PlaygroundCatalog } from './catalog.ts';
 import { PlaygroundServer, type ServerLimits } from './playground-server.ts';
 
@@ -38,7 +39,7 @@ export function devPlaygrounds(options: DevPlaygroundsOptions): DevPlaygrounds {
   let pool: VmPool | undefined;
   let provider = options.provider;
   let lazy: Promise<Provider> | undefined;
-  const qemu = new QemuProvider();
+  const qemu = new TrackedQemuProvider();
   const realProvider = (): Promise<Provider> =>
     (lazy ??= (async () => {
       if (provider) return provider;
@@ -67,6 +68,7 @@ export function devPlaygrounds(options: DevPlaygroundsOptions): DevPlaygrounds {
     async close() {
       await server.close();
       await pool?.dispose();
+      await qemu.disposeInflight();
       provider = undefined;
     },
   };

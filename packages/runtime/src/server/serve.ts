@@ -9,6 +9,7 @@ import type { ImageKind } from '../image/build-image.ts';
 import { VmPool } from '../pool/vm-pool.ts';
 import type { Provider } from '../provider.ts';
 import { QemuProvider } from '../providers/qemu/qemu-provider.ts';
+import { TrackedQemuProvider } from './tracked-qemu.ts';
 import { contentCatalog, type PlaygroundCatalog } from './catalog.ts';
 import { PlaygroundServer, type ServerLimits } from './playground-server.ts';
 
@@ -67,8 +68,8 @@ export async function serve(options: ServeOptions): Promise<ServeHandle> {
   const catalog = options.catalog ?? contentCatalog(options.dir);
   let pool: VmPool | undefined;
   let provider = options.provider;
+  const qemu = new TrackedQemuProvider();
   if (!provider) {
-    const qemu = new QemuProvider();
     const size = options.poolSize ?? 1;
     if (size > 0) {
       pool = new VmPool(qemu, { size, kind: 'busybox' satisfies ImageKind });
@@ -100,6 +101,7 @@ export async function serve(options: ServeOptions): Promise<ServeHandle> {
   } catch (error) {
     await playgrounds.close();
     await pool?.dispose();
+    await qemu.disposeInflight();
     await cleanup();
     throw error;
   }
@@ -118,6 +120,7 @@ export async function serve(options: ServeOptions): Promise<ServeHandle> {
       closing ??= (async () => {
         await playgrounds.close();
         await pool?.dispose();
+        await qemu.disposeInflight();
         server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));
         await cleanup();

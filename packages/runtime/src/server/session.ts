@@ -3,7 +3,7 @@ import { isLabkitError } from '@labkit/sdk';
 import type { WebSocket } from 'ws';
 import type { EngineEvent, PlaygroundStatus, TaskSnapshot } from '../engine/events.ts';
 import { TaskEngine } from '../engine/task-engine.ts';
-import type { Provider, RunningPlayground } from '../provider.ts';
+import type { Machine, Provider, RunningPlayground } from '../provider.ts';
 import type { PlaygroundItem } from './catalog.ts';
 import { TerminalChannel } from './terminal-channel.ts';
 
@@ -60,6 +60,11 @@ export class PlaygroundSession {
   /** Holds (or is about to hold) machines: counts against the global limit. */
   get active(): boolean {
     return this.#state === 'starting' || this.#state === 'running';
+  }
+
+  /** The machines of the current attempt (none while queued, failed or stopped). */
+  get machines(): readonly Machine[] {
+    return this.#playground?.machines ?? [];
   }
 
   get machineCount(): number {

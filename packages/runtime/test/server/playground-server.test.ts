@@ -52,12 +52,12 @@ describe('lab serve (real VMs)', () => {
     expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/); // 256 random bits
     await events.waitFor(isTask('init_secret', 'completed'), 180_000);
     await events.waitFor((m) => m.type === 'playground' && m.status === 'running');
-    const term = new TerminalClient(`${ws}sessions/${token}/terminal/live-tasks?cols=100&rows=30`);
+    const term = new TerminalClient(`${ws}sessions/${token}/terminal/busybox?cols=100&rows=30`);
     await term.opened.catch(async () => {
       // the machine of a single-machine playground is named after the playground
       throw new Error('terminal refused');
     });
-    await term.waitFor(/# $/m);
+    await term.waitFor(/~ # /);
     term.type('stty size; touch /root/almost\r');
     await term.waitFor(/30 100/);
     const hint = await events.waitFor((m) => m.type === 'hint' && m.task === 'verify_done' && String(m.hint).includes('Almost'), 60_000);
@@ -76,7 +76,7 @@ describe('lab serve (real VMs)', () => {
 
     // Reconnect: the same shell, with its recent output replayed.
     term.close();
-    const again = new TerminalClient(`${ws}sessions/${token}/terminal/live-tasks`);
+    const again = new TerminalClient(`${ws}sessions/${token}/terminal/busybox`);
     await again.opened;
     await again.waitFor(/touch \/root\/done/);
     again.type('echo "pid=$$"\r');
@@ -93,8 +93,8 @@ describe('lab serve (real VMs)', () => {
     const b = await startSession('challenge:live-tasks');
     await a.events.waitFor((m) => m.type === 'playground' && m.status === 'running', 180_000);
     await b.events.waitFor((m) => m.type === 'playground' && m.status === 'running', 180_000);
-    const ta = new TerminalClient(`${ws}sessions/${a.token}/terminal/live-tasks`);
-    const tb = new TerminalClient(`${ws}sessions/${b.token}/terminal/live-tasks`);
+    const ta = new TerminalClient(`${ws}sessions/${a.token}/terminal/busybox`);
+    const tb = new TerminalClient(`${ws}sessions/${b.token}/terminal/busybox`);
     await Promise.all([ta.opened, tb.opened]);
     ta.type('echo learner-a > /root/mine; echo WROTE\r');
     await ta.waitFor(/^WROTE/m);
@@ -108,7 +108,7 @@ describe('lab serve (real VMs)', () => {
     const guessed = 'A'.repeat(43);
     expect((await get(`${base}sessions/${guessed}`)).status).toBe(404);
     expect((await post(`${base}sessions/${guessed}/input`, { task: 'verify_answer', value: '42' })).status).toBe(404);
-    const bad = new TerminalClient(`${ws}sessions/${guessed}/terminal/live-tasks`);
+    const bad = new TerminalClient(`${ws}sessions/${guessed}/terminal/busybox`);
     await expect(bad.opened).rejects.toThrow(/404/);
     // Sessions only start items of the server's own content: no scripts from requests.
     expect((await post(`${base}sessions`, { item: 'challenge:nope', tasks: { x: { run: 'reboot' } } })).status).toBe(404);
@@ -124,7 +124,7 @@ describe('lab serve (real VMs)', () => {
   it('marks the attempt failed on a failcheck failure and restarts on fresh machines', async () => {
     const { token, events } = await startSession('challenge:fragile');
     await events.waitFor((m) => m.type === 'playground' && m.status === 'running', 180_000);
-    const term = new TerminalClient(`${ws}sessions/${token}/terminal/fragile`);
+    const term = new TerminalClient(`${ws}sessions/${token}/terminal/busybox`);
     await term.opened;
     term.type('rm /etc/keep\r');
     const failed = await events.waitFor(isTask('verify_other', 'failed'), 60_000);
@@ -134,7 +134,7 @@ describe('lab serve (real VMs)', () => {
     await events.waitFor((m) => m.type === 'session' && m.attempt === 2 && m.state === 'running', 180_000);
     // Fresh machines: /etc/keep is back and the check runs again.
     await events.waitFor((m) => m.type === 'snapshot' && m.attempt === 2);
-    const t2 = new TerminalClient(`${ws}sessions/${token}/terminal/fragile`);
+    const t2 = new TerminalClient(`${ws}sessions/${token}/terminal/busybox`);
     await t2.opened;
     t2.type('ls /etc/keep && touch /root/other\r');
     await events.waitFor((m, i = events.messages.indexOf(m)) => isTask('verify_other', 'completed')(m) && i > events.messages.indexOf(failed), 60_000);
@@ -145,26 +145,14 @@ describe('lab serve (real VMs)', () => {
   it('survives a VM crash: the session fails, its machines are gone, a restart works', async () => {
     const { token, events } = await startSession('challenge:crashbox');
     await events.waitFor((m) => m.type === 'playground' && m.status === 'running', 180_000);
-    const pids = qemuWith(`labkit.hostname=crashbox`).filter((pid) => existsSync(`/proc/${pid}`));
-    // The pooled VM was booted as pool-N and renamed: find ours by the run dir instead.
-    const ours = qemuWith(server.runDir);
-    expect(ours.length).toBeGreaterThan(0);
-    const before = new Set(ours);
-    const snapshot = (await get(`${base}sessions/${token}`)).body;
-    expect(snapshot.state).toBe('running');
-    // Kill every QEMU of this server that is not idle in the pool: the session's one is among them.
-    const idleCount = server.playgrounds.health().machines; // machines held by sessions
-    expect(idleCount).toBe(1);
-    void pids;
-    for (const pid of before) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
+    const session = server.playgrounds.sessions.find((s) => s.token === token)!;
+    const pids = session.machines.map((m) => (m as unknown as { pid: number }).pid);
+    expect(pids).toHaveLength(1);
+    expect(qemuWith(server.runDir)).toContain(pids[0]);
+    const before = new Set(pids);
+    process.kill(pids[0]!, 'SIGKILL');
     await events.waitFor((m) => m.type === 'session' && m.state === 'failed', 60_000);
-    expect(server.playgrounds.health().machines).toBe(0);
+    expect(session.machines).toHaveLength(0);
     for (const pid of before) await expect.poll(() => existsSync(`/proc/${pid}`), { timeout: 10_000 }).toBe(false);
     expect((await post(`${base}sessions/${token}/restart`)).status).toBe(202);
     await events.waitFor((m) => m.type === 'session' && m.attempt === 2 && m.state === 'running', 180_000);
