@@ -38,7 +38,7 @@ export interface BuildImageOptions {
 }
 
 /** Bumped whenever the image layout changes in a way the other inputs do not capture. */
-const LAYOUT_VERSION = '4';
+const LAYOUT_VERSION = '5';
 const KERNEL_META = 'linux-image-cloud-amd64';
 /** Modules the agent loads at boot, in dependency order (deps resolved from the .ko files). */
 const MODULES = ['virtio_mmio', 'virtio_console', 'virtio_blk', 'virtio_net', 'virtio_rng', 'vmw_vsock_virtio_transport'];
@@ -128,6 +128,9 @@ async function doBuild(kind: ImageKind, root: string, options: BuildImageOptions
     for (const file of moduleFiles) {
       const dest = path.join('/lib/modules', path.basename(file));
       await copyFile(file, path.join(initrdRoot, dest));
+      // Debug sections (BTF) are dead weight in an initramfs that the kernel
+      // unpacks, slowly under TCG, on every boot.
+      await run('strip', ['--strip-debug', path.join(initrdRoot, dest)], { allowFail: true });
       listed.push(dest);
     }
     await writeFile(path.join(initrdRoot, 'etc/labkit/modules'), listed.join('\n') + '\n');
@@ -158,8 +161,15 @@ async function doBuild(kind: ImageKind, root: string, options: BuildImageOptions
     if (kind === 'debian') await buildDebianRootfs(work, path.join(out, 'rootfs.ext4'), progress);
 
     await writeFile(path.join(out, 'manifest.json'), JSON.stringify({ ...inputs, digest, builtAt: new Date().toISOString() }, null, 2));
-    await rm(dir, { recursive: true, force: true });
-    await rename(out, dir);
+    // Several processes (parallel test workers) may build the same image at
+    // once: the first rename wins and the others keep its result, so a VM
+    // booting from the image never sees its files disappear.
+    if (options.force) await rm(dir, { recursive: true, force: true });
+    try {
+      await rename(out, dir);
+    } catch (error) {
+      if (!existsSync(path.join(dir, 'manifest.json'))) throw error;
+    }
     progress(`image ready: ${dir}`);
     return image;
   } finally {

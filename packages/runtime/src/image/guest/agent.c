@@ -579,6 +579,7 @@ int main(void) {
   int sfd = signalfd(-1, &chld, SFD_NONBLOCK | SFD_CLOEXEC);
   fcntl(port, F_SETFL, O_NONBLOCK);
   send_frame(0x81, VERSION, sizeof VERSION - 1, NULL, 0);
+  log_msg("ready"); /* its kmsg timestamp tells how long the boot took */
 
   unsigned char *in = malloc(MAX_FRAME + 4);
   uint32_t have = 0;

@@ -220,7 +220,7 @@ export class QemuMachine implements Machine {
       child.once('error', () => resolve());
     });
 
-    const timeoutMs = o.bootTimeoutMs ?? 60_000;
+    const timeoutMs = o.bootTimeoutMs ?? 120_000; // generous: a TCG boot on a loaded 2-core CI host took 30 s
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(RuntimeErrors.BootFailed(this.name, `no agent after ${timeoutMs / 1000} s (${o.accel})`)), timeoutMs);
