@@ -38,6 +38,7 @@ describe('task engine on a real VM', () => {
     expect(events.filter((e) => e.type === 'hint')).toEqual([expect.objectContaining({ task: 'failing', hint: 'Look in /tmp/a.' })]); // only on change
     expect(events).toContainEqual(expect.objectContaining({ type: 'output', task: 'failing', script: 'run', stream: 'stdout', data: 'not yet\n' }));
     expect(snap.playground).toBe('stopped');
+    expect(snap.machines).toEqual([{ name: 'box', state: 'ready' }]);
     await engine.settled();
   }, 60_000);
 

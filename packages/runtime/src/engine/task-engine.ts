@@ -1,5 +1,5 @@
 import { DEFAULT_TASK_TIMEOUT_SECONDS, isLabkitError, type TaskInput } from '@labkit/sdk';
-import type { ExecResult, RunningPlayground } from '../provider.ts';
+import type { ExecResult, MachineState, RunningPlayground } from '../provider.ts';
 import type { EngineEvent, PlaygroundStatus, ScriptKind, TaskKind, TaskSnapshot, TaskStatus } from './events.ts';
 import { expand, expandEnv, usesInput, type ExpandContext } from './expand.ts';
 import { dependencyOrder, kindOf } from './task-graph.ts';
@@ -107,9 +107,10 @@ export class TaskEngine {
     return () => this.#listeners.delete(listener);
   }
 
-  snapshot(): { playground: PlaygroundStatus; tasks: TaskSnapshot[] } {
+  snapshot(): { playground: PlaygroundStatus; machines: Array<{ name: string; state: MachineState }>; tasks: TaskSnapshot[] } {
     return {
       playground: this.#status,
+      machines: this.#playground.machines.map((m) => ({ name: m.name, state: m.state })),
       tasks: this.#order.map((name) => {
         const { spec: _spec, stderr: _stderr, ...snapshot } = this.#tasks.get(name)!;
         return snapshot;
