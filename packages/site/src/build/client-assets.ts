@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import type { ClientAssetUrls } from '../shell/page-model.ts';
+import { playgroundClientFiles } from '../playground/dev-mount.ts';
 
 /** One of the site's own files (stylesheet, islands), served or written as is. */
 export interface ClientFile {
@@ -20,7 +21,7 @@ const SOURCES = [
  * The site's CSS and island scripts with content-hashed names. `lab dev`
  * serves these same files (see `ClientFile`), so both show the same look.
  */
-export async function loadClientAssets(base: string): Promise<{ files: ClientFile[]; urls: ClientAssetUrls }> {
+export async function loadClientAssets(base: string, withPlayground = false): Promise<{ files: ClientFile[]; urls: ClientAssetUrls }> {
   const files: ClientFile[] = [];
   const urls: Record<string, string> = {};
   for (const s of SOURCES) {
@@ -30,5 +31,16 @@ export async function loadClientAssets(base: string): Promise<{ files: ClientFil
     files.push({ path: p, contentType: s.type, body });
     urls[s.key] = base + p;
   }
-  return { files, urls: { css: urls['css']!, islands: urls['islands']!, search: urls['search']!, pagefind: `${base}pagefind/` } };
+  // The playground island imports xterm.js next to itself: one folder, named by its content.
+  let playground: string | undefined;
+  if (withPlayground) {
+    const entries = Object.entries(playgroundClientFiles());
+    const bodies = await Promise.all(entries.map(([, e]) => readFile(e.file)));
+    const hash = createHash('sha256');
+    for (const b of bodies) hash.update(b);
+    const dir = `_lk/playground-${hash.digest('hex').slice(0, 10)}/`;
+    entries.forEach(([name, e], i) => files.push({ path: dir + name, contentType: e.type, body: bodies[i]! }));
+    playground = `${base}${dir}playground.js`;
+  }
+  return { files, urls: { css: urls['css']!, islands: urls['islands']!, search: urls['search']!, pagefind: `${base}pagefind/`, ...(playground ? { playground } : {}) } };
 }

@@ -12,6 +12,8 @@ export interface SiteUserConfig {
   base?: string;
   /** Public origin, for canonical links. @example "https://labs.acme.dev" */
   url?: string;
+  /** URL of the playground server (`lab serve`); without it pages stay static. @example "https://play.acme.dev/" */
+  runtimeUrl?: string;
 }
 
 /** Typed helper for `lab.config.ts`: `export default defineConfig({ site: {...} })`. */
@@ -46,10 +48,13 @@ export async function loadSiteConfig(dir: string, overrides: SiteUserConfig & { 
   }
   const url = overrides.url ?? fromFile.url;
   if (url !== undefined && !/^https?:\/\/[^\s/]+/.test(url)) throw SiteErrors.BadUrl(url);
+  const runtimeUrl = overrides.runtimeUrl ?? fromFile.runtimeUrl;
+  if (runtimeUrl !== undefined && !/^https?:\/\/[^\s/]+/.test(runtimeUrl)) throw SiteErrors.BadUrl(runtimeUrl);
   return {
     title: overrides.title ?? fromFile.title ?? 'Labkit',
     base: normalizeBase(overrides.base ?? fromFile.base),
     ...(url ? { url } : {}),
+    ...(runtimeUrl ? { runtimeUrl } : {}),
     ...(overrides.preview ? { preview: true } : {}),
   };
 }

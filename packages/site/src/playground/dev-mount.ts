@@ -3,6 +3,9 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DevMount } from '../dev/dev-server.ts';
+import { playgroundScriptTag } from './script-tag.ts';
+
+export { playgroundScriptTag };
 
 /** The runtime's playground API as `lab dev` sees it (the site never imports the runtime). */
 export interface PlaygroundApi {
@@ -32,12 +35,6 @@ export function playgroundClientFiles(): Record<string, { file: string; type: st
     'xterm.css': { file: path.join(xterm, 'css/xterm.css'), type: 'text/css; charset=utf-8' },
     'addon-fit.mjs': { file: path.join(fit, 'lib/addon-fit.mjs'), type: js },
   };
-}
-
-/** The script tag that loads the island, pointed at a runtime URL. */
-export function playgroundScriptTag(islandUrl: string, runtimeUrl: string): string {
-  const attr = (v: string) => v.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
-  return `<script type="module" src="${attr(islandUrl)}" data-lk-runtime="${attr(runtimeUrl)}"></script>`;
 }
 
 /**

@@ -15,6 +15,8 @@ export interface SiteConfig {
   url?: string;
   /** Preview builds show unknown-component notices and a banner. */
   preview?: boolean;
+  /** Playground server (`lab serve`) URL: item pages get the "Start playground" island. */
+  runtimeUrl?: string;
 }
 
 /** URLs of the site's own CSS and JS (content-hashed in builds). */
@@ -24,6 +26,8 @@ export interface ClientAssetUrls {
   search: string;
   /** Pagefind's folder, e.g. `/pagefind/`. */
   pagefind: string;
+  /** The playground island (only when a runtime URL is configured). */
+  playground?: string;
 }
 
 export interface CardModel {

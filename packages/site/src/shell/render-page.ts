@@ -1,4 +1,5 @@
 import { esc, join } from './html.ts';
+import { playgroundScriptTag } from '../playground/script-tag.ts';
 import type { CardModel, ClientAssetUrls, Heading, ItemHeader, NavModule, Page, SiteConfig } from './page-model.ts';
 
 /**
@@ -40,6 +41,8 @@ export function renderPage(page: Page, config: SiteConfig, assets: ClientAssetUr
       break;
   }
   const islands = page.islands.length ? `<script type="module" src="${esc(assets.islands)}"></script>` : '';
+  // Item pages with tasks get the playground island when a playground server is configured (it asks the server whether the item has a playground).
+  const playground = config.runtimeUrl && assets.playground && (m.type === 'item' || m.type === 'lesson') && m.tasks.length ? playgroundScriptTag(assets.playground, config.runtimeUrl) : '';
   const search = m.type === 'search' ? `<script type="module" src="${esc(assets.search)}" data-pagefind="${esc(assets.pagefind)}" data-base="${esc(base)}"></script>` : '';
   const title = page.model.type === 'catalog' ? config.title : `${page.title} · ${config.title}`;
   const canonical = config.url ? `<link rel="canonical" href="${esc(config.url.replace(/\/$/, '') + base + page.route)}">` : '';
@@ -70,7 +73,7 @@ ${config.preview ? '<div class="lk-preview-banner" role="note">Preview build: un
 ${main}
 </main>
 <footer class="lk-footer"><p>${esc(config.title)} · built with Labkit</p></footer>
-${islands}${search}
+${islands}${search}${playground}
 </body>
 </html>
 `;

@@ -1,0 +1,86 @@
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { build } from '../../src/index.ts';
+// `lab serve` for the published site (the site package itself never imports the runtime).
+import { serve, type ServeHandle } from '../../../runtime/src/index.ts';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const content = path.resolve(here, '../../../runtime/test/server/fixtures/content');
+let runtime: ServeHandle;
+let browser: Browser;
+let work: string;
+let statics: Server;
+
+/** A static file server for the built site, on its own origin (so CORS is exercised). */
+function serveStatic(root: string): Promise<string> {
+  statics = createServer((req, res) => {
+    let file = path.join(root, decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname));
+    if (!file.startsWith(root)) return void res.writeHead(403).end();
+    if (existsSync(file) && statSync(file).isDirectory()) file = path.join(file, 'index.html');
+    if (!existsSync(file)) return void res.writeHead(404).end();
+    const type = file.endsWith('.html') ? 'text/html' : file.endsWith('.css') ? 'text/css' : file.endsWith('js') || file.endsWith('.mjs') ? 'text/javascript' : 'application/octet-stream';
+    res.writeHead(200, { 'content-type': type });
+    createReadStream(file).pipe(res);
+  });
+  return new Promise((resolve) => statics.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(statics.address() as AddressInfo).port}/`)));
+}
+
+beforeAll(async () => {
+  work = await mkdtemp(path.join(tmpdir(), 'lab-pg-site-'));
+  runtime = await serve({ dir: content, port: 0, poolSize: 1 });
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'] });
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await runtime?.close();
+  statics?.closeAllConnections();
+  await new Promise((r) => statics?.close(r));
+  await rm(work, { recursive: true, force: true });
+});
+
+describe('the built site with a playground server (lab build + lab serve)', () => {
+  it('stays static without a runtime URL', async () => {
+    const out = path.join(work, 'static');
+    const r = await build({ dir: content, outDir: out });
+    expect(r.ok).toBe(true);
+    const html = await readFile(path.join(out, 'challenges/live-tasks/index.html'), 'utf8');
+    expect(html).not.toContain('data-lk-runtime');
+    expect(existsSync(path.join(out, '_lk'))).toBe(true);
+    expect((await readdir(path.join(out, '_lk'))).some((f) => f.startsWith('playground-'))).toBe(false);
+  }, 180_000);
+
+  it('gets the playground control when built with the server URL, and its tasks turn green', async () => {
+    const out = path.join(work, 'live');
+    const r = await build({ dir: content, outDir: out, site: { runtimeUrl: runtime.url } });
+    expect(r.ok).toBe(true);
+    const site = await serveStatic(out);
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${site}challenges/live-tasks/`);
+    await page.getByRole('button', { name: 'Start playground' }).click();
+    await page.locator('.lk-pg-term[data-connected="true"] .xterm-rows').waitFor({ timeout: 180_000 });
+    await page.waitForFunction(() => /~ #/.test(document.querySelector('.lk-pg-term .xterm-rows')?.textContent ?? ''), null, { timeout: 30_000 });
+    await page.locator('.lk-pg-term .xterm-helper-textarea').focus();
+    await page.keyboard.type('touch /root/done', { delay: 5 });
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => document.querySelector('[data-task="verify_done"]')?.getAttribute('data-state') === 'completed', null, { timeout: 60_000 });
+    // The answer goes to the server's check, not to a local regex.
+    await page.locator('[data-task="verify_answer"] input').fill('42');
+    await page.locator('[data-task="verify_answer"] button[type="submit"]').click();
+    await page.waitForFunction(() => document.querySelector('[data-task="verify_answer"]')?.getAttribute('data-state') === 'completed', null, { timeout: 60_000 });
+    expect(runtime.playgrounds.health().active).toBe(1);
+    await page.getByRole('button', { name: 'Stop' }).click();
+    await expect.poll(() => runtime.playgrounds.health().sessions, { timeout: 30_000 }).toBe(0);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 360_000);
+});
