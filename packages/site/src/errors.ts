@@ -37,4 +37,15 @@ export const SiteErrors = defineErrors({
     message: (reason: string) => `Pagefind could not index the site: ${reason}`,
     hint: 'The previous output was left untouched. Check that the pagefind package installed its platform binary.',
   },
+  DevNoFreePort: {
+    title: 'No free port',
+    message: (host: string, first: number, last: number) => `Ports ${first} to ${last} on ${host} are all in use.`,
+    hint: 'Stop the other server or pick another port: `lab dev --port <n>`.',
+  },
+  DevListenFailed: {
+    title: 'Preview server could not start',
+    message: (host: string, port: number, reason: string) => `Listening on ${host}:${port} failed: ${reason}`,
+    hint: (host: string, _port: number, _reason: string) =>
+      host === '127.0.0.1' ? 'Check that nothing blocks local ports.' : `Check that "${host}" is an address of this machine (\`lab dev --host <address>\`).`,
+  },
 });

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { watchContent, type FolderWatcher } from './content-watcher.ts';
 import type { ChangeBatch } from './change-batcher.ts';
 import { DevServer, type DevMount } from './dev-server.ts';
-import { DevErrors } from './errors.ts';
+import { SiteErrors } from '../errors.ts';
 import { DEFAULT_DEV_PORT, listenOnFreePort } from './listen.ts';
 import { PageStore, type PageResult } from './page-store.ts';
 import type { BackendState, DevDiagnostic, PreviewBackend } from './preview-backend.ts';
@@ -62,7 +62,7 @@ export interface DevHandle {
 export async function dev(options: DevOptions): Promise<DevHandle> {
   const contentDir = path.resolve(options.dir);
   const info = await stat(contentDir).catch(() => undefined);
-  if (!info?.isDirectory()) throw DevErrors.ContentDirMissing(options.dir);
+  if (!info?.isDirectory()) throw SiteErrors.ContentDirMissing(options.dir);
   const host = options.host ?? '127.0.0.1';
   const backend = options.backend ?? (await defaultBackend(contentDir));
   const reporter = options.output === false ? undefined : new TerminalReporter(options.output ?? process.stdout);

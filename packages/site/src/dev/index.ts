@@ -3,7 +3,6 @@ export { dev } from './dev.ts';
 export type { DevOptions, DevHandle, DevUpdate } from './dev.ts';
 export type { PreviewBackend, BackendState, DevDiagnostic, RenderedPage } from './preview-backend.ts';
 export { DEFAULT_DEV_PORT } from './listen.ts';
-export { DevErrors } from './errors.ts';
 export type { DevMount } from './dev-server.ts';
 export { playgroundDevMount, playgroundClientFiles, playgroundScriptTag, PLAYGROUND_ASSET_PREFIX } from '../playground/dev-mount.ts';
 export type { PlaygroundApi } from '../playground/dev-mount.ts';

@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import { DevErrors } from './errors.ts';
+import { SiteErrors } from '../errors.ts';
 
 /** Default preview port; the next free one is taken when it is busy. */
 export const DEFAULT_DEV_PORT = 4321;
@@ -27,7 +27,7 @@ export async function listenOnFreePort(server: Server, host: string, port: numbe
       const address = server.address();
       return typeof address === 'object' && address ? address.port : candidate;
     }
-    if (outcome instanceof Error) throw DevErrors.ListenFailed(host, candidate, outcome.message);
+    if (outcome instanceof Error) throw SiteErrors.DevListenFailed(host, candidate, outcome.message);
   }
-  throw DevErrors.NoFreePort(host, port, port + attempts - 1);
+  throw SiteErrors.DevNoFreePort(host, port, port + attempts - 1);
 }
