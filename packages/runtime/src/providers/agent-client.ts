@@ -11,6 +11,7 @@ import {
   encodeExec,
   encodeInput,
   encodeKill,
+  encodeHostname,
   encodePing,
   encodePty,
   encodeResize,
@@ -118,6 +119,11 @@ export class AgentClient {
   copyIn(file: CopyInFile): Promise<void> {
     const id = this.#nextId++;
     return this.#send<void>(id, 'ack', encodeWrite(id, { path: file.path, mode: file.mode ?? 0o644, owner: file.owner ?? 'root', content: file.content }), 30_000 + this.#graceMs);
+  }
+
+  setHostname(name: string): Promise<void> {
+    const id = this.#nextId++;
+    return this.#send<void>(id, 'ack', encodeHostname(id, name), 10_000 + this.#graceMs);
   }
 
   ping(timeoutMs = 5_000): Promise<void> {

@@ -4,7 +4,7 @@
  * bytes only ever travel inside an OUT frame whose length the agent wrote,
  * so nothing a script prints can be mistaken for a frame.
  */
-export const Req = { Exec: 1, Kill: 2, Write: 3, Ping: 4, PowerOff: 5, Pty: 6, Input: 7, Resize: 8 } as const;
+export const Req = { Exec: 1, Kill: 2, Write: 3, Ping: 4, PowerOff: 5, Pty: 6, Input: 7, Resize: 8, Hostname: 9 } as const;
 export const Res = { Hello: 0x81, Out: 0x82, Exit: 0x83, Ack: 0x84 } as const;
 
 export const EXIT_TIMED_OUT = 1;
@@ -47,6 +47,9 @@ export function encodeWrite(id: number, o: { path: string; mode: number; owner: 
 }
 export function encodePing(id: number): Buffer {
   return frame(Req.Ping, u32(id));
+}
+export function encodeHostname(id: number, name: string): Buffer {
+  return frame(Req.Hostname, u32(id), str(name));
 }
 export function encodePowerOff(): Buffer {
   return frame(Req.PowerOff);

@@ -20,6 +20,7 @@
  *                PTY(6): id, cols, rows, user, n, env[n]   (an interactive login shell on a pty)
  *                INPUT(7): id, bytes                        (keystrokes for a PTY job)
  *                RESIZE(8): id, cols, rows                  (window size of a PTY job)
+ *                HOSTNAME(9): id, name                      (no fork: a pooled VM is renamed in one round trip)
  *   guest->host  HELLO(0x81): version
  *                OUT(0x82): id, u8 stream (1 stdout, 2 stderr), bytes
  *                EXIT(0x83): id, i32 code, i32 signal, u8 flags, u32 duration_ms
@@ -440,6 +441,12 @@ static void handle(const unsigned char *b, uint32_t len) {
     case 3: write_file(&r); break;
     case 4: { uint32_t id = rd32(&r); send_ack(id, 0, "pong"); break; }
     case 5: sync(); reboot(RB_POWER_OFF); break;
+    case 9: {
+      uint32_t id = rd32(&r); uint32_t n = 0; char *name = rdstr(&r, &n);
+      if (r.bad || !name) { send_ack(id, EINVAL, "malformed HOSTNAME"); free(name); break; }
+      if (sethostname(name, n) != 0) send_ack(id, errno, strerror(errno)); else send_ack(id, 0, "ok");
+      free(name); break;
+    }
     case 6: start_pty(&r); break;
     case 7: pty_input(&r); break;
     case 8: pty_resize(&r); break;

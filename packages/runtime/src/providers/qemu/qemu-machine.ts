@@ -140,8 +140,9 @@ export class QemuMachine implements Machine {
 
   /** Renames a pooled machine when a playground claims it (hostname only). */
   async rename(name: string): Promise<void> {
+    if (!this.#agent || this.#state !== 'ready') throw RuntimeErrors.MachineDied(this.name, `machine is ${this.#state}`);
     (this as { name: string }).name = name;
-    await this.exec({ script: `hostname ${JSON.stringify(name)}`, timeoutMs: 5_000 });
+    await this.#agent.setHostname(name);
   }
 
   async dispose(): Promise<void> {
