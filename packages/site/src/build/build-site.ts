@@ -17,7 +17,7 @@ import { buildSitePages, type PageNotice } from './site-pages.ts';
 import { RenderCache } from './render-cache.ts';
 import { loadClientAssets } from './client-assets.ts';
 import { setLoaderFeed } from './astro-loader.ts';
-import { indexSearch } from './search-index.ts';
+import { indexSearch, searchRecords } from './search-index.ts';
 
 export interface BuildOptions {
   /** The content folder. */
@@ -201,7 +201,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
 
     progress('search', 'Indexing for search');
     await rm(path.join(work, 'pagefind'), { recursive: true, force: true });
-    await indexSearch(work);
+    await indexSearch(work, searchRecords(pages, config.base));
     lap('search');
 
     progress('swap', `Writing ${outDir}`);
