@@ -15,10 +15,12 @@ export function textOf(html: string): string {
   return html
     .replace(/<(?:script|style)[\s\S]*?<\/(?:script|style)>/gi, ' ')
     .replace(/<(?:br|\/p|\/li|\/h\d|\/div|\/pre|\/tr)\b[^>]*>/gi, '\n')
-    .replace(/<[^>]+>/g, '')
+    // Inline tags become nothing, others a space ("challenge</span><strong>Title" must not glue).
+    .replace(/<\/?(?:a|em|strong|code|b|i|mark|small|kbd|sub|sup|del|s)\b[^>]*>/gi, '')
+    .replace(/<[^>]+>/g, ' ')
     .replace(/&(?:lt|gt|amp|quot|#39|#x27);/g, (e) => ENTITIES[e] ?? e)
     .replace(/[ \t]+/g, ' ')
-    .replace(/\n\s*\n+/g, '\n')
+    .replace(/\s*\n\s*/g, '\n')
     .trim();
 }
 
