@@ -8,7 +8,7 @@ export { QemuProvider, playgroundOf } from './providers/qemu/qemu-provider.ts';
 export type { QemuProviderOptions } from './providers/qemu/qemu-provider.ts';
 export { QemuMachine, hostTscKhz } from './providers/qemu/qemu-machine.ts';
 export type { Accelerator, QemuMachineOptions } from './providers/qemu/qemu-machine.ts';
-export { chooseAccelerator, kvmCanary } from './providers/qemu/accelerator.ts';
+export { chooseAccelerator, kvmCanary, CANARY_TIMEOUT_MS } from './providers/qemu/accelerator.ts';
 export { VmPool } from './pool/vm-pool.ts';
 export type { VmPoolOptions } from './pool/vm-pool.ts';
 export { TaskEngine, DEFAULT_POLL_INTERVAL_MS } from './engine/task-engine.ts';

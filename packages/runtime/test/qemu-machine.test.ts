@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildImage, QemuMachine, type GuestImage } from '@labkit/runtime';
+import { execSync } from 'node:child_process';
+import { buildImage, kvmCanary, CANARY_TIMEOUT_MS, QemuMachine, type GuestImage } from '@labkit/runtime';
 
 // Real microVMs under whatever accelerator is forced (TCG here: KVM is broken
 // on these hosts). One VM serves every test that leaves it healthy, a second
@@ -91,6 +92,17 @@ describe('QEMU machine', () => {
     // Not a speed assertion (the CPU is shared): a sanity bound 25x the target.
     expect(Math.min(...times)).toBeLessThan(1_000);
   });
+});
+
+describe('accelerator canary', () => {
+  it('decides within its short deadline and leaves no canary VM behind', async () => {
+    const t = performance.now();
+    const kvm = await kvmCanary(image);
+    expect(typeof kvm).toBe('boolean'); // false on these hosts: KVM guests never finish booting
+    expect(performance.now() - t).toBeLessThan(CANARY_TIMEOUT_MS + 5_000);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(execSync('ps -eo args').toString()).not.toMatch(/labkit\.hostname=kvm-canary/);
+  }, 60_000);
 });
 
 describe('QEMU machine failures', () => {

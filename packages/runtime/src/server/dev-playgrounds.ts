@@ -4,6 +4,7 @@ import { VmPool } from '../pool/vm-pool.ts';
 import type { Provider } from '../provider.ts';
 import { QemuProvider } from '../providers/qemu/qemu-provider.ts';
 import { TrackedQemuProvider } from './tracked-qemu.ts';
+import { claimRunDir, type RunDir } from './run-dir.ts';
 import { contentCatalog, type PlaygroundCatalog } from './catalog.ts';
 import { PlaygroundServer, type ServerLimits } from './playground-server.ts';
 
@@ -39,10 +40,12 @@ export function devPlaygrounds(options: DevPlaygroundsOptions): DevPlaygrounds {
   let pool: VmPool | undefined;
   let provider = options.provider;
   let lazy: Promise<Provider> | undefined;
+  let run: RunDir | undefined;
   const qemu = new TrackedQemuProvider();
   const realProvider = (): Promise<Provider> =>
     (lazy ??= (async () => {
       if (provider) return provider;
+      run = await claimRunDir('labkit-dev-');
       const size = options.poolSize ?? 1;
       if (size <= 0) return qemu;
       pool = new VmPool(qemu, { size });
@@ -69,6 +72,7 @@ export function devPlaygrounds(options: DevPlaygroundsOptions): DevPlaygrounds {
       await server.close();
       await pool?.dispose();
       await qemu.disposeInflight();
+      await run?.release();
       provider = undefined;
     },
   };

@@ -1,15 +1,12 @@
-import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import { RuntimeErrors } from '../errors.ts';
 import type { ImageKind } from '../image/build-image.ts';
 import { VmPool } from '../pool/vm-pool.ts';
 import type { Provider } from '../provider.ts';
 import { QemuProvider } from '../providers/qemu/qemu-provider.ts';
 import { TrackedQemuProvider } from './tracked-qemu.ts';
+import { claimRunDir } from './run-dir.ts';
 import { contentCatalog, type PlaygroundCatalog } from './catalog.ts';
 import { PlaygroundServer, type ServerLimits } from './playground-server.ts';
 
@@ -49,22 +46,9 @@ export const DEFAULT_SERVE_PORT = 7400;
 export async function serve(options: ServeOptions): Promise<ServeHandle> {
   const host = options.host ?? '127.0.0.1';
   const log = options.onLog ?? (() => {});
-  // QEMU machines keep their socket and console log under os.tmpdir(): point
-  // it at a folder of our own, watched by a detached reaper, so even a
-  // SIGKILLed server leaves no temp files (its QEMUs die with it: pdeathsig).
-  const previousTmp = process.env.TMPDIR;
-  const runDir = await mkdtemp(path.join(os.tmpdir(), 'labkit-serve-'));
-  process.env.TMPDIR = runDir;
-  const reaper = spawn('sh', ['-c', 'while kill -0 "$0" 2>/dev/null; do sleep 1; done; rm -rf "$1"', String(process.pid), runDir], { detached: true, stdio: 'ignore' });
-  reaper.unref();
-  const cleanup = async () => {
-    if (process.env.TMPDIR === runDir) {
-      if (previousTmp === undefined) delete process.env.TMPDIR;
-      else process.env.TMPDIR = previousTmp;
-    }
-    reaper.kill();
-    await rm(runDir, { recursive: true, force: true });
-  };
+  const run = await claimRunDir('labkit-serve-');
+  const runDir = run.path;
+  const cleanup = () => run.release();
   const catalog = options.catalog ?? contentCatalog(options.dir);
   let pool: VmPool | undefined;
   let provider = options.provider;

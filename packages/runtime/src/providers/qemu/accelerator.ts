@@ -43,13 +43,21 @@ export async function kvmCanary(image: GuestImage, timeoutMs = CANARY_TIMEOUT_MS
     return false;
   }
   let machine: QemuMachine | undefined;
+  const booting = QemuMachine.boot({ name: 'kvm-canary', image, accel: 'kvm', memoryMiB: 128, bootTimeoutMs: timeoutMs });
+  let timer: NodeJS.Timeout | undefined;
   try {
-    machine = await QemuMachine.boot({ name: 'kvm-canary', image, accel: 'kvm', memoryMiB: 128, bootTimeoutMs: timeoutMs });
+    // The whole canary (boot, readiness probe, one command) has one short deadline.
+    machine = await Promise.race([booting, new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), timeoutMs + 2_000)))]);
+    if (!machine) {
+      booting.then((late) => late.dispose(), () => {});
+      return false;
+    }
     const r = await machine.exec({ script: 'echo ok', timeoutMs: 2_000 });
     return r.stdout.trim() === 'ok';
   } catch {
     return false;
   } finally {
+    clearTimeout(timer);
     await machine?.dispose();
   }
 }
