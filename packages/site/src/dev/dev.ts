@@ -5,7 +5,7 @@ import type { ChangeBatch } from './change-batcher.ts';
 import { DevServer, type DevMount } from './dev-server.ts';
 import { SiteErrors } from '../errors.ts';
 import { DEFAULT_DEV_PORT, listenOnFreePort } from './listen.ts';
-import { PageStore, type PageResult } from './page-store.ts';
+import { PageStore, loadingPage, type PageResult } from './page-store.ts';
 import type { BackendState, DevDiagnostic, PreviewBackend } from './preview-backend.ts';
 import { TerminalReporter, type ReporterStream, type UpdateSummary } from './terminal-reporter.ts';
 
@@ -69,7 +69,10 @@ export async function dev(options: DevOptions): Promise<DevHandle> {
 
   let version = 0;
   const t0 = performance.now();
-  let state = await backend.load();
+  // The server answers at once: until the first load is done, every page is
+  // a "loading" page whose live client is pushed the real one when it is.
+  let state: BackendState = { itemCount: 0, diagnostics: [], parsedFiles: 0 };
+  let loaded = false;
   const pages = new PageStore(backend);
   const renderErrors = new Map<string, DevDiagnostic>();
   // Render errors are reported per page by the server itself; here only the content's.
@@ -79,7 +82,7 @@ export async function dev(options: DevOptions): Promise<DevHandle> {
     contentDir,
     version: () => version,
     errors: allErrors,
-    render: (urlPath) => pages.render(urlPath),
+    render: (urlPath) => (loaded ? pages.render(urlPath) : Promise.resolve(loadingPage(performance.now() - t0))),
     ...(backend.asset ? { asset: (urlPath: string) => backend.asset!(urlPath) } : {}),
     ...(options.mount ? { mount: options.mount } : {}),
   });
@@ -94,7 +97,19 @@ export async function dev(options: DevOptions): Promise<DevHandle> {
     reporter.update(summary, [text, extra].filter(Boolean).join('\n'));
   };
   reporter?.started(url, contentDir, host !== '127.0.0.1' && host !== 'localhost' && host !== '::1');
+  try {
+    state = await backend.load();
+  } catch (error) {
+    await server.close();
+    throw error;
+  }
+  loaded = true;
+  version++;
   report({ state, changedFiles: 0, rescan: false, durationMs: performance.now() - t0 });
+  // Tabs opened while loading get their real page now.
+  const first = new Map<string, PageResult>();
+  for (const tab of server.openPages) if (!first.has(tab.path)) first.set(tab.path, await pages.render(tab.path));
+  await server.broadcast(first);
 
   let waiters: Array<(update: DevUpdate) => void> = [];
   // Batches are applied one at a time, in order; batches that arrive while

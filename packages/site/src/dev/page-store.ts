@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import type { PreviewBackend, RenderedPage } from './preview-backend.ts';
 
 export interface PageResult {
-  status: 200 | 404;
+  status: 200 | 404 | 503;
   html: string;
   hash: string;
   /** True when this is the last good render, kept because the page is broken now. */
@@ -78,4 +78,13 @@ function notFoundPage(urlPath: string, failure?: string): string {
 <main data-lab-not-found><h1>No page at <code>${escapeHtml(urlPath)}</code></h1>
 ${failure ? `<p>Rendering failed: <code>${escapeHtml(failure)}</code></p>` : '<p>It may have been renamed or deleted. This tab updates by itself if it appears.</p>'}
 <p><a href="/">Back to the catalog</a></p></main></body></html>`;
+}
+
+/** What a tab shows while the first load runs; its live client swaps in the real page. */
+export function loadingPage(elapsedMs: number): PageResult {
+  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Loading · lab dev</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"></head>
+<body style="font: 16px/1.5 system-ui, sans-serif; max-width: 40rem; margin: 10vh auto; padding: 0 1rem">
+<main data-lab-loading><h1>Loading the content…</h1><p>lab dev is reading and rendering the folder (${Math.round(elapsedMs / 1000)} s so far). This page updates by itself.</p></main></body></html>`;
+  return { status: 503, html, hash: 'loading', stale: false, removed: false };
 }

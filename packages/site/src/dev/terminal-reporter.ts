@@ -53,7 +53,8 @@ export class TerminalReporter {
     const lines = [`${pc.bold('lab dev')} ${pc.dim(contentDir)}`, `  preview ${pc.cyan(url)}`];
     if (exposed) lines.push(pc.yellow('  exposed beyond this machine (--host): anyone on the network can read the preview'));
     this.#header = lines.join('\n') + '\n';
-    if (!this.#tty) this.#out.write(this.#header);
+    if (this.#tty) this.#out.write(`\x1b[2J\x1b[3J\x1b[H${this.#header}\n${pc.dim('loading the content…')}\n`);
+    else this.#out.write(this.#header);
   }
 
   update(summary: UpdateSummary, diagnosticsText: string): void {

@@ -1,4 +1,5 @@
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -150,5 +151,47 @@ describe('lab dev in a real browser', () => {
     expect(await overlay().locator('.diag').first().getAttribute('data-file')).toBe('tutorials/first-steps/index.md');
     await writeFile(file('tutorials/first-steps/index.md'), good);
     await badge.waitFor({ state: 'detached', timeout: 15_000 });
+  });
+});
+
+describe('while the first load runs', () => {
+  it('answers at once with a loading page that turns into the real page', async () => {
+    const { createSitePreviewBackend } = await import('../../src/dev/site-preview-backend.ts');
+    const { root: dir, cleanup: done } = await tempContent();
+    await writeItem(dir, 'tutorials/slow-one', { kind: 'tutorial', title: 'Slow Loading Tutorial', body: 'Finally here.' });
+    const real = await createSitePreviewBackend(dir);
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const backend = { ...real, load: async () => (await gate, real.load()) };
+    const probe = createServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', () => r()));
+    const port = (probe.address() as { port: number }).port;
+    await new Promise<void>((r) => probe.close(() => r()));
+    const starting = dev({ dir, port, output: false, backend });
+    const tab = await browser.newPage();
+    try {
+      for (let i = 0; ; i++) {
+        const res = await tab.goto(`http://127.0.0.1:${port}/tutorials/slow-one/`).catch(() => null);
+        if (res) {
+          expect(res.status()).toBe(503);
+          break;
+        }
+        if (i > 100) throw new Error('the server did not answer during the load');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(await tab.locator('main').innerText()).toContain('Loading the content');
+      await tab.waitForFunction(() => (window as { __labDev?: unknown }).__labDev !== undefined);
+      release();
+      const started = await starting;
+      try {
+        await expect.poll(() => tab.locator('main').innerText(), { timeout: 20_000 }).toContain('Finally here.');
+      } finally {
+        await started.close();
+      }
+    } finally {
+      release();
+      await tab.close();
+      await done();
+    }
   });
 });
