@@ -84,7 +84,9 @@ export async function createSitePreviewBackend(contentDir: string): Promise<Prev
     return undefined;
   };
 
-  const rebuild = async (changed: string[] = []): Promise<BackendState> => {
+  // Returns nothing: diagnostics (code frames for every one) are computed by
+  // diagnose()/load(), after the page went out, never on the page's path.
+  const rebuild = async (changed: string[] = []): Promise<void> => {
     const content = { root, items: [...items.values()].sort((a, b) => (a.dir < b.dir ? -1 : 1)), diagnostics: [] };
     let site: Awaited<ReturnType<typeof buildSitePages>>;
     try {
@@ -93,13 +95,13 @@ export async function createSitePreviewBackend(contentDir: string): Promise<Prev
       // The previous pages stay up; the failure is shown with the files that caused it.
       const message = `Rendering failed: ${error instanceof Error ? error.message : String(error)}`;
       failures = (changed.length ? changed : [root]).map((p) => ({ file: rel(p) || '.', line: 1, column: 1, severity: 'error' as const, rule: 'lab:render', message }));
-      return state();
+      return;
     }
     failures = [];
     byRoute = new Map(site.pages.map((p) => [routeKey(p.route), p]));
     byOutPath = new Map([...assets.values()].map((a) => [`/${a.outPath}`, a]));
     notices = site.notices.map((n) => ({ file: n.file, line: n.line ?? 1, column: n.column ?? 1, severity: 'warning' as const, rule: n.rule, message: n.message }));
-    return state();
+    return;
   };
 
   const allDiagnostics = (): SiteDiagnostic[] => [
