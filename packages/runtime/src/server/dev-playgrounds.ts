@@ -26,6 +26,8 @@ export interface DevPlaygrounds {
   handle(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
   hasPlayground(itemId: string): Promise<boolean>;
+  /** Where this server's VMs keep their sockets and logs (once one has booted). */
+  readonly runDir: string | undefined;
   /** Stops every session and the pool: no VM outlives `lab dev`. */
   close(): Promise<void>;
 }
@@ -63,6 +65,9 @@ export function devPlaygrounds(options: DevPlaygroundsOptions): DevPlaygrounds {
     server,
     handle: (req, res) => server.handle(req, res),
     upgrade: (req, socket, head) => server.upgrade(req, socket, head),
+    get runDir() {
+      return run?.path;
+    },
     async hasPlayground(itemId) {
       const found = (await catalog.get(itemId)) !== undefined;
       if (found && !provider) void realProvider().catch(() => {});
