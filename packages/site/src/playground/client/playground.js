@@ -101,7 +101,7 @@ async function init() {
     if (m.attempt && m.attempt !== attempt) { attempt = m.attempt; resetTasks(); }
     if (m.state === 'queued') setStatus(`Waiting for a free slot (position ${m.position ?? '?'})…`, 'queued');
     else if (m.state === 'starting') setStatus('Booting the playground…', 'starting');
-    else if (m.state === 'running' && m.playground === 'running') openTerminals();
+    else if (m.state === 'running' && (m.playground === 'running' || m.playground === 'completed')) openTerminals();
     else if (m.state === 'failed') { setStatus('Playground failed: ' + (m.detail || 'unknown error'), 'failed'); restartBtn.hidden = false; }
     else if (m.state === 'stopped') end(m.detail ? 'Stopped: ' + m.detail : 'Stopped');
     if (m.type === 'snapshot' && m.playground === 'completed') setStatus('All tasks completed 🎉', 'completed');
@@ -240,6 +240,15 @@ async function init() {
     termsBox.replaceChildren();
     tabs.hidden = true;
   }
+
+  // lab dev swaps the page body on an edit and runs this island again (a new
+  // instance reattaches to the session): this one lets go of its sockets.
+  addEventListener('lab:patched', () => {
+    closed = true;
+    events?.close();
+    events = null;
+    closeTerminals();
+  }, { once: true });
 
   startBtn.addEventListener('click', start);
   stopBtn.addEventListener('click', async () => {

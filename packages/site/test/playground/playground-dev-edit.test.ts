@@ -1,0 +1,63 @@
+import { appendFile, cp, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dev, type DevHandle } from '../../src/dev/index.ts';
+import { playgroundDevMount } from '../../src/playground/dev-mount.ts';
+import { devPlaygrounds, type DevPlaygrounds } from '../../../runtime/src/index.ts';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const fixture = path.resolve(here, '../../../runtime/test/server/fixtures/content');
+let dir: string;
+let handle: DevHandle;
+let playgrounds: DevPlaygrounds;
+let browser: Browser;
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'lab-pg-edit-'));
+  await cp(fixture, dir, { recursive: true });
+  playgrounds = devPlaygrounds({ dir, poolSize: 1 });
+  handle = await dev({ dir, port: 0, output: false, mount: playgroundDevMount(playgrounds) });
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'] });
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await handle?.close();
+  await playgrounds?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('a running playground while the author edits the page (lab dev)', () => {
+  it('keeps the session: the patched page reattaches, the terminal and live tasks keep working', async () => {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(new URL('challenges/live-tasks/', handle.url).href);
+    await page.getByRole('button', { name: 'Start playground' }).click();
+    await page.locator('.lk-pg-term[data-connected="true"] .xterm-rows').waitFor({ timeout: 180_000 });
+    await page.waitForFunction(() => /~ #/.test(document.querySelector('.lk-pg-term .xterm-rows')?.textContent ?? ''), null, { timeout: 30_000 });
+    await page.locator('.lk-pg-term .xterm-helper-textarea').focus();
+    await page.keyboard.type('echo BEFORE-EDIT', { delay: 5 });
+    await page.keyboard.press('Enter');
+
+    await appendFile(path.join(dir, 'challenges/live-tasks/index.md'), '\nA line the author just added.\n');
+    await page.getByText('A line the author just added.').waitFor({ timeout: 30_000 });
+
+    // One panel, attached to the same session: the replayed terminal shows what was typed before.
+    await page.locator('.lk-pg-term[data-connected="true"] .xterm-rows').waitFor({ timeout: 30_000 });
+    expect(await page.locator('.lk-playground').count()).toBe(1);
+    await page.waitForFunction(() => /BEFORE-EDIT/.test(document.querySelector('.lk-pg-term .xterm-rows')?.textContent ?? ''), null, { timeout: 30_000 });
+    await page.locator('.lk-pg-term .xterm-helper-textarea').focus();
+    await page.keyboard.type('touch /root/done', { delay: 5 });
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => document.querySelector('[data-task="verify_done"]')?.getAttribute('data-state') === 'completed', null, { timeout: 60_000 });
+    expect(playgrounds.server.health().sessions).toBe(1);
+    expect(errors).toEqual([]);
+    await page.getByRole('button', { name: 'Stop' }).click();
+    await expect.poll(() => playgrounds.server.health().sessions, { timeout: 30_000 }).toBe(0);
+    await page.close();
+  }, 360_000);
+});
