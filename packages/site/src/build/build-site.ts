@@ -105,6 +105,8 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   const lap = (name: string) => {
     const now = performance.now();
     timings[name] = Math.round(now - t);
+    // Where memory goes, phase by phase (MB of RSS at the end of the phase).
+    timings[`${name}RssMb`] = Math.round(process.memoryUsage().rss / 1048576);
     t = now;
   };
   const progress = (phase: BuildProgress['phase'], message: string) => options.onProgress?.({ phase, message });
