@@ -110,7 +110,10 @@ function cardGrid(items: CardModel[]): string {
 function catalog(items: CardModel[], facets: { kinds: string[]; categories: string[]; difficulties: string[]; tags: string[] }, config: SiteConfig): string {
   const select = (name: string, label: string, values: string[], fmt: (v: string) => string = (v) => v) =>
     `<label class="lk-filter"><span>${label}</span><select name="${name}" data-filter="${name}"><option value="">All</option>${values.map((v) => `<option value="${esc(v)}">${esc(fmt(v))}</option>`).join('')}</select></label>`;
-  const counts = facets.kinds.map((k) => `${items.filter((i) => i.kind === k).length} ${esc((KIND_LABEL[k] ?? k).toLowerCase())}s`).join(' · ');
+  const counts = facets.kinds.map((k) => {
+    const n = items.filter((i) => i.kind === k).length;
+    return `${n} ${esc((KIND_LABEL[k] ?? k).toLowerCase())}${n === 1 ? '' : 's'}`;
+  }).join(' · ');
   return `<header class="lk-hero">
 <p class="lk-eyebrow">Hands-on labs</p>
 <h1>${esc(config.title)}</h1>
