@@ -136,7 +136,8 @@ const pct = (xs: number[], p: number) => {
 };
 console.log(`labkit serve bench · ${N} learners · max ${values['max-sessions']} sessions at once · pool ${values.pool} · ${os.cpus().length} cores · load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 // Let the pool fill first: a warm server is the steady state being measured.
-for (let i = 0; i < 240 && qemuPids().length < Number(values.pool); i++) await new Promise((r) => setTimeout(r, 500));
+const poolIdle = async () => ((await (await fetch(`${base}health`)).json()) as { poolIdle: number }).poolIdle;
+for (let i = 0; i < 240 && (await poolIdle()) < Number(values.pool); i++) await new Promise((r) => setTimeout(r, 500));
 const started = performance.now();
 const settled = await Promise.allSettled(Array.from({ length: N }, () => learner()));
 const wallMs = performance.now() - started;
@@ -148,6 +149,8 @@ console.log(`completed sessions: ${ok.length}/${N} in ${(wallMs / 1000).toFixed(
 if (ok.length) {
   console.log(`time to first task status: p50 ${(pct(first, 0.5) / 1000).toFixed(2)} s · p95 ${(pct(first, 0.95) / 1000).toFixed(2)} s`);
   console.log(`time to task completed:    p50 ${(pct(complete, 0.5) / 1000).toFixed(2)} s · p95 ${(pct(complete, 0.95) / 1000).toFixed(2)} s`);
+  const direct = ok.filter((r) => !r.queued).map((r) => r.firstStatusMs);
+  if (direct.length && direct.length < ok.length) console.log(`  of which not queued (${direct.length}): first task status p50 ${(pct(direct, 0.5) / 1000).toFixed(2)} s · p95 ${(pct(direct, 0.95) / 1000).toFixed(2)} s`);
   console.log(`queued at start: ${ok.filter((r) => r.queued).length} · busy (503) answers: ${ok.reduce((n, r) => n + r.busyAnswers, 0)}`);
 }
 for (const f of failed) console.log(`FAILED learner: ${f.reason instanceof Error ? f.reason.message : String(f.reason)}`);

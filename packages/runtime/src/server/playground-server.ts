@@ -32,6 +32,8 @@ export interface PlaygroundServerOptions {
   allowOrigins?: string[];
   /** How often the limits are enforced (default 1 s). */
   sweepIntervalMs?: number;
+  /** Idle pre-booted machines, for health and metrics (the pool's `idle`). */
+  poolIdle?: () => number;
 }
 
 const DEFAULT_LIMITS: Required<ServerLimits> = {
@@ -70,6 +72,7 @@ export class PlaygroundServer {
   #closed = false;
   #counters = { created: 0, rejectedBusy: 0, stopped: new Map<string, number>(), tasksCompleted: 0, restarts: 0 };
   #startTimes: number[] = [];
+  #poolIdle: (() => number) | undefined;
 
   constructor(options: PlaygroundServerOptions) {
     this.prefix = options.prefix ?? '/';
@@ -77,6 +80,7 @@ export class PlaygroundServer {
     this.#catalog = options.catalog;
     this.#provider = options.provider;
     this.#allowOrigins = options.allowOrigins;
+    this.#poolIdle = options.poolIdle;
     this.#timer = setInterval(() => void this.#sweep(), options.sweepIntervalMs ?? 1_000);
     this.#timer.unref();
   }
@@ -142,7 +146,7 @@ export class PlaygroundServer {
     this.#wss.close();
   }
 
-  health(): { ok: boolean; sessions: number; active: number; queued: number; machines: number } {
+  health(): { ok: boolean; sessions: number; active: number; queued: number; machines: number; poolIdle: number } {
     const all = [...this.#sessions.values()];
     return {
       ok: !this.#closed,
@@ -150,6 +154,7 @@ export class PlaygroundServer {
       active: all.filter((s) => s.active).length,
       queued: this.#queue.length,
       machines: all.reduce((n, s) => n + s.machineCount, 0),
+      poolIdle: this.#poolIdle?.() ?? 0,
     };
   }
 
@@ -162,6 +167,7 @@ export class PlaygroundServer {
       { name: 'labkit_sessions_active', help: 'Sessions holding machines.', type: 'gauge', value: h.active },
       { name: 'labkit_sessions_queued', help: 'Sessions waiting for a slot.', type: 'gauge', value: h.queued },
       { name: 'labkit_machines_running', help: 'Machines up in all sessions.', type: 'gauge', value: h.machines },
+      { name: 'labkit_pool_idle_machines', help: 'Pre-booted machines waiting for a session.', type: 'gauge', value: h.poolIdle },
       { name: 'labkit_sessions_created_total', help: 'Sessions created.', type: 'counter', value: this.#counters.created },
       { name: 'labkit_sessions_rejected_total', help: 'Session requests refused because the server was busy.', type: 'counter', value: this.#counters.rejectedBusy, labels: { reason: 'busy' } },
       ...[...this.#counters.stopped].map(([reason, value]) => ({ name: 'labkit_sessions_stopped_total', help: 'Sessions stopped, by reason.', type: 'counter' as const, value, labels: { reason } })),

@@ -61,7 +61,7 @@ export async function serve(options: ServeOptions): Promise<ServeHandle> {
       void pool.fill();
     } else provider = qemu;
   }
-  const playgrounds = new PlaygroundServer({ catalog, provider, ...(options.limits ? { limits: options.limits } : {}), ...(options.allowOrigins ? { allowOrigins: options.allowOrigins } : {}) });
+  const playgrounds = new PlaygroundServer({ catalog, provider, poolIdle: () => pool?.idle ?? 0, ...(options.limits ? { limits: options.limits } : {}), ...(options.allowOrigins ? { allowOrigins: options.allowOrigins } : {}) });
   const server = createServer((req, res) => {
     playgrounds.handle(req, res).then(
       (handled) => {
