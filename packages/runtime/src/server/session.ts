@@ -201,7 +201,7 @@ export class PlaygroundSession {
     this.#detail = reason;
     this.#setState('stopped', reason);
     await this.#teardown(reason, false);
-    for (const ws of this.#sockets) ws.close(1000, reason.slice(0, 100));
+    for (const ws of this.#sockets) ws.close(1000, reason.slice(0, 60));
     this.#sockets.clear();
     await this.#starting?.catch(() => {});
   }

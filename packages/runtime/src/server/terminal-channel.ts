@@ -70,7 +70,7 @@ export class TerminalChannel {
     this.#closed = true;
     this.#terminal?.close();
     this.#terminal = undefined;
-    for (const ws of this.#sockets) ws.close(1000, reason.slice(0, 100));
+    for (const ws of this.#sockets) ws.close(1000, reason.slice(0, 60));
     this.#sockets.clear();
   }
 
