@@ -10,6 +10,8 @@ interface ServeFlags {
   idle?: number;
   pool?: number;
   allowOrigin?: string[];
+  maxPerClient?: number;
+  trustProxy?: boolean;
 }
 
 /** `lab serve [dir]`: flags only; the work is `serve()` in @labkit/runtime. */
@@ -27,6 +29,8 @@ export function register(program: Command): void {
     .option('--idle <minutes>', 'a session stops after this long without activity (default 15)', parsePositive)
     .option('--pool <n>', 'pre-booted idle machines (default 1; 0: none)', parseWhole)
     .option('--allow-origin <origins...>', 'site origins allowed to use the API (default: any)')
+    .option('--max-per-client <n>', 'sessions one client address may hold (default: no limit)', parseWhole)
+    .option('--trust-proxy', 'behind a reverse proxy: take client addresses from X-Forwarded-For')
     .action(async (dir: string, opts: ServeFlags) => {
       const { serve } = await import('@labkit/runtime');
       const host = opts.host === true ? '0.0.0.0' : typeof opts.host === 'string' ? opts.host : undefined;
@@ -36,12 +40,14 @@ export function register(program: Command): void {
         ...(opts.port !== undefined ? { port: opts.port } : {}),
         ...(opts.pool !== undefined ? { poolSize: opts.pool } : {}),
         ...(opts.allowOrigin ? { allowOrigins: opts.allowOrigin } : {}),
+        ...(opts.trustProxy ? { trustProxy: true } : {}),
         limits: {
           ...(opts.maxSessions ? { maxSessions: opts.maxSessions } : {}),
           ...(opts.maxQueue !== undefined ? { maxQueue: opts.maxQueue } : {}),
           ...(opts.maxMachines ? { maxMachinesPerSession: opts.maxMachines } : {}),
           ...(opts.lifetime ? { sessionLifetimeMs: opts.lifetime * 60_000 } : {}),
           ...(opts.idle ? { idleTimeoutMs: opts.idle * 60_000 } : {}),
+          ...(opts.maxPerClient ? { maxSessionsPerClient: opts.maxPerClient } : {}),
         },
         onLog: (line) => process.stderr.write(`${line}\n`),
       });

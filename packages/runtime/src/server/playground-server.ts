@@ -20,6 +20,8 @@ export interface ServerLimits {
   idleTimeoutMs?: number;
   /** ...or this long after its last tab disconnected (closed tab; default 60 s). */
   disconnectGraceMs?: number;
+  /** Sessions (running or queued) one client address may hold; 0 = no limit (default). */
+  maxSessionsPerClient?: number;
 }
 
 export interface PlaygroundServerOptions {
@@ -32,6 +34,8 @@ export interface PlaygroundServerOptions {
   allowOrigins?: string[];
   /** How often the limits are enforced (default 1 s). */
   sweepIntervalMs?: number;
+  /** Behind a reverse proxy: take the client address from `X-Forwarded-For` (its last hop). */
+  trustProxy?: boolean;
   /** Idle pre-booted machines, for health and metrics (the pool's `idle`). */
   poolIdle?: () => number;
 }
@@ -43,6 +47,7 @@ const DEFAULT_LIMITS: Required<ServerLimits> = {
   sessionLifetimeMs: 60 * 60_000,
   idleTimeoutMs: 15 * 60_000,
   disconnectGraceMs: 60_000,
+  maxSessionsPerClient: 0,
 };
 
 /**
@@ -70,9 +75,11 @@ export class PlaygroundServer {
   #allowOrigins: string[] | undefined;
   #timer: NodeJS.Timeout;
   #closed = false;
-  #counters = { created: 0, rejectedBusy: 0, stopped: new Map<string, number>(), tasksCompleted: 0, restarts: 0 };
+  #counters = { created: 0, rejectedBusy: 0, rejectedPerClient: 0, stopped: new Map<string, number>(), tasksCompleted: 0, restarts: 0 };
   #startTimes: number[] = [];
   #poolIdle: (() => number) | undefined;
+  #trustProxy: boolean;
+  #clientOf = new WeakMap<PlaygroundSession, string>();
 
   constructor(options: PlaygroundServerOptions) {
     this.prefix = options.prefix ?? '/';
@@ -81,6 +88,7 @@ export class PlaygroundServer {
     this.#provider = options.provider;
     this.#allowOrigins = options.allowOrigins;
     this.#poolIdle = options.poolIdle;
+    this.#trustProxy = options.trustProxy ?? false;
     this.#timer = setInterval(() => void this.#sweep(), options.sweepIntervalMs ?? 1_000);
     this.#timer.unref();
   }
@@ -170,6 +178,7 @@ export class PlaygroundServer {
       { name: 'labkit_pool_idle_machines', help: 'Pre-booted machines waiting for a session.', type: 'gauge', value: h.poolIdle },
       { name: 'labkit_sessions_created_total', help: 'Sessions created.', type: 'counter', value: this.#counters.created },
       { name: 'labkit_sessions_rejected_total', help: 'Session requests refused because the server was busy.', type: 'counter', value: this.#counters.rejectedBusy, labels: { reason: 'busy' } },
+      { name: 'labkit_sessions_rejected_total', help: '', type: 'counter', value: this.#counters.rejectedPerClient, labels: { reason: 'per-client' } },
       ...[...this.#counters.stopped].map(([reason, value]) => ({ name: 'labkit_sessions_stopped_total', help: 'Sessions stopped, by reason.', type: 'counter' as const, value, labels: { reason } })),
       { name: 'labkit_sessions_restarted_total', help: 'Attempts restarted by learners.', type: 'counter', value: this.#counters.restarts },
       { name: 'labkit_tasks_completed_total', help: 'Regular tasks completed in sessions.', type: 'counter', value: this.#counters.tasksCompleted },
@@ -232,6 +241,14 @@ export class PlaygroundServer {
       const old = this.#sessions.get(body.replace);
       if (old) await this.#stop(old, 'replaced by a new session');
     }
+    const client = this.#client(req);
+    if (this.limits.maxSessionsPerClient > 0) {
+      const mine = this.sessions.filter((s) => this.#clientOf.get(s) === client && s.state !== 'stopped').length;
+      if (mine >= this.limits.maxSessionsPerClient) {
+        this.#counters.rejectedPerClient++;
+        throw new HttpError(429, `This address already holds ${mine} playground sessions (the limit): stop one first.`);
+      }
+    }
     const active = this.sessions.filter((s) => s.active).length;
     if (active >= this.limits.maxSessions && this.#queue.length >= this.limits.maxQueue) {
       this.#counters.rejectedBusy++;
@@ -240,6 +257,7 @@ export class PlaygroundServer {
     }
     const session = new PlaygroundSession(item, this.#provider, (s) => this.#onState(s));
     this.#sessions.set(session.token, session);
+    this.#clientOf.set(session, client);
     this.#counters.created++;
     const reply = { token: session.token, item: item.id, machines: item.machines.map((m) => ({ name: m.name, terminal: m.terminal })), tasks: Object.keys(item.tasks) };
     if (active < this.limits.maxSessions && this.#queue.length === 0) {
@@ -293,6 +311,11 @@ export class PlaygroundServer {
       else if (now - s.lastActivity > this.limits.idleTimeoutMs) void this.#stop(s, `idle for ${Math.round(this.limits.idleTimeoutMs / 1000)} s`);
       else if (s.connections === 0 && now - s.lastConnected > this.limits.disconnectGraceMs) void this.#stop(s, 'disconnected: no tab open');
     }
+  }
+
+  #client(req: IncomingMessage): string {
+    const forwarded = this.#trustProxy ? String(req.headers['x-forwarded-for'] ?? '').split(',').pop()?.trim() : undefined;
+    return forwarded || req.socket.remoteAddress || 'unknown';
   }
 
   #cors(req: IncomingMessage, res: ServerResponse): void {

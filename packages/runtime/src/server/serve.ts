@@ -22,6 +22,8 @@ export interface ServeOptions {
   poolSize?: number;
   /** Origins of the site(s) allowed to use this server; default any. */
   allowOrigins?: string[];
+  /** Behind a reverse proxy: client addresses come from X-Forwarded-For. */
+  trustProxy?: boolean;
   /** Default: QEMU (KVM when the canary proves it, else TCG) with a pool. */
   provider?: Provider;
   catalog?: PlaygroundCatalog;
@@ -61,7 +63,7 @@ export async function serve(options: ServeOptions): Promise<ServeHandle> {
       void pool.fill();
     } else provider = qemu;
   }
-  const playgrounds = new PlaygroundServer({ catalog, provider, poolIdle: () => pool?.idle ?? 0, ...(options.limits ? { limits: options.limits } : {}), ...(options.allowOrigins ? { allowOrigins: options.allowOrigins } : {}) });
+  const playgrounds = new PlaygroundServer({ catalog, provider, poolIdle: () => pool?.idle ?? 0, ...(options.trustProxy ? { trustProxy: true } : {}), ...(options.limits ? { limits: options.limits } : {}), ...(options.allowOrigins ? { allowOrigins: options.allowOrigins } : {}) });
   const server = createServer((req, res) => {
     playgrounds.handle(req, res).then(
       (handled) => {

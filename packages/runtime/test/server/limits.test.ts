@@ -83,6 +83,17 @@ describe('PlaygroundServer limits', () => {
     events.close();
   });
 
+  it('limits the sessions one client address holds (429), counting what it stopped', async () => {
+    const base = await start({ maxSessionsPerClient: 2 });
+    const a = await post(`${base}sessions`, { item: 'challenge:one' });
+    expect((await post(`${base}sessions`, { item: 'challenge:one' })).status).toBe(201);
+    const third = await post(`${base}sessions`, { item: 'challenge:one' });
+    expect(third.status).toBe(429);
+    expect(third.body.error).toMatch(/already holds 2/);
+    await post(`${base}sessions/${a.body.token}/stop`);
+    expect((await post(`${base}sessions`, { item: 'challenge:one' })).status).toBe(201);
+  });
+
   it('refuses playgrounds with more machines than a session may run', async () => {
     const base = await start({ maxMachinesPerSession: 2 });
     const r = await post(`${base}sessions`, { item: 'challenge:big' });
