@@ -90,6 +90,8 @@ describe('playgrounds in lab dev (real Chromium, real VMs)', () => {
     await type(page, ': > /var/log/report-gen.log');
     await page.waitForFunction(() => document.querySelector('[data-task="verify_log_truncated"]')?.getAttribute('data-state') === 'completed', null, { timeout: 60_000 });
     await page.locator('.lk-playground[data-state="completed"]').waitFor({ timeout: 30_000 });
+    // The page's progress summary follows the live tasks.
+    expect(await page.locator('.lk-task-summary .lk-progress-label').innerText()).toBe('Completed');
     // The #completed slot is what shows now.
     expect(await task('verify_log_truncated').locator('.lk-task-completed').isVisible()).toBe(true);
     expect(await task('verify_log_truncated').locator('.lk-task-active').isVisible()).toBe(false);

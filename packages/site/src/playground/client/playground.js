@@ -59,6 +59,8 @@ async function init() {
       if (!li) { li = el('li', { 'data-init': t.name }); initList.append(li); initList.hidden = false; }
       li.dataset.status = t.status;
       li.textContent = `${t.name}: ${STATE_TEXT[t.status] || t.status}`;
+      // The site counts init tasks in the page's progress too.
+      if (t.status === 'completed') { try { localStorage.setItem('labkit:done:' + itemId + '/' + t.name, '1'); } catch {} paintSummary(); }
       return;
     }
     const e = taskEl(t.name);
@@ -67,9 +69,21 @@ async function init() {
     e.dataset.state = t.status === 'completed' ? 'completed' : t.status === 'failed' ? 'failed' : 'active';
     const s = e.querySelector('.lk-task-state');
     if (s) s.textContent = STATE_TEXT[t.status] || t.status;
-    if (t.status === 'completed') { try { localStorage.setItem('labkit:done:' + itemId + '/' + t.name, '1'); } catch {} }
+    if (t.status === 'completed') { try { localStorage.setItem('labkit:done:' + itemId + '/' + t.name, '1'); } catch {} paintSummary(); }
     if (t.status === 'failed' && t.detail) showHint(t.name, t.detail.replace(/^failcheck: /, ''), 'failed');
     if (t.hint !== undefined) showHint(t.name, t.hint);
+  }
+
+  // The page's "n / m tasks" bar, from the same progress keys the site's islands read.
+  function paintSummary() {
+    for (const el of document.querySelectorAll('.lk-task-summary[data-progress-tasks]')) {
+      const keys = el.dataset.progressTasks.split(' ').filter(Boolean);
+      const n = keys.filter((k) => { try { return localStorage.getItem('labkit:done:' + k) === '1'; } catch { return false; } }).length;
+      const bar = el.querySelector('.lk-progress-bar > span');
+      if (bar) bar.style.width = (keys.length ? Math.round((100 * n) / keys.length) : 0) + '%';
+      const label = el.querySelector('.lk-progress-label');
+      if (label) label.textContent = n === keys.length && n > 0 ? 'Completed' : n + ' / ' + keys.length + ' tasks';
+    }
   }
 
   function showHint(task, text, kind = 'hint') {
