@@ -36,7 +36,8 @@ const IMAGE_FOR_PLAYGROUND: Record<string, ImageKind> = { busybox: 'busybox', de
 
 /**
  * Items with a playground the local runtime can run, by id (`challenge:x`)
- * and by folder (`challenges/x`, what the site's pages carry as their item key).
+ * and by the key the site's pages carry (`challenges/x`; lessons
+ * `courses/<course>/<module>/<lesson>`).
  */
 export function playgroundItemsOf(graph: ContentGraph): Map<string, PlaygroundItem> {
   const out = new Map<string, PlaygroundItem>();
@@ -45,6 +46,8 @@ export function playgroundItemsOf(graph: ContentGraph): Map<string, PlaygroundIt
     if (!p) continue;
     out.set(p.id, p);
     if (item.dir && !out.has(item.dir)) out.set(item.dir, p);
+    // Lesson pages carry `courses/<course>/<module>/<lesson>` (no order prefixes).
+    if (item.kind === 'lesson') out.set(`courses/${item.id.slice('lesson:'.length)}`, p);
   }
   return out;
 }
