@@ -454,22 +454,34 @@ static void handle(const unsigned char *b, uint32_t len) {
 }
 
 /* ---- boot --------------------------------------------------------------- */
+static char cmdline[4096];
+static const char *param(const char *key);
+
+/* /etc/labkit/modules: "<group> <path>" lines in load order; only the groups
+ * this boot needs are loaded (see MODULES in build-image.ts). */
 static void load_modules(void) {
   FILE *f = fopen("/etc/labkit/modules", "re");
   if (!f) return;
+  const char *ch = param("labkit.channel");
+  int want_net = param("labkit.ip") != NULL, want_blk = param("labkit.root") != NULL;
+  int want_vsock = ch && strcmp(ch, "vsock") == 0;
   char line[512];
   while (fgets(line, sizeof line, f)) {
     line[strcspn(line, "\n")] = 0;
-    if (!line[0]) continue;
-    int fd = open(line, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) { log_msg(line); continue; }
-    if (syscall(SYS_finit_module, fd, "", 0) != 0 && errno != EEXIST) log_msg(line);
+    char *path = strchr(line, ' ');
+    if (!path) continue;
+    *path++ = 0;
+    int want = strcmp(line, "base") == 0 || (want_net && strcmp(line, "net") == 0) ||
+               (want_blk && strcmp(line, "blk") == 0) || (want_vsock && strcmp(line, "vsock") == 0);
+    if (!want) continue;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) { log_msg(path); continue; }
+    if (syscall(SYS_finit_module, fd, "", 0) != 0 && errno != EEXIST) log_msg(path);
     close(fd);
   }
   fclose(f);
 }
 
-static char cmdline[4096];
 static const char *param(const char *key) {
   static char val[512];
   size_t kl = strlen(key);
