@@ -101,7 +101,9 @@ async function learner(): Promise<Result> {
   let terminalOpened = false;
   const done = new Promise<number>((resolve, reject) => {
     events.addEventListener('message', (e) => {
-      const m = JSON.parse(String(e.data)) as { type: string; kind?: string; task?: string; status?: string; state?: string; detail?: string };
+      const m = JSON.parse(String(e.data)) as { type: string; kind?: string; task?: string; status?: string; state?: string; detail?: string; playground?: string };
+      // The socket may connect after the playground started: the snapshot says so.
+      if (m.type === 'snapshot' && m.playground === 'running') m.type = 'playground', m.status = 'running';
       if (m.type === 'task' && m.kind === 'regular' && !firstStatusMs) firstStatusMs = performance.now() - t0;
       if (m.type === 'playground' && m.status === 'running' && !terminalOpened) {
         terminalOpened = true;

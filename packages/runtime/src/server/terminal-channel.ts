@@ -42,11 +42,12 @@ export class TerminalChannel {
       ws.close(1011, 'session stopped');
       return;
     }
+    // Replay first, then join: what #open() prints must reach this tab once.
+    if (this.#scrollbackBytes) ws.send(Buffer.concat(this.#scrollback));
     this.#sockets.add(ws);
     if (size) this.#size = size;
     if (!this.#terminal) this.#open();
     else if (size) this.#terminal.resize(size.cols, size.rows);
-    if (this.#scrollbackBytes) ws.send(Buffer.concat(this.#scrollback));
     ws.on('message', (data, isBinary) => {
       this.#onActivity();
       const text = isBinary ? (data as Buffer).toString('utf8') : data.toString();

@@ -26,7 +26,7 @@ describe('lab serve killed with SIGKILL (a real process, real VMs)', () => {
     expect(s.status).toBe(201);
     const events = new EventsClient(`${url.replace('http', 'ws')}sessions/${s.body.token}/events`);
     await events.opened;
-    await events.waitFor((m) => m.type === 'playground' && m.status === 'running', 180_000);
+    await events.waitFor((m) => (m.type === 'playground' && m.status === 'running') || (m.type === 'snapshot' && m.playground === 'running'), 180_000);
     expect(qemuWith(runDir).length).toBeGreaterThan(0);
     expect(existsSync(runDir)).toBe(true);
 

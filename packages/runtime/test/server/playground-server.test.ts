@@ -32,6 +32,8 @@ async function startSession(item: string): Promise<{ token: string; events: Even
   return { token, events };
 }
 
+/** The playground is running: said by an event, or by the snapshot when the socket connected after it. */
+const isRunning = (m: Json) => (m.type === 'playground' && m.status === 'running') || (m.type === 'snapshot' && m.playground === 'running');
 const isTask = (task: string, status: string) => (m: Json) => m.type === 'task' && m.task === task && m.status === status;
 
 describe('lab serve (real VMs)', () => {
@@ -50,8 +52,8 @@ describe('lab serve (real VMs)', () => {
   it('runs a session: init, terminal, live status, hints, user input; check output never reaches the browser', async () => {
     const { token, events } = await startSession('challenge:live-tasks');
     expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/); // 256 random bits
-    await events.waitFor(isTask('init_secret', 'completed'), 180_000);
-    await events.waitFor((m) => m.type === 'playground' && m.status === 'running');
+    await events.waitFor((m) => isTask('init_secret', 'completed')(m) || (m.type === 'snapshot' && (m.tasks as Json[]).some((t) => t.name === 'init_secret' && t.status === 'completed')), 180_000);
+    await events.waitFor(isRunning);
     const term = new TerminalClient(`${ws}sessions/${token}/terminal/busybox?cols=100&rows=30`);
     await term.opened.catch(async () => {
       // the machine of a single-machine playground is named after the playground
@@ -91,8 +93,8 @@ describe('lab serve (real VMs)', () => {
   it('keeps learners apart: a token reaches only its own machine, a guessed one nothing', async () => {
     const a = await startSession('challenge:live-tasks');
     const b = await startSession('challenge:live-tasks');
-    await a.events.waitFor((m) => m.type === 'playground' && m.status === 'running', 180_000);
-    await b.events.waitFor((m) => m.type === 'playground' && m.status === 'running', 180_000);
+    await a.events.waitFor(isRunning, 180_000);
+    await b.events.waitFor(isRunning, 180_000);
     const ta = new TerminalClient(`${ws}sessions/${a.token}/terminal/busybox`);
     const tb = new TerminalClient(`${ws}sessions/${b.token}/terminal/busybox`);
     await Promise.all([ta.opened, tb.opened]);
@@ -123,7 +125,7 @@ describe('lab serve (real VMs)', () => {
 
   it('marks the attempt failed on a failcheck failure and restarts on fresh machines', async () => {
     const { token, events } = await startSession('challenge:fragile');
-    await events.waitFor((m) => m.type === 'playground' && m.status === 'running', 180_000);
+    await events.waitFor(isRunning, 180_000);
     const term = new TerminalClient(`${ws}sessions/${token}/terminal/busybox`);
     await term.opened;
     term.type('rm /etc/keep\r');
@@ -144,13 +146,13 @@ describe('lab serve (real VMs)', () => {
 
   it('survives a VM crash: the session fails, its machines are gone, a restart works', async () => {
     const { token, events } = await startSession('challenge:crashbox');
-    await events.waitFor((m) => m.type === 'playground' && m.status === 'running', 180_000);
+    await events.waitFor(isRunning, 180_000);
     const session = server.playgrounds.sessions.find((s) => s.token === token)!;
     const pids = session.machines.map((m) => (m as unknown as { pid: number }).pid);
     expect(pids).toHaveLength(1);
     expect(qemuWith(server.runDir)).toContain(pids[0]);
     const before = new Set(pids);
-    process.kill(pids[0]!, 'SIGKILL');
+    process.kill(pids[0]!, "SIGKILL");
     await events.waitFor((m) => m.type === 'session' && m.state === 'failed', 60_000);
     expect(session.machines).toHaveLength(0);
     for (const pid of before) await expect.poll(() => existsSync(`/proc/${pid}`), { timeout: 10_000 }).toBe(false);
@@ -162,7 +164,7 @@ describe('lab serve (real VMs)', () => {
 
   it('leaves no QEMU and no temp files once the server closes', async () => {
     const { events } = await startSession('challenge:live-tasks');
-    await events.waitFor((m) => m.type === 'playground' && m.status === 'running', 180_000);
+    await events.waitFor(isRunning, 180_000);
     expect(qemuWith(server.runDir).length).toBeGreaterThan(0);
     const runDir = server.runDir;
     expect((await readdir(runDir)).some((f) => f.startsWith('labkit-vm-'))).toBe(true);

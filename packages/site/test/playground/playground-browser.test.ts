@@ -115,6 +115,8 @@ describe('playgrounds in lab dev (real Chromium, real VMs)', () => {
     await page.locator('.lk-pg-term[data-machine="web-01"][data-connected="true"]').waitFor({ timeout: 60_000 });
     await type(page, 'echo "HOST=$(hostname)"');
     await page.waitForFunction(() => /HOST=web-01/.test(document.querySelector('.lk-pg-term[data-machine="web-01"] .xterm-rows')?.textContent ?? ''), null, { timeout: 30_000 });
+    // The machine's welcome message, once.
+    expect((await terminalText(page, 'web-01')).split('web-01 serves the company website.').length - 1).toBe(1);
     await page.locator('.lk-pg-tab[data-machine="db-01"]').click();
     await page.locator('.lk-pg-term[data-machine="db-01"][data-connected="true"]').waitFor({ timeout: 60_000 });
     await type(page, 'echo "HOST=$(hostname)"');
