@@ -36,9 +36,11 @@ const OBJECT_FACTORIES = new Set(['object', 'looseObject', 'strictObject']);
  * reference docs.
  */
 export function extractSchemaDocs(files: string[]): SchemaDoc[] {
+  const sources = files.map((file) => ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true));
+  const shared = sharedFieldLiterals(sources);
   const out: SchemaDoc[] = [];
-  for (const file of files) {
-    const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
+  for (const source of sources) {
+    const file = source.fileName;
     for (const statement of source.statements) {
       if (!ts.isVariableStatement(statement)) continue;
       if (!statement.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword)) continue;
@@ -50,7 +52,7 @@ export function extractSchemaDocs(files: string[]): SchemaDoc[] {
           exportName: decl.name.text,
           file: basename(file),
           description: docOf(statement).description,
-          fields: fieldsOf(literal),
+          fields: fieldsOf(literal, shared),
         });
       }
     }
@@ -81,9 +83,34 @@ function findObjectLiteral(node: ts.Node): ts.ObjectLiteralExpression | undefine
   return found;
 }
 
-function fieldsOf(literal: ts.ObjectLiteralExpression): FieldDoc[] {
+/**
+ * Exported plain object literals (`export const xFields = { ... }`) that
+ * schemas spread into their `z.object({...})`, so shared fields are written,
+ * and documented, once.
+ */
+function sharedFieldLiterals(sources: ts.SourceFile[]): Map<string, ts.ObjectLiteralExpression> {
+  const shared = new Map<string, ts.ObjectLiteralExpression>();
+  for (const source of sources) {
+    for (const statement of source.statements) {
+      if (!ts.isVariableStatement(statement)) continue;
+      for (const decl of statement.declarationList.declarations) {
+        if (ts.isIdentifier(decl.name) && decl.initializer && ts.isObjectLiteralExpression(decl.initializer)) {
+          shared.set(decl.name.text, decl.initializer);
+        }
+      }
+    }
+  }
+  return shared;
+}
+
+function fieldsOf(literal: ts.ObjectLiteralExpression, shared: Map<string, ts.ObjectLiteralExpression>): FieldDoc[] {
   const fields: FieldDoc[] = [];
   for (const prop of literal.properties) {
+    if (ts.isSpreadAssignment(prop) && ts.isIdentifier(prop.expression)) {
+      const spread = shared.get(prop.expression.text);
+      if (spread) fields.push(...fieldsOf(spread, shared));
+      continue;
+    }
     if (!ts.isPropertyAssignment(prop)) continue;
     const name = propertyName(prop.name);
     if (name === undefined) continue;
@@ -91,7 +118,7 @@ function fieldsOf(literal: ts.ObjectLiteralExpression): FieldDoc[] {
     const field: FieldDoc = { name, description: doc.description };
     if (doc.example !== undefined) field.example = doc.example;
     const nested = findObjectLiteral(prop.initializer);
-    if (nested) field.fields = fieldsOf(nested);
+    if (nested) field.fields = fieldsOf(nested, shared);
     fields.push(field);
   }
   return fields;

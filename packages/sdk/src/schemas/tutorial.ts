@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { categoriesSchema, dateSchema, descriptionSchema, tagsSchema, titleSchema } from './common.ts';
 import { playgroundSchema } from './playground.ts';
-import { referenceMapSchema } from './references.ts';
+import { embeddedReferenceFields } from './references.ts';
 import { tasksSchema } from './task.ts';
 
 /**
@@ -63,32 +63,7 @@ export const tutorialSchema = z.looseObject({
    * Challenges to embed with `::card` (`:challenge: challenges.<name>`).
    * @example { "docker-101-container-run": {} }
    */
-  challenges: referenceMapSchema.optional(),
-  /**
-   * Tutorials to embed with `::card` (`:content: tutorials.<name>`).
-   * @example { "sample-tutorial": {} }
-   */
-  tutorials: referenceMapSchema.optional(),
-  /**
-   * Skill paths to embed with `::card` (`:content: skill-paths.<name>`).
-   * @example { "sample-skill-path": {} }
-   */
-  'skill-paths': referenceMapSchema.optional(),
-  /**
-   * Courses, or some of their lessons, to embed with `::card` (`:content: courses.<name>`).
-   * @example { "dagger": { "lessons": ["what-is-and-why-dagger"] } }
-   */
-  courses: referenceMapSchema.optional(),
-  /**
-   * Playgrounds to embed with `::card` (`:playground: playgrounds.<name>`).
-   * @example { "docker": {} }
-   */
-  playgrounds: referenceMapSchema.optional(),
-  /**
-   * Roadmaps to embed with `::card` (`:content: roadmaps.<name>`).
-   * @example { "docker": {} }
-   */
-  roadmaps: referenceMapSchema.optional(),
+  ...embeddedReferenceFields,
 });
 
 /** A tutorial's front matter as an author writes it. */
