@@ -17,7 +17,7 @@ import { buildSitePages, type PageNotice } from './site-pages.ts';
 import { RenderCache } from './render-cache.ts';
 import { loadClientAssets } from './client-assets.ts';
 import { setLoaderFeed } from './astro-loader.ts';
-import { indexSearch, searchRecords } from './search-index.ts';
+import { indexSearch, searchRecords, type SearchSummary } from './search-index.ts';
 
 export interface BuildOptions {
   /** The content folder. */
@@ -42,6 +42,11 @@ export interface BuildOptions {
    * long-lived callers; costs the graph's memory during the Astro run).
    */
   keepGraph?: boolean;
+  /**
+   * Pages per search shard (default 200). Big sites get several Pagefind
+   * indexes, so a rebuild re-indexes only the shards whose pages changed.
+   */
+  searchShardSize?: number;
 }
 
 export interface BuildProgress {
@@ -67,6 +72,8 @@ export interface BuildResult {
   assets: number;
   durationMs: number;
   timings: Record<string, number>;
+  /** The search shards, and which of them this build indexed (the rest came from the cache). */
+  search?: SearchSummary;
 }
 
 /** Written next to the cache: what the last successful build produced. */
@@ -163,6 +170,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   const work = path.join(path.dirname(outDir), `.${path.basename(outDir)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
   let mode: BuildResult['mode'];
   let pagesWritten = 0;
+  let search: SearchSummary | undefined;
   try {
     if (canPatch) {
       mode = 'incremental';
@@ -202,8 +210,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     lap('assets');
 
     progress('search', 'Indexing for search');
-    await rm(path.join(work, 'pagefind'), { recursive: true, force: true });
-    await indexSearch(work, searchRecords(pages, config.base));
+    search = await indexSearch(work, searchRecords(pages, config.base), { cacheDir, force: options.force === true, ...(options.searchShardSize !== undefined ? { shardSize: options.searchShardSize } : {}) });
     lap('search');
 
     progress('swap', `Writing ${outDir}`);
@@ -228,6 +235,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     assets: usedAssets.length,
     durationMs: Math.round(performance.now() - started),
     timings,
+    ...(search ? { search } : {}),
   };
   void html;
 }

@@ -1,3 +1,7 @@
+import { copyFile, link, mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import path from 'node:path';
 import { SiteErrors } from '../errors.ts';
 import type { Page } from '../shell/page-model.ts';
 
@@ -56,22 +60,121 @@ export function searchRecords(pages: Page[], base: string): SearchRecord[] {
   return out;
 }
 
-/** Builds the Pagefind index into `<siteDir>/pagefind`. */
-export async function indexSearch(siteDir: string, records: SearchRecord[]): Promise<{ pages: number }> {
-  const pagefind = await import('pagefind');
+/** Pages per search shard unless `build({ searchShardSize })` says otherwise. */
+export const DEFAULT_SHARD_SIZE = 200;
+/** Bump when what goes into a shard's files changes for the same records. */
+const SEARCH_VERSION = 's1';
+
+export interface SearchSummary {
+  /** How many Pagefind indexes the site's search loads (1: all in `pagefind/`). */
+  shards: number;
+  /** The shards built in this build; the others came from the cache. */
+  rebuilt: number[];
+}
+
+const digest = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 24);
+
+/** The shard count: from the page count, kept while it stays within 2x of the ideal so shards stay stable. */
+function shardCount(records: number, size: number, previous: number | undefined): number {
+  const ideal = Math.max(1, Math.ceil(records / Math.max(1, size)));
+  if (previous !== undefined && previous >= 1 && ideal <= previous * 2 && ideal >= Math.ceil(previous / 2)) return previous;
+  return ideal;
+}
+
+/**
+ * Builds the search into `<siteDir>/pagefind`: the records split into
+ * stable shards (by a hash of the page URL), each its own Pagefind index
+ * (`pagefind/<n>/`, listed in `pagefind/shards.json`; a one-shard site
+ * keeps its index directly in `pagefind/`). Each shard's written files are
+ * cached under `<cacheDir>/search/<digest of its records>/` and hard-linked
+ * into the output, so a rebuild only indexes the shards whose records
+ * changed. The search page loads the first shard and merges the others
+ * (Pagefind's `mergeIndex`).
+ */
+export async function indexSearch(siteDir: string, records: SearchRecord[], options: { cacheDir: string; shardSize?: number; force?: boolean }): Promise<SearchSummary> {
+  const root = path.join(options.cacheDir, 'search');
+  await mkdir(root, { recursive: true });
+  const statePath = path.join(root, 'state.json');
+  const previous = options.force ? undefined : await readFile(statePath, 'utf8').then((s) => (JSON.parse(s) as { shards?: number }).shards, () => undefined);
+  const n = shardCount(records.length, options.shardSize ?? DEFAULT_SHARD_SIZE, previous);
+  const shards: SearchRecord[][] = Array.from({ length: n }, () => []);
+  for (const r of records) shards[n === 1 ? 0 : parseInt(digest(r.url).slice(0, 8), 16) % n]!.push(r);
+  const keys = shards.map((s) => digest(SEARCH_VERSION + '\0' + JSON.stringify(s.sort((a, b) => (a.url < b.url ? -1 : a.url > b.url ? 1 : 0)))));
+  const dirty = keys.map((k, i) => (options.force || !existsSync(path.join(root, k, 'pagefind.js')) ? i : -1)).filter((i) => i >= 0);
+  // A shard whose records show up twice (rare) is built once.
+  const toBuild = [...new Map(dirty.map((i) => [keys[i]!, i])).values()];
+  if (toBuild.length) {
+    const pagefind = await import('pagefind');
+    try {
+      // One Pagefind service, the dirty shards' indexes fed side by side.
+      await Promise.all(toBuild.map((i) => buildShard(pagefind, shards[i]!, root, keys[i]!)));
+    } finally {
+      await pagefind.close();
+    }
+  }
+  const out = path.join(siteDir, 'pagefind');
+  const dirs = n === 1 ? [''] : shards.map((_, i) => `${i}/`);
+  // An incremental build starts from a hard-linked copy of the last output:
+  // a shard folder that still is the cached shard (same inode) stays as is.
+  const listed = await readFile(path.join(out, 'shards.json'), 'utf8').then((t) => (JSON.parse(t) as { shards?: string[] }).shards, () => undefined);
+  if (JSON.stringify(listed) !== JSON.stringify(dirs)) await rm(out, { recursive: true, force: true });
+  await Promise.all(
+    dirs.map(async (d, i) => {
+      const from = path.join(root, keys[i]!);
+      const to = path.join(out, d);
+      const cached = await inode(path.join(from, 'pagefind-entry.json'));
+      if (cached !== -1 && (await inode(path.join(to, 'pagefind-entry.json'))) === cached) return;
+      if (d === '') {
+        for (const e of await readdir(to).catch(() => [] as string[])) await rm(path.join(to, e), { recursive: true, force: true });
+      } else await rm(to, { recursive: true, force: true });
+      await linkTree(from, to);
+    }),
+  );
+  await rm(path.join(out, 'shards.json'), { force: true });
+  await writeFile(path.join(out, 'shards.json'), JSON.stringify({ shards: dirs }));
+  // Keep only this build's shards in the cache.
+  const keep = new Set([...keys, 'state.json']);
+  for (const e of await readdir(root)) if (!keep.has(e)) await rm(path.join(root, e), { recursive: true, force: true });
+  await writeFile(statePath, JSON.stringify({ shards: n }));
+  return { shards: n, rebuilt: dirty };
+}
+
+async function buildShard(pagefind: typeof import('pagefind'), records: SearchRecord[], root: string, key: string): Promise<void> {
   const { index, errors } = await pagefind.createIndex({});
   if (!index) throw SiteErrors.SearchIndexFailed(errors.join('; '));
-  try {
-    // Pagefind's service handles requests concurrently: send them in batches.
-    for (let i = 0; i < records.length; i += 200) {
-      const batch = await Promise.all(records.slice(i, i + 200).map((r) => index.addCustomRecord({ url: r.url, content: r.content, language: 'en', meta: { title: r.title } })));
-      const failed = batch.flatMap((b) => b.errors);
-      if (failed.length) throw SiteErrors.SearchIndexFailed(failed.join('; '));
-    }
-    const written = await index.writeFiles({ outputPath: `${siteDir}/pagefind` });
-    if (written.errors.length) throw SiteErrors.SearchIndexFailed(written.errors.join('; '));
-    return { pages: records.length };
-  } finally {
-    await pagefind.close();
+  // Pagefind's service handles requests concurrently: send them in batches.
+  for (let i = 0; i < records.length; i += 200) {
+    const batch = await Promise.all(records.slice(i, i + 200).map((r) => index.addCustomRecord({ url: r.url, content: r.content, language: 'en', meta: { title: r.title } })));
+    const failed = batch.flatMap((b) => b.errors);
+    if (failed.length) throw SiteErrors.SearchIndexFailed(failed.join('; '));
   }
+  const tmp = path.join(root, `${key}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+  const written = await index.writeFiles({ outputPath: tmp });
+  if (written.errors.length) {
+    await rm(tmp, { recursive: true, force: true });
+    throw SiteErrors.SearchIndexFailed(written.errors.join('; '));
+  }
+  await rm(path.join(root, key), { recursive: true, force: true });
+  await rename(tmp, path.join(root, key));
 }
+
+/**
+ * Hard-links a cached shard into the output (a real copy where links are
+ * not possible). Nothing rewrites output files in place (the incremental
+ * build unlinks before writing), so the cache cannot change underneath.
+ */
+async function linkTree(from: string, to: string): Promise<void> {
+  await mkdir(to, { recursive: true });
+  const entries = await readdir(from, { recursive: true, withFileTypes: true });
+  const rel = (e: (typeof entries)[number]) => path.relative(from, path.join(e.parentPath, e.name));
+  for (const e of entries) if (e.isDirectory()) await mkdir(path.join(to, rel(e)), { recursive: true });
+  await Promise.all(
+    entries.filter((e) => e.isFile()).map((e) => {
+      const src = path.join(from, rel(e));
+      const dest = path.join(to, rel(e));
+      return link(src, dest).catch(() => copyFile(src, dest));
+    }),
+  );
+}
+
+const inode = (file: string) => stat(file).then((s) => s.ino, () => -1);

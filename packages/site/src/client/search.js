@@ -3,8 +3,17 @@
 const me = document.currentScript || document.querySelector('script[data-pagefind]');
 const input = document.getElementById('lk-search-input');
 const out = document.getElementById('lk-search-results');
-const pagefind = await import(new URL(me.dataset.pagefind + 'pagefind.js', location.href).href);
+// Big sites split the index into shards (pagefind/shards.json lists them):
+// load the first, merge the others so one search covers every page.
+const root = new URL(me.dataset.pagefind, location.href);
+let shards = [''];
+try {
+  const res = await fetch(new URL('shards.json', root));
+  if (res.ok) shards = (await res.json()).shards;
+} catch {}
+const pagefind = await import(new URL(shards[0] + 'pagefind.js', root).href);
 await pagefind.options({ excerptLength: 24 });
+await Promise.all(shards.slice(1).map((s) => pagefind.mergeIndex(new URL(s, root).href)));
 const params = new URLSearchParams(location.search);
 input.value = params.get('q') || '';
 let seq = 0;
