@@ -31,6 +31,7 @@ import type {
   TaskEntry,
 } from './types.ts';
 import { virtualDocument } from './virtual-document.ts';
+import { ParseCache, parseCachePath } from './parse-cache.ts';
 import { parseInThreads, threadCount } from './workers.ts';
 
 /** Options of {@link loadContent}. */
@@ -42,6 +43,13 @@ export interface LoadOptions {
    * only help on big repositories (`lab validate` of 1,000 items).
    */
   workers?: number | 'auto';
+  /**
+   * On-disk parse cache, so a new process parses only changed files:
+   * `true` keeps it in the Labkit cache directory (`$LABKIT_CACHE`, else
+   * `~/.cache/labkit`), a string names another cache directory; the pack is
+   * `<dir>/parse/<sha256 of the root>.json`. Default off (cold, as `lab validate`).
+   */
+  parseCache?: string | boolean;
 }
 
 interface TsModule {
@@ -61,6 +69,8 @@ interface LoaderState {
   texts: Map<string, string>;
   /** Per-item validation results (see ValidationCache). */
   validation: ValidationCache;
+  /** On-disk parse cache, open during the first load only. */
+  cache?: ParseCache | undefined;
 }
 
 const EMPTY_ROOT: Root = { type: 'root', children: [] };
@@ -74,6 +84,8 @@ const EMPTY_ROOT: Root = { type: 'root', children: [] };
 export async function loadContent(rootDir: string, options: LoadOptions = {}): Promise<ContentGraph> {
   const root = resolve(rootDir);
   const state: LoaderState = { options, parsed: new Map(), ts: new Map(), texts: new Map(), validation: { items: new Map() } };
+  const { parseCache } = options;
+  if (parseCache) state.cache = new ParseCache(parseCachePath(root, typeof parseCache === 'string' ? parseCache : undefined));
   const files = discoverFiles(root);
   return build(root, files, state, new Set(files));
 }
@@ -172,7 +184,9 @@ async function build(root: string, fileList: string[], state: LoaderState, chang
     if (text === undefined) continue;
     const prev = state.parsed.get(rel);
     if (prev && prev.source === text) continue;
-    toParse.push(rel);
+    const cached = state.cache?.get(rel, text);
+    if (cached) state.parsed.set(rel, cached);
+    else toParse.push(rel);
   }
   const threads = threadCount(state.options.workers, toParse.length);
   const results = await parseInThreads(
@@ -181,6 +195,12 @@ async function build(root: string, fileList: string[], state: LoaderState, chang
   );
   for (const doc of results) state.parsed.set(doc.file, doc);
   for (const key of [...state.parsed.keys()]) if (!files.has(key)) state.parsed.delete(key);
+  if (state.cache) {
+    for (const doc of results) state.cache.set(doc);
+    state.cache.prune(new Set(state.parsed.keys()));
+    state.cache.save();
+    state.cache = undefined; // updateFiles keeps its cache in memory
+  }
 
   // 3. Assemble items from the folder layout and the declared kinds.
   const items: ContentItem[] = [];
