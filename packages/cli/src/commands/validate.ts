@@ -10,7 +10,8 @@ export function register(program: Command): void {
     .option('--max-warnings <n>', 'also fail (exit 1) when there are more than n warnings', parseCount)
     .option('--quiet', 'report errors only')
     .option('--no-color', 'plain output without colours')
-    .action(async (dir: string, opts: { format: 'pretty' | 'json'; maxWarnings?: number; quiet?: boolean; color: boolean }) => {
+    .option('--cache', 'reuse parse results of unchanged files from ~/.cache/labkit/parse (off: a cold run)')
+    .action(async (dir: string, opts: { format: 'pretty' | 'json'; maxWarnings?: number; quiet?: boolean; color: boolean; cache?: boolean }) => {
       const { validateCommand } = await import('../run/validate.ts');
       process.exitCode = await validateCommand(dir, opts);
     });

@@ -9,6 +9,8 @@ export interface ValidateFlags {
   maxWarnings?: number;
   quiet?: boolean;
   color: boolean;
+  /** Use the SDK's on-disk parse cache (off by default: a cold, self-contained run). */
+  cache?: boolean;
 }
 
 /**
@@ -21,7 +23,7 @@ export async function validateCommand(dir: string, flags: ValidateFlags): Promis
   if (!existsSync(root)) throw CliErrors.DirectoryNotFound(root);
   if (!statSync(root).isDirectory()) throw CliErrors.NotADirectory(root);
 
-  const graph = await loadContent(root);
+  const graph = await loadContent(root, { parseCache: flags.cache === true });
   const all = graph.diagnostics;
   const summary = summarize(all);
   const tooManyWarnings = flags.maxWarnings !== undefined && summary.warnings > flags.maxWarnings;

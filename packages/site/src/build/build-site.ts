@@ -273,8 +273,9 @@ async function loadGraph(dir: string, keep: boolean): Promise<ContentGraph> {
     for (const f of prev.stamps.keys()) if (!stamps.has(f)) changed.push(f);
     graph = changed.length ? await updateFiles(prev.graph, changed) : prev.graph;
   } else {
-    // The SDK picks parse workers itself ('auto') for big repositories.
-    graph = await loadContent(dir);
+    // The SDK picks parse workers itself ('auto') for big repositories;
+    // unchanged files come from its on-disk parse cache.
+    graph = await loadContent(dir, { parseCache: true });
   }
   if (keep) graphs.set(dir, { graph, stamps });
   return graph;

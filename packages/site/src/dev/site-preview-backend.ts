@@ -134,7 +134,7 @@ export async function createSitePreviewBackend(contentDir: string): Promise<Prev
     async load() {
       parsedFiles = 0;
       // The graph parses in worker threads meanwhile the site model loads here.
-      const loading = loadContent(root, { workers: 'auto' });
+      const loading = loadContent(root, { workers: 'auto', parseCache: true });
       await reloadScope(root);
       await rebuild();
       // Drop cached renders no page uses any more, so the cache does not grow run after run.
