@@ -76,6 +76,10 @@ console.log(`bench/build: generating ${count} pages…`);
 const { firstFile } = generateContent(content, count, path.join(repo, '../shared/corpus/iximiuz-samples/sample-challenge/__static__/container-box.png'));
 rmSync(labOut, { recursive: true, force: true });
 rmSync(path.join(work, '.labkit-cache'), { recursive: true, force: true });
+// A private Labkit cache dir, emptied, so the cold build is cold (the SDK's
+// parse cache would otherwise keep the previous run's parse results).
+process.env.LABKIT_CACHE = path.join(work, 'labkit-cache');
+rmSync(process.env.LABKIT_CACHE, { recursive: true, force: true });
 
 console.log('lab build (cold: no cache, no previous output)…');
 const cold = await run(node, [lab, 'build', content, '--out', labOut, '--force', '--format', 'json'], repo);
