@@ -36,3 +36,46 @@ export const categoriesSchema = z.array(z.enum(categories)).min(1).max(2);
 export const tagsSchema = z.array(z.string().min(1)).max(5);
 /** One difficulty level. */
 export const difficultySchema = z.enum(difficulties);
+
+/**
+ * The catalog fields every top-level kind (tutorial, challenge, skill path,
+ * course) shares, spread into each schema so they are defined and documented
+ * once (the docs generator follows the spread).
+ */
+export const catalogFields = {
+  /**
+   * Title, 10-120 characters.
+   * @example "Master Container Images"
+   */
+  title: titleSchema,
+  /**
+   * Short description for cards and search, up to 500 characters.
+   * @example "A deep dive into containers with hands-on examples."
+   */
+  description: descriptionSchema,
+  /**
+   * Up to 2 categories from the closed list (linux, networking, containers, kubernetes, programming, observability, security, ci-cd).
+   * @example ["linux", "containers"]
+   */
+  categories: categoriesSchema,
+  /**
+   * Up to 5 tags (the key really is spelled `tagz`).
+   * @example ["docker", "example"]
+   */
+  tagz: tagsSchema.optional(),
+  /**
+   * Creation date, `YYYY-MM-DD[THH:MM:SS]`.
+   * @example "2025-03-28"
+   */
+  createdAt: dateSchema,
+  /**
+   * Last update date, `YYYY-MM-DD[THH:MM:SS]`.
+   * @example "2025-07-30"
+   */
+  updatedAt: dateSchema.optional(),
+  /**
+   * Cover image, a file in `__static__/`.
+   * @example "__static__/cover.png"
+   */
+  cover: z.string().min(1).optional(),
+};

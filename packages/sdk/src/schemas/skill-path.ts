@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { categoriesSchema, dateSchema, descriptionSchema, difficultySchema, tagsSchema, titleSchema } from './common.ts';
+import { catalogFields, dateSchema, difficultySchema } from './common.ts';
 import { embeddedReferenceFields } from './references.ts';
 
 /**
@@ -13,41 +13,7 @@ export const skillPathSchema = z.looseObject({
    * @example "skill-path"
    */
   kind: z.literal('skill-path'),
-  /**
-   * Title, 10-120 characters.
-   * @example "Master Container Images"
-   */
-  title: titleSchema,
-  /**
-   * Short description for cards and search, up to 500 characters.
-   * @example "Build, inspect and ship container images, step by step."
-   */
-  description: descriptionSchema,
-  /**
-   * Up to 2 categories from the closed list (linux, networking, containers, kubernetes, programming, observability, security, ci-cd).
-   * @example ["linux", "containers"]
-   */
-  categories: categoriesSchema,
-  /**
-   * Up to 5 tags (the key really is spelled `tagz`).
-   * @example ["docker", "example"]
-   */
-  tagz: tagsSchema.optional(),
-  /**
-   * Creation date, `YYYY-MM-DD[THH:MM:SS]`.
-   * @example "2025-03-28"
-   */
-  createdAt: dateSchema,
-  /**
-   * Last update date, `YYYY-MM-DD[THH:MM:SS]`.
-   * @example "2025-07-30"
-   */
-  updatedAt: dateSchema.optional(),
-  /**
-   * Cover image, a file in `__static__/`.
-   * @example "__static__/cover.png"
-   */
-  cover: z.string().min(1).optional(),
+  ...catalogFields,
   /**
    * Difficulty levels the path covers.
    * @example ["easy", "medium"]
