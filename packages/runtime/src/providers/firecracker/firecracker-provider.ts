@@ -10,6 +10,7 @@ import { AgentClient } from '../agent-client.ts';
 import { kvmCanary } from '../qemu/accelerator.ts';
 import { playgroundOf } from '../qemu/qemu-provider.ts';
 import { FirecrackerApi, connectVsock } from './firecracker-api.ts';
+import { MachineLifecycle } from '../machine-lifecycle.ts';
 
 export const AGENT_VSOCK_PORT = 1024;
 
@@ -96,8 +97,7 @@ interface BootOptions {
 
 export class FirecrackerMachine implements Machine {
   readonly name: string;
-  #state: MachineState = 'booting';
-  #listeners = new Set<(state: MachineState, detail?: string) => void>();
+  readonly #life = new MachineLifecycle();
   #child: ChildProcess | undefined;
   #agent: AgentClient | undefined;
   #dir = '';
@@ -119,21 +119,20 @@ export class FirecrackerMachine implements Machine {
   }
 
   get state(): MachineState {
-    return this.#state;
+    return this.#life.state;
   }
 
   onStateChange(listener: (state: MachineState, detail?: string) => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+    return this.#life.onChange(listener);
   }
 
   exec(request: ExecRequest): Promise<ExecResult> {
-    if (!this.#agent || this.#state !== 'ready') return Promise.reject(RuntimeErrors.MachineDied(this.name, `machine is ${this.#state}`));
+    if (!this.#agent || this.#life.state !== 'ready') return Promise.reject(RuntimeErrors.MachineDied(this.name, `machine is ${this.#life.state}`));
     return this.#agent.exec(request);
   }
 
   copyIn(file: CopyInFile): Promise<void> {
-    if (!this.#agent || this.#state !== 'ready') return Promise.reject(RuntimeErrors.MachineDied(this.name, `machine is ${this.#state}`));
+    if (!this.#agent || this.#life.state !== 'ready') return Promise.reject(RuntimeErrors.MachineDied(this.name, `machine is ${this.#life.state}`));
     return this.#agent.copyIn(file);
   }
 
@@ -141,7 +140,7 @@ export class FirecrackerMachine implements Machine {
     const child = this.#child;
     if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     await this.#exited;
-    this.#setState('stopped');
+    this.#life.set('stopped');
     if (this.#dir) await rm(this.#dir, { recursive: true, force: true });
   }
 
@@ -155,7 +154,7 @@ export class FirecrackerMachine implements Machine {
       child.once('close', (code, signal) => {
         const detail = signal ? `firecracker was killed (${signal})` : `firecracker exited with code ${code}`;
         this.#agent?.fail(RuntimeErrors.MachineDied(this.name, detail));
-        this.#setState(this.#state === 'booting' || this.#state === 'ready' ? 'failed' : this.#state, detail);
+        this.#life.set(this.#life.state === 'booting' || this.#life.state === 'ready' ? 'failed' : this.#life.state, detail);
         resolve();
       }),
     );
@@ -187,12 +186,7 @@ export class FirecrackerMachine implements Machine {
         await new Promise((r) => setTimeout(r, 100));
       }
     }
-    this.#setState('ready');
+    this.#life.set('ready');
   }
 
-  #setState(state: MachineState, detail?: string): void {
-    if (this.#state === state || this.#state === 'stopped' || this.#state === 'failed') return;
-    this.#state = state;
-    for (const listener of this.#listeners) listener(state, detail);
-  }
 }

@@ -9,6 +9,7 @@ import { RuntimeErrors } from '../../errors.ts';
 import type { GuestImage } from '../../image/build-image.ts';
 import type { CopyInFile, ExecRequest, ExecResult, Machine, MachineState, Terminal, TerminalRequest } from '../../provider.ts';
 import { AgentClient, WATCHDOG_GRACE_MS } from '../agent-client.ts';
+import { MachineLifecycle } from '../machine-lifecycle.ts';
 
 export type Accelerator = 'kvm' | 'tcg';
 
@@ -69,8 +70,7 @@ const setprivPath = (() => {
 /** One QEMU microVM and the agent inside it. */
 export class QemuMachine implements Machine {
   readonly name: string;
-  #state: MachineState = 'booting';
-  #listeners = new Set<(state: MachineState, detail?: string) => void>();
+  readonly #life = new MachineLifecycle();
   #child: ChildProcess | undefined;
   #agent: AgentClient | undefined;
   #dir = '';
@@ -102,7 +102,7 @@ export class QemuMachine implements Machine {
             timer = setTimeout(() => reject(RuntimeErrors.AgentUnresponsive(options.name, READY_PROBE_MS / 1000)), READY_PROBE_MS * 2);
           }),
         ]).finally(() => clearTimeout(timer));
-        machine.#setState('ready');
+        machine.#life.set('ready');
         return machine;
       } catch (error) {
         await machine.dispose();
@@ -112,7 +112,7 @@ export class QemuMachine implements Machine {
   }
 
   get state(): MachineState {
-    return this.#state;
+    return this.#life.state;
   }
 
   /** The QEMU process id (tests check that none is left behind). */
@@ -121,22 +121,21 @@ export class QemuMachine implements Machine {
   }
 
   onStateChange(listener: (state: MachineState, detail?: string) => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+    return this.#life.onChange(listener);
   }
 
   exec(request: ExecRequest): Promise<ExecResult> {
-    if (!this.#agent || this.#state !== 'ready') return Promise.reject(RuntimeErrors.MachineDied(this.name, `machine is ${this.#state}`));
+    if (!this.#agent || this.#life.state !== 'ready') return Promise.reject(RuntimeErrors.MachineDied(this.name, `machine is ${this.#life.state}`));
     return this.#agent.exec(request);
   }
 
   copyIn(file: CopyInFile): Promise<void> {
-    if (!this.#agent || this.#state !== 'ready') return Promise.reject(RuntimeErrors.MachineDied(this.name, `machine is ${this.#state}`));
+    if (!this.#agent || this.#life.state !== 'ready') return Promise.reject(RuntimeErrors.MachineDied(this.name, `machine is ${this.#life.state}`));
     return this.#agent.copyIn(file);
   }
 
   openTerminal(request: TerminalRequest): Terminal {
-    if (!this.#agent || this.#state !== 'ready') {
+    if (!this.#agent || this.#life.state !== 'ready') {
       queueMicrotask(() => request.onExit(-1));
       return { write() {}, resize() {}, close() {} };
     }
@@ -145,7 +144,7 @@ export class QemuMachine implements Machine {
 
   /** Renames a pooled machine when a playground claims it (hostname only). */
   async rename(name: string): Promise<void> {
-    if (!this.#agent || this.#state !== 'ready') throw RuntimeErrors.MachineDied(this.name, `machine is ${this.#state}`);
+    if (!this.#agent || this.#life.state !== 'ready') throw RuntimeErrors.MachineDied(this.name, `machine is ${this.#life.state}`);
     (this as { name: string }).name = name;
     await this.#agent.setHostname(name);
   }
@@ -156,15 +155,10 @@ export class QemuMachine implements Machine {
     const child = this.#child;
     if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     await this.#exited;
-    this.#setState('stopped');
+    this.#life.set('stopped');
     if (this.#dir && !process.env.LABKIT_DEBUG) await rm(this.#dir, { recursive: true, force: true });
   }
 
-  #setState(state: MachineState, detail?: string): void {
-    if (this.#state === state || this.#state === 'stopped' || this.#state === 'failed') return;
-    this.#state = state;
-    for (const listener of this.#listeners) listener(state, detail);
-  }
 
   async #boot(): Promise<void> {
     const o = this.#options;
@@ -220,7 +214,7 @@ export class QemuMachine implements Machine {
         const detail = signal ? `QEMU was killed (${signal})` : `QEMU exited with code ${code}${stderr.trim() ? `: ${stderr.trim().split('\n').pop()}` : ''}`;
         const error = RuntimeErrors.MachineDied(this.name, detail);
         this.#agent?.fail(error);
-        this.#setState(this.#disposed ? 'stopped' : 'failed', detail);
+        this.#life.set(this.#disposed ? 'stopped' : 'failed', detail);
         resolve();
       });
       child.once('error', () => resolve());

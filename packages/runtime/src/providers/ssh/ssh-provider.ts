@@ -3,6 +3,7 @@ import { RuntimeErrors } from '../../errors.ts';
 import type { CopyInFile, ExecRequest, ExecResult, Machine, MachineState, PlaygroundSpec, Provider, RunningPlayground } from '../../provider.ts';
 import { DEFAULT_MAX_OUTPUT_BYTES } from '../agent-client.ts';
 import { playgroundOf } from '../qemu/qemu-provider.ts';
+import { MachineLifecycle } from '../machine-lifecycle.ts';
 
 export interface SshTarget {
   /** Machine name tasks use in `machine:` (default: the host). */
@@ -57,8 +58,7 @@ export class SshMachine implements Machine {
   readonly name: string;
   #client: Client;
   #target: SshTarget;
-  #state: MachineState = 'booting';
-  #listeners = new Set<(state: MachineState, detail?: string) => void>();
+  readonly #life = new MachineLifecycle(['stopped']);
 
   private constructor(target: SshTarget, client: Client) {
     this.name = target.name ?? target.host;
@@ -89,19 +89,18 @@ export class SshMachine implements Machine {
       client.connect(config);
     });
     const machine = new SshMachine(target, client);
-    client.on('close', () => machine.#setState('stopped', 'SSH connection closed'));
+    client.on('close', () => machine.#life.set('stopped', 'SSH connection closed'));
     client.on('error', () => {});
-    machine.#setState('ready');
+    machine.#life.set('ready');
     return machine;
   }
 
   get state(): MachineState {
-    return this.#state;
+    return this.#life.state;
   }
 
   onStateChange(listener: (state: MachineState, detail?: string) => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+    return this.#life.onChange(listener);
   }
 
   /**
@@ -110,7 +109,7 @@ export class SshMachine implements Machine {
    * first; on timeout a second channel kills the whole group.
    */
   async exec(request: ExecRequest): Promise<ExecResult> {
-    if (this.#state !== 'ready') throw RuntimeErrors.MachineDied(this.name, `SSH connection is ${this.#state}`);
+    if (this.#life.state !== 'ready') throw RuntimeErrors.MachineDied(this.name, `SSH connection is ${this.#life.state}`);
     const exports = Object.entries(request.env ?? {}).map(([k, v]) => `export ${k}=${shQuote(v)}; `).join('');
     const inner = `${exports}${request.cwd ? `cd ${shQuote(request.cwd)} && ` : 'cd ~ 2>/dev/null; '}${request.script}`;
     const asUser = request.user && request.user !== this.#target.username ? `su -s /bin/sh -c ${shQuote(inner)} ${shQuote(request.user)}` : `sh -c ${shQuote(inner)}`;
@@ -154,7 +153,7 @@ export class SshMachine implements Machine {
       }, request.timeoutMs);
       channel.on('close', (code: number | null, signal?: string) => {
         clearTimeout(timer);
-        if (this.#state !== 'ready' && !timedOut) return reject(RuntimeErrors.MachineDied(this.name, 'SSH connection closed'));
+        if (this.#life.state !== 'ready' && !timedOut) return reject(RuntimeErrors.MachineDied(this.name, 'SSH connection closed'));
         resolve({
           exitCode: signal || code === null || code === undefined ? -1 : code,
           timedOut,
@@ -183,9 +182,9 @@ export class SshMachine implements Machine {
   }
 
   async dispose(): Promise<void> {
-    if (this.#state === 'stopped') return;
+    if (this.#life.state === 'stopped') return;
     this.#client.end();
-    this.#setState('stopped');
+    this.#life.set('stopped');
   }
 
   #open(command: string): Promise<ClientChannel> {
@@ -194,9 +193,4 @@ export class SshMachine implements Machine {
     });
   }
 
-  #setState(state: MachineState, detail?: string): void {
-    if (this.#state === state || this.#state === 'stopped') return;
-    this.#state = state;
-    for (const listener of this.#listeners) listener(state, detail);
-  }
 }
