@@ -90,16 +90,20 @@ export class DevServer {
     const version = this.#hooks.version();
     for (const [res, tab] of this.#tabs) {
       const page = pages.get(tab.path);
-      const payload: Record<string, unknown> = { version, ...this.#errorsFor(page) };
-      if (page) {
-        payload['removed'] = page.removed;
-        if (page.hash !== tab.hash) {
-          payload['html'] = inject(pageHtml[tab.path] ?? page.html, version);
-          tab.hash = page.hash;
-        }
-      }
-      res.write(`event: update\ndata: ${JSON.stringify(payload)}\n\n`);
+      this.#sendUpdate(res, tab, page, version, page && (pageHtml[tab.path] ?? page.html));
     }
+  }
+
+  #sendUpdate(res: ServerResponse, tab: OpenPage, page: PageResult | undefined, version: number, html: string | undefined): void {
+    const payload: Record<string, unknown> = { version, ...this.#errorsFor(page) };
+    if (page) {
+      payload['removed'] = page.removed;
+      if (page.hash !== tab.hash && html !== undefined) {
+        payload['html'] = inject(html, version);
+        tab.hash = page.hash;
+      }
+    }
+    res.write(`event: update\ndata: ${JSON.stringify(payload)}\n\n`);
   }
 
   async close(): Promise<void> {
@@ -136,18 +140,21 @@ export class DevServer {
     if (url.pathname === '/__lab/events') {
       const key = pageKey(url.searchParams.get('path') ?? '/');
       const seen = Number(url.searchParams.get('v') ?? '-1');
+      // Read the version before rendering: an update that lands while this
+      // connection is being set up is then caught up below, not lost.
+      const version = this.#hooks.version();
       const page = await this.#hooks.render(key);
       const tab: OpenPage = { path: key, hash: page.hash };
-      const hello: Record<string, unknown> = {
-        version: this.#hooks.version(),
-        ...this.#errorsFor(page),
-        removed: page.removed,
-      };
+      const hello: Record<string, unknown> = { version, ...this.#errorsFor(page), removed: page.removed };
       // The page changed between its load and this connection: catch up now.
-      if (seen !== this.#hooks.version()) hello['html'] = inject(await this.#transform(page.html), this.#hooks.version());
+      if (seen !== version) hello['html'] = inject(await this.#transform(page.html), version);
       this.#events.attach(req, res, hello);
       this.#tabs.set(res, tab);
       req.on('close', () => this.#tabs.delete(res));
+      if (this.#hooks.version() !== version) {
+        const fresh = await this.#hooks.render(key);
+        if (this.#tabs.has(res)) this.#sendUpdate(res, tab, fresh, this.#hooks.version(), await this.#transform(fresh.html));
+      }
       return;
     }
     if (url.pathname.split('/').includes('__static__')) {
