@@ -112,7 +112,7 @@ describe('on-disk parse cache', () => {
     const kept = 'sample-challenge/index.md';
     const text = readFileSync(join(content, kept), 'utf8');
     expect(old.get(kept, text)).toBeDefined();
-    expect(pipelineVersion()).toMatch(/@labkit\/sdk@\S+ remark-parse@\d\S* remark-mdc@\d\S* yaml@\d/);
+    expect(pipelineVersion()).toMatch(/@labkit\/sdk@\S+ parse@\d+ remark-parse@\d\S* remark-gfm@\d\S* remark-mdc@\d\S* yaml@\d/);
     const upgraded = new ParseCache(pack, pipelineVersion() + '-next');
     expect(upgraded.get(kept, text)).toBeUndefined();
     expect(upgraded.save()).toBe(true); // the outdated pack is replaced

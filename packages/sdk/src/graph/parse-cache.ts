@@ -4,6 +4,7 @@ import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ParsedDocument } from '../parse/parse-document.ts';
+import { PARSE_REVISION } from '../parse/markdown.ts';
 
 /**
  * On-disk parse cache: one pack file per content root holding every
@@ -14,7 +15,8 @@ import type { ParsedDocument } from '../parse/parse-document.ts';
  * 0.63-0.83 s, and one file beats thousands of small ones. Front matter
  * JSON cannot carry (`.inf`, `.nan`) is simply not cached. Entries are keyed by the file's
  * path and the sha256 of its text; the whole pack by the pipeline version
- * (SDK + remark-parse + remark-mdc + yaml versions), so an upgrade
+ * (SDK version, the parse revision, remark-parse + remark-gfm + remark-mdc +
+ * yaml versions), so an upgrade
  * invalidates it. A missing, corrupt or foreign pack is simply ignored.
  */
 
@@ -69,11 +71,11 @@ function packageVersion(entryUrl: string, name: string): string {
 }
 
 let pipeline: string | undefined;
-/** SDK, remark-parse, remark-mdc and yaml versions, read once per process. */
+/** SDK version and parse revision, remark-parse, remark-gfm, remark-mdc and yaml versions, read once per process. */
 export function pipelineVersion(): string {
   if (pipeline === undefined) {
-    const parts = [`@labkit/sdk@${packageVersion(import.meta.url, '@labkit/sdk')}`];
-    for (const dep of ['remark-parse', 'remark-mdc', 'yaml']) {
+    const parts = [`@labkit/sdk@${packageVersion(import.meta.url, '@labkit/sdk')}`, `parse@${PARSE_REVISION}`];
+    for (const dep of ['remark-parse', 'remark-gfm', 'remark-mdc', 'yaml']) {
       let v = '?';
       try {
         v = packageVersion(import.meta.resolve(dep), dep);

@@ -2,14 +2,29 @@ import type { Root } from 'mdast';
 import type { Processor } from 'unified';
 import { unified } from 'unified';
 import remarkParse from 'remark-parse';
+import remarkGfm from 'remark-gfm';
 import remarkMdc from 'remark-mdc';
 import { getComponent } from '../components/registry.ts';
 
 let processor: Processor<Root, Root, Root> | undefined;
 
-/** The one unified processor (remark-parse + remark-mdc), built once. */
+/**
+ * Revision of what this file does to the tree beyond its plugins' versions
+ * (which plugins, in which order, the fix-ups below). Bump it on any change
+ * that alters a parse: it keys the on-disk parse cache, so stale trees are
+ * dropped. 2: remark-gfm added.
+ */
+export const PARSE_REVISION = 2;
+
+/**
+ * The one unified processor (remark-parse + remark-mdc + remark-gfm), built
+ * once. MDC comes before GFM, as in Nuxt Content (the platform's renderer
+ * adds remark-mdc, then its remark plugins, remark-gfm among them). Order
+ * matters: the other way round MDC reads a footnote reference `[^1]` as a
+ * `[span]` and the footnote is lost.
+ */
 export function markdownProcessor(): Processor<Root, Root, Root> {
-  processor ??= unified().use(remarkParse).use(remarkMdc) as unknown as Processor<Root, Root, Root>;
+  processor ??= unified().use(remarkParse).use(remarkMdc).use(remarkGfm) as unknown as Processor<Root, Root, Root>;
   return processor;
 }
 

@@ -110,7 +110,10 @@ export async function renderDocument(root: MdastRoot, options: RenderOptions = {
     },
   };
 
-  const processor = unified().use(remarkRehype, { handlers: handlers as Handlers, allowDangerousHtml: options.allowDangerousHtml === true });
+  // GFM footnotes: the sanitizer prefixes every id with `user-content-`, so
+  // remark-rehype must not (ids would get it twice); their `#fn-1` hrefs get
+  // it below, after sanitizing.
+  const processor = unified().use(remarkRehype, { handlers: handlers as Handlers, allowDangerousHtml: options.allowDangerousHtml === true, clobberPrefix: options.allowDangerousHtml ? 'user-content-' : '' });
   if (!options.allowDangerousHtml) processor.use(rehypeSanitize, contentSanitizeSchema);
   const hast = (await processor.run(root as never)) as HastRoot;
 
@@ -118,6 +121,14 @@ export async function renderDocument(root: MdastRoot, options: RenderOptions = {
   const slugs = new Map<string, number>();
   const pending: Array<Promise<void>> = [];
   walk(hast, (el, parent, index) => {
+    if (el.tagName === 'a' && (el.properties['dataFootnoteRef'] !== undefined || el.properties['dataFootnoteBackref'] !== undefined)) {
+      const href = el.properties['href'];
+      if (!options.allowDangerousHtml && typeof href === 'string' && href.startsWith('#')) el.properties['href'] = '#user-content-' + href.slice(1);
+      return;
+    }
+    // The footnotes' own "Footnotes" heading keeps its id (the references'
+    // aria-describedby) and stays out of the table of contents.
+    if (inFootnotes(parent) && /^h[2-4]$/.test(el.tagName)) return;
     const codeRef = el.properties['dataLkCode'];
     if (typeof codeRef === 'string') {
       const [n, i] = codeRef.split(':');
@@ -161,6 +172,10 @@ export async function renderDocument(root: MdastRoot, options: RenderOptions = {
 }
 
 type ParentNode = HastRoot | Element;
+
+function inFootnotes(parent: ParentNode): boolean {
+  return parent.type === 'element' && parent.tagName === 'section' && parent.properties['dataFootnotes'] !== undefined;
+}
 
 function walk(node: ParentNode, visit: (el: Element, parent: ParentNode, index: number) => void): void {
   // Iterate over a copy: `visit` may replace or remove the current child.

@@ -34,7 +34,8 @@ export const contentSanitizeSchema: SanitizeSchema = {
     '*': [...(base['*'] ?? []), ...ours],
     a: [...(base['a'] ?? []), 'target', 'rel'],
     img: [...(base['img'] ?? []), 'loading', 'decoding', 'width', 'height'],
-    input: ['type', 'placeholder', 'autocomplete', 'spellcheck', 'ariaLabel', 'className', 'dataPattern'],
+    // `disabled` and `checked` (global) keep GFM task-list checkboxes read-only.
+    input: ['type', 'disabled', 'placeholder', 'autocomplete', 'spellcheck', 'ariaLabel', 'className', 'dataPattern'],
     button: ['type', 'ariaLabel', 'ariaSelected', 'ariaControls', 'className', 'role', 'dataTab', 'dataTaskToggle', 'dataCopy', 'disabled', 'tabIndex'],
     details: ['open', 'className'],
   },
