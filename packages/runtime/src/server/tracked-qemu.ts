@@ -1,6 +1,6 @@
 import type { ImageKind } from '../image/build-image.ts';
 import { QemuProvider } from '../providers/qemu/qemu-provider.ts';
-import type { QemuMachine } from '../providers/qemu/qemu-machine.ts';
+import type { MachineNetwork, QemuMachine } from '../providers/qemu/qemu-machine.ts';
 
 /**
  * A QEMU provider that remembers the boots in flight, so a server that
@@ -11,7 +11,7 @@ import type { QemuMachine } from '../providers/qemu/qemu-machine.ts';
 export class TrackedQemuProvider extends QemuProvider {
   #inflight = new Set<Promise<QemuMachine>>();
 
-  override bootMachine(name: string, kind?: ImageKind, network?: { address: string; mcast: string; mac: string }): Promise<QemuMachine> {
+  override bootMachine(name: string, kind?: ImageKind, network?: MachineNetwork): Promise<QemuMachine> {
     const boot = super.bootMachine(name, kind, network);
     this.#inflight.add(boot);
     const forget = () => this.#inflight.delete(boot);

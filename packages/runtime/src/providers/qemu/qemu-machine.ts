@@ -13,14 +13,23 @@ import { MachineLifecycle } from '../machine-lifecycle.ts';
 
 export type Accelerator = 'kvm' | 'tcg';
 
+/** A machine's place on its playground network. */
+export interface MachineNetwork {
+  /** Address and prefix, e.g. `10.0.0.2/24`. */
+  address: string;
+  /** The playground's EthernetSwitch socket (a unix socket: the network never leaves the host). */
+  switchPath: string;
+  mac: string;
+}
+
 export interface QemuMachineOptions {
   name: string;
   image: GuestImage;
   accel: Accelerator;
   memoryMiB?: number;
   cpus?: number;
-  /** Address on the playground network (`10.0.0.2/24`) and the shared segment to join. */
-  network?: { address: string; mcast: string; mac: string };
+  /** Address on the playground network and the switch to join. */
+  network?: MachineNetwork;
   bootTimeoutMs?: number;
   /** Host watchdog grace after a script's own timeout (tests shorten it). */
   watchdogGraceMs?: number;
@@ -195,7 +204,12 @@ export class QemuMachine implements Machine {
         ? ['-drive', `id=root,file=${o.image.rootfs},format=raw,if=none,snapshot=on`, '-device', 'virtio-blk-device,drive=root']
         : []),
       ...(o.network
-        ? ['-netdev', `socket,id=net0,mcast=${o.network.mcast}`, '-device', `virtio-net-device,netdev=net0,mac=${o.network.mac}`]
+        ? [
+            // A unix stream socket to the playground's switch in this process
+            // (never `socket,mcast=`: multicast frames leave the host).
+            '-netdev', `stream,id=net0,server=off,addr.type=unix,addr.path=${o.network.switchPath.replaceAll(',', ',,')}`,
+            '-device', `virtio-net-device,netdev=net0,mac=${o.network.mac}`,
+          ]
         : []),
     ];
     // setpriv --pdeathsig: QEMU dies with us even if this process is SIGKILLed.

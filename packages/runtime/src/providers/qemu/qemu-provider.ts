@@ -1,9 +1,13 @@
 import { randomInt } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { RuntimeErrors } from '../../errors.ts';
 import { buildImage, type GuestImage, type ImageKind } from '../../image/build-image.ts';
 import type { Machine, PlaygroundSpec, Provider, RunningPlayground } from '../../provider.ts';
 import { chooseAccelerator } from './accelerator.ts';
-import { QemuMachine, type Accelerator } from './qemu-machine.ts';
+import { EthernetSwitch } from './ethernet-switch.ts';
+import { QemuMachine, type Accelerator, type MachineNetwork } from './qemu-machine.ts';
 
 export interface QemuProviderOptions {
   /** Images by kind; built (once, cached) on first use when absent. */
@@ -35,7 +39,7 @@ export class QemuProvider implements Provider {
   }
 
   /** Boots one machine outside any playground (the pool uses this). */
-  async bootMachine(name: string, kind: ImageKind = 'busybox', network?: { address: string; mcast: string; mac: string }): Promise<QemuMachine> {
+  async bootMachine(name: string, kind: ImageKind = 'busybox', network?: MachineNetwork): Promise<QemuMachine> {
     const image = await this.image(kind);
     const accel = await this.accelerator();
     return QemuMachine.boot({
@@ -51,9 +55,10 @@ export class QemuProvider implements Provider {
 
   async provision(spec: PlaygroundSpec): Promise<RunningPlayground> {
     const multi = spec.machines.length > 1;
-    // Machines of one playground share an L2 segment: a QEMU multicast
-    // socket netdev needs no root, no bridge and no tap device.
-    const mcast = `230.0.${randomInt(0, 255)}.${randomInt(1, 255)}:${randomInt(20_000, 60_000)}`;
+    // Machines of one playground share an L2 segment: a learning switch in
+    // this process on a unix socket in a private (0700) folder. It needs no
+    // root, no bridge and no tap device, and no frame can leave the host.
+    const net = multi ? await openSwitch() : undefined;
     const prefix = randomInt(0, 0xffff).toString(16).padStart(4, '0');
     const booted: QemuMachine[] = [];
     try {
@@ -69,7 +74,7 @@ export class QemuProvider implements Provider {
             }
           }
           const network = multi
-            ? { address: m.address ?? `10.0.0.${i + 2}/24`, mcast, mac: `52:54:${prefix.slice(0, 2)}:${prefix.slice(2)}:00:${(i + 2).toString(16).padStart(2, '0')}` }
+            ? { address: m.address ?? `10.0.0.${i + 2}/24`, switchPath: net!.switch.path, mac: `52:54:${prefix.slice(0, 2)}:${prefix.slice(2)}:00:${(i + 2).toString(16).padStart(2, '0')}` }
             : undefined;
           booted[i] = await this.bootMachine(m.name, kind, network);
         }),
@@ -80,13 +85,35 @@ export class QemuProvider implements Provider {
       }
     } catch (error) {
       await Promise.all(booted.filter(Boolean).map((vm) => vm.dispose()));
+      await net?.close();
       throw error;
     }
-    return playgroundOf(booted);
+    return playgroundOf(booted, net?.close);
   }
 }
 
-export function playgroundOf(machines: Machine[]): RunningPlayground {
+/** A switch on `<private dir>/switch.sock`; `close()` stops it and removes the folder. */
+async function openSwitch(): Promise<{ switch: EthernetSwitch; close: () => Promise<void> }> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'labkit-net-'));
+  try {
+    const sw = await EthernetSwitch.listen(path.join(dir, 'switch.sock'));
+    let closed: Promise<void> | undefined;
+    return {
+      switch: sw,
+      close: () =>
+        (closed ??= (async () => {
+          await sw.close();
+          await rm(dir, { recursive: true, force: true });
+        })()),
+    };
+  } catch (error) {
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+/** A playground of `machines`; `cleanup` runs after they are all disposed (the network switch). */
+export function playgroundOf(machines: Machine[], cleanup?: () => Promise<void>): RunningPlayground {
   return {
     machines,
     machine(name: string): Machine {
@@ -96,6 +123,7 @@ export function playgroundOf(machines: Machine[]): RunningPlayground {
     },
     async dispose() {
       await Promise.all(machines.map((m) => m.dispose()));
+      await cleanup?.();
     },
   };
 }
