@@ -38,6 +38,8 @@ export interface PlaygroundServerOptions {
   trustProxy?: boolean;
   /** Idle pre-booted machines, for health and metrics (the pool's `idle`). */
   poolIdle?: () => number;
+  /** Unexpected failures (bugs) while serving a request: the caller gets a bare 500, the details go here. */
+  onError?: (error: unknown) => void;
 }
 
 const DEFAULT_LIMITS: Required<ServerLimits> = {
@@ -80,6 +82,7 @@ export class PlaygroundServer {
   #poolIdle: (() => number) | undefined;
   #trustProxy: boolean;
   #clientOf = new WeakMap<PlaygroundSession, string>();
+  #onError: (error: unknown) => void;
 
   constructor(options: PlaygroundServerOptions) {
     this.prefix = options.prefix ?? '/';
@@ -89,6 +92,7 @@ export class PlaygroundServer {
     this.#allowOrigins = options.allowOrigins;
     this.#poolIdle = options.poolIdle;
     this.#trustProxy = options.trustProxy ?? false;
+    this.#onError = options.onError ?? (() => {});
     this.#timer = setInterval(() => void this.#sweep(), options.sweepIntervalMs ?? 1_000);
     this.#timer.unref();
   }
@@ -99,7 +103,12 @@ export class PlaygroundServer {
 
   /** Handles a request under the prefix; false when the path is not ours. */
   async handle(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    const url = parseUrl(req.url);
+    if (!url) {
+      // Not ours to judge, unless nothing else can be: a path that is no URL.
+      json(res, 400, { error: 'bad request: the path is not a valid URL' });
+      return true;
+    }
     if (!url.pathname.startsWith(this.prefix)) return false;
     const route = url.pathname.slice(this.prefix.length).split('/').filter(Boolean);
     this.#cors(req, res);
@@ -110,38 +119,69 @@ export class PlaygroundServer {
     try {
       await this.#route(req, res, route, url);
     } catch (error) {
-      if (!res.headersSent) json(res, error instanceof HttpError ? error.status : 500, { error: error instanceof Error ? error.message : String(error) });
+      // Only our own errors say what went wrong; anything else is a bug whose
+      // text (a stack, a property name) is not for the caller.
+      const status = error instanceof HttpError ? error.status : 500;
+      if (!res.headersSent) json(res, status, { error: error instanceof HttpError ? error.message : 'internal error' });
       else res.end();
+      if (!(error instanceof HttpError)) this.#onError(error);
     }
     return true;
   }
 
-  /** Handles a WebSocket upgrade under the prefix; false when the path is not ours. */
+  /**
+   * Handles a WebSocket upgrade under the prefix; false when the path is not
+   * ours. Never throws: a request it cannot read is answered 400, and every
+   * socket it takes has its `error` handled (a reset, an unmasked frame), so
+   * one bad client closes its own socket and nothing else.
+   */
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    if (!url.pathname.startsWith(this.prefix)) return false;
-    const route = url.pathname.slice(this.prefix.length).split('/').filter(Boolean);
-    const session = route[0] === 'sessions' ? this.#sessions.get(route[1] ?? '') : undefined;
-    const origin = req.headers.origin;
+    socket.on('error', () => socket.destroy());
     const refuse = (status: string) => {
-      socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+      if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+      else socket.destroy();
       return true;
     };
-    if (origin && this.#allowOrigins && !this.#allowOrigins.includes(origin)) return refuse('403 Forbidden');
-    if (!session || session.state === 'stopped') return refuse('404 Not Found');
-    if (route[2] === 'events' && route.length === 3) {
-      this.#wss.handleUpgrade(req, socket, head, (ws) => session.attachEvents(ws));
-      return true;
+    try {
+      const url = parseUrl(req.url);
+      if (!url) return refuse('400 Bad Request');
+      if (!url.pathname.startsWith(this.prefix)) return false;
+      const route = url.pathname.slice(this.prefix.length).split('/').filter(Boolean);
+      const session = route[0] === 'sessions' ? this.#sessions.get(route[1] ?? '') : undefined;
+      const origin = req.headers.origin;
+      if (origin && this.#allowOrigins && !this.#allowOrigins.includes(origin)) return refuse('403 Forbidden');
+      if (!session || session.state === 'stopped') return refuse('404 Not Found');
+      if (route[2] === 'events' && route.length === 3) {
+        this.#wss.handleUpgrade(req, socket, head, (ws) => this.#accept(ws, () => session.attachEvents(ws)));
+        return true;
+      }
+      if (route[2] === 'terminal' && route.length === 4) {
+        const machine = decodeSegment(route[3]!);
+        if (machine === undefined) return refuse('400 Bad Request');
+        const size = parseSize(JSON.stringify({ cols: url.searchParams.get('cols'), rows: url.searchParams.get('rows') }));
+        this.#wss.handleUpgrade(req, socket, head, (ws) =>
+          this.#accept(ws, () => {
+            if (!session.attachTerminal(machine, ws, size)) ws.close(4404, 'no terminal on that machine (yet)');
+          }),
+        );
+        return true;
+      }
+      return refuse('404 Not Found');
+    } catch (error) {
+      this.#onError(error);
+      return refuse('500 Internal Server Error');
     }
-    if (route[2] === 'terminal' && route.length === 4) {
-      const machine = decodeURIComponent(route[3]!);
-      const size = parseSize(JSON.stringify({ cols: url.searchParams.get('cols'), rows: url.searchParams.get('rows') }));
-      this.#wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
-        if (!session.attachTerminal(machine, ws, size)) ws.close(4404, 'no terminal on that machine (yet)');
-      });
-      return true;
+  }
+
+  /** Every accepted socket: its errors end it (ws has already closed it), a failing attach closes it. */
+  #accept(ws: WebSocket, attach: () => void): void {
+    ws.on('error', () => ws.terminate());
+    try {
+      attach();
+    } catch (error) {
+      this.#onError(error);
+      ws.close(1011, 'internal error');
     }
-    return refuse('404 Not Found');
   }
 
   /** Stops every session (machines gone) and refuses new ones. */
@@ -197,7 +237,9 @@ export class PlaygroundServer {
       return;
     }
     if (head === 'items' && route.length === 2 && method === 'GET') {
-      const item = await this.#catalog.get(decodeURIComponent(token!));
+      const id = decodeSegment(token!);
+      if (id === undefined) throw new HttpError(400, 'bad request: malformed %-escape in the item id');
+      const item = await this.#catalog.get(id);
       if (!item) throw new HttpError(404, 'no playground for this item');
       return json(res, 200, { id: item.id, title: item.title, machines: item.machines.map((m) => ({ name: m.name, terminal: m.terminal })), tasks: Object.keys(item.tasks) });
     }
@@ -218,7 +260,7 @@ export class PlaygroundServer {
       return json(res, 202, { attempt: session.attempt + 1 });
     }
     if (action === 'input' && method === 'POST') {
-      const body = (await readJson(req)) as { task?: unknown; value?: unknown };
+      const body = await readJson(req);
       if (typeof body.task !== 'string' || typeof body.value !== 'string') throw new HttpError(400, 'expected {"task": string, "value": string}');
       if (!session.setInput(body.task, body.value.slice(0, 4096))) throw new HttpError(409, 'no such task, or the playground is not running');
       return json(res, 200, { accepted: true });
@@ -229,7 +271,7 @@ export class PlaygroundServer {
 
   async #create(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (this.#closed) throw new HttpError(503, 'server shutting down');
-    const body = (await readJson(req)) as { item?: unknown; replace?: unknown };
+    const body = await readJson(req);
     if (typeof body.item !== 'string') throw new HttpError(400, 'expected {"item": "<item id>"}');
     const item = await this.#catalog.get(body.item);
     if (!item) throw new HttpError(404, 'no playground for this item');
@@ -342,7 +384,8 @@ function json(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }).end(JSON.stringify(body));
 }
 
-async function readJson(req: IncomingMessage): Promise<unknown> {
+/** A request body that must be a JSON object (`{}` when empty): anything else is the caller's 400. */
+async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
@@ -352,9 +395,30 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   }
   const text = Buffer.concat(chunks).toString('utf8').trim();
   if (!text) return {};
+  let value: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    value = JSON.parse(text);
   } catch {
     throw new HttpError(400, 'request body is not JSON');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new HttpError(400, 'request body must be a JSON object');
+  return value as Record<string, unknown>;
+}
+
+/** The request target as a URL, or undefined when it is none (`http://[/`). */
+function parseUrl(target: string | undefined): URL | undefined {
+  try {
+    return new URL(target ?? '/', 'http://localhost');
+  } catch {
+    return undefined;
+  }
+}
+
+/** One %-decoded path segment, or undefined for a malformed escape (`%E0%A4%A`). */
+function decodeSegment(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
   }
 }

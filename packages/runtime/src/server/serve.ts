@@ -63,7 +63,7 @@ export async function serve(options: ServeOptions): Promise<ServeHandle> {
       void pool.fill();
     } else provider = qemu;
   }
-  const playgrounds = new PlaygroundServer({ catalog, provider, poolIdle: () => pool?.idle ?? 0, ...(options.trustProxy ? { trustProxy: true } : {}), ...(options.limits ? { limits: options.limits } : {}), ...(options.allowOrigins ? { allowOrigins: options.allowOrigins } : {}) });
+  const playgrounds = new PlaygroundServer({ catalog, provider, poolIdle: () => pool?.idle ?? 0, onError: (error) => log(`request failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`), ...(options.trustProxy ? { trustProxy: true } : {}), ...(options.limits ? { limits: options.limits } : {}), ...(options.allowOrigins ? { allowOrigins: options.allowOrigins } : {}) });
   const server = createServer((req, res) => {
     playgrounds.handle(req, res).then(
       (handled) => {
@@ -76,6 +76,8 @@ export async function serve(options: ServeOptions): Promise<ServeHandle> {
     );
   });
   server.on('upgrade', (req, socket, head) => {
+    // Node hands an upgrade socket over with no error listener of its own.
+    socket.on('error', () => socket.destroy());
     if (!playgrounds.upgrade(req, socket, head)) socket.destroy();
   });
   let port: number;

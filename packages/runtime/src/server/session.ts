@@ -5,6 +5,7 @@ import type { EngineEvent, PlaygroundStatus, TaskSnapshot } from '../engine/even
 import { TaskEngine } from '../engine/task-engine.ts';
 import type { Machine, Provider, RunningPlayground } from '../provider.ts';
 import type { PlaygroundItem } from './catalog.ts';
+import { closeReason } from './close-reason.ts';
 import { TerminalChannel } from './terminal-channel.ts';
 
 export type SessionState = 'queued' | 'starting' | 'running' | 'failed' | 'stopped';
@@ -201,7 +202,7 @@ export class PlaygroundSession {
     this.#detail = reason;
     this.#setState('stopped', reason);
     await this.#teardown(reason, false);
-    for (const ws of this.#sockets) ws.close(1000, reason.slice(0, 60));
+    for (const ws of this.#sockets) ws.close(1000, closeReason(reason));
     this.#sockets.clear();
     await this.#starting?.catch(() => {});
   }

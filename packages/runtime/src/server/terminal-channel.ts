@@ -1,5 +1,6 @@
 import type { WebSocket } from 'ws';
 import type { Machine, Terminal } from '../provider.ts';
+import { closeReason } from './close-reason.ts';
 
 /** Output kept for a tab that (re)connects: enough to redraw a screen or two. */
 const SCROLLBACK_BYTES = 128 * 1024;
@@ -51,15 +52,21 @@ export class TerminalChannel {
     ws.on('message', (data, isBinary) => {
       this.#onActivity();
       const text = isBinary ? (data as Buffer).toString('utf8') : data.toString();
-      if (text.startsWith('0')) {
-        if (!this.#terminal) this.#open();
-        this.#terminal!.write(text.slice(1));
-      } else if (text.startsWith('1')) {
-        const parsed = parseSize(text.slice(1));
-        if (parsed) {
-          this.#size = parsed;
-          this.#terminal?.resize(parsed.cols, parsed.rows);
+      // A listener that throws here throws inside ws's socket reader, which
+      // no one catches: a keystroke must never be able to do that.
+      try {
+        if (text.startsWith('0')) {
+          if (!this.#terminal) this.#open();
+          this.#terminal?.write(text.slice(1));
+        } else if (text.startsWith('1')) {
+          const parsed = parseSize(text.slice(1));
+          if (parsed) {
+            this.#size = parsed;
+            this.#terminal?.resize(parsed.cols, parsed.rows);
+          }
         }
+      } catch {
+        ws.close(1011, 'terminal unavailable');
       }
     });
     ws.on('close', () => this.#sockets.delete(ws));
@@ -71,7 +78,7 @@ export class TerminalChannel {
     this.#closed = true;
     this.#terminal?.close();
     this.#terminal = undefined;
-    for (const ws of this.#sockets) ws.close(1000, reason.slice(0, 60));
+    for (const ws of this.#sockets) ws.close(1000, closeReason(reason));
     this.#sockets.clear();
   }
 

@@ -37,6 +37,17 @@ export interface DevServerHooks {
   /** Site assets outside the content folder (CSS, island scripts), if the renderer has any. */
   asset?(urlPath: string): Promise<{ body: Uint8Array | string; type: string } | undefined>;
   mount?: DevMount;
+  /** Unexpected failures while serving a request (the caller only gets a bare 500). */
+  onError?(error: unknown): void;
+}
+
+/** The request target as a URL, or undefined when it is none (`http://[/`). */
+export function parseTarget(target: string | undefined): URL | undefined {
+  try {
+    return new URL(target ?? '/', 'http://localhost');
+  } catch {
+    return undefined;
+  }
 }
 
 /** Normalises a request path to the key pages are stored under. */
@@ -67,13 +78,27 @@ export class DevServer {
     this.#hooks = hooks;
     const mount = hooks.mount;
     this.server = createServer((req, res) => {
+      if (!parseTarget(req.url)) {
+        res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' }).end('lab dev: bad request (the path is not a valid URL)');
+        return;
+      }
       (mount ? mount.handle(req, res) : Promise.resolve(false)).then((taken) => (taken ? undefined : this.#handle(req, res))).catch((error: unknown) => {
+        // The details are for the author's terminal, not for whoever sent the request.
+        hooks.onError?.(error);
         if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
-        res.end(`lab dev: ${error instanceof Error ? error.message : String(error)}`);
+        res.end('lab dev: internal error (details in the terminal)');
       });
     });
     if (mount) this.server.on('upgrade', (req, socket, head) => {
-      if (!mount.upgrade(req, socket, head)) socket.destroy();
+      // Node hands an upgrade socket over with no error listener: a reset would kill lab dev.
+      socket.on('error', () => socket.destroy());
+      try {
+        if (!parseTarget(req.url)) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+        else if (!mount.upgrade(req, socket, head)) socket.destroy();
+      } catch (error) {
+        hooks.onError?.(error);
+        socket.destroy();
+      }
     });
     // Keep-alive sockets of the event stream must not hold close() forever.
     this.server.keepAliveTimeout = 2_000;
@@ -128,7 +153,7 @@ export class DevServer {
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    const url = parseTarget(req.url)!;
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD' }).end();
       return;

@@ -85,6 +85,7 @@ export async function dev(options: DevOptions): Promise<DevHandle> {
     render: (urlPath) => (loaded ? pages.render(urlPath) : Promise.resolve(loadingPage(performance.now() - t0))),
     ...(backend.asset ? { asset: (urlPath: string) => backend.asset!(urlPath) } : {}),
     ...(options.mount ? { mount: options.mount } : {}),
+    onError: (error) => reporter?.failure(`request failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`),
   });
   const port = await listenOnFreePort(server.server, host, options.port ?? DEFAULT_DEV_PORT);
   const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { DevMount } from '../dev/dev-server.ts';
+import { parseTarget, type DevMount } from '../dev/dev-server.ts';
 import { playgroundScriptTag } from './script-tag.ts';
 
 export { playgroundScriptTag };
@@ -46,8 +46,8 @@ export function playgroundDevMount(api: PlaygroundApi): DevMount {
   const files = playgroundClientFiles();
   return {
     async handle(req, res) {
-      const url = new URL(req.url ?? '/', 'http://localhost');
-      if (url.pathname.startsWith(PLAYGROUND_ASSET_PREFIX)) {
+      const url = parseTarget(req.url);
+      if (url?.pathname.startsWith(PLAYGROUND_ASSET_PREFIX)) {
         const entry = files[url.pathname.slice(PLAYGROUND_ASSET_PREFIX.length)];
         const body = entry && (await readFile(entry.file).catch(() => undefined));
         if (!entry || !body) res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('Not found');
