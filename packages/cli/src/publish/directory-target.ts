@@ -1,9 +1,13 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
-import { dirname, join, sep } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { PublishErrors } from './errors.ts';
 import type { PublishTarget, PutRequest, RemoteObject } from './target.ts';
+
+/** A relative POSIX path with no empty, `.` or `..` segment. */
+const SAFE_KEY = (key: string): boolean =>
+  key !== '' && !key.includes('\\') && !key.includes('\0') && key.split('/').every((s) => s !== '' && s !== '.' && s !== '..');
 
 /** Temporary files being written carry this marker; listings skip them. */
 const TMP_MARKER = '.labkit-tmp-';
@@ -105,7 +109,10 @@ export class DirectoryTarget implements PublishTarget {
   close(): void {}
 
   #file(path: string): string {
-    // Paths were checked by the bundle (no "..", no absolute paths); join keeps them inside root.
-    return join(this.root, ...path.split('/')).replace(/[\\/]+$/, '') || sep;
+    // The bundle checks its paths too, but the target is the last line: a
+    // key with "..", an absolute path or an empty segment would land
+    // outside root (join normalises "a/../../x" away), so it is refused.
+    if (!SAFE_KEY(path)) throw PublishErrors.UnsafeKey(path, this.url);
+    return join(this.root, ...path.split('/'));
   }
 }

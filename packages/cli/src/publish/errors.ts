@@ -21,6 +21,11 @@ export const PublishErrors = defineErrors({
     message: (path: string) => `The site output holds "${path}", a path the content bundle reserves (manifest.json and _bundle/).`,
     hint: 'Rename that file in your site (e.g. a web app manifest as manifest.webmanifest).',
   },
+  UnsafeKey: {
+    title: 'Object key outside the target',
+    message: (key: string, target: string) => `Refusing to write or delete ${JSON.stringify(key)} in ${target}: the key is not a path inside the target (absolute, empty segment, "." or "..").`,
+    hint: 'Publish keys are relative POSIX paths made by the bundle and the site build; a key like this means a bug or tampered input, so nothing was written for it.',
+  },
   ValidationFailed: {
     title: 'Content has errors',
     message: (errors: number) => `Validation found ${errors} error${errors === 1 ? '' : 's'}, so nothing was built or published.`,

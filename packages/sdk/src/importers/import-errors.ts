@@ -26,4 +26,9 @@ export const ImportErrors = defineErrors({
     message: (out: string, source: string) => `The output folder ${out} and the source folder ${source} contain one another.`,
     hint: 'The importer never writes into the source folder: choose an --out folder outside it.',
   },
+  UnsafeOutputPath: {
+    title: 'Output path outside the output folder',
+    message: (rel: string) => `The import would write ${JSON.stringify(rel)}, which is not a path inside the output folder; nothing was written.`,
+    hint: 'This is a bug in the importer (every name it writes should be cleaned): please report it with the scenario that caused it.',
+  },
 });

@@ -1,6 +1,8 @@
 import { mkdir, rename, rm, writeFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { ImportErrors } from './import-errors.ts';
+import { isSafeRelativePath } from './killercoda/source-path.ts';
 
 /** A file to write: relative POSIX path → content. */
 export type OutputFiles = Map<string, string | Uint8Array>;
@@ -21,6 +23,8 @@ async function exists(p: string): Promise<boolean> {
  * rename stays on one file system.
  */
 export async function writeFolderAtomically(out: string, files: OutputFiles, force: boolean): Promise<void> {
+  // Every key stays inside `out`: no `..`, no absolute path (checked before anything is written).
+  for (const rel of files.keys()) if (!isSafeRelativePath(rel)) throw ImportErrors.UnsafeOutputPath(rel);
   const parent = path.dirname(out);
   await mkdir(parent, { recursive: true });
   const tag = `${process.pid}-${randomBytes(4).toString('hex')}`;

@@ -1,7 +1,7 @@
-import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { at, type DiagnosticSink } from './diagnostics.ts';
+import { sourceFile } from './source-path.ts';
 import type { StaticFiles } from './static-files.ts';
 
 /** What the Markdown converter needs to know about its surroundings. */
@@ -10,6 +10,13 @@ export interface MarkdownContext {
   file: string;
   /** Absolute path of the source file (relative links resolve from here). */
   absPath: string;
+  /** The scenario folder: linked files must resolve inside it (default: the file's folder). */
+  scenarioDir?: string;
+  /**
+   * Images may also come from here (repositories keep shared images in a
+   * top-level `assets/`), when their real path has an image extension.
+   */
+  imageRoot?: string;
   /** Playground machines, in host order: `TRAFFIC_HOST1` is the first. */
   machines: readonly string[];
   /** Sections start at `##`: shift the step's own headings below that. */
@@ -20,6 +27,8 @@ export interface MarkdownContext {
   sink: DiagnosticSink;
 }
 
+/** Files that may come from outside the scenario folder (shared repository images), judged by the real path. */
+const IMAGE_EXT = /\.(?:png|jpe?g|gif|svg|webp|avif|ico)$/i;
 const FENCE_OPEN = /^( {0,3})(`{3,}|~{3,})(.*)$/;
 const DETAILS_OPEN = /^\s*<details(?:\s[^>]*)?>\s*(?:<summary>(.*?)<\/summary>)?\s*$/i;
 const SUMMARY_LINE = /^\s*<summary>(.*?)<\/summary>\s*$/i;
@@ -248,12 +257,23 @@ export function convertMarkdown(source: string, ctx: MarkdownContext): string {
 
   function staticRef(src: string, line: number, column: number): string | undefined {
     if (isRemote(src) || src.startsWith('__static__/')) return src;
-    const abs = path.resolve(path.dirname(ctx.absPath), decodeURI(src.split(/[?#]/)[0]!));
-    if (!existsSync(abs) || !statSync(abs).isFile()) {
-      ctx.sink.add(ctx.file, at(line, column, src.length), 'killercoda:missing-file', 'warning', `Linked file ${src} does not exist; the link is kept as written.`);
+    let name: string;
+    try {
+      name = decodeURI(src.split(/[?#]/)[0]!);
+    } catch {
+      name = src;
+    }
+    let found = sourceFile(ctx.scenarioDir ?? path.dirname(ctx.absPath), path.dirname(ctx.absPath), name);
+    if (!found.ok && found.reason === 'outside' && ctx.imageRoot) {
+      const shared = sourceFile(ctx.imageRoot, path.dirname(ctx.absPath), name);
+      if (!shared.ok || IMAGE_EXT.test(shared.abs)) found = shared;
+    }
+    if (!found.ok) {
+      if (found.reason === 'outside') ctx.sink.add(ctx.file, at(line, column, src.length), 'killercoda:outside-source', 'warning', `Linked file ${src} is outside the scenario folder; it is not copied, the link is kept as written.`);
+      else ctx.sink.add(ctx.file, at(line, column, src.length), 'killercoda:missing-file', 'warning', `Linked file ${src} does not exist; the link is kept as written.`);
       return undefined;
     }
-    return ctx.staticFiles.add(abs);
+    return ctx.staticFiles.add(found.abs);
   }
 
   function imageBox(img: { src: string; alt: string; width?: string; dropped?: string[] }, line: number, column: number, length: number): string[] {

@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import type { TaskInput } from '../../schemas/task.ts';
@@ -7,6 +7,7 @@ import { at, type DiagnosticSink } from './diagnostics.ts';
 import { mapAssets, overflowScript } from './map-assets.ts';
 import { mapPlayground } from './map-playground.ts';
 import { jsonErrorSpan, readSourceJson, type SourceJson } from './source-json.ts';
+import { sourceFile } from './source-path.ts';
 import { StaticFiles } from './static-files.ts';
 
 /** One converted scenario: its files (relative to its own folder) and what references need. */
@@ -33,9 +34,6 @@ const KNOWN: Record<string, readonly string[]> = {
   interface: ['layout'],
 };
 
-function isFile(abs: string): boolean {
-  return statSync(abs, { throwIfNoEntry: false })?.isFile() ?? false;
-}
 
 /** Long init scripts (package installs) are normal on Killercoda, which has no timeout. */
 const INIT_TIMEOUT_SECONDS = 300;
@@ -64,11 +62,16 @@ function simpleTask(name: string, title: string, n: number): string {
  * Converts one Killercoda scenario folder. `relDir` is the folder relative
  * to the import source, so diagnostics name files the author knows.
  */
-export function convertScenario(absDir: string, relDir: string, sink: DiagnosticSink, createdAt: string): ConvertedScenario | undefined {
+export function convertScenario(absDir: string, relDir: string, sink: DiagnosticSink, createdAt: string, imageRoot?: string): ConvertedScenario | undefined {
   const rel = (p: string): string => path.posix.join(relDir, p);
   const indexFile = rel('index.json');
   // A byte-order mark is common in files saved by Windows editors; JSON.parse rejects it.
-  const text = readFileSync(path.join(absDir, 'index.json'), 'utf8').replace(/^\uFEFF/, '');
+  const indexPath = sourceFile(absDir, absDir, 'index.json');
+  if (!indexPath.ok) {
+    sink.add(indexFile, at(1, 1), 'killercoda:outside-source', 'error', 'index.json is a symlink out of the scenario folder (or not a file); the scenario is skipped.');
+    return undefined;
+  }
+  const text = readFileSync(indexPath.abs, 'utf8').replace(/^\uFEFF/, '');
   let index: SourceJson;
   try {
     index = readSourceJson(indexFile, text);
@@ -96,12 +99,13 @@ export function convertScenario(absDir: string, relDir: string, sink: Diagnostic
   const multiMachine = plan.machines.length > 1;
 
   const readScript = (pathInJson: Array<string | number>, file: string): string | undefined => {
-    const abs = path.join(absDir, String(file));
-    if (!isFile(abs)) {
-      sink.add(indexFile, index.spanOf(pathInJson), 'killercoda:missing-file', 'warning', `${file} is not a file; nothing is imported for it.`);
+    const found = sourceFile(absDir, absDir, String(file));
+    if (!found.ok) {
+      if (found.reason === 'outside') sink.add(indexFile, index.spanOf(pathInJson), 'killercoda:outside-source', 'warning', `${file} is outside the scenario folder; it is not read.`);
+      else sink.add(indexFile, index.spanOf(pathInJson), 'killercoda:missing-file', 'warning', `${file} is not a file; nothing is imported for it.`);
       return undefined;
     }
-    const script = readFileSync(abs, 'utf8');
+    const script = readFileSync(found.abs, 'utf8');
     return script.endsWith('\n') ? script : `${script}\n`;
   };
   // The {{exec}} code of the intro and steps, in order: the commands a learner clicks through.
@@ -109,14 +113,18 @@ export function convertScenario(absDir: string, relDir: string, sink: Diagnostic
   let page = 'Intro';
   const markdown = (pathInJson: Array<string | number>, file: string | undefined): string => {
     if (!file) return '';
-    const abs = path.join(absDir, String(file));
-    if (!isFile(abs)) {
-      sink.add(indexFile, index.spanOf(pathInJson), 'killercoda:missing-file', 'warning', `${file} is not a file; the page is left empty.`);
+    const found = sourceFile(absDir, absDir, String(file));
+    if (!found.ok) {
+      if (found.reason === 'outside') sink.add(indexFile, index.spanOf(pathInJson), 'killercoda:outside-source', 'warning', `${file} is outside the scenario folder; the page is left empty.`);
+      else sink.add(indexFile, index.spanOf(pathInJson), 'killercoda:missing-file', 'warning', `${file} is not a file; the page is left empty.`);
       return '';
     }
-    return convertMarkdown(readFileSync(abs, 'utf8'), {
+    const abs = path.join(absDir, String(file));
+    return convertMarkdown(readFileSync(found.abs, 'utf8'), {
       file: rel(file),
       absPath: abs,
+      scenarioDir: absDir,
+      ...(imageRoot ? { imageRoot } : {}),
       machines: plan.machines,
       minHeadingLevel: 3,
       staticFiles,

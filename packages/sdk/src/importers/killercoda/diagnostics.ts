@@ -7,6 +7,7 @@ import type { Diagnostic, Severity, Span } from '../../diagnostics/diagnostic.ts
 export const killercodaRules = {
   'killercoda:invalid-json': 'index.json or structure.json is not valid JSON; the scenario is skipped.',
   'killercoda:missing-file': 'A file named by index.json or linked from Markdown does not exist.',
+  'killercoda:outside-source': 'A file named by index.json, structure.json or linked from Markdown resolves (through `..`, an absolute path or a symlink) outside the scenario folder; it is not read.',
   'killercoda:unknown-field': 'An index.json / structure.json field with no Labkit equivalent; it is ignored.',
   'killercoda:exec-action': '`{{exec}}` runs a command in the learner terminal on click; Labkit has no click-to-run, the code stays a copyable code block.',
   'killercoda:copy-inline': 'Inline `{{copy}}`: Labkit inline code has no copy button (code blocks do).',

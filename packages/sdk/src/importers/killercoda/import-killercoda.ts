@@ -49,7 +49,7 @@ function titleCase(slug: string): string {
  * a structure.json, or one that holds scenario folders, is a Killercoda
  * course. The import source itself is never a collection: it is the repository.
  */
-function discover(abs: string, rel: string, sink: DiagnosticSink): SourceNode[] {
+function discover(abs: string, rel: string, sink: DiagnosticSink, root: string = abs): SourceNode[] {
   if (existsSync(path.join(abs, 'index.json'))) return [{ type: 'scenario', abs, rel }];
   const children: Array<{ abs: string; rel: string; title?: string; description?: string }> = [];
   const structurePath = path.join(abs, 'structure.json');
@@ -70,6 +70,10 @@ function discover(abs: string, rel: string, sink: DiagnosticSink): SourceNode[] 
           }
           const p = String(item.path ?? '');
           const childAbs = path.resolve(abs, p);
+          if (p && !insideReal(root, childAbs)) {
+            sink.add(file, structure.spanOf(['items', i, 'path']), 'killercoda:outside-source', 'warning', `structure.json item "${p}" is outside the import source; it is skipped.`);
+            return;
+          }
           if (!p || !existsSync(childAbs) || !statSync(childAbs).isDirectory()) {
             sink.add(file, structure.spanOf(['items', i, 'path']), 'killercoda:missing-file', 'warning', `structure.json item "${p}" is not a folder; it is skipped.`);
             return;
@@ -96,7 +100,7 @@ function discover(abs: string, rel: string, sink: DiagnosticSink): SourceNode[] 
       nodes.push({ type: 'scenario', abs: child.abs, rel: child.rel, ...(child.title ? { title: child.title } : {}) });
       continue;
     }
-    const grand = discover(child.abs, child.rel, sink);
+    const grand = discover(child.abs, child.rel, sink, root);
     if (grand.length === 0) continue;
     const node: SourceNode = { type: 'collection', abs: child.abs, rel: child.rel, children: grand };
     if (child.title) node.title = child.title;
@@ -117,6 +121,15 @@ function realPath(p: string): string {
     existing = up;
   }
   return path.join(realpathSync(existing), ...rest);
+}
+
+/** `p` exists and its real path is inside the real `root`. */
+function insideReal(root: string, p: string): boolean {
+  try {
+    return isInside(realpathSync(p), realpathSync(root));
+  } catch {
+    return true; // missing: reported as a missing folder
+  }
 }
 
 function isInside(child: string, parent: string): boolean {
@@ -145,6 +158,10 @@ export async function importKillercoda(source: string, options: ImportKillercoda
   const roots = discover(src, '', sink);
   if (roots.length === 0) throw ImportErrors.NoScenarios(source);
 
+  // Scripts, texts and assets must resolve inside their scenario; images may
+  // also come from the repository (the source, or the folder holding a
+  // scenario imported on its own), when they really are images.
+  const imageRoot = roots.length === 1 && roots[0]!.rel === '' ? path.dirname(src) : src;
   const createdAt = options.createdAt ?? new Date().toISOString().slice(0, 10);
   const files: OutputFiles = new Map();
   const items: ImportedItem[] = [];
@@ -166,7 +183,7 @@ export async function importKillercoda(source: string, options: ImportKillercoda
 
   const emit = (node: SourceNode): Emitted | undefined => {
     if (node.type === 'scenario') {
-      const converted = convertScenario(node.abs, node.rel, sink, createdAt);
+      const converted = convertScenario(node.abs, node.rel, sink, createdAt, imageRoot);
       if (!converted) return undefined;
       const name = claim(path.basename(node.abs));
       for (const [rel, content] of converted.files) files.set(`${name}/${rel}`, content);

@@ -1,8 +1,9 @@
-import { globSync, readFileSync, statSync, existsSync } from 'node:fs';
+import { globSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { DiagnosticSink } from './diagnostics.ts';
 import type { PlaygroundPlan, StartupFile } from './map-playground.ts';
 import type { SourceJson } from './source-json.ts';
+import { isSafeRelativePath, sourceFile } from './source-path.ts';
 import type { StaticFiles } from './static-files.ts';
 
 /** iximiuz Labs creates at most 10 startup files per machine. */
@@ -79,17 +80,28 @@ export function mapAssets(index: SourceJson, scenarioDir: string, plan: Playgrou
       const firstGlob = segments.findIndex((s) => GLOB.test(s));
       const prefix = firstGlob === -1 ? segments.slice(0, -1).join('/') : segments.slice(0, firstGlob).join('/');
       const matches = firstGlob === -1
-        ? existsSync(path.join(assetsDir, pattern)) ? [pattern] : []
+        ? [pattern]
         : globSync(pattern, { cwd: assetsDir }).map((m) => m.split(path.sep).join('/')).sort();
-      const files = matches.filter((m) => statSync(path.join(assetsDir, m)).isFile());
+      // Each match must be a real file inside assets/ (no `..`, absolute
+      // path or symlink out), and its name a safe path under __static__/.
+      const files: Array<{ rel: string; abs: string }> = [];
+      const outside: string[] = [];
+      for (const m of matches) {
+        const found = sourceFile(assetsDir, assetsDir, m);
+        if (found.ok && isSafeRelativePath(m)) files.push({ rel: m, abs: found.abs });
+        else if (!found.ok && found.reason === 'missing' && isSafeRelativePath(m)) continue;
+        else outside.push(m);
+      }
+      if (outside.length > 0) {
+        sink.add(index.file, where, 'killercoda:outside-source', 'warning', `Asset "${pattern}" names ${outside.join(', ')}, outside the scenario's assets/ folder; not imported.`);
+      }
       if (files.length === 0) {
-        sink.add(index.file, where, 'killercoda:missing-file', 'warning', `Asset "${pattern}" matches no file in assets/.`);
+        if (outside.length === 0) sink.add(index.file, where, 'killercoda:missing-file', 'warning', `Asset "${pattern}" matches no file in assets/.`);
         return;
       }
       const published: string[] = [];
       const written: string[] = [];
-      for (const rel of files) {
-        const abs = path.join(assetsDir, rel);
+      for (const { rel, abs } of files) {
         const bytes = readFileSync(abs);
         const startup = (machine.startupFiles ??= []);
         const dest = path.posix.join(target, prefix ? path.posix.relative(prefix, rel) : rel);

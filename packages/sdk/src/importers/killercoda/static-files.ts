@@ -13,7 +13,13 @@ export class StaticFiles {
   add(absSource: string, preferred?: string): string {
     const known = this.bySource.get(absSource);
     if (known) return `__static__/${known}`;
-    const wanted = (preferred ?? path.basename(absSource)).replace(/[^A-Za-z0-9._/-]/g, '-');
+    // No `..`, `.` or empty segment: the name becomes a path under --out.
+    const wanted =
+      (preferred ?? path.basename(absSource))
+        .replace(/[^A-Za-z0-9._/-]/g, '-')
+        .split('/')
+        .filter((s) => s !== '' && s !== '.' && s !== '..')
+        .join('/') || 'file';
     let name = wanted;
     for (let n = 2; this.byName.has(name); n++) {
       const dir = path.posix.dirname(wanted);
