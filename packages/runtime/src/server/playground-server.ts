@@ -73,6 +73,8 @@ export class PlaygroundServer {
   #provider: Provider;
   #sessions = new Map<string, PlaygroundSession>();
   #queue: PlaygroundSession[] = [];
+  /** Stopped sessions whose machines are not gone yet. */
+  #stopping = new Set<PlaygroundSession>();
   #wss = new WebSocketServer({ noServer: true, maxPayload: 1 << 20 });
   #allowOrigins: string[] | undefined;
   #timer: NodeJS.Timeout;
@@ -254,9 +256,16 @@ export class PlaygroundServer {
       return json(res, 200, { stopped: true });
     }
     if (action === 'restart' && method === 'POST') {
-      if (!session.active && session.state !== 'failed') throw new HttpError(409, `session is ${session.state}`);
+      if (session.booting) throw new HttpError(409, 'a restart (or the first boot) of this session is already in progress');
+      if (session.state !== 'running' && session.state !== 'failed') throw new HttpError(409, `session is ${session.state}`);
+      // A failed session holds no machines: its restart boots new ones, so it needs a free slot like a new session.
+      if (!session.active && this.#activeCount() >= this.limits.maxSessions) {
+        this.#counters.rejectedBusy++;
+        res.setHeader('retry-after', '30');
+        return json(res, 503, { error: 'busy', message: `All ${this.limits.maxSessions} playground slots are in use. Try again in a minute.` });
+      }
+      if (!session.restart()) throw new HttpError(409, 'a restart of this session is already in progress');
       this.#counters.restarts++;
-      void session.restart();
       return json(res, 202, { attempt: session.attempt + 1 });
     }
     if (action === 'input' && method === 'POST') {
@@ -285,13 +294,13 @@ export class PlaygroundServer {
     }
     const client = this.#client(req);
     if (this.limits.maxSessionsPerClient > 0) {
-      const mine = this.sessions.filter((s) => this.#clientOf.get(s) === client && s.state !== 'stopped').length;
+      const mine = [...this.sessions, ...this.#stopping].filter((s) => this.#clientOf.get(s) === client).length;
       if (mine >= this.limits.maxSessionsPerClient) {
         this.#counters.rejectedPerClient++;
         throw new HttpError(429, `This address already holds ${mine} playground sessions (the limit): stop one first.`);
       }
     }
-    const active = this.sessions.filter((s) => s.active).length;
+    const active = this.#activeCount();
     if (active >= this.limits.maxSessions && this.#queue.length >= this.limits.maxQueue) {
       this.#counters.rejectedBusy++;
       res.setHeader('retry-after', '30');
@@ -326,7 +335,7 @@ export class PlaygroundServer {
   }
 
   #drain(): void {
-    while (this.#queue.length && this.sessions.filter((s) => s.active).length < this.limits.maxSessions) {
+    while (this.#queue.length && this.#activeCount() < this.limits.maxSessions) {
       const next = this.#queue.shift()!;
       if (next.state === 'stopped') continue;
       this.#begin(next);
@@ -334,15 +343,31 @@ export class PlaygroundServer {
     this.#queue.forEach((s, i) => s.setQueued(i + 1));
   }
 
+  /**
+   * Sessions holding machines or booting them, including stopped ones whose
+   * machines are still going away (a boot in flight finishes before it is
+   * disposed): stop-and-start in a loop must not run more VMs than the limit.
+   */
+  #activeCount(): number {
+    let n = this.#stopping.size;
+    for (const s of this.#sessions.values()) if (s.active) n++;
+    return n;
+  }
+
   async #stop(session: PlaygroundSession, reason: string): Promise<void> {
     if (!this.#sessions.has(session.token)) return;
     this.#sessions.delete(session.token);
+    if (session.active) this.#stopping.add(session);
     this.#queue = this.#queue.filter((s) => s !== session);
     const key = reason.startsWith('idle') ? 'idle' : reason.startsWith('lifetime') ? 'lifetime' : reason.startsWith('disconnected') ? 'disconnected' : reason.includes('learner') ? 'learner' : reason.includes('replaced') ? 'replaced' : 'shutdown';
     this.#counters.stopped.set(key, (this.#counters.stopped.get(key) ?? 0) + 1);
     const done = session.snapshot().tasks.filter((t) => t.kind === 'regular' && t.status === 'completed').length;
     this.#counters.tasksCompleted += done;
-    await session.stop(reason);
+    try {
+      await session.stop(reason);
+    } finally {
+      this.#stopping.delete(session);
+    }
     this.#drain();
   }
 

@@ -43,6 +43,8 @@ export class PlaygroundSession {
   #terminals = new Map<string, TerminalChannel>();
   #sockets = new Set<WebSocket>();
   #starting: Promise<void> | undefined;
+  /** From the call that asks for machines until they are up (or failed): one boot at a time. */
+  #booting = false;
   #onState: (session: PlaygroundSession) => void;
   /** Ms from start() to the first task status of this attempt (metrics, bench). */
   firstStatusMs: number | undefined;
@@ -60,7 +62,12 @@ export class PlaygroundSession {
 
   /** Holds (or is about to hold) machines: counts against the global limit. */
   get active(): boolean {
-    return this.#state === 'starting' || this.#state === 'running';
+    return this.#booting || this.#state === 'starting' || this.#state === 'running';
+  }
+
+  /** Machines are being torn down or booted for an attempt: a second restart must wait. */
+  get booting(): boolean {
+    return this.#booting;
   }
 
   /** The machines of the current attempt (none while queued, failed or stopped). */
@@ -103,12 +110,33 @@ export class PlaygroundSession {
 
   /** Boots the playground (fresh machines), runs init, starts the checks. */
   start(): Promise<void> {
-    if (this.#state === 'stopped') return Promise.resolve();
+    if (this.#state === 'stopped') {
+      this.#booting = false;
+      return Promise.resolve();
+    }
+    this.#booting = true;
     this.#starting = this.#start();
     return this.#starting;
   }
 
   async #start(): Promise<void> {
+    let engine: TaskEngine | undefined;
+    try {
+      engine = await this.#boot();
+    } catch (error) {
+      // Nobody awaits a start (the server fires it): a throw here would be an unhandled rejection.
+      await this.#teardown(messageOf(error)).catch(() => {});
+    } finally {
+      this.#booting = false;
+    }
+    if (!engine) return;
+    const ok = await engine.runInit().catch(() => false);
+    if (this.#engine !== engine) return;
+    if (ok) engine.start();
+  }
+
+  /** Provisions the machines, copies the startup files, opens terminals and sets up the engine. */
+  async #boot(): Promise<TaskEngine | undefined> {
     this.attempt++;
     this.position = undefined;
     this.firstStatusMs = undefined;
@@ -120,12 +148,12 @@ export class PlaygroundSession {
       playground = await this.#provider.provision({ machines: this.item.machines.map(({ name, image, memoryMiB, cpus, address }) => ({ name, ...(image ? { image } : {}), ...(memoryMiB ? { memoryMiB } : {}), ...(cpus ? { cpus } : {}), ...(address ? { address } : {}) })) });
     } catch (error) {
       if (this.attempt === attempt) this.#setState('failed', messageOf(error));
-      return;
+      return undefined;
     }
     // Stopped (or restarted) while the machines booted: they are not ours to keep.
     if (this.#state === 'stopped' || this.attempt !== attempt) {
       await playground.dispose();
-      return;
+      return undefined;
     }
     this.#playground = playground;
     this.bootMs = performance.now() - t0;
@@ -139,7 +167,7 @@ export class PlaygroundSession {
       await applyStartupFiles(this.item, playground);
     } catch (error) {
       await this.#teardown(messageOf(error));
-      return;
+      return undefined;
     }
     for (const spec of this.item.machines) {
       if (!spec.terminal) continue;
@@ -156,16 +184,28 @@ export class PlaygroundSession {
     });
     this.#setState('running');
     this.#broadcast(this.snapshot());
-    const ok = await engine.runInit().catch(() => false);
-    if (this.#engine !== engine) return;
-    if (ok) engine.start();
+    return engine;
   }
 
-  /** A fresh attempt on fresh machines (after a failcheck failure or a crash). */
-  async restart(): Promise<void> {
-    if (this.#state === 'stopped') return;
-    await this.#teardown(undefined, false);
-    await this.start();
+  /**
+   * A fresh attempt on fresh machines (after a failcheck failure or a crash).
+   * False, and nothing happens, while a boot or another restart is in
+   * flight: thirty clicks are one restart, not thirty playgrounds.
+   */
+  restart(): boolean {
+    if (this.#state === 'stopped' || this.#booting) return false;
+    this.#booting = true;
+    this.#starting = (async () => {
+      try {
+        await this.#teardown(undefined, false);
+      } catch (error) {
+        this.#booting = false;
+        this.#setState('failed', messageOf(error));
+        return;
+      }
+      await this.start();
+    })();
+    return true;
   }
 
   /** Sends an answer of a `user-input-task` to the checks (`x(.input)`). */

@@ -40,17 +40,24 @@ export interface FakeProvider extends Provider {
   readonly machines: FakeMachine[];
   /** Machines whose provision is in flight right now, and the most ever at once. */
   readonly booting: { now: number; max: number };
+  /** The next this many provisions fail (a playground that cannot boot). */
+  failNext: number;
 }
 
 /** A provider whose boot takes `bootMs`, counting how many machines boot at once. */
 export function fakeProvider(bootMs = 0): FakeProvider {
   const machines: FakeMachine[] = [];
   const booting = { now: 0, max: 0 };
-  return {
+  const provider: FakeProvider = {
     name: 'fake',
     machines,
     booting,
+    failNext: 0,
     async provision(spec) {
+      if (provider.failNext > 0) {
+        provider.failNext--;
+        throw new Error('fake: this playground cannot boot');
+      }
       booting.now += spec.machines.length;
       booting.max = Math.max(booting.max, booting.now);
       try {
@@ -63,4 +70,5 @@ export function fakeProvider(bootMs = 0): FakeProvider {
       }
     },
   };
+  return provider;
 }
