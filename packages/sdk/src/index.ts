@@ -112,6 +112,8 @@ export type {
 } from './graph/types.ts';
 export { validateGraph } from './validate/validate-graph.ts';
 export { propsOf } from './validate/document-rules.ts';
+export { readComponentProps } from './parse/mdc-props.ts';
+export type { ComponentProps, MdcComponentNode, MdcSectionNode, PropOrigin } from './parse/mdc-props.ts';
 
 // Content as code
 export {

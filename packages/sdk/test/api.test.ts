@@ -36,6 +36,7 @@ const core = [
   'parseDocument',
   'playgroundSchema',
   'propsOf',
+  'readComponentProps',
   'rules',
   'schemaForKind',
   'skillPathSchema',

@@ -1,27 +1,19 @@
+import { readComponentProps } from '../parse/mdc-props.ts';
+
 /**
- * MDC props as authors write them, normalized.
+ * MDC props of a component, as the renderer's handlers read them.
  *
- * remark-mdc keeps YAML-block props (`fmAttributes`) with their `:` binding
- * prefix (`:src: x.png`) and inline props (`{kind="info"}`) in `attributes`;
- * the format treats both the same, so we merge them and drop the prefix.
+ * They come from the SDK's one props reader (`readComponentProps`: inline
+ * and YAML-block props merged, YAML wins, `:` binding prefix dropped), the
+ * same reader the validation rules use, so what is checked is what is shown.
  * Props are never copied onto HTML elements wholesale: each component reads
  * the few it knows and validates them, so an attribute like `onclick` in a
  * prop block cannot reach the page.
  */
 export type Props = Record<string, unknown>;
 
-interface MdcNode {
-  attributes?: Record<string, unknown>;
-  fmAttributes?: Record<string, unknown>;
-}
-
-export function readProps(node: MdcNode): Props {
-  const out: Props = {};
-  for (const source of [node.fmAttributes, node.attributes]) {
-    if (!source) continue;
-    for (const [key, value] of Object.entries(source)) out[key.replace(/^:/, '')] = value;
-  }
-  return out;
+export function readProps(node: Parameters<typeof readComponentProps>[0]): Props {
+  return readComponentProps(node).values;
 }
 
 export function propString(props: Props, key: string): string | undefined {

@@ -1,34 +1,21 @@
 import type { Element, ElementContent, Root as HastRoot, RootContent as HastContent } from 'hast';
-import type { Root as MdastRoot, Code, Image, Nodes as MdastNodes, Parent as MdastParent } from 'mdast';
+import type { Root as MdastRoot, Code, Image, Nodes as MdastNodes } from 'mdast';
 import { unified } from 'unified';
 import remarkRehype, { type Options as RemarkRehypeOptions } from 'remark-rehype';
 import rehypeSanitize from 'rehype-sanitize';
 import { toHtml } from 'hast-util-to-html';
-import { parse as parseYaml } from 'yaml';
 import { image, renderComponent, type ComponentContext } from './components.ts';
 import { highlightCode } from './code-block.ts';
 import { contentSanitizeSchema } from './sanitize-schema.ts';
 import { h } from './hast-builders.ts';
 import { readProps } from './component-props.ts';
+import type { MdcComponentNode, MdcSectionNode as MdcSection } from '../parse/mdc-props.ts';
 import type { RenderOptions, RenderedDocument, RenderedHeading, RenderNotice, RenderedTask } from './render-options.ts';
 
 type Handlers = NonNullable<RemarkRehypeOptions['handlers']>;
 type State = Parameters<NonNullable<Handlers['paragraph']>>[0];
 // remark-rehype's handler map only names core mdast nodes; MDC adds its own.
 type AnyHandler = (state: State, node: never) => ElementContent | ElementContent[] | undefined;
-
-interface MdcComponentNode extends MdastParent {
-  type: 'containerComponent' | 'leafComponent' | 'textComponent';
-  name: string;
-  attributes?: Record<string, unknown>;
-  fmAttributes?: Record<string, unknown>;
-  rawData?: string;
-}
-
-interface MdcSection extends MdastParent {
-  type: 'componentContainerSection';
-  name: string;
-}
 
 interface PendingCode {
   node: Code;
@@ -65,14 +52,6 @@ export async function renderDocument(root: MdastRoot, options: RenderOptions = {
         defaultSlot.push(...(state.all({ type: 'root', children: [child] } as never) as ElementContent[]));
       }
     }
-    let fm = node.fmAttributes;
-    if (!fm && node.rawData) {
-      try {
-        fm = parseYaml(node.rawData.replace(/-{3}\s*$/, '')) as Record<string, unknown>;
-      } catch {
-        fm = {};
-      }
-    }
     const ctx: ComponentContext = {
       name: node.name,
       props: {},
@@ -87,7 +66,7 @@ export async function renderDocument(root: MdastRoot, options: RenderOptions = {
       missingAssets,
       ...(node.position ? { position: { line: node.position.start.line, column: node.position.start.column } } : {}),
     };
-    ctx.props = readProps({ attributes: node.attributes ?? {}, fmAttributes: fm ?? {} });
+    ctx.props = readProps(node);
     return renderComponent(ctx);
   };
 

@@ -4,6 +4,7 @@ import type { Span } from '../diagnostics/diagnostic.ts';
 import { dirName } from '../graph/discover.ts';
 import type { ContentDocument, ContentItem } from '../graph/types.ts';
 import { LineIndex } from '../parse/line-index.ts';
+import { PropLocator, readComponentProps, type MdcComponentNode } from '../parse/mdc-props.ts';
 import { referenceKinds } from '../schemas/references.ts';
 import { placeOf, type Reporter } from './context.ts';
 import { didYouMean } from './suggest.ts';
@@ -75,38 +76,12 @@ export function checkDocumentBody(ctx: DocumentContext, r: Reporter): BodyUsage 
     const prefix = n.type === 'textComponent' ? 1 : Math.max(2, leadingColons(lineText(p.start.line).slice(p.start.column - 1)));
     return { start: { line: p.start.line, column: p.start.column }, end: { line: p.start.line, column: p.start.column + prefix + (n.name?.length ?? 0) } };
   };
+  // Prop places come from the parse (the YAML block's node ranges, the
+  // inline block's tokens), in the place the value is taken from.
+  const locator = new PropLocator(doc.parsed.source);
   const propSpan = (n: MdNode, key: string, part: 'key' | 'value' = 'key'): Span => {
-    const p = n.position as Pos;
-    const last = Math.min(p.end.line, p.start.line + 60);
-    const esc = key.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&');
-    const yamlKey = new RegExp(`^(\\s*):?${esc}\\s*:`);
-    const inlineKey = new RegExp(`[{\\s]:?${esc}=`);
-    for (let l = p.start.line; l <= last; l++) {
-      const t = lineText(l);
-      const y = l > p.start.line ? yamlKey.exec(t) : null;
-      if (y) {
-        const col = (y[1]?.length ?? 0) + 1;
-        const keyEnd = y[0].length; // just past the colon
-        if (part === 'value') {
-          const rest = t.slice(keyEnd);
-          const lead = rest.length - rest.trimStart().length;
-          const value = rest.trim();
-          if (value) return { start: { line: l, column: keyEnd + lead + 1 }, end: { line: l, column: keyEnd + lead + 1 + value.length } };
-        }
-        return { start: { line: l, column: col }, end: { line: l, column: keyEnd } };
-      }
-      const i = l === p.start.line ? inlineKey.exec(t) : null;
-      if (i) {
-        const keyStart = i.index + 1 + (i[0][1] === ':' ? 1 : 0);
-        if (part === 'value') {
-          const v = /^=(?:'[^']*'|"[^"]*"|[^\s}]*)/.exec(t.slice(i.index + i[0].length - 1));
-          if (v) return { start: { line: l, column: i.index + i[0].length + 1 }, end: { line: l, column: i.index + i[0].length + v[0].length } };
-        }
-        return { start: { line: l, column: keyStart + 1 }, end: { line: l, column: keyStart + 1 + key.length } };
-      }
-      if (l > p.start.line && /^\s*---\s*$/.test(t) && l > p.start.line + 1) break;
-    }
-    return nameSpan(n);
+    const node = n as unknown as MdcComponentNode;
+    return locator.place(node, key, readComponentProps(node).origin[key] ?? 'inline', part) ?? nameSpan(n);
   };
 
   const declared = (map: string, name: string): { found: boolean; lessons: string[] | undefined } => {
@@ -206,7 +181,15 @@ export function checkDocumentBody(ctx: DocumentContext, r: Reporter): BodyUsage 
         }
       }
     }
-    const props = propsOf(n);
+    const read = readComponentProps(n);
+    const props = read.values;
+    for (const key of read.conflicts) {
+      const inline = locator.place(n as unknown as MdcComponentNode, key, 'inline', 'value');
+      r.report('lab:component-prop', file, propSpan(n, key, 'value'), `Prop "${key}" of "${name}" is written twice, inline and in the YAML block: the YAML value is used${inline ? ` (the inline one is at ${inline.start.line}:${inline.start.column})` : ''}.`, {
+        severity: 'warning',
+        hint: 'Keep one of the two.',
+      });
+    }
     checkProps(spec, props, n, propSpan, nameSpan, r, file);
     // Slots.
     const tabNames = name === 'tabbed' && Array.isArray(props['tabs'])
@@ -326,14 +309,9 @@ function joinPath(dir: string, rel: string): string | undefined {
   return out.join('/');
 }
 
-/** Props of a component node without the binding colon (`:src` → `src`); YAML block props win. */
-export function propsOf(n: { attributes?: Record<string, unknown>; fmAttributes?: Record<string, unknown> }): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const src of [n.attributes, n.fmAttributes]) {
-    if (!src) continue;
-    for (const [k, v] of Object.entries(src)) out[k.startsWith(':') ? k.slice(1) : k] = v;
-  }
-  return out;
+/** Props of a component node, read by the one props reader ({@link readComponentProps}: YAML block wins, `:` dropped). */
+export function propsOf(n: { attributes?: Record<string, unknown>; fmAttributes?: Record<string, unknown>; rawData?: string }): Record<string, unknown> {
+  return readComponentProps(n).values;
 }
 
 function checkProps(
