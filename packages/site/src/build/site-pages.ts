@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { RenderNotice, RenderOptions, RenderedDocument } from '@labkit/sdk';
 import type { Root } from 'mdast';
-import type { SiteContent, SiteDoc, SiteItem } from '../content/site-content.ts';
+import type { SiteContent, SiteDoc, SiteItem, SiteLesson } from '../content/site-content.ts';
 import type { SiteAsset } from '../content/assets.ts';
 import { resolveAssetIn, resolversFor, type ResolverTable } from './resolvers.ts';
 import { RenderPool } from './render-pool.ts';
@@ -111,19 +111,29 @@ export async function buildSitePages(content: SiteContent, assets: Map<string, S
       title: m.title,
       lessons: m.lessons.map((l) => {
         const lessonRoute = `${route}${m.slug ? `${m.slug}/` : ''}${l.slug}/`;
-        return { key: lessonRoute.slice(0, -1), title: l.title, url: base + lessonRoute, units: l.units.map((u) => ({ key: `${lessonRoute}${u.slug}`, title: u.title, url: `${base}${lessonRoute}${u.slug}/` })) };
+        const units = mergedUnit(l) ? [] : l.units;
+        return { key: lessonRoute.slice(0, -1), title: l.title, url: base + lessonRoute, units: units.map((u) => ({ key: `${lessonRoute}${u.slug}`, title: u.title, url: `${base}${lessonRoute}${u.slug}/` })) };
       }),
     }));
-    const flat: Array<{ doc: SiteDoc; key: string; lesson: string; url: string; tasks: string[] }> = [];
+    const flat: Array<{ doc: SiteDoc; also?: SiteDoc; key: string; lesson: string; url: string; tasks: string[] }> = [];
+    const redirects: Page[] = [];
     item.modules.forEach((m, mi) => m.lessons.forEach((l, li) => {
       const navLesson = nav[mi]!.lessons[li]!;
       const tasks = Object.keys((l.frontMatter['tasks'] as Record<string, unknown> | undefined) ?? {});
-      flat.push({ doc: l, key: navLesson.key, lesson: navLesson.key, url: navLesson.url, tasks });
-      l.units.forEach((u, ui) => flat.push({ doc: u, key: navLesson.units[ui]!.key, lesson: navLesson.key, url: navLesson.units[ui]!.url, tasks: [] }));
+      const merged = mergedUnit(l);
+      flat.push({ doc: l, ...(merged ? { also: merged } : {}), key: navLesson.key, lesson: navLesson.key, url: navLesson.url, tasks: merged ? [...tasks, ...Object.keys((merged.frontMatter['tasks'] as Record<string, unknown> | undefined) ?? {})] : tasks });
+      // The unit's own address (`…/<lesson>/<lesson>/`) keeps working as a redirect page.
+      if (merged) redirects.push({ route: `${navLesson.url.slice(base.length)}${merged.slug}/`, title: l.title, islands: [], model: { type: 'redirect', to: navLesson.url } });
+      navLesson.units.forEach((u, ui) => flat.push({ doc: l.units[ui]!, key: u.key, lesson: navLesson.key, url: u.url, tasks: [] }));
     }));
     const lessonKeys = nav.flatMap((m) => m.lessons.map((l) => l.key));
-    const out: Page[] = [{ route, title: item.title, ...(item.description ? { description: item.description.trim() } : {}), sourceFile: item.file, islands: ['tasks'], model: { type: 'course', item: h, html: main.html, nav, lessons: lessonKeys } }];
-    const rendered = await Promise.all(flat.map((f) => render(f.doc)));
+    const out: Page[] = [{ route, title: item.title, ...(item.description ? { description: item.description.trim() } : {}), sourceFile: item.file, islands: ['tasks'], model: { type: 'course', item: h, html: main.html, nav, lessons: lessonKeys } }, ...redirects];
+    const rendered = await Promise.all(flat.map(async (f): Promise<RenderedDocument> => {
+      const a = await render(f.doc);
+      if (!f.also) return a;
+      const b = await render(f.also);
+      return { ...a, html: a.html + b.html, headings: [...a.headings, ...b.headings], tasks: [...a.tasks, ...b.tasks], islands: [...new Set([...a.islands, ...b.islands])] };
+    }));
     flat.forEach((f, i) => {
       const r = rendered[i]!;
       const prev = flat[i - 1];
@@ -163,6 +173,18 @@ export async function buildSitePages(content: SiteContent, assets: Map<string, S
   pages.push({ route: 'search/', title: 'Search', islands: ['progress'], model: { type: 'search' } });
   pages.push({ route: '404.html', title: 'Page not found', islands: [], model: { type: 'not-found' } });
   return { pages, notices, assets: [...used.values()] };
+}
+
+/**
+ * A lesson whose only unit carries the lesson's own title (or name) is one
+ * page, not a lesson with a sub-page of the same name: real courses written
+ * for the platform often put the whole lesson into a single such unit.
+ */
+function mergedUnit(l: SiteLesson): SiteDoc | undefined {
+  if (l.units.length !== 1) return undefined;
+  const u = l.units[0]!;
+  const norm = (s: string) => s.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
+  return norm(u.title) === norm(l.title) || u.slug === l.slug ? u : undefined;
 }
 
 function islandsOf(r: RenderedDocument): string[] {

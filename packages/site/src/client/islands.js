@@ -18,6 +18,17 @@ for (const b of $$('[data-theme-toggle]')) b.addEventListener('click', () => {
   store.set('theme', next);
 });
 
+// Phone menu and course drawer are <details>: JS only adds Escape, closing
+// on an outside click, and keeps the drawer open on wide screens.
+for (const d of $$('[data-menu]')) {
+  addEventListener('keydown', (e) => { if (e.key === 'Escape' && d.open) { d.open = false; d.querySelector('summary').focus(); } });
+  addEventListener('click', (e) => { if (d.open && !d.contains(e.target)) d.open = false; });
+}
+const narrow = matchMedia('(max-width: 900px)');
+const drawers = $$('[data-drawer]');
+narrow.addEventListener('change', () => { for (const d of drawers) d.open = !narrow.matches; });
+for (const d of drawers) d.addEventListener('keydown', (e) => { if (e.key === 'Escape' && narrow.matches && d.open) { d.open = false; d.querySelector('summary').focus(); } });
+
 // Tasks
 function paintTask(el, key) {
   const ok = done(key);

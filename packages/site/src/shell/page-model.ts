@@ -105,7 +105,9 @@ export type PageModel =
     }
   | { type: 'taxonomy'; taxonomy: 'tag' | 'category'; value: string; items: CardModel[] }
   | { type: 'search' }
-  | { type: 'not-found' };
+  | { type: 'not-found' }
+  /** An old address that moved (a merged single-unit lesson's unit URL). */
+  | { type: 'redirect'; to: string };
 
 export interface Page {
   /** URL path relative to the base, no leading slash, trailing slash for folders: `challenges/x/`, `` for home. */

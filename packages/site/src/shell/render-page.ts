@@ -36,6 +36,8 @@ export function renderPage(page: Page, config: SiteConfig, assets: ClientAssetUr
     case 'search':
       main = `<header class="lk-hero lk-hero-small"><h1>Search</h1></header><form class="lk-search-form" action="${esc(base)}search/" role="search"><input id="lk-search-input" name="q" type="search" placeholder="Search tutorials, challenges, courses…" aria-label="Search" autocomplete="off"></form><div id="lk-search-results" class="lk-search-results" aria-live="polite"><p class="lk-muted lk-nojs">Search needs JavaScript.</p></div>`;
       break;
+    case 'redirect':
+      return redirectPage(m.to, config);
     case 'not-found':
       main = `<header class="lk-hero lk-hero-small"><h1>Page not found</h1><p><a href="${esc(base)}">Back to the catalog</a></p></header>`;
       break;
@@ -44,6 +46,8 @@ export function renderPage(page: Page, config: SiteConfig, assets: ClientAssetUr
   // Item pages with tasks get the playground island when a playground server is configured (it asks the server whether the item has a playground).
   const playground = config.runtimeUrl && assets.playground && (m.type === 'item' || m.type === 'lesson') && m.tasks.length ? playgroundScriptTag(assets.playground, config.runtimeUrl) : '';
   const search = m.type === 'search' ? `<script type="module" src="${esc(assets.search)}" data-pagefind="${esc(assets.pagefind)}" data-base="${esc(base)}"></script>` : '';
+  // The same links serve the desktop bar and the phone menu (a <details>: no JS needed, keyboard-operable).
+  const navLinks = `<a href="${esc(base)}?kind=tutorial">Tutorials</a><a href="${esc(base)}?kind=challenge">Challenges</a><a href="${esc(base)}?kind=skill-path">Skill paths</a><a href="${esc(base)}?kind=course">Courses</a>`;
   const title = page.model.type === 'catalog' ? config.title : `${page.title} · ${config.title}`;
   const canonical = config.url ? `<link rel="canonical" href="${esc(config.url.replace(/\/$/, '') + base + page.route)}">` : '';
   return `<!doctype html>
@@ -62,11 +66,12 @@ ${canonical}
 <a class="lk-skip" href="#main">Skip to content</a>
 <header class="lk-topbar"><div class="lk-topbar-inner">
 <a class="lk-brand" href="${esc(base)}"><span class="lk-logo" aria-hidden="true">▲</span>${esc(config.title)}</a>
-<nav class="lk-topnav" aria-label="Site">
-<a href="${esc(base)}?kind=tutorial">Tutorials</a><a href="${esc(base)}?kind=challenge">Challenges</a><a href="${esc(base)}?kind=skill-path">Skill paths</a><a href="${esc(base)}?kind=course">Courses</a>
-</nav>
+<nav class="lk-topnav" aria-label="Site">${navLinks}</nav>
 <form class="lk-topsearch" action="${esc(base)}search/" role="search"><input name="q" type="search" placeholder="Search" aria-label="Search the site"></form>
 <button class="lk-theme" type="button" data-theme-toggle aria-label="Toggle dark mode"><span aria-hidden="true">◐</span></button>
+<details class="lk-menu" data-menu><summary aria-label="Menu"><span class="lk-menu-icon" aria-hidden="true"></span><span class="lk-menu-label">Menu</span></summary>
+<div class="lk-menu-panel"><nav aria-label="Site menu">${navLinks}</nav><form action="${esc(base)}search/" role="search"><input name="q" type="search" placeholder="Search" aria-label="Search the site"></form></div>
+</details>
 </div></header>
 ${config.preview ? '<div class="lk-preview-banner" role="note">Preview build: unknown components are flagged.</div>' : ''}
 <main id="main" class="${wide ? 'lk-main lk-main-wide' : 'lk-main'}"${m.type === 'item' || m.type === 'lesson' || m.type === 'path' || m.type === 'course' ? ' data-pagefind-body' : ''}>
@@ -179,8 +184,17 @@ ${units.map((u, i) => `<li class="lk-unit" id="${esc(u.id)}" data-progress-tasks
 </div>`;
 }
 
+/**
+ * The course navigation: a sidebar on wide screens, a drawer above the text
+ * on narrow ones. It is a <details> that the HTML leaves open (so a page
+ * without JS still shows the navigation); the inline script closes it at
+ * once on narrow screens, before the first paint.
+ */
 function sidebar(nav: NavModule[], current: string | undefined): string {
-  return `<nav class="lk-sidebar" aria-label="Course" data-pagefind-ignore>${nav
+  const here = current ? nav.flatMap((m) => m.lessons.flatMap((l) => [l, ...l.units])).find((l) => l.key === current) : undefined;
+  return `<details class="lk-drawer" open data-drawer><summary><span class="lk-drawer-label">Course contents</span>${here ? `<span class="lk-drawer-here">${esc(here.title)}</span>` : ''}</summary>
+<script>if(matchMedia('(max-width: 900px)').matches)document.currentScript.parentElement.open=false</script>
+<nav class="lk-sidebar" aria-label="Course" data-pagefind-ignore>${nav
     .map(
       (mod) => `<div class="lk-side-module"><p class="lk-side-title">${esc(mod.title)}</p><ol>${mod.lessons
         .map(
@@ -190,7 +204,22 @@ function sidebar(nav: NavModule[], current: string | undefined): string {
         )
         .join('')}</ol></div>`,
     )
-    .join('')}</nav>`;
+    .join('')}</nav></details>`;
+}
+
+function redirectPage(to: string, config: SiteConfig): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>Moved · ${esc(config.title)}</title>
+<meta http-equiv="refresh" content="0; url=${esc(to)}">
+<link rel="canonical" href="${esc(to)}">
+<meta name="robots" content="noindex">
+</head>
+<body><p>This page moved to <a href="${esc(to)}">${esc(to)}</a>.</p></body>
+</html>
+`;
 }
 
 function coursePage(h: ItemHeader, html: string, nav: NavModule[], lessons: string[]): string {
