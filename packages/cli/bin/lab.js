@@ -1,7 +1,14 @@
 #!/usr/bin/env node
-// Labkit runs its TypeScript sources directly: Node 24 strips types natively.
-// This file stays plain JavaScript so an older Node gets a clear message
-// instead of "Unknown file extension .ts".
+// The `lab` command. This file stays plain JavaScript so an older Node gets a
+// clear message instead of "Unknown file extension .ts".
+//
+// Installed from the registry, the package holds only dist/ (compiled
+// JavaScript). In the Labkit workspace src/ sits beside it: the CLI then runs
+// its TypeScript sources directly (Node 24 strips types) and resolves the
+// other @labkit packages to their sources too (the `labkit-source` export
+// condition), so no build step is needed while developing.
+import { existsSync } from 'node:fs';
+
 const major = Number(process.versions.node.split('.')[0]);
 if (major < 24) {
   process.stderr.write(
@@ -11,5 +18,15 @@ if (major < 24) {
   );
   process.exit(2);
 }
-const { main } = await import('../src/main.ts');
+const fromSource = existsSync(new URL('../src/main.ts', import.meta.url));
+if (fromSource) {
+  const { registerHooks } = await import('node:module');
+  registerHooks({
+    resolve(specifier, context, nextResolve) {
+      if (!specifier.startsWith('@labkit/')) return nextResolve(specifier, context);
+      return nextResolve(specifier, { ...context, conditions: [...context.conditions, 'labkit-source'] });
+    },
+  });
+}
+const { main } = fromSource ? await import('../src/main.ts') : await import('../dist/main.js');
 process.exitCode = await main(process.argv.slice(2));

@@ -3,20 +3,25 @@ import { registerHooks } from 'node:module';
 let registered = false;
 
 /**
- * `*.lab.ts` files import `@labkit/sdk`. A content repository usually has
- * no node_modules (authors install the `lab` CLI, not the SDK), so Node
- * could not resolve that import from the content folder. This hook makes
- * `@labkit/sdk` always mean the SDK this CLI runs with: the same code, the
+ * `*.lab.ts` files and `lab.config.ts` import `labkit` (or, in older content,
+ * `@labkit/sdk`). A content folder may have no node_modules of its own (the
+ * examples in this repository, a folder checked by a globally installed
+ * `lab`), so Node could not always resolve those imports from there. This
+ * hook makes both names mean the code this CLI runs with: the same SDK, the
  * same version, whatever folder the content lives in. An installed copy in
- * the repository (for editor types) is not needed at run time.
+ * the author's repository still gives the editor and `tsc` their types.
  */
 export function registerSdkResolveHook(): void {
   if (registered) return;
   registered = true;
-  const sdkUrl = import.meta.resolve('@labkit/sdk');
+  const targets = new Map([
+    ['@labkit/sdk', import.meta.resolve('@labkit/sdk')],
+    ['labkit', import.meta.resolve('@labkit/cli/author')],
+  ]);
   registerHooks({
     resolve(specifier, context, nextResolve) {
-      if (specifier === '@labkit/sdk') return { url: sdkUrl, shortCircuit: true };
+      const url = targets.get(specifier);
+      if (url) return { url, shortCircuit: true };
       return nextResolve(specifier, context);
     },
   });

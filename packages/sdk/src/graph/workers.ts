@@ -35,7 +35,8 @@ export async function parseInThreads(jobs: readonly ParseJob[], threads: number)
   if (threads <= 1 || jobs.length < 2) return jobs.map((j) => parseDocument(j.source, { file: j.file }));
   const size = Math.ceil(jobs.length / threads);
   const batches = Array.from({ length: threads }, (_, i) => jobs.slice(i * size, (i + 1) * size)).filter((b) => b.length);
-  const url = new URL('./parse-worker.ts', import.meta.url);
+  // dist/ holds parse-worker.js; the workspace runs parse-worker.ts from src/.
+  const url = new URL(import.meta.url.endsWith('.ts') ? './parse-worker.ts' : './parse-worker.js', import.meta.url);
   const pending = batches.slice(1).map(
     (batch) =>
       new Promise<ParsedDocument[]>((resolveBatch, reject) => {

@@ -1,4 +1,4 @@
-import { cp, mkdir, readFile, rename, rm, writeFile, copyFile, readdir, stat } from 'node:fs/promises';
+import { cp, mkdir, readFile, rename, rm, writeFile, copyFile, readdir, stat, symlink } from 'node:fs/promises';
 import { existsSync, statSync } from 'node:fs';
 import { createHash, randomBytes } from 'node:crypto';
 import { execFile } from 'node:child_process';
@@ -87,9 +87,10 @@ interface Manifest {
 }
 
 const APP_TEMPLATE = fileURLToPath(new URL('../../astro-app/', import.meta.url));
-const SHELL_ENTRY = fileURLToPath(new URL('../shell/index.ts', import.meta.url));
-const LOADER_ENTRY = fileURLToPath(new URL('./astro-loader.ts', import.meta.url));
-const WORK_ROOT = fileURLToPath(new URL('../../.build/', import.meta.url));
+// src/ in the workspace, dist/ (compiled .js) when installed from the registry.
+const EXT = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+const SHELL_ENTRY = fileURLToPath(new URL(`../shell/index${EXT}`, import.meta.url));
+const LOADER_ENTRY = fileURLToPath(new URL(`./astro-loader${EXT}`, import.meta.url));
 
 const sha = (s: string | Buffer) => createHash('sha256').update(s).digest('hex').slice(0, 24);
 
@@ -345,11 +346,32 @@ async function swapInto(work: string, outDir: string): Promise<void> {
   if (hadOld) await rm(old, { recursive: true, force: true });
 }
 
+/**
+ * The node_modules folder from which this package resolves `astro`, found the
+ * way Node looks (nearest ancestor first, symlinks kept): the workspace's
+ * packages/site/node_modules, an npm project's node_modules, or pnpm's
+ * per-package folder beside this package in .pnpm.
+ */
+function astroNodeModules(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const candidate = path.join(dir, 'node_modules');
+    if (existsSync(path.join(candidate, 'astro', 'package.json'))) return candidate;
+    const parent = path.dirname(dir);
+    if (parent === dir) throw SiteErrors.AstroFailed('cannot find the astro package next to @labkit/site');
+    dir = parent;
+  }
+}
+
 async function runAstro(pages: Page[], config: SiteConfig, urls: Awaited<ReturnType<typeof loadClientAssets>>['urls'], outDir: string, cacheDir: string, verbose: boolean): Promise<void> {
   // Each build gets its own copy of the tiny Astro app: Astro writes its
-  // generated types into the project, and builds may run side by side.
-  const root = path.join(WORK_ROOT, `app-${process.pid}-${randomBytes(4).toString('hex')}`);
+  // generated types into the project, and builds may run side by side. The
+  // copy lives in the build's cache folder (the author's project), never in
+  // this package, which may sit in a read-only node_modules; a node_modules
+  // link inside it lets Astro and Vite resolve `astro` from there.
+  const root = path.join(cacheDir, 'astro-app', `app-${process.pid}-${randomBytes(4).toString('hex')}`);
   await cp(APP_TEMPLATE, root, { recursive: true });
+  await symlink(astroNodeModules(), path.join(root, 'node_modules'), 'dir');
   for (const rel of ['src/content.config.ts', 'src/pages/[...route].astro', 'src/pages/404.astro']) {
     const f = path.join(root, rel);
     const text = await readFile(f, 'utf8');
@@ -370,7 +392,7 @@ async function runAstro(pages: Page[], config: SiteConfig, urls: Awaited<ReturnT
       build: { format: 'directory', inlineStylesheets: 'never' },
       devToolbar: { enabled: false },
       telemetry: false,
-      vite: { logLevel: verbose ? 'info' : 'silent', clearScreen: false },
+      vite: { logLevel: verbose ? 'info' : 'silent', clearScreen: false, cacheDir: path.join(cacheDir, 'vite') },
     } as never);
   } catch (error) {
     throw SiteErrors.AstroFailed(error instanceof Error ? error.message : String(error));

@@ -5,6 +5,13 @@ import type { RenderedDocument } from '@labkit/sdk';
 import type { ResolverTable } from './resolvers.ts';
 import type { WorkerReply } from './render-worker.ts';
 
+// Run from src/ (the workspace), the worker is TypeScript and resolves
+// @labkit/sdk to its sources like the main thread does (hooks registered with
+// module.registerHooks do not reach workers); from dist/ it is plain JS.
+const FROM_SOURCE = import.meta.url.endsWith('.ts');
+const WORKER_URL = new URL(FROM_SOURCE ? './render-worker.ts' : './render-worker.js', import.meta.url);
+const WORKER_OPTIONS = FROM_SOURCE ? { execArgv: [...process.execArgv, '--conditions=labkit-source'] } : {};
+
 /**
  * Renders documents on worker threads, one per core (Shiki and the hast
  * pipeline are CPU-bound; a 3,000-page build has nothing else to wait on).
@@ -17,7 +24,7 @@ export class RenderPool {
 
   constructor(table: ResolverTable, size = Math.max(1, Math.min(os.availableParallelism(), 4))) {
     for (let i = 0; i < size; i++) {
-      const w = new Worker(new URL('./render-worker.ts', import.meta.url));
+      const w = new Worker(WORKER_URL, WORKER_OPTIONS);
       w.postMessage({ type: 'table', table });
       w.on('message', (msg: WorkerReply) => {
         const p = this.#pending.get(msg.id);
