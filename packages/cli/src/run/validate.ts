@@ -31,7 +31,9 @@ export async function validateCommand(dir: string, flags: ValidateFlags): Promis
   const text = formatDiagnostics(all, {
     format: flags.format,
     color,
-    readSource: (file) => graph.documents.get(file)?.parsed.source ?? readIfExists(join(root, file)),
+    // Only files the loader listed: a code frame must not print the first
+    // line of what a refused symlink points at (lab:symlink-outside).
+    readSource: (file) => graph.documents.get(file)?.parsed.source ?? (graph.files.has(file) ? readIfExists(join(root, file)) : undefined),
     ...(flags.quiet ? { minSeverity: 'error' as const } : {}),
   });
   process.stdout.write(text);

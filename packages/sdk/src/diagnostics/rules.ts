@@ -47,6 +47,7 @@ export const rules = {
   'lab:missing-asset': rule('lab:missing-asset', 'error', 'Missing asset', 'An image, cover or component `src` points to a `__static__` file that does not exist.'),
   'lab:broken-link': rule('lab:broken-link', 'error', 'Broken relative link', 'A relative link points to a file or content item that does not exist.'),
   'lab:image-alt': rule('lab:image-alt', 'warning', 'Image without alt text', 'Images need a short description for screen readers.'),
+  'lab:symlink-outside': rule('lab:symlink-outside', 'error', 'Symlink outside the content folder', 'A symlink that resolves outside the content folder (or to nothing readable). Labkit never follows it, so `lab build` and `lab publish` leave it out: a link to `~/.aws/credentials` must not end up in a public bundle.'),
   'lab:ts-load': rule('lab:ts-load', 'error', 'Cannot load content file', 'A `*.lab.ts` file failed to import or does not default-export a `define*()` value.'),
 } as const satisfies Record<string, RuleSpec>;
 

@@ -1,34 +1,99 @@
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync, readlinkSync, realpathSync, statSync } from 'node:fs';
+import { isAbsolute, join, relative, sep } from 'node:path';
 
 /** Folders never scanned for content. */
 const SKIP_DIRS = new Set(['node_modules', '.git', 'dist', '.astro', '.labkit']);
 
+/** A symlink the loader refuses to follow. */
+export interface RefusedLink {
+  /** POSIX path of the link, relative to the root. */
+  path: string;
+  /** What the link says (`readlink`), for the message. */
+  target: string;
+  /** `outside`: resolves outside the content root; `broken`: resolves to nothing readable. */
+  reason: 'outside' | 'broken';
+}
+
 /**
  * Lists every file under `root` as POSIX paths relative to it, sorted.
  * Dot folders are skipped (but dot files such as `.solution-01.sh` are kept).
+ *
+ * Symlinks are resolved: one whose real path stays inside the real root is
+ * listed like the file it points at (a linked folder is walked, except a
+ * link back to a folder being walked, so a loop ends); one that leaves the root
+ * (`~/.aws/credentials`, `/proc/self/environ`) or leads nowhere is never
+ * listed, so nothing downstream (build, bundle, publish) reads it, and
+ * goes to `refused` for `lab validate` to report.
  */
-export function discoverFiles(root: string): string[] {
+export function discoverFiles(root: string, refused: RefusedLink[] = []): string[] {
   const out: string[] = [];
-  const walk = (abs: string, rel: string): void => {
+  let realRoot: string;
+  try {
+    realRoot = realpathSync(root);
+  } catch {
+    return out;
+  }
+  // Real paths of the folders being walked: a link back to one is a loop.
+  const walking = new Set<string>();
+  const walk = (abs: string, rel: string, real: string): void => {
     let entries;
     try {
       entries = readdirSync(abs, { withFileTypes: true });
     } catch {
       return;
     }
+    walking.add(real);
     for (const e of entries) {
       const childRel = rel ? `${rel}/${e.name}` : e.name;
-      if (e.isDirectory()) {
-        if (SKIP_DIRS.has(e.name) || e.name.startsWith('.')) continue;
-        walk(join(abs, e.name), childRel);
-      } else if (e.isFile() || e.isSymbolicLink()) {
-        out.push(childRel);
-      }
+      const childAbs = join(abs, e.name);
+      let isDir = e.isDirectory();
+      let childReal = join(real, e.name);
+      if (e.isSymbolicLink()) {
+        const link = checkLink(realRoot, childAbs);
+        if (!link.ok) {
+          refused.push({ path: childRel, target: link.target, reason: link.reason });
+          continue;
+        }
+        isDir = link.isDir;
+        childReal = link.real;
+      } else if (!isDir && !e.isFile()) continue;
+      if (isDir) {
+        if (SKIP_DIRS.has(e.name) || e.name.startsWith('.') || walking.has(childReal)) continue;
+        walk(childAbs, childRel, childReal);
+      } else out.push(childRel);
     }
+    walking.delete(real);
   };
-  walk(root, '');
+  walk(root, '', realRoot);
   return out.sort();
+}
+
+/**
+ * Resolves the symlink at `abs` and says whether it stays inside `realRoot`
+ * (a real path). Used by the first scan and by `updateFiles`.
+ */
+export function checkLink(
+  realRoot: string,
+  abs: string,
+): { ok: true; real: string; isDir: boolean } | { ok: false; target: string; reason: 'outside' | 'broken' } {
+  let target = '';
+  try {
+    target = readlinkSync(abs);
+  } catch {
+    // not a link after all (raced); resolved below like any path
+  }
+  let real: string;
+  let isDir: boolean;
+  try {
+    real = realpathSync(abs);
+    isDir = statSync(real).isDirectory();
+  } catch {
+    return { ok: false, target, reason: 'broken' };
+  }
+  const r = relative(realRoot, real);
+  if (r === '..' || r.startsWith(`..${sep}`) || isAbsolute(r)) return { ok: false, target, reason: 'outside' };
+  if (!isDir && !statSync(real).isFile()) return { ok: false, target, reason: 'broken' }; // a FIFO or device: reading it could hang
+  return { ok: true, real, isDir };
 }
 
 /** `index.md` or a numbered index (`000.index.md`). */

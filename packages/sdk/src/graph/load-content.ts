@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, realpathSync } from 'node:fs';
 import { resolve, join, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Root } from 'mdast';
@@ -13,6 +13,7 @@ import { validateGraph, type ValidationCache } from '../validate/validate-graph.
 import {
   baseName,
   dirName,
+  checkLink,
   discoverFiles,
   isIndexFile,
   isLabTsFile,
@@ -30,6 +31,7 @@ import type {
   ItemKind,
   TaskEntry,
 } from './types.ts';
+import type { RefusedLink } from './discover.ts';
 import { virtualDocument } from './virtual-document.ts';
 import { ParseCache, parseCachePath } from './parse-cache.ts';
 import { parseInThreads, threadCount } from './workers.ts';
@@ -71,6 +73,8 @@ interface LoaderState {
   validation: ValidationCache;
   /** On-disk parse cache, open during the first load only. */
   cache?: ParseCache | undefined;
+  /** Symlinks never followed (outside the root or broken), by relative path. */
+  refusedLinks: Map<string, RefusedLink>;
 }
 
 const EMPTY_ROOT: Root = { type: 'root', children: [] };
@@ -83,10 +87,12 @@ const EMPTY_ROOT: Root = { type: 'root', children: [] };
  */
 export async function loadContent(rootDir: string, options: LoadOptions = {}): Promise<ContentGraph> {
   const root = resolve(rootDir);
-  const state: LoaderState = { options, parsed: new Map(), ts: new Map(), texts: new Map(), validation: { items: new Map() } };
+  const state: LoaderState = { options, parsed: new Map(), ts: new Map(), texts: new Map(), validation: { items: new Map() }, refusedLinks: new Map() };
   const { parseCache } = options;
   if (parseCache) state.cache = new ParseCache(parseCachePath(root, typeof parseCache === 'string' ? parseCache : undefined));
-  const files = discoverFiles(root);
+  const refused: RefusedLink[] = [];
+  const files = discoverFiles(root, refused);
+  for (const r of refused) state.refusedLinks.set(r.path, r);
   return build(root, files, state, new Set(files));
 }
 
@@ -104,6 +110,7 @@ export async function updateFiles(graph: ContentGraph, changedPaths: readonly st
     ts: new Map(state.ts),
     texts: new Map(state.texts),
     validation: { items: new Map(state.validation.items) },
+    refusedLinks: new Map(state.refusedLinks),
   };
   const files = new Set(graph.files);
   const changed = new Set<string>();
@@ -112,7 +119,10 @@ export async function updateFiles(graph: ContentGraph, changedPaths: readonly st
     if (rel === undefined) continue;
     changed.add(rel);
     next.texts.delete(rel);
-    if (existsSync(join(graph.root, rel))) files.add(rel);
+    next.refusedLinks.delete(rel);
+    const link = linkProblem(graph.root, rel);
+    if (link) next.refusedLinks.set(rel, link);
+    if (!link && existsSync(join(graph.root, rel))) files.add(rel);
     else {
       files.delete(rel);
       next.parsed.delete(rel);
@@ -121,6 +131,24 @@ export async function updateFiles(graph: ContentGraph, changedPaths: readonly st
   }
   // A TS module may read a body file: re-import modules whose body changed.
   return build(graph.root, [...files].sort(), next, changed);
+}
+
+/** The refusal of `rel` when it is a symlink that leaves `root` or leads nowhere. */
+function linkProblem(root: string, rel: string): RefusedLink | undefined {
+  const abs = join(root, rel);
+  try {
+    if (!lstatSync(abs).isSymbolicLink()) return undefined;
+  } catch {
+    return undefined; // deleted
+  }
+  let realRoot: string;
+  try {
+    realRoot = realpathSync(root);
+  } catch {
+    return undefined;
+  }
+  const r = checkLink(realRoot, abs);
+  return r.ok ? undefined : { path: rel, target: r.target, reason: r.reason };
 }
 
 function toRel(root: string, p: string): string | undefined {
@@ -142,6 +170,8 @@ async function build(root: string, fileList: string[], state: LoaderState, chang
   // Documents whose kind fits nowhere; validation reports them.
   const orphanDocs: ContentDocument[] = [];
   const read = (rel: string): string | undefined => {
+    // Only listed files: a bodyFile naming a refused symlink reads nothing.
+    if (!files.has(rel)) return undefined;
     let t = state.texts.get(rel);
     if (t === undefined) {
       try {
@@ -399,9 +429,24 @@ async function build(root: string, fileList: string[], state: LoaderState, chang
     diagnostics,
     state,
   };
+  for (const link of state.refusedLinks.values()) diagnostics.push(refusedLinkDiagnostic(link));
   diagnostics.push(...validateGraph(graph, orphanDocs, state.validation));
   diagnostics.sort(compareDiagnostics);
   return graph;
+}
+
+function refusedLinkDiagnostic(link: RefusedLink): Diagnostic {
+  const to = link.target ? ` (to ${link.target})` : '';
+  return {
+    file: link.path,
+    span: { start: { line: 1, column: 1 }, end: { line: 1, column: 1 } },
+    ruleId: 'lab:symlink-outside',
+    severity: 'error',
+    message:
+      link.reason === 'outside'
+        ? `This symlink points outside the content folder${to}: Labkit never reads it, so build and publish leave it out. Copy the file into the folder instead.`
+        : `This symlink leads to nothing Labkit can read${to}: it is left out of build and publish. Fix or remove the link.`,
+  };
 }
 
 function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {

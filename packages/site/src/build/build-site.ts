@@ -143,7 +143,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   const cache = options.force ? new RenderCache(path.join(cacheDir, 'render'), { read: false }) : getCache(cacheDir);
   const hits0 = cache.hits;
   const misses0 = cache.misses;
-  const assets = await collectAssets(content.items);
+  const assets = await collectAssets(content.items, content.root);
   // Big builds render on worker threads, one per core.
   const { pages, notices, assets: usedAssets } = await buildSitePages(content, assets, config, cache, markdownFiles > 400);
   const client = await loadClientAssets(config.base, config.runtimeUrl !== undefined);

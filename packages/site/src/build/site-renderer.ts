@@ -55,7 +55,7 @@ export async function createSiteRenderer(options: { dir: string; preview?: boole
     async refresh() {
       const t = performance.now();
       const content = await load(dir);
-      assets = await collectAssets(content.items);
+      assets = await collectAssets(content.items, content.root);
       const built = await buildSitePages(content, assets, config, cache);
       pages = new Map(built.pages.map((p) => [p.route, p]));
       return { diagnostics: content.diagnostics, notices: built.notices, pages: pages.size, ms: Math.round(performance.now() - t) };

@@ -1,4 +1,4 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { digestOf } from './from-source.ts';
 import { imageSize } from './image-size.ts';
@@ -22,21 +22,34 @@ const seen = new Map<string, { stamp: string; asset: SiteAsset }>();
  * Collects every item's `__static__` files. Names carry a digest of the
  * bytes, so a changed image gets a new URL and everything can be cached
  * forever; sizes are read from the headers so pages reserve the space.
+ *
+ * Nothing outside the content folder is read: a `__static__` folder or file
+ * that is a symlink counts only when its real path stays inside `root`
+ * (without `root`, inside the item's own folder), as `lab validate` reports
+ * (`lab:symlink-outside`). A link to `~/.aws/credentials` is never copied.
  */
-export async function collectAssets(items: SiteItem[]): Promise<Map<string, SiteAsset>> {
+export async function collectAssets(items: SiteItem[], root?: string): Promise<Map<string, SiteAsset>> {
   const out = new Map<string, SiteAsset>();
   const dirs = new Set<string>();
   for (const item of items) {
     dirs.add(item.dir);
     for (const m of item.modules) for (const l of m.lessons) dirs.add(path.dirname(l.file));
   }
+  const realRoot = root === undefined ? undefined : await realpath(root).catch(() => undefined);
+  if (root !== undefined && realRoot === undefined) return out;
   await Promise.all(
     [...dirs].map(async (dir) => {
       const staticDir = path.join(dir, '__static__');
+      const bound = realRoot ?? (await realpath(dir).catch(() => undefined));
+      const realStatic = await realpath(staticDir).catch(() => undefined);
+      if (!bound || !realStatic || !isInside(bound, realStatic)) return;
       const files = await readdir(staticDir, { recursive: true, withFileTypes: true }).catch(() => []);
       for (const f of files) {
-        if (!f.isFile()) continue;
         const source = path.join(f.parentPath, f.name);
+        if (f.isSymbolicLink()) {
+          const real = await realpath(source).catch(() => undefined);
+          if (!real || !isInside(bound, real) || !(await stat(real)).isFile()) continue;
+        } else if (!f.isFile()) continue;
         const st = await stat(source);
         const stamp = `${st.mtimeMs}:${st.size}`;
         const known = seen.get(source);
@@ -55,6 +68,11 @@ export async function collectAssets(items: SiteItem[]): Promise<Map<string, Site
     }),
   );
   return out;
+}
+
+function isInside(root: string, p: string): boolean {
+  const rel = path.relative(root, p);
+  return rel === '' || (rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel));
 }
 
 /** Resolves `__static__/x.png` written in `docFile` to an asset, or `undefined`. */
