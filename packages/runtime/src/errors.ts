@@ -38,6 +38,11 @@ export const RuntimeErrors = defineErrors({
       `Machine \`${machine}\` gave no result ${seconds} s after the script's own timeout; the host watchdog stopped it.`,
     hint: 'The guest is overloaded or hung. The playground must be started again.',
   },
+  AgentProtocol: {
+    title: 'Guest agent broke the protocol',
+    message: (machine: string, detail: string) => `Machine \`${machine}\` sent a frame the host refuses (${detail}); the host stopped it.`,
+    hint: 'A guest where the learner is root can write to the agent channel; nothing it sent was taken as a result. The playground must be started again.',
+  },
   MachineNotFound: {
     title: 'No such machine',
     message: (machine: string, known: string[]) => `Machine \`${machine}\` is not in this playground (machines: ${known.join(', ')}).`,

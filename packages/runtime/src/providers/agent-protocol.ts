@@ -1,3 +1,5 @@
+import { FrameReader } from './frame-reader.ts';
+
 /**
  * Host side of the guest agent's framed protocol (see image/guest/agent.c).
  * Every frame is a u32 big-endian length, a type byte and a payload; output
@@ -65,38 +67,79 @@ export function encodeResize(id: number, cols: number, rows: number): Buffer {
   return frame(Req.Resize, u32(id, cols, rows));
 }
 
-/** Incremental decoder: feed it socket chunks, get whole frames back. */
-export class FrameDecoder {
-  #buffer: Buffer = Buffer.alloc(0);
+/**
+ * The largest frame the host accepts from a guest. The agent never writes
+ * more than 65,542 bytes in one frame (an OUT frame carries at most one
+ * 64 KiB read); the rest is headroom, not an invitation.
+ */
+export const MAX_AGENT_FRAME_BYTES = 128 * 1024;
 
-  push(chunk: Buffer): AgentFrame[] {
-    this.#buffer = this.#buffer.length ? Buffer.concat([this.#buffer, chunk]) : chunk;
+/** What a stream of guest bytes became: the frames it held, and the first protocol violation if any. */
+export interface DecodeResult {
+  frames: AgentFrame[];
+  /** Set once the stream broke the protocol; the connection cannot be trusted after it. */
+  error?: string;
+}
+
+/**
+ * Incremental decoder: feed it socket chunks, get whole frames back. Every
+ * frame is checked against its type's layout (a body too short or too long
+ * for its type, an unknown type, a stream byte that is neither 1 nor 2 are
+ * violations), frames are capped at `MAX_AGENT_FRAME_BYTES`, and after the
+ * first violation the decoder returns nothing more: a desynchronised stream
+ * cannot be trusted to find a frame boundary again.
+ */
+export class FrameDecoder {
+  #reader: FrameReader;
+  #error: string | undefined;
+
+  constructor(maxFrameBytes = MAX_AGENT_FRAME_BYTES) {
+    this.#reader = new FrameReader({ maxBytes: maxFrameBytes, minBytes: 1 });
+  }
+
+  push(chunk: Buffer): DecodeResult {
+    if (this.#error) return { frames: [], error: this.#error };
+    const { frames: bodies, error } = this.#reader.push(chunk);
     const frames: AgentFrame[] = [];
-    while (this.#buffer.length >= 4) {
-      const len = this.#buffer.readUInt32BE(0);
-      if (this.#buffer.length < 4 + len) break;
-      const body = this.#buffer.subarray(4, 4 + len);
-      this.#buffer = this.#buffer.subarray(4 + len);
+    for (const body of bodies) {
       const decoded = decode(body);
-      if (decoded) frames.push(decoded);
+      if (typeof decoded === 'string') {
+        this.#error = decoded;
+        return { frames, error: decoded };
+      }
+      frames.push(decoded);
     }
-    return frames;
+    if (error) {
+      this.#error = error;
+      return { frames, error };
+    }
+    return { frames };
   }
 }
 
-function decode(body: Buffer): AgentFrame | undefined {
-  switch (body[0]) {
+/** One frame body (type byte + payload) to a frame, or why it is not one. */
+function decode(body: Buffer): AgentFrame | string {
+  const type = body[0]!;
+  switch (type) {
     case Res.Hello:
+      if (body.length > 257) return `HELLO frame of ${body.length} bytes (at most 257)`;
       return { type: 'hello', version: body.subarray(1).toString() };
-    case Res.Out:
-      return { type: 'out', id: body.readUInt32BE(1), stream: body[5] === 2 ? 'stderr' : 'stdout', data: Buffer.from(body.subarray(6)) };
+    case Res.Out: {
+      if (body.length < 6) return `OUT frame of ${body.length} bytes (at least 6)`;
+      const stream = body[5];
+      if (stream !== 1 && stream !== 2) return `OUT frame for stream ${stream} (1 or 2)`;
+      return { type: 'out', id: body.readUInt32BE(1), stream: stream === 2 ? 'stderr' : 'stdout', data: Buffer.from(body.subarray(6)) };
+    }
     case Res.Exit:
+      if (body.length !== 18) return `EXIT frame of ${body.length} bytes (exactly 18)`;
       return { type: 'exit', id: body.readUInt32BE(1), code: body.readInt32BE(5), signal: body.readInt32BE(9), flags: body[13]!, durationMs: body.readUInt32BE(14) };
     case Res.Ack: {
+      if (body.length < 13) return `ACK frame of ${body.length} bytes (at least 13)`;
       const n = body.readUInt32BE(9);
-      return { type: 'ack', id: body.readUInt32BE(1), errno: body.readInt32BE(5), message: body.subarray(13, 13 + n).toString() };
+      if (13 + n !== body.length) return `ACK frame of ${body.length} bytes whose message says ${n} bytes`;
+      return { type: 'ack', id: body.readUInt32BE(1), errno: body.readInt32BE(5), message: body.subarray(13).toString() };
     }
     default:
-      return undefined;
+      return `unknown frame type 0x${type.toString(16).padStart(2, '0')}`;
   }
 }

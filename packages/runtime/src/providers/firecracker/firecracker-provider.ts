@@ -177,7 +177,7 @@ export class FirecrackerMachine implements Machine {
     for (;;) {
       try {
         const socket = await connectVsock(vsock, AGENT_VSOCK_PORT, 2_000);
-        this.#agent = new AgentClient(socket, this.name, { onHung: () => child.kill('SIGKILL') });
+        this.#agent = new AgentClient(socket, this.name, { onFault: () => child.kill('SIGKILL') });
         socket.resume();
         await Promise.race([this.#agent.ready, new Promise((_, reject) => setTimeout(() => reject(new Error('no hello')), 5_000))]);
         break;

@@ -85,6 +85,8 @@ export class QemuMachine implements Machine {
   #dir = '';
   #exited: Promise<void> = Promise.resolve();
   #disposed = false;
+  /** Why the host stopped the machine itself (agent hung or broke the protocol). */
+  #fault: LabkitError | undefined;
   #options: QemuMachineOptions;
 
   private constructor(options: QemuMachineOptions) {
@@ -225,7 +227,11 @@ export class QemuMachine implements Machine {
       child.once('close', (code, signal) => {
         live.delete(child);
         server.close();
-        const detail = signal ? `QEMU was killed (${signal})` : `QEMU exited with code ${code}${stderr.trim() ? `: ${stderr.trim().split('\n').pop()}` : ''}`;
+        const detail = this.#fault
+          ? this.#fault.message
+          : signal
+            ? `QEMU was killed (${signal})`
+            : `QEMU exited with code ${code}${stderr.trim() ? `: ${stderr.trim().split('\n').pop()}` : ''}`;
         const error = RuntimeErrors.MachineDied(this.name, detail);
         this.#agent?.fail(error);
         this.#life.set(this.#disposed ? 'stopped' : 'failed', detail);
@@ -247,8 +253,9 @@ export class QemuMachine implements Machine {
     try {
       const socket = await Promise.race([connected, timeout, died]);
       this.#agent = new AgentClient(socket, this.name, {
-        onHung: (error: LabkitError) => {
-          this.#agent?.fail(error);
+        onFault: (error: LabkitError) => {
+          // Hung, or a frame the host refuses: the machine's state says why, not just "killed".
+          this.#fault ??= error;
           child.kill('SIGKILL');
         },
         graceMs: o.watchdogGraceMs ?? WATCHDOG_GRACE_MS,
