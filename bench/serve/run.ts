@@ -27,7 +27,8 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const lab = path.resolve(here, '../../packages/cli/bin/lab.js');
 const content = path.join(here, 'content');
 
-const child = spawn(process.execPath, [lab, 'serve', content, '--port', '0', '--pool', String(values.pool), '--max-sessions', String(values['max-sessions'])], { stdio: ['ignore', 'pipe', 'pipe'] });
+// Every simulated learner comes from 127.0.0.1: no per-client limit here.
+const child = spawn(process.execPath, [lab, 'serve', content, '--port', '0', '--pool', String(values.pool), '--max-sessions', String(values['max-sessions']), '--max-per-client', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
 let stderr = '';
 child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
 const base = await new Promise<string>((resolve, reject) => {

@@ -32,7 +32,7 @@ export { PlaygroundSession } from './server/session.ts';
 export type { SessionState, SessionMessage } from './server/session.ts';
 export { contentCatalog, playgroundItemsOf, playgroundItemOf } from './server/catalog.ts';
 export type { PlaygroundCatalog, PlaygroundItem, PlaygroundMachine } from './server/catalog.ts';
-export { serve, DEFAULT_SERVE_PORT } from './server/serve.ts';
+export { serve, DEFAULT_SERVE_PORT, DEFAULT_MAX_SESSIONS_PER_CLIENT } from './server/serve.ts';
 export type { ServeOptions, ServeHandle } from './server/serve.ts';
 export { devPlaygrounds } from './server/dev-playgrounds.ts';
 export type { DevPlaygroundsOptions, DevPlaygrounds } from './server/dev-playgrounds.ts';

@@ -8,13 +8,14 @@ export function register(program: Command): void {
     .argument('[dir]', 'content folder', '.')
     .option('--port <port>', 'first port to try (the next free one is used when busy)', parsePort)
     .option('--host [address]', 'listen on this address instead of 127.0.0.1 (no value: all interfaces)')
+    .option('--allow-host <names...>', 'more host names the preview answers to (default: loopback and --host only)')
     .option('--no-playground', 'no "Start playground" control (no VMs are booted)')
-    .action(async (dir: string, opts: { port?: number; host?: string | boolean; playground: boolean }) => {
+    .action(async (dir: string, opts: { port?: number; host?: string | boolean; playground: boolean; allowHost?: string[] }) => {
       const { dev, playgroundDevMount } = await import('@labkit/site/dev');
       const host = opts.host === true ? '0.0.0.0' : typeof opts.host === 'string' ? opts.host : undefined;
       // The playground runtime (issue 6) is mounted into the preview; the site never imports the runtime.
       const playgrounds = opts.playground ? (await import('@labkit/runtime')).devPlaygrounds({ dir }) : undefined;
-      const handle = await dev({ dir, ...(host ? { host } : {}), ...(opts.port !== undefined ? { port: opts.port } : {}), ...(playgrounds ? { mount: playgroundDevMount(playgrounds) } : {}) });
+      const handle = await dev({ dir, ...(host ? { host } : {}), ...(opts.port !== undefined ? { port: opts.port } : {}), ...(opts.allowHost ? { allowedHosts: opts.allowHost } : {}), ...(playgrounds ? { mount: playgroundDevMount(playgrounds) } : {}) });
       await new Promise<void>((resolve) => {
         const stop = () => {
           process.off('SIGINT', stop);

@@ -28,8 +28,8 @@ export function register(program: Command): void {
     .option('--lifetime <minutes>', 'a session stops this long after it started (default 60)', parsePositive)
     .option('--idle <minutes>', 'a session stops after this long without activity (default 15)', parsePositive)
     .option('--pool <n>', 'pre-booted idle machines (default 1; 0: none)', parseWhole)
-    .option('--allow-origin <origins...>', 'site origins allowed to use the API (default: any)')
-    .option('--max-per-client <n>', 'sessions one client address may hold (default: no limit)', parseWhole)
+    .option('--allow-origin <origins...>', 'site origins allowed to use the API; other origins get 403 (default: any)')
+    .option('--max-per-client <n>', 'sessions (running or queued) one client address may hold (default 3; 0: no limit)', parseWhole)
     .option('--trust-proxy', 'behind a reverse proxy: take client addresses from X-Forwarded-For')
     .action(async (dir: string, opts: ServeFlags) => {
       const { serve } = await import('@labkit/runtime');
@@ -47,7 +47,7 @@ export function register(program: Command): void {
           ...(opts.maxMachines ? { maxMachinesPerSession: opts.maxMachines } : {}),
           ...(opts.lifetime ? { sessionLifetimeMs: opts.lifetime * 60_000 } : {}),
           ...(opts.idle ? { idleTimeoutMs: opts.idle * 60_000 } : {}),
-          ...(opts.maxPerClient ? { maxSessionsPerClient: opts.maxPerClient } : {}),
+          ...(opts.maxPerClient !== undefined ? { maxSessionsPerClient: opts.maxPerClient } : {}),
         },
         onLog: (line) => process.stderr.write(`${line}\n`),
       });

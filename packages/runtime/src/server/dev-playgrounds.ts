@@ -59,7 +59,7 @@ export function devPlaygrounds(options: DevPlaygroundsOptions): DevPlaygrounds {
     name: 'qemu',
     provision: async (spec) => (await realProvider()).provision(spec),
   };
-  const server = new PlaygroundServer({ catalog, provider: provider ?? deferred, poolIdle: () => pool?.idle ?? 0, prefix: options.prefix ?? '/__lab/runtime/', ...(options.limits ? { limits: options.limits } : {}) });
+  const server = new PlaygroundServer({ catalog, provider: provider ?? deferred, poolIdle: () => pool?.idle ?? 0, prefix: options.prefix ?? '/__lab/runtime/', allowOrigins: 'same-origin', ...(options.limits ? { limits: options.limits } : {}) });
   return {
     prefix: server.prefix,
     server,

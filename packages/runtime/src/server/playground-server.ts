@@ -30,8 +30,14 @@ export interface PlaygroundServerOptions {
   /** URL path the API is mounted under, with a trailing slash (default `/`). */
   prefix?: string;
   limits?: ServerLimits;
-  /** Origins allowed to call the API from a browser (CORS and WebSocket Origin); default any. */
-  allowOrigins?: string[];
+  /**
+   * Origins allowed to call the API from a browser; default any. A request
+   * or WebSocket whose `Origin` is not listed is refused (403), and only
+   * listed origins get CORS headers. `'same-origin'`: only pages served by
+   * the same host (`lab dev`, where the preview checks `Host`); no CORS.
+   * Requests without an `Origin` (not from a browser page) are not affected.
+   */
+  allowOrigins?: string[] | 'same-origin';
   /** How often the limits are enforced (default 1 s). */
   sweepIntervalMs?: number;
   /** Behind a reverse proxy: take the client address from `X-Forwarded-For` (its last hop). */
@@ -76,7 +82,7 @@ export class PlaygroundServer {
   /** Stopped sessions whose machines are not gone yet. */
   #stopping = new Set<PlaygroundSession>();
   #wss = new WebSocketServer({ noServer: true, maxPayload: 1 << 20 });
-  #allowOrigins: string[] | undefined;
+  #allowOrigins: string[] | 'same-origin' | undefined;
   #timer: NodeJS.Timeout;
   #closed = false;
   #counters = { created: 0, rejectedBusy: 0, rejectedPerClient: 0, stopped: new Map<string, number>(), tasksCompleted: 0, restarts: 0 };
@@ -113,6 +119,10 @@ export class PlaygroundServer {
     }
     if (!url.pathname.startsWith(this.prefix)) return false;
     const route = url.pathname.slice(this.prefix.length).split('/').filter(Boolean);
+    if (!this.#originAllowed(req)) {
+      json(res, 403, { error: 'this origin may not use this playground server' });
+      return true;
+    }
     this.#cors(req, res);
     if (req.method === 'OPTIONS') {
       res.writeHead(204).end();
@@ -150,8 +160,7 @@ export class PlaygroundServer {
       if (!url.pathname.startsWith(this.prefix)) return false;
       const route = url.pathname.slice(this.prefix.length).split('/').filter(Boolean);
       const session = route[0] === 'sessions' ? this.#sessions.get(route[1] ?? '') : undefined;
-      const origin = req.headers.origin;
-      if (origin && this.#allowOrigins && !this.#allowOrigins.includes(origin)) return refuse('403 Forbidden');
+      if (!this.#originAllowed(req)) return refuse('403 Forbidden');
       if (!session || session.state === 'stopped') return refuse('404 Not Found');
       if (route[2] === 'events' && route.length === 3) {
         this.#wss.handleUpgrade(req, socket, head, (ws) => this.#accept(ws, () => session.attachEvents(ws)));
@@ -385,10 +394,19 @@ export class PlaygroundServer {
     return forwarded || req.socket.remoteAddress || 'unknown';
   }
 
+  #originAllowed(req: IncomingMessage): boolean {
+    const origin = req.headers.origin;
+    if (origin === undefined || this.#allowOrigins === undefined) return true;
+    if (this.#allowOrigins === 'same-origin') {
+      const host = req.headers.host?.toLowerCase();
+      return host !== undefined && (origin.toLowerCase() === `http://${host}` || origin.toLowerCase() === `https://${host}`);
+    }
+    return this.#allowOrigins.includes(origin);
+  }
+
   #cors(req: IncomingMessage, res: ServerResponse): void {
     const origin = req.headers.origin;
-    if (!origin) return;
-    if (this.#allowOrigins && !this.#allowOrigins.includes(origin)) return;
+    if (!origin || this.#allowOrigins === 'same-origin') return;
     res.setHeader('access-control-allow-origin', this.#allowOrigins ? origin : '*');
     res.setHeader('access-control-allow-methods', 'GET, POST, DELETE, OPTIONS');
     res.setHeader('access-control-allow-headers', 'content-type');

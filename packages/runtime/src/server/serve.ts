@@ -17,10 +17,11 @@ export interface ServeOptions {
   host?: string;
   /** Default 7400; 0 picks a free port. */
   port?: number;
+  /** Defaults as `PlaygroundServer`'s, except `maxSessionsPerClient`: `DEFAULT_MAX_SESSIONS_PER_CLIENT`. */
   limits?: ServerLimits;
   /** Pre-booted idle machines (default 1; 0 disables the pool). */
   poolSize?: number;
-  /** Origins of the site(s) allowed to use this server; default any. */
+  /** Origins of the site(s) allowed to use this server (others get 403 on every route and WebSocket); default any. */
   allowOrigins?: string[];
   /** Behind a reverse proxy: client addresses come from X-Forwarded-For. */
   trustProxy?: boolean;
@@ -44,6 +45,14 @@ export interface ServeHandle {
 
 export const DEFAULT_SERVE_PORT = 7400;
 
+/**
+ * Sessions (running or queued) one client address may hold in `lab serve`
+ * unless told otherwise: a learner with a few tabs, not one browser taking
+ * every slot and the queue. Behind a reverse proxy without `trustProxy`
+ * every learner has the proxy's address, so this would cap the whole site.
+ */
+export const DEFAULT_MAX_SESSIONS_PER_CLIENT = 3;
+
 /** `lab serve`: the playground server for a published site. */
 export async function serve(options: ServeOptions): Promise<ServeHandle> {
   const host = options.host ?? '127.0.0.1';
@@ -63,7 +72,7 @@ export async function serve(options: ServeOptions): Promise<ServeHandle> {
       void pool.fill();
     } else provider = qemu;
   }
-  const playgrounds = new PlaygroundServer({ catalog, provider, poolIdle: () => pool?.idle ?? 0, onError: (error) => log(`request failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`), ...(options.trustProxy ? { trustProxy: true } : {}), ...(options.limits ? { limits: options.limits } : {}), ...(options.allowOrigins ? { allowOrigins: options.allowOrigins } : {}) });
+  const playgrounds = new PlaygroundServer({ catalog, provider, poolIdle: () => pool?.idle ?? 0, onError: (error) => log(`request failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`), ...(options.trustProxy ? { trustProxy: true } : {}), limits: { maxSessionsPerClient: DEFAULT_MAX_SESSIONS_PER_CLIENT, ...options.limits }, ...(options.allowOrigins ? { allowOrigins: options.allowOrigins } : {}) });
   const server = createServer((req, res) => {
     playgrounds.handle(req, res).then(
       (handled) => {

@@ -3,9 +3,9 @@ import { connect, type Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
 
 /** Sends raw bytes to host:port and resolves with everything read until the server closes (or `waitMs`). */
-export function rawExchange(port: number, request: string | Buffer, waitMs = 2_000): Promise<string> {
+export function rawExchange(port: number, request: string | Buffer, waitMs = 2_000, address = '127.0.0.1'): Promise<string> {
   return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
+    const socket = connect(port, address);
     let got = '';
     const done = () => {
       clearTimeout(timer);

@@ -3,6 +3,7 @@ import { createReadStream, readFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { EventStream } from './event-stream.ts';
+import type { DevRequestGuard, Refusal } from './request-guard.ts';
 import { contentTypeFor, resolveStaticPath } from './static-path.ts';
 import type { PageResult } from './page-store.ts';
 import type { DevDiagnostic } from './preview-backend.ts';
@@ -39,6 +40,8 @@ export interface DevServerHooks {
   mount?: DevMount;
   /** Unexpected failures while serving a request (the caller only gets a bare 500). */
   onError?(error: unknown): void;
+  /** Who may call the preview (Host, Origin, the per-run secret); none: anyone. */
+  guard?: DevRequestGuard;
 }
 
 /** The request target as a URL, or undefined when it is none (`http://[/`). */
@@ -77,9 +80,16 @@ export class DevServer {
   constructor(hooks: DevServerHooks) {
     this.#hooks = hooks;
     const mount = hooks.mount;
+    const guard = hooks.guard;
     this.server = createServer((req, res) => {
-      if (!parseTarget(req.url)) {
+      const url = parseTarget(req.url);
+      if (!url) {
         res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' }).end('lab dev: bad request (the path is not a valid URL)');
+        return;
+      }
+      const refusal = guard?.check(req, url, false);
+      if (refusal) {
+        res.writeHead(refusal.status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' }).end(refusal.message);
         return;
       }
       (mount ? mount.handle(req, res) : Promise.resolve(false)).then((taken) => (taken ? undefined : this.#handle(req, res))).catch((error: unknown) => {
@@ -93,7 +103,9 @@ export class DevServer {
       // Node hands an upgrade socket over with no error listener: a reset would kill lab dev.
       socket.on('error', () => socket.destroy());
       try {
-        if (!parseTarget(req.url)) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+        const url = parseTarget(req.url);
+        const refusal: Refusal | undefined = url ? guard?.check(req, url, true) : { status: 400, message: 'bad request' };
+        if (refusal) socket.end(`HTTP/1.1 ${refusal.status} ${refusal.status === 400 ? 'Bad Request' : 'Forbidden'}\r\nconnection: close\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(refusal.message)}\r\n\r\n${refusal.message}`);
         else if (!mount.upgrade(req, socket, head)) socket.destroy();
       } catch (error) {
         hooks.onError?.(error);
@@ -124,7 +136,7 @@ export class DevServer {
     if (page) {
       payload['removed'] = page.removed;
       if (page.hash !== tab.hash && html !== undefined) {
-        payload['html'] = inject(html, version);
+        payload['html'] = inject(html, version, this.#hooks.guard?.secret);
         tab.hash = page.hash;
       }
     }
@@ -172,7 +184,7 @@ export class DevServer {
       const tab: OpenPage = { path: key, hash: page.hash };
       const hello: Record<string, unknown> = { version, ...this.#errorsFor(page), removed: page.removed };
       // The page changed between its load and this connection: catch up now.
-      if (seen !== version) hello['html'] = inject(await this.#transform(page.html), version);
+      if (seen !== version) hello['html'] = inject(await this.#transform(page.html), version, this.#hooks.guard?.secret);
       this.#events.attach(req, res, hello);
       this.#tabs.set(res, tab);
       req.on('close', () => this.#tabs.delete(res));
@@ -201,7 +213,7 @@ export class DevServer {
     }
     const page = await this.#hooks.render(pageKey(url.pathname));
     res.writeHead(page.status, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
-    res.end(req.method === 'HEAD' ? undefined : inject(await this.#transform(page.html), this.#hooks.version()));
+    res.end(req.method === 'HEAD' ? undefined : inject(await this.#transform(page.html), this.#hooks.version(), this.#hooks.guard?.secret));
   }
 
   #transform(html: string): Promise<string> {
@@ -215,9 +227,13 @@ function renderErrorOf(page: PageResult | undefined, contentDir: string): DevDia
   return [{ file, line: 1, column: 1, severity: 'error', rule: 'lab:render', message: page.renderError.message }];
 }
 
-/** Adds the live client at the end of the body (or the document). */
-export function inject(html: string, version: number): string {
-  const tag = `<script src="/__lab/client.js" data-lab-version="${version}"></script>`;
+/**
+ * Adds the live client at the end of the body (or the document). The tag
+ * carries the run's secret, which the page's own scripts (the playground
+ * island) send back; only a page of the preview can read it.
+ */
+export function inject(html: string, version: number, secret?: string): string {
+  const tag = `<script src="/__lab/client.js" data-lab-version="${version}"${secret ? ` data-lab-secret="${secret}"` : ''}></script>`;
   const at = html.lastIndexOf('</body>');
   return at === -1 ? html + tag : html.slice(0, at) + tag + html.slice(at);
 }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { watchContent, type FolderWatcher } from './content-watcher.ts';
 import type { ChangeBatch } from './change-batcher.ts';
 import { DevServer, type DevMount } from './dev-server.ts';
+import { DevRequestGuard } from './request-guard.ts';
 import { SiteErrors } from '../errors.ts';
 import { DEFAULT_DEV_PORT, listenOnFreePort } from './listen.ts';
 import { PageStore, loadingPage, type PageResult } from './page-store.ts';
@@ -26,6 +27,8 @@ export interface DevOptions {
   backend?: PreviewBackend;
   /** Extra routes (the playground runtime: see `playgroundDevMount`). */
   mount?: DevMount;
+  /** Host names besides loopback and `host` that the preview answers to (the `Host` header check). */
+  allowedHosts?: string[];
 }
 
 export interface DevUpdate {
@@ -44,6 +47,8 @@ export interface DevUpdate {
 
 export interface DevHandle {
   url: string;
+  /** This run's secret: pages carry it, and starting machines or opening a WebSocket needs it. */
+  secret: string;
   port: number;
   host: string;
   contentDir: string;
@@ -78,7 +83,9 @@ export async function dev(options: DevOptions): Promise<DevHandle> {
   // Render errors are reported per page by the server itself; here only the content's.
   const allErrors = () => state.diagnostics.filter((d) => d.severity === 'error');
 
+  const guard = new DevRequestGuard({ host, ...(options.allowedHosts ? { allowedHosts: options.allowedHosts } : {}) });
   const server = new DevServer({
+    guard,
     contentDir,
     version: () => version,
     errors: allErrors,
@@ -183,6 +190,7 @@ export async function dev(options: DevOptions): Promise<DevHandle> {
 
   return {
     url,
+    secret: guard.secret,
     port,
     host,
     contentDir,

@@ -6,3 +6,4 @@ export { DEFAULT_DEV_PORT } from './listen.ts';
 export type { DevMount } from './dev-server.ts';
 export { playgroundDevMount, playgroundClientFiles, playgroundScriptTag, PLAYGROUND_ASSET_PREFIX } from '../playground/dev-mount.ts';
 export type { PlaygroundApi } from '../playground/dev-mount.ts';
+export { DEV_SECRET_HEADER, DEV_SECRET_PARAM } from './request-guard.ts';

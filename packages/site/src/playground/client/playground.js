@@ -11,8 +11,25 @@ const article = document.querySelector('[data-progress-item]');
 const itemId = article?.dataset.progressItem;
 const STATE_TEXT = { completed: 'Completed', failed: 'Failed', running: 'Checking…', waiting: 'Waiting', blocked: 'Blocked' };
 
+// lab dev writes a per-run secret into its pages; it must come back with
+// every request that starts or changes something, and on every WebSocket.
+// (A published site talking to lab serve has none, and sends no extra header:
+// that would need a CORS preflight.)
+const devSecret = () => document.querySelector('script[data-lab-secret]')?.dataset.labSecret;
+
+function wsUrl(path) {
+  const u = new URL(path, wsBase);
+  const secret = devSecret();
+  if (secret) u.searchParams.set('lk_secret', secret);
+  return u;
+}
+
 async function api(path, init) {
-  const res = await fetch(new URL(path, runtime), { ...init, headers: init?.body ? { 'content-type': 'application/json' } : undefined });
+  const headers = {};
+  if (init?.body) headers['content-type'] = 'application/json';
+  const secret = devSecret();
+  if (secret && init?.method && init.method !== 'GET') headers['x-lab-secret'] = secret;
+  const res = await fetch(new URL(path, runtime), { ...init, headers });
   const body = await res.json().catch(() => ({}));
   return { status: res.status, body };
 }
@@ -55,10 +72,16 @@ async function init() {
 
   function paintTask(t) {
     if (t.kind === 'init') {
+      // Init tasks are the author's setup, not something the learner does: one
+      // line of progress (a dot per step), never their internal names.
       let li = initList.querySelector(`[data-init="${CSS.escape(t.name)}"]`);
       if (!li) { li = el('li', { 'data-init': t.name }); initList.append(li); initList.hidden = false; }
       li.dataset.status = t.status;
-      li.textContent = `${t.name}: ${STATE_TEXT[t.status] || t.status}`;
+      li.title = STATE_TEXT[t.status] || t.status;
+      const steps = [...initList.children];
+      const ok = steps.filter((x) => x.dataset.status === 'completed').length;
+      initList.setAttribute('aria-label', `Preparing the playground: ${ok} of ${steps.length} setup steps done`);
+      initList.dataset.label = ok === steps.length ? 'Playground ready' : `Preparing the playground… ${ok} / ${steps.length}`;
       // The site counts init tasks in the page's progress too.
       if (t.status === 'completed') { try { localStorage.setItem('labkit:done:' + itemId + '/' + t.name, '1'); } catch {} paintSummary(); }
       return;
@@ -132,7 +155,7 @@ async function init() {
   }
 
   function connectEvents() {
-    const ws = new WebSocket(new URL(`sessions/${token}/events`, wsBase));
+    const ws = new WebSocket(wsUrl(`sessions/${token}/events`));
     events = ws;
     ws.onmessage = (e) => onMessage(JSON.parse(e.data));
     ws.onclose = () => {
@@ -221,7 +244,7 @@ async function init() {
   }
 
   function connectTerminal(name, t) {
-    const u = new URL(`sessions/${token}/terminal/${encodeURIComponent(name)}`, wsBase);
+    const u = wsUrl(`sessions/${token}/terminal/${encodeURIComponent(name)}`);
     u.searchParams.set('cols', String(t.term.cols));
     u.searchParams.set('rows', String(t.term.rows));
     const ws = new WebSocket(u);
