@@ -31,7 +31,9 @@ describe('rule fixtures', () => {
   for (const name of fixtures) {
     it(name, async () => {
       const root = join(dir, name);
-      const graph = await loadContent(root);
+      // options.json: loader options for the rule (e.g. `{ "code": false }`).
+      const optionsFile = join(root, 'options.json');
+      const graph = await loadContent(root, existsSync(optionsFile) ? JSON.parse(readFileSync(optionsFile, 'utf8')) : {});
       const actual = graph.diagnostics.map(compact);
       const expectedFile = join(root, 'expected.json');
       if (update || !existsSync(expectedFile)) {

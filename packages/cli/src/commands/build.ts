@@ -12,6 +12,7 @@ interface BuildFlags {
   force?: boolean;
   verbose?: boolean;
   color: boolean;
+  code: boolean;
 }
 
 /**
@@ -34,6 +35,7 @@ export function register(program: Command): void {
     .option('--force', 'ignore the render cache and the previous output')
     .option('--verbose', "show Astro's log")
     .option('--no-color', 'plain output without colours')
+    .option('--no-code', 'never import *.lab.ts files (their content is left out of the site)')
     .action(async (dir: string, flags: BuildFlags) => {
       const [{ build }, { formatDiagnostics, summarize }, { default: pc }] = await Promise.all([import('@labkit/site'), import('@labkit/sdk'), import('picocolors')]);
       const json = flags.format === 'json';
@@ -48,6 +50,7 @@ export function register(program: Command): void {
         ...(flags.preview ? { preview: true } : {}),
         ...(flags.force ? { force: true } : {}),
         ...(flags.verbose ? { verbose: true } : {}),
+        ...(flags.code === false ? { code: false } : {}),
         ...(tty ? { onProgress: (e: { message: string }) => process.stderr.write(`\r\x1b[2K${pc.dim('›')} ${e.message}…`) } : {}),
       });
       if (tty) process.stderr.write('\r\x1b[2K');

@@ -12,6 +12,7 @@ export function register(program: Command): void {
     .option('--site <dir>', 'publish this already built site instead of running lab build')
     .option('--out <dir>', 'build the site into this folder and keep it (default: a temporary folder)')
     .option('--test', 'run lab test (challenge checks) before publishing')
+    .option('--no-code', 'never import *.lab.ts files (their content is not published); not with --test')
     .option('--prune', 'delete published objects that this publish no longer has')
     .option('--dry-run', 'print the plan (uploads, deletions) and write nothing')
     .option('--concurrency <n>', 'requests in flight at once', parsePositive('concurrency'), 8)

@@ -11,7 +11,8 @@ export function register(program: Command): void {
     .option('--quiet', 'report errors only')
     .option('--no-color', 'plain output without colours')
     .option('--cache', 'reuse parse results of unchanged files from ~/.cache/labkit/parse (off: a cold run)')
-    .action(async (dir: string, opts: { format: 'pretty' | 'json'; maxWarnings?: number; quiet?: boolean; color: boolean; cache?: boolean }) => {
+    .option('--no-code', 'never import *.lab.ts files (their code would run here): for CI on pull requests from strangers')
+    .action(async (dir: string, opts: { format: 'pretty' | 'json'; maxWarnings?: number; quiet?: boolean; color: boolean; cache?: boolean; code: boolean }) => {
       const { validateCommand } = await import('../run/validate.ts');
       process.exitCode = await validateCommand(dir, opts);
     });

@@ -21,6 +21,11 @@ export const PublishErrors = defineErrors({
     message: (path: string) => `The site output holds "${path}", a path the content bundle reserves (manifest.json and _bundle/).`,
     hint: 'Rename that file in your site (e.g. a web app manifest as manifest.webmanifest).',
   },
+  NoCodeWithTest: {
+    title: '--no-code with --test',
+    message: () => '--test runs the challenge checks, which loads the content code (*.lab.ts) that --no-code promises not to run.',
+    hint: 'Drop --test to publish without running code, or drop --no-code on content you trust.',
+  },
   UnsafeKey: {
     title: 'Object key outside the target',
     message: (key: string, target: string) => `Refusing to write or delete ${JSON.stringify(key)} in ${target}: the key is not a path inside the target (absolute, empty segment, "." or "..").`,

@@ -25,6 +25,8 @@ export interface PublishOptions extends SyncOptions, TargetOptions {
   out?: string;
   /** Run challenge tests before publishing (`--test`). */
   test?: boolean;
+  /** `false` (`--no-code`): never import `*.lab.ts` files; their items are not published. */
+  code?: boolean;
   /** Called with every diagnostic once content is loaded (to print them). */
   onDiagnostics?: (graph: LoadedContent) => void;
   /** Progress lines ("validating", "building"...). */
@@ -51,13 +53,15 @@ export async function publish(options: PublishOptions, steps: PublishSteps = def
   const info = await stat(dir).catch(() => undefined);
   if (!info) throw CliErrors.DirectoryNotFound(dir);
   if (!info.isDirectory()) throw CliErrors.NotADirectory(dir);
+  if (options.code === false && options.test) throw PublishErrors.NoCodeWithTest();
   // Parse --to before the slow stages, so a typo fails in a second.
   const target = createTarget(options.to, options);
   if (target instanceof DirectoryTarget) assertOutsideContent(dir, target.root, options.to);
   let scratch: string | undefined;
   try {
     log('validating');
-    const graph = await steps.load(dir);
+    const codeOption = options.code === false ? { code: false } : {};
+    const graph = await steps.load(dir, codeOption);
     options.onDiagnostics?.(graph);
     const errors = graph.diagnostics.filter((d) => d.severity === 'error').length;
     const warnings = graph.diagnostics.filter((d) => d.severity === 'warning').length;
@@ -72,7 +76,7 @@ export async function publish(options: PublishOptions, steps: PublishSteps = def
         siteDir = join(scratch, 'site');
       }
       try {
-        await steps.build(graph, siteDir);
+        await steps.build(graph, siteDir, codeOption);
       } catch (error) {
         throw isLabkitError(error) ? error : PublishErrors.BuildFailed(error instanceof Error ? error.message : String(error));
       }

@@ -18,6 +18,7 @@ export interface PublishFlags {
   retries: number;
   format: 'pretty' | 'json';
   color: boolean;
+  code?: boolean;
 }
 
 /**
@@ -43,6 +44,7 @@ export async function publishCommand(dir: string, flags: PublishFlags): Promise<
       ...(flags.site ? { site: flags.site } : {}),
       ...(flags.out ? { out: flags.out } : {}),
       test: Boolean(flags.test),
+      ...(flags.code === false ? { code: false } : {}),
       prune: Boolean(flags.prune),
       dryRun: Boolean(flags.dryRun),
       concurrency: flags.concurrency,

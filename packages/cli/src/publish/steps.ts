@@ -13,10 +13,10 @@ export interface LoadedContent {
  * can swap one, e.g. publish a site built elsewhere.
  */
 export interface PublishSteps<G extends LoadedContent = LoadedContent> {
-  /** Load and validate the content folder (`loadContent`). */
-  load(dir: string): Promise<G>;
+  /** Load and validate the content folder (`loadContent`); `code: false` never imports `*.lab.ts`. */
+  load(dir: string, options?: { code?: boolean }): Promise<G>;
   /** Build the static site into `out` (`lab build`). */
-  build(graph: G, out: string): Promise<void>;
+  build(graph: G, out: string, options?: { code?: boolean }): Promise<void>;
   /** Run challenge checks (`lab test`); resolves with the failures and why. */
   test(graph: G): Promise<{ passed: number; failed: number; failures?: Array<{ id: string; reason: string }> }>;
   /** The bundle's items and model (`bundleInputFromGraph`). */
@@ -37,13 +37,13 @@ function need<F>(mod: Loose, name: string, what: string): F {
 
 /** The real stages, from @labkit/sdk, @labkit/site and @labkit/runtime. */
 export const defaultSteps: PublishSteps = {
-  async load(dir) {
-    const loadContent = need<(dir: string) => Promise<LoadedContent>>(await load('@labkit/sdk'), 'loadContent', 'The content loader');
-    return loadContent(dir);
+  async load(dir, options) {
+    const loadContent = need<(dir: string, options?: Loose) => Promise<LoadedContent>>(await load('@labkit/sdk'), 'loadContent', 'The content loader');
+    return loadContent(dir, options?.code === false ? { code: false } : {});
   },
-  async build(graph, out) {
+  async build(graph, out, options) {
     const build = need<(options: Loose) => Promise<{ ok?: boolean; diagnostics?: Array<{ severity?: string }> }>>(await load('@labkit/site'), 'build', 'lab build');
-    const result = await build({ dir: graph.root, outDir: out });
+    const result = await build({ dir: graph.root, outDir: out, ...(options?.code === false ? { code: false } : {}) });
     if (result.ok === false) {
       const errors = (result.diagnostics ?? []).filter((d) => d.severity === 'error').length;
       throw new Error(`the site build stopped with ${errors} error(s); lab build prints them with their place.`);

@@ -11,6 +11,8 @@ export interface ValidateFlags {
   color: boolean;
   /** Use the SDK's on-disk parse cache (off by default: a cold, self-contained run). */
   cache?: boolean;
+  /** `false` (`--no-code`): never import `*.lab.ts` files. */
+  code?: boolean;
 }
 
 /**
@@ -23,7 +25,7 @@ export async function validateCommand(dir: string, flags: ValidateFlags): Promis
   if (!existsSync(root)) throw CliErrors.DirectoryNotFound(root);
   if (!statSync(root).isDirectory()) throw CliErrors.NotADirectory(root);
 
-  const graph = await loadContent(root, { parseCache: flags.cache === true });
+  const graph = await loadContent(root, { parseCache: flags.cache === true, code: flags.code !== false });
   const all = graph.diagnostics;
   const summary = summarize(all);
   const tooManyWarnings = flags.maxWarnings !== undefined && summary.warnings > flags.maxWarnings;

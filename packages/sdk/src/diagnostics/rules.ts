@@ -45,9 +45,11 @@ export const rules = {
   'lab:missing-lesson': rule('lab:missing-lesson', 'error', 'Unknown course lesson', 'A reference names a lesson that the course, present in this repository, does not have.'),
   'lab:duplicate-name': rule('lab:duplicate-name', 'error', 'Duplicate name', 'Two items of the same kind (or two units of one parent) share a name; URLs would collide.'),
   'lab:missing-asset': rule('lab:missing-asset', 'error', 'Missing asset', 'An image, cover or component `src` points to a `__static__` file that does not exist.'),
-  'lab:broken-link': rule('lab:broken-link', 'error', 'Broken relative link', 'A relative link points to a file or content item that does not exist.'),
+  'lab:broken-link': rule('lab:broken-link', 'error', 'Broken link', 'A relative link points to a file that does not exist (error). A root-relative link (`/tutorials/x`) names a page that is not in this repository: a warning with a did-you-mean when a local page has a near-identical name, else info (it may be a page of the platform).'),
+  'lab:broken-anchor': rule('lab:broken-anchor', 'warning', 'Broken anchor', 'A `#anchor` (on this page, another document or a root-relative page) matches no heading id on the target page; ids are made from `##`-`####` headings the way the renderer makes them.'),
   'lab:image-alt': rule('lab:image-alt', 'warning', 'Image without alt text', 'Images need a short description for screen readers.'),
   'lab:symlink-outside': rule('lab:symlink-outside', 'error', 'Symlink outside the content folder', 'A symlink that resolves outside the content folder (or to nothing readable). Labkit never follows it, so `lab build` and `lab publish` leave it out: a link to `~/.aws/credentials` must not end up in a public bundle.'),
+  'lab:code-not-run': rule('lab:code-not-run', 'info', 'Content code not run', 'With `--no-code`, a `*.lab.ts` file is not imported (its code would run on this machine), so the content it defines is not checked or built. Markdown is validated as usual.'),
   'lab:ts-load': rule('lab:ts-load', 'error', 'Cannot load content file', 'A `*.lab.ts` file failed to import or does not default-export a `define*()` value.'),
 } as const satisfies Record<string, RuleSpec>;
 

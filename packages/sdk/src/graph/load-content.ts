@@ -52,6 +52,13 @@ export interface LoadOptions {
    * `<dir>/parse/<sha256 of the root>.json`. Default off (cold, as `lab validate`).
    */
   parseCache?: string | boolean;
+  /**
+   * Import `*.lab.ts` files (run their code). Default `true`. `false` is
+   * `lab validate --no-code`, for CI on a stranger's pull request: no
+   * content code runs, each `*.lab.ts` is reported (`lab:code-not-run`,
+   * info) and its items are left out; Markdown is validated as usual.
+   */
+  code?: boolean;
 }
 
 interface TsModule {
@@ -184,8 +191,11 @@ async function build(root: string, fileList: string[], state: LoaderState, chang
     return t;
   };
 
-  // 1. Content as code: import every *.lab.ts (in parallel).
-  const tsFiles = fileList.filter((f) => isLabTsFile(baseName(f)) && !f.includes('__static__/'));
+  // 1. Content as code: import every *.lab.ts (in parallel), unless code is off.
+  const allTsFiles = fileList.filter((f) => isLabTsFile(baseName(f)) && !f.includes('__static__/'));
+  const runCode = state.options.code !== false;
+  const tsFiles = runCode ? allTsFiles : [];
+  if (!runCode) for (const rel of allTsFiles) diagnostics.push(codeNotRunDiagnostic(rel));
   await Promise.all(
     tsFiles.map(async (rel) => {
       const text = read(rel) ?? '';
@@ -433,6 +443,16 @@ async function build(root: string, fileList: string[], state: LoaderState, chang
   diagnostics.push(...validateGraph(graph, orphanDocs, state.validation));
   diagnostics.sort(compareDiagnostics);
   return graph;
+}
+
+function codeNotRunDiagnostic(rel: string): Diagnostic {
+  return {
+    file: rel,
+    span: { start: { line: 1, column: 1 }, end: { line: 1, column: 1 } },
+    ruleId: 'lab:code-not-run',
+    severity: 'info',
+    message: 'Not evaluated (--no-code): this file\'s code was not run, so its content is not checked or built.',
+  };
 }
 
 function refusedLinkDiagnostic(link: RefusedLink): Diagnostic {

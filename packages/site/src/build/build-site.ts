@@ -47,6 +47,8 @@ export interface BuildOptions {
    * indexes, so a rebuild re-indexes only the shards whose pages changed.
    */
   searchShardSize?: number;
+  /** `false` (`lab build --no-code`): never import `*.lab.ts` files; their items are left out. */
+  code?: boolean;
 }
 
 export interface BuildProgress {
@@ -129,8 +131,8 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   // Large repositories also render on worker threads; small ones do not
   // pay the workers' start-up.
   const markdownFiles = (await readdir(dir, { recursive: true })).filter((f) => f.endsWith('.md')).length;
-  if (options.force || !options.keepGraph) graphs.delete(dir);
-  const graph = await loadGraph(dir, options.keepGraph === true);
+  if (options.force || !options.keepGraph || options.code === false) graphs.delete(dir);
+  const graph = await loadGraph(dir, options.keepGraph === true && options.code !== false, options.code !== false);
   let content: SiteContent | undefined = siteContentFromGraph(graph);
   const diagnostics = content.diagnostics;
   lap('load');
@@ -265,7 +267,7 @@ async function stampsOf(root: string): Promise<Map<string, string>> {
   return out;
 }
 
-async function loadGraph(dir: string, keep: boolean): Promise<ContentGraph> {
+async function loadGraph(dir: string, keep: boolean, code: boolean): Promise<ContentGraph> {
   const stamps = keep ? await stampsOf(dir) : new Map<string, string>();
   const prev = graphs.get(dir);
   let graph: ContentGraph;
@@ -276,7 +278,7 @@ async function loadGraph(dir: string, keep: boolean): Promise<ContentGraph> {
   } else {
     // The SDK picks parse workers itself ('auto') for big repositories;
     // unchanged files come from its on-disk parse cache.
-    graph = await loadContent(dir, { parseCache: true });
+    graph = await loadContent(dir, { parseCache: true, code });
   }
   if (keep) graphs.set(dir, { graph, stamps });
   return graph;
