@@ -16,6 +16,8 @@ export {
   needsOutput,
   userInput,
 } from '@labkit/sdk';
+export { defineConfig } from './config/lab-config.ts';
+export type { LabConfig } from './config/lab-config.ts';
 export type {
   ChallengeDefinition,
   TutorialDefinition,

@@ -25,8 +25,29 @@ export const CliErrors = defineErrors({
   DirectoryNotEmpty: {
     title: 'Directory is not empty',
     message: (dir: string, entries: string[]) =>
-      `lab init only writes into an empty directory, and ${dir} already holds ${entries.slice(0, 5).join(', ')}${entries.length > 5 ? ', ...' : ''}.`,
-    hint: 'Choose a new folder name (lab init my-labs), or empty this one first. Labkit never overwrites files it did not create.',
+      `lab init writes into a new or empty folder, or a fresh repository (.git, README, LICENSE, .gitignore, package.json), and ${dir} also holds ${entries.slice(0, 5).join(', ')}${entries.length > 5 ? ', ...' : ''}.`,
+    hint: 'Choose a new folder name (lab init my-labs), or move those files aside first. Labkit never overwrites files it did not create.',
+  },
+  InstallFailed: {
+    title: 'Install failed',
+    message: (command: string, dir: string, why: string) => `\`${command}\` in ${dir} failed (${why}). The project files are written; only the install is missing.`,
+    hint: 'Read the package manager output above, fix the cause (network, registry, Node version), then run the install again in that folder.',
+  },
+  ConfigUnknownKey: {
+    title: 'Unknown key in lab.config.ts',
+    message: (where: string, key: string, suggestion: string | undefined, known: string[]) =>
+      `${where}: \`${key}\` is not a Labkit setting.${suggestion ? ` Did you mean \`${suggestion}\`?` : ''}${known.length ? ` Known here: ${known.join(', ')}.` : ''}`,
+    hint: 'Fix the spelling or remove the key; `defineConfig` from labkit gives autocomplete for every setting (docs/packages.md).',
+  },
+  ConfigInvalid: {
+    title: 'Invalid value in lab.config.ts',
+    message: (where: string, key: string, why: string) => `${where}: \`${key}\`: ${why}`,
+    hint: 'Each setting is documented where defineConfig is typed; hover it in your editor.',
+  },
+  ConfigLoadFailed: {
+    title: 'Cannot load lab.config.ts',
+    message: (file: string, why: string) => `${file} could not be imported: ${why}`,
+    hint: 'Run `node --check` on the file, and keep it an ES module that `export default`s defineConfig({...}).',
   },
   AlreadyExists: {
     title: 'Already exists',

@@ -36,6 +36,11 @@ export async function main(argv: string[]): Promise<number> {
     .showSuggestionAfterError()
     .showHelpAfterError('(run `lab <command> --help` to see its arguments and options)');
   for (const load of commands) (await load()).register(program);
+  // Every command finds its project from any subfolder and checks lab.config.ts first.
+  program.hook('preAction', async (_program, actionCommand) => {
+    const { prepareCommand } = await import('./project-root.ts');
+    await prepareCommand(actionCommand);
+  });
   try {
     await program.parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

@@ -14,11 +14,11 @@ export interface LabResult {
 }
 
 /** Runs the real `lab` CLI in a child process (Node 24, the one running the tests). */
-export function lab(args: string[], options: { cwd?: string } = {}): Promise<LabResult> {
+export function lab(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<LabResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [labBin, ...args], {
       cwd: options.cwd ?? repoRoot,
-      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
+      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', ...options.env },
     });
     let stdout = '';
     let stderr = '';

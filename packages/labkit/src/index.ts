@@ -13,6 +13,8 @@ export {
   needsOutput,
   userInput,
 } from '@labkit/cli/author';
+export { defineConfig } from '@labkit/cli/author';
+export type { LabConfig } from '@labkit/cli/author';
 export type {
   ChallengeDefinition,
   TutorialDefinition,

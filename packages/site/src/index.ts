@@ -2,6 +2,7 @@
 export { build } from './build/build-site.ts';
 export type { BuildOptions, BuildResult, BuildProgress } from './build/build-site.ts';
 export { defineConfig, loadSiteConfig } from './config/site-config.ts';
+export { siteUserConfigSchema } from './config/site-config-schema.ts';
 export type { SiteUserConfig } from './config/site-config.ts';
 export { SiteErrors } from './errors.ts';
 // For `lab dev`: the same pages without Astro (see docs/site.md).

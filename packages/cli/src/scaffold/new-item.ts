@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { CliErrors } from '../errors.ts';
 import { humanize, renderTemplate, today } from './template.ts';
 import type { PlannedFile, TemplateVars } from './template.ts';
@@ -60,7 +60,10 @@ export function newItem(options: NewItemOptions): NewItemResult {
   const vars: TemplateVars = { name, title: options.title ?? titleFor(kind, name), date: today() };
 
   if (spec.folder !== undefined) {
-    const dest = slash >= 0 ? join(root, options.name) : join(root, spec.folder, name);
+    // Already in the kind's folder (`lab new challenge x` run inside challenges/
+    // of a folder that is not a project): the item goes beside its siblings.
+    const base = basename(root) === spec.folder ? root : join(root, spec.folder);
+    const dest = slash >= 0 ? join(root, options.name) : join(base, name);
     if (existsSync(dest)) throw CliErrors.AlreadyExists(dest);
     const template = kind === 'challenge' && options.ts ? 'challenge-ts' : kind;
     return { kind, path: dest, files: writeFiles(dest, renderTemplate(template, vars)) };

@@ -1,0 +1,97 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { siteUserConfigSchema } from '@labkit/site/config';
+import { z } from 'zod';
+import { CliErrors } from '../errors.ts';
+import { closest } from './did-you-mean.ts';
+import { CONFIG_FILES } from './lab-config-files.ts';
+
+/**
+ * `lab.config.ts`: one block per part of Labkit. Each block's schema belongs
+ * to the package that reads it (the site's comes from @labkit/site); this
+ * file only composes them, so a new site setting needs no change here.
+ */
+export const labConfigSchema = z.strictObject({
+  /** The learner site: title, base path, public URL, playground server. */
+  site: siteUserConfigSchema.optional(),
+});
+
+/** What an author writes in `lab.config.ts`. */
+export type LabConfig = z.input<typeof labConfigSchema>;
+
+/**
+ * Types `lab.config.ts`: `export default defineConfig({ site: { title: 'Acme Labs' } })`.
+ * Returns its argument; `lab` checks it against {@link labConfigSchema} when it loads it.
+ */
+export function defineConfig(config: LabConfig): LabConfig {
+  return config;
+}
+
+/** The config file in `dir`, if any. */
+export function findConfigFile(dir: string): string | undefined {
+  for (const name of CONFIG_FILES) {
+    const file = path.join(dir, name);
+    if (existsSync(file)) return file;
+  }
+  return undefined;
+}
+
+/**
+ * Loads and checks `lab.config.ts` in `dir` (undefined when there is none).
+ * An unknown key is an error at its line:column with the closest known key;
+ * a value of the wrong type names the key path and what was expected.
+ */
+export async function loadLabConfig(dir: string): Promise<{ file: string; config: z.output<typeof labConfigSchema> } | undefined> {
+  const file = findConfigFile(dir);
+  if (!file) return undefined;
+  let value: unknown;
+  try {
+    const mod = (await import(pathToFileURL(file).href)) as { default?: unknown };
+    value = mod.default ?? {};
+  } catch (error) {
+    throw CliErrors.ConfigLoadFailed(file, error instanceof Error ? error.message : String(error));
+  }
+  return { file, config: checkLabConfig(value, file) };
+}
+
+/** Checks a config value; `file` is read only to place an error. */
+export function checkLabConfig(value: unknown, file: string): z.output<typeof labConfigSchema> {
+  const result = labConfigSchema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const source = existsSync(file) ? readFileSync(file, 'utf8') : '';
+  if (issue.code === 'unrecognized_keys') {
+    const key = issue.keys[0]!;
+    const known = Object.keys(shapeAt(issue.path));
+    const where = [...issue.path.map(String), key].join('.');
+    throw CliErrors.ConfigUnknownKey(place(file, source, key), where, closest(key, known), known);
+  }
+  const where = issue.path.map(String).join('.') || '(the default export)';
+  throw CliErrors.ConfigInvalid(place(file, source, String(issue.path.at(-1) ?? '')), where, issue.message);
+}
+
+/** The object shape the schema expects at `keyPath` (for the list of known keys). */
+function shapeAt(keyPath: readonly PropertyKey[]): Record<string, unknown> {
+  let schema: z.ZodType = labConfigSchema;
+  for (const key of keyPath) {
+    let inner: z.ZodType = schema;
+    while (inner instanceof z.ZodOptional || inner instanceof z.ZodDefault) inner = inner.unwrap() as z.ZodType;
+    if (!(inner instanceof z.ZodObject)) return {};
+    schema = (inner.shape as Record<string, z.ZodType>)[String(key)] ?? z.object({});
+  }
+  while (schema instanceof z.ZodOptional || schema instanceof z.ZodDefault) schema = schema.unwrap() as z.ZodType;
+  return schema instanceof z.ZodObject ? (schema.shape as Record<string, unknown>) : {};
+}
+
+/** `file:line:column` of the first `key:` (or `'key':`) in the source; the file alone if not found. */
+function place(file: string, source: string, key: string): string {
+  if (!key) return file;
+  const match = new RegExp(`(^|[\\s{,])(["']?)${key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\2\\s*:`, 'm').exec(source);
+  if (!match) return file;
+  const offset = match.index + match[1]!.length;
+  const before = source.slice(0, offset);
+  const line = before.split('\n').length;
+  const column = offset - before.lastIndexOf('\n');
+  return `${file}:${line}:${column}`;
+}
