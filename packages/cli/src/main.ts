@@ -23,6 +23,7 @@ const commands: Array<() => Promise<{ register: (program: Command) => void }>> =
   () => import('./commands/test.ts'),
   () => import('./commands/image.ts'),
   () => import('./commands/serve.ts'),
+  () => import('./commands/doctor.ts'),
 ];
 
 export async function main(argv: string[]): Promise<number> {
