@@ -71,7 +71,18 @@ describe('GFM in a built page', () => {
     await expect(page.locator(`[id="${(await back.getAttribute('href'))!.slice(1)}"]`).count()).resolves.toBe(1);
     // The footnotes' heading is for screen readers only and stays out of the table of contents.
     await expect(page.locator('.lk-prose section.footnotes h2').evaluate((h) => h.getBoundingClientRect().width)).resolves.toBeLessThanOrEqual(1);
-    await expect(page.locator('.lk-toc a').allTextContents()).resolves.toEqual(['Tables', 'Strikethrough', 'Task list', 'Autolinks', 'Footnotes']);
+    await expect(page.locator('.lk-toc a').allTextContents()).resolves.toEqual(['Tables', 'Strikethrough', 'Task list', 'Autolinks', 'Footnotes', 'Files']);
     await expect(page.locator('.lk-toc a[href="#user-content-footnote-label"]').count()).resolves.toBe(0);
+  });
+
+  it('points a plain Markdown link to a __static__ file at the published copy', async () => {
+    const link = page.locator('.lk-prose a', { hasText: 'the setup script' });
+    const href = (await link.getAttribute('href'))!;
+    expect(href).not.toContain('__static__');
+    const res = await page.request.get(new URL(href, page.url()).href);
+    expect(res.status()).toBe(200);
+    await expect(res.text()).resolves.toContain('hello from static');
+    await expect(page.locator('.lk-prose a', { hasText: 'the tables' }).getAttribute('href')).resolves.toBe('#tables');
+    await expect(page.locator('#tables').count()).resolves.toBe(1);
   });
 });

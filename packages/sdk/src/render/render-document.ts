@@ -1,5 +1,5 @@
 import type { Element, ElementContent, Root as HastRoot, RootContent as HastContent } from 'hast';
-import type { Root as MdastRoot, Code, Image, Nodes as MdastNodes } from 'mdast';
+import type { Root as MdastRoot, Code, Image, Link, Nodes as MdastNodes } from 'mdast';
 import { unified } from 'unified';
 import remarkRehype, { type Options as RemarkRehypeOptions } from 'remark-rehype';
 import rehypeSanitize from 'rehype-sanitize';
@@ -9,6 +9,7 @@ import { highlightCode } from './code-block.ts';
 import { contentSanitizeSchema } from './sanitize-schema.ts';
 import { h } from './hast-builders.ts';
 import { readProps } from './component-props.ts';
+import { HeadingSlugger } from './heading-ids.ts';
 import type { MdcComponentNode, MdcSectionNode as MdcSection } from '../parse/mdc-props.ts';
 import type { RenderOptions, RenderedDocument, RenderedHeading, RenderNotice, RenderedTask } from './render-options.ts';
 
@@ -82,6 +83,20 @@ export async function renderDocument(root: MdastRoot, options: RenderOptions = {
       const img = image({ assets, missingAssets, options, notices, ...pos }, node.url, node.alt ?? '', node.title ? { title: node.title } : {});
       return img ?? [];
     },
+    // Links to `__static__` files (a download, a script) are assets too:
+    // they get the published URL, like images, and the file is copied.
+    link: (state, node: Link) => {
+      const a: Element = { type: 'element', tagName: 'a', properties: { href: node.url, ...(node.title ? { title: node.title } : {}) }, children: state.all(node as never) as ElementContent[] };
+      const local = staticPath(node.url);
+      if (local) {
+        assets.push(local.path);
+        const asset = options.resolveAsset?.(local.path);
+        if (asset) a.properties['href'] = asset.url + local.suffix;
+        else missingAssets.push(local.path);
+      }
+      state.patch(node as never, a);
+      return state.applyData(node as never, a) as Element;
+    },
     code: (_state, node: Code) => {
       codes.push({ node });
       islands.add('copy');
@@ -97,7 +112,7 @@ export async function renderDocument(root: MdastRoot, options: RenderOptions = {
   const hast = (await processor.run(root as never)) as HastRoot;
 
   const headings: RenderedHeading[] = [];
-  const slugs = new Map<string, number>();
+  const slugger = new HeadingSlugger();
   const pending: Array<Promise<void>> = [];
   walk(hast, (el, parent, index) => {
     if (el.tagName === 'a' && (el.properties['dataFootnoteRef'] !== undefined || el.properties['dataFootnoteBackref'] !== undefined)) {
@@ -129,10 +144,7 @@ export async function renderDocument(root: MdastRoot, options: RenderOptions = {
     }
     if (/^h[2-4]$/.test(el.tagName)) {
       const text = textOf(el);
-      const base = text.toLowerCase().replace(/[^\p{L}\p{N}\s-]/gu, '').trim().replace(/\s+/g, '-') || 'section';
-      const seen = slugs.get(base) ?? 0;
-      slugs.set(base, seen + 1);
-      const id = seen ? `${base}-${seen}` : base;
+      const id = slugger.slug(text);
       el.properties['id'] = id;
       headings.push({ depth: Number(el.tagName[1]), id, text });
     }
@@ -151,6 +163,19 @@ export async function renderDocument(root: MdastRoot, options: RenderOptions = {
 }
 
 type ParentNode = HastRoot | Element;
+
+/** `__static__/app.tar.gz?x#y` (or `./__static__/...`) → the path and what follows it. */
+function staticPath(url: string): { path: string; suffix: string } | undefined {
+  const m = /^(?:\.\/)?(__static__\/[^?#]+)(.*)$/.exec(url);
+  if (!m) return undefined;
+  let path = m[1]!;
+  try {
+    path = decodeURI(path);
+  } catch {
+    // keep it as written
+  }
+  return { path, suffix: m[2] ?? '' };
+}
 
 function inFootnotes(parent: ParentNode): boolean {
   return parent.type === 'element' && parent.tagName === 'section' && parent.properties['dataFootnotes'] !== undefined;

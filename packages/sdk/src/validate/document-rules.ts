@@ -3,7 +3,9 @@ import { getComponent, componentRegistry, type ComponentSpec } from '../componen
 import type { Span } from '../diagnostics/diagnostic.ts';
 import { dirName } from '../graph/discover.ts';
 import type { ContentDocument, ContentItem } from '../graph/types.ts';
+import type { Root } from 'mdast';
 import { LineIndex } from '../parse/line-index.ts';
+import { headingIds } from '../render/heading-ids.ts';
 import { PropLocator, readComponentProps, type MdcComponentNode } from '../parse/mdc-props.ts';
 import { referenceKinds } from '../schemas/references.ts';
 import { placeOf, type Reporter } from './context.ts';
@@ -27,10 +29,24 @@ interface MdNode {
   position?: Pos;
 }
 
+/** A link whose target is outside its own document, checked once the whole graph is known. */
+export interface LinkUse {
+  /** `root`: a root-relative link (`/tutorials/x#a`); `doc`: a relative link to another content document with an anchor. */
+  kind: 'root' | 'doc';
+  /** `root`: the path as written, without query and anchor; `doc`: the target document's file. */
+  target: string;
+  /** The `#anchor`, decoded, when there is one. */
+  anchor: string | undefined;
+  file: string;
+  span: Span;
+}
+
 /** What the body of a document uses, for the item-level rules. */
 export interface BodyUsage {
   /** Task names shown by task components, with where. */
   shownTasks: { name: string; file: string; span: Span }[];
+  /** Links that point into other documents or at site pages. */
+  links: LinkUse[];
 }
 
 /** Inputs of the document rules. */
@@ -62,7 +78,7 @@ const SIMPLE_PROP_LINE = /^(?:\s*|:?[\w-]+:(?: (?!.*:\s)[^\s\[\]{}"'&*!|>%@`#,][
  */
 export function checkDocumentBody(ctx: DocumentContext, r: Reporter): BodyUsage {
   const { doc } = ctx;
-  const usage: BodyUsage = { shownTasks: [] };
+  const usage: BodyUsage = { shownTasks: [], links: [] };
   const file = doc.file.includes('#') ? doc.metaFile : doc.file;
   let lines: LineIndex | undefined;
   const lineText = (line: number): string => {
@@ -135,12 +151,29 @@ export function checkDocumentBody(ctx: DocumentContext, r: Reporter): BodyUsage 
   };
 
   const checkLink = (url: string, span: Span): void => {
-    if (!url || SCHEME.test(url) || url.startsWith('/') || url.startsWith('#') || url.startsWith('?')) return;
+    if (!url || SCHEME.test(url) || url.startsWith('?') || url.startsWith('//')) return;
+    const hashAt = url.indexOf('#');
+    const anchor = hashAt === -1 ? undefined : safeDecodeComponent(url.slice(hashAt + 1)) || undefined;
+    if (url.startsWith('#')) {
+      if (anchor) checkAnchor(doc.parsed.mdast, anchor, span, file, r, 'this page');
+      return;
+    }
+    if (url.startsWith('/')) {
+      usage.links.push({ kind: 'root', target: url.split(/[?#]/)[0] ?? url, anchor, file, span });
+      return;
+    }
     const clean = safeDecode(url.split('#')[0]?.split('?')[0] ?? '');
     if (!clean) return;
-    if (clean.startsWith('__static__/')) return checkAsset(clean, span);
+    if (clean.startsWith('__static__/') || clean.startsWith('./__static__/')) return checkAsset(clean.replace(/^\.\//, ''), span);
     const target = joinPath(dirName(file), clean.replace(/\/$/, ''));
-    if (target !== undefined && (ctx.files.has(target) || ctx.dirs.has(target))) return;
+    if (target !== undefined && (ctx.files.has(target) || ctx.dirs.has(target))) {
+      if (anchor) {
+        const page = ctx.files.has(target) ? target : `${target}/index.md`;
+        if (page === doc.file) checkAnchor(doc.parsed.mdast, anchor, span, file, r, 'this page');
+        else if (page.endsWith('.md')) usage.links.push({ kind: 'doc', target: page, anchor, file, span });
+      }
+      return;
+    }
     r.report('lab:broken-link', file, span, `Broken link: "${clean}" does not exist.`);
   };
 
@@ -287,6 +320,27 @@ function leadingColons(s: string): number {
   let i = 0;
   while (s[i] === ':') i++;
   return i;
+}
+
+/**
+ * `#anchor` against the heading ids the renderer gives `doc` (the same
+ * slugger). A warning: the page still opens, it just does not scroll.
+ */
+export function checkAnchor(mdast: Root, anchor: string, span: Span, file: string, r: Reporter, where: string): void {
+  const ids = headingIds(mdast);
+  if (ids.has(anchor)) return;
+  r.report('lab:broken-anchor', file, span, `No heading with the id "#${anchor}" on ${where}.${didYouMean(anchor, ids)}`, {
+    expected: ids.size ? [...ids].slice(0, 12).map((i) => '#' + i).join(', ') : 'a `##`-`####` heading',
+    actual: '#' + anchor,
+  });
+}
+
+function safeDecodeComponent(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
 }
 
 function safeDecode(s: string): string {

@@ -2,7 +2,7 @@ import type { Diagnostic } from '../diagnostics/diagnostic.ts';
 import type { ContentDocument, ContentGraph, ContentItem } from '../graph/types.ts';
 import { referenceKinds } from '../schemas/references.ts';
 import { placeOf, Reporter } from './context.ts';
-import { checkDocumentBody, normalizeName, type BodyUsage } from './document-rules.ts';
+import { checkAnchor, checkDocumentBody, normalizeName, type BodyUsage, type LinkUse } from './document-rules.ts';
 import { checkSchema, type Placement } from './schema-rules.ts';
 import { checkTasks } from './task-rules.ts';
 import { closest } from './suggest.ts';
@@ -27,6 +27,9 @@ export function validateGraph(
   for (const f of graph.files) {
     for (let i = f.indexOf('/'); i !== -1; i = f.indexOf('/', i + 1)) dirs.add(f.slice(0, i));
   }
+  // Links into other documents are checked after every item: their targets
+  // may change without the linking item changing (so they are not cached).
+  const links: LinkUse[] = [];
   for (const item of graph.items) {
     const key = cache ? itemKey(item, filesKey) : '';
     const hit = cache?.items.get(item.id);
@@ -41,6 +44,7 @@ export function validateGraph(
       });
       item.data = item.documents[0]?.data;
       r.out.push(...hit.diagnostics);
+      links.push(...hit.links);
       nextCache.set(item.id, hit);
       continue;
     }
@@ -62,9 +66,12 @@ export function validateGraph(
     item.data = item.documents[0]?.data;
     checkTasks(item, usage, r);
     checkUnitNames(item, r);
+    const itemLinks = usage.flatMap((u) => u.links);
+    links.push(...itemLinks);
     if (cache) {
       nextCache.set(item.id, {
         key,
+        links: itemLinks,
         diagnostics: r.out.slice(before),
         validated: item.documents.map((d) => (d.valid ? d.data : undefined)),
       });
@@ -73,7 +80,56 @@ export function validateGraph(
   if (cache) cache.items = nextCache;
   checkNames(graph, r);
   checkReferences(graph, r);
+  checkLinks(graph, links, r);
   return r.out;
+}
+
+/** URL collections of the site (and the platform) whose pages are content items. */
+const PAGE_COLLECTIONS: Record<string, ContentItem['kind']> = { tutorials: 'tutorial', challenges: 'challenge', 'skill-paths': 'skill-path', courses: 'course' };
+
+/**
+ * Root-relative links (`/tutorials/getting-started#setup`) against the
+ * graph's pages, and anchors into other documents against their headings.
+ * A page that is not in this repository may exist on the platform, so that
+ * is info, unless a local page has a near-identical name (likely a typo).
+ */
+function checkLinks(graph: ContentGraph, links: LinkUse[], r: Reporter): void {
+  if (!links.length) return;
+  const pages = new Map<string, Map<string, ContentItem>>();
+  for (const item of graph.items) {
+    const collection = Object.keys(PAGE_COLLECTIONS).find((c) => PAGE_COLLECTIONS[c] === item.kind);
+    if (!collection) continue;
+    let m = pages.get(collection);
+    if (!m) pages.set(collection, (m = new Map()));
+    m.set(normalizeName(item.name), item);
+  }
+  for (const link of links) {
+    if (link.kind === 'doc') {
+      const target = graph.documents.get(link.target);
+      if (target && link.anchor) checkAnchor(target.parsed.mdast, link.anchor, link.span, link.file, r, `"${link.target}"`);
+      continue;
+    }
+    const [collection, name, ...rest] = link.target.split('/').filter(Boolean);
+    if (!collection || !name || !Object.hasOwn(PAGE_COLLECTIONS, collection)) continue;
+    const kind = PAGE_COLLECTIONS[collection]!;
+    const candidates = pages.get(collection) ?? new Map<string, ContentItem>();
+    const item = candidates.get(normalizeName(name));
+    if (item) {
+      const doc = item.documents[0];
+      if (doc && link.anchor && rest.length === 0) checkAnchor(doc.parsed.mdast, link.anchor, link.span, link.file, r, `/${collection}/${item.name}`);
+      continue;
+    }
+    const near = closest(normalizeName(name), candidates.keys());
+    r.report(
+      'lab:broken-link',
+      link.file,
+      link.span,
+      near
+        ? `No ${kind} "${name}" in this repository: "${link.target}" leads nowhere. Did you mean "/${collection}/${candidates.get(near)?.name}"?`
+        : `"${link.target}": no ${kind} "${name}" in this repository; it must exist on the platform.`,
+      { severity: near ? 'warning' : 'info' },
+    );
+  }
 }
 
 function checkUnitNames(item: ContentItem, r: Reporter): void {
@@ -172,7 +228,7 @@ function suggest(word: string, options: Iterable<string>): string {
  * Cross-item rules always run (they are linear).
  */
 export interface ValidationCache {
-  items: Map<string, { key: string; diagnostics: Diagnostic[]; validated: (Record<string, unknown> | undefined)[] }>;
+  items: Map<string, { key: string; diagnostics: Diagnostic[]; links: LinkUse[]; validated: (Record<string, unknown> | undefined)[] }>;
 }
 
 function fileSetKey(files: Set<string>): string {
