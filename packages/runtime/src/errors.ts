@@ -9,8 +9,13 @@ export const RuntimeErrors = defineErrors({
   },
   KernelUnavailable: {
     title: 'Cannot fetch the guest kernel',
-    message: (detail: string) => `apt-get could not download the Debian cloud kernel: ${detail}`,
-    hint: 'Run `apt-get update` once (the package lists must know linux-image-cloud-amd64), then `lab image build`.',
+    message: (detail: string) => `Could not get the Debian packages of the guest image (kernel, busybox): ${detail}`,
+    hint: 'lab image build downloads them once from Debian\'s archive (LABKIT_DEBIAN_MIRROR overrides https://deb.debian.org/debian); check the network or the mirror, then run `lab image build` again.',
+  },
+  DebianArchiveUntrusted: {
+    title: 'Debian archive data failed verification',
+    message: (what: string, detail: string) => `${what} did not verify: ${detail}. Nothing from it was used.`,
+    hint: 'A proxy or mirror may be serving stale or altered files: try another LABKIT_DEBIAN_MIRROR, or run `lab image build --refresh` to fetch the indexes again.',
   },
   ImageBuildFailed: {
     title: 'Guest image build failed',

@@ -5,13 +5,14 @@ export function register(program: Command): void {
   const image = program.command('image').description('Guest images for the local runtime (lab test, lab dev)');
   image
     .command('build')
-    .description('Build the guest image (Debian cloud kernel, busybox, the guest agent) once, into $LABKIT_CACHE or ~/.cache/labkit')
+    .description("Build the guest image once, into $LABKIT_CACHE or ~/.cache/labkit: Debian's cloud kernel and busybox-static (from the host's apt on Debian bookworm, else straight from Debian's archive, signatures and SHA256s checked) and the guest agent")
     .addOption(new Option('--rootfs <kind>', 'root file system').choices(['busybox', 'debian']).default('busybox'))
     .option('--force', 'rebuild even if an image with the same inputs exists')
-    .action(async (opts: { rootfs: 'busybox' | 'debian'; force?: boolean }) => {
+    .option('--refresh', "look up the newest kernel and busybox in Debian's archive again (versions are otherwise pinned for 30 days)")
+    .action(async (opts: { rootfs: 'busybox' | 'debian'; force?: boolean; refresh?: boolean }) => {
       const { buildImage } = await import('@labkit/runtime');
       const started = Date.now();
-      const built = await buildImage({ kind: opts.rootfs, force: Boolean(opts.force), onProgress: (m) => process.stderr.write(`  ${m}\n`) });
+      const built = await buildImage({ kind: opts.rootfs, force: Boolean(opts.force), refresh: Boolean(opts.refresh), onProgress: (m) => process.stderr.write(`  ${m}\n`) });
       process.stdout.write(
         [
           `${built.kind} image ${built.digest} (${((Date.now() - started) / 1000).toFixed(1)} s)`,

@@ -64,6 +64,17 @@ export function doctor(options: DoctorOptions): DoctorReport {
   const missing = [!gcc && 'gcc', gcc && !staticLibc && 'a static C library (libc.a)', !cpio && 'cpio'].filter(Boolean).join(', ');
   checks.push({ name: 'Image build tools', ok: toolsOk, required: true, detail: toolsOk ? 'gcc -static and cpio' : `missing ${missing}`, ...(toolsOk ? {} : { fix: fixFor('image-tools') }) });
 
+  // Debian's archive signature check for image builds off Debian (see docs/runtime.md).
+  const gpgv = which('gpgv');
+  const keyring = existsSync('/usr/share/keyrings/debian-archive-keyring.gpg');
+  checks.push({
+    name: 'Debian archive signatures',
+    ok: Boolean(gpgv && keyring),
+    required: false,
+    detail: gpgv && keyring ? 'gpgv + debian-archive-keyring: image packages are checked against Debian\'s signature' : 'gpgv or debian-archive-keyring missing: image builds trust HTTPS to the mirror instead',
+    ...(gpgv && keyring ? {} : { fix: installLine(pm, ['image-tools']) ?? 'install gpgv and debian-archive-keyring' }),
+  });
+
   const imagesDir = path.join(options.cacheDir, 'images');
   const images = existsSync(imagesDir) ? readdirSync(imagesDir).filter((d) => !d.startsWith('.') && existsSync(path.join(imagesDir, d, 'manifest.json'))) : [];
   checks.push({

@@ -33,7 +33,7 @@ export type HostNeed = 'qemu' | 'image-tools' | 'chromium';
 
 /** Package names per host package manager (`image-tools`: a static C toolchain for the guest agent, and cpio). */
 const PACKAGES: Record<Exclude<HostPackageManager, 'unknown'>, Record<HostNeed, string[]>> = {
-  apt: { qemu: ['qemu-system-x86'], 'image-tools': ['gcc', 'libc6-dev', 'cpio'], chromium: ['chromium'] },
+  apt: { qemu: ['qemu-system-x86'], 'image-tools': ['gcc', 'libc6-dev', 'cpio', 'gpgv', 'debian-archive-keyring'], chromium: ['chromium'] },
   dnf: { qemu: ['qemu-system-x86'], 'image-tools': ['gcc', 'glibc-static', 'cpio'], chromium: ['chromium'] },
   pacman: { qemu: ['qemu-system-x86'], 'image-tools': ['gcc', 'cpio'], chromium: ['chromium'] },
   apk: { qemu: ['qemu-system-x86_64'], 'image-tools': ['gcc', 'musl-dev', 'cpio'], chromium: ['chromium'] },

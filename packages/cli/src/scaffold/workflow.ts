@@ -50,7 +50,7 @@ ${setup.map((l) => `${l}\n`).join('')}      - uses: actions/setup-node@v4
       - name: Validate content
         run: ${lab('validate . --max-warnings 0')}
       - name: Install QEMU and the guest image tools
-        run: sudo apt-get update -qq && sudo apt-get install -y -qq --no-install-recommends qemu-system-x86 gcc libc6-dev cpio
+        run: sudo apt-get update -qq && sudo apt-get install -y -qq --no-install-recommends qemu-system-x86 gcc libc6-dev cpio gpgv debian-archive-keyring
       - name: Allow KVM (microVMs run about 10x faster with it)
         run: if [ -e /dev/kvm ]; then sudo chmod 666 /dev/kvm; fi
       - name: Check the host
@@ -60,6 +60,7 @@ ${setup.map((l) => `${l}\n`).join('')}      - uses: actions/setup-node@v4
         with:
           path: |
             ~/.cache/labkit/images
+            ~/.cache/labkit/debs
             ~/.cache/labkit/debian
           key: labkit-image-\${{ runner.os }}-\${{ hashFiles('${cmd.lockfile}') }}
           restore-keys: labkit-image-\${{ runner.os }}-

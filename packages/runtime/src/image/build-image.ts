@@ -8,6 +8,8 @@ import { cacheDir } from './cache-dir.ts';
 import { run, requireTool } from './run-tool.ts';
 import { collectModules } from './kernel-modules.ts';
 import { extractVmlinux } from './extract-vmlinux.ts';
+import { fetchGuestDebs } from './debian/guest-debs.ts';
+import { unpackDeb } from './debian/unpack-deb.ts';
 
 /** Which root file system the guest gets. */
 export type ImageKind = 'busybox' | 'debian';
@@ -34,12 +36,13 @@ export interface BuildImageOptions {
   cache?: string;
   /** Rebuild even if an image with the same digest exists. */
   force?: boolean;
+  /** Look up the newest kernel and busybox in Debian's archive again instead of the versions pinned within the last 30 days. */
+  refresh?: boolean;
   onProgress?: (message: string) => void;
 }
 
 /** Bumped whenever the image layout changes in a way the other inputs do not capture. */
-const LAYOUT_VERSION = '7';
-const KERNEL_META = 'linux-image-cloud-amd64';
+const LAYOUT_VERSION = '8';
 /**
  * Modules by group; the agent loads `base` always and each other group only
  * when the kernel command line asks for it (every module load costs ~10 ms
@@ -78,16 +81,20 @@ export function buildImage(options: BuildImageOptions = {}): Promise<GuestImage>
 
 async function doBuild(kind: ImageKind, root: string, options: BuildImageOptions): Promise<GuestImage> {
   const progress = options.onProgress ?? (() => {});
-  for (const tool of ['apt-get', 'dpkg-deb', 'gcc', 'cpio', 'busybox']) await requireTool(tool, 'needed by `lab image build`');
+  for (const tool of ['gcc', 'cpio']) await requireTool(tool, 'needed by `lab image build`');
   if (kind === 'debian') for (const tool of ['debootstrap', 'mke2fs']) await requireTool(tool, 'needed by `lab image build --rootfs debian`');
 
-  const kernelPackage = await resolveKernelPackage();
-  const busyboxPath = await run('sh', ['-c', 'command -v busybox']).then((r) => r.stdout.trim());
+  // The kernel and busybox come from Debian's archive as .deb files checked
+  // against its SHA256 (host-independent: no dpkg, no host busybox).
+  const debs = await fetchGuestDebs({ cacheDir: root, ...(options.refresh ? { refresh: true } : {}), onProgress: progress });
+  const kernelPackage = `${debs.kernel.name}=${debs.kernel.version}`;
   const inputs = {
     layout: LAYOUT_VERSION,
     kind,
     kernelPackage,
-    busybox: sha256(await readFile(busyboxPath)),
+    kernelDeb: debs.kernel.sha256,
+    busybox: `${debs.busybox.name}=${debs.busybox.version}`,
+    busyboxDeb: debs.busybox.sha256,
     agent: sha256(await readFile(agentSource)),
     examinerctl: sha256(await readFile(examinerctlSource)),
     gcc: (await run('gcc', ['--version'])).stdout.split('\n')[0],
@@ -113,8 +120,13 @@ async function doBuild(kind: ImageKind, root: string, options: BuildImageOptions
   const work = await mkdtemp(path.join(root, 'images', `.build-${kind}-`));
   try {
     const kernelTree = path.join(work, 'kernel');
-    const deb = await downloadDeb(kernelPackage, path.join(root, 'debs'), progress);
-    await run('dpkg-deb', ['-x', deb, kernelTree]);
+    const deb = debs.kernel.file;
+    progress(`unpacking ${path.basename(deb)}`);
+    await unpackDeb(await readFile(deb), kernelTree, deb);
+    const busyboxTree = path.join(work, 'busybox');
+    await unpackDeb(await readFile(debs.busybox.file), busyboxTree, debs.busybox.file);
+    const busyboxPath = path.join(busyboxTree, 'bin/busybox');
+    if (!existsSync(busyboxPath)) throw RuntimeErrors.ImageBuildFailed('busybox unpack', `no bin/busybox in ${debs.busybox.file}`);
     const out = path.join(work, 'out');
     await mkdir(out);
     const bootDir = path.join(kernelTree, 'boot');
@@ -170,7 +182,7 @@ async function doBuild(kind: ImageKind, root: string, options: BuildImageOptions
 
     if (kind === 'debian') await buildDebianRootfs(work, path.join(out, 'rootfs.ext4'), progress);
 
-    await writeFile(path.join(out, 'manifest.json'), JSON.stringify({ ...inputs, digest, builtAt: new Date().toISOString() }, null, 2));
+    await writeFile(path.join(out, 'manifest.json'), JSON.stringify({ ...inputs, digest, trust: debs.trust, builtAt: new Date().toISOString() }, null, 2));
     // Several processes (parallel test workers) may build the same image at
     // once: the first rename wins and the others keep its result, so a VM
     // booting from the image never sees its files disappear.
@@ -206,28 +218,6 @@ function newcEntry(name: string, mode: number, uid: number, gid: number): Buffer
   const unpadded = Buffer.concat([Buffer.from(header), nameBytes]);
   const pad = (4 - (unpadded.length % 4)) % 4;
   return Buffer.concat([unpadded, Buffer.alloc(pad)]);
-}
-
-async function resolveKernelPackage(): Promise<string> {
-  const { stdout, code } = await run('apt-cache', ['depends', KERNEL_META], { allowFail: true });
-  const name = /Depends: (linux-image-[^\s]+-cloud-amd64)\b/.exec(stdout)?.[1];
-  if (code !== 0 || !name) throw RuntimeErrors.KernelUnavailable(`apt-cache does not know ${KERNEL_META}`);
-  const show = await run('apt-cache', ['show', name], { allowFail: true });
-  const version = /^Version: (.+)$/m.exec(show.stdout)?.[1] ?? 'unknown';
-  return `${name}=${version}`;
-}
-
-async function downloadDeb(spec: string, debsDir: string, progress: (m: string) => void): Promise<string> {
-  await mkdir(debsDir, { recursive: true });
-  const [name, version] = spec.split('=') as [string, string];
-  const cached = (await readdir(debsDir)).find((f) => f.startsWith(`${name}_${version.replace(/:/g, '%3a')}_`));
-  if (cached) return path.join(debsDir, cached);
-  progress(`apt-get download ${spec}`);
-  const r = await run('apt-get', ['download', '-q', spec], { cwd: debsDir, allowFail: true });
-  if (r.code !== 0) throw RuntimeErrors.KernelUnavailable(r.stderr.trim().split('\n').pop() ?? `exit ${r.code}`);
-  const file = (await readdir(debsDir)).find((f) => f.startsWith(`${name}_`) && f.endsWith('.deb'));
-  if (!file) throw RuntimeErrors.KernelUnavailable(`apt-get download left no ${name} .deb`);
-  return path.join(debsDir, file);
 }
 
 /**
