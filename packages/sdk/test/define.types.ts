@@ -39,8 +39,15 @@ defineChallenge({
 
 defineChallenge({
   ...base,
-  // @ts-expect-error: difficulty is an enum.
+  // An open enumeration: the known values are suggested, another string is
+  // accepted (lab validate warns, lab:unknown-value) and kept.
   difficulty: 'extreme',
+});
+
+defineChallenge({
+  ...base,
+  // @ts-expect-error: still a string.
+  difficulty: 3,
 });
 
 defineChallenge({
@@ -62,7 +69,7 @@ defineChallenge({ ...base, body: 'x', bodyFile: 'body.md' });
 
 definePlayground({
   name: 'k3s',
-  // @ts-expect-error: tab kinds are a closed list.
+  // Tab kinds are an open list: another kind is accepted (lab:unknown-value warns).
   tabs: [{ kind: 'browser' }],
 });
 

@@ -49,6 +49,13 @@ export interface Diagnostic {
   /** What to do next. */
   hint?: string;
   related?: RelatedSpan[];
+  /**
+   * Set on problems that only say "Labkit does not know this" (an unknown
+   * field, value, component or prop, carried through unchanged): the
+   * compatibility report's key, e.g. `field tasks.*.conditions`,
+   * `value categories[]: devops`, `component quiz-box`, `prop image-box.caption`.
+   */
+  unknown?: string;
 }
 
 /** The first position of a file, for problems that belong to a whole file. */

@@ -155,8 +155,15 @@ function renderComponents(components: readonly ComponentSpec[]): string {
   return md;
 }
 
+/** The principle every rule and schema follows; kept here so the reference states it beside the rules. */
+const TOLERANCE = `## What is an error
+
+The iximiuz format is open and keeps growing; Labkit is a guest in it. An **error** means "this will certainly break for a learner": YAML that does not parse, an unclosed component, a task that \`needs\` one that does not exist, a missing file, a script that cannot run, a component without what it cannot work without (an \`image-box\` without \`src\`). Everything else Labkit does not know (a field, a component, a prop, an enumeration value such as a new category or tab kind) is at most a **warning**, with a did-you-mean when it looks like a typo, and is carried through to the model, the site and the bundle unchanged; \`lab validate --format json\` lists each in its \`compatibility\` section. Limits are errors only where the format reference (the iximiuz samples) states them: a title of 10-120 characters, a description of up to 500, 1-2 categories, up to 5 tags, up to 10 startup files per machine. Links into pages that are not in the repository are info (they may be pages of the platform), unless a local page has a near-identical name.
+
+`;
+
 function renderRules(rules: readonly RuleDoc[]): string {
-  let md = `${HEADER}# Validation rules\n\n\`lab validate\` reports every problem as a diagnostic with a file, a line:column span, a rule id and a severity. Errors make \`lab validate\` exit 1; warnings do not, unless \`--max-warnings\` is exceeded.\n\n`;
+  let md = `${HEADER}# Validation rules\n\n\`lab validate\` reports every problem as a diagnostic with a file, a line:column span, a rule id and a severity. Errors make \`lab validate\` exit 1; warnings do not, unless \`--max-warnings\` is exceeded.\n\n${TOLERANCE}`;
   if (rules.length === 0) return `${md}(The SDK exposes no rule list yet.)\n`;
   md += '| Rule | Severity | What it checks |\n|---|---|---|\n';
   for (const rule of [...rules].sort((a, b) => a.id.localeCompare(b.id))) {

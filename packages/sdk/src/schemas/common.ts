@@ -26,16 +26,36 @@ export const dateSchema = z
     'expected YYYY-MM-DD[THH:MM:SS]',
   );
 
+const openEnums = new WeakMap<z.ZodType, readonly string[]>();
+
+/**
+ * An enumeration the iximiuz format may grow: the values Labkit knows, but
+ * any other string is accepted and carried through unchanged (`lab validate`
+ * warns with a did-you-mean, `lab:unknown-value`). Labkit is a guest in the
+ * format: a category or tab kind added by the platform must not stop a build.
+ */
+export function openEnum<const T extends readonly [string, ...string[]]>(values: T): z.ZodType<T[number] | (string & {}), T[number] | (string & {})> {
+  const schema = z.union([z.enum(values), z.string()]);
+  openEnums.set(schema, values);
+  // `string & {}` keeps the known values as editor suggestions in *.lab.ts.
+  return schema as unknown as z.ZodType<T[number] | (string & {}), T[number] | (string & {})>;
+}
+
+/** The known values of an {@link openEnum} schema, else `undefined`. */
+export function knownValuesOf(schema: z.ZodType): readonly string[] | undefined {
+  return openEnums.get(schema);
+}
+
 /** Listing title: 10-120 characters (iximiuz Labs limit). */
 export const titleSchema = z.string().min(10).max(120);
 /** Listing description: up to 500 characters. */
 export const descriptionSchema = z.string().min(1).max(500);
-/** Up to 2 categories from the closed list. */
-export const categoriesSchema = z.array(z.enum(categories)).min(1).max(2);
+/** Up to 2 categories (the format reference's limit); values outside the known list are warnings. */
+export const categoriesSchema = z.array(openEnum(categories)).min(1).max(2);
 /** Up to 5 tags. */
 export const tagsSchema = z.array(z.string().min(1)).max(5);
-/** One difficulty level. */
-export const difficultySchema = z.enum(difficulties);
+/** One difficulty level; other values are warnings. */
+export const difficultySchema = openEnum(difficulties);
 
 /**
  * The catalog fields every top-level kind (tutorial, challenge, skill path,
@@ -54,7 +74,7 @@ export const catalogFields = {
    */
   description: descriptionSchema,
   /**
-   * Up to 2 categories from the closed list (linux, networking, containers, kubernetes, programming, observability, security, ci-cd).
+   * Up to 2 categories from the list (linux, networking, containers, kubernetes, programming, observability, security, ci-cd); another value is a warning and is kept.
    * @example ["linux", "containers"]
    */
   categories: categoriesSchema,

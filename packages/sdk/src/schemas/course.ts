@@ -56,12 +56,12 @@ export const courseModuleSchema = z.looseObject({
    * Module title.
    * @example "Container Management With ctr"
    */
-  title: z.string().min(1).max(120),
+  title: z.string().min(1),
   /**
    * Short description of the module.
    * @example "Create, start and inspect containers with ctr."
    */
-  description: z.string().max(500).optional(),
+  description: z.string().optional(),
   /**
    * Module slug; defaults to the folder name without its numeric prefix.
    * @example "ctr"
@@ -80,12 +80,12 @@ export const courseLessonSchema = z.looseObject({
    * Lesson title.
    * @example "What Is Dagger and Why Use It"
    */
-  title: z.string().min(1).max(120),
+  title: z.string().min(1),
   /**
    * Short description of the lesson.
    * @example "The problem Dagger solves."
    */
-  description: z.string().max(500).optional(),
+  description: z.string().optional(),
   /**
    * Lesson slug; defaults to the folder name without its numeric prefix.
    * @example "what-is-and-why-dagger"
@@ -129,7 +129,7 @@ export const courseUnitSchema = z.looseObject({
    * Unit title shown in the path's outline.
    * @example "Start Your First Container"
    */
-  title: z.string().min(1).max(120),
+  title: z.string().min(1),
   /**
    * Unit slug, unique within its parent; defaults to the file name.
    * @example "first-container"

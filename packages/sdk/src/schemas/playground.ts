@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { openEnum } from './common.ts';
 
 /** CPU / memory / disk overrides, never above the base playground's limits. */
 export const machineResourcesSchema = z.looseObject({
@@ -132,7 +133,7 @@ export const tabSchema = z.looseObject({
    * Tab kind; defaults to `terminal`.
    * @example "http-port"
    */
-  kind: z.enum(tabKinds).optional(),
+  kind: openEnum(tabKinds).optional(),
   /**
    * Tab title shown to the learner.
    * @example "Nginx"

@@ -35,7 +35,7 @@ export const skillPathUnitSchema = z.looseObject({
    * Unit title shown in the path's outline.
    * @example "Start Your First Container"
    */
-  title: z.string().min(1).max(120),
+  title: z.string().min(1),
   /**
    * Unit slug, unique within its parent; defaults to the file name.
    * @example "first-container"

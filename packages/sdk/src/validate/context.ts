@@ -12,13 +12,14 @@ export class Reporter {
     file: string,
     span: Span,
     message: string,
-    extra: Partial<Pick<Diagnostic, 'expected' | 'actual' | 'hint' | 'related' | 'severity'>> = {},
+    extra: Partial<Pick<Diagnostic, 'expected' | 'actual' | 'hint' | 'related' | 'severity' | 'unknown'>> = {},
   ): void {
     const d: Diagnostic = { file, span, ruleId, severity: extra.severity ?? (rules[ruleId].severity as Severity), message };
     if (extra.expected !== undefined) d.expected = extra.expected;
     if (extra.actual !== undefined) d.actual = extra.actual;
     if (extra.hint !== undefined) d.hint = extra.hint;
     if (extra.related !== undefined) d.related = extra.related;
+    if (extra.unknown !== undefined) d.unknown = extra.unknown;
     this.out.push(d);
   }
 }

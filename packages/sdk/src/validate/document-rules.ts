@@ -186,8 +186,9 @@ export function checkDocumentBody(ctx: DocumentContext, r: Reporter): BodyUsage 
     const name = n.name ?? '';
     const spec = getComponent(name);
     if (!spec) {
-      r.report('lab:unknown-component', file, nameSpan(n), `Unknown component "${name}".${didYouMean(name, Object.keys(componentRegistry))}`, {
+      r.report('lab:unknown-component', file, nameSpan(n), `Unknown component "${name}": Labkit shows its content as is.${didYouMean(name, Object.keys(componentRegistry))}`, {
         hint: n.type === 'textComponent' ? 'A colon before a word starts an inline component; escape it as `\\:` or put the text in backticks.' : undefined,
+        unknown: `component ${name}`,
       });
       return;
     }
@@ -383,40 +384,57 @@ function checkProps(
     if (!p) {
       // Plain HTML attributes (class, id, style) are passed through by MDC.
       if (key === 'class' || key === 'id' || key === 'style') continue;
-      r.report('lab:component-prop', file, propSpan(n, key), `Component "${spec.name}" has no prop "${key}".${didYouMean(key, known)}`, {
+      r.report('lab:component-prop', file, propSpan(n, key), `Component "${spec.name}" has no prop "${key}" that Labkit knows: kept as written.${didYouMean(key, known)}`, {
         severity: 'warning',
         expected: known.join(', '),
+        unknown: `prop ${spec.name}.${key}`,
       });
       continue;
     }
     const problem = typeProblem(p.type, value, p.values);
     if (problem) {
-      r.report('lab:component-prop', file, propSpan(n, key, 'value'), `Prop "${key}" of "${spec.name}" ${problem}.`, {
+      const actual = typeof value === 'string' ? value : JSON.stringify(value);
+      // An unknown enum value or a loose boolean (`new="yes"`) still renders;
+      // a list or a number that is not one does not.
+      const open = problem.kind === 'value' || p.type === 'boolean';
+      r.report('lab:component-prop', file, propSpan(n, key, 'value'), `Prop "${key}" of "${spec.name}" ${problem.message}.${open ? ' It is kept as written.' : ''}${problem.kind === 'value' && p.values ? didYouMean(String(value), p.values) : ''}`, {
         expected: p.values ? p.values.join(' | ') : p.type,
-        actual: typeof value === 'string' ? value : JSON.stringify(value),
+        actual,
+        ...(open ? { severity: 'warning' as const } : {}),
+        ...(problem.kind === 'value' ? { unknown: `value ${spec.name}.${key}: ${actual}` } : {}),
       });
     }
   }
   for (const [key, p] of Object.entries(spec.props)) {
     if (p.required && (props[key] === undefined || props[key] === '')) {
+      const essential = ESSENTIAL_PROPS.has(`${spec.name}.${key}`) || (spec.task === true && key === 'name');
       r.report('lab:component-prop', file, nameSpan(n), `Component "${spec.name}" needs the prop "${key}": ${p.description}`, {
         expected: `${key}: <${p.type}>`,
+        ...(essential ? {} : { severity: 'warning' as const }),
       });
     }
   }
 }
 
-function typeProblem(type: string, value: unknown, values: readonly string[] | undefined): string | undefined {
+/**
+ * Required props without which a component certainly breaks (no image, no
+ * port, nothing to show): an error when missing. Other required props (a
+ * box's `summary`, a link's `text`) have a fallback: a warning.
+ */
+const ESSENTIAL_PROPS = new Set(['image-box.src', 'slide-show.slides', 'tabbed.tabs', 'grid.items', 'http-port.port']);
+
+function typeProblem(type: string, value: unknown, values: readonly string[] | undefined): { kind: 'type' | 'value'; message: string } | undefined {
+  const bad = (message: string) => ({ kind: 'type' as const, message });
   switch (type) {
     case 'string':
     case 'reference':
-      if (typeof value !== 'string' && typeof value !== 'number') return `must be a ${type === 'reference' ? '`<map>.<name>` reference' : 'string'}`;
-      if (values && !values.includes(String(value))) return `must be one of ${values.join(', ')}`;
+      if (typeof value !== 'string' && typeof value !== 'number') return bad(`must be a ${type === 'reference' ? '`<map>.<name>` reference' : 'string'}`);
+      if (values && !values.includes(String(value))) return { kind: 'value', message: `is "${String(value)}", which Labkit does not know (it knows ${values.join(', ')})` };
       return undefined;
     case 'number':
-      return typeof value === 'number' || (typeof value === 'string' && value.trim() !== '' && !Number.isNaN(Number(value))) ? undefined : 'must be a number';
+      return typeof value === 'number' || (typeof value === 'string' && value.trim() !== '' && !Number.isNaN(Number(value))) ? undefined : bad('must be a number');
     case 'boolean':
-      return typeof value === 'boolean' || value === 'true' || value === 'false' || value === '' ? undefined : 'must be true or false';
+      return typeof value === 'boolean' || value === 'true' || value === 'false' || value === '' ? undefined : bad('should be true or false');
     case 'array':
       if (Array.isArray(value)) return undefined;
       if (typeof value === 'string') {
@@ -426,9 +444,9 @@ function typeProblem(type: string, value: unknown, values: readonly string[] | u
           /* fall through */
         }
       }
-      return 'must be a list';
+      return bad('must be a list');
     case 'object':
-      return value && typeof value === 'object' && !Array.isArray(value) ? undefined : 'must be an object';
+      return value && typeof value === 'object' && !Array.isArray(value) ? undefined : bad('must be an object');
   }
   return undefined;
 }

@@ -3,6 +3,7 @@ import type { ContentDocument } from '../graph/types.ts';
 import { contentKinds, schemaForKind, type ContentKind } from '../schemas/content.ts';
 import { placeOf, type Reporter } from './context.ts';
 import { closest, didYouMean } from './suggest.ts';
+import { knownValuesOf } from '../schemas/common.ts';
 
 /** Kinds allowed for a document, by where it is. */
 export type Placement = 'top' | 'course-part' | 'unit' | 'solution';
@@ -107,26 +108,44 @@ function unwrap(s: z.ZodType): z.ZodType {
   return cur;
 }
 
-/** Walks data alongside the schema; keys an object schema does not declare are warnings. */
-function checkUnknownFields(doc: ContentDocument, schema: z.ZodType, value: unknown, path: (string | number)[], r: Reporter): void {
-  if (value === null || typeof value !== 'object') return;
+/**
+ * Walks data alongside the schema: keys an object schema does not declare,
+ * and strings an open enumeration does not list, are warnings (the value is
+ * kept). `shape` is the schema path for the compatibility report: array
+ * items are `[]`, map entries `*` (`tasks.*.conditions`).
+ */
+function checkUnknownFields(doc: ContentDocument, schema: z.ZodType, value: unknown, path: (string | number)[], r: Reporter, shape = ''): void {
   const s = unwrap(schema);
+  const values = knownValuesOf(s);
+  if (values && typeof value === 'string') {
+    if (!values.includes(value)) {
+      r.report('lab:unknown-value', doc.metaFile, placeOf(doc, path, 'value'), `\`${path.join('.')}\`: Labkit does not know the value "${value}" (it knows ${values.join(', ')}); it is kept as written.${didYouMean(value, values)}`, {
+        expected: values.join(' | '),
+        actual: value,
+        unknown: `value ${shape}: ${value}`,
+      });
+    }
+    return;
+  }
+  if (value === null || typeof value !== 'object') return;
   const d = defOf(s);
   if (d.type === 'object' && d.shape && !Array.isArray(value)) {
     const known = Object.keys(d.shape);
     for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
       const child = d.shape[k];
-      if (child) checkUnknownFields(doc, child, v, [...path, k], r);
+      const at = shape ? `${shape}.${k}` : k;
+      if (child) checkUnknownFields(doc, child, v, [...path, k], r, at);
       else {
         const where = path.length ? ` in \`${path.join('.')}\`` : '';
-        r.report('lab:unknown-field', doc.metaFile, placeOf(doc, [...path, k], 'key'), `Unknown field \`${k}\`${where}.${didYouMean(k, known)}`, {
+        r.report('lab:unknown-field', doc.metaFile, placeOf(doc, [...path, k], 'key'), `Unknown field \`${k}\`${where}: kept as written, Labkit does not use it.${didYouMean(k, known)}`, {
           expected: known.join(', '),
+          unknown: `field ${at}`,
         });
       }
     }
   } else if (d.type === 'array' && d.element && Array.isArray(value)) {
-    value.forEach((v, i) => checkUnknownFields(doc, d.element as z.ZodType, v, [...path, i], r));
+    value.forEach((v, i) => checkUnknownFields(doc, d.element as z.ZodType, v, [...path, i], r, `${shape}[]`));
   } else if (d.type === 'record' && d.valueType && !Array.isArray(value)) {
-    for (const [k, v] of Object.entries(value as Record<string, unknown>)) checkUnknownFields(doc, d.valueType, v, [...path, k], r);
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) checkUnknownFields(doc, d.valueType, v, [...path, k], r, `${shape}.*`);
   }
 }

@@ -243,7 +243,9 @@ function fileSetKey(files: Set<string>): string {
 }
 
 function itemKey(item: ContentItem, filesKey: string): string {
-  let key = `${filesKey}|${item.kind}|${JSON.stringify(item.playground?.machines?.map((m) => m?.name) ?? null)}`;
+  // `machines` may be anything an author wrote (`machines: ...`): the schema rule reports it, this must not throw.
+  const machines = item.playground?.machines;
+  let key = `${filesKey}|${item.kind}|${JSON.stringify(Array.isArray(machines) ? machines.map((m) => m?.name) : null)}`;
   for (const d of item.documents) {
     key += `|${d.file}:${d.parsed.digest}`;
     // TS metadata lives outside the body's digest.
