@@ -17,6 +17,21 @@ export {
   networkSchema,
 } from './schemas/playground.ts';
 export type { Playground, PlaygroundInput, Machine, Tab } from './schemas/playground.ts';
+export {
+  playgroundDefinitionSchema,
+  playgroundSpecSchema,
+  definitionMachineSchema,
+  driveSchema,
+  initConditionValueSchema,
+  imageBuildSchema,
+  serviceSchema,
+  containerImageSchema,
+  builtinContainerImages,
+} from './schemas/playground-definition.ts';
+export type { PlaygroundDefinition, PlaygroundDefinitionInput, ImageBuild, Service, ContainerImage } from './schemas/playground-definition.ts';
+export { builtinPlaygrounds, builtinPlaygroundsDir, platformOnlyPlaygrounds } from './playgrounds/builtin-playgrounds.ts';
+export type { PlaygroundEntry } from './playgrounds/builtin-playgrounds.ts';
+export { playgroundsOf, resolvePlayground, usersOf } from './playgrounds/resolve-playground.ts';
 export { tutorialSchema } from './schemas/tutorial.ts';
 export type { Tutorial, TutorialInput } from './schemas/tutorial.ts';
 export { challengeSchema } from './schemas/challenge.ts';
@@ -131,6 +146,7 @@ export {
 } from './define/define.ts';
 export type {
   ChallengeDefinition,
+  PlaygroundDefinitionDef,
   TutorialDefinition,
   SkillPathDefinition,
   CourseDefinition,

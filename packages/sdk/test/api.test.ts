@@ -8,6 +8,7 @@ const core = [
   'FILE_START',
   'LineIndex',
   'categories',
+  'compatibilityReport',
   'challengeSchema',
   'compareDiagnostics',
   'componentRegistry',
@@ -68,7 +69,7 @@ describe('@labkit/sdk public API', () => {
     const r = sdk.contentSchema.safeParse({ kind: 'unit', title: 'A unit' });
     expect(r.success).toBe(true);
     expect(sdk.contentSchema.safeParse({ kind: 'nope' }).success).toBe(false);
-    expect([...sdk.contentKinds]).toEqual(['tutorial', 'challenge', 'skill-path', 'unit', 'course', 'module', 'lesson']);
+    expect([...sdk.contentKinds]).toEqual(['tutorial', 'challenge', 'skill-path', 'unit', 'course', 'module', 'lesson', 'playground']);
   });
 
   it('lists every rule with a description, sorted', () => {

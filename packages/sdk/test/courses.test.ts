@@ -46,7 +46,7 @@ describe('courses', async () => {
             { kind: 'lesson', path: 'basics/second', playground: 'docker', tasks: [], units: [], children: [] },
           ],
         },
-        { kind: 'lesson', path: 'wrap-up', playground: 'ubuntu', tasks: [], units: [], children: [] },
+        { kind: 'lesson', path: 'wrap-up', playground: 'debian', tasks: [], units: [], children: [] },
       ],
     });
     expect(graph.byId.get('lesson:md-course/basics/first')?.parent).toBe('module:md-course/basics');

@@ -68,9 +68,20 @@ defineChallenge({
 defineChallenge({ ...base, body: 'x', bodyFile: 'body.md' });
 
 definePlayground({
-  name: 'k3s',
-  // Tab kinds are an open list: another kind is accepted (lab:unknown-value warns).
-  tabs: [{ kind: 'browser' }],
+  title: 'Mine',
+  playground: {
+    machines: [{ name: 'box' }],
+    // Tab kinds are an open list: another kind is accepted (lab:unknown-value warns).
+    tabs: [{ kind: 'browser' }],
+  },
+  build: { rootfs: 'busybox' },
+});
+
+definePlayground({
+  title: 'Mine',
+  playground: { machines: [{ name: 'box' }] },
+  // @ts-expect-error: only busybox and debian root file systems exist.
+  build: { rootfs: 'alpine' },
 });
 
 defineSkillPath({

@@ -9,10 +9,11 @@ const repoRoot = resolve(import.meta.dirname, '../../..');
 const samples = resolve(repoRoot, '../shared/corpus/iximiuz-samples');
 
 describe('iximiuz samples', () => {
-  it('validate with zero errors and zero warnings', async () => {
+  it('validate with zero errors, one warning (k3s is a platform playground)', async () => {
     const graph = await loadContent(samples);
-    expect(graph.diagnostics.filter((d) => d.severity !== 'info')).toEqual([]);
-    expect(graph.diagnostics.every((d) => d.ruleId === 'lab:missing-reference')).toBe(true);
+    // The sample tutorial runs on k3s, which only the platform has: a warning.
+    expect(graph.diagnostics.filter((d) => d.severity !== 'info').map((d) => [d.ruleId, d.file])).toEqual([['lab:platform-playground', 'sample-tutorial/index.md']]);
+    expect(graph.diagnostics.every((d) => d.ruleId === 'lab:missing-reference' || d.ruleId === 'lab:platform-playground')).toBe(true);
   });
 
   it('load every item, unit, task, asset and solution', async () => {

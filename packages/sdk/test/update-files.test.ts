@@ -23,6 +23,7 @@ describe('updateFiles', () => {
     expect(after.documents.get(unit)?.parsed).toBe(before.documents.get(unit)?.parsed);
     expect(after.documents.get(challenge)?.parsed).not.toBe(before.documents.get(challenge)?.parsed);
     expect(after.diagnostics.filter((d) => d.severity !== 'info').map((d) => d.ruleId).sort()).toEqual([
+      'lab:platform-playground', // the sample tutorial's k3s
       'lab:task-not-shown',
       'lab:unknown-task',
     ]);
@@ -51,11 +52,11 @@ describe('updateFiles and inherited context', () => {
     try {
       cpSync(resolve(import.meta.dirname, 'fixtures/courses/md-course'), join(dir, 'md-course'), { recursive: true });
       const lesson = join(dir, 'md-course/010.basics/010.first/000.index.md');
-      writeFileSync(lesson, readFileSync(lesson, 'utf8').replace('  verify_run:\n', '  verify_run:\n    machine: node-01\n'));
+      writeFileSync(lesson, readFileSync(lesson, 'utf8').replace('  verify_run:\n', '  verify_run:\n    machine: docker\n'));
       const g1 = await loadContent(dir);
       expect(g1.diagnostics).toEqual([]);
       const course = join(dir, 'md-course/index.md');
-      writeFileSync(course, readFileSync(course, 'utf8').replace('  name: docker\n', '  name: docker\n  machines:\n    - name: docker-01\n'));
+      writeFileSync(course, readFileSync(course, 'utf8').replace('  name: docker\n', '  name: docker-multi\n  machines:\n    - name: docker-01\n'));
       const g2 = await updateFiles(g1, [course]);
       expect(g2.diagnostics.map((d) => [d.ruleId, d.file])).toEqual([
         ['lab:unknown-machine', 'md-course/010.basics/010.first/000.index.md'],

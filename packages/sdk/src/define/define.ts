@@ -1,6 +1,6 @@
 import type { ChallengeInput } from '../schemas/challenge.ts';
 import type { CourseInput, CourseLessonInput, CourseModuleInput, CourseUnitInput } from '../schemas/course.ts';
-import type { PlaygroundInput } from '../schemas/playground.ts';
+import type { PlaygroundDefinitionInput } from '../schemas/playground-definition.ts';
 import type { SkillPathInput, SkillPathUnitInput } from '../schemas/skill-path.ts';
 import type { TaskInput } from '../schemas/task.ts';
 import type { TutorialInput } from '../schemas/tutorial.ts';
@@ -118,9 +118,12 @@ export function defineLesson<const Name extends string>(def: LessonDefinition<Na
   return def;
 }
 
-/** Defines a playground (reusable across content: `playground: docker`). */
-export function definePlayground(def: Strict<PlaygroundInput>): Strict<PlaygroundInput> {
-  return def;
+/** A playground definition written in TypeScript (the body describes it). */
+export type PlaygroundDefinitionDef = Omit<Strict<PlaygroundDefinitionInput>, 'kind'> & BodySource;
+
+/** Defines a playground that content uses with `playground: { name: <file name> }`. */
+export function definePlayground(def: PlaygroundDefinitionDef): Defined<'playground', PlaygroundDefinitionDef> {
+  return { ...def, kind: 'playground' };
 }
 
 /** A regular task: loops until `run` exits 0; show it with `::simple-task`. */

@@ -11,6 +11,16 @@ import {
   startupFileSchema,
   tabSchema,
 } from '../schemas/playground.ts';
+import {
+  containerImageSchema,
+  definitionMachineSchema,
+  driveSchema,
+  imageBuildSchema,
+  initConditionValueSchema,
+  playgroundDefinitionSchema,
+  playgroundSpecSchema,
+  serviceSchema,
+} from '../schemas/playground-definition.ts';
 import { referenceEntrySchema } from '../schemas/references.ts';
 import { skillPathSchema, skillPathUnitSchema } from '../schemas/skill-path.ts';
 import { taskConditionSchema, taskSchema } from '../schemas/task.ts';
@@ -51,6 +61,14 @@ export const schemaCatalog: readonly CatalogEntry[] = [
   { exportName: 'machineInterfaceSchema', schema: machineInterfaceSchema, page: 'playground', title: 'Network interface', where: 'items of `playground.machines[].network.interfaces`' },
   { exportName: 'tabSchema', schema: tabSchema, page: 'playground', title: 'Tab', where: 'items of `playground.tabs`' },
   { exportName: 'networkSchema', schema: networkSchema, page: 'playground', title: 'Network', where: 'items of `playground.networks`' },
+  { exportName: 'playgroundDefinitionSchema', schema: playgroundDefinitionSchema, page: 'playground-definition', title: 'Playground definition', where: 'front matter of `<playground>/index.md` (or `definePlayground()` in `*.lab.ts`)' },
+  { exportName: 'playgroundSpecSchema', schema: playgroundSpecSchema, page: 'playground-definition', title: 'Playground spec', where: '`playground:` of a playground definition' },
+  { exportName: 'definitionMachineSchema', schema: definitionMachineSchema, page: 'playground-definition', title: 'Definition machine', where: 'items of `playground.machines` in a definition (a content machine plus `kernel` and `drives`)' },
+  { exportName: 'driveSchema', schema: driveSchema, page: 'playground-definition', title: 'Drive', where: 'items of `playground.machines[].drives`' },
+  { exportName: 'initConditionValueSchema', schema: initConditionValueSchema, page: 'playground-definition', title: 'Init condition value', where: 'items of `playground.initConditions.values`' },
+  { exportName: 'imageBuildSchema', schema: imageBuildSchema, page: 'playground-definition', title: 'Image build', where: '`build:` of a playground definition (Labkit only)' },
+  { exportName: 'serviceSchema', schema: serviceSchema, page: 'playground-definition', title: 'Service', where: 'items of `build.services`' },
+  { exportName: 'containerImageSchema', schema: containerImageSchema, page: 'playground-definition', title: 'Container image', where: 'recipe items of `build.images`' },
   { exportName: 'taskSchema', schema: taskSchema, page: 'task', title: 'Task', where: 'values of the `tasks:` map (key = task name)' },
   { exportName: 'taskConditionSchema', schema: taskConditionSchema, page: 'task', title: 'Task condition', where: 'items of a task\'s `conditions`' },
   { exportName: 'referenceEntrySchema', schema: referenceEntrySchema, page: 'references', title: 'Reference entry', where: 'values of `challenges:`, `tutorials:`, `skill-paths:`, `courses:`, `playgrounds:`, `roadmaps:`' },
@@ -63,6 +81,7 @@ export const referencePages: ReadonlyArray<{ page: string; title: string; intro:
   { page: 'skill-path', title: 'Skill path', intro: 'A skill path is an ordered track of units; each unit usually embeds one tutorial, challenge, course (lesson) or other skill path with a `::card`.' },
   { page: 'course', title: 'Course', intro: 'A course is a book-sized sequence of modules and lessons, stored as nested folders ordered by numeric prefixes (`010.intro/10.what/000.index.md`).' },
   { page: 'playground', title: 'Playground', intro: 'The `playground:` field picks a base playground and customises its machines, tabs and networks.' },
+  { page: 'playground-definition', title: 'Playground definition', intro: 'A `kind: playground` definition describes a playground content can name: the platform\'s playground manifest (machines, networks, tabs, init tasks, init conditions) plus `build:`, what `lab image build` turns into a guest image. Labkit ships `busybox`, `debian`, `docker` and `docker-multi` as ordinary definitions (`packages/sdk/playgrounds/`); see docs/playgrounds.md.' },
   { page: 'task', title: 'Task', intro: 'Tasks are the checks the task engine runs on the playground: `init` tasks finish the setup, regular tasks are polled until they pass, `helper` tasks run in the background.' },
   { page: 'references', title: 'Embedded references', intro: 'Front matter maps that declare the content a page embeds with `::card` or `::grid`. Each key is the embedded item\'s name; the value is `{}` (or, for courses, the lessons to embed).' },
 ];

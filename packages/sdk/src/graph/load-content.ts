@@ -309,7 +309,7 @@ async function build(root: string, fileList: string[], state: LoaderState, chang
     let itemKind: ItemKind | undefined;
     if (course !== undefined) {
       itemKind = kind === 'module' || kind === 'lesson' ? kind : hasChildIndex(dir, dirsSorted) ? 'module' : 'lesson';
-    } else if (kind === 'tutorial' || kind === 'challenge' || kind === 'skill-path' || kind === 'course') {
+    } else if (kind === 'tutorial' || kind === 'challenge' || kind === 'skill-path' || kind === 'course' || kind === 'playground') {
       itemKind = kind;
     }
     const index = makeDocument(indexFile, 'index', course !== undefined ? slugOf(base) : base, -1);
@@ -429,6 +429,8 @@ async function build(root: string, fileList: string[], state: LoaderState, chang
       item.playground = p?.playground ?? (p ? playgroundOf(p.data) : undefined);
     }
   }
+    // A definition's own `playground:` is its machines, not a playground it runs on.
+    if (item.kind === 'playground') continue;
 
   const graph: ContentGraph = {
     root,
@@ -634,13 +636,13 @@ function tsItems(
   };
   const name = typeof def['name'] === 'string' ? def['name'] : fileName;
   const kind = def.kind;
-  if (kind !== 'tutorial' && kind !== 'challenge' && kind !== 'skill-path' && kind !== 'course') {
+  if (kind !== 'tutorial' && kind !== 'challenge' && kind !== 'skill-path' && kind !== 'course' && kind !== 'playground') {
     diagnostics.push({
       file: rel,
       span: { start: { line: 1, column: 1 }, end: { line: 1, column: 1 } },
       ruleId: 'lab:unknown-kind',
       severity: 'error',
-      message: `A .lab.ts file must define a tutorial, challenge, skill path or course, not "${kind}".`,
+      message: `A .lab.ts file must define a tutorial, challenge, skill path, course or playground, not "${kind}".`,
     });
     return [];
   }

@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import { challengeSchema } from './challenge.ts';
 import { courseLessonSchema, courseModuleSchema, courseSchema } from './course.ts';
+import { playgroundDefinitionSchema } from './playground-definition.ts';
 import { skillPathSchema, skillPathUnitSchema } from './skill-path.ts';
 import { tutorialSchema } from './tutorial.ts';
 
 /** Every value of the front matter `kind` field. */
-export const contentKinds = ['tutorial', 'challenge', 'skill-path', 'unit', 'course', 'module', 'lesson'] as const;
+export const contentKinds = ['tutorial', 'challenge', 'skill-path', 'unit', 'course', 'module', 'lesson', 'playground'] as const;
 
 /** One of {@link contentKinds}. */
 export type ContentKind = (typeof contentKinds)[number];
@@ -23,6 +24,7 @@ export const contentSchema = z.discriminatedUnion('kind', [
   courseSchema,
   courseModuleSchema,
   courseLessonSchema,
+  playgroundDefinitionSchema,
 ]);
 
 /** Front matter of any kind as an author writes it. */
@@ -43,4 +45,5 @@ const kindSchemas: Record<ContentKind, z.ZodType> = {
   course: courseSchema,
   module: courseModuleSchema,
   lesson: courseLessonSchema,
+  playground: playgroundDefinitionSchema,
 };

@@ -9,7 +9,7 @@ import { knownValuesOf } from '../schemas/common.ts';
 export type Placement = 'top' | 'course-part' | 'unit' | 'solution';
 
 const allowed: Record<Placement, readonly ContentKind[]> = {
-  top: ['tutorial', 'challenge', 'skill-path', 'course'],
+  top: ['tutorial', 'challenge', 'skill-path', 'course', 'playground'],
   'course-part': ['module', 'lesson'],
   unit: ['unit'],
   solution: [],

@@ -4,6 +4,7 @@ import { referenceKinds } from '../schemas/references.ts';
 import { placeOf, Reporter } from './context.ts';
 import { checkAnchor, checkDocumentBody, normalizeName, type BodyUsage, type LinkUse } from './document-rules.ts';
 import { checkSchema, type Placement } from './schema-rules.ts';
+import { checkPlaygrounds } from './playground-rules.ts';
 import { checkTasks } from './task-rules.ts';
 import { closest } from './suggest.ts';
 
@@ -79,6 +80,7 @@ export function validateGraph(
   }
   if (cache) cache.items = nextCache;
   checkNames(graph, r);
+  checkPlaygrounds(graph, r);
   checkReferences(graph, r);
   checkLinks(graph, links, r);
   return r.out;
