@@ -85,16 +85,24 @@ describe('built site in Chromium', () => {
     await expect(tabs.locator('.lk-code-file').first().innerText()).resolves.toBe('main.go');
     await expect(tabs.locator('.line.hl').count()).resolves.toBe(1);
 
-    await tasks.first().getByRole('button', { name: 'Mark as done' }).click();
-    await expect(tasks.first().getAttribute('data-state')).resolves.toBe('completed');
-    await expect(tasks.first().locator('.lk-task-completed').isVisible()).resolves.toBe(true);
+    // Tasks have checks: no way to tick them by hand, and no internal names on show.
+    await expect(page.getByRole('button', { name: /mark as (not )?done/i }).count()).resolves.toBe(0);
+    expect(await page.locator('main').innerText()).not.toMatch(/verify_file|verify_answer/);
     const input = tasks.nth(1).locator('input');
     await input.fill('not a number');
     await tasks.nth(1).getByRole('button', { name: 'Submit' }).click();
     await expect(tasks.nth(1).getAttribute('data-state')).resolves.toBe('active');
     await input.fill('42');
     await tasks.nth(1).getByRole('button', { name: 'Submit' }).click();
-    await expect(tasks.nth(1).getAttribute('data-state')).resolves.toBe('completed');
+    // A well-formed answer is kept for the check, but does not complete the task.
+    await expect(tasks.nth(1).getAttribute('data-state')).resolves.toBe('active');
+    await expect(tasks.nth(1).locator('.lk-task-state').innerText()).resolves.toMatch(/checked when the playground runs/);
+    // The playground reports passed checks through the same progress keys.
+    await page.evaluate(() => { localStorage.setItem('labkit:done:challenges/xss-and-tasks/verify_file', '1'); localStorage.setItem('labkit:done:challenges/xss-and-tasks/verify_answer', '1'); });
+    await page.reload();
+    await expect(tasks.first().getAttribute('data-state')).resolves.toBe('completed');
+    await expect(tasks.first().locator('.lk-task-completed').isVisible()).resolves.toBe(true);
+    await expect(tasks.nth(1).locator('input').inputValue()).resolves.toBe('42');
     await expect(page.locator('.lk-task-summary .lk-progress-label').innerText()).resolves.toBe('Completed');
     await hint.locator('summary').click();
     await shot(page, 'challenge', true);
@@ -211,6 +219,10 @@ describe('built site in Chromium', () => {
         return out;
       });
       expect(raw, route).toEqual([]);
+      // Task titles come from the author's text, never the task's internal name.
+      const taskTitles = await page.locator('.lk-task-title').allInnerTexts();
+      expect(taskTitles.filter((t) => /^(verify|init)_|_/.test(t)), route).toEqual([]);
+      expect(await page.locator('.lk-task .lk-task-head').allInnerTexts().then((xs) => xs.join('\n')), route).not.toMatch(/\bverify_\w+/);
       const unsized = await page.locator('main img:not([width])').count();
       expect(unsized, route).toBe(0);
       await shot(page, `sample-${route.split('/')[0]}`, route.startsWith('skill'));

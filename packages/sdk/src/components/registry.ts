@@ -51,6 +51,7 @@ const taskProps: Record<string, ComponentProp> = {
     values: ['tasks'],
   },
   name: { type: 'string', required: true, description: 'Name of the task in the front matter `tasks` map.' },
+  title: { type: 'string', description: 'What the learner sees as the task title (default: the heading the task sits under; the internal `name` is never shown).' },
 };
 
 const boxProps: Record<string, ComponentProp> = {

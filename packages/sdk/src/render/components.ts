@@ -57,12 +57,16 @@ function task(kind: 'simple-task' | 'user-input-task'): Handler {
     ctx.islands.add('tasks');
     const active = ctx.slots.get('active') ?? ctx.defaultSlot;
     const completed = ctx.slots.get('completed') ?? [h('p', {}, ['Done.'])];
+    // Learners see what the author wrote, never the task's internal name: the
+    // `title` prop, else the heading the task sits under (filled in by
+    // renderDocument, which walks the page in order).
+    const title = propString(ctx.props, 'title');
     const body: Array<Element | undefined> = [
       h('div', { className: ['lk-task-head'] }, [
         h('span', { className: ['lk-task-status'], ariaHidden: 'true' }),
         h('span', { className: ['lk-task-label'] }, [kind === 'user-input-task' ? 'Answer' : 'Task']),
-        h('code', { className: ['lk-task-name'] }, [name]),
-        h('span', { className: ['lk-task-state'] }, ['Not done yet']),
+        h('strong', { className: ['lk-task-title'], ...(title ? {} : { dataLkTaskTitle: '' }) }, title ? [title] : []),
+        h('span', { className: ['lk-task-state'] }, ['Checked in the playground']),
       ]),
       h('div', { className: ['lk-task-active'] }, active),
       h('div', { className: ['lk-task-completed'] }, completed),
@@ -71,14 +75,14 @@ function task(kind: 'simple-task' | 'user-input-task'): Handler {
       const pattern = propString(ctx.props, 'validateRegex');
       body.push(
         h('form', { className: ['lk-task-form'] }, [
-          h('input', { type: 'text', className: ['lk-task-input'], placeholder: 'Your answer', autocomplete: 'off', spellcheck: 'false', ariaLabel: `Answer for ${name}`, ...(pattern ? { dataPattern: pattern } : {}) }),
-          h('button', { type: 'submit', className: ['lk-btn'], dataTaskToggle: '' }, ['Submit']),
+          h('input', { type: 'text', className: ['lk-task-input'], placeholder: 'Your answer', autocomplete: 'off', spellcheck: 'false', ariaLabel: title ? `Answer: ${title}` : 'Your answer', ...(pattern ? { dataPattern: pattern } : {}) }),
+          h('button', { type: 'submit', className: ['lk-btn'] }, ['Submit']),
         ]),
       );
-    } else {
-      body.push(h('div', { className: ['lk-task-actions'] }, [h('button', { type: 'button', className: ['lk-btn', 'lk-btn-ghost'], dataTaskToggle: '' }, ['Mark as done'])]));
     }
-    return h('section', { className: ['lk-task'], dataTask: name, dataTaskKind: kind, dataState: 'active', ariaLabel: `Task ${name}` }, body);
+    // Every task has a check (`run` is required): it completes only when the
+    // check passes in a playground, never by a learner's click.
+    return h('section', { className: ['lk-task'], dataTask: name, dataTaskKind: kind, dataState: 'active' }, body);
   };
 }
 

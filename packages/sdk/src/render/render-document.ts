@@ -114,7 +114,15 @@ export async function renderDocument(root: MdastRoot, options: RenderOptions = {
   const headings: RenderedHeading[] = [];
   const slugger = new HeadingSlugger();
   const pending: Array<Promise<void>> = [];
+  let lastHeading = '';
   walk(hast, (el, parent, index) => {
+    if (el.properties['dataLkTaskTitle'] !== undefined) {
+      // A task without a `title` prop is named after the heading above it.
+      delete el.properties['dataLkTaskTitle'];
+      if (lastHeading) el.children = [{ type: 'text', value: lastHeading }];
+      else parent.children.splice(parent.children.indexOf(el), 1);
+      return;
+    }
     if (el.tagName === 'a' && (el.properties['dataFootnoteRef'] !== undefined || el.properties['dataFootnoteBackref'] !== undefined)) {
       const href = el.properties['href'];
       if (!options.allowDangerousHtml && typeof href === 'string' && href.startsWith('#')) el.properties['href'] = '#user-content-' + href.slice(1);
@@ -147,6 +155,7 @@ export async function renderDocument(root: MdastRoot, options: RenderOptions = {
       const id = slugger.slug(text);
       el.properties['id'] = id;
       headings.push({ depth: Number(el.tagName[1]), id, text });
+      lastHeading = text;
     }
   });
   await Promise.all(pending);

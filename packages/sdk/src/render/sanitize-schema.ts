@@ -11,7 +11,7 @@ import type { Options as SanitizeSchema } from 'rehype-sanitize';
 const ours = [
   'className', 'role', 'ariaLabel', 'ariaHidden', 'ariaSelected', 'ariaControls', 'tabIndex', 'title',
   'dataTask', 'dataTaskKind', 'dataState', 'dataTabs', 'dataTab', 'dataGroup', 'dataSlides', 'dataSlide',
-  'dataCopy', 'dataPattern', 'dataDestination', 'dataComponent', 'dataKind', 'dataLkCode', 'dataLkStyle', 'dataTaskToggle',
+  'dataCopy', 'dataPattern', 'dataDestination', 'dataComponent', 'dataKind', 'dataLkCode', 'dataLkStyle', 'dataLkTaskTitle', 'dataTaskToggle',
 ];
 
 // GitHub's schema pins `className` to specific values on some tags (h2,

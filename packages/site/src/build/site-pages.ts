@@ -51,7 +51,7 @@ export async function buildSitePages(content: SiteContent, assets: Map<string, S
   };
 
   const courseLessons = (item: SiteItem) => item.modules.flatMap((m) => m.lessons.map((l) => `${item.kind}s/${item.slug}/${m.slug ? `${m.slug}/` : ''}${l.slug}`));
-  const taskKeys = (item: SiteItem) => item.taskNames.map((t) => `${itemRoute(item).slice(0, -1)}/${t}`);
+  const taskKeys = (item: SiteItem) => learnerTasks(item.frontMatter).map((t) => `${itemRoute(item).slice(0, -1)}/${t}`);
   const cardOf = (item: SiteItem): CardModel => ({
     id: itemRoute(item).slice(0, -1),
     kind: item.kind,
@@ -96,7 +96,7 @@ export async function buildSitePages(content: SiteContent, assets: Map<string, S
     const h = header(item);
     if (item.kind === 'tutorial' || item.kind === 'challenge') {
       const extras = await Promise.all(item.extras.map(async (x, i) => ({ title: x.slug.startsWith('solution') ? `Solution${item.extras.length > 1 ? ` ${i + 1}` : ''}` : x.title, id: x.slug, html: (await render(x)).html })));
-      return [{ route, title: item.title, ...(item.description ? { description: item.description.trim() } : {}), sourceFile: item.file, islands: islandsOf(main), model: { type: 'item', item: h, html: main.html, headings: main.headings, tasks: item.taskNames, extras } }];
+      return [{ route, title: item.title, ...(item.description ? { description: item.description.trim() } : {}), sourceFile: item.file, islands: islandsOf(main), model: { type: 'item', item: h, html: main.html, headings: main.headings, tasks: learnerTasks(item.frontMatter), extras } }];
     }
     if (item.kind === 'skill-path') {
       const units = await Promise.all(item.units.map(async (u) => {
@@ -119,9 +119,9 @@ export async function buildSitePages(content: SiteContent, assets: Map<string, S
     const redirects: Page[] = [];
     item.modules.forEach((m, mi) => m.lessons.forEach((l, li) => {
       const navLesson = nav[mi]!.lessons[li]!;
-      const tasks = Object.keys((l.frontMatter['tasks'] as Record<string, unknown> | undefined) ?? {});
+      const tasks = learnerTasks(l.frontMatter);
       const merged = mergedUnit(l);
-      flat.push({ doc: l, ...(merged ? { also: merged } : {}), key: navLesson.key, lesson: navLesson.key, url: navLesson.url, tasks: merged ? [...tasks, ...Object.keys((merged.frontMatter['tasks'] as Record<string, unknown> | undefined) ?? {})] : tasks });
+      flat.push({ doc: l, ...(merged ? { also: merged } : {}), key: navLesson.key, lesson: navLesson.key, url: navLesson.url, tasks: merged ? [...tasks, ...learnerTasks(merged.frontMatter)] : tasks });
       // The unit's own address (`…/<lesson>/<lesson>/`) keeps working as a redirect page.
       if (merged) redirects.push({ route: `${navLesson.url.slice(base.length)}${merged.slug}/`, title: l.title, islands: [], model: { type: 'redirect', to: navLesson.url } });
       navLesson.units.forEach((u, ui) => flat.push({ doc: l.units[ui]!, key: u.key, lesson: navLesson.key, url: u.url, tasks: [] }));
@@ -185,6 +185,15 @@ function mergedUnit(l: SiteLesson): SiteDoc | undefined {
   const u = l.units[0]!;
   const norm = (s: string) => s.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
   return norm(u.title) === norm(l.title) || u.slug === l.slug ? u : undefined;
+}
+
+/**
+ * The tasks a learner works on: init tasks (playground setup) and helper
+ * tasks (background loops) are the author's machinery, not progress.
+ */
+function learnerTasks(frontMatter: Record<string, unknown>): string[] {
+  const tasks = (frontMatter['tasks'] ?? {}) as Record<string, { init?: unknown; helper?: unknown } | null>;
+  return Object.entries(tasks).filter(([, t]) => !t?.init && !t?.helper).map(([name]) => name);
 }
 
 function islandsOf(r: RenderedDocument): string[] {

@@ -29,14 +29,14 @@ const drawers = $$('[data-drawer]');
 narrow.addEventListener('change', () => { for (const d of drawers) d.open = !narrow.matches; });
 for (const d of drawers) d.addEventListener('keydown', (e) => { if (e.key === 'Escape' && narrow.matches && d.open) { d.open = false; d.querySelector('summary').focus(); } });
 
-// Tasks
+// Tasks. Every task has a check: it turns green only when the playground
+// reports the check passed (playground.js writes the same progress key), so
+// there is no "mark as done" here. An answer is kept for the playground.
 function paintTask(el, key) {
   const ok = done(key);
   el.dataset.state = ok ? 'completed' : 'active';
   const s = el.querySelector('.lk-task-state');
-  if (s) s.textContent = ok ? 'Completed' : 'Not done yet';
-  const b = el.querySelector('.lk-task-actions [data-task-toggle]');
-  if (b) b.textContent = ok ? 'Mark as not done' : 'Mark as done';
+  if (s && ok) s.textContent = 'Completed';
 }
 for (const article of $$('[data-progress-item]')) {
   const item = article.dataset.progressItem;
@@ -44,19 +44,24 @@ for (const article of $$('[data-progress-item]')) {
     const key = item + '/' + el.dataset.task;
     paintTask(el, key);
     const form = el.querySelector('form');
+    if (!form) continue;
+    const input = form.querySelector('input');
+    const saved = store.get('answer:' + key);
+    if (saved && !input.value) input.value = saved;
     // A custom validity message blocks the next submit: clear it on edit.
-    if (form) form.querySelector('input').addEventListener('input', (e) => e.target.setCustomValidity(''));
-    if (form) form.addEventListener('submit', (e) => {
+    input.addEventListener('input', () => input.setCustomValidity(''));
+    form.addEventListener('submit', (e) => {
       e.preventDefault();
-      const input = form.querySelector('input');
       const pattern = input.dataset.pattern;
       let ok = input.value.trim() !== '';
       try { if (ok && pattern) ok = new RegExp(pattern).test(input.value.trim()); } catch {}
       input.setCustomValidity(ok ? '' : 'This does not look like a valid answer.');
       input.reportValidity();
-      if (ok) { setDone(key, true); store.set('answer:' + key, input.value.trim()); paintTask(el, key); refresh(); }
+      if (!ok) return;
+      store.set('answer:' + key, input.value.trim());
+      const s = el.querySelector('.lk-task-state');
+      if (s) s.textContent = 'Answer saved: it is checked when the playground runs';
     });
-    else for (const b of $$('[data-task-toggle]', el)) b.addEventListener('click', () => { setDone(key, !done(key)); paintTask(el, key); refresh(); });
   }
 }
 for (const b of $$('[data-mark-done]')) {
