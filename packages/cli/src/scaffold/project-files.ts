@@ -37,7 +37,10 @@ export interface PackageJsonOptions {
 export function projectPackageJson(existing: string | undefined, options: PackageJsonOptions): string {
   const pkg = (existing ? JSON.parse(existing) : {}) as Record<string, unknown>;
   const out: Record<string, unknown> = existing ? { ...pkg } : { name: packageName(options.name), version: '0.0.0', private: true };
-  out['type'] ??= 'module';
+  // lab.config.ts and *.lab.ts are ES modules. `npm init` now writes
+  // "type": "commonjs"; init only runs in a folder without code of its own
+  // (see initAllowed), so switching it changes nothing else.
+  out['type'] = 'module';
   out['scripts'] = { ...projectScripts, ...((pkg['scripts'] as Record<string, string> | undefined) ?? {}) };
   const deps = (pkg['dependencies'] as Record<string, string> | undefined) ?? {};
   const devDeps = { ...((pkg['devDependencies'] as Record<string, string> | undefined) ?? {}) };

@@ -64,13 +64,15 @@ describe('lab init in an existing repository', () => {
 
   it('merges into an existing package.json without replacing the labkit it already has or its scripts', () => {
     const dir = tempDir('init-pkg');
-    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'mine', scripts: { test: 'echo mine' }, devDependencies: { labkit: 'file:../labkit-0.1.0.tgz' } }));
+    // As `npm init -y` writes it (npm 11 says "type": "commonjs"), after `npm install labkit`.
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'mine', type: 'commonjs', scripts: { test: 'echo mine' }, devDependencies: { labkit: 'file:../labkit-0.1.0.tgz' } }));
     mkdirSync(join(dir, 'node_modules'));
     writeFileSync(join(dir, 'package-lock.json'), '{}');
     const result = initProject({ dir, schema, packageManager: 'npm' });
     expect(result.hadLabkit).toBe(true);
     const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
     expect(pkg.name).toBe('mine');
+    expect(pkg.type).toBe('module');
     expect(pkg.scripts.test).toBe('echo mine');
     expect(pkg.scripts.dev).toBe('lab dev');
     expect(pkg.devDependencies.labkit).toBe('file:../labkit-0.1.0.tgz');
