@@ -84,7 +84,8 @@ describe('lab validate', () => {
     const result = await lab(['validate', broken(), '--format', 'json']);
     expect(result.code).toBe(1);
     const report = JSON.parse(result.stdout);
-    expect(Object.keys(report).sort()).toEqual(['diagnostics', 'summary']);
+    expect(Object.keys(report).sort()).toEqual(['compatibility', 'diagnostics', 'summary']);
+    expect(report.compatibility).toEqual({});
     expect(report.summary).toMatchObject({ errors: 1, warnings: 0, files: 1 });
     expect(report.diagnostics).toHaveLength(1);
     expect(report.diagnostics[0]).toMatchObject({
@@ -111,6 +112,45 @@ describe('lab validate', () => {
     const json = await lab(['validate', dir, '--max-warnings', '0', '--format', 'json']);
     expect(json.code).toBe(1);
     expect(JSON.parse(json.stdout).summary.warnings).toBe(1);
+  });
+
+  it('lists what Labkit does not know, with every place, in the JSON compatibility section', async () => {
+    const dir = repo({
+      'challenges/newer/index.md': `---
+${FRONT.replace('difficulty: easy', 'difficulty: expert')}
+conditions: [a]
+tasks:
+  verify_one:
+    run: test -f /tmp/one
+    retries: 3
+  verify_two:
+    run: test -f /tmp/two
+    retries: 1
+---
+${SHOWN}
+::simple-task{:tasks=tasks :name=verify_two}
+::
+
+::quiz-box
+Why?
+::
+
+::image-box{src="__static__/x.png" alt="x" caption="A box"}
+::
+`,
+      'challenges/newer/__static__/x.png': 'png',
+    });
+    const result = await lab(['validate', dir, '--format', 'json', '--quiet']);
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout);
+    expect(report.diagnostics).toEqual([]); // --quiet hides the warnings, not the report
+    expect(report.compatibility).toEqual({
+      'component quiz-box': ['challenges/newer/index.md:31:1'],
+      'field conditions': ['challenges/newer/index.md:9:1'],
+      'field tasks.*.retries': ['challenges/newer/index.md:13:5', 'challenges/newer/index.md:16:5'],
+      'prop image-box.caption': ['challenges/newer/index.md:35:44'],
+      'value difficulty: expert': ['challenges/newer/index.md:7:13'],
+    });
   });
 
   it('--quiet shows errors only', async () => {

@@ -39,15 +39,32 @@ export function summarize(diagnostics: readonly Diagnostic[]): DiagnosticSummary
 }
 
 /**
+ * What Labkit does not understand yet, at a glance: every unknown field,
+ * value, component and prop (the diagnostics that carry `unknown`), with
+ * each place it occurs as `file:line:column`, sorted by name. Part of
+ * `lab validate --format json` whatever `--quiet` hides.
+ */
+export function compatibilityReport(diagnostics: readonly Diagnostic[]): Record<string, string[]> {
+  const byName = new Map<string, string[]>();
+  for (const d of [...diagnostics].sort(compareDiagnostics)) {
+    if (d.unknown === undefined) continue;
+    let places = byName.get(d.unknown);
+    if (!places) byName.set(d.unknown, (places = []));
+    places.push(`${d.file}:${d.span.start.line}:${d.span.start.column}`);
+  }
+  return Object.fromEntries([...byName].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+/**
  * The one formatter. Pretty: `file:line:col severity message rule`, a code
  * frame, expected/actual/hint and related places, then a summary line.
- * JSON: `{ diagnostics, summary }`, the same data, sorted.
+ * JSON: `{ diagnostics, summary, compatibility }`, the same data, sorted.
  */
 export function formatDiagnostics(diagnostics: readonly Diagnostic[], options: FormatOptions = {}): string {
   const min = rank[options.minSeverity ?? 'info'];
   const shown = diagnostics.filter((d) => rank[d.severity] >= min).sort(compareDiagnostics);
   const summary = summarize(shown);
-  if (options.format === 'json') return JSON.stringify({ diagnostics: shown, summary }, null, 2) + '\n';
+  if (options.format === 'json') return JSON.stringify({ diagnostics: shown, summary, compatibility: compatibilityReport(diagnostics) }, null, 2) + '\n';
 
   const c = colors(options.color ?? false);
   const out: string[] = [];
