@@ -69,7 +69,7 @@ export { FILE_START, compareDiagnostics } from './diagnostics/diagnostic.ts';
 export type { Diagnostic, Point, Span, Severity, RelatedSpan } from './diagnostics/diagnostic.ts';
 export { rules, listRules } from './diagnostics/rules.ts';
 export type { RuleSpec, RuleId } from './diagnostics/rules.ts';
-export { formatDiagnostics, summarize } from './diagnostics/format.ts';
+export { compatibilityReport, formatDiagnostics, summarize } from './diagnostics/format.ts';
 export type { FormatOptions, DiagnosticSummary } from './diagnostics/format.ts';
 
 // Parsing (one pipeline)
