@@ -369,11 +369,15 @@ async function runAstro(pages: Page[], config: SiteConfig, urls: Awaited<ReturnT
   // Each build gets its own copy of the tiny Astro app: Astro writes its
   // generated types into the project, and builds may run side by side. The
   // copy lives in the build's cache folder (the author's project), never in
-  // this package, which may sit in a read-only node_modules; a node_modules
-  // link inside it lets Astro and Vite resolve `astro` from there.
+  // this package, which may sit in a read-only node_modules.
   const root = path.join(cacheDir, 'astro-app', `app-${process.pid}-${randomBytes(4).toString('hex')}`);
   await cp(APP_TEMPLATE, root, { recursive: true });
-  await symlink(astroNodeModules(), path.join(root, 'node_modules'), 'dir');
+  // Only `astro` is linked: a dependency Vite can resolve from the root is
+  // left external and then looked up at run time from Astro's prerender
+  // folder (under the current directory), where it may not be; the rest is
+  // bundled, as it was when the app copy lived inside this package.
+  await mkdir(path.join(root, 'node_modules'), { recursive: true });
+  await symlink(path.join(astroNodeModules(), 'astro'), path.join(root, 'node_modules', 'astro'), 'dir');
   for (const rel of ['src/content.config.ts', 'src/pages/[...route].astro', 'src/pages/404.astro']) {
     const f = path.join(root, rel);
     const text = await readFile(f, 'utf8');
