@@ -1,7 +1,7 @@
 import { DEFAULT_TASK_TIMEOUT_SECONDS, isLabkitError, type TaskInput } from '@labkit/sdk';
 import type { ExecResult, MachineState, RunningPlayground } from '../provider.ts';
 import type { EngineEvent, PlaygroundStatus, ScriptKind, TaskKind, TaskSnapshot, TaskStatus } from './events.ts';
-import { expand, expandEnv, usesInput, type ExpandContext } from './expand.ts';
+import { expandEnv, expandScript, usesInput, type ExpandContext } from './expand.ts';
 import { dependencyOrder, kindOf } from './task-graph.ts';
 
 /** Seconds between two evaluations of a regular task (and two runs of a helper). */
@@ -312,10 +312,13 @@ export class TaskEngine {
     const context = this.#context(task);
     const machine = this.#playground.machine(task.machine);
     if (script === 'run' && live) task.runs++;
+    // The learner's answer and earlier outputs reach the script as
+    // environment variables, never as script text (see expandScript).
+    const expanded = expandScript(text, context);
     const result = await machine.exec({
-      script: expand(text, context),
+      script: expanded.script,
       user: task.spec.user ?? 'root',
-      env: expandEnv(task.spec.env, context),
+      env: { ...expandEnv(task.spec.env, context), ...expanded.env },
       timeoutMs: this.#timeoutSeconds(task) * 1000,
       ...(this.#maxOutput ? { maxOutputBytes: this.#maxOutput } : {}),
       ...(live
