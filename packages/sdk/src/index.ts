@@ -79,6 +79,7 @@ export { toPointer } from './parse/front-matter.ts';
 export type { FrontMatter, YamlPlace } from './parse/front-matter.ts';
 export { markdownProcessor } from './parse/markdown.ts';
 export { LineIndex } from './parse/line-index.ts';
+export { contentLimits } from './parse/limits.ts';
 
 // Reference docs and the front matter JSON Schema (docs-gen, maintained with the CLI)
 export { buildJsonSchema } from './docs-gen/json-schema.ts';
@@ -116,6 +117,7 @@ export { ImportErrors } from './importers/import-errors.ts';
 // Content graph (load once, update incrementally)
 export { loadContent, updateFiles } from './graph/load-content.ts';
 export type { LoadOptions } from './graph/load-content.ts';
+export type { ParseGuard } from './graph/workers.ts';
 export type {
   ContentGraph,
   ContentItem,

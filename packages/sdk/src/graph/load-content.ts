@@ -34,7 +34,7 @@ import type {
 import type { RefusedLink } from './discover.ts';
 import { virtualDocument } from './virtual-document.ts';
 import { ParseCache, parseCachePath } from './parse-cache.ts';
-import { parseInThreads, threadCount } from './workers.ts';
+import { parseInThreads, threadCount, type ParseGuard } from './workers.ts';
 
 /** Options of {@link loadContent}. */
 export interface LoadOptions {
@@ -59,6 +59,12 @@ export interface LoadOptions {
    * info) and its items are left out; Markdown is validated as usual.
    */
   code?: boolean;
+  /**
+   * Limits of the guarded parse (time and heap per file, and the size above
+   * which a file parses in a worker). Defaults: `contentLimits` (1 s of CPU time, 256 MB,
+   * 4,096 characters). A slow CI machine may raise `timeoutMs`.
+   */
+  parseGuard?: ParseGuard;
 }
 
 interface TsModule {
@@ -232,11 +238,13 @@ async function build(root: string, fileList: string[], state: LoaderState, chang
   const results = await parseInThreads(
     toParse.map((rel) => ({ file: rel, source: read(rel) ?? '' })),
     threads,
+    state.options.parseGuard,
   );
   for (const doc of results) state.parsed.set(doc.file, doc);
   for (const key of [...state.parsed.keys()]) if (!files.has(key)) state.parsed.delete(key);
   if (state.cache) {
-    for (const doc of results) state.cache.set(doc);
+    // A file stopped by a limit is parsed again next time (a timeout may not recur).
+    for (const doc of results) if (!doc.diagnostics.some((d) => d.ruleId === 'lab:content-limit')) state.cache.set(doc);
     state.cache.prune(new Set(state.parsed.keys()));
     state.cache.save();
     state.cache = undefined; // updateFiles keeps its cache in memory

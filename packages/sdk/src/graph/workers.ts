@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { parseDocument, type ParsedDocument } from '../parse/parse-document.ts';
+import { limitedDocument, parseDocument, type ParsedDocument } from '../parse/parse-document.ts';
+import { contentLimits } from '../parse/limits.ts';
 
 /** One file to parse. */
 export interface ParseJob {
@@ -25,33 +26,168 @@ export function threadCount(workers: number | 'auto' | undefined, files: number)
   return Math.max(1, Math.min(Math.floor(workers), files));
 }
 
+/** Limits of the guarded parse (defaults: `contentLimits`). */
+export interface ParseGuard {
+  /** Wall-clock time one file may take in a worker. */
+  timeoutMs?: number;
+  /** Old-generation heap of each worker, in MB. */
+  heapMb?: number;
+  /** Files longer than this parse in a worker, never on the main thread. */
+  guardAboveChars?: number;
+}
+
 /**
- * Parses files on `threads` threads: the main thread takes one contiguous
- * batch, each worker another (one message each way, so the structured
- * clone of the mdast is paid once per batch). Results keep input order.
+ * Parses files on `threads` threads; results keep input order.
+ *
+ * Small files parse on the main thread, as before; files longer than
+ * `guardAboveChars` (and, on big loads, the workers' share of the rest) go
+ * to the guarded pool: each worker has a capped heap and parses its list in
+ * order, posting each result, and a watchdog ends a worker whose current
+ * file takes longer than `timeoutMs`. That file (or one that ran a worker
+ * out of memory) gets a `lab:content-limit` error and an empty body; a new
+ * worker takes the rest. Remark's parsers are superlinear on some inputs,
+ * so this is what keeps one hostile file from stalling a run.
  */
-export async function parseInThreads(jobs: readonly ParseJob[], threads: number): Promise<ParsedDocument[]> {
+export async function parseInThreads(jobs: readonly ParseJob[], threads: number, guard: ParseGuard = {}): Promise<ParsedDocument[]> {
   parsedFiles += jobs.length;
-  if (threads <= 1 || jobs.length < 2) return jobs.map((j) => parseDocument(j.source, { file: j.file }));
-  const size = Math.ceil(jobs.length / threads);
-  const batches = Array.from({ length: threads }, (_, i) => jobs.slice(i * size, (i + 1) * size)).filter((b) => b.length);
+  const above = guard.guardAboveChars ?? contentLimits.guardAboveChars;
+  const results = new Array<ParsedDocument>(jobs.length);
+  const inPlace: number[] = [];
+  const guarded: number[] = [];
+  jobs.forEach((j, i) => (j.source.length > above && j.source.length <= contentLimits.maxChars ? guarded : inPlace).push(i));
+  let mine = inPlace;
+  let pooled = guarded;
+  let poolSize = 1;
+  if (threads > 1 && jobs.length >= 2) {
+    // Big loads: the main thread keeps one share of the small files, the
+    // workers take the rest (as before), plus every big file.
+    const share = Math.ceil(jobs.length / threads);
+    mine = inPlace.slice(0, share);
+    pooled = guarded.concat(inPlace.slice(share));
+    // The main thread counts as a thread only when it has its share to do.
+    poolSize = mine.length * threads >= jobs.length ? threads - 1 : threads;
+  }
+  const pending = pooled.length > 0 ? runGuarded(pooled.map((i) => jobs[i]!), Math.min(poolSize, pooled.length), guard) : Promise.resolve([]);
+  // Yield now and then so the pool's watchdog and messages run meanwhile.
+  let slice = performance.now();
+  for (const i of mine) {
+    results[i] = parseDocument(jobs[i]!.source, { file: jobs[i]!.file });
+    if (pooled.length > 0 && performance.now() - slice > 20) {
+      await new Promise((r) => setImmediate(r));
+      slice = performance.now();
+    }
+  }
+  const docs = await pending;
+  pooled.forEach((i, k) => (results[i] = docs[k]!));
+  return results;
+}
+
+/** Runs `jobs` on `size` guarded workers; each result lands at its job's index. */
+function runGuarded(jobs: readonly ParseJob[], size: number, guard: ParseGuard): Promise<ParsedDocument[]> {
+  const timeoutMs = guard.timeoutMs ?? contentLimits.timeoutMs;
+  const heapMb = guard.heapMb ?? contentLimits.workerHeapMb;
   // dist/ holds parse-worker.js; the workspace runs parse-worker.ts from src/.
   const url = new URL(import.meta.url.endsWith('.ts') ? './parse-worker.ts' : './parse-worker.js', import.meta.url);
-  const pending = batches.slice(1).map(
-    (batch) =>
-      new Promise<ParsedDocument[]>((resolveBatch, reject) => {
-        const worker = new Worker(url, { workerData: batch });
-        worker.once('message', (docs: ParsedDocument[]) => {
-          resolveBatch(docs);
-          void worker.terminate();
-        });
-        worker.once('error', reject);
-        worker.once('exit', (code) => {
-          if (code !== 0 && code !== 1) reject(new Error(`parse worker exited with code ${code}`));
-        });
-      }),
-  );
-  // Workers start while the main thread parses the first batch.
-  const mine = (batches[0] ?? []).map((j) => parseDocument(j.source, { file: j.file }));
-  return mine.concat(...(await Promise.all(pending)));
+  const results = new Array<ParsedDocument>(jobs.length);
+  const per = Math.ceil(jobs.length / size);
+  const lists = Array.from({ length: size }, (_, w) => Array.from({ length: Math.max(0, Math.min(per, jobs.length - w * per)) }, (_, k) => w * per + k)).filter((l) => l.length);
+  return new Promise((resolveAll) => {
+    let running = 0;
+    const failed = (index: number, message: string): void => {
+      const job = jobs[index]!;
+      results[index] = limitedDocument(job.file, job.source, [
+        { file: job.file, span: { start: { line: 1, column: 1 }, end: { line: 1, column: 1 } }, ruleId: 'lab:content-limit', severity: 'error', message },
+      ]);
+    };
+    const start = (list: number[]): void => {
+      if (list.length === 0) {
+        if (running === 0) resolveAll(results);
+        return;
+      }
+      running++;
+      let next = 0; // position in `list` of the file being parsed
+      let sinceCpu = 0; // the worker's CPU time (µs) when that file started
+      let sinceAt = Number.POSITIVE_INFINITY; // and the wall clock
+      let done = false;
+      let checking = false;
+      let ready = false;
+      const worker = new Worker(url, {
+        // Not the parent's --input-type / --eval flags: they break a worker's start.
+        execArgv: process.execArgv.filter((a) => !/^--(input-type|eval|print)\b/.test(a)),
+        workerData: list.map((i) => jobs[i]),
+        resourceLimits: { maxOldGenerationSizeMb: heapMb, maxYoungGenerationSizeMb: 32, stackSizeMb: 4 },
+      });
+      const finish = (rest: number[] | undefined): void => {
+        if (done) return;
+        done = true;
+        clearInterval(watchdog);
+        void worker.terminate();
+        running--;
+        if (rest) start(rest);
+        else if (running === 0) resolveAll(results);
+      };
+      const timedOut = (): void => {
+        failed(list[next]!, `This file took over ${timeoutMs / 1000} s to parse, so Labkit stopped (the limit is ${timeoutMs / 1000} s of CPU time per file); it is skipped. Long runs of brackets, backticks or table cells are the usual cause.`);
+        finish(list.slice(next + 1));
+      };
+      // A file over its time: end the worker, report the file, go on with
+      // the rest. Time is the worker thread's CPU time, so a machine busy
+      // with other work does not fail good files; the wall clock is only a
+      // backstop (ten times the limit).
+      const watchdog = setInterval(() => {
+        if (done || checking || sinceAt === Number.POSITIVE_INFINITY) return;
+        if (Date.now() - sinceAt > timeoutMs * 10) return timedOut();
+        checking = true;
+        worker.cpuUsage().then(
+          (u) => {
+            checking = false;
+            if (!done && (u.user + u.system - sinceCpu) / 1000 > timeoutMs) timedOut();
+          },
+          () => (checking = false),
+        );
+      }, Math.min(100, timeoutMs / 4));
+      worker.on('message', (m: { ready?: boolean; index?: number; doc?: ParsedDocument; cpu: number; at: number }) => {
+        if (done) return;
+        sinceCpu = m.cpu;
+        sinceAt = m.at;
+        if (m.ready) {
+          ready = true;
+          return;
+        }
+        results[list[m.index!]!] = m.doc!;
+        next = m.index! + 1;
+        if (next >= list.length) finish(undefined);
+      });
+      // A worker that cannot start at all (an odd embedding): parse in place
+      // rather than fail every file; the limits on size and nesting still hold.
+      const inPlace = (): void => {
+        for (const i of list.slice(next)) results[i] = parseDocument(jobs[i]!.source, { file: jobs[i]!.file });
+        next = list.length;
+        finish(undefined);
+      };
+      worker.on('error', (error: Error & { code?: string }) => {
+        if (done) return;
+        if (!ready) return inPlace();
+        if (next >= list.length) return finish(undefined);
+        const memory = error.code === 'ERR_WORKER_OUT_OF_MEMORY' || /heap|memory/i.test(error.message);
+        failed(
+          list[next]!,
+          memory
+            ? `Parsing this file needed more than ${heapMb} MB of memory, so Labkit stopped (the limit is ${heapMb} MB per file); it is skipped.`
+            : `The parser failed on this file (${error.message.split('\n')[0]}); it is skipped.`,
+        );
+        finish(list.slice(next + 1));
+      });
+      worker.on('exit', (code) => {
+        if (done) return;
+        if (!ready) return inPlace();
+        if (next < list.length) {
+          failed(list[next]!, `The parse worker stopped on this file (exit code ${code}); it is skipped.`);
+          finish(list.slice(next + 1));
+        } else finish(undefined);
+      });
+      worker.unref();
+    };
+    for (const list of lists) start(list);
+  });
 }

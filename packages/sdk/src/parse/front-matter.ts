@@ -1,6 +1,7 @@
 import { isMap, isPair, isScalar, isSeq, parseDocument, type Node as YamlNode } from 'yaml';
 import type { Diagnostic, Span } from '../diagnostics/diagnostic.ts';
 import type { LineIndex } from './line-index.ts';
+import { contentLimits } from './limits.ts';
 
 /** Where a front matter key and its value are. */
 export interface YamlPlace {
@@ -89,7 +90,19 @@ export function parseFrontMatter(source: string, file: string, lines: LineIndex,
   const places: Record<string, YamlPlace> = {};
   let data: unknown;
   if (!syntaxError) {
-    data = doc.toJS({ maxAliasCount: 100 });
+    try {
+      data = doc.toJS({ maxAliasCount: contentLimits.maxYamlAliases });
+    } catch (error) {
+      // An alias bomb (`a: &a [x, x]`, `b: &b [*a, *a]`, ...) expands exponentially.
+      out.push({
+        file,
+        span: lines.span(yamlStart, yamlEnd),
+        ruleId: 'lab:content-limit',
+        severity: 'error',
+        message: `The front matter's YAML aliases expand too much (${error instanceof Error ? error.message.split('\n')[0] : String(error)}; the limit is ${contentLimits.maxYamlAliases}); it is not read.`,
+      });
+      return { present: true, data: undefined, span, places: {}, bodyOffset };
+    }
     if (doc.contents) collect(doc.contents as YamlNode, '', undefined, places, lines, yamlStart);
   }
   return { present: true, data, span, places, bodyOffset };
