@@ -148,7 +148,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   const assets = await collectAssets(content.items, content.root);
   // Big builds render on worker threads, one per core.
   const { pages, notices, assets: usedAssets } = await buildSitePages(content, assets, config, cache, markdownFiles > 400);
-  const client = await loadClientAssets(config.base, config.runtimeUrl !== undefined);
+  const client = await loadClientAssets(config.base, config.runtimeUrl !== undefined, config.brandFiles);
   // The page models hold everything from here on: let the mdast go before
   // Astro runs, it is most of the heap on a big repository.
   content = undefined;

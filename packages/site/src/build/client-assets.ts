@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
-import type { ClientAssetUrls } from '../shell/page-model.ts';
+import path from 'node:path';
+import type { BrandFile, ClientAssetUrls } from '../shell/page-model.ts';
 import { playgroundClientFiles } from '../playground/dev-mount.ts';
 
 /** One of the site's own files (stylesheet, islands), served or written as is. */
@@ -10,6 +11,11 @@ export interface ClientFile {
   contentType: string;
   body: Buffer;
 }
+
+const TYPES: Record<string, string> = {
+  '.css': 'text/css; charset=utf-8', '.svg': 'image/svg+xml', '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg',
+  '.webp': 'image/webp', '.avif': 'image/avif', '.gif': 'image/gif', '.ico': 'image/x-icon',
+};
 
 const SOURCES = [
   { name: 'site', ext: 'css', key: 'css', type: 'text/css; charset=utf-8' },
@@ -21,7 +27,7 @@ const SOURCES = [
  * The site's CSS and island scripts with content-hashed names. `lab dev`
  * serves these same files (see `ClientFile`), so both show the same look.
  */
-export async function loadClientAssets(base: string, withPlayground = false): Promise<{ files: ClientFile[]; urls: ClientAssetUrls }> {
+export async function loadClientAssets(base: string, withPlayground = false, brandFiles: BrandFile[] = []): Promise<{ files: ClientFile[]; urls: ClientAssetUrls }> {
   const files: ClientFile[] = [];
   const urls: Record<string, string> = {};
   for (const s of SOURCES) {
@@ -31,6 +37,13 @@ export async function loadClientAssets(base: string, withPlayground = false): Pr
     files.push({ path: p, contentType: s.type, body });
     urls[s.key] = base + p;
   }
+  // A default favicon, so /favicon.ico is never a 404; an author's .ico (a brand file) replaces it.
+  const authorIco = brandFiles.some((b) => b.path === 'favicon.ico');
+  for (const name of authorIco ? ['favicon.svg'] : ['favicon.svg', 'favicon.ico']) {
+    files.push({ path: name, contentType: name.endsWith('.svg') ? 'image/svg+xml' : 'image/x-icon', body: await readFile(new URL(`../client/${name}`, import.meta.url)) });
+  }
+  // Logo, favicon and custom CSS from lab.config.ts: their names carry their digest.
+  for (const b of brandFiles) files.push({ path: b.path, contentType: TYPES[path.extname(b.path).toLowerCase()] ?? 'application/octet-stream', body: await readFile(b.source) });
   // The playground island imports xterm.js next to itself: one folder, named by its content.
   let playground: string | undefined;
   if (withPlayground) {

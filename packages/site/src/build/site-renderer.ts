@@ -35,7 +35,7 @@ export interface SiteRenderer {
 export async function createSiteRenderer(options: { dir: string; preview?: boolean; site?: SiteUserConfig; load?: (dir: string) => Promise<SiteContent> }): Promise<SiteRenderer> {
   const dir = path.resolve(options.dir);
   const config = await loadSiteConfig(dir, { ...options.site, preview: options.preview ?? true });
-  const client = await loadClientAssets(config.base);
+  const client = await loadClientAssets(config.base, false, config.brandFiles);
   const cache = new RenderCache();
   const load = options.load ?? loadSiteContent;
   let pages = new Map<string, Page>();

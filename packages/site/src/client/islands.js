@@ -8,6 +8,10 @@ const store = {
 const done = (k) => store.get('done:' + k) === '1';
 const setDone = (k, v) => store.set('done:' + k, v ? '1' : null);
 const $$ = (sel, root = document) => [...root.querySelectorAll(sel)];
+// The site's words, as configured (lab.config.ts site.strings), from the page.
+let T = {};
+try { T = JSON.parse(document.getElementById('lk-strings')?.textContent || '{}'); } catch {}
+const tr = (k, d) => T[k] || d;
 
 // Theme
 document.documentElement.classList.add('lk-js');
@@ -36,7 +40,7 @@ function paintTask(el, key) {
   const ok = done(key);
   el.dataset.state = ok ? 'completed' : 'active';
   const s = el.querySelector('.lk-task-state');
-  if (s && ok) s.textContent = 'Completed';
+  if (s && ok) s.textContent = tr('completed', 'Completed');
 }
 for (const article of $$('[data-progress-item]')) {
   const item = article.dataset.progressItem;
@@ -60,13 +64,13 @@ for (const article of $$('[data-progress-item]')) {
       if (!ok) return;
       store.set('answer:' + key, input.value.trim());
       const s = el.querySelector('.lk-task-state');
-      if (s) s.textContent = 'Answer saved: it is checked when the playground runs';
+      if (s) s.textContent = tr('answerSaved', 'Answer saved: it is checked when the playground runs');
     });
   }
 }
 for (const b of $$('[data-mark-done]')) {
   const key = b.dataset.markDone;
-  const paint = () => { b.textContent = done(key) ? 'Completed ✓' : b.dataset.label; b.classList.toggle('lk-btn-done', done(key)); };
+  const paint = () => { b.textContent = done(key) ? tr('completed', 'Completed') + ' ✓' : b.dataset.label; b.classList.toggle('lk-btn-done', done(key)); };
   b.dataset.label = b.textContent;
   paint();
   b.addEventListener('click', () => { setDone(key, !done(key)); paint(); refresh(); });
@@ -87,7 +91,7 @@ function paintBar(el, p, unit) {
   const bar = el.querySelector('.lk-progress-bar > span');
   if (bar) bar.style.width = (p.of ? Math.round((100 * p.n) / p.of) : 0) + '%';
   const label = el.querySelector('.lk-progress-label');
-  if (label) label.textContent = p.n === p.of && p.n > 0 ? 'Completed' : p.n + ' / ' + p.of + ' ' + unit;
+  if (label) label.textContent = p.n === p.of && p.n > 0 ? tr('completed', 'Completed') : p.n + ' / ' + p.of + ' ' + tr(unit, unit);
 }
 function refresh() {
   for (const card of $$('[data-item]')) {
@@ -151,8 +155,8 @@ for (const show of $$('[data-slides]')) {
 // Copy buttons
 for (const b of $$('[data-copy]')) b.addEventListener('click', async () => {
   const code = b.closest('.lk-code')?.querySelector('pre')?.innerText ?? '';
-  try { await navigator.clipboard.writeText(code); b.textContent = 'Copied'; } catch { b.textContent = 'Press Ctrl+C'; }
-  setTimeout(() => { b.textContent = 'Copy'; }, 1500);
+  try { await navigator.clipboard.writeText(code); b.textContent = tr('copied', 'Copied'); } catch { b.textContent = 'Ctrl+C'; }
+  setTimeout(() => { b.textContent = tr('copy', 'Copy'); }, 1500);
 });
 
 // Catalog filters (query string in, query string out: shareable links)

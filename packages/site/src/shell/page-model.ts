@@ -6,6 +6,8 @@
  * directly, and both call the same templates (`render-page.ts`), so the two
  * cannot drift. Nothing here refers to files or the graph.
  */
+import type { UiStrings } from './ui-strings.ts';
+
 export interface SiteConfig {
   /** Shown in the header and page titles. */
   title: string;
@@ -17,6 +19,32 @@ export interface SiteConfig {
   preview?: boolean;
   /** Playground server (`lab serve`) URL: item pages get the "Start playground" island. */
   runtimeUrl?: string;
+  /** `<html lang>`. Default `en`. */
+  lang?: string;
+  /** The site's own words (UI_STRINGS with the config's overrides). */
+  strings?: UiStrings;
+  /** Header logo (published URL). */
+  logo?: { url: string; alt: string; replacesTitle: boolean };
+  /** The author's favicon; without it the site's default `favicon.svg`/`favicon.ico`. */
+  favicon?: { url: string; type: string };
+  /** Accent colours, validated CSS colours. */
+  colors?: { accent?: string; accentDark?: string };
+  /** Published URLs of the author's stylesheets, loaded after the site's. */
+  customCss?: string[];
+  /** Header links (default: the catalog's kind filters). */
+  nav?: Array<{ label: string; href: string }>;
+  footer?: { text?: string; links: Array<{ label: string; href: string }> };
+  social?: Array<{ kind: string; href: string; label?: string }>;
+  /** Files from the content folder the config publishes (logo, favicon, CSS). */
+  brandFiles?: BrandFile[];
+}
+
+/** A file of the content folder published as is under the site (logo, favicon, custom CSS). */
+export interface BrandFile {
+  /** Absolute source path. */
+  source: string;
+  /** Path under the site root: `_lk/brand/logo.1a2b3c4d5e.svg`, `favicon.ico`. */
+  path: string;
 }
 
 /** URLs of the site's own CSS and JS (content-hashed in builds). */
