@@ -429,6 +429,8 @@ async function build(root: string, fileList: string[], state: LoaderState, chang
   const byId = new Map<string, ContentItem>();
   for (const item of items) byId.set(item.id, item);
   for (const item of items) {
+    // A definition's own `playground:` is its machines, not a playground it runs on.
+    if (item.kind === 'playground') continue;
     const own = playgroundOf(item.data);
     if (own) item.playground = own;
     else if (item.kind === 'lesson') {
@@ -437,8 +439,6 @@ async function build(root: string, fileList: string[], state: LoaderState, chang
       item.playground = p?.playground ?? (p ? playgroundOf(p.data) : undefined);
     }
   }
-    // A definition's own `playground:` is its machines, not a playground it runs on.
-    if (item.kind === 'playground') continue;
 
   const graph: ContentGraph = {
     root,
