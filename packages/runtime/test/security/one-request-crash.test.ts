@@ -13,7 +13,8 @@ let child: Child;
 beforeEach(async () => {
   if (child?.alive()) return;
   await child?.stop();
-  child = await startChild([path.join(here, 'fixtures/fake-serve.ts')]);
+  // Each attack opens its own session: no per-client limit in the way.
+  child = await startChild([path.join(here, 'fixtures/fake-serve.ts'), JSON.stringify({ limits: { maxSessionsPerClient: 0 } })]);
 }, 60_000);
 
 afterAll(async () => {
