@@ -5,6 +5,7 @@ import type { Provider } from '../provider.ts';
 import type { PlaygroundCatalog } from './catalog.ts';
 import { formatMetrics } from './metrics.ts';
 import { PlaygroundSession } from './session.ts';
+import { SOCKET_LIMITS } from './socket-limits.ts';
 import { parseSize } from './terminal-channel.ts';
 
 export interface ServerLimits {
@@ -20,8 +21,10 @@ export interface ServerLimits {
   idleTimeoutMs?: number;
   /** ...or this long after its last tab disconnected (closed tab; default 60 s). */
   disconnectGraceMs?: number;
-  /** Sessions (running or queued) one client address may hold; 0 = no limit (default). */
+  /** Sessions (running or queued) one client address may hold; 0 = no limit (default here; `lab serve` defaults to 3). */
   maxSessionsPerClient?: number;
+  /** Unsent terminal output one WebSocket may hold before it is closed (4008); default 1 MiB. */
+  terminalBacklogBytes?: number;
 }
 
 export interface PlaygroundServerOptions {
@@ -56,6 +59,7 @@ const DEFAULT_LIMITS: Required<ServerLimits> = {
   idleTimeoutMs: 15 * 60_000,
   disconnectGraceMs: 60_000,
   maxSessionsPerClient: 0,
+  terminalBacklogBytes: SOCKET_LIMITS.terminalBacklogBytes,
 };
 
 /**
@@ -85,7 +89,7 @@ export class PlaygroundServer {
   #allowOrigins: string[] | 'same-origin' | undefined;
   #timer: NodeJS.Timeout;
   #closed = false;
-  #counters = { created: 0, rejectedBusy: 0, rejectedPerClient: 0, stopped: new Map<string, number>(), tasksCompleted: 0, restarts: 0 };
+  #counters = { created: 0, rejectedBusy: 0, rejectedPerClient: 0, stopped: new Map<string, number>(), tasksCompleted: 0, restarts: 0, slowSockets: 0 };
   #startTimes: number[] = [];
   #poolIdle: (() => number) | undefined;
   #trustProxy: boolean;
@@ -235,8 +239,18 @@ export class PlaygroundServer {
       { name: 'labkit_tasks_completed_total', help: 'Regular tasks completed in sessions.', type: 'counter', value: this.#counters.tasksCompleted },
       { name: 'labkit_session_first_status_seconds', help: 'Start of a session to its first task status (recent sessions).', type: 'gauge', value: q(0.5), labels: { quantile: '0.5' } },
       { name: 'labkit_session_first_status_seconds', help: '', type: 'gauge', value: q(0.95), labels: { quantile: '0.95' } },
+      { name: 'labkit_websockets_open', help: 'Browser WebSockets (events and terminals) open now.', type: 'gauge', value: this.#wss.clients.size },
+      { name: 'labkit_websocket_buffered_bytes', help: 'Bytes sent to browser WebSockets and not yet taken by the peer (bounded per socket).', type: 'gauge', value: this.bufferedBytes() },
+      { name: 'labkit_websockets_closed_slow_total', help: 'Sockets closed because their peer did not read (backlog over the limit).', type: 'counter', value: this.#counters.slowSockets },
       { name: 'process_resident_memory_bytes', help: 'Resident memory of the server process.', type: 'gauge', value: process.memoryUsage.rss() },
     ]);
+  }
+
+  /** Unsent bytes held for every browser socket now (the sum of ws `bufferedAmount`). */
+  bufferedBytes(): number {
+    let n = 0;
+    for (const ws of this.#wss.clients) n += ws.bufferedAmount;
+    return n;
   }
 
   async #route(req: IncomingMessage, res: ServerResponse, route: string[], url: URL): Promise<void> {
@@ -315,7 +329,7 @@ export class PlaygroundServer {
       res.setHeader('retry-after', '30');
       return json(res, 503, { error: 'busy', message: `All ${this.limits.maxSessions} playground slots are in use and ${this.#queue.length} learners are waiting. Try again in a minute.`, active, queued: this.#queue.length });
     }
-    const session = new PlaygroundSession(item, this.#provider, (s) => this.#onState(s));
+    const session = new PlaygroundSession(item, this.#provider, (s) => this.#onState(s), () => this.#counters.slowSockets++, this.limits.terminalBacklogBytes);
     this.#sessions.set(session.token, session);
     this.#clientOf.set(session, client);
     this.#counters.created++;

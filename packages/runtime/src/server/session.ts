@@ -6,6 +6,7 @@ import { TaskEngine } from '../engine/task-engine.ts';
 import type { Machine, Provider, RunningPlayground } from '../provider.ts';
 import type { PlaygroundItem } from './catalog.ts';
 import { closeReason } from './close-reason.ts';
+import { CLOSE_TOO_MANY, SOCKET_LIMITS, sendBounded } from './socket-limits.ts';
 import { TerminalChannel } from './terminal-channel.ts';
 
 export type SessionState = 'queued' | 'starting' | 'running' | 'failed' | 'stopped';
@@ -50,10 +51,15 @@ export class PlaygroundSession {
   firstStatusMs: number | undefined;
   bootMs: number | undefined;
 
-  constructor(item: PlaygroundItem, provider: Provider, onState: (session: PlaygroundSession) => void) {
+  #onSlowClient: () => void;
+  #terminalBacklogBytes: number;
+
+  constructor(item: PlaygroundItem, provider: Provider, onState: (session: PlaygroundSession) => void, onSlowClient: () => void = () => {}, terminalBacklogBytes: number = SOCKET_LIMITS.terminalBacklogBytes) {
     this.item = item;
     this.#provider = provider;
     this.#onState = onState;
+    this.#onSlowClient = onSlowClient;
+    this.#terminalBacklogBytes = terminalBacklogBytes;
   }
 
   get state(): SessionState {
@@ -171,7 +177,7 @@ export class PlaygroundSession {
     }
     for (const spec of this.item.machines) {
       if (!spec.terminal) continue;
-      this.#terminals.set(spec.name, new TerminalChannel(playground.machine(spec.name), { user: spec.user, ...(spec.welcome ? { welcome: spec.welcome } : {}), onActivity: () => this.touch() }));
+      this.#terminals.set(spec.name, new TerminalChannel(playground.machine(spec.name), { user: spec.user, ...(spec.welcome ? { welcome: spec.welcome } : {}), onActivity: () => this.touch(), onSlowClient: this.#onSlowClient, backlogBytes: this.#terminalBacklogBytes }));
     }
     const engine = new TaskEngine({ tasks: this.item.tasks, playground });
     this.#engine = engine;
@@ -217,6 +223,10 @@ export class PlaygroundSession {
   }
 
   attachEvents(ws: WebSocket): void {
+    if (this.#sockets.size >= SOCKET_LIMITS.socketsPerChannel) {
+      ws.close(CLOSE_TOO_MANY, 'too many connections to this session');
+      return;
+    }
     this.#sockets.add(ws);
     this.lastConnected = Date.now();
     ws.send(JSON.stringify(this.snapshot()));
@@ -269,7 +279,12 @@ export class PlaygroundSession {
 
   #broadcast(message: SessionMessage): void {
     const text = JSON.stringify(message);
-    for (const ws of this.#sockets) if (ws.readyState === ws.OPEN) ws.send(text);
+    for (const ws of this.#sockets) {
+      if (ws.readyState === ws.OPEN && !sendBounded(ws, text, SOCKET_LIMITS.eventsBacklogBytes)) {
+        this.#sockets.delete(ws);
+        this.#onSlowClient();
+      }
+    }
   }
 }
 

@@ -1,6 +1,7 @@
 import type { WebSocket } from 'ws';
 import type { Machine, Terminal } from '../provider.ts';
 import { closeReason } from './close-reason.ts';
+import { CLOSE_TOO_MANY, SOCKET_LIMITS, sendBounded } from './socket-limits.ts';
 
 /** Output kept for a tab that (re)connects: enough to redraw a screen or two. */
 const SCROLLBACK_BYTES = 128 * 1024;
@@ -26,12 +27,16 @@ export class TerminalChannel {
   #size = { cols: 80, rows: 24 };
   #closed = false;
   #onActivity: () => void;
+  #onSlowClient: () => void;
+  #backlogBytes: number;
 
-  constructor(machine: Machine, options: { user: string; welcome?: string; onActivity: () => void }) {
+  constructor(machine: Machine, options: { user: string; welcome?: string; onActivity: () => void; onSlowClient?: () => void; backlogBytes?: number }) {
     this.machine = machine;
     this.user = options.user;
     this.#welcome = options.welcome;
     this.#onActivity = options.onActivity;
+    this.#onSlowClient = options.onSlowClient ?? (() => {});
+    this.#backlogBytes = options.backlogBytes ?? SOCKET_LIMITS.terminalBacklogBytes;
   }
 
   get connections(): number {
@@ -41,6 +46,10 @@ export class TerminalChannel {
   attach(ws: WebSocket, size?: { cols: number; rows: number }): void {
     if (this.#closed) {
       ws.close(1011, 'session stopped');
+      return;
+    }
+    if (this.#sockets.size >= SOCKET_LIMITS.socketsPerChannel) {
+      ws.close(CLOSE_TOO_MANY, 'too many connections to this terminal');
       return;
     }
     // Replay first, then join: what #open() prints must reach this tab once.
@@ -106,7 +115,14 @@ export class TerminalChannel {
     this.#scrollback.push(chunk);
     this.#scrollbackBytes += chunk.length;
     while (this.#scrollbackBytes > SCROLLBACK_BYTES && this.#scrollback.length > 1) this.#scrollbackBytes -= this.#scrollback.shift()!.length;
-    for (const ws of this.#sockets) if (ws.readyState === ws.OPEN) ws.send(chunk);
+    for (const ws of this.#sockets) {
+      if (ws.readyState !== ws.OPEN) continue;
+      // A tab that stops reading while the guest prints (`yes`) is cut, not buffered for.
+      if (!sendBounded(ws, chunk, this.#backlogBytes)) {
+        this.#sockets.delete(ws);
+        this.#onSlowClient();
+      }
+    }
   }
 }
 

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createReadStream, readFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
+import { svgResponseHeaders } from '@labkit/sdk';
 import { EventStream } from './event-stream.ts';
 import type { DevRequestGuard, Refusal } from './request-guard.ts';
 import { contentTypeFor, resolveStaticPath } from './static-path.ts';
@@ -21,6 +22,9 @@ export interface DevMount {
   /** Rewrites a page's HTML before it is served or pushed (adds the playground island). */
   transformPage?(html: string): Promise<string>;
 }
+
+/** Unsent updates one event-stream tab may hold before it is cut. */
+export const EVENT_STREAM_BACKLOG_BYTES = 4 << 20;
 
 const CLIENT_JS = readFileSync(new URL('./client/dev-client.js', import.meta.url), 'utf8');
 
@@ -132,6 +136,14 @@ export class DevServer {
   }
 
   #sendUpdate(res: ServerResponse, tab: OpenPage, page: PageResult | undefined, version: number, html: string | undefined): void {
+    // A tab that does not read its event stream (a stopped debugger, a dead
+    // peer) would keep every page pushed to it in memory: cut it; a live
+    // EventSource reconnects and catches up with the current page.
+    if (res.writableLength > EVENT_STREAM_BACKLOG_BYTES) {
+      this.#tabs.delete(res);
+      res.destroy();
+      return;
+    }
     const payload: Record<string, unknown> = { version, ...this.#errorsFor(page) };
     if (page) {
       payload['removed'] = page.removed;
@@ -201,14 +213,14 @@ export class DevServer {
         return;
       }
       const info = await stat(file);
-      res.writeHead(200, { 'content-type': contentTypeFor(file), 'content-length': info.size, 'cache-control': 'no-cache' });
+      res.writeHead(200, { 'content-type': contentTypeFor(file), 'content-length': info.size, 'cache-control': 'no-cache', ...svgResponseHeaders(file) });
       if (req.method === 'HEAD') res.end();
       else createReadStream(file).pipe(res);
       return;
     }
     const asset = path.extname(url.pathname) && !url.pathname.endsWith('.html') ? await this.#hooks.asset?.(url.pathname) : undefined;
     if (asset) {
-      res.writeHead(200, { 'content-type': asset.type, 'cache-control': 'no-cache' }).end(asset.body);
+      res.writeHead(200, { 'content-type': asset.type, 'cache-control': 'no-cache', ...svgResponseHeaders(url.pathname) }).end(asset.body);
       return;
     }
     const page = await this.#hooks.render(pageKey(url.pathname));
