@@ -3,7 +3,7 @@ import { connect, type Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
 
 /** Sends raw bytes to host:port and resolves with everything read until the server closes (or `waitMs`). */
-export function rawExchange(port: number, request: string | Buffer, waitMs = 2_000, address = '127.0.0.1'): Promise<string> {
+export function rawExchange(port: number, request: string | Buffer, waitMs = 2_000, address = '127.0.0.1', untilHead = false): Promise<string> {
   return new Promise((resolve) => {
     const socket = connect(port, address);
     let got = '';
@@ -13,7 +13,11 @@ export function rawExchange(port: number, request: string | Buffer, waitMs = 2_0
       resolve(got);
     };
     const timer = setTimeout(done, waitMs);
-    socket.on('data', (d) => (got += d.toString('latin1')));
+    socket.on('data', (d) => {
+      got += d.toString('latin1');
+      // A stream that never ends (Server-Sent Events): its head is the answer.
+      if (untilHead && got.includes('\r\n\r\n')) done();
+    });
     socket.on('error', done);
     socket.on('close', done);
     socket.write(request);
