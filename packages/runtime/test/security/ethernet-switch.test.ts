@@ -171,3 +171,14 @@ describe('playground Ethernet switch', () => {
     await until(() => c.got.includes('to-b'));
   });
 });
+
+describe('QEMU netdev backends', () => {
+  it('finds `stream` in this QEMU, and not in a QEMU older than 7.2', async () => {
+    const { parseNetdevHelp, qemuNetdevBackends } = await import('../../src/providers/qemu/qemu-machine.ts');
+    expect(qemuNetdevBackends()).toContain('stream');
+    // `qemu-system-x86_64 -netdev help` of QEMU 7.0 (Ubuntu 22.04).
+    const old = 'Available netdev backend types:\nsocket\nhubport\ntap\nuser\nl2tpv3\nvde\nbridge\nvhost-user\nvhost-vdpa\n';
+    expect(parseNetdevHelp(old)).toEqual(['socket', 'hubport', 'tap', 'user', 'l2tpv3', 'vde', 'bridge', 'vhost-user', 'vhost-vdpa']);
+    expect(parseNetdevHelp(old)).not.toContain('stream');
+  });
+});

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import type { LabkitError } from '@labkit/sdk';
 import { RuntimeErrors } from '../../errors.ts';
 import { buildImage, type GuestImage } from '../../image/build-image.ts';
 import type { CopyInFile, ExecRequest, ExecResult, Machine, MachineState, PlaygroundSpec, Provider, RunningPlayground } from '../../provider.ts';
@@ -102,6 +103,8 @@ export class FirecrackerMachine implements Machine {
   #agent: AgentClient | undefined;
   #dir = '';
   #exited: Promise<void> = Promise.resolve();
+  /** Why the host stopped the machine itself (agent hung or broke the protocol). */
+  #fault: LabkitError | undefined;
 
   private constructor(name: string) {
     this.name = name;
@@ -152,7 +155,7 @@ export class FirecrackerMachine implements Machine {
     this.#child = child;
     this.#exited = new Promise((resolve) =>
       child.once('close', (code, signal) => {
-        const detail = signal ? `firecracker was killed (${signal})` : `firecracker exited with code ${code}`;
+        const detail = this.#fault?.message ?? (signal ? `firecracker was killed (${signal})` : `firecracker exited with code ${code}`);
         this.#agent?.fail(RuntimeErrors.MachineDied(this.name, detail));
         this.#life.set(this.#life.state === 'booting' || this.#life.state === 'ready' ? 'failed' : this.#life.state, detail);
         resolve();
@@ -177,7 +180,12 @@ export class FirecrackerMachine implements Machine {
     for (;;) {
       try {
         const socket = await connectVsock(vsock, AGENT_VSOCK_PORT, 2_000);
-        this.#agent = new AgentClient(socket, this.name, { onFault: () => child.kill('SIGKILL') });
+        this.#agent = new AgentClient(socket, this.name, {
+          onFault: (error) => {
+            this.#fault ??= error;
+            child.kill('SIGKILL');
+          },
+        });
         socket.resume();
         await Promise.race([this.#agent.ready, new Promise((_, reject) => setTimeout(() => reject(new Error('no hello')), 5_000))]);
         break;

@@ -71,6 +71,21 @@ export function hostTscKhz(): number {
   return tscKhz;
 }
 
+/** Netdev backends named by `qemu-system-x86_64 -netdev help` (one per line after a heading). */
+export function parseNetdevHelp(text: string): string[] {
+  return text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => /^[a-z][a-z0-9-]*$/.test(line));
+}
+
+let netdevs: string[] | undefined;
+/** This host's QEMU netdev backends (asked once per process). */
+export function qemuNetdevBackends(): string[] {
+  netdevs ??= parseNetdevHelp(spawnSync('qemu-system-x86_64', ['-netdev', 'help'], { encoding: 'utf8' }).stdout ?? '');
+  return netdevs;
+}
+
 const setprivPath = (() => {
   const r = spawnSync('sh', ['-c', 'command -v setpriv'], { encoding: 'utf8' });
   return r.status === 0 ? r.stdout.trim() : undefined;
@@ -96,6 +111,11 @@ export class QemuMachine implements Machine {
 
   /** Boots the machine and resolves once its agent has said hello. */
   static async boot(options: QemuMachineOptions): Promise<QemuMachine> {
+    // The playground network is `-netdev stream` to a host-local switch (QEMU
+    // 7.2+). There is no fallback to a socket netdev: that is what sent frames off the host.
+    if (options.network && !qemuNetdevBackends().includes('stream')) {
+      throw RuntimeErrors.ProviderUnavailable('qemu', 'multi-machine playgrounds need QEMU 7.2 or newer (`-netdev stream`, a network that stays on this host); this QEMU has no `stream` netdev');
+    }
     // Under a heavily loaded host a fresh guest has (rarely) said hello and
     // then not answered its first command for tens of seconds. Readiness is
     // therefore hello + one real command (which also warms the translation
