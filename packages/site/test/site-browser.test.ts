@@ -136,6 +136,37 @@ describe('built site in Chromium', () => {
     await page.context().close();
   });
 
+  it('quiz: readable without JS, checked in the browser, counted in progress', async () => {
+    const nojs = await open(`${fixture.url}tutorials/searchable-tutorial/`, { js: false });
+    const q0 = nojs.locator('form[data-quiz=pagefind-runs]');
+    await expect(q0.locator('.lk-quiz-question').innerText()).resolves.toContain('When does Pagefind build its index?');
+    await expect(q0.locator('.lk-quiz-option').allInnerTexts()).resolves.toEqual(['On every search, in the browser', 'Once, when the site is built', 'Never: it searches the HTML live']);
+    await expect(q0.getByRole('button', { name: 'Check' }).isVisible()).resolves.toBe(false); // nothing to press without JS
+    await q0.locator('summary').click();
+    await expect(q0.locator('.lk-quiz-answer').innerText()).resolves.toContain('Once, when the site is built');
+    await nojs.context().close();
+
+    const page = await open(`${fixture.url}tutorials/searchable-tutorial/`);
+    const quiz = page.locator('form[data-quiz=pagefind-runs]');
+    await expect(page.locator('.lk-task-summary .lk-progress-label').innerText()).resolves.toBe('0 / 1 tasks');
+    await quiz.getByRole('button', { name: 'Check' }).click();
+    await expect(quiz.locator('.lk-quiz-result').innerText()).resolves.toBe('Choose an answer first.');
+    await quiz.getByLabel('On every search, in the browser').check();
+    await quiz.getByRole('button', { name: 'Check' }).click();
+    await expect(quiz.getAttribute('data-state')).resolves.toBe('wrong');
+    await expect(quiz.locator('.lk-quiz-answer').getAttribute('open')).resolves.toBeNull();
+    await quiz.getByLabel('Once, when the site is built').check();
+    await quiz.getByRole('button', { name: 'Check' }).click();
+    await expect(quiz.getAttribute('data-state')).resolves.toBe('right');
+    await expect(quiz.locator('.lk-quiz-answer').innerText()).resolves.toContain('the browser only loads the index');
+    await expect(page.locator('.lk-task-summary .lk-progress-label').innerText()).resolves.toBe('Completed');
+    await quiz.scrollIntoViewIfNeeded();
+    await shot(page, 'quiz');
+    await page.reload();
+    await expect(quiz.getAttribute('data-state')).resolves.toBe('right');
+    await page.context().close();
+  });
+
   it('search finds a page by a word in its body', async () => {
     const page = await open(`${fixture.url}search/?q=quokkalicious`);
     const first = page.locator('.lk-search-list a').first();
@@ -188,7 +219,7 @@ describe('built site in Chromium', () => {
   });
 
   it('ships at most 50 KB of JS (gzip) per page', async () => {
-    for (const route of ['', 'challenges/xss-and-tasks/', 'courses/tiny-course/', 'search/?q=quokkalicious']) {
+    for (const route of ['', 'challenges/xss-and-tasks/', 'tutorials/searchable-tutorial/', 'courses/tiny-course/', 'search/?q=quokkalicious']) {
       const page = await open(fixture.url + route);
       await page.waitForLoadState('networkidle');
       // Every script the page fetched (islands, Pagefind and its worker), once each.
@@ -203,6 +234,12 @@ describe('built site in Chromium', () => {
       expect(total, route).toBeLessThanOrEqual(50 * 1024);
       await page.context().close();
     }
+    // A page with a playground also loads the playground island (xterm.js
+    // comes only after "Start", and is not counted): still within budget.
+    const gz = async (rel: string) => gzipSync(await readFile(path.join(import.meta.dirname, '../src', rel))).length;
+    const withPlayground = (await gz('client/islands.js')) + (await gz('playground/client/playground.js')) + 600;
+    console.log(`JS per page (gzip): islands ${await gz('client/islands.js')} B, playground island ${await gz('playground/client/playground.js')} B`);
+    expect(withPlayground).toBeLessThanOrEqual(50 * 1024);
   });
 
   it('iximiuz samples: every component renders, no raw MDC is left, images are sized', async () => {

@@ -83,6 +83,16 @@ export const componentRegistry: Readonly<Record<string, ComponentSpec>> = {
     slots: ['active', 'completed'],
     task: true,
   },
+  quiz: {
+    name: 'quiz',
+    form: 'block',
+    description: 'A single or multiple choice question checked in the browser: the question, then the options as a task list (`- [x]` marks a right answer, `- [ ]` a wrong one), then an optional `#explanation` shown after answering. Counted in the learner\'s progress.',
+    props: {
+      name: { type: 'string', description: 'Stable id of the quiz on its page (progress key); default `quiz-<n>` by order.' },
+      multiple: { type: 'boolean', description: 'Checkboxes even with one right answer (default: checkboxes only when several are right).' },
+    },
+    slots: ['explanation'],
+  },
   'hint-box': {
     name: 'hint-box',
     form: 'block',

@@ -2,7 +2,7 @@ import { existsSync, lstatSync, readFileSync, realpathSync } from 'node:fs';
 import { resolve, join, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Root } from 'mdast';
-import { compareDiagnostics, type Diagnostic } from '../diagnostics/diagnostic.ts';
+import { compareDiagnostics, type Diagnostic, type Span } from '../diagnostics/diagnostic.ts';
 import { digestOf, parseDocument, type ParsedDocument } from '../parse/parse-document.ts';
 import { pointerSegment } from '../parse/front-matter.ts';
 import { contentKinds, type ContentKind } from '../schemas/content.ts';
@@ -33,6 +33,8 @@ import type {
 } from './types.ts';
 import type { RefusedLink } from './discover.ts';
 import { virtualDocument } from './virtual-document.ts';
+import { tsRuntimeErrorSpan, tsSyntaxError } from '../define/ts-source.ts';
+import { LineIndex } from '../parse/line-index.ts';
 import { ParseCache, parseCachePath } from './parse-cache.ts';
 import { parseInThreads, threadCount, type ParseGuard } from './workers.ts';
 
@@ -71,6 +73,8 @@ interface TsModule {
   digest: string;
   value: unknown;
   error: string | undefined;
+  /** The import error's stack, for where a module that parses failed while running. */
+  stack?: string | undefined;
 }
 
 /** What `updateFiles` needs from the previous load. */
@@ -212,7 +216,7 @@ async function build(root: string, fileList: string[], state: LoaderState, chang
         const mod = (await import(pathToFileURL(join(root, rel)).href + `?v=${digest}`)) as { default?: unknown };
         state.ts.set(rel, { digest, value: mod.default, error: undefined });
       } catch (error) {
-        state.ts.set(rel, { digest, value: undefined, error: error instanceof Error ? error.message : String(error) });
+        state.ts.set(rel, { digest, value: undefined, error: error instanceof Error ? error.message : String(error), stack: error instanceof Error ? error.stack : undefined });
       }
     }),
   );
@@ -375,16 +379,7 @@ async function build(root: string, fileList: string[], state: LoaderState, chang
   for (const [rel, mod] of [...state.ts].sort(([a], [b]) => (a < b ? -1 : 1))) {
     const text = read(rel) ?? '';
     if (mod.error !== undefined || !isDefinition(mod.value)) {
-      diagnostics.push({
-        file: rel,
-        span: { start: { line: 1, column: 1 }, end: { line: 1, column: 1 } },
-        ruleId: 'lab:ts-load',
-        severity: 'error',
-        message:
-          mod.error !== undefined
-            ? `Cannot import this file: ${mod.error.split('\n')[0]}`
-            : 'The default export is not content: export default defineChallenge({...}) (or defineTutorial, defineSkillPath, defineCourse).',
-      });
+      diagnostics.push(tsLoadDiagnostic(rel, text, pathToFileURL(join(root, rel)).href, mod));
       continue;
     }
     const made = tsItems(rel, text, mod.value, read, (doc) => documents.set(doc.file, doc), diagnostics);
@@ -610,7 +605,8 @@ function tsItems(
     if (kind === 'unit' && typeof o['name'] === 'string') out['name'] = o['name'];
     return out;
   };
-  const doc = (o: Record<string, unknown>, kind: string, role: DocumentRole, name: string, order: number, key: string): ContentDocument => {
+  // `base`: where `o` sits in the definition (`['units', 0]`), for places.
+  const doc = (o: Record<string, unknown>, kind: string, role: DocumentRole, name: string, order: number, key: string, base: (string | number)[] = []): ContentDocument => {
     const data = meta(o, kind);
     let parsed: ParsedDocument;
     let file = key;
@@ -618,25 +614,26 @@ function tsItems(
       file = joinRel(dir, o['bodyFile']);
       const src = read(file);
       if (src === undefined) {
+        parsed = virtualDocument(key, text, data, '', base);
         diagnostics.push({
           file: rel,
-          span: { start: { line: 1, column: 1 }, end: { line: 1, column: 1 } },
+          span: parsed.frontMatter.places['/bodyFile']?.value ?? { start: { line: 1, column: 1 }, end: { line: 1, column: 1 } },
           ruleId: 'lab:broken-link',
           severity: 'error',
           message: `bodyFile "${o['bodyFile']}" does not exist.`,
+          hint: `Create ${file}, or point bodyFile at the Markdown body next to this definition.`,
         });
-        parsed = virtualDocument(key, text, data, '');
         file = key;
       } else {
         const body = parseDocument(src, { file });
         diagnostics.push(...body.diagnostics);
-        const v = virtualDocument(rel, text, data, undefined);
+        const v = virtualDocument(rel, text, data, undefined, base);
         parsed = { ...v, file, source: src, digest: body.digest, mdast: body.mdast, frontMatter: { ...v.frontMatter } };
         // Metadata places stay in the .lab.ts; the body's lines are the body file's.
         parsed.frontMatter.places = v.frontMatter.places;
       }
     } else {
-      parsed = virtualDocument(key, text, data, typeof o['body'] === 'string' ? o['body'] : undefined);
+      parsed = virtualDocument(key, text, data, typeof o['body'] === 'string' ? o['body'] : undefined, base);
     }
     const d: ContentDocument = { file, metaFile: rel, role, kind: kind as ContentKind, name, order, data, valid: false, parsed };
     addDoc(d);
@@ -660,16 +657,16 @@ function tsItems(
   const units = Array.isArray(def['units']) ? (def['units'] as Record<string, unknown>[]) : [];
   units.forEach((u, i) => {
     const uname = typeof u['name'] === 'string' ? u['name'] : `unit-${(i + 1) * 10}`;
-    item.documents.push(doc(u, 'unit', 'unit', uname, (i + 1) * 10, `${rel}#${uname}`));
+    item.documents.push(doc(u, 'unit', 'unit', uname, (i + 1) * 10, `${rel}#${uname}`, ['units', i]));
   });
   const out = [item];
   if (kind === 'course') {
-    const addLessons = (lessons: unknown, parent: ContentItem, prefix: string): void => {
+    const addLessons = (lessons: unknown, parent: ContentItem, prefix: string, at: (string | number)[]): void => {
       if (!Array.isArray(lessons)) return;
       lessons.forEach((l: Record<string, unknown>, i) => {
         const lname = typeof l['name'] === 'string' ? l['name'] : `lesson-${i + 1}`;
         const path = prefix ? `${prefix}/${lname}` : lname;
-        const ld = doc(l, 'lesson', 'index', lname, -1, `${rel}#${path}`);
+        const ld = doc(l, 'lesson', 'index', lname, -1, `${rel}#${path}`, [...at, i]);
         const lesson = newItem('lesson', lname, dir, 'typescript', ld);
         lesson.id = `lesson:${name}/${path}`;
         lesson.path = path;
@@ -678,7 +675,7 @@ function tsItems(
         const lu = Array.isArray(l['units']) ? (l['units'] as Record<string, unknown>[]) : [];
         lu.forEach((u, j) => {
           const uname = typeof u['name'] === 'string' ? u['name'] : `unit-${(j + 1) * 10}`;
-          lesson.documents.push(doc(u, 'unit', 'unit', uname, (j + 1) * 10, `${rel}#${path}/${uname}`));
+          lesson.documents.push(doc(u, 'unit', 'unit', uname, (j + 1) * 10, `${rel}#${path}/${uname}`, [...at, i, 'units', j]));
         });
         parent.children.push(lesson.id);
         out.push(lesson);
@@ -688,7 +685,7 @@ function tsItems(
     const modules = Array.isArray(def['modules']) ? (def['modules'] as Record<string, unknown>[]) : [];
     modules.forEach((m, i) => {
       const mname = typeof m['name'] === 'string' ? m['name'] : `module-${i + 1}`;
-      const md = doc(m, 'module', 'index', mname, -1, `${rel}#${mname}`);
+      const md = doc(m, 'module', 'index', mname, -1, `${rel}#${mname}`, ['modules', i]);
       const mod = newItem('module', mname, dir, 'typescript', md);
       mod.id = `module:${name}/${mname}`;
       mod.path = mname;
@@ -696,10 +693,26 @@ function tsItems(
       mod.order = (i + 1) * 10;
       item.children.push(mod.id);
       out.push(mod);
-      addLessons(m['lessons'], mod, mname);
+      addLessons(m['lessons'], mod, mname, ['modules', i, 'lessons']);
     });
     // Flat lessons after the modules, in the order written.
-    addLessons(def['lessons'], item, '');
+    addLessons(def['lessons'], item, '', ['lessons']);
   }
   return out;
+}
+
+/**
+ * `lab:ts-load` at the real place: a syntax error where the parser stops
+ * (with its message), a module that throws at its stack frame in the file,
+ * else the file's first line.
+ */
+function tsLoadDiagnostic(rel: string, text: string, fileUrl: string, mod: TsModule): Diagnostic {
+  const lines = new LineIndex(text);
+  const start: Span = { start: { line: 1, column: 1 }, end: { line: 1, column: 1 } };
+  if (mod.error === undefined) {
+    return { file: rel, span: start, ruleId: 'lab:ts-load', severity: 'error', message: 'The default export is not content: export default defineChallenge({...}) (or defineTutorial, defineSkillPath, defineCourse).' };
+  }
+  const syntax = tsSyntaxError(text, lines);
+  if (syntax) return { file: rel, span: syntax.span, ruleId: 'lab:ts-load', severity: 'error', message: `Syntax error in this definition: ${syntax.message}.` };
+  return { file: rel, span: tsRuntimeErrorSpan(mod.stack, fileUrl, lines) ?? start, ruleId: 'lab:ts-load', severity: 'error', message: `Cannot import this file: ${mod.error.split('\n')[0]}` };
 }

@@ -3,6 +3,7 @@ import { digestOf } from '../parse/parse-document.ts';
 import { LineIndex } from '../parse/line-index.ts';
 import { parseMarkdown } from '../parse/markdown.ts';
 import { pointerSegment, type YamlPlace } from '../parse/front-matter.ts';
+import { definitionPlaces, placesBelow, pointerOf } from '../define/ts-source.ts';
 
 /**
  * A ParsedDocument for content defined in TypeScript: the metadata is the
@@ -10,7 +11,7 @@ import { pointerSegment, type YamlPlace } from '../parse/front-matter.ts';
  * literal found verbatim in the `.lab.ts` source, its mdast positions are
  * moved there, so diagnostics point into the `.lab.ts` file itself.
  */
-export function virtualDocument(file: string, tsSource: string, data: Record<string, unknown>, body: string | undefined): ParsedDocument {
+export function virtualDocument(file: string, tsSource: string, data: Record<string, unknown>, body: string | undefined, base: readonly (string | number)[] = []): ParsedDocument {
   const lines = new LineIndex(tsSource);
   const mdast = parseMarkdown(body ?? '');
   const at = body ? tsSource.indexOf(body) : -1;
@@ -25,12 +26,27 @@ export function virtualDocument(file: string, tsSource: string, data: Record<str
       present: true,
       data,
       span: lines.span(0, 0),
-      places: guessPlaces(tsSource, lines, data),
+      places: placesOf(tsSource, lines, data, base),
       bodyOffset: 0,
     },
     mdast,
     diagnostics: [],
   };
+}
+
+/**
+ * Places of the metadata at `base` in the definition (`[]` for the item,
+ * `['units', 0]` for its first unit): from the syntax tree when the file
+ * parses and the definition is an object literal, else the first `key:` in
+ * the source (a definition built by a function).
+ */
+function placesOf(source: string, lines: LineIndex, data: Record<string, unknown>, base: readonly (string | number)[]): Record<string, YamlPlace> {
+  const all = definitionPlaces(source, lines);
+  if (all) {
+    const below = placesBelow(all, pointerOf(base));
+    if (Object.keys(below).length) return below;
+  }
+  return guessPlaces(source, lines, data);
 }
 
 interface Positioned {

@@ -8,6 +8,11 @@ import type { Highlighter, BundledLanguage } from 'shiki';
 export interface CodeMeta {
   filename?: string;
   highlight: Set<number>;
+  /**
+   * Click-to-run: ```` ```sh exec ```` (the playground's current terminal) or
+   * ```` ```sh exec=web-01 ```` (that machine's terminal). `true` or a machine name.
+   */
+  exec?: true | string;
 }
 
 export function parseCodeMeta(meta: string | null | undefined): CodeMeta {
@@ -15,6 +20,9 @@ export function parseCodeMeta(meta: string | null | undefined): CodeMeta {
   if (!meta) return out;
   const file = /\[([^\]]*)\]/.exec(meta);
   if (file && file[1]!.trim()) out.filename = file[1]!.trim();
+  // `exec` is a bare word of the meta, outside the [file] and {lines} parts.
+  const run = /(?:^|\s)exec(?:=([\w.-]+))?(?=\s|$)/.exec(meta.replace(/\[[^\]]*\]|\{[^}]*\}/g, ' '));
+  if (run) out.exec = run[1] ?? true;
   const lines = /\{([\d\s,-]+)\}/.exec(meta);
   if (lines) {
     for (const part of lines[1]!.split(',')) {
@@ -28,7 +36,9 @@ export function parseCodeMeta(meta: string | null | undefined): CodeMeta {
   return out;
 }
 
-const THEMES = { light: 'github-light', dark: 'github-dark' } as const;
+// The high-contrast GitHub themes: the plain ones put comments at 3:1 on
+// their own background, below WCAG AA (axe-core flags them).
+const THEMES = { light: 'github-light-high-contrast', dark: 'github-dark-high-contrast' } as const;
 const ALIASES: Record<string, string> = { sh: 'shellscript', shell: 'shellscript', bash: 'shellscript', console: 'shellsession', yml: 'yaml', dockerfile: 'docker', text: 'text', txt: 'text', plaintext: 'text' };
 
 let highlighterPromise: Promise<Highlighter> | undefined;
@@ -82,7 +92,7 @@ const highlighted = new Map<string, Element>();
 async function highlightUncached(code: string, lang: string | null | undefined, meta: string | null | undefined): Promise<Element> {
   const h = await getHighlighter();
   const language = await ensureLanguage(h, (lang ?? 'text').toLowerCase());
-  const { filename, highlight } = parseCodeMeta(meta);
+  const { filename, highlight, exec } = parseCodeMeta(meta);
   const tree = h.codeToHast(code.replace(/\n$/, ''), {
     lang: language,
     themes: THEMES,
@@ -108,6 +118,9 @@ async function highlightUncached(code: string, lang: string | null | undefined, 
       filename
         ? { type: 'element', tagName: 'span', properties: { className: ['lk-code-file'] }, children: [{ type: 'text', value: filename }] }
         : { type: 'element', tagName: 'span', properties: { className: ['lk-code-lang'] }, children: [{ type: 'text', value: lang ?? '' }] },
+      ...(exec
+        ? [{ type: 'element' as const, tagName: 'button', properties: { type: 'button', className: ['lk-run'], ariaLabel: 'Run in the terminal', dataRun: exec === true ? '' : exec, hidden: true }, children: [{ type: 'text' as const, value: '▶ Run' }] }]
+        : []),
       { type: 'element', tagName: 'button', properties: { type: 'button', className: ['lk-copy'], ariaLabel: 'Copy code', dataCopy: '' }, children: [{ type: 'text', value: 'Copy' }] },
     ],
   };
@@ -115,7 +128,7 @@ async function highlightUncached(code: string, lang: string | null | undefined, 
   return {
     type: 'element',
     tagName: 'figure',
-    properties: { className: filename ? ['lk-code', 'lk-code-named'] : ['lk-code'] },
+    properties: { className: filename ? ['lk-code', 'lk-code-named'] : ['lk-code'], ...(exec ? { dataExec: exec === true ? '' : exec } : {}) },
     children: [...bar, pre],
   };
 }

@@ -2,12 +2,13 @@ import type { Element, ElementContent } from 'hast';
 import type { Nodes as MdastNodes } from 'mdast';
 import type { CardReference, CardTarget, RenderNotice, RenderOptions, RenderedTask } from './render-options.ts';
 import { h } from './hast-builders.ts';
+import { renderQuiz } from './quiz.ts';
 import { propList, propString, readProps, safeCssLength, safeUrl, type Props } from './component-props.ts';
 
 /** The components of the iximiuz format that the renderer knows. */
 export const KNOWN_COMPONENTS = [
   'simple-task', 'user-input-task', 'hint-box', 'details-box', 'remark-box',
-  'image-box', 'slide-show', 'tabbed', 'card', 'grid', 'highlight', 'tab', 'http-port',
+  'image-box', 'slide-show', 'tabbed', 'card', 'grid', 'highlight', 'tab', 'http-port', 'quiz',
 ] as const;
 
 /** What a component handler gets: its props, its slots as hast, and helpers. */
@@ -129,6 +130,7 @@ const CARD_PROPS = ['challenge', 'content', 'tutorial', 'playground', 'course', 
 const handlers: Record<string, Handler> = {
   'simple-task': task('simple-task'),
   'user-input-task': task('user-input-task'),
+  quiz: renderQuiz,
   'hint-box': collapsible('lk-hint', 'Hint'),
   'details-box': collapsible('lk-details', 'Details'),
   'remark-box': (ctx) => {
@@ -160,7 +162,8 @@ const handlers: Record<string, Handler> = {
     const slides = propList(ctx.props, 'slides').filter((s): s is Record<string, unknown> => typeof s === 'object' && s !== null);
     if (!slides.length) notice(ctx, 'render:bad-prop', 'slide-show has no slides.');
     return h('div', { className: ['lk-slides'], dataSlides: '', role: 'region', ariaLabel: 'Slide show' }, [
-      h('div', { className: ['lk-slides-track'] }, slides.map((s, i) =>
+      // Focusable, so keyboard users can scroll the strip with the arrow keys.
+      h('div', { className: ['lk-slides-track'], tabIndex: 0 }, slides.map((s, i) =>
         h('figure', { className: ['lk-slide'], dataSlide: String(i) }, [
           image(ctx, typeof s['image'] === 'string' ? s['image'] : undefined, typeof s['alt'] === 'string' ? s['alt'] : ''),
           typeof s['alt'] === 'string' ? h('figcaption', {}, [`${i + 1} / ${slides.length} · ${s['alt']}`]) : undefined,

@@ -67,7 +67,8 @@ export interface RenderedHeading {
 
 export interface RenderedTask {
   name: string;
-  component: 'simple-task' | 'user-input-task';
+  /** `quiz`: a `::quiz`, answered in the browser (its name is the progress key `quiz:<name>`). */
+  component: 'simple-task' | 'user-input-task' | 'quiz';
 }
 
 export interface RenderNotice {

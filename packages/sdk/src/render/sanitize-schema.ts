@@ -11,7 +11,7 @@ import type { Options as SanitizeSchema } from 'rehype-sanitize';
 const ours = [
   'className', 'role', 'ariaLabel', 'ariaHidden', 'ariaSelected', 'ariaControls', 'tabIndex', 'title',
   'dataTask', 'dataTaskKind', 'dataState', 'dataTabs', 'dataTab', 'dataGroup', 'dataSlides', 'dataSlide',
-  'dataCopy', 'dataPattern', 'dataDestination', 'dataComponent', 'dataKind', 'dataLkCode', 'dataLkStyle', 'dataLkTaskTitle', 'dataTaskToggle',
+  'dataCopy', 'dataPattern', 'dataDestination', 'dataComponent', 'dataKind', 'dataLkCode', 'dataLkStyle', 'dataLkTaskTitle', 'dataTaskToggle', 'dataQuiz', 'dataMultiple', 'dataQuizCheck', 'dataAnswers',
 ];
 
 // GitHub's schema pins `className` to specific values on some tags (h2,
@@ -27,7 +27,7 @@ export const contentSanitizeSchema: SanitizeSchema = {
   // Ids come from our heading slugger after sanitizing; author ids are prefixed.
   tagNames: [
     ...(defaultSchema.tagNames ?? []),
-    'section', 'aside', 'figure', 'figcaption', 'mark', 'button', 'form', 'input', 'label', 'nav', 'header', 'footer', 'small',
+    'section', 'aside', 'figure', 'figcaption', 'mark', 'button', 'form', 'input', 'label', 'nav', 'header', 'footer', 'small', 'fieldset', 'legend',
   ],
   attributes: {
     ...base,
@@ -35,9 +35,9 @@ export const contentSanitizeSchema: SanitizeSchema = {
     a: [...(base['a'] ?? []), 'target', 'rel'],
     img: [...(base['img'] ?? []), 'loading', 'decoding', 'width', 'height'],
     // `disabled` and `checked` (global) keep GFM task-list checkboxes read-only.
-    input: ['type', 'disabled', 'placeholder', 'autocomplete', 'spellcheck', 'ariaLabel', 'className', 'dataPattern'],
-    button: ['type', 'ariaLabel', 'ariaSelected', 'ariaControls', 'className', 'role', 'dataTab', 'dataTaskToggle', 'dataCopy', 'disabled', 'tabIndex'],
-    details: ['open', 'className'],
+    input: ['type', 'disabled', 'placeholder', 'autocomplete', 'spellcheck', 'ariaLabel', 'className', 'dataPattern', 'name', 'value'],
+    button: ['type', 'ariaLabel', 'ariaSelected', 'ariaControls', 'className', 'role', 'dataTab', 'dataTaskToggle', 'dataCopy', 'dataQuizCheck', 'disabled', 'tabIndex'],
+    details: ['open', 'className', 'dataAnswers'],
   },
   protocols: { ...defaultSchema.protocols, href: ['http', 'https', 'mailto'], src: ['http', 'https'] },
   // The default strips `<input>` unless it is a disabled checkbox (GFM task lists).

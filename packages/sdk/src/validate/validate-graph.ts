@@ -6,6 +6,7 @@ import { checkAnchor, checkDocumentBody, normalizeName, type BodyUsage, type Lin
 import { checkSchema, type Placement } from './schema-rules.ts';
 import { checkPlaygrounds } from './playground-rules.ts';
 import { checkTasks } from './task-rules.ts';
+import { rewordForDefinitions } from './definition-wording.ts';
 import { closest } from './suggest.ts';
 
 /**
@@ -67,6 +68,7 @@ export function validateGraph(
     item.data = item.documents[0]?.data;
     checkTasks(item, usage, r);
     checkUnitNames(item, r);
+    if (item.format === 'typescript') rewordForDefinitions(r.out, before);
     const itemLinks = usage.flatMap((u) => u.links);
     links.push(...itemLinks);
     if (cache) {

@@ -5,7 +5,8 @@ import { renderDocument, type RenderOptions, type RenderedDocument } from '@labk
 import type { Root } from 'mdast';
 
 /** Bump when the renderer's output changes for the same input. */
-const RENDER_VERSION = 'r1';
+// r2: task titles instead of ids, quizzes, click-to-run, high-contrast code themes.
+const RENDER_VERSION = 'r2';
 
 export type Dep = [kind: 'asset' | 'card', input: string, output: string];
 

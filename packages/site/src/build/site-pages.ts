@@ -96,7 +96,7 @@ export async function buildSitePages(content: SiteContent, assets: Map<string, S
     const h = header(item);
     if (item.kind === 'tutorial' || item.kind === 'challenge') {
       const extras = await Promise.all(item.extras.map(async (x, i) => ({ title: x.slug.startsWith('solution') ? `Solution${item.extras.length > 1 ? ` ${i + 1}` : ''}` : x.title, id: x.slug, html: (await render(x)).html })));
-      return [{ route, title: item.title, ...(item.description ? { description: item.description.trim() } : {}), sourceFile: item.file, islands: islandsOf(main), model: { type: 'item', item: h, html: main.html, headings: main.headings, tasks: learnerTasks(item.frontMatter), extras } }];
+      return [{ route, title: item.title, ...(item.description ? { description: item.description.trim() } : {}), sourceFile: item.file, islands: islandsOf(main), model: { type: 'item', item: h, html: main.html, headings: main.headings, tasks: [...learnerTasks(item.frontMatter), ...quizKeys(main)], extras } }];
     }
     if (item.kind === 'skill-path') {
       const units = await Promise.all(item.units.map(async (u) => {
@@ -145,7 +145,7 @@ export async function buildSitePages(content: SiteContent, assets: Map<string, S
         islands: [...new Set(['tasks', ...r.islands])],
         model: {
           type: 'lesson', course: h, nav, lesson: f.lesson, current: f.key, title: f.doc.title, html: r.html, headings: r.headings,
-          tasks: f.tasks,
+          tasks: [...f.tasks, ...quizKeys(r)],
           ...(prev ? { prev: { title: prev.doc.title, url: prev.url } } : {}),
           ...(next ? { next: { title: next.doc.title, url: next.url } } : {}),
         },
@@ -194,6 +194,11 @@ function mergedUnit(l: SiteLesson): SiteDoc | undefined {
 function learnerTasks(frontMatter: Record<string, unknown>): string[] {
   const tasks = (frontMatter['tasks'] ?? {}) as Record<string, { init?: unknown; helper?: unknown } | null>;
   return Object.entries(tasks).filter(([, t]) => !t?.init && !t?.helper).map(([name]) => name);
+}
+
+/** Quizzes count in a page's progress like tasks, under `quiz:<name>`. */
+function quizKeys(r: RenderedDocument): string[] {
+  return r.tasks.filter((t) => t.component === 'quiz').map((t) => `quiz:${t.name}`);
 }
 
 function islandsOf(r: RenderedDocument): string[] {

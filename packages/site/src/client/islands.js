@@ -68,6 +68,41 @@ for (const article of $$('[data-progress-item]')) {
     });
   }
 }
+// Quizzes: checked here, kept as progress (`<item>/quiz:<name>`). Without JS
+// the page shows the question and a "Show the answer" spoiler.
+for (const article of $$('[data-progress-item]')) {
+  for (const form of $$('form[data-quiz]', article)) {
+    const key = article.dataset.progressItem + '/quiz:' + form.dataset.quiz;
+    const answer = form.querySelector('[data-answers]');
+    const right = (answer?.dataset.answers || '').split(' ').filter(Boolean).sort().join(' ');
+    const inputs = $$('input', form);
+    const result = form.querySelector('.lk-quiz-result');
+    const mark = (ok) => {
+      form.dataset.state = ok ? 'right' : 'wrong';
+      for (const i of inputs) {
+        const li = i.closest('li');
+        li.classList.toggle('lk-right', right.split(' ').includes(i.value) && (ok || i.checked));
+        li.classList.toggle('lk-wrong', i.checked && !right.split(' ').includes(i.value));
+      }
+      result.textContent = ok ? tr('quizRight', 'Right!') : tr('quizWrong', 'Not quite. Try again, or show the answer.');
+      if (ok && answer) answer.open = true;
+    };
+    form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      const chosen = inputs.filter((i) => i.checked).map((i) => i.value);
+      if (!chosen.length) { result.textContent = tr('quizChoose', 'Choose an answer first.'); return; }
+      const ok = chosen.sort().join(' ') === right;
+      mark(ok);
+      if (ok) { setDone(key, true); refresh(); }
+    });
+    form.addEventListener('change', () => { if (form.dataset.state === 'wrong') { form.dataset.state = 'open'; result.textContent = ''; } });
+    if (done(key)) {
+      for (const i of inputs) i.checked = right.split(' ').includes(i.value);
+      mark(true);
+    }
+  }
+}
+
 for (const b of $$('[data-mark-done]')) {
   const key = b.dataset.markDone;
   const paint = () => { b.textContent = done(key) ? tr('completed', 'Completed') + ' ✓' : b.dataset.label; b.classList.toggle('lk-btn-done', done(key)); };

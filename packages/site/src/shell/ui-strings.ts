@@ -54,6 +54,9 @@ export const UI_STRINGS = {
   copy: 'Copy',
   copied: 'Copied',
   answerSaved: 'Answer saved: it is checked when the playground runs',
+  quizRight: 'Right!',
+  quizWrong: 'Not quite. Try again, or show the answer.',
+  quizChoose: 'Choose an answer first.',
   previewBanner: 'Preview build: unknown components are flagged.',
   moved: 'This page moved to',
   tag: 'Tag',
@@ -65,4 +68,4 @@ export const UI_STRINGS = {
 export type UiStrings = { -readonly [K in keyof typeof UI_STRINGS]: string };
 
 /** The strings the client islands read (kept short: they ship in every page). */
-export const ISLAND_STRINGS = ['completed', 'copy', 'copied', 'answerSaved', 'tasks', 'lessons'] as const satisfies ReadonlyArray<keyof UiStrings>;
+export const ISLAND_STRINGS = ['completed', 'copy', 'copied', 'answerSaved', 'tasks', 'lessons', 'quizRight', 'quizWrong', 'quizChoose'] as const satisfies ReadonlyArray<keyof UiStrings>;

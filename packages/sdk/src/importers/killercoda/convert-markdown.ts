@@ -116,7 +116,7 @@ export function convertMarkdown(source: string, ctx: MarkdownContext): string {
       out.push(l);
     }
   };
-  let fence: { char: string; len: number; indent: string; body: string[] } | null = null;
+  let fence: { char: string; len: number; indent: string; body: string[]; open: number } | null = null;
   const details: Array<'box' | 'flat'> = [];
   let pendingDetails: { line: number } | null = null;
   let shift = 0;
@@ -175,8 +175,8 @@ export function convertMarkdown(source: string, ctx: MarkdownContext): string {
     }
     const open = FENCE_OPEN.exec(line);
     if (open && !(open[2]![0] === '`' && open[3]!.includes('`'))) {
-      fence = { char: open[2]![0]!, len: open[2]!.length, indent: open[1]!, body: [] };
       emit(`${open[1]}${open[2]}${normalizeInfo(open[3]!.trim())}`);
+      fence = { char: open[2]![0]!, len: open[2]!.length, indent: open[1]!, body: [], open: out.length - 1 };
       continue;
     }
     const d = DETAILS_OPEN.exec(line);
@@ -238,8 +238,15 @@ export function convertMarkdown(source: string, ctx: MarkdownContext): string {
     }
     if (name === 'exec' || name === 'exec interrupt') {
       ctx.onExec?.(code);
-      const extra = name === 'exec interrupt' ? ' (and its Ctrl+C before running)' : '';
-      ctx.sink.add(ctx.file, at(line, column, name.length + 4), 'killercoda:exec-action', 'warning', `{{${name}}} click-to-run${extra} has no Labkit equivalent; kept as ${block ? 'a code block with a copy button' : 'inline code'}.`);
+      const extra = name === 'exec interrupt' ? ' (its Ctrl+C before running is dropped)' : '';
+      if (block && fence) {
+        // Labkit's click-to-run block: the `exec` flag in the fence meta (a fence without a language runs as sh).
+        const opening = out[fence.open]!;
+        out[fence.open] = /^\s*(`{3,}|~{3,})$/.test(opening) ? `${opening}sh exec` : `${opening} exec`;
+        if (extra) ctx.sink.add(ctx.file, at(line, column, name.length + 4), 'killercoda:exec-action', 'info', `{{${name}}} became a click-to-run block${extra}.`);
+        return;
+      }
+      ctx.sink.add(ctx.file, at(line, column, name.length + 4), 'killercoda:exec-action', 'warning', `Inline {{${name}}} click-to-run has no Labkit equivalent (only code blocks run on click); kept as inline code.`);
       return;
     }
     ctx.sink.add(ctx.file, at(line, column, name.length + 4), 'killercoda:exec-action', 'warning', `Unknown code action {{${name}}}; kept as plain code.`);
