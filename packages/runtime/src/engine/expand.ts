@@ -171,7 +171,8 @@ export function expandScript(text: string, context: ExpandContext): ExpandedScri
           out += text.slice(i, stop); // a comment: left as written
           i = stop;
           continue;
-        } else if (c === '<' && next === '<' && text[i + 2] !== '<') {
+        } else if (c === '<' && next === '<' && text[i + 2] !== '<' && frame.depth === 0) {
+          // (depth > 0 is `$(( 1 << 2 ))`: a shift, not a heredoc)
           const op = /^<<(-?)[ \t]*((?:[^\s;&|()<>'"\\]|'[^']*'|"[^"]*"|\\.)+)/.exec(text.slice(i, i + 256));
           if (op) {
             const word = op[2]!;

@@ -116,3 +116,15 @@ describe('x(.input) reaches scripts as data', () => {
     expect(expandScript(text, { needs: {} })).toEqual({ script: text, env: {} });
   });
 });
+
+describe('expandScript scanner corners', () => {
+  it('does not take an arithmetic shift for a heredoc', () => {
+    const { script } = expandScript("echo $(( 1 << 2 ))\necho 'x(.input)'", { needs: {}, input: 'v' });
+    expect(script).toBe(`echo $(( 1 << 2 ))\necho ''"\${LABKIT_INPUT}"''`);
+  });
+
+  it('treats a quoted heredoc body as literal (the documented exception) and goes on after it', () => {
+    const { script } = expandScript("cat <<'EOF'\nx(.input)\nEOF\necho 'x(.input)'", { needs: {}, input: 'v' });
+    expect(script).toBe(`cat <<'EOF'\n\${LABKIT_INPUT}\nEOF\necho ''"\${LABKIT_INPUT}"''`);
+  });
+});
