@@ -83,3 +83,15 @@ export function cacheControlFor(path: string): string {
   if (isContentHashed(path)) return CACHE_IMMUTABLE;
   return CACHE_DEFAULT;
 }
+
+/**
+ * `Content-Disposition` for a published path: `attachment` for SVGs. Object
+ * storage cannot attach a Content-Security-Policy to an object, so an SVG
+ * opened on its own (a link, a new tab) is downloaded rather than rendered
+ * on the site's origin, where a script in it would run; `<img>` ignores the
+ * header, so pages show SVGs as before. docs/site.md says which CSP to add
+ * at the CDN or web server as well.
+ */
+export function contentDispositionFor(path: string): string | undefined {
+  return /\.svg$/i.test(path) ? 'attachment' : undefined;
+}

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BundleOutputFile } from '@labkit/sdk';
-import { cacheControlFor, contentTypeFor } from './content-headers.ts';
+import { cacheControlFor, contentDispositionFor, contentTypeFor } from './content-headers.ts';
 
 /** One object to publish: its digest, headers and a way to get its bytes. */
 export interface PublishFile {
@@ -11,6 +11,7 @@ export interface PublishFile {
   size: number;
   contentType: string;
   cacheControl: string;
+  contentDisposition?: string;
   load(): Promise<Uint8Array>;
 }
 
@@ -22,6 +23,7 @@ export function bundlePublishFile(file: BundleOutputFile): PublishFile {
     size: file.size,
     contentType: contentTypeFor(file.path),
     cacheControl: cacheControlFor(file.path),
+    ...disposition(file.path),
     load: async () => file.data,
   };
 }
@@ -47,6 +49,7 @@ export async function readSiteFiles(siteDir: string): Promise<PublishFile[]> {
           size: data.byteLength,
           contentType: contentTypeFor(path),
           cacheControl: cacheControlFor(path),
+          ...disposition(path),
           load: () => readFile(abs),
         });
       }
@@ -54,4 +57,9 @@ export async function readSiteFiles(siteDir: string): Promise<PublishFile[]> {
   };
   await walk(siteDir, '');
   return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+function disposition(path: string): { contentDisposition?: string } {
+  const d = contentDispositionFor(path);
+  return d ? { contentDisposition: d } : {};
 }

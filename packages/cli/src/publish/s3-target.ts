@@ -125,6 +125,7 @@ export class S3Target implements PublishTarget {
         ContentLength: request.data.byteLength,
         ContentType: request.contentType,
         CacheControl: request.cacheControl,
+        ...(request.contentDisposition ? { ContentDisposition: request.contentDisposition } : {}),
         Metadata: { [SHA256_METADATA]: request.sha256 },
       }),
     );

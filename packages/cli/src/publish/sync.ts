@@ -126,7 +126,7 @@ export async function syncToTarget(target: PublishTarget, files: readonly Publis
 
   const put = async (f: PublishFile): Promise<void> => {
     const data = await f.load();
-    await retry(() => target.put({ path: f.path, data, sha256: f.sha256, contentType: f.contentType, cacheControl: f.cacheControl }));
+    await retry(() => target.put({ path: f.path, data, sha256: f.sha256, contentType: f.contentType, cacheControl: f.cacheControl, ...(f.contentDisposition ? { contentDisposition: f.contentDisposition } : {}) }));
     log(`uploaded ${f.path}`);
   };
   const fail = (failures: Array<{ item: string; error: unknown }>): SyncResult => {

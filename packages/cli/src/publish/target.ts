@@ -16,6 +16,8 @@ export interface PutRequest {
   sha256: string;
   contentType: string;
   cacheControl: string;
+  /** `attachment` for SVGs (see `contentDispositionFor`); stored where the target can (S3). */
+  contentDisposition?: string;
 }
 
 /**

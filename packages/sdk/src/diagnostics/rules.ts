@@ -56,6 +56,7 @@ export const rules = {
   'lab:symlink-outside': rule('lab:symlink-outside', 'error', 'Symlink outside the content folder', 'A symlink that resolves outside the content folder (or to nothing readable). Labkit never follows it, so `lab build` and `lab publish` leave it out: a link to `~/.aws/credentials` must not end up in a public bundle.'),
   'lab:code-not-run': rule('lab:code-not-run', 'info', 'Content code not run', 'With `--no-code`, a `*.lab.ts` file is not imported (its code would run on this machine), so the content it defines is not checked or built. Markdown is validated as usual.'),
   'lab:content-limit': rule('lab:content-limit', 'error', 'File over the parse limits', 'A Markdown file over Labkit\'s parse limits (2 MiB, nesting 32 deep, 100 YAML aliases, 1 s of CPU time and 256 MB to parse) or one a parser fails on. The file is skipped with this error, so one hostile file cannot crash or stall a run.'),
+  'lab:svg-script': rule('lab:svg-script', 'error', 'SVG that can run script', 'An SVG in `__static__/` with `<script>`, `<foreignObject>`, an `on*` event attribute, a `javascript:` URL, an `<!ENTITY>` declaration or an `<?xml-stylesheet?>`. Published assets live on the site\'s origin, where its script would run with the learner\'s session.'),
   'lab:ts-load': rule('lab:ts-load', 'error', 'Cannot load content file', 'A `*.lab.ts` file failed to import or does not default-export a `define*()` value.'),
 } as const satisfies Record<string, RuleSpec>;
 

@@ -10,6 +10,7 @@ import { referenceKinds, type ReferenceKey } from '../schemas/references.ts';
 import { DEFAULT_TASK_TIMEOUT_SECONDS, taskSchema, type Task } from '../schemas/task.ts';
 import type { Playground } from '../schemas/playground.ts';
 import { validateGraph, type ValidationCache } from '../validate/validate-graph.ts';
+import { svgScriptDiagnostics } from '../validate/svg-rules.ts';
 import {
   baseName,
   dirName,
@@ -445,6 +446,12 @@ async function build(root: string, fileList: string[], state: LoaderState, chang
     state,
   };
   for (const link of state.refusedLinks.values()) diagnostics.push(refusedLinkDiagnostic(link));
+  // Published SVGs must not carry script (read once, like any listed file).
+  for (const rel of fileList) {
+    if (!/\.svg$/i.test(rel) || !rel.includes('__static__/')) continue;
+    const text = read(rel);
+    if (text !== undefined) diagnostics.push(...svgScriptDiagnostics(rel, text));
+  }
   diagnostics.push(...validateGraph(graph, orphanDocs, state.validation));
   diagnostics.sort(compareDiagnostics);
   return graph;

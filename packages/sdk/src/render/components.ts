@@ -151,9 +151,13 @@ const handlers: Record<string, Handler> = {
     if (margin) style.push(`margin:${margin}`);
     const padding = safeCssLength(propString(ctx.props, 'padding'));
     if (padding) style.push(`padding:${padding}`);
-    const href = img ? String(img.properties['src']) : undefined;
+    // SVGs get no zoom link: they scale anyway, and opened on their own they
+    // are documents on the site's origin (published with Content-Disposition:
+    // attachment), so they are only ever shown through <img>.
+    const src = img ? String(img.properties['src']) : undefined;
+    const href = src && !/\.svg(?:[?#]|$)/i.test(src) ? src : undefined;
     return h('figure', { className: ['lk-image', ...(float === 'left' || float === 'right' ? [`lk-float-${float}`] : [])], ...(style.length ? { dataLkStyle: style.join(';') } : {}) }, [
-      img && href ? h('a', { href, className: ['lk-zoom'], target: '_blank', rel: ['noopener'], ariaLabel: 'Open full-size image' }, [img]) : undefined,
+      img && href ? h('a', { href, className: ['lk-zoom'], target: '_blank', rel: ['noopener'], ariaLabel: 'Open full-size image' }, [img]) : img,
       ctx.defaultSlot.length ? h('figcaption', {}, ctx.defaultSlot) : undefined,
     ]);
   },
