@@ -10,12 +10,12 @@
 // Slow (minutes: installs, an Astro build, a VM boot). Run it alone, under
 // the heavy lock: flock /tmp/labkit-heavy.lock pnpm vitest run packages/cli/test/pack/
 import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const repoRoot = fileURLToPath(new URL('../../../..', import.meta.url));
 /** Every package an author's install pulls in, in dependency order. */
@@ -68,6 +68,11 @@ beforeAll(() => {
     expect(existsSync(tarballs[pkg]!), `${pkg} tarball`).toBe(true);
   }
 }, 20 * MINUTE);
+
+// Each run installs about 250 MB twice; LABKIT_KEEP_PACK=1 keeps it to look at.
+afterAll(() => {
+  if (work && !process.env['LABKIT_KEEP_PACK']) rmSync(work, { recursive: true, force: true });
+});
 
 describe('packed packages', () => {
   it('ship compiled JavaScript with declarations, real dependency ranges and the metadata a registry shows', () => {
