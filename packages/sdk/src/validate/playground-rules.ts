@@ -49,24 +49,17 @@ export function checkPlaygrounds(graph: ContentGraph, r: Reporter): void {
   }
 }
 
-/** Machines the content lists must be the definition's; tasks' `machine:` and `user:` must exist. */
+/** Tasks' `machine:` and `user:` must exist on the playground. */
 function checkMachinesAndUsers(item: ContentItem, def: PlaygroundDefinition, r: Reporter): void {
   const index = item.documents[0]!;
   const defMachines = def.playground.machines.map((m) => m.name);
+  // Listed machines the definition does not have are copies of its first
+  // machine (a custom topology, like the platform's flexbox); the task rules
+  // check tasks against the listed names.
   const listed = Array.isArray(item.playground?.machines) ? item.playground.machines : undefined;
-  if (listed && item.documents[0]?.data?.['playground']) {
-    listed.forEach((m, i) => {
-      if (typeof m?.name === 'string' && !defMachines.includes(m.name)) {
-        r.report('lab:unknown-machine', index.metaFile, placeOf(index, ['playground', 'machines', i, 'name'], 'value'), `Machine "${m.name}" is not a machine of playground "${def.name ?? item.playground?.name}".${didYouMean(m.name, defMachines)}`, {
-          expected: defMachines.join(', '),
-          actual: m.name,
-        });
-      }
-    });
-  }
   // Machines the item really has: the listed subset, else all of the definition's.
-  const machines = listed ? listed.map((m) => m?.name).filter((n): n is string => typeof n === 'string' && defMachines.includes(n)) : defMachines;
-  const first = machines[0] ?? defMachines[0];
+  const machines = listed ? listed.map((m) => m?.name).filter((n): n is string => typeof n === 'string') : defMachines;
+  const first = machines[0];
   for (const t of item.tasks) {
     const machine = typeof t.task.machine === 'string' ? t.task.machine : first;
     // Listed machines are checked by the task rules; here only the definition's.
@@ -78,7 +71,7 @@ function checkMachinesAndUsers(item: ContentItem, def: PlaygroundDefinition, r: 
       continue;
     }
     if (typeof t.task.user !== 'string' || machine === undefined) continue;
-    const users = new Set(usersOf(def, machine));
+    const users = new Set(usersOf(def, defMachines.includes(machine) ? machine : defMachines[0]!));
     for (const u of listed?.find((m) => m?.name === machine)?.users ?? []) if (typeof u?.name === 'string') users.add(u.name);
     if (!users.has(t.task.user)) {
       r.report('lab:unknown-user', t.file, placeOf(index, ['tasks', t.name, 'user'], 'value'), `Task "${t.name}" runs as user "${t.task.user}", who does not exist on machine "${machine}".${didYouMean(t.task.user, users)}`, {
