@@ -71,7 +71,9 @@ beforeAll(() => {
 
 // Each run installs about 250 MB twice; LABKIT_KEEP_PACK=1 keeps it to look at.
 afterAll(() => {
-  if (work && !process.env['LABKIT_KEEP_PACK']) rmSync(work, { recursive: true, force: true });
+  if (!work || process.env['LABKIT_KEEP_PACK']) return;
+  spawnSync('chmod', ['-R', 'u+w', work]); // the installed packages were made read-only
+  rmSync(work, { recursive: true, force: true });
 });
 
 describe('packed packages', () => {
