@@ -1,4 +1,4 @@
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -135,6 +135,27 @@ describe('layouts at 390 and 1280 px', () => {
     const nojs = await open(examples.url + route, 390, { js: false });
     await expect(nojs.locator('.lk-sidebar a[data-lesson]').first().isVisible()).resolves.toBe(true);
     await nojs.context().close();
+  });
+
+  it('screenshots of every page kind (desktop, phone, dark) for docs/site.md, each small', async () => {
+    // LABKIT_DOC_SHOTS=1 writes them into docs/img/ (review, then commit); otherwise into test-output/.
+    const dir = process.env['LABKIT_DOC_SHOTS'] ? path.join(repoRoot, 'docs/img') : path.join(screenshotDir, 'docs');
+    await mkdir(dir, { recursive: true });
+    for (const [kind, route] of Object.entries(PAGE_KINDS)) {
+      for (const [variant, opts] of [
+        ['desktop', { viewport: { width: 1280, height: 800 }, deviceScaleFactor: 0.5, colorScheme: 'light' }],
+        ['phone', { viewport: { width: 390, height: 760 }, deviceScaleFactor: 0.75, colorScheme: 'light' }],
+        ['dark', { viewport: { width: 1280, height: 800 }, deviceScaleFactor: 0.5, colorScheme: 'dark' }],
+      ] as const) {
+        const context = await browser.newContext(opts);
+        const page = await context.newPage();
+        await page.goto(examples.url + route, { waitUntil: 'load' });
+        const file = path.join(dir, `site-${kind.replace(' ', '-')}-${variant}.png`);
+        await page.screenshot({ path: file });
+        expect((await stat(file)).size, file).toBeLessThan(150 * 1024);
+        await context.close();
+      }
+    }
   });
 
   it('a lesson whose single unit has its title is one entry and one address; the old address redirects', async () => {
