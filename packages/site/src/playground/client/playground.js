@@ -50,7 +50,7 @@ async function init() {
   if (!document.querySelector('link[data-lk-playground-css]')) document.head.append(el('link', { rel: 'stylesheet', href: new URL('./playground.css', import.meta.url).href, 'data-lk-playground-css': '' }));
   const key = 'labkit:session:' + itemId;
   const panel = el('section', { class: 'lk-playground', 'data-lk-playground': '', 'aria-label': 'Playground', 'data-state': 'idle' });
-  panel.innerHTML = `<div class="lk-pg-bar"><strong class="lk-pg-title">Playground</strong><span class="lk-pg-status" role="status" aria-live="polite">${item.machines.length > 1 ? item.machines.length + ' machines' : 'One machine'}, ready to start</span><span class="lk-pg-actions"><button type="button" class="lk-btn lk-btn-primary" data-pg-start>Start playground</button><button type="button" class="lk-btn" data-pg-restart hidden>Restart</button><button type="button" class="lk-btn lk-btn-ghost" data-pg-stop hidden>Stop</button></span></div><ol class="lk-pg-init" hidden></ol><div class="lk-pg-tabs" role="tablist" hidden></div><div class="lk-pg-terms"></div>`;
+  panel.innerHTML = `<div class="lk-pg-bar"><strong class="lk-pg-title">Playground</strong><span class="lk-pg-status" role="status" aria-live="polite">${item.machines.length > 1 ? item.machines.length + ' machines' : 'One machine'}, ready to start</span><span class="lk-pg-actions"><button type="button" class="lk-btn lk-btn-primary" data-pg-start>Start playground</button><button type="button" class="lk-btn" data-pg-restart hidden>Restart</button><button type="button" class="lk-btn lk-btn-ghost" data-pg-stop hidden>Stop</button><button type="button" class="lk-btn lk-btn-ghost lk-pg-icon" data-pg-full hidden aria-pressed="false" aria-label="Full screen" title="Full screen">⛶</button></span></div><ol class="lk-pg-tasklist" aria-label="Tasks" hidden></ol><ol class="lk-pg-init" hidden></ol><div class="lk-pg-tabs" role="tablist" hidden></div><div class="lk-pg-terms"></div>`;
   const header = article.querySelector('.lk-item-header');
   (header ? header : article.firstElementChild)?.after(panel);
   const $ = (s) => panel.querySelector(s);
@@ -181,7 +181,79 @@ async function init() {
     begin();
   }
 
+  // Working layout: once a session runs, the playground docks beside the text
+  // (below it on narrow screens), resizable by mouse or keyboard, its size
+  // remembered; the task list stays in its header; full screen on demand.
+  const splitter = el('div', { class: 'lk-pg-splitter', role: 'separator', 'aria-orientation': 'vertical', 'aria-label': 'Resize the playground', tabindex: '0', hidden: '' });
+  panel.prepend(splitter);
+  const WIDTH_KEY = 'labkit:pg-width';
+  const clampWidth = (w) => Math.round(Math.min(Math.max(w, 320), innerWidth - 320));
+  const setWidth = (w, save) => {
+    const v = clampWidth(w);
+    document.documentElement.style.setProperty('--lk-pg-width', v + 'px');
+    splitter.setAttribute('aria-valuenow', String(v));
+    if (save) try { localStorage.setItem(WIDTH_KEY, String(v)); } catch {}
+  };
+  try { const saved = Number(localStorage.getItem(WIDTH_KEY)); if (saved) setWidth(saved, false); } catch {}
+  splitter.addEventListener('pointerdown', (e) => {
+    e.preventDefault();
+    splitter.setPointerCapture(e.pointerId);
+    const move = (ev) => setWidth(innerWidth - ev.clientX, false);
+    const up = (ev) => { splitter.removeEventListener('pointermove', move); setWidth(innerWidth - ev.clientX, true); };
+    splitter.addEventListener('pointermove', move);
+    splitter.addEventListener('pointerup', up, { once: true });
+  });
+  splitter.addEventListener('keydown', (e) => {
+    const d = e.key === 'ArrowLeft' ? 40 : e.key === 'ArrowRight' ? -40 : 0;
+    if (!d) return;
+    e.preventDefault();
+    setWidth(panel.getBoundingClientRect().width + d, true);
+  });
+  const fullBtn = $('[data-pg-full]');
+  fullBtn.addEventListener('click', async () => {
+    const on = panel.dataset.full !== 'true';
+    panel.dataset.full = String(on);
+    fullBtn.setAttribute('aria-pressed', String(on));
+    // The Fullscreen API where allowed; the CSS fallback fills the window either way.
+    try { if (on && panel.requestFullscreen) await panel.requestFullscreen(); else if (!on && document.fullscreenElement) await document.exitFullscreen(); } catch {}
+  });
+  document.addEventListener('fullscreenchange', () => {
+    if (!document.fullscreenElement && panel.dataset.full === 'true') { panel.dataset.full = 'false'; fullBtn.setAttribute('aria-pressed', 'false'); }
+  });
+  const taskList = $('.lk-pg-tasklist');
+  function paintTaskList() {
+    const items = [...article.querySelectorAll('[data-task], form[data-quiz]')];
+    taskList.hidden = !items.length || panel.dataset.docked !== 'true';
+    taskList.replaceChildren(...items.map((t, i) => {
+      const title = t.querySelector('.lk-task-title, .lk-quiz-question')?.textContent?.trim() || `Task ${i + 1}`;
+      const state = t.dataset.state === 'completed' || t.dataset.state === 'right' ? 'completed' : t.dataset.state === 'failed' ? 'failed' : 'active';
+      const b = el('button', { type: 'button', 'data-state': state, title }, title.length > 40 ? title.slice(0, 38) + '…' : title);
+      b.addEventListener('click', () => { t.scrollIntoView({ behavior: 'smooth', block: 'center' }); });
+      return el('li', {}, null).appendChild(b).parentNode;
+    }));
+  }
+  new MutationObserver(paintTaskList).observe(article, { subtree: true, attributes: true, attributeFilter: ['data-state'] });
+  function dock(on) {
+    panel.dataset.docked = String(on);
+    document.documentElement.classList.toggle('lk-pg-open', on);
+    splitter.hidden = !on;
+    fullBtn.hidden = !on;
+    if (!on && panel.dataset.full === 'true') fullBtn.click();
+    paintTaskList();
+  }
+
+  // Back from sleep or a lost network: reconnect at once instead of waiting out the back-off.
+  const wake = () => {
+    if (!token || closed) return;
+    if (!events || events.readyState > 1) connectEvents();
+    for (const [name, t] of terms) if (t.term && (!t.ws || t.ws.readyState > 1)) { t.retry = 0; connectTerminal(name, t); }
+  };
+  document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'visible') wake(); });
+  addEventListener('online', wake);
+  addEventListener('pageshow', (e) => { if (e.persisted) wake(); });
+
   function begin() {
+    dock(true);
     startBtn.hidden = true;
     stopBtn.hidden = false;
     restartBtn.hidden = true;
@@ -204,6 +276,7 @@ async function init() {
     restartBtn.hidden = true;
     delete panel.dataset.session;
     article.classList.remove('lk-live-tasks');
+    dock(false);
   }
 
   async function openTerminals() {
@@ -241,7 +314,23 @@ async function init() {
       connectTerminal(m.name, t);
       if (i === 0) term.focus();
     });
+    showRun(true);
   }
+
+  // Click-to-run: a ```sh exec block sends its code to a terminal (its
+  // machine's with exec=<machine>, else the one on show), line by line.
+  const runButtons = [...article.querySelectorAll('[data-run]')];
+  function showRun(on) { for (const b of runButtons) b.hidden = !on; }
+  for (const b of runButtons) b.addEventListener('click', () => {
+    const all = [...terms.values()].filter((x) => x.term);
+    const t = (b.dataset.run && terms.get(b.dataset.run)) || all.find((x) => !x.box.hidden) || all[0];
+    if (!t?.ws || t.ws.readyState !== 1) return;
+    if (t.box.hidden) t.tab.click();
+    const code = (b.closest('.lk-code')?.querySelector('pre')?.innerText ?? '').replace(/\n+$/, '');
+    t.ws.send('0' + code.replace(/\r?\n/g, '\r') + '\r');
+    b.dataset.ran = 'true';
+    t.term.focus();
+  });
 
   function connectTerminal(name, t) {
     const u = wsUrl(`sessions/${token}/terminal/${encodeURIComponent(name)}`);
@@ -273,6 +362,7 @@ async function init() {
       t.term.dispose();
     }
     terms = new Map();
+    showRun(false);
     tabs.replaceChildren();
     termsBox.replaceChildren();
     tabs.hidden = true;

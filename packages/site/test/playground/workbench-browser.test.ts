@@ -1,0 +1,98 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dev, type DevHandle } from '../../src/dev/index.ts';
+import { playgroundDevMount } from '../../src/playground/dev-mount.ts';
+// The runtime is what `lab dev` mounts; the site package itself never imports it.
+import { devPlaygrounds, type DevPlaygrounds } from '../../../runtime/src/index.ts';
+
+/**
+ * The working layout with a real VM: the playground docks beside the text
+ * (below it on a phone), resizes by keyboard and remembers its width, goes
+ * full screen, lists the tasks in its header, and a click-to-run block
+ * types into the terminal until a task turns green.
+ */
+const repoRoot = path.resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../..');
+const examples = path.join(repoRoot, 'examples');
+const shots = path.join(repoRoot, 'test-output', 'playground');
+
+let handle: DevHandle;
+let playgrounds: DevPlaygrounds;
+let browser: Browser;
+
+beforeAll(async () => {
+  await mkdir(shots, { recursive: true });
+  playgrounds = devPlaygrounds({ dir: examples, poolSize: 1, limits: { disconnectGraceMs: 5_000 } });
+  handle = await dev({ dir: examples, port: 0, output: false, mount: playgroundDevMount(playgrounds) });
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'] });
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await handle?.close();
+  await playgrounds?.close();
+});
+
+describe('the playground working layout (real Chromium, real VM)', () => {
+  it('docks beside the text, resizes, goes full screen, and click-to-run turns a task green', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(new URL('tutorials/linux-file-permissions/', handle.url).href);
+    const run = page.locator('.lk-code[data-exec] [data-run]');
+    await expect(run.first().isVisible()).resolves.toBe(false); // no playground yet: plain code blocks
+    await page.getByRole('button', { name: 'Start playground' }).click();
+    await page.locator('.lk-pg-term[data-connected="true"] .xterm-rows').waitFor({ timeout: 240_000 });
+
+    // Docked on the right; the text keeps a readable column on the left.
+    const panel = await page.locator('.lk-playground').boundingBox();
+    const prose = await page.locator('main .lk-prose').boundingBox();
+    expect(panel!.x + panel!.width).toBeGreaterThan(1270);
+    expect(prose!.x + prose!.width).toBeLessThanOrEqual(panel!.x + 1);
+    expect(prose!.width).toBeGreaterThan(400);
+    // The task list is in the playground's header, with the authors' titles.
+    const chips = page.locator('.lk-pg-tasklist button');
+    await expect(chips.count()).resolves.toBeGreaterThan(1);
+    expect(await chips.allInnerTexts()).not.toContain('verify_script_executable');
+
+    // Resize by keyboard; the width is remembered.
+    const before = panel!.width;
+    await page.locator('.lk-pg-splitter').focus();
+    for (let i = 0; i < 3; i++) await page.keyboard.press('ArrowLeft');
+    const after = (await page.locator('.lk-playground').boundingBox())!.width;
+    expect(after).toBeGreaterThan(before + 100);
+    expect(Number(await page.evaluate(() => localStorage.getItem('labkit:pg-width')))).toBe(Math.round(after));
+
+    // Click-to-run: the chmod block goes to the terminal and its task turns green.
+    await expect(run.first().isVisible()).resolves.toBe(true);
+    await page.locator('.lk-pg-term:not([hidden]) .xterm-helper-textarea').focus();
+    await page.keyboard.type('cd /home/laborant/project 2>/dev/null || cd ~/project', { delay: 5 });
+    await page.keyboard.press('Enter');
+    const chmod = page.locator('.lk-tabpanel:not([data-state=inactive]) .lk-code[data-exec]').filter({ hasText: 'chmod' }).first();
+    await chmod.scrollIntoViewIfNeeded();
+    await chmod.locator('[data-run]').click();
+    await page.waitForFunction(() => /chmod/.test(document.querySelector('.lk-pg-term:not([hidden]) .xterm-rows')?.textContent ?? ''), null, { timeout: 30_000 });
+    await page.waitForFunction(() => document.querySelector('[data-task="verify_script_executable"]')?.getAttribute('data-state') === 'completed', null, { timeout: 90_000 });
+    await expect(page.locator('.lk-pg-tasklist button[data-state=completed]').count()).resolves.toBeGreaterThan(0);
+    await page.screenshot({ path: path.join(shots, 'workbench-desktop.png') });
+
+    // Full screen on demand, and back.
+    await page.locator('[data-pg-full]').click();
+    const full = (await page.locator('.lk-playground').boundingBox())!;
+    expect(full.width).toBeGreaterThan(1270);
+    await page.locator('[data-pg-full]').click();
+    expect((await page.locator('.lk-playground').boundingBox())!.width).toBeLessThan(1000);
+
+    // A narrow window stacks the playground under the text.
+    await page.setViewportSize({ width: 390, height: 844 });
+    const stacked = (await page.locator('.lk-playground').boundingBox())!;
+    expect(stacked.width).toBeGreaterThanOrEqual(389);
+    expect(stacked.y).toBeGreaterThan(300);
+    await page.screenshot({ path: path.join(shots, 'workbench-phone.png') });
+    expect(errors).toEqual([]);
+    await page.getByRole('button', { name: 'Stop' }).click();
+    await page.close();
+  }, 420_000);
+});
