@@ -102,6 +102,8 @@ export async function serve(options: ServeOptions): Promise<ServeHandle> {
     await cleanup();
     throw error;
   }
+  // An 'error' event with no listener ends the process; past listen, log it and keep serving.
+  server.on('error', (error) => log(`server error: ${error.message}`));
   const shown = host.includes(':') ? `[${host}]` : host;
   const url = `http://${shown}:${port}/`;
   log(`lab serve: playground server on ${url} (${new Set((await catalog.items?.())?.values()).size} items with a playground; run dir ${runDir})`);

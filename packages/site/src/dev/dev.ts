@@ -95,6 +95,8 @@ export async function dev(options: DevOptions): Promise<DevHandle> {
     onError: (error) => reporter?.failure(`request failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`),
   });
   const port = await listenOnFreePort(server.server, host, options.port ?? DEFAULT_DEV_PORT);
+  // An 'error' event with no listener ends the process; past listen, report it and keep serving.
+  server.server.on('error', (error) => reporter?.failure(`server error: ${error.message}`));
   const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
   const url = `http://${shownHost}:${port}/`;
 
