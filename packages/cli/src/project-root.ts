@@ -36,7 +36,12 @@ function dependsOnLabkit(file: string): boolean {
  */
 const CONTENT_DIR_ARGUMENT = new Set(['validate', 'build', 'dev', 'publish', 'serve']);
 /** Options with a default that is a path inside the project (`lab build --out dist`). */
-const PROJECT_PATH_OPTIONS: Record<string, string[]> = { build: ['out'], new: ['dir'] };
+const PROJECT_PATH_OPTIONS: Record<string, string[]> = { build: ['out'], new: ['dir'], 'image build': ['content'] };
+
+/** `build` for `lab build`, `image build` for `lab image build` (a subcommand is not the top-level command of its name). */
+function commandKey(command: Command): string {
+  return command.parent?.parent ? `${command.parent.name()} ${command.name()}` : command.name();
+}
 
 /**
  * Run from a subfolder of a project, a command works on the whole project:
@@ -46,7 +51,7 @@ const PROJECT_PATH_OPTIONS: Record<string, string[]> = { build: ['out'], new: ['
  * Called from a commander preAction hook, before the action reads its args.
  */
 export function applyProjectRoot(command: Command, cwd: string = process.cwd()): void {
-  const name = command.name();
+  const name = commandKey(command);
   const argDefaulted = CONTENT_DIR_ARGUMENT.has(name) && command.args.length === 0;
   const options = (PROJECT_PATH_OPTIONS[name] ?? []).filter((o) => command.getOptionValueSource(o) === 'default');
   if (!argDefaulted && options.length === 0) return;
@@ -63,7 +68,7 @@ export function applyProjectRoot(command: Command, cwd: string = process.cwd()):
  */
 export async function prepareCommand(command: Command): Promise<void> {
   applyProjectRoot(command);
-  if (!CONTENT_DIR_ARGUMENT.has(command.name())) return;
+  if (!CONTENT_DIR_ARGUMENT.has(commandKey(command))) return;
   const dir = command.processedArgs[0] as string | undefined;
   if (!dir || !CONFIG_FILES.some((f) => existsSync(path.join(dir, f)))) return;
   const { loadLabConfig } = await import('./config/lab-config.ts');

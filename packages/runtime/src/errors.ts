@@ -53,10 +53,15 @@ export const RuntimeErrors = defineErrors({
     message: (machine: string, known: string[]) => `Machine \`${machine}\` is not in this playground (machines: ${known.join(', ')}).`,
     hint: 'Set the task\'s `machine:` to one of the playground\'s machines.',
   },
+  ServicesFailed: {
+    title: 'Playground services did not start',
+    message: (machine: string, detail: string) => `Machine ${machine}: a service of its playground did not get ready.\n${detail}`,
+    hint: 'Check the definition\'s build.services (run, ready, timeout_seconds); each service logs to /var/log/<name>.log in the guest.',
+  },
   PlaygroundUnsupported: {
     title: 'Playground not supported by the local runtime',
-    message: (name: string) => `Playground \`${name}\` has no local guest image.`,
-    hint: 'Use `playground: { name: busybox }` (or `debian`); see docs/runtime.md.',
+    message: (name: string) => `Playground \`${name}\` has no definition here, so it has no local guest image.`,
+    hint: 'Use a built-in playground (busybox, debian, docker, docker-multi) or add a `kind: playground` definition; see docs/playgrounds.md.',
   },
   ProviderUnavailable: {
     title: 'Provider cannot run here',

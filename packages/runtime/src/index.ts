@@ -2,8 +2,14 @@
 export { RuntimeErrors } from './errors.ts';
 export type { Machine, MachineSpec, MachineState, ExecRequest, ExecResult, CopyInFile, PlaygroundSpec, RunningPlayground, Provider, Terminal, TerminalRequest } from './provider.ts';
 export { buildImage } from './image/build-image.ts';
-export type { GuestImage, ImageKind, BuildImageOptions } from './image/build-image.ts';
+export type { GuestImage, ImageKind, BaseImageKind, BuildImageOptions } from './image/build-image.ts';
 export { cacheDir } from './image/cache-dir.ts';
+export { playgroundImage, bootScript, setupScript, BOOT_SCRIPT } from './image/playground-image.ts';
+export type { PlaygroundImageOptions } from './image/playground-image.ts';
+export { buildPlaygroundImages, listImages, pruneImages } from './image/image-store.ts';
+export type { ImageBuildRequest, BuiltImage, StoredImage } from './image/image-store.ts';
+export { seedRegistry } from './image/registry-seed.ts';
+export { playgroundMachines, ramMiB } from './server/playground-machines.ts';
 export { QemuProvider, playgroundOf } from './providers/qemu/qemu-provider.ts';
 export type { QemuProviderOptions } from './providers/qemu/qemu-provider.ts';
 export { QemuMachine, hostTscKhz } from './providers/qemu/qemu-machine.ts';

@@ -1,3 +1,4 @@
+import type { PlaygroundDefinition } from '@labkit/sdk';
 import type { ImageKind } from './image/build-image.ts';
 
 /** What a machine is doing; every change is also an engine event. */
@@ -80,7 +81,10 @@ export interface Machine {
 export interface MachineSpec {
   /** Hostname, also the name tasks use in `machine:`. */
   name: string;
+  /** Playground name whose image the machine boots (default `busybox`). */
   image?: ImageKind;
+  /** The playground's definition when it is a repository's own (built-ins are found by name). */
+  definition?: PlaygroundDefinition;
   memoryMiB?: number;
   cpus?: number;
   /** Address on the playground network, e.g. `10.0.0.2/24`. */

@@ -8,14 +8,18 @@ import { cacheDir } from './cache-dir.ts';
 import { run, requireTool } from './run-tool.ts';
 import { collectModules } from './kernel-modules.ts';
 import { extractVmlinux } from './extract-vmlinux.ts';
-import { fetchGuestDebs } from './debian/guest-debs.ts';
+import { fetchDeb, fetchGuestDebs } from './debian/guest-debs.ts';
 import { unpackDeb } from './debian/unpack-deb.ts';
 
-/** Which root file system the guest gets. */
-export type ImageKind = 'busybox' | 'debian';
+/** The two base images `buildImage` makes. */
+export type BaseImageKind = 'busybox' | 'debian';
+/** A guest image by playground name: `busybox`, `debian`, `docker`, or a repository's own definition. */
+export type ImageKind = string;
 
 export interface GuestImage {
   kind: ImageKind;
+  /** Services to start after boot (`/usr/local/lib/labkit/boot.sh`), for images made from a definition with `build.services`. */
+  boot?: { script: string; timeoutMs: number };
   /** Digest of every input; the image's folder name. */
   digest: string;
   dir: string;
@@ -31,7 +35,7 @@ export interface GuestImage {
 }
 
 export interface BuildImageOptions {
-  kind?: ImageKind;
+  kind?: BaseImageKind;
   /** Defaults to `$LABKIT_CACHE`, else `~/.cache/labkit`. */
   cache?: string;
   /** Rebuild even if an image with the same digest exists. */
@@ -42,7 +46,7 @@ export interface BuildImageOptions {
 }
 
 /** Bumped whenever the image layout changes in a way the other inputs do not capture. */
-const LAYOUT_VERSION = '8';
+const LAYOUT_VERSION = '9';
 /**
  * Modules by group; the agent loads `base` always and each other group only
  * when the kernel command line asks for it (every module load costs ~10 ms
@@ -79,7 +83,7 @@ export function buildImage(options: BuildImageOptions = {}): Promise<GuestImage>
   return promise;
 }
 
-async function doBuild(kind: ImageKind, root: string, options: BuildImageOptions): Promise<GuestImage> {
+async function doBuild(kind: BaseImageKind, root: string, options: BuildImageOptions): Promise<GuestImage> {
   const progress = options.onProgress ?? (() => {});
   for (const tool of ['gcc', 'cpio']) await requireTool(tool, 'needed by `lab image build`');
   if (kind === 'debian') for (const tool of ['debootstrap', 'mke2fs']) await requireTool(tool, 'needed by `lab image build --rootfs debian`');
@@ -88,7 +92,10 @@ async function doBuild(kind: ImageKind, root: string, options: BuildImageOptions
   // against its SHA256 (host-independent: no dpkg, no host busybox).
   const debs = await fetchGuestDebs({ cacheDir: root, ...(options.refresh ? { refresh: true } : {}), onProgress: progress });
   const kernelPackage = `${debs.kernel.name}=${debs.kernel.version}`;
+  // Task scripts are written for bash: the busybox image gets Debian's bash-static as /bin/bash.
+  const bash = await fetchDeb('bash-static', { cacheDir: root, onProgress: progress });
   const inputs = {
+    bashDeb: bash.sha256,
     layout: LAYOUT_VERSION,
     kind,
     kernelPackage,
@@ -167,6 +174,12 @@ async function doBuild(kind: ImageKind, root: string, options: BuildImageOptions
       await mkdir(path.dirname(target), { recursive: true });
       await symlink('/bin/busybox', target);
     }
+    const bashTree = path.join(work, 'bash');
+    await unpackDeb(await readFile(bash.file), bashTree, bash.file);
+    // A `bash` applet link would point at /bin/busybox (copyFile follows links: the host's file).
+    await rm(path.join(initrdRoot, 'bin/bash'), { force: true });
+    await copyFile(path.join(bashTree, 'bin/bash-static'), path.join(initrdRoot, 'bin/bash'));
+    await chmod(path.join(initrdRoot, 'bin/bash'), 0o755);
     await mkdir(path.join(initrdRoot, 'usr/local/bin'), { recursive: true });
     await copyFile(examinerctlSource, path.join(initrdRoot, 'usr/local/bin/examinerctl'));
     await chmod(path.join(initrdRoot, 'usr/local/bin/examinerctl'), 0o755);

@@ -1,7 +1,7 @@
 import path from 'node:path';
-import { loadContent, type ContentGraph, type ContentItem, type Playground, type TaskInput } from '@labkit/sdk';
-import type { ImageKind } from '../image/build-image.ts';
+import { builtinPlaygrounds, loadContent, playgroundsOf, type ContentGraph, type ContentItem, type PlaygroundEntry, type TaskInput } from '@labkit/sdk';
 import type { MachineSpec } from '../provider.ts';
+import { playgroundMachines } from './playground-machines.ts';
 
 /** What a learner's session needs to know about one machine of a playground. */
 export interface PlaygroundMachine extends MachineSpec {
@@ -32,8 +32,6 @@ export interface PlaygroundCatalog {
   items?(): Promise<Map<string, PlaygroundItem>>;
 }
 
-const IMAGE_FOR_PLAYGROUND: Record<string, ImageKind> = { busybox: 'busybox', debian: 'debian' };
-
 /**
  * Items with a playground the local runtime can run, by id (`challenge:x`)
  * and by the key the site's pages carry (`challenges/x`; lessons
@@ -41,8 +39,9 @@ const IMAGE_FOR_PLAYGROUND: Record<string, ImageKind> = { busybox: 'busybox', de
  */
 export function playgroundItemsOf(graph: ContentGraph): Map<string, PlaygroundItem> {
   const out = new Map<string, PlaygroundItem>();
+  const definitions = playgroundsOf(graph);
   for (const item of graph.items) {
-    const p = playgroundItemOf(item, graph.root);
+    const p = playgroundItemOf(item, graph.root, definitions);
     if (!p) continue;
     out.set(p.id, p);
     if (item.dir && !out.has(item.dir)) out.set(item.dir, p);
@@ -52,40 +51,21 @@ export function playgroundItemsOf(graph: ContentGraph): Map<string, PlaygroundIt
   return out;
 }
 
-export function playgroundItemOf(item: ContentItem, root: string): PlaygroundItem | undefined {
+/**
+ * The item as the server runs it, or undefined when it has no playground or
+ * one with no definition here (validation already said so).
+ */
+export function playgroundItemOf(item: ContentItem, root: string, definitions: Map<string, PlaygroundEntry> = builtinPlaygrounds()): PlaygroundItem | undefined {
   if (!item.playground) return undefined;
-  const image = IMAGE_FOR_PLAYGROUND[item.playground.name ?? 'busybox'];
-  if (!image) return undefined;
+  const entry = definitions.get(item.playground.name ?? 'busybox');
+  if (!entry) return undefined;
   const title = typeof item.data?.title === 'string' ? item.data.title : item.name || path.basename(root);
   return {
     id: item.id,
     title,
-    machines: machinesOf(item.playground, image),
+    machines: playgroundMachines(item.playground, entry),
     tasks: Object.fromEntries(item.tasks.map((t) => [t.name, t.task])),
   };
-}
-
-function machinesOf(playground: Playground, image: ImageKind): PlaygroundMachine[] {
-  const listed = playground.machines ?? [];
-  if (listed.length === 0) return [{ name: playground.name ?? 'busybox', image, user: 'root', terminal: true, startupFiles: [] }];
-  return listed.map((m) => {
-    const user = m.users?.find((u) => u.default) ?? m.users?.[0];
-    const welcome = user?.welcome && user.welcome !== '-' ? user.welcome : undefined;
-    return {
-      name: m.name,
-      image,
-      user: user?.name ?? 'root',
-      ...(welcome ? { welcome } : {}),
-      terminal: m.noSSH !== true,
-      startupFiles: (m.startupFiles ?? []).map((f) => ({
-        path: f.path,
-        content: f.content ?? '',
-        ...(f.mode !== undefined ? { mode: typeof f.mode === 'string' ? parseInt(f.mode, 8) : f.mode } : {}),
-        ...(f.owner ? { owner: f.owner } : {}),
-        ...(f.append ? { append: true } : {}),
-      })),
-    };
-  });
 }
 
 /**

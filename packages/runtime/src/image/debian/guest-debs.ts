@@ -142,3 +142,21 @@ async function aptDownload(pkg: DebPackage, debsDir: string, onProgress?: (m: st
     await rm(tmp, { recursive: true, force: true });
   }
 }
+
+/**
+ * One more Debian package for a guest (bash-static for the busybox image),
+ * resolved and checked the same way as the kernel: the host's apt on a
+ * bookworm host, else Debian's archive. Not pinned: its version is part of
+ * the image digest, so a new upload makes a new image.
+ */
+export async function fetchDeb(name: string, options: GuestDebsOptions): Promise<ResolvedDeb> {
+  const debsDir = path.join(options.cacheDir, 'debs');
+  await mkdir(debsDir, { recursive: true });
+  const env = options.env ?? process.env;
+  const useApt = !env['LABKIT_DEBIAN_MIRROR'] && isBookwormHost(options.osRelease) && (await run('sh', ['-c', 'command -v apt-cache && command -v apt-get'], { allowFail: true })).code === 0;
+  if (useApt) return aptDownload(await aptShow(name), debsDir, options.onProgress);
+  const archive = await DebianArchive.open({ cacheDir: path.join(options.cacheDir, 'debian'), onProgress: options.onProgress ?? (() => {}), ...(options.fetch ? { fetch: options.fetch } : {}), ...(options.keyring ? { keyring: options.keyring } : {}) });
+  const pkg = (await archive.find(name, bookwormSuites(env)))[0];
+  if (!pkg) throw RuntimeErrors.KernelUnavailable(`${name} is not in the archive indexes`);
+  return { name: pkg.name, version: pkg.version, sha256: pkg.sha256, file: await archive.download(pkg, debsDir) };
+}

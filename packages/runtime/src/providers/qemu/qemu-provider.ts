@@ -3,15 +3,19 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { RuntimeErrors } from '../../errors.ts';
-import { buildImage, type GuestImage, type ImageKind } from '../../image/build-image.ts';
+import type { PlaygroundDefinition } from '@labkit/sdk';
+import { type GuestImage, type ImageKind } from '../../image/build-image.ts';
+import { playgroundImage } from '../../image/playground-image.ts';
 import type { Machine, PlaygroundSpec, Provider, RunningPlayground } from '../../provider.ts';
 import { chooseAccelerator } from './accelerator.ts';
 import { EthernetSwitch } from './ethernet-switch.ts';
 import { QemuMachine, type Accelerator, type MachineNetwork } from './qemu-machine.ts';
 
 export interface QemuProviderOptions {
-  /** Images by kind; built (once, cached) on first use when absent. */
+  /** Images by playground name; built (once, cached) on first use when absent. */
   images?: Partial<Record<ImageKind, GuestImage>>;
+  /** A repository's own playground definitions by name (built-ins need none). */
+  definitions?: Record<string, PlaygroundDefinition>;
   /** Force an accelerator instead of the canary's verdict. */
   accel?: Accelerator;
   memoryMiB?: number;
@@ -30,27 +34,34 @@ export class QemuProvider implements Provider {
     this.#options = options;
   }
 
-  async image(kind: ImageKind): Promise<GuestImage> {
-    return this.#options.images?.[kind] ?? buildImage({ kind });
+  async image(kind: ImageKind, definition?: PlaygroundDefinition): Promise<GuestImage> {
+    return this.#options.images?.[kind] ?? playgroundImage(kind, definition ?? this.#options.definitions?.[kind]);
   }
 
   async accelerator(): Promise<Accelerator> {
     return this.#options.accel ?? chooseAccelerator(await this.image('busybox'));
   }
 
-  /** Boots one machine outside any playground (the pool uses this). */
-  async bootMachine(name: string, kind: ImageKind = 'busybox', network?: MachineNetwork): Promise<QemuMachine> {
-    const image = await this.image(kind);
+  /**
+   * Boots one machine outside any playground (the pool uses this). Its
+   * image's services are started unless `services: false` (a multi-machine
+   * playground starts them once every machine knows the others' names).
+   */
+  async bootMachine(name: string, kind: ImageKind = 'busybox', network?: MachineNetwork, options: { services?: boolean; memoryMiB?: number; definition?: PlaygroundDefinition } = {}): Promise<QemuMachine> {
+    const image = await this.image(kind, options.definition);
     const accel = await this.accelerator();
-    return QemuMachine.boot({
+    const memoryMiB = options.memoryMiB ?? this.#options.memoryMiB;
+    const vm = await QemuMachine.boot({
       name,
       image,
       accel,
-      ...(this.#options.memoryMiB ? { memoryMiB: this.#options.memoryMiB } : {}),
+      ...(memoryMiB ? { memoryMiB } : {}),
       ...(this.#options.bootTimeoutMs ? { bootTimeoutMs: this.#options.bootTimeoutMs } : {}),
       ...(this.#options.watchdogGraceMs !== undefined ? { watchdogGraceMs: this.#options.watchdogGraceMs } : {}),
       ...(network ? { network } : {}),
     });
+    if (options.services !== false) await startServices(vm, image);
+    return vm;
   }
 
   async provision(spec: PlaygroundSpec): Promise<RunningPlayground> {
@@ -65,7 +76,8 @@ export class QemuProvider implements Provider {
       await Promise.all(
         spec.machines.map(async (m, i) => {
           const kind = m.image ?? 'busybox';
-          if (!multi) {
+          // Pooled machines run the built-in image of that name, never a repository's own definition.
+          if (!multi && !m.definition) {
             const pooled = await this.#options.pool?.take(kind);
             if (pooled) {
               await pooled.rename(m.name);
@@ -76,12 +88,15 @@ export class QemuProvider implements Provider {
           const network = multi
             ? { address: m.address ?? `10.0.0.${i + 2}/24`, switchPath: net!.switch.path, mac: `52:54:${prefix.slice(0, 2)}:${prefix.slice(2)}:00:${(i + 2).toString(16).padStart(2, '0')}` }
             : undefined;
-          booted[i] = await this.bootMachine(m.name, kind, network);
+          booted[i] = await this.bootMachine(m.name, kind, network, { services: !multi, ...(m.memoryMiB ? { memoryMiB: m.memoryMiB } : {}), ...(m.definition ? { definition: m.definition } : {}) });
         }),
       );
       if (multi) {
         const hosts = spec.machines.map((m, i) => `${(m.address ?? `10.0.0.${i + 2}/24`).split('/')[0]} ${m.name}`).join('\n');
         await Promise.all(booted.map((vm) => vm.copyIn({ path: '/etc/hosts', content: `127.0.0.1 localhost\n${hosts}\n` })));
+        // The first machine's registry is the playground's.
+        const first = spec.machines[0]!.name;
+        await Promise.all(booted.map(async (vm, i) => startServices(vm, await this.image(spec.machines[i]!.image ?? 'busybox', spec.machines[i]!.definition), first)));
       }
     } catch (error) {
       await Promise.all(booted.filter(Boolean).map((vm) => vm.dispose()));
@@ -89,6 +104,16 @@ export class QemuProvider implements Provider {
       throw error;
     }
     return playgroundOf(booted, net?.close);
+  }
+}
+
+/** Runs the image's boot script (its services), failing the boot when a service never gets ready. */
+async function startServices(vm: QemuMachine, image: GuestImage, registryHost?: string): Promise<void> {
+  if (!image.boot) return;
+  const r = await vm.exec({ script: `bash ${image.boot.script}`, timeoutMs: image.boot.timeoutMs, ...(registryHost ? { env: { LABKIT_REGISTRY_HOST: registryHost } } : {}) });
+  if (r.exitCode !== 0) {
+    await vm.dispose();
+    throw RuntimeErrors.ServicesFailed(vm.name, (r.stderr || r.stdout).trim().split('\n').slice(-8).join('\n') || `exit ${r.exitCode}${r.timedOut ? ' (timed out)' : ''}`);
   }
 }
 
