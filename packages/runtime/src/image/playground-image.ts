@@ -125,7 +125,8 @@ async function doBuild(name: string, def: PlaygroundDefinition, root: string, op
     const release = (await readdir(path.join(kernelTree, 'lib/modules')))[0];
     if (!release) throw RuntimeErrors.ImageBuildFailed('kernel modules', `no lib/modules in ${debs.kernel.file}`);
     await run('cp', ['-a', path.join(kernelTree, 'lib/modules', release), path.join(target, 'lib/modules/')]);
-    const dep = await run('depmod', ['-b', target, release], { allowFail: true });
+    // The guest's own depmod (kmod is in every Debian playground): the host may have none.
+    const dep = await run('chroot', [target, 'depmod', release], { allowFail: true });
     if (dep.code !== 0) throw RuntimeErrors.ImageBuildFailed('depmod', dep.stderr.trim());
 
     await mkdir(path.join(target, 'usr/local/bin'), { recursive: true });
