@@ -45,11 +45,10 @@ export function discoverFiles(root: string, refused: RefusedLink[] = []): string
     walking.add(real);
     for (const e of entries) {
       const childRel = rel ? `${rel}/${e.name}` : e.name;
-      const childAbs = join(abs, e.name);
       let isDir = e.isDirectory();
-      let childReal = join(real, e.name);
+      let childReal = '';
       if (e.isSymbolicLink()) {
-        const link = checkLink(realRoot, childAbs);
+        const link = checkLink(realRoot, join(abs, e.name));
         if (!link.ok) {
           refused.push({ path: childRel, target: link.target, reason: link.reason });
           continue;
@@ -58,8 +57,10 @@ export function discoverFiles(root: string, refused: RefusedLink[] = []): string
         childReal = link.real;
       } else if (!isDir && !e.isFile()) continue;
       if (isDir) {
-        if (SKIP_DIRS.has(e.name) || e.name.startsWith('.') || walking.has(childReal)) continue;
-        walk(childAbs, childRel, childReal);
+        if (SKIP_DIRS.has(e.name) || e.name.startsWith('.')) continue;
+        childReal ||= join(real, e.name);
+        if (walking.has(childReal)) continue;
+        walk(join(abs, e.name), childRel, childReal);
       } else out.push(childRel);
     }
     walking.delete(real);

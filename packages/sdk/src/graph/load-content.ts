@@ -63,9 +63,9 @@ export interface LoadOptions {
    */
   code?: boolean;
   /**
-   * Limits of the guarded parse (time and heap per file, and the size above
-   * which a file parses in a worker). Defaults: `contentLimits` (1 s of CPU time, 256 MB,
-   * 4,096 characters). A slow CI machine may raise `timeoutMs`.
+   * Limits of the guarded parse (time and heap per file, and which files
+   * parse in a worker). Defaults: `contentLimits` (1 s of CPU time, 256 MB,
+   * a 300 ms worst-case estimate or 64 KiB). A slow CI machine may raise `timeoutMs`.
    */
   parseGuard?: ParseGuard;
 }

@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { limitedDocument, parseDocument, type ParsedDocument } from '../parse/parse-document.ts';
-import { contentLimits } from '../parse/limits.ts';
+import { contentLimits, estimateParseMs } from '../parse/limits.ts';
 
 /** One file to parse. */
 export interface ParseJob {
@@ -34,14 +34,17 @@ export interface ParseGuard {
   heapMb?: number;
   /** Files longer than this parse in a worker, never on the main thread. */
   guardAboveChars?: number;
+  /** Files whose worst-case estimate is over this many ms parse in a worker. */
+  inPlaceBudgetMs?: number;
 }
 
 /**
  * Parses files on `threads` threads; results keep input order.
  *
- * Small files parse on the main thread, as before; files longer than
- * `guardAboveChars` (and, on big loads, the workers' share of the rest) go
- * to the guarded pool: each worker has a capped heap and parses its list in
+ * Ordinary files parse on the main thread, as before; files whose
+ * worst-case estimate (`estimateParseMs`) is over `inPlaceBudgetMs`, or
+ * that are longer than `guardAboveChars` (and, on big loads, the workers'
+ * share of the rest) go to the guarded pool: each worker has a capped heap and parses its list in
  * order, posting each result, and a watchdog ends a worker whose current
  * file takes longer than `timeoutMs`. That file (or one that ran a worker
  * out of memory) gets a `lab:content-limit` error and an empty body; a new
@@ -51,21 +54,30 @@ export interface ParseGuard {
 export async function parseInThreads(jobs: readonly ParseJob[], threads: number, guard: ParseGuard = {}): Promise<ParsedDocument[]> {
   parsedFiles += jobs.length;
   const above = guard.guardAboveChars ?? contentLimits.guardAboveChars;
+  const budget = guard.inPlaceBudgetMs ?? contentLimits.inPlaceBudgetMs;
   const results = new Array<ParsedDocument>(jobs.length);
   const inPlace: number[] = [];
   const guarded: number[] = [];
-  jobs.forEach((j, i) => (j.source.length > above && j.source.length <= contentLimits.maxChars ? guarded : inPlace).push(i));
+  // Over the size limit: parseDocument refuses it at once, in place.
+  const risky = (src: string): boolean => src.length <= contentLimits.maxChars && (src.length > above || estimateParseMs(src) > budget);
+  jobs.forEach((j, i) => (risky(j.source) ? guarded : inPlace).push(i));
   let mine = inPlace;
   let pooled = guarded;
   let poolSize = 1;
   if (threads > 1 && jobs.length >= 2) {
-    // Big loads: the main thread keeps one share of the small files, the
-    // workers take the rest (as before), plus every big file.
-    const share = Math.ceil(jobs.length / threads);
-    mine = inPlace.slice(0, share);
-    pooled = guarded.concat(inPlace.slice(share));
+    // Big loads: the main thread keeps small files up to its share of the
+    // characters (parse time follows size), the workers take the rest and
+    // every big file.
+    let total = 0;
+    for (const j of jobs) total += j.source.length;
+    const share = total / threads;
+    let taken = 0;
+    let k = 0;
+    while (k < inPlace.length && taken < share) taken += jobs[inPlace[k++]!]!.source.length;
+    mine = inPlace.slice(0, k);
+    pooled = guarded.concat(inPlace.slice(k));
     // The main thread counts as a thread only when it has its share to do.
-    poolSize = mine.length * threads >= jobs.length ? threads - 1 : threads;
+    poolSize = taken * threads >= total ? threads - 1 : threads;
   }
   const pending = pooled.length > 0 ? runGuarded(pooled.map((i) => jobs[i]!), Math.min(poolSize, pooled.length), guard) : Promise.resolve([]);
   // Yield now and then so the pool's watchdog and messages run meanwhile.

@@ -21,12 +21,48 @@ export const contentLimits = {
   /** Heap of the guarded parse worker (old generation), in MB. */
   workerHeapMb: 256,
   /**
-   * Files longer than this parse in the guarded worker (time and memory
-   * capped); shorter ones parse in place, since even remark's worst known
-   * input costs about 0.15 ms per character (under 1 s here).
+   * Files whose worst-case parse estimate ({@link estimateParseMs}) is over
+   * this many ms of CPU, or that are longer than `guardAboveChars`, parse in
+   * the guarded worker (time and memory capped); the others parse in place,
+   * so a repository of ordinary pages never pays for starting the worker.
    */
-  guardAboveChars: 4096,
+  inPlaceBudgetMs: 300,
+  /** Longer files always parse in the guarded worker. */
+  guardAboveChars: 65_536,
 } as const;
+
+/**
+ * A pessimistic guess of the CPU time remark needs for `source`, from one
+ * pass over it: about 6 µs per character, 200 µs more per character that
+ * starts or ends inline syntax (the runs of `[`, `*_`, backticks and table
+ * pipes that make micromark slow cost 30-100 µs each, measured), and 0.03 ms
+ * × depth² per line that opens nested blockquotes or lists. Used only to
+ * decide whether a file may parse on the main thread; being wrong upwards
+ * costs a worker start, never a hang.
+ */
+export function estimateParseMs(source: string): number {
+  let specials = 0;
+  let nesting = 0;
+  let lineStart = true;
+  let depth = 0;
+  for (let i = 0; i < source.length; i++) {
+    const c = source.charCodeAt(i);
+    if (c === 10) {
+      nesting += depth * depth;
+      depth = 0;
+      lineStart = true;
+      continue;
+    }
+    // [ ] ( ) < > { } * _ ` | : ~ ! \ & #
+    if (c === 91 || c === 93 || c === 40 || c === 41 || c === 60 || c === 62 || c === 123 || c === 125 || c === 42 || c === 95 || c === 96 || c === 124 || c === 58 || c === 126 || c === 33 || c === 92 || c === 38 || c === 35) specials++;
+    if (lineStart) {
+      if (c === 62 || c === 45 || c === 42 || c === 43) depth++;
+      else if (c !== 32 && c !== 9 && !(c >= 48 && c <= 57) && c !== 46 && c !== 41) lineStart = false;
+    }
+  }
+  nesting += depth * depth;
+  return source.length * 0.006 + specials * 0.2 + nesting * 0.03;
+}
 
 const RULE = 'lab:content-limit';
 
