@@ -151,7 +151,7 @@ export class PlaygroundSession {
     const t0 = performance.now();
     let playground: RunningPlayground;
     try {
-      playground = await this.#provider.provision({ machines: this.item.machines.map(({ name, image, memoryMiB, cpus, address }) => ({ name, ...(image ? { image } : {}), ...(memoryMiB ? { memoryMiB } : {}), ...(cpus ? { cpus } : {}), ...(address ? { address } : {}) })) });
+      playground = await this.#provider.provision({ machines: this.item.machines.map(({ name, image, definition, memoryMiB, cpus, address }) => ({ name, ...(image ? { image } : {}), ...(definition ? { definition } : {}), ...(memoryMiB ? { memoryMiB } : {}), ...(cpus ? { cpus } : {}), ...(address ? { address } : {}) })) });
     } catch (error) {
       if (this.attempt === attempt) this.#setState('failed', messageOf(error));
       return undefined;

@@ -11,8 +11,8 @@ import type { MachineNetwork, QemuMachine } from '../providers/qemu/qemu-machine
 export class TrackedQemuProvider extends QemuProvider {
   #inflight = new Set<Promise<QemuMachine>>();
 
-  override bootMachine(name: string, kind?: ImageKind, network?: MachineNetwork): Promise<QemuMachine> {
-    const boot = super.bootMachine(name, kind, network);
+  override bootMachine(name: string, kind?: ImageKind, network?: MachineNetwork, options?: Parameters<QemuProvider['bootMachine']>[3]): Promise<QemuMachine> {
+    const boot = super.bootMachine(name, kind, network, options);
     this.#inflight.add(boot);
     const forget = () => this.#inflight.delete(boot);
     boot.then(forget, forget);
