@@ -24,7 +24,9 @@ fi
 log "node $(node --version), pnpm $(pnpm --version)"
 
 # 2. Debian packages the real-part tests need (only what is missing).
-DEB_PACKAGES=(qemu-system-x86 busybox-static chromium cpio e2fsprogs debootstrap openssh-server gcc libc6-dev gpgv debian-archive-keyring lz4)
+# mmdebstrap builds the Debian playgrounds' roots (docker, debian) from the host's apt sources;
+# docker.io and the rest are installed inside those images only.
+DEB_PACKAGES=(qemu-system-x86 busybox-static chromium cpio e2fsprogs debootstrap mmdebstrap openssh-server gcc libc6-dev gpgv debian-archive-keyring lz4)
 missing=()
 for p in "${DEB_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ "${#missing[@]}" -gt 0 ]; then

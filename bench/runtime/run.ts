@@ -1,16 +1,21 @@
 // Runtime benchmark: prints figures, asserts nothing (the CPU is shared).
 //
-//   node bench/runtime/run.ts [--vms 16] [--cold 10] [--warm 50] [--pool 10]
+//   node bench/runtime/run.ts [--vms 16] [--cold 10] [--warm 50] [--pool 10] [--lab-test]
 //
 // - cold: spawn QEMU → first check result (boot + agent hello + `true`), median of N
 // - warm: one check round trip on a booted VM, median of N
 // - pool: provision a playground from a filled pool → first check result, median of N
 // - rss:  peak RSS (VmHWM) and PSS per VM with `--vms` VMs up at once
+// - docker (--docker N): the docker playground: image build (cold, from the
+//   image's manifest, and cached), cold boot to Docker ready, first
+//   `docker run`, and memory per running Docker machine with N up at once
 // Targets on the reference machines: cold ≤ 1.5 s, warm ≤ 40 ms, pool ≤ 100 ms, ≤ 160 MiB per VM.
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import { QemuMachine, QemuProvider, VmPool, buildImage, chooseAccelerator } from '../../packages/runtime/src/index.ts';
+import { builtinPlaygrounds } from '../../packages/sdk/src/index.ts';
+import { QemuMachine, QemuProvider, VmPool, buildImage, chooseAccelerator, playgroundImage, playgroundMachines, type RunningPlayground, testChallenges, phaseBreakdown, DEFAULT_SETTLE_MS, type TestPhase, type WideEvent } from '../../packages/runtime/src/index.ts';
 
 const { values } = parseArgs({
   options: {
@@ -18,6 +23,9 @@ const { values } = parseArgs({
     cold: { type: 'string', default: '10' },
     warm: { type: 'string', default: '50' },
     pool: { type: 'string', default: '10' },
+    docker: { type: 'string', default: '0' },
+    only: { type: 'string' },
+    'lab-test': { type: 'boolean', default: false },
   },
 });
 const median = (xs: number[]) => {
@@ -34,6 +42,7 @@ console.log(`labkit runtime bench · accel ${accel} · ${os.cpus().length} cores
 console.log(`image ${image.digest} (${image.kernelPackage})`);
 
 // 1. cold boot to first result
+if (values.only !== 'docker') {
 const cold: number[] = [];
 for (let i = 0; i < Number(values.cold); i++) {
   const t = performance.now();
@@ -43,9 +52,10 @@ for (let i = 0; i < Number(values.cold); i++) {
   await vm.dispose();
 }
 console.log(`cold boot → first result: ${fmt(cold)}   target ≤ 1500 ms`);
+}
 
 // 2. warm round trip
-{
+if (values.only !== 'docker') {
   const vm = await QemuMachine.boot({ name: 'warm', image, accel });
   for (let i = 0; i < 5; i++) await vm.exec({ script: 'true', timeoutMs: 10_000 }); // warm the translation cache
   const warm: number[] = [];
@@ -59,7 +69,7 @@ console.log(`cold boot → first result: ${fmt(cold)}   target ≤ 1500 ms`);
 }
 
 // 3. first check from the pool (the boot was paid before the learner came)
-{
+if (values.only !== 'docker') {
   const base = new QemuProvider({ accel, images: { busybox: image } });
   const pool = new VmPool(base, { size: 1 });
   const provider = new QemuProvider({ accel, images: { busybox: image }, pool });
@@ -77,7 +87,7 @@ console.log(`cold boot → first result: ${fmt(cold)}   target ≤ 1500 ms`);
 }
 
 // 4. memory with N VMs up at once (booted 4 at a time so boots do not time out)
-{
+if (values.only !== 'docker') {
   const n = Number(values.vms);
   const vms: QemuMachine[] = [];
   for (let i = 0; i < n; i += 4) {
@@ -92,5 +102,57 @@ console.log(`cold boot → first result: ${fmt(cold)}   target ≤ 1500 ms`);
       `PSS median ${median(pss).toFixed(0)} MiB (file-backed, shared between VMs: ${median(fileBacked).toFixed(0)} MiB)   target ≤ 160 MiB`,
   );
   await Promise.all(vms.map((vm) => vm.dispose()));
+}
+// 5. the docker playground
+if (Number(values.docker) > 0) {
+  const entry = builtinPlaygrounds().get('docker')!;
+  let t = performance.now();
+  const docker = await playgroundImage('docker');
+  const cachedMs = performance.now() - t;
+  const manifest = JSON.parse(readFileSync(`${docker.dir}/manifest.json`, 'utf8')) as { buildSeconds?: number };
+  console.log(`docker image: cold build ${manifest.buildSeconds?.toFixed(0) ?? '?'} s (from its manifest), cached ${cachedMs.toFixed(0)} ms (digest ${docker.digest})`);
+  const provider = new QemuProvider({ accel });
+  const machines = playgroundMachines({ name: 'docker' }, entry);
+  const n = Number(values.docker);
+  const up: RunningPlayground[] = [];
+  const ready: number[] = [];
+  const firstRun: number[] = [];
+  for (let i = 0; i < n; i++) {
+    t = performance.now();
+    const pg = await provider.provision({ machines });
+    ready.push(performance.now() - t);
+    t = performance.now();
+    await pg.machines[0]!.exec({ script: 'docker run --rm busybox true', timeoutMs: 120_000 });
+    firstRun.push(performance.now() - t);
+    up.push(pg);
+  }
+  console.log(`docker cold boot → Docker ready: ${fmt(ready)}`);
+  console.log(`first docker run (pull from the playground registry): ${fmt(firstRun)}`);
+  const pids = up.map((pg) => (pg.machines[0] as QemuMachine).pid!);
+  const rss = pids.map((pid) => kib(pid, 'VmRSS') / 1024);
+  const pss = pids.map((pid) => kib(pid, 'Pss', 'smaps_rollup') / 1024);
+  const file = pids.map((pid) => kib(pid, 'RssFile') / 1024);
+  console.log(`${n} docker machines up: RSS median ${median(rss).toFixed(0)} MiB, PSS ${median(pss).toFixed(0)} MiB (file-backed ${median(file).toFixed(0)} MiB)   target ≤ 300 MiB`);
+  await Promise.all(up.map((pg) => pg.dispose()));
+}
+// 6. lab test (--lab-test): the examples serial and -j 2 with the per-phase
+// split from the wide events, and how fast a wrong solution is reported.
+if (values['lab-test']) {
+  const examples = fileURLToPath(new URL('../../examples', import.meta.url));
+  const s = (ms: number | undefined) => `${((ms ?? 0) / 1000).toFixed(1)} s`;
+  for (const concurrency of [1, 2]) {
+    const events: WideEvent[] = [];
+    const t = performance.now();
+    const report = await testChallenges([examples], { concurrency, onEvent: (e) => events.push(e) });
+    const wall = performance.now() - t;
+    const total: Partial<Record<TestPhase, number>> = {};
+    for (const row of phaseBreakdown(events).values()) for (const [p, ms] of Object.entries(row)) total[p as TestPhase] = (total[p as TestPhase] ?? 0) + ms;
+    const split = (['boot', 'init', 'precheck', 'solution', 'checks', 'teardown'] as const).map((p) => `${p} ${s(total[p])}`).join(' · ');
+    const passed = report.challenges.filter((c) => c.ok).length;
+    console.log(`lab test examples -j ${concurrency}: wall ${s(wall)} (${passed}/${report.challenges.length} passed); summed over runs: ${split}`);
+  }
+  const wrong = fileURLToPath(new URL('../../packages/runtime/test/fixtures/lab-test/wrong-solution', import.meta.url));
+  const r = (await testChallenges([wrong], { concurrency: 1 })).challenges[0]!;
+  console.log(`wrong solution reported ${s(r.checksMs)} after the solution ended (settle window ${DEFAULT_SETTLE_MS / 1000} s; the check's timeout is 5 s, the old wait 90 s); last output: ${JSON.stringify(r.tasks[0]?.lastOutput)}`);
 }
 console.log(`load after: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
