@@ -35,15 +35,16 @@ async function newSession(base: string): Promise<string> {
 
 describe('restart and churn stay within the limits', () => {
   it('30 concurrent restarts of one session boot one playground; the other 29 get 409', async () => {
-    const provider = fakeProvider(300);
+    // A boot longer than the 30 requests take to arrive, even on a loaded host.
+    const provider = fakeProvider(2_000);
     const base = await start(provider);
     const token = await newSession(base);
-    await expect.poll(() => stateOf(base, token), { timeout: 5_000 }).toBe('running');
+    await expect.poll(() => stateOf(base, token), { timeout: 10_000 }).toBe('running');
     provider.booting.max = 0;
     const statuses = await Promise.all(Array.from({ length: 30 }, () => post(`${base}sessions/${token}/restart`).then((r) => r.status)));
     expect(statuses.filter((s) => s === 202)).toHaveLength(1);
     expect(statuses.filter((s) => s === 409)).toHaveLength(29);
-    await expect.poll(() => stateOf(base, token), { timeout: 5_000 }).toBe('running');
+    await expect.poll(() => stateOf(base, token), { timeout: 10_000 }).toBe('running');
     expect(provider.booting.max).toBe(1);
     expect(provider.machines).toHaveLength(2); // the first attempt and one restart
     // Once it is up again, the next restart is accepted.
