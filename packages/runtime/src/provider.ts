@@ -64,6 +64,30 @@ export interface Terminal {
   close(): void;
 }
 
+/** A command whose stdin the host feeds (`lab ssh -- cmd`, `lab cp`, port forwards). */
+export interface SpawnRequest {
+  /** Shell script, run like `ExecRequest.script`. */
+  script: string;
+  user?: string;
+  env?: Record<string, string>;
+  cwd?: string;
+  /** Kill the process tree after this long; 0 (the default) never does. */
+  timeoutMs?: number;
+  /** Output, as it arrives; nothing is buffered for the caller. */
+  onOutput: (stream: 'stdout' | 'stderr', chunk: Buffer) => void;
+}
+
+export interface SpawnedProcess {
+  /** Bytes for the command's stdin (the agent waits up to 10 s for a reader that is slow to take them). */
+  write(data: Buffer): void;
+  /** Closes the command's stdin (EOF). */
+  end(): void;
+  /** Kills the command's whole process tree. */
+  kill(): void;
+  /** Settles when the command has exited and its output is closed; `stdout`/`stderr` are empty (see `onOutput`). */
+  readonly result: Promise<ExecResult>;
+}
+
 /** A running machine of a playground, whatever runs it (QEMU, Firecracker, SSH). */
 export interface Machine {
   readonly name: string;
@@ -72,6 +96,8 @@ export interface Machine {
   copyIn(file: CopyInFile): Promise<void>;
   /** Opens an interactive shell (providers that cannot leave it undefined). */
   openTerminal?(request: TerminalRequest): Terminal;
+  /** Starts a command with a stdin the host writes to (providers that cannot leave it undefined). */
+  spawn?(request: SpawnRequest): SpawnedProcess;
   /** Called on every state change (booting → ready → stopped | failed). */
   onStateChange(listener: (state: MachineState, detail?: string) => void): () => void;
   /** Stops the machine and frees everything it held. Safe to call twice. */

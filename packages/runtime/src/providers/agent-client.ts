@@ -2,7 +2,7 @@ import { randomInt } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import type { LabkitError } from '@labkit/sdk';
 import { RuntimeErrors } from '../errors.ts';
-import type { CopyInFile, ExecRequest, ExecResult, Terminal, TerminalRequest } from '../provider.ts';
+import type { CopyInFile, ExecRequest, ExecResult, SpawnRequest, SpawnedProcess, Terminal, TerminalRequest } from '../provider.ts';
 import {
   EXIT_FAILED_TO_START,
   EXIT_STDERR_TRUNCATED,
@@ -11,6 +11,8 @@ import {
   FrameDecoder,
   type AgentFrame,
   encodeExec,
+  encodeSpawn,
+  encodeCloseStdin,
   encodeInput,
   encodeKill,
   encodeHostname,
@@ -39,6 +41,8 @@ interface Pending {
   truncated: boolean;
   onOutput?: ExecRequest['onOutput'];
   kind: 'exec' | 'ack';
+  /** SPAWN requests stream output to `onOutput` only; nothing is kept. */
+  stream?: boolean;
   watchdog?: NodeJS.Timeout;
 }
 
@@ -112,6 +116,41 @@ export class AgentClient {
       request.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES,
       request.onOutput,
     );
+  }
+
+  /**
+   * Starts a command with a stdin pipe. Its output goes to `onOutput` as it
+   * arrives, uncapped and unbuffered (the caller streams it somewhere); with
+   * no `timeoutMs` the host sets no watchdog either: the command may run as
+   * long as the caller keeps it (a port forward, an ssh session).
+   */
+  spawn(request: SpawnRequest): SpawnedProcess {
+    const id = this.#newId();
+    const env = Object.entries(request.env ?? {}).map(([k, v]) => `${k}=${v}`);
+    const timeoutMs = request.timeoutMs ?? 0;
+    const result = this.#send<ExecResult>(
+      id,
+      'exec',
+      encodeSpawn(id, { timeoutMs, maxOutput: 0xffff_ffff, user: request.user ?? 'root', cwd: request.cwd ?? '', script: request.script, env }),
+      timeoutMs ? timeoutMs + this.#graceMs : 0,
+      Number.MAX_SAFE_INTEGER,
+      request.onOutput,
+      true,
+    );
+    const live = () => !this.#failed && this.#pending.has(id);
+    return {
+      write: (data) => {
+        // INPUT frames stay well under the agent's 64 MiB frame limit.
+        for (let at = 0; at < data.length && live(); at += 1 << 20) this.#socket.write(encodeInput(id, data.subarray(at, at + (1 << 20))));
+      },
+      end: () => {
+        if (live()) this.#socket.write(encodeCloseStdin(id));
+      },
+      kill: () => {
+        if (live()) this.#socket.write(encodeKill(id));
+      },
+      result,
+    };
   }
 
   copyIn(file: CopyInFile): Promise<void> {
@@ -238,7 +277,7 @@ export class AgentClient {
       const data = frame.data.length > room ? frame.data.subarray(0, Math.max(0, room)) : frame.data;
       if (data.length < frame.data.length) p.truncated = true;
       if (data.length) {
-        (frame.stream === 'stdout' ? p.stdout : p.stderr).push(data);
+        if (!p.stream) (frame.stream === 'stdout' ? p.stdout : p.stderr).push(data);
         p.size[frame.stream] += data.length;
         const onOutput = p.onOutput;
         if (onOutput) guard(() => onOutput(frame.stream, data));
@@ -264,7 +303,7 @@ export class AgentClient {
     return undefined;
   }
 
-  #send<T>(id: number, kind: Pending['kind'], bytes: Buffer, watchdogMs: number, cap = 0, onOutput?: ExecRequest['onOutput']): Promise<T> {
+  #send<T>(id: number, kind: Pending['kind'], bytes: Buffer, watchdogMs: number, cap = 0, onOutput?: ExecRequest['onOutput'], stream = false): Promise<T> {
     if (this.#failed) return Promise.reject(this.#failed);
     return new Promise<T>((resolve, reject) => {
       const pending: Pending = {
@@ -276,9 +315,10 @@ export class AgentClient {
         cap,
         truncated: false,
         kind,
+        stream,
         ...(onOutput ? { onOutput } : {}),
       };
-      pending.watchdog = setTimeout(() => {
+      if (watchdogMs > 0) pending.watchdog = setTimeout(() => {
         const error = RuntimeErrors.AgentUnresponsive(this.#machine, Math.round(this.#graceMs / 1000));
         this.#take(id);
         reject(error);

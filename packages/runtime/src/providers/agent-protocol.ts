@@ -6,7 +6,7 @@ import { FrameReader } from './frame-reader.ts';
  * bytes only ever travel inside an OUT frame whose length the agent wrote,
  * so nothing a script prints can be mistaken for a frame.
  */
-export const Req = { Exec: 1, Kill: 2, Write: 3, Ping: 4, PowerOff: 5, Pty: 6, Input: 7, Resize: 8, Hostname: 9 } as const;
+export const Req = { Exec: 1, Kill: 2, Write: 3, Ping: 4, PowerOff: 5, Pty: 6, Input: 7, Resize: 8, Hostname: 9, Spawn: 10, CloseStdin: 11 } as const;
 export const Res = { Hello: 0x81, Out: 0x82, Exit: 0x83, Ack: 0x84 } as const;
 
 export const EXIT_TIMED_OUT = 1;
@@ -40,6 +40,13 @@ function frame(type: number, ...parts: Buffer[]): Buffer {
 
 export function encodeExec(id: number, o: { timeoutMs: number; maxOutput: number; user: string; cwd: string; script: string; env: string[] }): Buffer {
   return frame(Req.Exec, u32(id, o.timeoutMs, o.maxOutput), str(o.user), str(o.cwd), str(o.script), u32(o.env.length), ...o.env.map(str));
+}
+/** EXEC with a stdin pipe: INPUT frames for its id feed it, CLOSE_STDIN ends it (the agent answers as for EXEC). */
+export function encodeSpawn(id: number, o: { timeoutMs: number; maxOutput: number; user: string; cwd: string; script: string; env: string[] }): Buffer {
+  return frame(Req.Spawn, u32(id, o.timeoutMs, o.maxOutput), str(o.user), str(o.cwd), str(o.script), u32(o.env.length), ...o.env.map(str));
+}
+export function encodeCloseStdin(id: number): Buffer {
+  return frame(Req.CloseStdin, u32(id));
 }
 export function encodeKill(id: number): Buffer {
   return frame(Req.Kill, u32(id));

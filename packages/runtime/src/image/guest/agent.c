@@ -71,6 +71,7 @@ struct job {
   uint32_t max_output, sent[2];
   int flags, exited, status;
   int pty;              /* fd[0] is a pty master: INPUT and RESIZE go to it */
+  int in_fd;            /* SPAWN jobs: write end of the script's stdin pipe (INPUT goes to it), -1 otherwise */
   char cgroup[64];
 };
 
@@ -187,7 +188,10 @@ static void kill_job(struct job *j) {
   if (j->pid > 0) { kill(-j->pid, SIGKILL); kill(j->pid, SIGKILL); }
 }
 
-static void start_exec(struct rd *r) {
+/* EXEC runs a script with stdin on /dev/null; SPAWN (with_stdin) gives it a
+ * pipe that INPUT frames fill and CLOSE_STDIN closes: `lab ssh -- cmd`,
+ * `lab cp`, port forwards (nc) and ssh-proxy ride on it. */
+static void start_exec(struct rd *r, int with_stdin) {
   uint32_t id = rd32(r), timeout_ms = rd32(r), max_output = rd32(r);
   char *user = rdstr(r, NULL), *cwd = rdstr(r, NULL), *script = rdstr(r, NULL);
   uint32_t nenv = rd32(r);
@@ -206,11 +210,12 @@ static void start_exec(struct rd *r) {
   }
   struct job *j = NULL;
   for (int i = 0; i < MAX_JOBS; i++) if (!jobs[i].used) { j = &jobs[i]; break; }
-  int po[2], pe[2];
+  int po[2], pe[2], pi[2] = {-1, -1};
+  if (with_stdin && (!j || pipe2(pi, O_CLOEXEC) < 0)) { put32(ex + 4, 127); ex[12] = 8; send_frame(0x83, ex, 17, NULL, 0); goto out; }
   if (!j || pipe2(po, O_CLOEXEC) < 0) { put32(ex + 4, 127); ex[12] = 8; send_frame(0x83, ex, 17, NULL, 0); goto out; }
   if (pipe2(pe, O_CLOEXEC) < 0) { close(po[0]); close(po[1]); put32(ex + 4, 127); ex[12] = 8; send_frame(0x83, ex, 17, NULL, 0); goto out; }
   memset(j, 0, sizeof *j);
-  j->used = 1; j->id = id; j->max_output = max_output;
+  j->used = 1; j->id = id; j->max_output = max_output; j->in_fd = -1;
   j->start_ms = now_ms(); j->deadline_ms = timeout_ms ? j->start_ms + timeout_ms : 0;
   if (have_cgroups) {
     snprintf(j->cgroup, sizeof j->cgroup, "/sys/fs/cgroup/labkit/job-%u", ++cg_seq);
@@ -227,7 +232,7 @@ static void start_exec(struct rd *r) {
       snprintf(me, sizeof me, "%d", getpid()); write_text(p, me);
     }
     sigset_t all; sigemptyset(&all); sigprocmask(SIG_SETMASK, &all, NULL);
-    int devnull = open("/dev/null", O_RDONLY);
+    int devnull = with_stdin ? pi[0] : open("/dev/null", O_RDONLY);
     dup2(devnull, 0); dup2(po[1], 1); dup2(pe[1], 2);
     if (setgroups(0, NULL) < 0 && pw.uid != 0) _exit(126);
     if (setgid(pw.gid) < 0 || setuid(pw.uid) < 0) _exit(126);
@@ -252,11 +257,13 @@ static void start_exec(struct rd *r) {
     _exit(127);
   }
   close(po[1]); close(pe[1]);
+  if (pi[0] >= 0) close(pi[0]);
   if (pid < 0) {
-    close(po[0]); close(pe[0]); j->used = 0;
+    close(po[0]); close(pe[0]); if (pi[1] >= 0) close(pi[1]); j->used = 0;
     put32(ex + 4, 127); ex[12] = 8; send_frame(0x83, ex, 17, NULL, 0); goto out;
   }
-  j->pid = pid; j->fd[0] = po[0]; j->fd[1] = pe[0];
+  j->pid = pid; j->fd[0] = po[0]; j->fd[1] = pe[0]; j->in_fd = pi[1];
+  if (pi[1] >= 0) fcntl(pi[1], F_SETFL, O_NONBLOCK);
   fcntl(po[0], F_SETFL, O_NONBLOCK); fcntl(pe[0], F_SETFL, O_NONBLOCK);
 out:
   free(user); free(cwd); free(script);
@@ -284,7 +291,7 @@ static void start_pty(struct rd *r) {
   struct winsize ws = {(unsigned short)(rows ? rows : 24), (unsigned short)(cols ? cols : 80), 0, 0};
   ioctl(master, TIOCSWINSZ, &ws);
   memset(j, 0, sizeof *j);
-  j->used = 1; j->id = id; j->pty = 1; j->max_output = 0xffffffffu; j->fd[1] = -1;
+  j->used = 1; j->id = id; j->pty = 1; j->max_output = 0xffffffffu; j->fd[1] = -1; j->in_fd = -1;
   j->start_ms = now_ms();
   if (have_cgroups) {
     snprintf(j->cgroup, sizeof j->cgroup, "/sys/fs/cgroup/labkit/job-%u", ++cg_seq);
@@ -345,13 +352,17 @@ out:
 static void pty_input(struct rd *r) {
   uint32_t id = rd32(r);
   struct job *j = find_job(id);
-  if (r->bad || !j || !j->pty || j->fd[0] < 0) return;
+  if (r->bad || !j) return;
+  int fd = j->pty ? j->fd[0] : j->in_fd;
+  if (fd < 0) return;
+  /* A pty drops a paste after 2 s; a SPAWN's stdin (a file copy, a TCP stream) waits up to 10 s. */
+  int max_tries = j->pty ? 20 : 100;
   const unsigned char *p = r->p; uint32_t n = r->left;
-  for (int tries = 0; n > 0 && tries < 20;) {
-    ssize_t w = write(j->fd[0], p, n);
+  for (int tries = 0; n > 0 && tries < max_tries;) {
+    ssize_t w = write(fd, p, n);
     if (w > 0) { p += w; n -= (uint32_t)w; continue; }
     if (w < 0 && errno == EINTR) continue;
-    if (w < 0 && errno == EAGAIN) { struct pollfd pf = {j->fd[0], POLLOUT, 0}; poll(&pf, 1, 100); tries++; continue; }
+    if (w < 0 && errno == EAGAIN) { struct pollfd pf = {fd, POLLOUT, 0}; poll(&pf, 1, 100); tries++; continue; }
     return;
   }
 }
@@ -392,6 +403,7 @@ static void pump(struct job *j, int s) {
  */
 static void finish(struct job *j) {
   for (int s = 0; s < 2; s++) if (j->fd[s] >= 0) { close(j->fd[s]); j->fd[s] = -1; }
+  if (j->in_fd >= 0) { close(j->in_fd); j->in_fd = -1; }
   unsigned char ex[17];
   int code = WIFEXITED(j->status) ? WEXITSTATUS(j->status) : -1;
   int sig = WIFSIGNALED(j->status) ? WTERMSIG(j->status) : 0;
@@ -436,7 +448,9 @@ static void handle(const unsigned char *b, uint32_t len) {
   if (len < 1) return;
   struct rd r = {b + 1, len - 1, 0};
   switch (b[0]) {
-    case 1: start_exec(&r); break;
+    case 1: start_exec(&r, 0); break;
+    case 10: start_exec(&r, 1); break;
+    case 11: { uint32_t id = rd32(&r); struct job *j = find_job(id); if (!r.bad && j && j->in_fd >= 0) { close(j->in_fd); j->in_fd = -1; } break; }
     case 2: { uint32_t id = rd32(&r); struct job *j = find_job(id); if (j) { j->flags |= 1; kill_job(j); } break; }
     case 3: write_file(&r); break;
     case 4: { uint32_t id = rd32(&r); send_ack(id, 0, "pong"); break; }

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { isLabkitError, type LabkitError } from '@labkit/sdk';
 import { RuntimeErrors } from '../../errors.ts';
 import type { GuestImage } from '../../image/build-image.ts';
-import type { CopyInFile, ExecRequest, ExecResult, Machine, MachineState, Terminal, TerminalRequest } from '../../provider.ts';
+import type { CopyInFile, ExecRequest, ExecResult, Machine, MachineState, SpawnRequest, SpawnedProcess, Terminal, TerminalRequest } from '../../provider.ts';
 import { AgentClient, WATCHDOG_GRACE_MS } from '../agent-client.ts';
 import { MachineLifecycle } from '../machine-lifecycle.ts';
 
@@ -171,6 +171,14 @@ export class QemuMachine implements Machine {
       return { write() {}, resize() {}, close() {} };
     }
     return this.#agent.openTerminal(request);
+  }
+
+  spawn(request: SpawnRequest): SpawnedProcess {
+    if (!this.#agent || this.#life.state !== 'ready') {
+      const error = RuntimeErrors.MachineDied(this.name, `machine is ${this.#life.state}`);
+      return { write() {}, end() {}, kill() {}, result: Promise.reject(error) };
+    }
+    return this.#agent.spawn(request);
   }
 
   /** Renames a pooled machine when a playground claims it (hostname only). */
