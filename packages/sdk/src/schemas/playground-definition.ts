@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { machineSchema, networkSchema, tabSchema } from './playground.ts';
+import { machineFields, networkSchema, tabSchema } from './playground.ts';
 import { tasksSchema } from './task.ts';
 
 /*
@@ -31,7 +31,8 @@ export const driveSchema = z.looseObject({
 });
 
 /** One machine of a playground definition: a content machine plus its kernel and drives. */
-export const definitionMachineSchema = machineSchema.extend({
+export const definitionMachineSchema = z.looseObject({
+  ...machineFields,
   /**
    * Kernel the machine boots (platform manifest); Labkit always boots Debian's cloud kernel.
    * @example "oci://ghcr.io/iximiuz/labs/kernels:6.1"

@@ -82,8 +82,8 @@ export const machineInterfaceSchema = z.looseObject({
   address: z.string().optional(),
 });
 
-/** One machine of the playground; listing any machine keeps only the listed ones. */
-export const machineSchema = z.looseObject({
+/** The fields of a machine, shared with playground definitions' machines. */
+export const machineFields = {
   /**
    * Hostname of a machine of the base playground.
    * @example "dev-machine"
@@ -122,6 +122,11 @@ export const machineSchema = z.looseObject({
       interfaces: z.array(machineInterfaceSchema).optional(),
     })
     .optional(),
+};
+
+/** One machine of the playground; listing any machine keeps only the listed ones. */
+export const machineSchema = z.looseObject({
+  ...machineFields,
 });
 
 /** Tab kinds of the playground UI; `terminal` is implied when only `machine` is set. */
