@@ -130,6 +130,15 @@ describe.runIf(haveLists && haveTools && busyboxDeb)('the guest packages from a 
     await expect(fetchGuestDebs({ cacheDir: tmp('bad-sig'), env: env() })).rejects.toThrow(/did not verify: gpgv/);
   }, 300_000);
 
+  it('without gpgv or the keyring, trusts only HTTPS and says so (a plain-HTTP mirror is refused)', async () => {
+    tamper = 'none';
+    const progress: string[] = [];
+    await expect(fetchGuestDebs({ cacheDir: tmp('no-keyring'), env: env(), keyring: '/nonexistent/keyring.gpg', onProgress: (m) => progress.push(m) })).rejects.toThrow(
+      /only an https:\/\/ mirror can be trusted/,
+    );
+    expect(progress.join('\n')).toContain('trusting HTTPS to the mirror');
+  }, 300_000);
+
   it('rejects a Packages index that does not match InRelease, and a .deb that does not match Packages', async () => {
     tamper = 'packages';
     await expect(fetchGuestDebs({ cacheDir: tmp('bad-index'), env: env() })).rejects.toThrow(/Packages did not verify: size|Packages did not verify: SHA256/);
