@@ -85,4 +85,16 @@ describe('GFM in a built page', () => {
     await expect(page.locator('.lk-prose a', { hasText: 'the tables' }).getAttribute('href')).resolves.toBe('#tables');
     await expect(page.locator('#tables').count()).resolves.toBe(1);
   });
+
+  it('points a relative link to another Markdown file at its page, anchor kept', async () => {
+    const other = await (await browser.newContext()).newPage();
+    await other.goto(`${site.url}tutorials/links-tour/`, { waitUntil: 'load' });
+    const tables = other.locator('.lk-prose a', { hasText: 'the tables of the tour' });
+    await expect(tables.getAttribute('href')).resolves.toBe('/tutorials/gfm-tour/#tables');
+    await expect(other.locator('.lk-prose a', { hasText: 'the whole tour' }).getAttribute('href')).resolves.toBe('/tutorials/gfm-tour/');
+    await tables.click();
+    await other.waitForURL(/\/tutorials\/gfm-tour\/#tables$/);
+    await expect(other.locator('#tables').innerText()).resolves.toBe('Tables');
+    await other.context().close();
+  });
 });

@@ -93,6 +93,10 @@ export async function renderDocument(root: MdastRoot, options: RenderOptions = {
         const asset = options.resolveAsset?.(local.path);
         if (asset) a.properties['href'] = asset.url + local.suffix;
         else missingAssets.push(local.path);
+      } else if (options.resolveLink && isRelativeLink(node.url)) {
+        // `../other/index.md` is a file in the content folder; the site has its page.
+        const page = options.resolveLink(node.url);
+        if (page) a.properties['href'] = page;
       }
       state.patch(node as never, a);
       return state.applyData(node as never, a) as Element;
@@ -172,6 +176,11 @@ export async function renderDocument(root: MdastRoot, options: RenderOptions = {
 }
 
 type ParentNode = HastRoot | Element;
+
+/** A link relative to the document (`other.md`, `../x/`), not `#x`, `/x`, `//x` or `scheme:`. */
+function isRelativeLink(url: string): boolean {
+  return url !== '' && !/^(?:[a-z][a-z0-9+.-]*:|\/|#|\?)/i.test(url);
+}
 
 /** `__static__/app.tar.gz?x#y` (or `./__static__/...`) → the path and what follows it. */
 function staticPath(url: string): { path: string; suffix: string } | undefined {

@@ -44,6 +44,12 @@ export interface RenderOptions {
    * original path and reported in `RenderedDocument.missingAssets`.
    */
   resolveAsset?: (src: string) => ResolvedAsset | undefined;
+  /**
+   * Maps a relative link to another content file, as written
+   * (`../other/index.md#setup`, `unit-20.md`), to its page URL. Return
+   * `undefined` to keep the link as written (not a page of this site).
+   */
+  resolveLink?: (href: string) => string | undefined;
   /** Resolves a card reference; `undefined` renders an "unavailable" card. */
   resolveCard?: (ref: CardReference) => CardTarget | undefined;
   /**

@@ -6,9 +6,10 @@ import type { Root } from 'mdast';
 
 /** Bump when the renderer's output changes for the same input. */
 // r2: task titles instead of ids, quizzes, click-to-run, high-contrast code themes.
-const RENDER_VERSION = 'r2';
+// r3: GFM, __static__ links and relative page links rewritten (the renderer's output changed for unchanged files).
+const RENDER_VERSION = 'r3';
 
-export type Dep = [kind: 'asset' | 'card', input: string, output: string];
+export type Dep = [kind: 'asset' | 'card' | 'link', input: string, output: string];
 
 interface Entry {
   deps: Dep[];
@@ -72,6 +73,11 @@ export class RenderCache {
         deps.push(['card', JSON.stringify(ref), JSON.stringify(out ?? null)]);
         return out;
       },
+      resolveLink: (href) => {
+        const out = options.resolveLink?.(href);
+        deps.push(['link', href, JSON.stringify(out ?? null)]);
+        return out;
+      },
     };
     const result = await renderDocument(body(), recorded);
     await this.#store(id, { deps, result });
@@ -88,7 +94,7 @@ export class RenderCache {
 
   #stillValid(entry: Entry, options: RenderOptions): boolean {
     for (const [kind, input, output] of entry.deps) {
-      const now = kind === 'asset' ? options.resolveAsset?.(input) : options.resolveCard?.(JSON.parse(input));
+      const now = kind === 'asset' ? options.resolveAsset?.(input) : kind === 'link' ? options.resolveLink?.(input) : options.resolveCard?.(JSON.parse(input));
       if (JSON.stringify(now ?? null) !== output) return false;
     }
     return true;

@@ -19,7 +19,7 @@ const WORKER_OPTIONS = FROM_SOURCE ? { execArgv: [...process.execArgv, '--condit
  */
 export class RenderPool {
   readonly #workers: Worker[] = [];
-  readonly #pending = new Map<number, { resolve: (r: { result: RenderedDocument; deps: Array<['asset' | 'card', string, string]> }) => void; reject: (e: Error) => void }>();
+  readonly #pending = new Map<number, { resolve: (r: { result: RenderedDocument; deps: Array<['asset' | 'card' | 'link', string, string]> }) => void; reject: (e: Error) => void }>();
   #next = 0;
 
   constructor(table: ResolverTable, size = Math.max(1, Math.min(os.availableParallelism(), 4))) {
@@ -41,7 +41,7 @@ export class RenderPool {
     }
   }
 
-  render(file: string, mdast: Root, preview: boolean): Promise<{ result: RenderedDocument; deps: Array<['asset' | 'card', string, string]> }> {
+  render(file: string, mdast: Root, preview: boolean): Promise<{ result: RenderedDocument; deps: Array<['asset' | 'card' | 'link', string, string]> }> {
     const id = this.#next++;
     const worker = this.#workers[id % this.#workers.length]!;
     return new Promise((resolve, reject) => {

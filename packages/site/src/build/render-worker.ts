@@ -15,7 +15,7 @@ export interface WorkerJob {
   preview: boolean;
 }
 export type WorkerInit = { type: 'table'; table: ResolverTable };
-export type WorkerReply = { id: number; result?: RenderedDocument; deps?: Array<['asset' | 'card', string, string]>; error?: string };
+export type WorkerReply = { id: number; result?: RenderedDocument; deps?: Array<['asset' | 'card' | 'link', string, string]>; error?: string };
 
 let table: ResolverTable | undefined;
 
@@ -25,7 +25,7 @@ parentPort!.on('message', async (msg: WorkerInit | WorkerJob) => {
     return;
   }
   try {
-    const deps: Array<['asset' | 'card', string, string]> = [];
+    const deps: Array<['asset' | 'card' | 'link', string, string]> = [];
     const r = resolversFor(table!, msg.file);
     const result = await renderDocument(msg.mdast, {
       preview: msg.preview,
@@ -37,6 +37,11 @@ parentPort!.on('message', async (msg: WorkerInit | WorkerJob) => {
       resolveCard: (ref) => {
         const out = r.resolveCard(ref);
         deps.push(['card', JSON.stringify(ref), JSON.stringify(out ?? null)]);
+        return out;
+      },
+      resolveLink: (href) => {
+        const out = r.resolveLink(href);
+        deps.push(['link', href, JSON.stringify(out ?? null)]);
         return out;
       },
     });

@@ -12,6 +12,8 @@ export interface ResolverTable {
   assets: Map<string, { outPath: string; width?: number; height?: number }>;
   /** `<kind>:<slug>` → card target. */
   cards: Map<string, CardTarget>;
+  /** Absolute source file of a document → its page URL (a skill path unit: the path's page with `#<unit>`). */
+  pages?: Map<string, string>;
 }
 
 const COLLECTION_KIND: Record<string, string> = { tutorials: 'tutorial', challenges: 'challenge', 'skill-paths': 'skill-path', courses: 'course', playgrounds: 'playground', roadmaps: 'roadmap' };
@@ -32,6 +34,29 @@ export function resolveCardIn(table: ResolverTable, ref: CardReference): CardTar
   return hit;
 }
 
+/**
+ * A relative link written in `docFile` (`../other/index.md#setup`,
+ * `unit-20.md`, `../other/`) → the page URL of the document it names, keeping
+ * its `#anchor`; `undefined` when it names no page of the site.
+ */
+export function resolveLinkIn(table: ResolverTable, docFile: string, href: string): string | undefined {
+  if (!table.pages?.size) return undefined;
+  const m = /^([^?#]*)(\?[^#]*)?(#.*)?$/.exec(href);
+  if (!m || !m[1]) return undefined;
+  let rel = m[1];
+  try {
+    rel = decodeURI(rel);
+  } catch {
+    // keep it as written
+  }
+  const target = path.resolve(path.dirname(docFile), rel);
+  const url = table.pages.get(target) ?? table.pages.get(path.join(target, 'index.md'));
+  if (!url) return undefined;
+  const hash = m[3];
+  // A unit's URL already ends in its own `#<unit>`; the link's anchor is more precise.
+  return hash ? url.replace(/#.*$/, '') + hash : url;
+}
+
 /** The renderer options for one document over a table. */
 export function resolversFor(table: ResolverTable, docFile: string) {
   return {
@@ -40,5 +65,6 @@ export function resolversFor(table: ResolverTable, docFile: string) {
       return a ? { url: a.url, ...(a.width ? { width: a.width, height: a.height } : {}) } : undefined;
     },
     resolveCard: (ref: CardReference) => resolveCardIn(table, ref),
+    resolveLink: (href: string) => resolveLinkIn(table, docFile, href),
   };
 }

@@ -42,7 +42,7 @@ export async function buildSitePages(content: SiteContent, assets: Map<string, S
     bySlug.set(`${item.kind}:${item.slug}`, item);
     bySlug.set(`${item.kind}:${item.slug.replace(/_/g, '-')}`, item);
   }
-  const table: ResolverTable = { base, assets: new Map([...assets].map(([src, a]) => [src, { outPath: a.outPath, ...(a.width ? { width: a.width, height: a.height } : {}) }])), cards: new Map() };
+  const table: ResolverTable = { base, assets: new Map([...assets].map(([src, a]) => [src, { outPath: a.outPath, ...(a.width ? { width: a.width, height: a.height } : {}) }])), cards: new Map(), pages: pageUrls(content, base) };
   const assetUrl = (docFile: string, src: string | undefined) => {
     const a = resolveAssetIn(table, docFile, src);
     if (!a) return undefined;
@@ -173,6 +173,30 @@ export async function buildSitePages(content: SiteContent, assets: Map<string, S
   pages.push({ route: 'search/', title: 'Search', islands: ['progress'], model: { type: 'search' } });
   pages.push({ route: '404.html', title: 'Page not found', islands: [], model: { type: 'not-found' } });
   return { pages, notices, assets: [...used.values()] };
+}
+
+/**
+ * The page URL of every document, by source file, for relative links
+ * between content files: items and course lessons and units have their own
+ * pages; skill path units and solutions are sections of their item's page.
+ */
+function pageUrls(content: SiteContent, base: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const item of content.items) {
+    const route = base + itemRoute(item);
+    out.set(item.file, route);
+    for (const u of item.units) if (!out.has(u.file)) out.set(u.file, `${route}#${u.slug}`);
+    for (const x of item.extras) if (!out.has(x.file)) out.set(x.file, `${route}#${x.slug}`);
+    for (const m of item.modules) {
+      for (const l of m.lessons) {
+        const lesson = `${route}${m.slug ? `${m.slug}/` : ''}${l.slug}/`;
+        out.set(l.file, lesson);
+        const merged = mergedUnit(l);
+        for (const u of l.units) if (!out.has(u.file)) out.set(u.file, u === merged ? lesson : `${lesson}${u.slug}/`);
+      }
+    }
+  }
+  return out;
 }
 
 /**
