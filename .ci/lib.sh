@@ -3,6 +3,8 @@
 # the tests drive for real (QEMU, busybox, Chromium), and the workspace deps.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# CI has the shared corpus: tests that need it must run, not skip (test-support/corpus.ts).
+export LABKIT_REQUIRE_CORPUS=1
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 

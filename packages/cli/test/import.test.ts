@@ -1,11 +1,12 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { lab, repoRoot, tempDir } from './helpers.ts';
+import { join } from 'node:path';
+import { expect, it } from 'vitest';
+import { lab, tempDir } from './helpers.ts';
+import { corpusPath, describeCorpus } from '../../../test-support/corpus.ts';
 
-const scenario = resolve(repoRoot, '../shared/corpus/killercoda-examples/verification');
+const scenario = corpusPath('killercoda-examples', 'verification');
 
-describe('lab import killercoda (the real process)', () => {
+describeCorpus('lab import killercoda (the real process)', () => {
   it('imports a scenario into content that lab validate accepts, and refuses to overwrite it', async () => {
     const out = join(tempDir('import'), 'content');
     const imported = await lab(['import', 'killercoda', scenario, '--out', out, '--format', 'json']);

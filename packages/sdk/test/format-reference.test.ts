@@ -9,12 +9,11 @@ import { parseDocument as parseYaml } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Nodes, Root } from 'mdast';
 import { categories, componentRegistry, getComponent, loadContent, parseDocument, readComponentProps, taskSchema } from '../src/index.ts';
+import { corpusPath, describeCorpus } from '../../../test-support/corpus.ts';
 
-const repoRoot = resolve(import.meta.dirname, '../../..');
-const samples = resolve(repoRoot, '../shared/corpus/iximiuz-samples');
+const samples = corpusPath('iximiuz-samples');
 const reference = join(samples, 'format-reference');
 const present = existsSync(reference);
-if (!present) console.warn(`format-reference.test: skipped, ${reference} is absent (the shared corpus is not on this machine)`);
 
 /** Sample files the reference docs link to (raw GitHub URLs → the local copy). */
 function linkedSamples(): string[] {
@@ -71,7 +70,7 @@ afterAll(() => {
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 
-describe.skipIf(!present)('iximiuz format reference', () => {
+describeCorpus('iximiuz format reference', () => {
   const files = present ? linkedSamples() : [];
 
   it('links to samples that are on this machine', () => {

@@ -3,12 +3,13 @@
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
+import { corpusPath, describeCorpus } from '../../../test-support/corpus.ts';
 
 const index = pathToFileURL(resolve(import.meta.dirname, '../src/index.ts')).href;
-const samples = resolve(import.meta.dirname, '../../../../shared/corpus/iximiuz-samples');
+const samples = corpusPath('iximiuz-samples');
 
-describe('module loading', () => {
+describeCorpus('module loading', () => {
   it('validating content does not load shiki', () => {
     const hook = 'data:text/javascript,import{registerHooks}from"node:module";globalThis.__loaded=[];registerHooks({load(u,c,n){globalThis.__loaded.push(u);return n(u,c)}});';
     const script = `

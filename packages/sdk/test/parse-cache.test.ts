@@ -1,17 +1,18 @@
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { afterAll, expect, it } from 'vitest';
 import { loadContent } from '../src/index.ts';
 import type { ContentGraph } from '../src/index.ts';
 import { ParseCache, parseCachePath, pipelineVersion, STALE_PACK_MS } from '../src/graph/parse-cache.ts';
 import { parsedFileCount } from '../src/graph/workers.ts';
+import { corpusPath, describeCorpus, hasCorpus } from '../../../test-support/corpus.ts';
 
-const samples = resolve(import.meta.dirname, '../../../../shared/corpus/iximiuz-samples');
+const samples = corpusPath('iximiuz-samples');
 const work = mkdtempSync(join(tmpdir(), 'labkit-parse-cache-'));
 const content = join(work, 'content');
 const cacheDir = join(work, 'cache');
-cpSync(samples, content, { recursive: true });
+if (hasCorpus) cpSync(samples, content, { recursive: true });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 /** The model without the loader's internal state. */
@@ -24,7 +25,7 @@ async function load(parseCache: string | false = cacheDir): Promise<{ graph: Con
   return { graph, parsed: parsedFileCount() - before };
 }
 
-describe('on-disk parse cache', () => {
+describeCorpus('on-disk parse cache', () => {
   const pack = parseCachePath(content, cacheDir);
 
   it('lives outside the content folder and gives the same graph as an uncached load', async () => {

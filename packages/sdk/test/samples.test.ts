@@ -1,14 +1,13 @@
 // The iximiuz samples are the format's reference: they must load unchanged
 // and validate with zero errors (references to content that lives on the
 // platform, not in the folder, are info).
-import { resolve } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { loadContent } from '../src/index.ts';
+import { corpusPath, describeCorpus } from '../../../test-support/corpus.ts';
 
-const repoRoot = resolve(import.meta.dirname, '../../..');
-const samples = resolve(repoRoot, '../shared/corpus/iximiuz-samples');
+const samples = corpusPath('iximiuz-samples');
 
-describe('iximiuz samples', () => {
+describeCorpus('iximiuz samples', () => {
   it('validate with zero errors, one warning (k3s is a platform playground)', async () => {
     const graph = await loadContent(samples);
     // The sample tutorial runs on k3s, which only the platform has: a warning.

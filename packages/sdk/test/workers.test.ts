@@ -1,14 +1,15 @@
 // Parsing on worker threads must give exactly the single-threaded result.
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { afterAll, expect, it } from 'vitest';
 import { loadContent, type ContentGraph } from '../src/index.ts';
+import { corpusPath, describeCorpus, hasCorpus } from '../../../test-support/corpus.ts';
 
-const samples = resolve(import.meta.dirname, '../../../../shared/corpus/iximiuz-samples');
+const samples = corpusPath('iximiuz-samples');
 const work = mkdtempSync(join(tmpdir(), 'labkit-workers-'));
 // 12 copies of the samples: 144 Markdown files, 36 items.
-for (let i = 0; i < 12; i++) cpSync(samples, join(work, `copy-${i}`), { recursive: true });
+for (let i = 0; i < 12 && hasCorpus; i++) cpSync(samples, join(work, `copy-${i}`), { recursive: true });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 function snapshot(g: ContentGraph) {
@@ -19,7 +20,7 @@ function snapshot(g: ContentGraph) {
   };
 }
 
-describe('loadContent with worker threads', () => {
+describeCorpus('loadContent with worker threads', () => {
   it('gives the same graph as the single-threaded path', async () => {
     const single = await loadContent(work, { workers: 1 });
     const threaded = await loadContent(work, { workers: 3 });

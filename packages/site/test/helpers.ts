@@ -5,7 +5,6 @@ import { mkdirSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
 
 export const repoRoot = path.resolve(import.meta.dirname, '../../..');
-export const corpus = path.resolve(repoRoot, '../shared/corpus');
 export const fixtureSite = path.join(import.meta.dirname, 'fixtures/site');
 export const screenshotDir = path.join(repoRoot, 'test-output/site');
 mkdirSync(screenshotDir, { recursive: true });

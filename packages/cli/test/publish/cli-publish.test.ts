@@ -6,13 +6,14 @@ import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { S3_CREDENTIALS, startS3Server } from './s3-server.ts';
 import type { S3Server } from './s3-server.ts';
+import { corpusPath, describeCorpus, hasCorpus } from '../../../../test-support/corpus.ts';
 
 const repoRoot = resolve(import.meta.dirname, '../../../..');
 const lab = join(repoRoot, 'packages/cli/bin/lab.js');
-const samples = resolve(repoRoot, '../shared/corpus/iximiuz-samples');
+const samples = corpusPath('iximiuz-samples');
 
 let server: S3Server;
 let work: string;
@@ -41,6 +42,7 @@ const awsEnv = () => ({
 });
 
 beforeAll(async () => {
+  if (!hasCorpus) return;
   server = await startS3Server(['site']);
   work = await mkdtemp(join(tmpdir(), 'labkit-publish-cli-'));
   content = join(work, 'content');
@@ -52,7 +54,7 @@ afterAll(async () => {
   if (work) await rm(work, { recursive: true, force: true });
 });
 
-describe('lab publish (process, real build, s3rver)', () => {
+describeCorpus('lab publish (process, real build, s3rver)', () => {
   it('validates, builds and publishes to s3:// with credentials from the environment; a rerun uploads nothing', async () => {
     const first = await run(['publish', content, '--to', 's3://site/courses', '--format', 'json'], awsEnv());
     expect(first.code, first.stderr).toBe(0);

@@ -5,6 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { expandScript, type ExpandContext } from '../../src/engine/expand.ts';
+import { corpusPath, itCorpus } from '../../../../test-support/corpus.ts';
 
 // Finding 8 of issue 11: `x(.input)` and `x(.needs.T.stdout)` are learner-
 // or guest-controlled. The expanded scripts run here under bash and busybox
@@ -94,8 +95,8 @@ describe('x(.input) reaches scripts as data', () => {
     expect(env).toEqual({ LABKIT_NEEDS_A_B_STDOUT: '1', LABKIT_NEEDS_A_B_STDOUT_2: '2' });
   });
 
-  it('runs the iximiuz sample tutorial\'s x(.input) task as written: the right answer passes, a hostile one fails and runs nothing', () => {
-    const file = '/work/shared/corpus/iximiuz-samples/sample-tutorial/index.md';
+  itCorpus('runs the iximiuz sample tutorial\'s x(.input) task as written: the right answer passes, a hostile one fails and runs nothing', () => {
+    const file = corpusPath('iximiuz-samples', 'sample-tutorial', 'index.md');
     const text = readFileSync(file, 'utf8');
     const block = /\n  input_container_name:\n(?:.*\n)*?    run: \|\n((?:(?: {6}.*)?\n)+)/.exec(text)?.[1];
     expect(block, 'the sample task was not found').toBeDefined();

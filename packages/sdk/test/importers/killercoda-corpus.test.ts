@@ -1,13 +1,13 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import { importKillercoda, parseDocument } from '@labkit/sdk';
 import { fingerprint } from './fixture-tree.ts';
 import { loadImported } from './validate-output.ts';
+import { corpusPath, describeCorpus } from '../../../../test-support/corpus.ts';
 
-const repoRoot = path.resolve(import.meta.dirname, '../../../..');
-const corpus = path.resolve(repoRoot, '../shared/corpus/killercoda-examples');
+const corpus = corpusPath('killercoda-examples');
 const work = mkdtempSync(path.join(tmpdir(), 'labkit-import-corpus-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
@@ -20,7 +20,7 @@ function scenarios(dir: string, rel = ''): string[] {
     .flatMap((name) => scenarios(path.join(dir, name), rel ? `${rel}/${name}` : name));
 }
 
-describe('importKillercoda on the Killercoda examples corpus', () => {
+describeCorpus('importKillercoda on the Killercoda examples corpus', () => {
   it('imports every scenario, leaves the corpus untouched, and the result loads with zero errors', async () => {
     const before = fingerprint(corpus);
     const out = path.join(work, 'all');

@@ -5,9 +5,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { importKillercoda, isLabkitError } from '@labkit/sdk';
 import { writeFolderAtomically } from '../../src/importers/write-atomic.ts';
 import { fingerprint } from './fixture-tree.ts';
+import { corpusPath, itCorpus } from '../../../../test-support/corpus.ts';
 
-const repoRoot = path.resolve(import.meta.dirname, '../../../..');
-const scenario = path.resolve(repoRoot, '../shared/corpus/killercoda-examples/verification');
+const scenario = corpusPath('killercoda-examples', 'verification');
 const work = mkdtempSync(path.join(tmpdir(), 'labkit-import-safety-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
@@ -22,7 +22,7 @@ async function rejection(promise: Promise<unknown>): Promise<{ code: string; hin
 }
 
 describe('importKillercoda never damages files', () => {
-  it('refuses an existing output folder without force, and leaves it as it was', async () => {
+  itCorpus('refuses an existing output folder without force, and leaves it as it was', async () => {
     const out = path.join(work, 'existing');
     mkdirSync(out);
     writeFileSync(path.join(out, 'keep.txt'), 'mine');
@@ -33,7 +33,7 @@ describe('importKillercoda never damages files', () => {
     expect(fingerprint(out)).toBe(before);
   });
 
-  it('replaces an existing output folder with force', async () => {
+  itCorpus('replaces an existing output folder with force', async () => {
     const out = path.join(work, 'forced');
     mkdirSync(out);
     writeFileSync(path.join(out, 'stale.txt'), 'old');
@@ -43,7 +43,7 @@ describe('importKillercoda never damages files', () => {
     expect(readdirSync(work).filter((n) => n.startsWith('.'))).toEqual([]);
   });
 
-  it('never writes into the source folder, even with force', async () => {
+  itCorpus('never writes into the source folder, even with force', async () => {
     const source = path.join(work, 'source');
     cpSync(scenario, source, { recursive: true });
     const before = fingerprint(source);

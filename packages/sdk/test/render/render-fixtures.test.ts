@@ -9,6 +9,7 @@ import { parseDocument, renderDocument, type RenderOptions } from '../../src/ind
  * packages/sdk/test/render` and review the diff.
  */
 const dir = path.join(import.meta.dirname, 'fixtures');
+const update = process.env['UPDATE_FIXTURES'] === '1';
 
 const options: RenderOptions = {
   resolveAsset: (src) => (src === '__static__/docker-run.png' ? { url: '/_assets/docker-run.abc123.png', width: 1200, height: 600 } : undefined),
@@ -26,7 +27,9 @@ describe('renderer fixtures', () => {
       const out = await renderDocument(parsed.mdast, { ...options, preview: name.includes('preview') });
       const html = out.html.trim() + '\n';
       const expected = path.join(dir, name, 'output.html');
-      if (process.env.UPDATE_FIXTURES || !existsSync(expected)) writeFileSync(expected, html);
+      // A missing expectation fails (as in rules.test.ts): a fixture never passes by writing its own.
+      if (update) writeFileSync(expected, html);
+      else if (!existsSync(expected)) throw new Error(`${expected} is missing: run with UPDATE_FIXTURES=1 and review it`);
       expect(html).toBe(readFileSync(expected, 'utf8'));
       expect(html).not.toMatch(/(^|>)\s*::/m);
     });

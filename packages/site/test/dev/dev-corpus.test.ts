@@ -1,20 +1,20 @@
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { dev, type DevHandle } from '../../src/dev/index.ts';
+import { corpusPath, describeCorpus, hasCorpus } from '../../../../test-support/corpus.ts';
 
 // The real iximiuz samples through `lab dev` (read only: nothing is written).
-const repoRoot = path.resolve(import.meta.dirname, '../../../..');
-const samples = path.resolve(repoRoot, '../shared/corpus/iximiuz-samples');
+const samples = corpusPath('iximiuz-samples');
 let handle: DevHandle;
 
 beforeAll(async () => {
+  if (!hasCorpus) return;
   handle = await dev({ dir: samples, port: 0, output: false });
 });
 afterAll(async () => {
   await handle?.close();
 });
 
-describe('lab dev over the iximiuz samples', () => {
+describeCorpus('lab dev over the iximiuz samples', () => {
   it('serves every item page the catalog links, with its images', async () => {
     expect(handle.state.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
     const catalog = await (await fetch(handle.url)).text();
