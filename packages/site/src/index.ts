@@ -6,8 +6,6 @@ export { siteUserConfigSchema } from './config/site-config-schema.ts';
 export type { SiteUserConfig } from './config/site-config.ts';
 export { SiteErrors } from './errors.ts';
 // For `lab dev`: the same pages without Astro (see docs/site.md).
-export { createSiteRenderer } from './build/site-renderer.ts';
-export type { SiteRenderer, SiteRendererPage } from './build/site-renderer.ts';
 export { renderPage } from './shell/render-page.ts';
 export type { Page, PageModel, SiteConfig, ClientAssetUrls } from './shell/page-model.ts';
 export { loadClientAssets } from './build/client-assets.ts';

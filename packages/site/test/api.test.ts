@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 
 const siteNames = [
-  'RenderCache', 'SiteErrors', 'build', 'buildSitePages', 'collectAssets', 'createSiteRenderer',
+  'RenderCache', 'SiteErrors', 'build', 'buildSitePages', 'collectAssets',
   'defineConfig', 'loadClientAssets', 'loadSiteConfig', 'loadSiteContent', 'renderPage',
   'siteContentFromGraph', 'siteUserConfigSchema',
 ];

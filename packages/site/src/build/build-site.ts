@@ -156,7 +156,6 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
 
   const configDigest = sha(JSON.stringify(config));
   const clientDigest = sha(client.files.map((f) => f.path).join('\n'));
-  const html = new Map<string, string>();
   const pageDigests: Record<string, string> = {};
   for (const p of pages) {
     pageDigests[p.route] = sha(JSON.stringify(p.model) + p.title + (p.description ?? '') + p.islands.join());
@@ -240,7 +239,6 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     timings,
     ...(search ? { search } : {}),
   };
-  void html;
 }
 
 /**
@@ -406,5 +404,4 @@ async function runAstro(pages: Page[], config: SiteConfig, urls: Awaited<ReturnT
     setLoaderFeed(undefined);
     await rm(root, { recursive: true, force: true });
   }
-  void readdir;
 }
