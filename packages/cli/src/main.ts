@@ -24,6 +24,10 @@ const commands: Array<() => Promise<{ register: (program: Command) => void }>> =
   () => import('./commands/image.ts'),
   () => import('./commands/serve.ts'),
   () => import('./commands/doctor.ts'),
+  () => import('./commands/playground.ts'),
+  () => import('./commands/ssh.ts'),
+  () => import('./commands/cp.ts'),
+  () => import('./commands/port-forward.ts'),
 ];
 
 export async function main(argv: string[]): Promise<number> {

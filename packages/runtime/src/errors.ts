@@ -88,6 +88,31 @@ export const RuntimeErrors = defineErrors({
     message: (path: string) => `No challenge (an index.md with \`kind: challenge\`) at or under ${path}.`,
     hint: 'Pass a challenge folder, or a folder that contains challenge folders.',
   },
+  PlaygroundStateUnsafe: {
+    title: 'Playground state folder is not private',
+    message: (dir: string) => `${dir} is not a folder of yours that only you can enter (mode 0700): its control sockets would let others run commands in your playgrounds.`,
+    hint: (dir: string) => `Remove it or fix its owner and mode (\`chmod 700 ${dir}\`), or set LABKIT_PLAYGROUND_DIR to a private folder.`,
+  },
+  PlaygroundNotRunning: {
+    title: 'No such playground',
+    message: (id: string) => `No running playground \`${id}\`.`,
+    hint: 'Run `lab playground list` to see the running ones, or `lab playground start <playground|item>` to start one.',
+  },
+  PlaygroundTargetUnknown: {
+    title: 'Nothing to start',
+    message: (target: string, known: string) => `\`${target}\` is neither a playground nor an item with a playground here${known ? ` (playgrounds: ${known})` : ''}.`,
+    hint: 'Pass a playground name (`busybox`), an item id (`challenge:x`) or an item folder, from the content folder.',
+  },
+  PlaygroundStartFailed: {
+    title: 'Playground did not start',
+    message: (target: string, detail: string) => `Starting ${target} failed: ${detail}`,
+    hint: (_target: string, _detail: string) => 'The supervisor log is beside its record in the playground state folder; re-run with LABKIT_DEBUG=1 to keep the VM folders.',
+  },
+  PlaygroundRequest: {
+    title: 'Playground refused the request',
+    message: (id: string, detail: string) => `Playground ${id}: ${detail}`,
+    hint: 'Check the machine name (`lab playground list` shows them) and the path or port you passed.',
+  },
 });
 
 function debPackageFor(tool: string): string {

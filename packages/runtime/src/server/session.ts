@@ -288,7 +288,7 @@ export class PlaygroundSession {
   }
 }
 
-async function applyStartupFiles(item: PlaygroundItem, playground: RunningPlayground): Promise<void> {
+export async function applyStartupFiles(item: PlaygroundItem, playground: RunningPlayground): Promise<void> {
   for (const m of item.machines) {
     for (const file of m.startupFiles) {
       const machine = playground.machine(m.name);
