@@ -28,6 +28,13 @@ describe('formatDiagnostics', async () => {
     });
   });
 
+  it('never prints a code frame from a file Labkit refused to read (a symlink to a secret)', () => {
+    const d = { file: 'a/__static__/link.txt', span: { start: { line: 1, column: 1 }, end: { line: 1, column: 1 } }, severity: 'error' as const, ruleId: 'lab:symlink-outside' as const, message: 'refused' };
+    const out = formatDiagnostics([d], { readSource: () => 'TOP SECRET' });
+    expect(out).toContain('lab:symlink-outside');
+    expect(out).not.toContain('TOP SECRET');
+  });
+
   it('says so when all is well', () => {
     expect(formatDiagnostics([])).toBe('✔ 0 errors, 0 warnings\n');
     expect(summarize([])).toEqual({ errors: 0, warnings: 0, infos: 0, files: 0 });

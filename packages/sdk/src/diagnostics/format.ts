@@ -60,6 +60,9 @@ export function compatibilityReport(diagnostics: readonly Diagnostic[]): Record<
  * frame, expected/actual/hint and related places, then a summary line.
  * JSON: `{ diagnostics, summary, compatibility }`, the same data, sorted.
  */
+/** Rules about files Labkit refuses to read: their diagnostics never get a code frame. */
+const unreadRules: ReadonlySet<string> = new Set(['lab:symlink-outside']);
+
 export function formatDiagnostics(diagnostics: readonly Diagnostic[], options: FormatOptions = {}): string {
   const min = rank[options.minSeverity ?? 'info'];
   const shown = diagnostics.filter((d) => rank[d.severity] >= min).sort(compareDiagnostics);
@@ -72,7 +75,9 @@ export function formatDiagnostics(diagnostics: readonly Diagnostic[], options: F
     const where = `${d.file}:${d.span.start.line}:${d.span.start.column}`;
     const sev = d.severity === 'error' ? c.red('error') : d.severity === 'warning' ? c.yellow('warning') : c.blue('info');
     out.push(`${c.bold(where)} ${sev} ${d.message} ${c.dim(d.ruleId)}`);
-    const source = options.readSource?.(d.file);
+    // A refused symlink is a file Labkit must never read: no caller's
+    // readSource may print its first line (a secret) as a code frame.
+    const source = unreadRules.has(d.ruleId) ? undefined : options.readSource?.(d.file);
     if (source !== undefined) {
       const end = d.span.end.line > d.span.start.line || d.span.end.column > d.span.start.column ? d.span.end : undefined;
       // @babel/code-frame counts columns from 0 here; ours are 1-based.

@@ -20,8 +20,12 @@ beforeEach(async () => {
   await mkdir(path.join(root, 'tutorials/pics/__static__'), { recursive: true });
   await writeFile(path.join(root, 'tutorials/pics/__static__/cat.png'), Buffer.from([0x89, 0x50, 0x4e, 0x47]));
   await writeFile(path.join(outside, 'secret.txt'), 'TOP SECRET');
-  await symlink(path.join(outside, 'secret.txt'), path.join(root, 'tutorials/pics/__static__/link.txt'));
 });
+
+/** A symlink in the content folder pointing at a secret outside it. */
+async function linkSecret(): Promise<void> {
+  await symlink(path.join(outside, 'secret.txt'), path.join(root, 'tutorials/pics/__static__/link.txt'));
+}
 afterEach(async () => {
   await handle?.close();
   handle = undefined;
@@ -53,7 +57,9 @@ describe('preview server', () => {
   });
 
   it('refuses every path out of the content folder, and sources outside __static__', async () => {
-    handle = await dev({ dir: root, port: 0, output: false });
+    await linkSecret();
+    let out = '';
+    handle = await dev({ dir: root, port: 0, output: { write: (s: string) => (out += s) } });
     const rel = path.relative(root, path.join(outside, 'secret.txt')).split(path.sep).join('/');
     const attempts = [
       `/tutorials/pics/__static__/../../../${rel}`,
@@ -75,6 +81,10 @@ describe('preview server', () => {
       if (res.status === 200) expect(res.body, attempt).toContain('<html'); // at most a page (e.g. "not found")
     }
     expect((await rawGet(handle.port, '/tutorials/pics/__static__/link.txt')).status).toBe(404);
+    // The refused link is reported, and its target's text is never printed as a code frame.
+    expect(handle.state.diagnostics.some((d) => d.rule === 'lab:symlink-outside')).toBe(true);
+    expect(JSON.stringify(handle.state.diagnostics)).not.toContain('TOP SECRET');
+    expect(out).not.toContain('TOP SECRET');
   });
 
   it('takes the next port when the default one is busy', async () => {
