@@ -59,6 +59,8 @@ async function open(url: string, dark: boolean, width = 1280): Promise<Page> {
   const page = await context.newPage();
   await page.goto(url, { waitUntil: 'load' });
   if (url.includes('/search/')) await page.locator('.lk-search-list a').first().waitFor({ timeout: 20_000 });
+  // The islands have run (tabs, menu, theme toggle are wired).
+  await page.waitForFunction(() => document.documentElement.classList.contains('lk-js'), null, { timeout: 10_000 });
   return page;
 }
 
@@ -131,7 +133,7 @@ describe('keyboard', () => {
     const tabs = page.locator('.lk-tabs').first();
     await tabs.getByRole('tab', { name: 'Go' }).focus();
     await page.keyboard.press('ArrowRight');
-    await expect(tabs.locator('[role=tabpanel][data-tab=py]').isVisible()).resolves.toBe(true);
+    await tabs.locator('[role=tabpanel][data-tab=py]').waitFor({ state: 'visible', timeout: 5_000 });
     await expect(page.evaluate(() => document.activeElement?.textContent)).resolves.toBe('Python');
     await page.locator('details.lk-hint > summary').first().focus();
     await page.keyboard.press('Enter');
