@@ -28,6 +28,7 @@ const commands: Array<() => Promise<{ register: (program: Command) => void }>> =
   () => import('./commands/ssh.ts'),
   () => import('./commands/cp.ts'),
   () => import('./commands/port-forward.ts'),
+  () => import('./commands/mcp.ts'),
 ];
 
 export async function main(argv: string[]): Promise<number> {
