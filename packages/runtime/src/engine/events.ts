@@ -7,6 +7,13 @@ export type ScriptKind = 'run' | 'hintcheck' | 'failcheck';
 export type PlaygroundStatus = 'starting' | 'initializing' | 'running' | 'completed' | 'failed' | 'stopped';
 
 /**
+ * The platform's numeric task statuses (format reference: `completed` is
+ * `40`, `failed` is `35`; the others as iximiuz's examiner numbers them:
+ * created 10, blocked 20, running 30). What `examinerctl task get` prints.
+ */
+export const TASK_STATUS_CODES: Readonly<Record<TaskStatus, number>> = { waiting: 10, blocked: 20, running: 30, failed: 35, completed: 40 };
+
+/**
  * The engine's typed event stream. Plain JSON-serialisable objects, so a
  * server can forward them over a WebSocket as they are (`JSON.stringify`).
  */
@@ -19,7 +26,11 @@ export type EngineEvent =
   | {
       type: 'result';
       task: string;
+      /** Machine the script ran on. */
+      machine: string;
       script: ScriptKind;
+      /** Executions of this task's `run` so far, this one included (1-based). */
+      attempt: number;
       exitCode: number;
       timedOut: boolean;
       truncated: boolean;
@@ -42,4 +53,7 @@ export interface TaskSnapshot {
   stdout?: string;
   completedAt?: number;
   detail?: string;
+  /** When the task's latest evaluation (failcheck, run, hintcheck) started and ended (ms since the epoch); in flight while started > ended. */
+  checkStartedAt?: number;
+  checkEndedAt?: number;
 }

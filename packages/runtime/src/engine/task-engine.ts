@@ -1,6 +1,8 @@
+import path from 'node:path';
 import { DEFAULT_TASK_TIMEOUT_SECONDS, isLabkitError, type TaskInput } from '@labkit/sdk';
 import type { ExecResult, MachineState, RunningPlayground } from '../provider.ts';
-import type { EngineEvent, PlaygroundStatus, ScriptKind, TaskKind, TaskSnapshot, TaskStatus } from './events.ts';
+import { selectTasks, type ConditionValues } from './conditions.ts';
+import { TASK_STATUS_CODES, type EngineEvent, type PlaygroundStatus, type ScriptKind, type TaskKind, type TaskSnapshot, type TaskStatus } from './events.ts';
 import { expandEnv, expandScript, usesInput, type ExpandContext } from './expand.ts';
 import { dependencyOrder, kindOf } from './task-graph.ts';
 
@@ -20,6 +22,19 @@ export interface TaskEngineOptions {
    * the guest's `examinerctl task wait|input` shim reads and writes. Default true.
    */
   guestBridge?: boolean;
+  /**
+   * The init condition values this playground started with. A task whose
+   * `conditions` do not all match is left out: never run, never listed
+   * (see `selectTasks`). Default: no values, so only tasks without
+   * conditions (or whose conditions ask for empty values) run.
+   */
+  conditions?: ConditionValues;
+  /**
+   * `::user-input-task` `:destination:` files by task name: each answer
+   * the task gets is written to that file in the task's machine (as data,
+   * root-owned, mode 0644) before the task's next check.
+   */
+  destinations?: Record<string, string>;
 }
 
 /** One evaluation of a task: failcheck, then run, then (if run failed) hintcheck. */
@@ -37,19 +52,24 @@ export interface Evaluation {
 interface TaskState extends TaskSnapshot {
   spec: TaskInput;
   stderr?: string;
+  /** The answer last written to the task's `:destination:` file. */
+  written?: string;
 }
 
 /**
  * The task engine: what an examiner does on a playground.
  *
- * - init tasks run once each, in dependency order, before anything else;
+ * - init tasks run once each, all at once, each as soon as the init tasks
+ *   it `needs` have completed, before any other task;
  * - regular tasks are polled (~1 s) until `run` exits 0; the first observed
  *   pass (or failcheck failure) is final: statuses never regress;
  * - helper tasks loop in the background and never block completion;
  * - `needs` gates a task until the tasks it needs have completed, and their
  *   stdout feeds `x(.needs.T.stdout)`; `x(.input)` waits for `setInput()`;
- * - `hintcheck`'s stdout becomes the live hint; `failcheck` failing fails the
- *   task and the whole attempt.
+ * - `hintcheck`'s stdout becomes the live hint; `failcheck` failing fails
+ *   that task only (and the tasks that need it); the others keep running;
+ * - tasks whose `conditions` do not match the playground's init condition
+ *   values are left out.
  *
  * Everything observable is an `EngineEvent`: `subscribe()` to the stream and
  * `snapshot()` for the current state, which is all a WebSocket server needs.
@@ -68,17 +88,20 @@ export class TaskEngine {
   #loops: Promise<void>[] = [];
   #unsubscribeMachines: Array<() => void> = [];
   #guestBridge: boolean;
+  #destinations: Record<string, string>;
 
   constructor(options: TaskEngineOptions) {
     this.#playground = options.playground;
     this.#pollMs = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
     this.#maxOutput = options.maxOutputBytes;
     this.#guestBridge = options.guestBridge ?? true;
-    const { order, broken } = dependencyOrder(options.tasks);
+    this.#destinations = options.destinations ?? {};
+    const tasks = selectTasks(options.tasks, options.conditions ?? {});
+    const { order, broken } = dependencyOrder(tasks);
     this.#order = order;
     const defaultMachine = options.playground.machines[0]?.name ?? '';
     for (const name of order) {
-      const spec = options.tasks[name]!;
+      const spec = tasks[name]!;
       const state: TaskState = {
         name,
         kind: kindOf(spec),
@@ -128,40 +151,54 @@ export class TaskEngine {
   }
 
   /**
-   * Runs every init task once, in dependency order. Resolves true when all
-   * passed; on the first failure the rest are skipped and the playground
-   * is `failed`.
+   * Runs every init task once. They all start at once; each waits only for
+   * the init tasks it `needs` (so two init tasks may wait for each other's
+   * side effects). Resolves true when all passed, false as soon as one
+   * fails (the playground is then `failed`; init tasks not yet started are
+   * not started).
    */
-  async runInit(): Promise<boolean> {
+  runInit(): Promise<boolean> {
     this.#setPlayground('initializing');
-    for (const name of this.tasksOf('init')) {
-      const task = this.#tasks.get(name)!;
-      if (task.status === 'failed') {
-        this.#setPlayground('failed', `init task ${name}: ${task.detail}`);
+    for (const task of this.#tasks.values()) this.#publishStatus(task);
+    const runs = new Map<string, Promise<boolean>>();
+    return new Promise<boolean>((resolve) => {
+      const fail = (task: TaskState, why: string) => {
+        this.#setTask(task, 'failed', why);
+        this.#setPlayground('failed', `init task ${task.name} ${why}`);
+        resolve(false);
         return false;
-      }
-      if (!this.#needsMet(task)) {
-        this.#setTask(task, 'failed', 'a task it needs did not complete');
-        this.#setPlayground('failed', `init task ${name} cannot run`);
-        return false;
-      }
-      this.#setTask(task, 'running');
-      try {
-        const result = await this.#exec(task, 'run', task.spec.run);
-        if (result.exitCode === 0) this.#complete(task, result);
-        else {
-          const why = result.timedOut ? `timed out after ${this.#timeoutSeconds(task)} s` : `exited ${result.exitCode}`;
-          this.#setTask(task, 'failed', why);
-          this.#setPlayground('failed', `init task ${name} ${why}`);
+      };
+      const runOne = async (task: TaskState): Promise<boolean> => {
+        if (task.status === 'failed') return fail(task, task.detail ?? 'cannot run');
+        for (const need of task.spec.needs ?? []) {
+          const dep = runs.get(need);
+          const ok = dep ? await dep : this.#tasks.get(need)?.status === 'completed';
+          if (!ok) return this.#status === 'failed' ? false : fail(task, `cannot run: \`${need}\` did not complete`);
+        }
+        if (this.#stopped || this.#status === 'failed') return false;
+        this.#setTask(task, 'running');
+        try {
+          const result = await this.#exec(task, 'run', task.spec.run);
+          if (result.exitCode === 0) {
+            this.#complete(task, result);
+            return true;
+          }
+          return fail(task, result.timedOut ? `timed out after ${this.#timeoutSeconds(task)} s` : `exited ${result.exitCode}`);
+        } catch (error) {
+          this.#crash(task, error);
+          resolve(false);
           return false;
         }
-      } catch (error) {
-        this.#crash(task, error);
-        return false;
-      }
-    }
-    this.#setPlayground('running');
-    return true;
+      };
+      // Dependency order: a task's needs have their promise before it asks for them.
+      for (const name of this.tasksOf('init')) runs.set(name, runOne(this.#tasks.get(name)!));
+      void Promise.all(runs.values()).then((results) => {
+        if (results.every(Boolean)) {
+          this.#setPlayground('running');
+          resolve(true);
+        } else resolve(false);
+      });
+    });
   }
 
   /** Starts polling regular tasks and looping helpers (after `runInit()`). */
@@ -172,7 +209,7 @@ export class TaskEngine {
     this.#checkCompleted();
   }
 
-  /** The learner's answer for a `x(.input)` task. */
+  /** The learner's answer for a `x(.input)` (or `:destination:`) task. */
   setInput(task: string, value: string): void {
     this.#inputs.set(task, value);
     this.#wakeAll();
@@ -232,24 +269,33 @@ export class TaskEngine {
     while (!this.#stopped && task.status !== 'completed' && task.status !== 'failed') {
       if (this.#status === 'failed') return;
       if (!this.#needsMet(task)) {
+        const failed = (task.spec.needs ?? []).find((n) => this.#tasks.get(n)?.status === 'failed');
+        if (failed) {
+          this.#setTask(task, 'failed', `cannot run: \`${failed}\` failed`);
+          this.#wakeAll();
+          return;
+        }
         if (task.status !== 'blocked') this.#setTask(task, 'blocked');
         await this.#sleep(Infinity);
         continue;
       }
+      // A task that takes input but does not wait for it (a `:destination:` file its run reads) still picks up a guest answer.
+      if (this.#guestBridge && this.#takesInput(task) && !this.#inputs.has(task.name)) await this.#readGuestInput(task);
       if (this.#awaitingInput(task)) {
         if (task.detail !== 'waiting for input') this.#setTask(task, 'waiting', 'waiting for input');
-        if (this.#guestBridge && (await this.#readGuestInput(task))) continue;
         await this.#sleep(this.#guestBridge ? this.#pollMs : Infinity);
         continue;
       }
       if (task.status !== 'running') this.#setTask(task, 'running');
       try {
-        const evaluation = await this.#evaluate(task, true);
+        await this.#writeDestination(task);
+        task.checkStartedAt = Date.now();
+        const evaluation = await this.#evaluate(task, true).finally(() => (task.checkEndedAt = Date.now()));
         if (this.#stopped) return;
         if (evaluation.failed) {
+          // The format reference: failcheck fails the task it guards, nothing else.
           this.#setTask(task, 'failed', `failcheck: ${firstLine(evaluation.failcheck) || `exited ${evaluation.failcheck?.exitCode}`}`);
-          this.#setPlayground('failed', `task ${task.name} failed its failcheck`);
-          this.#wakeAll();
+          this.#wakeAll(); // tasks that need this one fail too
           return;
         }
         if (evaluation.passed) {
@@ -329,7 +375,9 @@ export class TaskEngine {
       this.#emit({
         type: 'result',
         task: task.name,
+        machine: task.machine,
         script,
+        attempt: task.runs,
         exitCode: result.exitCode,
         timedOut: result.timedOut,
         truncated: result.truncated,
@@ -354,11 +402,25 @@ export class TaskEngine {
     return true;
   }
 
+  /**
+   * Writes the task's answer to its `:destination:` file. The path is the
+   * author's, the value the learner's: the value goes through `copyIn` as
+   * file content, never through a shell.
+   */
+  async #writeDestination(task: TaskState): Promise<void> {
+    const destination = this.#destinations[task.name];
+    const value = this.#inputs.get(task.name);
+    if (!destination || value === undefined || task.written === value) return;
+    await this.#playground.machine(task.machine).copyIn({ path: path.posix.resolve('/', destination), content: value, mode: 0o644, owner: 'root' });
+    task.written = value;
+  }
+
+  /** Mirrors the status into every machine as the platform's numeric code (what `examinerctl task get|wait` read). */
   #publishStatus(task: TaskState): void {
     if (!this.#guestBridge) return;
     for (const machine of this.#playground.machines) {
       if (machine.state !== 'ready') continue;
-      machine.copyIn({ path: `/run/labkit/status/${task.name}`, content: `${task.status}\n` }).catch(() => {});
+      machine.copyIn({ path: `/run/labkit/status/${task.name}`, content: `${TASK_STATUS_CODES[task.status]}\n` }).catch(() => {});
     }
   }
 
@@ -384,6 +446,11 @@ export class TaskEngine {
     if (this.#inputs.has(task.name)) return false;
     const s = task.spec;
     return [s.run, s.hintcheck ?? '', s.failcheck ?? '', ...(s.env ?? [])].some(usesInput);
+  }
+
+  /** Uses `x(.input)` or has a `:destination:` file. */
+  #takesInput(task: TaskState): boolean {
+    return task.name in this.#destinations || this.#awaitingInput(task);
   }
 
   #complete(task: TaskState, result: ExecResult): void {

@@ -11,18 +11,19 @@ export const DEFAULT_TASK_TIMEOUT_SECONDS = 60;
 const ENV_ENTRY = /^[A-Za-z_][A-Za-z0-9_]*=/;
 
 /**
- * A task condition: a named fact the examiner compares before running the
- * task. The iximiuz samples do not show one, so it stays open (loose).
+ * A task condition: the task runs only when the playground's init condition
+ * `key` was chosen as `value` (iximiuz's manifest: `{key, value}`). Open
+ * (loose) for fields Labkit does not know.
  */
 export const taskConditionSchema = z.looseObject({
   /**
-   * What the condition looks at.
-   * @example "machine"
+   * The init condition it compares (a key of the playground's `initConditions.values`).
+   * @example "K8S_VERSION"
    */
   key: z.string().optional(),
   /**
-   * The value it must have.
-   * @example "dev-machine"
+   * The value that key must have.
+   * @example "1.31"
    */
   value: z.union([z.string(), z.number(), z.boolean()]).optional(),
 });
@@ -77,7 +78,7 @@ export const taskSchema = z.looseObject({
    */
   hintcheck: z.string().optional(),
   /**
-   * Optional script run before `run`; a non-zero exit fails the task and the whole attempt.
+   * Optional script run before `run`; a non-zero exit fails this task (for good) while the other tasks keep running.
    * @example "docker ps -a | grep -q web || exit 1"
    */
   failcheck: z.string().optional(),
@@ -87,8 +88,13 @@ export const taskSchema = z.looseObject({
    */
   timeout_seconds: z.number().int().positive().default(DEFAULT_TASK_TIMEOUT_SECONDS),
   /**
-   * Extra conditions the examiner checks before running the task.
-   * @example [{ "key": "machine", "value": "dev-machine" }]
+   * Labkit: seconds `lab test` keeps polling this check once the solution has finished before it reports the check failing (default 10, or `lab test --settle`). Raise it for a check that passes only a while after the solution ends; the platform ignores it.
+   * @example 30
+   */
+  settle_seconds: z.number().positive().optional(),
+  /**
+   * Init condition values the task runs under: it runs only when every `key` has this `value` in the playground's chosen `initConditions`; otherwise it is skipped and not listed.
+   * @example [{ "key": "K8S_VERSION", "value": "1.31" }]
    */
   conditions: z.array(taskConditionSchema).optional(),
 });

@@ -38,7 +38,7 @@ export function checkTasks(item: ContentItem, usage: BodyUsage[], r: Reporter): 
         t.task.machine !== dep.task.machine
       ) {
         r.report('lab:init-needs-cross-machine', t.file, span, `Init task "${t.name}" (on ${t.task.machine}) needs init task "${n}" on another machine (${dep.task.machine}).`, {
-          hint: 'Move both init tasks to one machine, or read the value from a regular task, which may need init tasks on any machine.',
+          hint: 'Labkit runs this; for the platform, move both init tasks to one machine, or read the value from a regular task, which may need init tasks on any machine.',
         });
       } else if (kindOf(t) === 'init' && kindOf(dep) !== 'init') {
         r.report('lab:init-needs-regular', t.file, span, `Init task "${t.name}" needs ${kindOf(dep)} task "${n}", but init tasks run before all other tasks.`, {

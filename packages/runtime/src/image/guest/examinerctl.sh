@@ -2,9 +2,10 @@
 # examinerctl, Labkit's guest shim for the subcommands CI solutions use:
 #   printf 42 | examinerctl task input TASK   answer a x(.input) task
 #   examinerctl task wait TASK [--timeout 30s] block until TASK completes
-#   examinerctl task get TASK                  print TASK's status
-# The task engine publishes statuses to /run/labkit/status/<task> and reads
-# answers from /run/labkit/input/<task>.
+#   examinerctl task get TASK                  print TASK's status code
+# Status codes are the platform's (docs/runtime.md): 10 created, 20 blocked,
+# 30 running, 35 failed, 40 completed. The task engine publishes them to
+# /run/labkit/status/<task> and reads answers from /run/labkit/input/<task>.
 dir=/run/labkit
 usage() { echo "usage: examinerctl task input|wait|get TASK [--timeout DURATION]" >&2; exit 2; }
 [ "$1" = task ] && [ -n "$3" ] || usage
@@ -14,7 +15,8 @@ case "$2" in
     mkdir -p "$dir/input"
     cat > "$dir/input/.$task.tmp" && mv "$dir/input/.$task.tmp" "$dir/input/$task" ;;
   get)
-    cat "$dir/status/$task" 2>/dev/null || echo unknown ;;
+    if [ -f "$dir/status/$task" ]; then cat "$dir/status/$task"
+    else echo "examinerctl: no task $task" >&2; exit 1; fi ;;
   wait)
     shift 3
     timeout=300s
@@ -34,8 +36,8 @@ case "$2" in
     while :; do
       s=$(cat "$dir/status/$task" 2>/dev/null)
       case "$s" in
-        completed) exit 0 ;;
-        failed) echo "examinerctl: task $task failed" >&2; exit 1 ;;
+        40) exit 0 ;;
+        35) echo "examinerctl: task $task failed (status 35)" >&2; exit 1 ;;
       esac
       if [ "$(date +%s)" -ge "$end" ]; then
         echo "examinerctl: timed out after $timeout waiting for task $task (status: ${s:-unknown})" >&2
