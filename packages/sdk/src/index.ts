@@ -74,6 +74,12 @@ export type { FormatOptions, DiagnosticSummary } from './diagnostics/format.ts';
 
 // Parsing (one pipeline)
 export { parseDocument, digestOf } from './parse/parse-document.ts';
+// Small helpers the other packages share (one copy each).
+export { contentTypeFor } from './util/content-type.ts';
+export { resolvePosix } from './util/posix-path.ts';
+export { readIfExists } from './util/read-if-exists.ts';
+export { shQuote } from './util/sh-quote.ts';
+export { ignoredFolders, isIgnoredFolder } from './graph/discover.ts';
 export type { ParsedDocument, ParseOptions } from './parse/parse-document.ts';
 export { toPointer } from './parse/front-matter.ts';
 export type { FrontMatter, YamlPlace } from './parse/front-matter.ts';

@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { readIfExists } from '@labkit/sdk';
 import { Option, type Command } from 'commander';
 
 interface BuildFlags {
@@ -93,10 +93,3 @@ export function register(program: Command): void {
     });
 }
 
-function readIfExists(file: string): string | undefined {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch {
-    return undefined;
-  }
-}

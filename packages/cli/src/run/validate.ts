@@ -1,6 +1,6 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { formatDiagnostics, loadContent, summarize } from '@labkit/sdk';
+import { formatDiagnostics, loadContent, readIfExists, summarize } from '@labkit/sdk';
 import pc from 'picocolors';
 import { CliErrors } from '../errors.ts';
 
@@ -48,10 +48,3 @@ export async function validateCommand(dir: string, flags: ValidateFlags): Promis
   return summary.errors > 0 || tooManyWarnings ? 1 : 0;
 }
 
-function readIfExists(path: string): string | undefined {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return undefined;
-  }
-}

@@ -1,8 +1,13 @@
 import { readdirSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, sep } from 'node:path';
 
-/** Folders never scanned for content. */
-const SKIP_DIRS = new Set(['node_modules', '.git', 'dist', '.astro', '.labkit']);
+/** Folders never scanned for content (besides every dot folder), by name. */
+export const ignoredFolders: ReadonlySet<string> = new Set(['node_modules', 'dist', '.git', '.astro', '.labkit', '.lab-cache']);
+
+/** Whether a folder of this name is never content: a tool folder or a dot folder (dot files can be content). */
+export function isIgnoredFolder(name: string): boolean {
+  return name.startsWith('.') || ignoredFolders.has(name);
+}
 
 /** A symlink the loader refuses to follow. */
 export interface RefusedLink {
@@ -39,8 +44,11 @@ export function discoverFiles(root: string, refused: RefusedLink[] = []): string
     let entries;
     try {
       entries = readdirSync(abs, { withFileTypes: true });
-    } catch {
-      return;
+    } catch (error) {
+      // Gone since its parent was read: nothing to list. Unreadable: thrown, so content is never dropped without a word.
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return;
+      throw error;
     }
     walking.add(real);
     for (const e of entries) {
@@ -57,7 +65,7 @@ export function discoverFiles(root: string, refused: RefusedLink[] = []): string
         childReal = link.real;
       } else if (!isDir && !e.isFile()) continue;
       if (isDir) {
-        if (SKIP_DIRS.has(e.name) || e.name.startsWith('.')) continue;
+        if (isIgnoredFolder(e.name)) continue;
         childReal ||= join(real, e.name);
         if (walking.has(childReal)) continue;
         walk(join(abs, e.name), childRel, childReal);

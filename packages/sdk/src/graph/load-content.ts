@@ -1,4 +1,4 @@
-import { existsSync, lstatSync, readFileSync, realpathSync } from 'node:fs';
+import { existsSync, lstatSync, realpathSync } from 'node:fs';
 import { resolve, join, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Root } from 'mdast';
@@ -36,6 +36,8 @@ import type { RefusedLink } from './discover.ts';
 import { virtualDocument } from './virtual-document.ts';
 import { tsRuntimeErrorSpan, tsSyntaxError } from '../define/ts-source.ts';
 import { LineIndex } from '../parse/line-index.ts';
+import { readIfExists } from '../util/read-if-exists.ts';
+import { resolvePosix } from '../util/posix-path.ts';
 import { ParseCache, parseCachePath } from './parse-cache.ts';
 import { parseInThreads, threadCount, type ParseGuard } from './workers.ts';
 
@@ -192,11 +194,9 @@ async function build(root: string, fileList: string[], state: LoaderState, chang
     if (!files.has(rel)) return undefined;
     let t = state.texts.get(rel);
     if (t === undefined) {
-      try {
-        t = readFileSync(join(root, rel), 'utf8');
-      } catch {
-        return undefined;
-      }
+      // Gone since the scan: missing. Unreadable (permissions, I/O): thrown, never taken for missing.
+      t = readIfExists(join(root, rel));
+      if (t === undefined) return undefined;
       state.texts.set(rel, t);
     }
     return t;
@@ -224,7 +224,10 @@ async function build(root: string, fileList: string[], state: LoaderState, chang
   for (const key of [...state.ts.keys()]) if (!files.has(key)) state.ts.delete(key);
   const bodyFiles = new Set<string>();
   for (const [rel, mod] of state.ts) {
-    for (const b of bodyFilesOf(mod.value)) bodyFiles.add(joinRel(dirName(rel), b));
+    for (const b of bodyFilesOf(mod.value)) {
+      const body = resolvePosix(dirName(rel), b);
+      if (body !== undefined) bodyFiles.add(body);
+    }
   }
 
   // 2. Markdown: parse every content document once (digest cache).
@@ -491,17 +494,6 @@ function hasChildIndex(dir: string, dirs: string[]): boolean {
   return dirs.some((d) => d.startsWith(dir + '/'));
 }
 
-function joinRel(dir: string, rel: string): string {
-  const parts = (dir ? dir.split('/') : []).concat(rel.split('/'));
-  const out: string[] = [];
-  for (const p of parts) {
-    if (p === '' || p === '.') continue;
-    if (p === '..') out.pop();
-    else out.push(p);
-  }
-  return out.join('/');
-}
-
 function newItem(kind: ItemKind, name: string, dir: string, format: 'markdown' | 'typescript', index: ContentDocument): ContentItem {
   return {
     id: `${kind}:${name}`,
@@ -618,7 +610,7 @@ function tsItems(
     let parsed: ParsedDocument;
     let file = key;
     if (typeof o['bodyFile'] === 'string') {
-      file = joinRel(dir, o['bodyFile']);
+      file = resolvePosix(dir, o['bodyFile']) ?? o['bodyFile'];
       const src = read(file);
       if (src === undefined) {
         parsed = virtualDocument(key, text, data, '', base);

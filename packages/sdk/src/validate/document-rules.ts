@@ -10,6 +10,7 @@ import { PropLocator, readComponentProps, type MdcComponentNode } from '../parse
 import { referenceKinds } from '../schemas/references.ts';
 import { placeOf, type Reporter } from './context.ts';
 import { didYouMean } from './suggest.ts';
+import { resolvePosix } from '../util/posix-path.ts';
 
 interface Pos {
   start: { line: number; column: number; offset?: number };
@@ -141,11 +142,11 @@ export function checkDocumentBody(ctx: DocumentContext, r: Reporter): BodyUsage 
     const clean = safeDecode(url.split('#')[0]?.split('?')[0] ?? '');
     if (!clean) return;
     const base = clean.startsWith('__static__/') ? ctx.item.dir : dirName(file);
-    const target = joinPath(base, clean);
+    const target = resolvePosix(base, clean);
     if (target === undefined || !ctx.files.has(target)) {
       const isStatic = clean.startsWith('__static__/');
       r.report(isStatic ? 'lab:missing-asset' : 'lab:broken-link', file, span, isStatic ? `Missing asset "${clean}": no such file in the item's __static__ folder.` : `Broken link: "${clean}" does not exist.`, {
-        ...(isStatic ? { hint: `Add ${joinPath(ctx.item.dir, clean) ?? clean} or fix the path.` } : {}),
+        ...(isStatic ? { hint: `Add ${resolvePosix(ctx.item.dir, clean) ?? clean} or fix the path.` } : {}),
       });
     }
   };
@@ -165,7 +166,7 @@ export function checkDocumentBody(ctx: DocumentContext, r: Reporter): BodyUsage 
     const clean = safeDecode(url.split('#')[0]?.split('?')[0] ?? '');
     if (!clean) return;
     if (clean.startsWith('__static__/') || clean.startsWith('./__static__/')) return checkAsset(clean.replace(/^\.\//, ''), span);
-    const target = joinPath(dirName(file), clean.replace(/\/$/, ''));
+    const target = resolvePosix(dirName(file), clean.replace(/\/$/, ''));
     if (target !== undefined && (ctx.files.has(target) || ctx.dirs.has(target))) {
       if (anchor) {
         const page = ctx.files.has(target) ? target : `${target}/index.md`;
@@ -350,18 +351,6 @@ function safeDecode(s: string): string {
   } catch {
     return s;
   }
-}
-
-function joinPath(dir: string, rel: string): string | undefined {
-  const out = dir ? dir.split('/') : [];
-  for (const p of rel.split('/')) {
-    if (p === '' || p === '.') continue;
-    if (p === '..') {
-      if (!out.length) return undefined;
-      out.pop();
-    } else out.push(p);
-  }
-  return out.join('/');
 }
 
 /** Props of a component node, read by the one props reader ({@link readComponentProps}: YAML block wins, `:` dropped). */

@@ -1,6 +1,6 @@
 import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { digestOf } from './from-source.ts';
+import { assetDigest } from './from-source.ts';
 import { imageSize } from './image-size.ts';
 import type { SiteItem } from './site-content.ts';
 
@@ -61,7 +61,7 @@ export async function collectAssets(items: SiteItem[], root?: string): Promise<M
         const ext = path.extname(f.name);
         const base = path.basename(f.name, ext).replace(/[^\w.-]+/g, '-');
         const size = imageSize(bytes, ext);
-        const asset = { source, outPath: `_assets/${base}.${digestOf(bytes).slice(0, 10)}${ext.toLowerCase()}`, ...size };
+        const asset = { source, outPath: `_assets/${base}.${assetDigest(bytes).slice(0, 10)}${ext.toLowerCase()}`, ...size };
         seen.set(source, { stamp, asset });
         out.set(source, asset);
       }

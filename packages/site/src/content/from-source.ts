@@ -10,7 +10,12 @@ import type { ItemKind, SiteContent, SiteDoc, SiteItem, SiteLesson, SiteModule }
  */
 const LISTED = new Set<string>(['tutorial', 'challenge', 'skill-path', 'course']);
 
-export function digestOf(text: string | Buffer): string {
+/**
+ * The content hash in a published asset's name (`logo.<10 hex>.png`): sha256,
+ * unlike the SDK's sha1 `digestOf` for parse caches, because it names public
+ * URLs (changing it would rename every published asset).
+ */
+export function assetDigest(text: string | Buffer): string {
   return createHash('sha256').update(text).digest('hex').slice(0, 32);
 }
 

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import { ChangeBatcher, type ChangeBatch, type ChangeBatcherOptions, type ChangeKind } from './change-batcher.ts';
+import { isIgnoredFolder } from '@labkit/sdk';
 
 /** What the dev server needs from a file-system watcher (an edge: tests may swap it). */
 export interface FolderWatcher {
@@ -16,19 +17,18 @@ export interface ContentWatcherOptions extends ChangeBatcherOptions {
 
 // Editor droppings and tool folders: never content, and some editors create
 // and delete them on every save (vim's `4913`, emacs' `.#lock`, `file~`).
-const IGNORED_SEGMENT = /(^|[/\\])(node_modules|\.git|\.astro|dist|\.lab-cache)([/\\]|$)/;
 const IGNORED_NAME = /(^\.#)|(^#.*#$)|(~$)|(\.sw[a-p]$)|(^4913$)|(\.tmp$)|(___jb_\w+___$)|(^\.DS_Store$)/;
 
 export function isIgnoredPath(root: string, file: string, isDirectory = false): boolean {
   const rel = path.relative(root, file);
   if (rel === '') return false;
-  if (IGNORED_SEGMENT.test(rel)) return true;
   const base = path.basename(file);
   if (IGNORED_NAME.test(base)) return true;
-  // Hidden folders (".obsidian", ".vscode") are not content; hidden files can
-  // be (`.solution.sh`), so only editor droppings among them are skipped.
+  // The folders the SDK's scan skips (tool folders, hidden folders such as
+  // ".obsidian"); hidden files can be content (`.solution.sh`), so only
+  // editor droppings among them are skipped.
   const segments = rel.split(path.sep);
-  return (isDirectory ? segments : segments.slice(0, -1)).some((segment) => segment.startsWith('.') && segment !== '.' && segment !== '..');
+  return (isDirectory ? segments : segments.slice(0, -1)).some((segment) => segment !== '.' && segment !== '..' && isIgnoredFolder(segment));
 }
 
 /**

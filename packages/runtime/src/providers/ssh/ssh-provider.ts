@@ -4,6 +4,9 @@ import type { CopyInFile, ExecRequest, ExecResult, Machine, MachineState, Playgr
 import { DEFAULT_MAX_OUTPUT_BYTES } from '../agent-client.ts';
 import { playgroundOf } from '../qemu/qemu-provider.ts';
 import { MachineLifecycle } from '../machine-lifecycle.ts';
+import { shQuote } from '@labkit/sdk';
+// Kept in runtime's public API (one implementation, in the SDK).
+export { shQuote };
 
 export interface SshTarget {
   /** Machine name tasks use in `machine:` (default: the host). */
@@ -19,10 +22,6 @@ export interface SshTarget {
   readyTimeoutMs?: number;
 }
 
-/** Single-quotes a string for a POSIX shell. */
-export function shQuote(value: string): string {
-  return `'${value.replace(/'/g, `'\\''`)}'`;
-}
 
 /**
  * Runs tasks on machines that already exist (a cloud VM, a remote

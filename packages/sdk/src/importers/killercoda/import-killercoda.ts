@@ -8,6 +8,7 @@ import { convertScenario } from './convert-scenario.ts';
 import { escapeMdcText } from './convert-markdown.ts';
 import { DiagnosticSink } from './diagnostics.ts';
 import { jsonErrorSpan, readSourceJson } from './source-json.ts';
+import { ignoredFolders } from '../../graph/discover.ts';
 
 export interface ImportKillercodaOptions {
   /** Output content folder; created by the import. */
@@ -38,7 +39,8 @@ type SourceNode =
   | { type: 'scenario'; abs: string; rel: string; title?: string }
   | { type: 'collection'; abs: string; rel: string; title?: string; description?: string; children: SourceNode[] };
 
-const SKIP_DIRS = new Set(['node_modules', '.git', 'assets', '__static__']);
+// The loader's ignored folders, plus a scenario's own asset folders (not scenarios).
+const SKIP_DIRS = new Set([...ignoredFolders, 'assets', '__static__']);
 
 function titleCase(slug: string): string {
   return slug.replace(/[-_]+/g, ' ').replace(/\b\w/g, (c) => c.toUpperCase()).trim();

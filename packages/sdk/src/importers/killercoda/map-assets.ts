@@ -5,6 +5,7 @@ import type { PlaygroundPlan, StartupFile } from './map-playground.ts';
 import type { SourceJson } from './source-json.ts';
 import { isSafeRelativePath, sourceFile } from './source-path.ts';
 import type { StaticFiles } from './static-files.ts';
+import { shQuote } from '../../util/sh-quote.ts';
 
 /** iximiuz Labs creates at most 10 startup files per machine. */
 const MAX_STARTUP_FILES = 10;
@@ -35,10 +36,6 @@ export interface OverflowAssets {
   files: StartupFile[];
 }
 
-/** Single-quotes for sh: exact for any text, no heredoc delimiter to collide with. */
-function shQuote(text: string): string {
-  return `'${text.replace(/'/g, `'\\''`)}'`;
-}
 
 /** The init task script that writes overflow text assets, byte for byte. */
 export function overflowScript(files: readonly StartupFile[]): string {
