@@ -128,11 +128,19 @@ export async function stopPlayground(id: string): Promise<void> {
     const { socket } = await openControl(record, { op: 'stop' });
     socket.destroy();
   } catch {
-    process.kill(record.pid, 'SIGTERM');
+    signal(record.pid, 'SIGTERM');
   }
   for (let i = 0; i < 200 && processAlive(record.pid); i++) await sleep(100);
-  if (processAlive(record.pid)) process.kill(record.pid, 'SIGKILL');
+  if (processAlive(record.pid)) signal(record.pid, 'SIGKILL');
   readRecords(playgroundStateDir()); // clears what a killed supervisor left
+}
+
+function signal(pid: number, name: NodeJS.Signals): void {
+  try {
+    process.kill(pid, name);
+  } catch {
+    // already gone
+  }
 }
 
 export interface RunInPlaygroundOptions {
