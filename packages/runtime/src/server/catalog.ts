@@ -2,6 +2,8 @@ import path from 'node:path';
 import { builtinPlaygrounds, loadContent, playgroundsOf, type ContentGraph, type ContentItem, type PlaygroundEntry, type TaskInput } from '@labkit/sdk';
 import type { MachineSpec } from '../provider.ts';
 import { playgroundMachines } from './playground-machines.ts';
+import { resolveConditions, type ConditionValues, type InitConditionValue } from '../engine/conditions.ts';
+import { inputDestinations } from '../engine/destinations.ts';
 
 /** What a learner's session needs to know about one machine of a playground. */
 export interface PlaygroundMachine extends MachineSpec {
@@ -20,6 +22,10 @@ export interface PlaygroundItem {
   title: string;
   machines: PlaygroundMachine[];
   tasks: Record<string, TaskInput>;
+  /** Init condition values a session starts with (the definition's defaults); tasks whose `conditions` differ are left out. */
+  conditions?: ConditionValues;
+  /** `::user-input-task` `:destination:` files by task. */
+  destinations?: Record<string, string>;
 }
 
 /**
@@ -65,6 +71,8 @@ export function playgroundItemOf(item: ContentItem, root: string, definitions: M
     title,
     machines: playgroundMachines(item.playground, entry),
     tasks: Object.fromEntries(item.tasks.map((t) => [t.name, t.task])),
+    conditions: resolveConditions(entry.definition.playground.initConditions?.values as InitConditionValue[] | undefined),
+    destinations: inputDestinations(item.mdast),
   };
 }
 

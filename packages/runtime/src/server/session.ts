@@ -179,7 +179,7 @@ export class PlaygroundSession {
       if (!spec.terminal) continue;
       this.#terminals.set(spec.name, new TerminalChannel(playground.machine(spec.name), { user: spec.user, ...(spec.welcome ? { welcome: spec.welcome } : {}), onActivity: () => this.touch(), onSlowClient: this.#onSlowClient, backlogBytes: this.#terminalBacklogBytes }));
     }
-    const engine = new TaskEngine({ tasks: this.item.tasks, playground });
+    const engine = new TaskEngine({ tasks: this.item.tasks, playground, ...(this.item.conditions ? { conditions: this.item.conditions } : {}), ...(this.item.destinations ? { destinations: this.item.destinations } : {}) });
     this.#engine = engine;
     engine.subscribe((event) => {
       if (this.#engine !== engine) return;
