@@ -1,4 +1,5 @@
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
+import { portNumber } from '../number-flag.ts';
 
 /** `lab dev [dir]`: flags only; the work is `dev()` in @labkit/site/dev. */
 export function register(program: Command): void {
@@ -6,7 +7,7 @@ export function register(program: Command): void {
     .command('dev')
     .description('Watch a content folder, show its diagnostics live and preview its pages with live reload')
     .argument('[dir]', 'content folder', '.')
-    .option('--port <port>', 'first port to try (the next free one is used when busy)', parsePort)
+    .option('--port <port>', 'first port to try (the next free one is used when busy)', portNumber)
     .option('--host [address]', 'listen on this address instead of 127.0.0.1 (no value: all interfaces)')
     .option('--allow-host <names...>', 'more host names the preview answers to (default: loopback and --host only)')
     .option('--no-playground', 'no "Start playground" control (no VMs are booted)')
@@ -26,12 +27,4 @@ export function register(program: Command): void {
         process.on('SIGTERM', stop);
       });
     });
-}
-
-function parsePort(value: string): number {
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new InvalidArgumentError('a port is a whole number from 0 to 65535');
-  }
-  return port;
 }

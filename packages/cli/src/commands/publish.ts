@@ -1,4 +1,5 @@
-import { InvalidArgumentError, Option, type Command } from 'commander';
+import { Option, type Command } from 'commander';
+import { wholeNumber } from '../number-flag.ts';
 
 /** `lab publish [dir] --to <target>`: validate, build, (test,) then publish site + content bundle by digest. */
 export function register(program: Command): void {
@@ -15,26 +16,12 @@ export function register(program: Command): void {
     .option('--no-code', 'never import *.lab.ts files (their content is not published); not with --test')
     .option('--prune', 'delete published objects that this publish no longer has')
     .option('--dry-run', 'print the plan (uploads, deletions) and write nothing')
-    .option('--concurrency <n>', 'requests in flight at once', parsePositive('concurrency'), 8)
-    .option('--retries <n>', 'retries per request on 5xx and network errors', parseCount, 4)
+    .option('--concurrency <n>', 'requests in flight at once', wholeNumber({ min: 1, max: 256, what: 'concurrency' }), 8)
+    .option('--retries <n>', 'retries per request on 5xx and network errors', wholeNumber({ max: 20 }), 4)
     .addOption(new Option('--format <format>', 'output format').choices(['pretty', 'json']).default('pretty'))
     .option('--no-color', 'plain output without colours')
     .action(async (dir: string, opts: import('../publish/run-publish.ts').PublishFlags) => {
       const { publishCommand } = await import('../publish/run-publish.ts');
       process.exitCode = await publishCommand(dir, opts);
     });
-}
-
-function parsePositive(name: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!/^\d+$/.test(value) || n < 1 || n > 256) throw new InvalidArgumentError(`expected a ${name} between 1 and 256`);
-    return n;
-  };
-}
-
-function parseCount(value: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || n > 20) throw new InvalidArgumentError('expected a whole number from 0 to 20');
-  return n;
 }

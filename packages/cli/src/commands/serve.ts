@@ -1,4 +1,5 @@
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
+import { portNumber, wholeNumber } from '../number-flag.ts';
 
 interface ServeFlags {
   port?: number;
@@ -20,16 +21,16 @@ export function register(program: Command): void {
     .command('serve')
     .description('Run the playground server for a published site (HTTP + WebSocket API, a session per learner)')
     .argument('[dir]', 'content folder whose playgrounds are served', '.')
-    .option('--port <port>', 'port to listen on (default 7400; 0 picks a free one)', parseWhole)
+    .option('--port <port>', 'port to listen on (default 7400; 0 picks a free one)', portNumber)
     .option('--host [address]', 'listen on this address instead of 127.0.0.1 (no value: all interfaces)')
-    .option('--max-sessions <n>', 'sessions running at once; more wait in a queue (default 4)', parsePositive)
-    .option('--max-queue <n>', 'sessions waiting; past this, new learners are told the server is busy (default 16)', parseWhole)
-    .option('--max-machines <n>', 'machines per session (default 4)', parsePositive)
-    .option('--lifetime <minutes>', 'a session stops this long after it started (default 60)', parsePositive)
-    .option('--idle <minutes>', 'a session stops after this long without activity (default 15)', parsePositive)
-    .option('--pool <n>', 'pre-booted idle machines (default 1; 0: none)', parseWhole)
+    .option('--max-sessions <n>', 'sessions running at once; more wait in a queue (default 4)', wholeNumber({ min: 1 }))
+    .option('--max-queue <n>', 'sessions waiting; past this, new learners are told the server is busy (default 16)', wholeNumber())
+    .option('--max-machines <n>', 'machines per session (default 4)', wholeNumber({ min: 1 }))
+    .option('--lifetime <minutes>', 'a session stops this long after it started (default 60)', wholeNumber({ min: 1 }))
+    .option('--idle <minutes>', 'a session stops after this long without activity (default 15)', wholeNumber({ min: 1 }))
+    .option('--pool <n>', 'pre-booted idle machines (default 1; 0: none)', wholeNumber())
     .option('--allow-origin <origins...>', 'site origins allowed to use the API; other origins get 403 (default: any)')
-    .option('--max-per-client <n>', 'sessions (running or queued) one client address may hold (default 3; 0: no limit)', parseWhole)
+    .option('--max-per-client <n>', 'sessions (running or queued) one client address may hold (default 3; 0: no limit)', wholeNumber())
     .option('--trust-proxy', 'behind a reverse proxy: take client addresses from X-Forwarded-For')
     .action(async (dir: string, opts: ServeFlags) => {
       const { serve } = await import('@labkit/runtime');
@@ -62,16 +63,4 @@ export function register(program: Command): void {
         process.on('SIGTERM', stop);
       });
     });
-}
-
-function parseWhole(value: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || n > 65535 * 1000) throw new InvalidArgumentError('expected a whole number');
-  return n;
-}
-
-function parsePositive(value: string): number {
-  const n = parseWhole(value);
-  if (n < 1) throw new InvalidArgumentError('expected a whole number, 1 or more');
-  return n;
 }

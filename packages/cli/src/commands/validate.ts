@@ -1,4 +1,5 @@
-import { InvalidArgumentError, Option, type Command } from 'commander';
+import { Option, type Command } from 'commander';
+import { wholeNumber } from '../number-flag.ts';
 
 /** `lab validate [dir]`: every problem with a code frame, a summary, and the exit code CI needs. */
 export function register(program: Command): void {
@@ -7,7 +8,7 @@ export function register(program: Command): void {
     .description('Check every content file: front matter, components, tasks, references, assets and links')
     .argument('[dir]', 'content folder', '.')
     .addOption(new Option('--format <format>', 'output format').choices(['pretty', 'json']).default('pretty'))
-    .option('--max-warnings <n>', 'also fail (exit 1) when there are more than n warnings', parseCount)
+    .option('--max-warnings <n>', 'also fail (exit 1) when there are more than n warnings', wholeNumber({ what: 'of warnings' }))
     .option('--quiet', 'report errors only')
     .option('--no-color', 'plain output without colours')
     .option('--cache', 'reuse parse results of unchanged files from ~/.cache/labkit/parse (off: a cold run)')
@@ -16,10 +17,4 @@ export function register(program: Command): void {
       const { validateCommand } = await import('../run/validate.ts');
       process.exitCode = await validateCommand(dir, opts);
     });
-}
-
-function parseCount(value: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n)) throw new InvalidArgumentError('expected a whole number of warnings, 0 or more');
-  return n;
 }
