@@ -3,6 +3,8 @@
  * fails, no new call starts (the ones in flight finish), so a broken
  * storage service stops the publish quickly instead of failing every object.
  * Returns the errors, each with its item.
+ * Hand-written on purpose: p-limit has no "stop starting after the first
+ * failure" (it would need clearQueue plus bookkeeping longer than this).
  */
 export async function runPool<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<Array<{ item: T; error: unknown }>> {
   const failures: Array<{ item: T; error: unknown }> = [];

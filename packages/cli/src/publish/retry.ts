@@ -12,6 +12,8 @@ export interface RetryOptions {
  * and full jitter (a random wait up to base·2^n, so many workers failing
  * together do not retry in lockstep). Other errors, and the last retryable
  * one, are thrown. `onRetry` sees each retried error (for counting).
+ * Hand-written on purpose: p-retry's `randomize` scales each wait by 1-2x,
+ * not the full jitter (0..base·2^n) that keeps many workers out of lockstep.
  */
 export async function withRetry<T>(
   fn: () => Promise<T>,

@@ -1,4 +1,8 @@
-/** Prometheus text exposition (version 0.0.4) of a few gauges and counters. */
+/**
+ * Prometheus text exposition (version 0.0.4) of a few gauges and counters.
+ * Hand-written on purpose: `lab serve` reports a handful of values it already
+ * keeps; prom-client would add a global registry and its own collectors.
+ */
 export interface MetricSample {
   name: string;
   help: string;

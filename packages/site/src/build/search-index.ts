@@ -12,9 +12,22 @@ export interface SearchRecord {
   content: string;
 }
 
-const ENTITIES: Record<string, string> = { '&lt;': '<', '&gt;': '>', '&amp;': '&', '&quot;': '"', '&#39;': "'", '&#x27;': "'" };
+const NAMED: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
 
-/** Plain text of rendered content HTML (tags dropped, entities decoded). */
+/** A character reference as the renderer writes it (hast-util-to-html: `&#x3C;`, `&#x26;`), or a named one. */
+function decodeReference(whole: string, hex?: string, dec?: string, name?: string): string {
+  const code = hex ? parseInt(hex, 16) : dec ? Number(dec) : undefined;
+  if (code !== undefined) return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : whole;
+  return NAMED[name!.toLowerCase()] ?? whole;
+}
+
+/**
+ * Plain text of rendered content HTML (tags dropped, entities decoded).
+ * A string pass on purpose: by search time the pages hold HTML strings (the
+ * render cache keeps no hast), and re-parsing every page into hast for
+ * hast-util-to-text would slow `lab build`; the renderer's numeric
+ * references (`&#x3C;`) are decoded here. Taking the text from the hast at render time is the later fix.
+ */
 export function textOf(html: string): string {
   return html
     .replace(/<(?:script|style)[\s\S]*?<\/(?:script|style)>/gi, ' ')
@@ -22,7 +35,7 @@ export function textOf(html: string): string {
     // Inline tags become nothing, others a space ("challenge</span><strong>Title" must not glue).
     .replace(/<\/?(?:a|em|strong|code|b|i|mark|small|kbd|sub|sup|del|s)\b[^>]*>/gi, '')
     .replace(/<[^>]+>/g, ' ')
-    .replace(/&(?:lt|gt|amp|quot|#39|#x27);/g, (e) => ENTITIES[e] ?? e)
+    .replace(/&(?:#x([0-9a-f]+)|#(\d+)|(lt|gt|amp|quot|apos));/gi, decodeReference)
     .replace(/[ \t]+/g, ' ')
     .replace(/\s*\n\s*/g, '\n')
     .trim();

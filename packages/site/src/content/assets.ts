@@ -60,7 +60,7 @@ export async function collectAssets(items: SiteItem[], root?: string): Promise<M
         const bytes = await readFile(source);
         const ext = path.extname(f.name);
         const base = path.basename(f.name, ext).replace(/[^\w.-]+/g, '-');
-        const size = imageSize(bytes, ext);
+        const size = imageSize(bytes);
         const asset = { source, outPath: `_assets/${base}.${assetDigest(bytes).slice(0, 10)}${ext.toLowerCase()}`, ...size };
         seen.set(source, { stamp, asset });
         out.set(source, asset);
