@@ -13,6 +13,9 @@ describe('contentTypeFor', () => {
   it('answers from mrmime, with charset on text and the lab-site overrides', () => {
     expect(contentTypeFor('a/index.html')).toBe('text/html; charset=utf-8');
     expect(contentTypeFor('x.CSS')).toBe('text/css; charset=utf-8');
+    expect(contentTypeFor('x.mjs')).toBe('text/javascript; charset=utf-8');
+    expect(contentTypeFor('manifest.json')).toBe('application/json; charset=utf-8');
+    expect(contentTypeFor('index.md')).toBe('text/markdown; charset=utf-8');
     expect(contentTypeFor('site.webmanifest')).toBe('application/manifest+json; charset=utf-8');
     expect(contentTypeFor('feed.xml')).toBe('application/xml; charset=utf-8');
     expect(contentTypeFor('cover.PNG')).toBe('image/png');

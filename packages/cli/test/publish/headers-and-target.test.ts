@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cacheControlFor, contentTypeFor, isContentHashed } from '../../src/publish/content-headers.ts';
+import { cacheControlFor, isContentHashed } from '../../src/publish/content-headers.ts';
 import { withRetry } from '../../src/publish/retry.ts';
 import { parseTarget } from '../../src/publish/target.ts';
 
@@ -20,17 +20,6 @@ describe('content headers', () => {
     expect(cacheControlFor('_bundle/content/challenges/x/__static__/a.3f9a2c1b.png')).toBe('public, max-age=60, must-revalidate');
     expect(cacheControlFor('manifest.json')).toBe('no-cache');
     expect(cacheControlFor('pagefind/pagefind.js')).toBe('public, max-age=300');
-  });
-
-  it('maps extensions to content types', () => {
-    expect(contentTypeFor('a/index.html')).toBe('text/html; charset=utf-8');
-    expect(contentTypeFor('x.CSS')).toBe('text/css; charset=utf-8');
-    expect(contentTypeFor('x.mjs')).toBe('text/javascript; charset=utf-8');
-    expect(contentTypeFor('manifest.json')).toBe('application/json; charset=utf-8');
-    expect(contentTypeFor('a.svg')).toBe('image/svg+xml');
-    expect(contentTypeFor('a.woff2')).toBe('font/woff2');
-    expect(contentTypeFor('index.md')).toBe('text/markdown; charset=utf-8');
-    expect(contentTypeFor('wasm.en.pagefind')).toBe('application/octet-stream');
   });
 });
 
