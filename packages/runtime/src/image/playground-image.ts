@@ -50,7 +50,8 @@ export async function playgroundImageInputs(name: string, def: PlaygroundDefinit
   return {
     layout: LAYOUT_VERSION,
     name,
-    base: base.digest,
+    // The root file system holds the kernel's modules, not the agent (that is in the base initrd).
+    kernel: base.kernelPackage,
     build: def.build,
     users: def.playground.machines.map((m) => ({ name: m.name, users: (m.users ?? []).map((u) => u.name) })),
     ...(def.build.rootfs === 'debian'
@@ -124,7 +125,10 @@ async function doBuild(name: string, def: PlaygroundDefinition, root: string, op
     await unpackDeb(await readFile(debs.kernel.file), kernelTree, debs.kernel.file);
     const release = (await readdir(path.join(kernelTree, 'lib/modules')))[0];
     if (!release) throw RuntimeErrors.ImageBuildFailed('kernel modules', `no lib/modules in ${debs.kernel.file}`);
-    await run('cp', ['-a', path.join(kernelTree, 'lib/modules', release), path.join(target, 'lib/modules/')]);
+    // minbase has no /lib/modules yet (and /lib is usr/lib): make it, or cp would rename the tree.
+    await mkdir(path.join(target, 'usr/lib/modules'), { recursive: true });
+    const cp = await run('cp', ['-a', path.join(kernelTree, 'lib/modules', release), path.join(target, 'usr/lib/modules/')], { allowFail: true });
+    if (cp.code !== 0) throw RuntimeErrors.ImageBuildFailed('kernel modules', cp.stderr.trim());
     // The guest's own depmod (kmod is in every Debian playground): the host may have none.
     const dep = await run('chroot', [target, 'depmod', release], { allowFail: true });
     if (dep.code !== 0) throw RuntimeErrors.ImageBuildFailed('depmod', dep.stderr.trim());

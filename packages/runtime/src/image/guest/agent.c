@@ -145,6 +145,29 @@ static char *rdstr(struct rd *r, uint32_t *outlen) {
   return s;
 }
 
+/* The user's supplementary groups from /etc/group (no NSS, as above): a
+ * learner in the `docker` group must reach /var/run/docker.sock. */
+static int user_groups(const char *name, gid_t primary, gid_t *out, int max) {
+  int n = 0;
+  out[n++] = primary;
+  FILE *f = fopen("/etc/group", "re");
+  if (!f) return n;
+  char line[4096];
+  while (fgets(line, sizeof line, f) && n < max) {
+    line[strcspn(line, "\n")] = 0;
+    char *gname = line, *c1 = strchr(line, ':'); if (!c1) continue; *c1 = 0;
+    char *c2 = strchr(c1 + 1, ':'); if (!c2) continue;
+    char *c3 = strchr(c2 + 1, ':'); if (!c3) continue; *c3 = 0;
+    gid_t gid = (gid_t)strtoul(c2 + 1, NULL, 10);
+    (void)gname;
+    for (char *m = strtok(c3 + 1, ","); m; m = strtok(NULL, ",")) {
+      if (strcmp(m, name) == 0 && gid != primary) { out[n++] = gid; break; }
+    }
+  }
+  fclose(f);
+  return n;
+}
+
 /* /etc/passwd lookup without NSS (a static glibc cannot load NSS modules). */
 struct pw { uid_t uid; gid_t gid; char home[256]; char shell[128]; };
 static int lookup_user(const char *name, struct pw *out) {
@@ -234,7 +257,8 @@ static void start_exec(struct rd *r, int with_stdin) {
     sigset_t all; sigemptyset(&all); sigprocmask(SIG_SETMASK, &all, NULL);
     int devnull = with_stdin ? pi[0] : open("/dev/null", O_RDONLY);
     dup2(devnull, 0); dup2(po[1], 1); dup2(pe[1], 2);
-    if (setgroups(0, NULL) < 0 && pw.uid != 0) _exit(126);
+    { gid_t gs[64]; int ng = user_groups(user && user[0] ? user : "root", pw.gid, gs, 64);
+      if (setgroups((size_t)ng, gs) < 0 && pw.uid != 0) _exit(126); }
     if (setgid(pw.gid) < 0 || setuid(pw.uid) < 0) _exit(126);
     const char *dir = cwd && cwd[0] ? cwd : pw.home;
     if (chdir(dir) < 0 && chdir("/") < 0) _exit(126);
@@ -314,7 +338,8 @@ static void start_pty(struct rd *r) {
     if (fchown(slave, pw.uid, -1) < 0) { /* still usable as root's */ }
     dup2(slave, 0); dup2(slave, 1); dup2(slave, 2);
     if (slave > 2) close(slave);
-    if (setgroups(0, NULL) < 0 && pw.uid != 0) _exit(126);
+    { gid_t gs[64]; int ng = user_groups(user && user[0] ? user : "root", pw.gid, gs, 64);
+      if (setgroups((size_t)ng, gs) < 0 && pw.uid != 0) _exit(126); }
     if (setgid(pw.gid) < 0 || setuid(pw.uid) < 0) _exit(126);
     if (chdir(pw.home) < 0 && chdir("/") < 0) _exit(126);
     char **e = calloc((size_t)nenv + 8, sizeof(char *)); int k = 0;
