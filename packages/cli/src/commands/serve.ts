@@ -1,5 +1,7 @@
-import type { Command } from 'commander';
+import path from 'node:path';
+import { Option, type Command } from 'commander';
 import { portNumber, wholeNumber } from '../number-flag.ts';
+import { providerNames, selectProvider, type ProviderName } from '../run/select-provider.ts';
 
 interface ServeFlags {
   port?: number;
@@ -13,6 +15,7 @@ interface ServeFlags {
   allowOrigin?: string[];
   maxPerClient?: number;
   trustProxy?: boolean;
+  provider?: ProviderName;
 }
 
 /** `lab serve [dir]`: flags only; the work is `serve()` in @labkit/runtime. */
@@ -32,8 +35,10 @@ export function register(program: Command): void {
     .option('--allow-origin <origins...>', 'site origins allowed to use the API; other origins get 403 (default: any)')
     .option('--max-per-client <n>', 'sessions (running or queued) one client address may hold (default 3; 0: no limit)', wholeNumber())
     .option('--trust-proxy', 'behind a reverse proxy: take client addresses from X-Forwarded-For')
+    .addOption(new Option('--provider <name>', 'where machines run (default: runtime.provider in lab.config.ts, else qemu; firecracker is untested, see docs/runtime.md)').choices(providerNames))
     .action(async (dir: string, opts: ServeFlags) => {
       const { serve } = await import('@labkit/runtime');
+      const { provider } = await selectProvider(opts.provider, path.resolve(dir));
       const host = opts.host === true ? '0.0.0.0' : typeof opts.host === 'string' ? opts.host : undefined;
       const handle = await serve({
         dir,
@@ -42,6 +47,7 @@ export function register(program: Command): void {
         ...(opts.pool !== undefined ? { poolSize: opts.pool } : {}),
         ...(opts.allowOrigin ? { allowOrigins: opts.allowOrigin } : {}),
         ...(opts.trustProxy ? { trustProxy: true } : {}),
+        ...(provider ? { provider } : {}),
         limits: {
           ...(opts.maxSessions ? { maxSessions: opts.maxSessions } : {}),
           ...(opts.maxQueue !== undefined ? { maxQueue: opts.maxQueue } : {}),

@@ -15,6 +15,18 @@ import { CONFIG_FILES } from './lab-config-files.ts';
 export const labConfigSchema = z.strictObject({
   /** The learner site: title, base path, public URL, playground server. */
   site: siteUserConfigSchema.optional(),
+  /** Where `lab serve` and `lab test` run playground machines. */
+  runtime: z
+    .strictObject({
+      /**
+       * The VM provider: `qemu` (the default; runs anywhere, faster with KVM) or
+       * `firecracker` (needs the `firecracker` binary and /dev/kvm; never run
+       * in Labkit's CI, see docs/runtime.md). `--provider` overrides it.
+       * @example "qemu"
+       */
+      provider: z.enum(['qemu', 'firecracker']).optional(),
+    })
+    .optional(),
 });
 
 /** What an author writes in `lab.config.ts`. */
