@@ -47,6 +47,17 @@ describe('selecting the VM provider', () => {
     expect(await serveUrl([dir, '--provider', 'qemu', '--port', '0', '--pool', '0'])).toMatch(/^http:\/\/127\.0\.0\.1:\d+/);
   });
 
+  it('lab test --provider firecracker, and runtime.provider of the project it runs in, say why before booting anything', async () => {
+    const dir = project();
+    const r = await lab(['test', 'stop-a-runaway-process', '--provider', 'firecracker'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/firecracker provider cannot run on this machine/);
+    writeFileSync(join(dir, 'lab.config.ts'), `export default { runtime: { provider: 'firecracker' } };\n`);
+    const fromConfig = await lab(['test', 'stop-a-runaway-process'], { cwd: dir });
+    expect(fromConfig.code).toBe(2);
+    expect(fromConfig.stderr).toMatch(/firecracker provider cannot run on this machine/);
+  });
+
   it('refuses a provider it does not know, in the flag and in the config', async () => {
     const flag = await lab(['serve', project(), '--provider', 'docker']);
     expect(flag.code).not.toBe(0);

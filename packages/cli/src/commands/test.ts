@@ -2,6 +2,9 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import pc from 'picocolors';
 import { createWriteStream } from 'node:fs';
 import type { TestProgress, TestRunReport, WideEvent } from '@labkit/runtime';
+import { wholeNumber } from '../number-flag.ts';
+import { findProjectRoot } from '../project-root.ts';
+import { providerNames, selectProvider, type ProviderName } from '../run/select-provider.ts';
 
 /**
  * `lab test [item...]`: proves each challenge solvable in a real microVM
@@ -13,18 +16,21 @@ export function register(program: Command): void {
     .description("Boot each challenge's playground, check its tasks fail, apply its solution, check they pass")
     .argument('[items...]', 'challenge folders, or content folders holding challenges', ['.'])
     .addOption(new Option('--format <format>', 'output format').choices(['pretty', 'json']).default('pretty'))
-    .option('-j, --concurrency <n>', 'challenges tested at once (default: the number of cores)', parsePositive)
+    .option('-j, --concurrency <n>', 'challenges tested at once (default: the number of cores)', wholeNumber({ min: 1 }))
     .option('--only <names...>', 'only these challenges (name or id)')
     .option('--condition <key=value>', 'init condition value to start the playground with (repeatable; other keys take their defaults)', collectCondition)
     .option('--all-conditions', 'test every declared combination of init condition values, not only the defaults')
     .option('--settle <duration>', 'fail fast: how long a check may keep failing after the solution finished (default 10s; a task\'s settle_seconds wins)', parseDuration)
+    .addOption(new Option('--provider <name>', 'where machines run (default: runtime.provider in lab.config.ts, else qemu; firecracker is untested, see docs/runtime.md)').choices(providerNames))
     .option('--events <file>', 'write one JSON event per task run, machine lifecycle step and phase to this file (JSON lines)')
-    .action(async (items: string[], opts: { format: 'pretty' | 'json'; concurrency?: number; only?: string[]; condition?: Record<string, string>; allConditions?: boolean; settle?: number; events?: string }) => {
+    .action(async (items: string[], opts: { format: 'pretty' | 'json'; concurrency?: number; only?: string[]; condition?: Record<string, string>; allConditions?: boolean; settle?: number; events?: string; provider?: ProviderName }) => {
       const { testChallenges } = await import('@labkit/runtime');
+      const { provider } = await selectProvider(opts.provider, findProjectRoot(process.cwd()) ?? process.cwd());
       const events: WideEvent[] = [];
       const sink = opts.events ? createWriteStream(opts.events) : undefined;
       const report = await testChallenges(items, {
         ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
+        ...(provider ? { provider } : {}),
         ...(opts.only ? { filter: opts.only } : {}),
         ...(opts.condition ? { conditions: opts.condition } : {}),
         ...(opts.allConditions ? { allConditions: true } : {}),
@@ -54,12 +60,6 @@ function parseDuration(value: string): number {
   if (!m) throw new InvalidArgumentError('expected a duration such as 10s, 500ms or 2m');
   const n = Number(m[1]);
   return Math.round(m[2] === 'ms' ? n : m[2] === 'm' ? n * 60_000 : n * 1000);
-}
-
-function parsePositive(value: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || n < 1) throw new InvalidArgumentError('expected a whole number, 1 or more');
-  return n;
 }
 
 const seconds = (ms: number | undefined) => (ms === undefined ? '' : `${(ms / 1000).toFixed(1)} s`);
