@@ -1,3 +1,4 @@
+import { RuntimeErrors } from '../errors.ts';
 import type { MachineState } from '../provider.ts';
 
 type Listener = (state: MachineState, detail?: string) => void;
@@ -24,6 +25,16 @@ export class MachineLifecycle {
   onChange(listener: Listener): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
+  }
+
+  /**
+   * The machine's agent while the machine is ready; else throws
+   * `MachineDied` naming the state (booting, stopped, failed). The one guard
+   * every agent call of every provider goes through.
+   */
+  ready<A>(agent: A | undefined, machine: string): A {
+    if (!agent || this.#state !== 'ready') throw RuntimeErrors.MachineDied(machine, `machine is ${this.#state}`);
+    return agent;
   }
 
   set(state: MachineState, detail?: string): void {

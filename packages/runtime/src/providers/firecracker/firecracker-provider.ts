@@ -129,14 +129,12 @@ export class FirecrackerMachine implements Machine {
     return this.#life.onChange(listener);
   }
 
-  exec(request: ExecRequest): Promise<ExecResult> {
-    if (!this.#agent || this.#life.state !== 'ready') return Promise.reject(RuntimeErrors.MachineDied(this.name, `machine is ${this.#life.state}`));
-    return this.#agent.exec(request);
+  async exec(request: ExecRequest): Promise<ExecResult> {
+    return this.#life.ready(this.#agent, this.name).exec(request);
   }
 
-  copyIn(file: CopyInFile): Promise<void> {
-    if (!this.#agent || this.#life.state !== 'ready') return Promise.reject(RuntimeErrors.MachineDied(this.name, `machine is ${this.#life.state}`));
-    return this.#agent.copyIn(file);
+  async copyIn(file: CopyInFile): Promise<void> {
+    return this.#life.ready(this.#agent, this.name).copyIn(file);
   }
 
   async dispose(): Promise<void> {

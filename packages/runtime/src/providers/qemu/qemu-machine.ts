@@ -155,14 +155,12 @@ export class QemuMachine implements Machine {
     return this.#life.onChange(listener);
   }
 
-  exec(request: ExecRequest): Promise<ExecResult> {
-    if (!this.#agent || this.#life.state !== 'ready') return Promise.reject(RuntimeErrors.MachineDied(this.name, `machine is ${this.#life.state}`));
-    return this.#agent.exec(request);
+  async exec(request: ExecRequest): Promise<ExecResult> {
+    return this.#life.ready(this.#agent, this.name).exec(request);
   }
 
-  copyIn(file: CopyInFile): Promise<void> {
-    if (!this.#agent || this.#life.state !== 'ready') return Promise.reject(RuntimeErrors.MachineDied(this.name, `machine is ${this.#life.state}`));
-    return this.#agent.copyIn(file);
+  async copyIn(file: CopyInFile): Promise<void> {
+    return this.#life.ready(this.#agent, this.name).copyIn(file);
   }
 
   openTerminal(request: TerminalRequest): Terminal {
@@ -174,18 +172,20 @@ export class QemuMachine implements Machine {
   }
 
   spawn(request: SpawnRequest): SpawnedProcess {
-    if (!this.#agent || this.#life.state !== 'ready') {
-      const error = RuntimeErrors.MachineDied(this.name, `machine is ${this.#life.state}`);
+    let agent;
+    try {
+      agent = this.#life.ready(this.#agent, this.name);
+    } catch (error) {
       return { write() {}, end() {}, kill() {}, result: Promise.reject(error) };
     }
-    return this.#agent.spawn(request);
+    return agent.spawn(request);
   }
 
   /** Renames a pooled machine when a playground claims it (hostname only). */
   async rename(name: string): Promise<void> {
-    if (!this.#agent || this.#life.state !== 'ready') throw RuntimeErrors.MachineDied(this.name, `machine is ${this.#life.state}`);
+    const agent = this.#life.ready(this.#agent, this.name);
     (this as { name: string }).name = name;
-    await this.#agent.setHostname(name);
+    await agent.setHostname(name);
   }
 
   async dispose(): Promise<void> {
