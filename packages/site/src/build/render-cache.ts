@@ -107,6 +107,9 @@ export class RenderCache {
       this.#memory.set(id, entry);
       return entry;
     } catch {
+      // A miss, on purpose: no entry yet (ENOENT), or one torn by a killed
+      // build (bad JSON). The page is rendered afresh and the entry rewritten;
+      // a cache directory we cannot write fails loudly in #store instead.
       return undefined;
     }
   }
@@ -114,6 +117,7 @@ export class RenderCache {
   /** Drops disk entries no page used in this build, so the cache does not grow forever. */
   async prune(): Promise<void> {
     if (!this.#dir) return;
+    // Best effort: a stale entry that cannot be removed costs disk, not correctness.
     const files = await readdir(this.#dir).catch(() => [] as string[]);
     await Promise.all(files.filter((f) => f.endsWith('.json') && !this.#used.has(f.slice(0, -5))).map((f) => unlink(path.join(this.#dir!, f)).catch(() => {})));
   }
