@@ -131,7 +131,8 @@ describe('keyboard', () => {
   it('tabs switch with the arrow keys; hints and the theme toggle work with Enter and Space', async () => {
     const page = await open(PAGES[9]![1](), false);
     const tabs = page.locator('.lk-tabs').first();
-    await tabs.getByRole('tab', { name: 'Go' }).focus();
+    await tabs.getByRole('tab', { name: 'Go' }).click();
+    await expect(page.evaluate(() => document.activeElement?.textContent)).resolves.toBe('Go');
     await page.keyboard.press('ArrowRight');
     await tabs.locator('[role=tabpanel][data-tab=py]').waitFor({ state: 'visible', timeout: 5_000 });
     await expect(page.evaluate(() => document.activeElement?.textContent)).resolves.toBe('Python');
