@@ -94,6 +94,8 @@ async function init() {
     if (s) s.textContent = STATE_TEXT[t.status] || t.status;
     if (t.status === 'completed') { try { localStorage.setItem('labkit:done:' + itemId + '/' + t.name, '1'); } catch {} paintSummary(); }
     if (t.status === 'failed' && t.detail) showHint(t.name, t.detail.replace(/^failcheck: /, ''), 'failed');
+    // A failcheck fails its task for good (the other tasks keep running): offer a fresh attempt.
+    if (t.status === 'failed' && restartBtn.hidden) { setStatus('A task failed for good. Restart to try it again on fresh machines.', 'failed'); restartBtn.hidden = false; }
     if (t.hint !== undefined) showHint(t.name, t.hint);
   }
 
