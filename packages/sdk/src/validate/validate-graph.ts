@@ -2,6 +2,7 @@ import type { Diagnostic } from '../diagnostics/diagnostic.ts';
 import type { ContentDocument, ContentGraph, ContentItem } from '../graph/types.ts';
 import { referenceKinds } from '../schemas/references.ts';
 import { placeOf, Reporter } from './context.ts';
+import { checkQuizzes } from './quiz-rules.ts';
 import { checkAnchor, checkDocumentBody, normalizeName, type BodyUsage, type LinkUse } from './document-rules.ts';
 import { checkSchema, type Placement } from './schema-rules.ts';
 import { checkPlaygrounds } from './playground-rules.ts';
@@ -64,6 +65,7 @@ export function validateGraph(
         doc.valid = true;
       }
       usage.push(checkDocumentBody({ item, doc, files: graph.files, dirs, taskNames, machines }, r));
+      checkQuizzes(doc, doc.file.includes('#') ? doc.metaFile : doc.file, r);
     }
     item.data = item.documents[0]?.data;
     checkTasks(item, usage, r);
