@@ -66,7 +66,7 @@ describe('the built site with a playground server (lab build + lab serve)', () =
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(`${site}challenges/live-tasks/`);
-    await page.getByRole('button', { name: 'Start playground' }).click();
+    await page.getByRole('button', { name: 'Start playground', exact: true }).click();
     await page.locator('.lk-pg-term[data-connected="true"] .xterm-rows').waitFor({ timeout: 180_000 });
     await page.waitForFunction(() => /~ #/.test(document.querySelector('.lk-pg-term .xterm-rows')?.textContent ?? ''), null, { timeout: 30_000 });
     await page.locator('.lk-pg-term .xterm-helper-textarea').focus();
@@ -78,7 +78,7 @@ describe('the built site with a playground server (lab build + lab serve)', () =
     await page.locator('[data-task="verify_answer"] button[type="submit"]').click();
     await page.waitForFunction(() => document.querySelector('[data-task="verify_answer"]')?.getAttribute('data-state') === 'completed', null, { timeout: 60_000 });
     expect(runtime.playgrounds.health().active).toBe(1);
-    await page.getByRole('button', { name: 'Stop' }).click();
+    await page.getByRole('button', { name: 'Stop', exact: true }).click();
     await expect.poll(() => runtime.playgrounds.health().sessions, { timeout: 30_000 }).toBe(0);
     expect(errors).toEqual([]);
     await page.close();

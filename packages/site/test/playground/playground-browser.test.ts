@@ -57,7 +57,7 @@ describe('playgrounds in lab dev (real Chromium, real VMs)', () => {
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(new URL('challenges/stop-a-runaway-process/', handle.url).href);
-    const start = page.getByRole('button', { name: 'Start playground' });
+    const start = page.getByRole('button', { name: 'Start playground', exact: true });
     await start.waitFor({ timeout: 20_000 });
     const task = (name: string) => page.locator(`[data-task="${name}"]`);
     await expect(task('verify_report_gen_stopped').getAttribute('data-state')).resolves.toBe('active');
@@ -100,7 +100,7 @@ describe('playgrounds in lab dev (real Chromium, real VMs)', () => {
     // Stop: the session's machines are gone.
     const before = playgrounds.server.health().machines;
     expect(before).toBeGreaterThan(0);
-    await page.getByRole('button', { name: 'Stop' }).click();
+    await page.getByRole('button', { name: 'Stop', exact: true }).click();
     await expect.poll(() => playgrounds.server.health().sessions, { timeout: 30_000 }).toBe(0);
     expect(errors).toEqual([]);
     await page.close();
@@ -109,7 +109,7 @@ describe('playgrounds in lab dev (real Chromium, real VMs)', () => {
   it('gives a multi-machine playground a terminal tab per machine, each reaching its own machine', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
     await page.goto(new URL('challenges/lock-out-a-leaked-account/', handle.url).href);
-    await page.getByRole('button', { name: 'Start playground' }).click();
+    await page.getByRole('button', { name: 'Start playground', exact: true }).click();
     await page.locator('.lk-pg-tab[data-machine="db-01"]').waitFor({ timeout: 240_000 });
     expect(await page.locator('.lk-pg-tab').allInnerTexts()).toEqual(['web-01', 'db-01']);
     await page.locator('.lk-pg-term[data-machine="web-01"][data-connected="true"]').waitFor({ timeout: 60_000 });

@@ -36,7 +36,7 @@ describe('a running playground while the author edits the page (lab dev)', () =>
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(new URL('challenges/live-tasks/', handle.url).href);
-    await page.getByRole('button', { name: 'Start playground' }).click();
+    await page.getByRole('button', { name: 'Start playground', exact: true }).click();
     await page.locator('.lk-pg-term[data-connected="true"] .xterm-rows').waitFor({ timeout: 180_000 });
     await page.waitForFunction(() => /~ #/.test(document.querySelector('.lk-pg-term .xterm-rows')?.textContent ?? ''), null, { timeout: 30_000 });
     await page.locator('.lk-pg-term .xterm-helper-textarea').focus();
@@ -56,7 +56,7 @@ describe('a running playground while the author edits the page (lab dev)', () =>
     await page.waitForFunction(() => document.querySelector('[data-task="verify_done"]')?.getAttribute('data-state') === 'completed', null, { timeout: 60_000 });
     expect(playgrounds.server.health().sessions).toBe(1);
     expect(errors).toEqual([]);
-    await page.getByRole('button', { name: 'Stop' }).click();
+    await page.getByRole('button', { name: 'Stop', exact: true }).click();
     await expect.poll(() => playgrounds.server.health().sessions, { timeout: 30_000 }).toBe(0);
     await page.close();
   }, 360_000);
@@ -64,7 +64,7 @@ describe('a running playground while the author edits the page (lab dev)', () =>
   it('shows a failcheck failure in its task with a Restart control that brings fresh machines', async () => {
     const page = await browser.newPage();
     await page.goto(new URL('challenges/fragile/', handle.url).href);
-    await page.getByRole('button', { name: 'Start playground' }).click();
+    await page.getByRole('button', { name: 'Start playground', exact: true }).click();
     await page.locator('.lk-pg-term[data-connected="true"] .xterm-rows').waitFor({ timeout: 180_000 });
     await page.waitForFunction(() => /~ #/.test(document.querySelector('.lk-pg-term .xterm-rows')?.textContent ?? ''), null, { timeout: 30_000 });
     await page.locator('.lk-pg-term .xterm-helper-textarea').focus();
@@ -73,7 +73,7 @@ describe('a running playground while the author edits the page (lab dev)', () =>
     await page.waitForFunction(() => document.querySelector('[data-task="verify_other"]')?.getAttribute('data-state') === 'failed', null, { timeout: 60_000 });
     expect(await page.locator('[data-task="verify_other"] .lk-task-live-failed').innerText()).toMatch(/You deleted \/etc\/keep/);
     await page.locator('.lk-playground[data-state="failed"]').waitFor();
-    await page.getByRole('button', { name: 'Restart' }).click();
+    await page.getByRole('button', { name: 'Restart', exact: true }).click();
     // A new attempt: the task is active again and a fresh machine has /etc/keep back.
     await page.waitForFunction(() => document.querySelector('[data-task="verify_other"]')?.getAttribute('data-state') === 'active', null, { timeout: 60_000 });
     await page.locator('.lk-pg-term[data-connected="true"] .xterm-rows').waitFor({ timeout: 180_000 });
@@ -83,7 +83,7 @@ describe('a running playground while the author edits the page (lab dev)', () =>
     await page.keyboard.press('Enter');
     await page.waitForFunction(() => document.querySelector('[data-task="verify_other"]')?.getAttribute('data-state') === 'completed', null, { timeout: 60_000 });
     expect(await page.locator('[data-task="verify_other"] .lk-task-live').count()).toBe(0);
-    await page.getByRole('button', { name: 'Stop' }).click();
+    await page.getByRole('button', { name: 'Stop', exact: true }).click();
     await expect.poll(() => playgrounds.server.health().sessions, { timeout: 30_000 }).toBe(0);
     await page.close();
   }, 420_000);

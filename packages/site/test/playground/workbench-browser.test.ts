@@ -43,7 +43,7 @@ describe('the playground working layout (real Chromium, real VM)', () => {
     await page.goto(new URL('tutorials/linux-file-permissions/', handle.url).href);
     const run = page.locator('.lk-code[data-exec] [data-run]');
     await expect(run.first().isVisible()).resolves.toBe(false); // no playground yet: plain code blocks
-    await page.getByRole('button', { name: 'Start playground' }).click();
+    await page.getByRole('button', { name: 'Start playground', exact: true }).click();
     await page.locator('.lk-pg-term[data-connected="true"] .xterm-rows').waitFor({ timeout: 240_000 });
 
     // Docked on the right; the text keeps a readable column on the left.
@@ -92,7 +92,7 @@ describe('the playground working layout (real Chromium, real VM)', () => {
     expect(stacked.y).toBeGreaterThan(300);
     await page.screenshot({ path: path.join(shots, 'workbench-phone.png') });
     expect(errors).toEqual([]);
-    await page.getByRole('button', { name: 'Stop' }).click();
+    await page.getByRole('button', { name: 'Stop', exact: true }).click();
     await page.close();
   }, 420_000);
 });
