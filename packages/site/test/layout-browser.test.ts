@@ -156,7 +156,7 @@ describe('layouts at 390 and 1280 px', () => {
         await context.close();
       }
     }
-  });
+  }, 180_000); // 15 page loads and screenshots: 30 s was too short on a loaded 2-core CI machine
 
   it('a lesson whose single unit has its title is one entry and one address; the old address redirects', async () => {
     const page = await open(`${fixture.url}courses/tiny-course/advanced/wrap-up/`, 1280);
