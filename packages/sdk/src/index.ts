@@ -135,6 +135,7 @@ export type {
   DocumentRole,
 } from './graph/types.ts';
 export { validateGraph } from './validate/validate-graph.ts';
+export { closest, didYouMean } from './validate/suggest.ts';
 export { propsOf } from './validate/document-rules.ts';
 export { readComponentProps } from './parse/mdc-props.ts';
 export type { ComponentProps, MdcComponentNode, MdcSectionNode, PropOrigin } from './parse/mdc-props.ts';

@@ -1,10 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { closest } from '@labkit/sdk';
 import { siteUserConfigSchema } from '@labkit/site/config';
 import { z } from 'zod';
 import { CliErrors } from '../errors.ts';
-import { closest } from './did-you-mean.ts';
 import { CONFIG_FILES } from './lab-config-files.ts';
 
 /**

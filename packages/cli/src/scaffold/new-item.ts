@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
+import { closest } from '@labkit/sdk';
 import { CliErrors } from '../errors.ts';
 import { humanize, renderTemplate, today } from './template.ts';
 import type { PlannedFile, TemplateVars } from './template.ts';
@@ -90,8 +91,7 @@ export function newItem(options: NewItemOptions): NewItemResult {
 function checkKind(kind: string): NewKind {
   if (Object.hasOwn(newKinds, kind)) return kind as NewKind;
   const known = Object.keys(newKinds);
-  const suggestion = known.map((k) => [k, distance(k, kind)] as const).sort((a, b) => a[1] - b[1])[0];
-  throw CliErrors.UnknownKind(kind, known, suggestion && suggestion[1] <= 3 ? suggestion[0] : undefined);
+  throw CliErrors.UnknownKind(kind, known, closest(kind, known));
 }
 
 function checkName(name: string): void {
@@ -160,20 +160,5 @@ function nextPrefix(dir: string, pattern: RegExp, digits: number, dirsOnly = fal
     if (match) max = Math.max(max, Number(match[1]));
   }
   return String(Math.floor(max / 10) * 10 + 10).padStart(digits, '0');
-}
-
-/** Levenshtein distance, for "did you mean" on kinds. */
-function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const cur = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = cur;
-    }
-  }
-  return row[b.length]!;
 }
 
