@@ -1,40 +1,14 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { PlaygroundServer, playgroundOf, type Machine, type MachineState, type PlaygroundItem, type Provider, type ServerLimits } from '../../src/index.ts';
+import { PlaygroundServer, type PlaygroundItem, type ServerLimits } from '../../src/index.ts';
+import { fakeProvider } from '../security/fake-provider.ts';
 import { EventsClient, post } from './helpers.ts';
 
 // Limits and queueing are bookkeeping: a fake provider makes them fast and
 // exact. The same server runs real VMs in playground-server.test.ts.
-class FakeMachine implements Machine {
-  readonly name: string;
-  state: MachineState = 'ready';
-  disposed = false;
-  constructor(name: string) {
-    this.name = name;
-  }
-  async exec() {
-    return { exitCode: 1, timedOut: false, stdout: '', stderr: '', truncated: false, durationMs: 1 };
-  }
-  async copyIn() {}
-  onStateChange() {
-    return () => {};
-  }
-  async dispose() {
-    this.disposed = true;
-    this.state = 'stopped';
-  }
-}
-
-const machines: FakeMachine[] = [];
-const provider: Provider = {
-  name: 'fake',
-  async provision(spec) {
-    const ms = spec.machines.map((m) => new FakeMachine(m.name));
-    machines.push(...ms);
-    return playgroundOf(ms);
-  },
-};
+const provider = fakeProvider();
+const machines = provider.machines;
 const item = (id: string, n = 1): PlaygroundItem => ({
   id,
   title: id,
