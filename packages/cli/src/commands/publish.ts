@@ -20,8 +20,8 @@ export function register(program: Command): void {
     .option('--retries <n>', 'retries per request on 5xx and network errors', wholeNumber({ max: 20 }), 4)
     .addOption(new Option('--format <format>', 'output format').choices(['pretty', 'json']).default('pretty'))
     .option('--no-color', 'plain output without colours')
-    .action(async (dir: string, opts: import('../publish/run-publish.ts').PublishFlags) => {
-      const { publishCommand } = await import('../publish/run-publish.ts');
+    .action(async (dir: string, opts: import('../run/publish.ts').PublishFlags) => {
+      const { publishCommand } = await import('../run/publish.ts');
       process.exitCode = await publishCommand(dir, opts);
     });
 }

@@ -19,7 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const repoRoot = fileURLToPath(new URL('../../../..', import.meta.url));
 /** Every package an author's install pulls in, in dependency order. */
-const PACKAGES = ['sdk', 'runtime', 'site', 'cli', 'labkit', 'create-labkit'];
+const PACKAGES = ['sdk', 'runtime', 'site', 'publish', 'cli', 'labkit', 'create-labkit'];
 const MINUTE = 60_000;
 
 /**
@@ -52,7 +52,7 @@ function distStale(pkg: string): boolean {
 let work: string;
 const tarballs: Record<string, string> = {};
 /** Installs the packed packages (and, through them, their registry dependencies). */
-const installTarballs = () => `npm install --prefer-offline --save-dev ${['sdk', 'runtime', 'site', 'cli', 'labkit'].map((p) => JSON.stringify(tarballs[p])).join(' ')}`;
+const installTarballs = () => `npm install --prefer-offline --save-dev ${['sdk', 'runtime', 'site', 'publish', 'cli', 'labkit'].map((p) => JSON.stringify(tarballs[p])).join(' ')}`;
 
 beforeAll(() => {
   if (PACKAGES.some(distStale)) sh('pnpm -r --filter "./packages/*" run build', repoRoot);

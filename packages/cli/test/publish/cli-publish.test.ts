@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { S3_CREDENTIALS, startS3Server } from './s3-server.ts';
-import type { S3Server } from './s3-server.ts';
+import { S3_CREDENTIALS, startS3Server } from '../../../publish/test/s3-server.ts';
+import type { S3Server } from '../../../publish/test/s3-server.ts';
 import { corpusPath, describeCorpus, hasCorpus } from '../../../../test-support/corpus.ts';
 
 const repoRoot = resolve(import.meta.dirname, '../../../..');

@@ -9,10 +9,8 @@ import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/clien
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleInputFromGraph, loadContent } from '@labkit/sdk';
 import { collectAssets, loadSiteContent } from '@labkit/site';
-import { createTarget } from '../../src/publish/create-target.ts';
-import { publishBundle } from '../../src/publish/publish-bundle.ts';
-import { publish } from '../../src/publish/publish.ts';
-import { S3_CREDENTIALS, startS3Server, type S3Server } from '../publish/s3-server.ts';
+import { createTarget, publish, publishBundle } from '@labkit/publish';
+import { S3_CREDENTIALS, startS3Server, type S3Server } from '../../../publish/test/s3-server.ts';
 import { lab } from '../helpers.ts';
 
 const SECRET = `aws_secret_access_key = ${randomUUID()}`;

@@ -1,9 +1,9 @@
+import { publish } from '@labkit/publish';
+import type { PublishResult } from '@labkit/publish';
 import { formatDiagnostics, isLabkitError } from '@labkit/sdk';
 import type { LabkitError } from '@labkit/sdk';
 import pc from 'picocolors';
 import { printError } from '../print-error.ts';
-import { publish } from './publish.ts';
-import type { PublishResult } from './publish.ts';
 
 export interface PublishFlags {
   to: string;

@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DirectoryTarget } from '../../src/publish/directory-target.ts';
+import { DirectoryTarget } from '../../src/directory-target.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'labkit-sec-dirtarget-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));

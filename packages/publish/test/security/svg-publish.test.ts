@@ -6,11 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { contentDispositionFor } from '../../src/publish/content-headers.ts';
-import { createTarget } from '../../src/publish/create-target.ts';
-import { publishBundle } from '../../src/publish/publish-bundle.ts';
-import { write } from '../publish/fixture.ts';
-import { S3_CREDENTIALS, startS3Server, type S3Server } from '../publish/s3-server.ts';
+import { contentDispositionFor } from '../../src/content-headers.ts';
+import { createTarget } from '../../src/create-target.ts';
+import { publishBundle } from '../../src/publish-bundle.ts';
+import { write } from '../fixture.ts';
+import { S3_CREDENTIALS, startS3Server, type S3Server } from '../s3-server.ts';
 
 let server: S3Server;
 let work: string;

@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join, relative, resolve, sep } from 'node:path';
 import { isLabkitError } from '@labkit/sdk';
 import type { LabkitError } from '@labkit/sdk';
-import { CliErrors } from '../errors.ts';
 import { createTarget } from './create-target.ts';
 import { DirectoryTarget } from './directory-target.ts';
 import type { TargetOptions } from './create-target.ts';
@@ -51,8 +50,8 @@ export async function publish(options: PublishOptions, steps: PublishSteps = def
   const log = options.log ?? (() => {});
   const dir = resolve(options.dir);
   const info = await stat(dir).catch(() => undefined);
-  if (!info) throw CliErrors.DirectoryNotFound(dir);
-  if (!info.isDirectory()) throw CliErrors.NotADirectory(dir);
+  if (!info) throw PublishErrors.DirectoryNotFound(dir);
+  if (!info.isDirectory()) throw PublishErrors.NotADirectory(dir);
   if (options.code === false && options.test) throw PublishErrors.NoCodeWithTest();
   // Parse --to before the slow stages, so a typo fails in a second.
   const target = createTarget(options.to, options);

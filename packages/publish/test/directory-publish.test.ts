@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTarget } from '../../src/publish/create-target.ts';
-import { publishBundle } from '../../src/publish/publish-bundle.ts';
-import { publish as publishCommand } from '../../src/publish/publish.ts';
+import { createTarget } from '../src/create-target.ts';
+import { publishBundle } from '../src/publish-bundle.ts';
+import { publish as publishCommand } from '../src/publish.ts';
 import { contentFromFolder, makeCourse, remove } from './fixture.ts';
 
 let work: string;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { cacheControlFor, isContentHashed } from '../../src/publish/content-headers.ts';
-import { withRetry } from '../../src/publish/retry.ts';
-import { parseTarget } from '../../src/publish/target.ts';
+import { cacheControlFor, isContentHashed } from '../src/content-headers.ts';
+import { withRetry } from '../src/retry.ts';
+import { parseTarget } from '../src/target.ts';
 
 describe('content headers', () => {
   it('calls names the site build and Pagefind hash immutable, and plain names not', () => {

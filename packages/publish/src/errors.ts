@@ -1,11 +1,20 @@
 import { defineErrors } from '@labkit/sdk';
 
 /**
- * Errors `lab publish` raises. Kept beside the publisher (rather than in the
- * CLI's shared catalogue) because tests and other programs call `publish()`
- * directly; each hint says what to do next.
+ * Errors `publish()` (and so `lab publish`) raises; each hint says what to
+ * do next.
  */
 export const PublishErrors = defineErrors({
+  DirectoryNotFound: {
+    title: 'Directory not found',
+    message: (dir: string) => `There is no directory at ${dir}.`,
+    hint: 'Pass the folder that holds your content (the one with your tutorials/ or challenges/), or run the command from inside it.',
+  },
+  NotADirectory: {
+    title: 'Not a directory',
+    message: (path: string) => `${path} is a file, not a directory.`,
+    hint: 'Pass the folder that holds your content, not a single file.',
+  },
   BadTarget: {
     title: 'Invalid publish target',
     message: (target: string, why: string) => `--to "${target}" ${why}.`,
@@ -40,6 +49,11 @@ export const PublishErrors = defineErrors({
     title: 'Site build failed',
     message: (reason: string) => `lab build failed, so nothing was published: ${reason}`,
     hint: 'Run lab build on its own to see the full output, fix the problem, then publish again.',
+  },
+  BuildHadErrors: {
+    title: 'Site build failed',
+    message: (errors: number) => `The site build stopped with ${errors} error${errors === 1 ? '' : 's'}, so nothing was published.`,
+    hint: 'Run lab build to see each error with its place, fix them, then publish again.',
   },
   TestsFailed: {
     title: 'Challenge tests failed',
