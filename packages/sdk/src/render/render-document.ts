@@ -1,5 +1,5 @@
 import type { Element, ElementContent, Root as HastRoot, RootContent as HastContent } from 'hast';
-import type { Root as MdastRoot, Code, Image, Link, Nodes as MdastNodes } from 'mdast';
+import type { Root as MdastRoot, Code, Image, ImageReference, Link, LinkReference, Nodes as MdastNodes, Text } from 'mdast';
 import { unified } from 'unified';
 import remarkRehype, { type Options as RemarkRehypeOptions } from 'remark-rehype';
 import rehypeSanitize from 'rehype-sanitize';
@@ -71,6 +71,28 @@ export async function renderDocument(root: MdastRoot, options: RenderOptions = {
     return renderComponent(ctx);
   };
 
+  const renderImage = (node: Image | ImageReference, url: string, title: string | null | undefined): ElementContent | ElementContent[] => {
+    const pos = node.position ? { position: { line: node.position.start.line, column: node.position.start.column } } : {};
+    const img = image({ assets, missingAssets, options, notices, ...pos }, url, node.alt ?? '', title ? { title } : {});
+    return img ?? [];
+  };
+  const renderLink = (state: State, node: Link | LinkReference, url: string, title: string | null | undefined): Element => {
+    const a: Element = { type: 'element', tagName: 'a', properties: { href: url, ...(title ? { title } : {}) }, children: state.all(node as never) as ElementContent[] };
+    const local = staticPath(url);
+    if (local) {
+      assets.push(local.path);
+      const asset = options.resolveAsset?.(local.path);
+      if (asset) a.properties['href'] = asset.url + local.suffix;
+      else missingAssets.push(local.path);
+    } else if (options.resolveLink && isRelativeLink(url)) {
+      // `../other/index.md` is a file in the content folder; the site has its page.
+      const page = options.resolveLink(url);
+      if (page) a.properties['href'] = page;
+    }
+    state.patch(node as never, a);
+    return state.applyData(node as never, a) as Element;
+  };
+
   const handlers: Record<string, AnyHandler> = {
     containerComponent: (state, node: MdcComponentNode) => component(state, node, false),
     leafComponent: (state, node: MdcComponentNode) => component(state, node, false),
@@ -78,29 +100,21 @@ export async function renderDocument(root: MdastRoot, options: RenderOptions = {
     componentContainerSection: (state, node: MdcSection) => state.all(node as never) as ElementContent[],
     // Plain Markdown images go through the same asset resolution as
     // image-box, so they get published URLs and a width/height too.
-    image: (_state, node: Image) => {
-      const pos = node.position ? { position: { line: node.position.start.line, column: node.position.start.column } } : {};
-      const img = image({ assets, missingAssets, options, notices, ...pos }, node.url, node.alt ?? '', node.title ? { title: node.title } : {});
-      return img ?? [];
+    image: (_state, node: Image) => renderImage(node, node.url, node.title),
+    // `![alt][ref]` and `[text][ref]` with a `[ref]: url` definition: the
+    // same resolution as their inline twins (mdast-util-to-hast's own
+    // handlers would copy the definition's URL unrewritten).
+    imageReference: (state, node: ImageReference) => {
+      const def = state.definitionById.get(String(node.identifier).toUpperCase());
+      return def ? renderImage(node, def.url, def.title) : revertReference(state, node);
+    },
+    linkReference: (state, node: LinkReference) => {
+      const def = state.definitionById.get(String(node.identifier).toUpperCase());
+      return def ? renderLink(state, node, def.url, def.title) : revertReference(state, node);
     },
     // Links to `__static__` files (a download, a script) are assets too:
     // they get the published URL, like images, and the file is copied.
-    link: (state, node: Link) => {
-      const a: Element = { type: 'element', tagName: 'a', properties: { href: node.url, ...(node.title ? { title: node.title } : {}) }, children: state.all(node as never) as ElementContent[] };
-      const local = staticPath(node.url);
-      if (local) {
-        assets.push(local.path);
-        const asset = options.resolveAsset?.(local.path);
-        if (asset) a.properties['href'] = asset.url + local.suffix;
-        else missingAssets.push(local.path);
-      } else if (options.resolveLink && isRelativeLink(node.url)) {
-        // `../other/index.md` is a file in the content folder; the site has its page.
-        const page = options.resolveLink(node.url);
-        if (page) a.properties['href'] = page;
-      }
-      state.patch(node as never, a);
-      return state.applyData(node as never, a) as Element;
-    },
+    link: (state, node: Link) => renderLink(state, node, node.url, node.title),
     code: (_state, node: Code) => {
       codes.push({ node });
       islands.add('copy');
@@ -176,6 +190,14 @@ export async function renderDocument(root: MdastRoot, options: RenderOptions = {
 }
 
 type ParentNode = HastRoot | Element;
+
+/** A reference with no definition stays the text the author wrote (what mdast-util-to-hast does). */
+function revertReference(state: State, node: LinkReference | ImageReference): ElementContent[] {
+  const suffix = node.referenceType === 'collapsed' ? '[]' : node.referenceType === 'full' ? `[${node.label ?? node.identifier}]` : '';
+  if (node.type === 'imageReference') return [{ type: 'text', value: `![${node.alt ?? ''}]${suffix}` }];
+  const text = (value: string): Text => ({ type: 'text', value });
+  return state.all({ type: 'paragraph', children: [text('['), ...node.children, text(']' + suffix)] } as never) as ElementContent[];
+}
 
 /** A link relative to the document (`other.md`, `../x/`), not `#x`, `/x`, `//x` or `scheme:`. */
 function isRelativeLink(url: string): boolean {

@@ -92,6 +92,33 @@ describe('renderDocument', () => {
     expect(external.missingAssets).toEqual([]);
   });
 
+  it('resolves reference-style links and images like inline ones', async () => {
+    const md = [
+      'See [the other page][other], [the archive][arc] and [Docs][] with ![a diagram][fig].',
+      '',
+      '[other]: ../other/index.md#setup "Other"',
+      '[ARC]: __static__/app.tar.gz?v=1',
+      '[docs]: https://example.com/docs',
+      '[fig]: __static__/fig.png',
+      '',
+      'Broken: [no such][nope] and ![gone][nope].',
+      '',
+    ].join('\n');
+    const out = await render(md, {
+      resolveAsset: (src: string) => (src === '__static__/app.tar.gz' ? { url: '/_assets/app.1.tar.gz' } : src === '__static__/fig.png' ? { url: '/_assets/fig.2.png', width: 4, height: 3 } : undefined),
+      resolveLink: (href: string) => (href === '../other/index.md#setup' ? '/tutorials/other/#setup' : undefined),
+    });
+    expect(out.html).toContain('<a href="/tutorials/other/#setup" title="Other">the other page</a>');
+    expect(out.html).toContain('<a href="/_assets/app.1.tar.gz?v=1">the archive</a>');
+    expect(out.html).toContain('<a href="https://example.com/docs">Docs</a>');
+    expect(out.html).toContain('src="/_assets/fig.2.png" alt="a diagram"');
+    expect(out.assets).toEqual(['__static__/app.tar.gz', '__static__/fig.png']);
+    // micromark makes a reference only where a definition exists; the rest stays text.
+    expect(out.html).not.toContain('no such</a>');
+    const missing = await render('[x][m]\n\n[m]: __static__/missing.zip\n');
+    expect(missing.missingAssets).toEqual(['__static__/missing.zip']);
+  });
+
   it('gives headings stable, unique ids for the table of contents', async () => {
     const out = await render('## Intro\n\n## Intro\n\n### Deep `code`\n');
     expect(out.headings).toEqual([

@@ -7,7 +7,8 @@ import type { Root } from 'mdast';
 /** Bump when the renderer's output changes for the same input. */
 // r2: task titles instead of ids, quizzes, click-to-run, high-contrast code themes.
 // r3: GFM, __static__ links and relative page links rewritten (the renderer's output changed for unchanged files).
-const RENDER_VERSION = 'r3';
+// r4: reference-style links and images (`[text][ref]` + `[ref]: url`) resolved like inline ones.
+const RENDER_VERSION = 'r4';
 
 export type Dep = [kind: 'asset' | 'card' | 'link', input: string, output: string];
 
