@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { rawExchange, rawWebSocket, startChild, statusOf, upgradeRequest, wsFrame, type Child } from './raw-client.ts';
+import { rawExchange, resetDuringUpgrade, sendUnmaskedFrame, startChild, statusOf, upgradeRequest, type Child } from './raw-client.ts';
 
 // Finding 2 of issue 11: one request must never kill `lab serve`. The server
 // runs in a child process (serve() as the CLI calls it, fake machines) so a
@@ -55,39 +55,18 @@ describe('lab serve survives one bad request', () => {
 
   it('an unmasked frame from a client closes that socket only', async () => {
     const token = await session();
-    const { socket } = await rawWebSocket(child.port, `/sessions/${token}/events`);
-    const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
-    socket.on('error', () => {});
-    socket.resume();
-    socket.write(wsFrame('0ls', { mask: false }));
-    await closed;
+    await sendUnmaskedFrame(child.port, `/sessions/${token}/events`);
     await stillServing();
   });
 
   it('an unmasked frame on a terminal socket closes that socket only', async () => {
     const token = await session();
-    const { socket } = await rawWebSocket(child.port, `/sessions/${token}/terminal/busybox`);
-    const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
-    socket.on('error', () => {});
-    socket.resume();
-    socket.write(wsFrame('0ls', { mask: false }));
-    await closed;
+    await sendUnmaskedFrame(child.port, `/sessions/${token}/terminal/busybox`);
     await stillServing();
   });
 
   it('a client that resets its socket during a refused upgrade leaves the server up', async () => {
-    const { connect } = await import('node:net');
-    for (let i = 0; i < 20; i++) {
-      await new Promise<void>((resolve) => {
-        const s = connect(child.port, '127.0.0.1', () => {
-          s.write(upgradeRequest('/sessions/nope/events'));
-          s.resetAndDestroy();
-          resolve();
-        });
-        s.on('error', () => resolve());
-      });
-    }
-    await new Promise((r) => setTimeout(r, 200));
+    await resetDuringUpgrade(child.port, upgradeRequest('/sessions/nope/events'));
     await stillServing();
   });
 

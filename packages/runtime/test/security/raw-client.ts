@@ -72,6 +72,31 @@ export function rawWebSocket(port: number, path: string, headers: Record<string,
   });
 }
 
+/** Opens a WebSocket on `path` and sends one unmasked frame (a protocol error from a client); resolves when the server closes that socket. */
+export async function sendUnmaskedFrame(port: number, path: string, headers: Record<string, string> = {}): Promise<void> {
+  const { socket } = await rawWebSocket(port, path, headers);
+  const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+  socket.on('error', () => {});
+  socket.resume();
+  socket.write(wsFrame('0ls', { mask: false }));
+  await closed;
+}
+
+/** Sends `request` (a refused upgrade) and resets the socket at once, `times` times, then gives the server 200 ms to trip over it. */
+export async function resetDuringUpgrade(port: number, request: string, times = 20): Promise<void> {
+  for (let i = 0; i < times; i++) {
+    await new Promise<void>((resolve) => {
+      const s = connect(port, '127.0.0.1', () => {
+        s.write(request);
+        s.resetAndDestroy();
+        resolve();
+      });
+      s.on('error', () => resolve());
+    });
+  }
+  await new Promise((r) => setTimeout(r, 200));
+}
+
 export interface Child {
   url: string;
   port: number;

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { rawExchange, rawWebSocket, startChild, statusOf, upgradeRequest, wsFrame, type Child } from '../../../runtime/test/security/raw-client.ts';
+import { rawExchange, resetDuringUpgrade, sendUnmaskedFrame, startChild, statusOf, upgradeRequest, type Child } from '../../../runtime/test/security/raw-client.ts';
 
 // Finding 2 of issue 11, for `lab dev`: one request must never kill the
 // preview. It runs in a child process (a crash is a dead process); a dead
@@ -58,28 +58,12 @@ describe('lab dev survives one bad request', () => {
 
   it('an unmasked frame from a client closes that socket only', async () => {
     const token = await session();
-    const { socket } = await rawWebSocket(child.port, withSecret(`${RT}sessions/${token}/terminal/busybox`), headers());
-    const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
-    socket.on('error', () => {});
-    socket.resume();
-    socket.write(wsFrame('0ls', { mask: false }));
-    await closed;
+    await sendUnmaskedFrame(child.port, withSecret(`${RT}sessions/${token}/terminal/busybox`), headers());
     await stillServing();
   });
 
   it('a client that resets its socket during a refused upgrade leaves the preview up', async () => {
-    const { connect } = await import('node:net');
-    for (let i = 0; i < 20; i++) {
-      await new Promise<void>((resolve) => {
-        const s = connect(child.port, '127.0.0.1', () => {
-          s.write(upgradeRequest(`${RT}sessions/nope/events`, headers()));
-          s.resetAndDestroy();
-          resolve();
-        });
-        s.on('error', () => resolve());
-      });
-    }
-    await new Promise((r) => setTimeout(r, 200));
+    await resetDuringUpgrade(child.port, upgradeRequest(`${RT}sessions/nope/events`, headers()));
     await stillServing();
   });
 
