@@ -26,6 +26,40 @@ export function resolveConditions(declared: readonly InitConditionValue[] | unde
   return { ...values, ...chosen };
 }
 
+/** Longest value a learner may send for one init condition (declared options are far shorter). */
+export const MAX_CONDITION_VALUE_LENGTH = 256;
+
+/**
+ * A learner's (or `lab dev`'s) choice of init condition values, as sent over
+ * the network: hostile until proven otherwise. Only keys the playground
+ * declares are accepted; a value must be a string, one of the key's
+ * `options` when it has some (or empty when `nullable`), and otherwise
+ * printable text of at most {@link MAX_CONDITION_VALUE_LENGTH} characters.
+ * Returns the values to start with (defaults for the keys not chosen), or
+ * the reason the choice is refused. Values only ever select tasks; they
+ * never become script text.
+ */
+export function chooseConditions(declared: readonly InitConditionValue[] | undefined, input: unknown): { values: ConditionValues } | { error: string } {
+  if (input === undefined || input === null) return { values: resolveConditions(declared) };
+  if (typeof input !== 'object' || Array.isArray(input)) return { error: 'conditions must be an object of key → value' };
+  const byKey = new Map((declared ?? []).map((d) => [d.key, d]));
+  const chosen: ConditionValues = {};
+  for (const [key, value] of Object.entries(input as Record<string, unknown>)) {
+    const d = byKey.get(key);
+    if (!d) return { error: `this playground declares no init condition ${JSON.stringify(key.slice(0, 64))}` };
+    if (typeof value !== 'string') return { error: `init condition ${key}: the value must be a string` };
+    if (value === '') {
+      if (!d.nullable && !(d.options ?? []).includes('')) return { error: `init condition ${key} may not be empty` };
+    } else if (d.options?.length) {
+      if (!d.options.includes(value)) return { error: `init condition ${key}: ${JSON.stringify(value.slice(0, 64))} is not one of ${d.options.join(', ')}` };
+    } else if (value.length > MAX_CONDITION_VALUE_LENGTH || /[\u0000-\u001f\u007f]/.test(value)) {
+      return { error: `init condition ${key}: at most ${MAX_CONDITION_VALUE_LENGTH} printable characters` };
+    }
+    chosen[key] = value;
+  }
+  return { values: resolveConditions(declared, chosen) };
+}
+
 /** True when every `{key, value}` of the task's `conditions` equals the chosen value (values compare as strings). */
 export function conditionsMatch(task: Pick<TaskInput, 'conditions'>, values: ConditionValues): boolean {
   for (const c of task.conditions ?? []) {

@@ -24,6 +24,8 @@ export interface PlaygroundItem {
   tasks: Record<string, TaskInput>;
   /** Init condition values a session starts with (the definition's defaults); tasks whose `conditions` differ are left out. */
   conditions?: ConditionValues;
+  /** The definition's `initConditions.values`: what a learner may choose before starting (checked by `chooseConditions`). */
+  initConditions?: InitConditionValue[];
   /** `::user-input-task` `:destination:` files by task. */
   destinations?: Record<string, string>;
 }
@@ -72,6 +74,7 @@ export function playgroundItemOf(item: ContentItem, root: string, definitions: M
     machines: playgroundMachines(item.playground, entry),
     tasks: Object.fromEntries(item.tasks.map((t) => [t.name, t.task])),
     conditions: resolveConditions(entry.definition.playground.initConditions?.values as InitConditionValue[] | undefined),
+    ...(entry.definition.playground.initConditions?.values?.length ? { initConditions: entry.definition.playground.initConditions.values as InitConditionValue[] } : {}),
     destinations: inputDestinations(item.mdast),
   };
 }

@@ -2,7 +2,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Provider } from '../provider.ts';
-import type { PlaygroundCatalog } from './catalog.ts';
+import type { PlaygroundCatalog, PlaygroundItem } from './catalog.ts';
+import { chooseConditions } from '../engine/conditions.ts';
 import { formatMetrics } from './metrics.ts';
 import { PlaygroundSession } from './session.ts';
 import { SOCKET_LIMITS } from './socket-limits.ts';
@@ -266,7 +267,7 @@ export class PlaygroundServer {
       if (id === undefined) throw new HttpError(400, 'bad request: malformed %-escape in the item id');
       const item = await this.#catalog.get(id);
       if (!item) throw new HttpError(404, 'no playground for this item');
-      return json(res, 200, { id: item.id, title: item.title, machines: item.machines.map((m) => ({ name: m.name, terminal: m.terminal })), tasks: Object.keys(item.tasks) });
+      return json(res, 200, { id: item.id, title: item.title, machines: item.machines.map((m) => ({ name: m.name, terminal: m.terminal })), tasks: Object.keys(item.tasks), conditions: declaredConditions(item) });
     }
     if (head !== 'sessions') throw new HttpError(404, 'not found');
     if (route.length === 1 && method === 'POST') return this.#create(req, res);
@@ -305,8 +306,12 @@ export class PlaygroundServer {
     if (this.#closed) throw new HttpError(503, 'server shutting down');
     const body = await readJson(req);
     if (typeof body.item !== 'string') throw new HttpError(400, 'expected {"item": "<item id>"}');
-    const item = await this.#catalog.get(body.item);
-    if (!item) throw new HttpError(404, 'no playground for this item');
+    const found = await this.#catalog.get(body.item);
+    if (!found) throw new HttpError(404, 'no playground for this item');
+    // The learner's init condition values: hostile input, checked against what the definition declares.
+    const chosen = chooseConditions(found.initConditions, body.conditions);
+    if ('error' in chosen) throw new HttpError(400, chosen.error);
+    const item = body.conditions === undefined ? found : { ...found, conditions: chosen.values };
     if (item.machines.length > this.limits.maxMachinesPerSession) {
       throw new HttpError(422, `this playground has ${item.machines.length} machines; this server allows ${this.limits.maxMachinesPerSession} per session`);
     }
@@ -333,7 +338,7 @@ export class PlaygroundServer {
     this.#sessions.set(session.token, session);
     this.#clientOf.set(session, client);
     this.#counters.created++;
-    const reply = { token: session.token, item: item.id, machines: item.machines.map((m) => ({ name: m.name, terminal: m.terminal })), tasks: Object.keys(item.tasks) };
+    const reply = { token: session.token, item: item.id, machines: item.machines.map((m) => ({ name: m.name, terminal: m.terminal })), tasks: Object.keys(item.tasks), conditions: item.conditions ?? {} };
     if (active < this.limits.maxSessions && this.#queue.length === 0) {
       this.#begin(session);
       return json(res, 201, { ...reply, state: 'starting' });
@@ -478,4 +483,9 @@ function decodeSegment(segment: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** What the start form offers: each declared key with the value it starts with, its options and whether it may be empty. */
+function declaredConditions(item: PlaygroundItem): Array<{ key: string; default: string; options?: string[]; nullable?: boolean }> {
+  return (item.initConditions ?? []).map((c) => ({ key: c.key, default: item.conditions?.[c.key] ?? '', ...(c.options ? { options: c.options } : {}), ...(c.nullable ? { nullable: true } : {}) }));
 }
