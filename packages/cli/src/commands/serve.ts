@@ -15,6 +15,7 @@ interface ServeFlags {
   allowOrigin?: string[];
   maxPerClient?: number;
   trustProxy?: boolean;
+  webHost?: string[];
   provider?: ProviderName;
 }
 
@@ -35,6 +36,7 @@ export function register(program: Command): void {
     .option('--allow-origin <origins...>', 'site origins allowed to use the API; other origins get 403 (default: any)')
     .option('--max-per-client <n>', 'sessions (running or queued) one client address may hold (default 3; 0: no limit)', wholeNumber())
     .option('--trust-proxy', 'behind a reverse proxy: take client addresses from X-Forwarded-For')
+    .option('--web-host <names...>', 'public host names web tabs may be opened on (besides loopback), e.g. behind a reverse proxy')
     .addOption(new Option('--provider <name>', 'where machines run (default: runtime.provider in lab.config.ts, else qemu; firecracker is untested, see docs/runtime.md)').choices(providerNames))
     .action(async (dir: string, opts: ServeFlags) => {
       const { serve } = await import('@labkit/runtime');
@@ -47,6 +49,7 @@ export function register(program: Command): void {
         ...(opts.pool !== undefined ? { poolSize: opts.pool } : {}),
         ...(opts.allowOrigin ? { allowOrigins: opts.allowOrigin } : {}),
         ...(opts.trustProxy ? { trustProxy: true } : {}),
+        ...(opts.webHost ? { webHosts: opts.webHost } : {}),
         ...(provider ? { provider } : {}),
         limits: {
           ...(opts.maxSessions ? { maxSessions: opts.maxSessions } : {}),

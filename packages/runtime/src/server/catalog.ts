@@ -4,6 +4,7 @@ import type { MachineSpec } from '../provider.ts';
 import { playgroundMachines } from './playground-machines.ts';
 import { resolveConditions, type ConditionValues, type InitConditionValue } from '../engine/conditions.ts';
 import { inputDestinations } from '../engine/destinations.ts';
+import { webTabsOf, type WebTab } from './web-tabs.ts';
 
 /** What a learner's session needs to know about one machine of a playground. */
 export interface PlaygroundMachine extends MachineSpec {
@@ -28,6 +29,8 @@ export interface PlaygroundItem {
   initConditions?: InitConditionValue[];
   /** `::user-input-task` `:destination:` files by task. */
   destinations?: Record<string, string>;
+  /** HTTP services the learner may open through the server's proxy (declared tabs and `:http-port` links). */
+  webTabs?: WebTab[];
 }
 
 /**
@@ -68,10 +71,13 @@ export function playgroundItemOf(item: ContentItem, root: string, definitions: M
   const entry = definitions.get(item.playground.name ?? 'busybox');
   if (!entry) return undefined;
   const title = typeof item.data?.title === 'string' ? item.data.title : item.name || path.basename(root);
+  const machines = playgroundMachines(item.playground, entry);
+  const webTabs = webTabsOf(item.playground, entry, machines, item.mdast as Parameters<typeof webTabsOf>[3]);
   return {
     id: item.id,
     title,
-    machines: playgroundMachines(item.playground, entry),
+    machines,
+    ...(webTabs.length ? { webTabs } : {}),
     tasks: Object.fromEntries(item.tasks.map((t) => [t.name, t.task])),
     conditions: resolveConditions(entry.definition.playground.initConditions?.values as InitConditionValue[] | undefined),
     ...(entry.definition.playground.initConditions?.values?.length ? { initConditions: entry.definition.playground.initConditions.values as InitConditionValue[] } : {}),

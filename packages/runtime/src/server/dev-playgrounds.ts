@@ -26,6 +26,8 @@ export interface DevPlaygrounds {
   handle(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
   hasPlayground(itemId: string): Promise<boolean>;
+  /** Web tab paths: the proxy checks the session cookie itself, so the preview's secret is not asked for (Host and Origin still are). */
+  authenticatesItself(pathname: string): boolean;
   /** Where this server's VMs keep their sockets and logs (once one has booted). */
   readonly runDir: string | undefined;
   /** Stops every session and the pool: no VM outlives `lab dev`. */
@@ -65,6 +67,7 @@ export function devPlaygrounds(options: DevPlaygroundsOptions): DevPlaygrounds {
     server,
     handle: (req, res) => server.handle(req, res),
     upgrade: (req, socket, head) => server.upgrade(req, socket, head),
+    authenticatesItself: (pathname) => server.ownsWebPath(pathname),
     get runDir() {
       return run?.path;
     },

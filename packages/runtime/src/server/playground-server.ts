@@ -4,10 +4,12 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { Provider } from '../provider.ts';
 import type { PlaygroundCatalog, PlaygroundItem } from './catalog.ts';
 import { chooseConditions } from '../engine/conditions.ts';
+import type { ServeEvent } from './serve-events.ts';
 import { formatMetrics } from './metrics.ts';
 import { PlaygroundSession } from './session.ts';
 import { SOCKET_LIMITS } from './socket-limits.ts';
 import { parseSize } from './terminal-channel.ts';
+import { WebProxy, type WebProxyLimits } from './web-proxy.ts';
 
 export interface ServerLimits {
   /** Sessions holding machines at once, across all learners (default 4). */
@@ -50,6 +52,12 @@ export interface PlaygroundServerOptions {
   poolIdle?: () => number;
   /** Unexpected failures (bugs) while serving a request: the caller gets a bare 500, the details go here. */
   onError?: (error: unknown) => void;
+  /** Wide events (`lab serve --events`): one per session state change, machine lifecycle step and task run. */
+  onEvent?: (event: ServeEvent) => void;
+  /** Host names (besides loopback) web tabs may be opened on: the server's public name behind a reverse proxy. */
+  webHosts?: string[];
+  /** Limits of the web tab proxy (connections per session, body sizes). */
+  webLimits?: WebProxyLimits;
 }
 
 const DEFAULT_LIMITS: Required<ServerLimits> = {
@@ -75,6 +83,7 @@ const DEFAULT_LIMITS: Required<ServerLimits> = {
  *   POST   sessions/:token/stop       (also DELETE sessions/:token; sendBeacon-friendly)
  *   WS     sessions/:token/events     snapshot, then task/hint/playground/machine events
  *   WS     sessions/:token/terminal/:machine?cols=&rows=
+ *   ANY/WS web/:webId/…                web tabs: the authenticated proxy (see WebProxy)
  *   GET    health, metrics
  */
 export class PlaygroundServer {
@@ -96,6 +105,8 @@ export class PlaygroundServer {
   #trustProxy: boolean;
   #clientOf = new WeakMap<PlaygroundSession, string>();
   #onError: (error: unknown) => void;
+  #onEvent: ((event: ServeEvent) => void) | undefined;
+  #web: WebProxy;
 
   constructor(options: PlaygroundServerOptions) {
     this.prefix = options.prefix ?? '/';
@@ -106,8 +117,22 @@ export class PlaygroundServer {
     this.#poolIdle = options.poolIdle;
     this.#trustProxy = options.trustProxy ?? false;
     this.#onError = options.onError ?? (() => {});
+    this.#onEvent = options.onEvent;
+    this.#web = new WebProxy({
+      prefix: this.prefix,
+      sessionByWebId: (id) => [...this.#sessions.values()].find((s) => s.webId === id),
+      ...(options.webHosts ? { hosts: options.webHosts } : {}),
+      ...(options.allowOrigins ? { allowOrigins: options.allowOrigins } : {}),
+      trustProxy: this.#trustProxy,
+      ...(options.webLimits ? { limits: options.webLimits } : {}),
+    });
     this.#timer = setInterval(() => void this.#sweep(), options.sweepIntervalMs ?? 1_000);
     this.#timer.unref();
+  }
+
+  /** Paths of the web tab proxy, which authenticates its requests itself (the session cookie). */
+  ownsWebPath(pathname: string): boolean {
+    return this.#web.owns(pathname);
   }
 
   get sessions(): readonly PlaygroundSession[] {
@@ -123,6 +148,15 @@ export class PlaygroundServer {
       return true;
     }
     if (!url.pathname.startsWith(this.prefix)) return false;
+    if (this.#web.owns(url.pathname)) {
+      // Web tabs have their own rules (session cookie, declared ports, Host and Origin).
+      await this.#web.handle(req, res).catch((error: unknown) => {
+        this.#onError(error);
+        if (!res.headersSent) json(res, 500, { error: 'internal error' });
+        else res.destroy();
+      });
+      return true;
+    }
     const route = url.pathname.slice(this.prefix.length).split('/').filter(Boolean);
     if (!this.#originAllowed(req)) {
       json(res, 403, { error: 'this origin may not use this playground server' });
@@ -163,6 +197,10 @@ export class PlaygroundServer {
       const url = parseUrl(req.url);
       if (!url) return refuse('400 Bad Request');
       if (!url.pathname.startsWith(this.prefix)) return false;
+      if (this.#web.owns(url.pathname)) {
+        this.#web.upgrade(req, socket, head);
+        return true;
+      }
       const route = url.pathname.slice(this.prefix.length).split('/').filter(Boolean);
       const session = route[0] === 'sessions' ? this.#sessions.get(route[1] ?? '') : undefined;
       if (!this.#originAllowed(req)) return refuse('403 Forbidden');
@@ -267,7 +305,7 @@ export class PlaygroundServer {
       if (id === undefined) throw new HttpError(400, 'bad request: malformed %-escape in the item id');
       const item = await this.#catalog.get(id);
       if (!item) throw new HttpError(404, 'no playground for this item');
-      return json(res, 200, { id: item.id, title: item.title, machines: item.machines.map((m) => ({ name: m.name, terminal: m.terminal })), tasks: Object.keys(item.tasks), conditions: declaredConditions(item) });
+      return json(res, 200, { id: item.id, title: item.title, machines: item.machines.map((m) => ({ name: m.name, terminal: m.terminal })), tasks: Object.keys(item.tasks), webTabs: item.webTabs ?? [], conditions: declaredConditions(item) });
     }
     if (head !== 'sessions') throw new HttpError(404, 'not found');
     if (route.length === 1 && method === 'POST') return this.#create(req, res);
@@ -335,10 +373,11 @@ export class PlaygroundServer {
       return json(res, 503, { error: 'busy', message: `All ${this.limits.maxSessions} playground slots are in use and ${this.#queue.length} learners are waiting. Try again in a minute.`, active, queued: this.#queue.length });
     }
     const session = new PlaygroundSession(item, this.#provider, (s) => this.#onState(s), () => this.#counters.slowSockets++, this.limits.terminalBacklogBytes);
+    session.onEvent = this.#onEvent;
     this.#sessions.set(session.token, session);
     this.#clientOf.set(session, client);
     this.#counters.created++;
-    const reply = { token: session.token, item: item.id, machines: item.machines.map((m) => ({ name: m.name, terminal: m.terminal })), tasks: Object.keys(item.tasks), conditions: item.conditions ?? {} };
+    const reply = { token: session.token, webId: session.webId, item: item.id, machines: item.machines.map((m) => ({ name: m.name, terminal: m.terminal })), tasks: Object.keys(item.tasks), conditions: item.conditions ?? {} };
     if (active < this.limits.maxSessions && this.#queue.length === 0) {
       this.#begin(session);
       return json(res, 201, { ...reply, state: 'starting' });

@@ -7,7 +7,7 @@ import { EventStream } from './event-stream.ts';
 import type { DevRequestGuard, Refusal } from './request-guard.ts';
 import { contentTypeFor, resolveStaticPath } from './static-path.ts';
 import type { PageResult } from './page-store.ts';
-import type { DevDiagnostic } from './preview-backend.ts';
+import { FILE_START, type Diagnostic } from '@labkit/sdk';
 import type { Duplex } from 'node:stream';
 
 /**
@@ -21,6 +21,12 @@ export interface DevMount {
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
   /** Rewrites a page's HTML before it is served or pushed (adds the playground island). */
   transformPage?(html: string): Promise<string>;
+  /**
+   * Paths whose requests the mount authenticates itself (the playground's web
+   * tabs: a guest's pages cannot carry the preview's secret). The guard still
+   * checks Host and Origin there.
+   */
+  authenticatesItself?(pathname: string): boolean;
 }
 
 /** Unsent updates one event-stream tab may hold before it is cut. */
@@ -37,7 +43,9 @@ export interface OpenPage {
 export interface DevServerHooks {
   contentDir: string;
   version(): number;
-  errors(): DevDiagnostic[];
+  errors(): Diagnostic[];
+  /** The code frame of a diagnostic, plain text, for the overlay (none: no frame). */
+  frame?(diagnostic: Diagnostic): string | undefined;
   render(urlPath: string): Promise<PageResult>;
   /** Site assets outside the content folder (CSS, island scripts), if the renderer has any. */
   asset?(urlPath: string): Promise<{ body: Uint8Array | string; type: string } | undefined>;
@@ -91,7 +99,7 @@ export class DevServer {
         res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' }).end('lab dev: bad request (the path is not a valid URL)');
         return;
       }
-      const refusal = guard?.check(req, url, false);
+      const refusal = guard?.check(req, url, false, mount?.authenticatesItself?.(url.pathname) === true);
       if (refusal) {
         res.writeHead(refusal.status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' }).end(refusal.message);
         return;
@@ -108,7 +116,7 @@ export class DevServer {
       socket.on('error', () => socket.destroy());
       try {
         const url = parseTarget(req.url);
-        const refusal: Refusal | undefined = url ? guard?.check(req, url, true) : { status: 400, message: 'bad request' };
+        const refusal: Refusal | undefined = url ? guard?.check(req, url, true, mount.authenticatesItself?.(url.pathname) === true) : { status: 400, message: 'bad request' };
         if (refusal) socket.end(`HTTP/1.1 ${refusal.status} ${refusal.status === 400 ? 'Bad Request' : 'Forbidden'}\r\nconnection: close\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(refusal.message)}\r\n\r\n${refusal.message}`);
         else if (!mount.upgrade(req, socket, head)) socket.destroy();
       } catch (error) {
@@ -168,11 +176,14 @@ export class DevServer {
    * (the page the author is fixing); errors in other files are listed behind
    * a small corner badge, so a broken file elsewhere never hides this page.
    */
-  #errorsFor(page: PageResult | undefined): { errors: DevDiagnostic[]; elsewhere: DevDiagnostic[] } {
-    const all = [...this.#hooks.errors().filter((d) => d.severity === 'error'), ...renderErrorOf(page, this.#hooks.contentDir)];
+  #errorsFor(page: PageResult | undefined): { errors: OverlayDiagnostic[]; elsewhere: OverlayDiagnostic[] } {
+    const all = [...this.#hooks.errors().filter((d) => d.severity === 'error'), ...renderErrorOf(page, this.#hooks.contentDir)].map((d) => {
+      const frame = this.#hooks.frame?.(d);
+      return frame ? { ...d, frame } : d;
+    });
     if (!page?.sourceFile) return { errors: [], elsewhere: all };
     const folder = path.relative(this.#hooks.contentDir, path.dirname(page.sourceFile)).split(path.sep).join('/');
-    const mine = (d: DevDiagnostic) => folder === '' || d.file === folder || d.file.startsWith(`${folder}/`);
+    const mine = (d: Diagnostic) => folder === '' || d.file === folder || d.file.startsWith(`${folder}/`);
     return { errors: all.filter(mine), elsewhere: all.filter((d) => !mine(d)) };
   }
 
@@ -233,10 +244,13 @@ export class DevServer {
   }
 }
 
-function renderErrorOf(page: PageResult | undefined, contentDir: string): DevDiagnostic[] {
+/** What the overlay gets: the one Diagnostic shape, plus its code frame as plain text. */
+type OverlayDiagnostic = Diagnostic & { frame?: string };
+
+function renderErrorOf(page: PageResult | undefined, contentDir: string): Diagnostic[] {
   if (!page?.renderError) return [];
   const file = path.isAbsolute(page.renderError.file) ? path.relative(contentDir, page.renderError.file).split(path.sep).join('/') : page.renderError.file;
-  return [{ file, line: 1, column: 1, severity: 'error', rule: 'lab:render', message: page.renderError.message }];
+  return [{ file, span: FILE_START, ruleId: 'lab:render-failed', severity: 'error', message: page.renderError.message }];
 }
 
 /**

@@ -50,8 +50,11 @@ export class DevRequestGuard {
     this.#hosts = new Set([...LOOPBACK, ...(this.#wildcard ? [] : [host]), ...(options.allowedHosts ?? []).map(normalizeHost)]);
   }
 
-  /** Undefined when the request may go on; otherwise what to answer. */
-  check(req: IncomingMessage, url: URL, upgrade: boolean): Refusal | undefined {
+  /**
+   * Undefined when the request may go on; otherwise what to answer.
+   * `ownAuth`: the path authenticates itself (web tabs): no secret needed.
+   */
+  check(req: IncomingMessage, url: URL, upgrade: boolean, ownAuth = false): Refusal | undefined {
     const hostHeader = req.headers.host;
     const name = hostHeader ? hostnameOf(hostHeader) : undefined;
     if (!hostHeader || name === undefined) return { status: 400, message: 'lab dev: the request has no valid Host header' };
@@ -62,7 +65,7 @@ export class DevRequestGuard {
     if (origin !== undefined && origin.toLowerCase() !== `http://${hostHeader.toLowerCase()}`) {
       return { status: 403, message: 'lab dev: only the preview\'s own pages may call it (cross-origin request refused)' };
     }
-    const needsSecret = upgrade || (req.method !== 'GET' && req.method !== 'HEAD');
+    const needsSecret = !ownAuth && (upgrade || (req.method !== 'GET' && req.method !== 'HEAD'));
     if (needsSecret && !this.#secretMatches(upgrade ? (url.searchParams.get(DEV_SECRET_PARAM) ?? headerOf(req)) : headerOf(req))) {
       return { status: 403, message: 'lab dev: this request needs the preview\'s secret (reload the page: lab dev was restarted)' };
     }

@@ -15,6 +15,8 @@ export interface PlaygroundApi {
   upgrade: DevMount['upgrade'];
   /** Whether an item id has a playground the runtime can start. */
   hasPlayground(itemId: string): Promise<boolean>;
+  /** Paths (web tabs) whose requests the runtime authenticates itself. */
+  authenticatesItself?(pathname: string): boolean;
 }
 
 /** Where the island and its xterm.js files are served from in `lab dev`. */
@@ -57,6 +59,7 @@ export function playgroundDevMount(api: PlaygroundApi): DevMount {
       return api.handle(req, res);
     },
     upgrade: (req, socket, head) => api.upgrade(req, socket, head),
+    ...(api.authenticatesItself ? { authenticatesItself: (pathname: string) => api.authenticatesItself!(pathname) } : {}),
     async transformPage(html) {
       const id = /data-progress-item="([^"]+)"/.exec(html)?.[1];
       if (!id || !(await api.hasPlayground(decodeEntities(id)).catch(() => false))) return html;
