@@ -62,13 +62,13 @@ export { renderDocument } from './render/render-document.ts';
 export { parseCodeMeta } from './render/code-block.ts';
 export { KNOWN_COMPONENTS } from './render/components.ts';
 export { contentSanitizeSchema } from './render/sanitize-schema.ts';
-export type { RenderOptions, RenderedDocument, RenderedHeading, RenderedTask, RenderNotice, CardTarget, CardReference, ResolvedAsset } from './render/render-options.ts';
+export type { RenderOptions, RenderedDocument, RenderedHeading, RenderedTask, CardTarget, CardReference, ResolvedAsset } from './render/render-options.ts';
 
 // Diagnostics
 export { FILE_START, compareDiagnostics } from './diagnostics/diagnostic.ts';
 export type { Diagnostic, Point, Span, Severity, RelatedSpan } from './diagnostics/diagnostic.ts';
 export { rules, listRules } from './diagnostics/rules.ts';
-export type { RuleSpec, RuleId } from './diagnostics/rules.ts';
+export type { RuleSpec, RuleId, LabRuleId } from './diagnostics/rules.ts';
 export { compatibilityReport, formatDiagnostics, summarize } from './diagnostics/format.ts';
 export type { FormatOptions, DiagnosticSummary } from './diagnostics/format.ts';
 

@@ -22,9 +22,18 @@ function compact(d: Diagnostic) {
 
 const fixtures = readdirSync(dir).sort();
 
+/**
+ * Rules no content folder can raise through `loadContent`, with the test
+ * that covers each instead. Nothing else may go without a fixture.
+ */
+const coveredElsewhere: Record<string, string> = {
+  'lab:render-failed': 'raised by lab dev when the renderer throws: site/test/dev/dev-server.test.ts',
+  'lab:unreadable': 'needs a file or folder without read permission, which git cannot hold: sdk/test/content-store.test.ts',
+};
+
 describe('rule fixtures', () => {
   it('cover every rule in the catalogue', () => {
-    const missing = Object.keys(rules).filter((id) => !fixtures.includes(id.replace(/^lab:/, '')));
+    const missing = Object.keys(rules).filter((id) => !fixtures.includes(id.replace(/^lab:/, '')) && !Object.hasOwn(coveredElsewhere, id));
     expect(missing).toEqual([]);
   });
 

@@ -72,7 +72,6 @@ export function register(program: Command): void {
             timings: result.timings,
             summary,
             diagnostics: result.diagnostics,
-            notices: result.notices,
           })}\n`,
         );
       } else {
@@ -86,7 +85,6 @@ export function register(program: Command): void {
           process.stdout.write(
             `${c.green('✓')} ${result.pages} pages → ${where || '.'} in ${secs}s ${c.dim(`(${result.mode}: ${result.pagesWritten} written, ${result.rendered} rendered, ${result.reused} from cache)`)}\n`,
           );
-          if (result.notices.length) process.stdout.write(`${c.yellow('!')} ${result.notices.length} render notice(s); use --format json or --preview to see them.\n`);
         }
       }
       process.exitCode = result.ok ? 0 : 1;

@@ -5,6 +5,8 @@
  * expected/actual) but plain JSON so it crosses worker threads and `--format json`.
  */
 
+import type { RuleId } from './rules.ts';
+
 /** A 1-based line and column. */
 export interface Point {
   /** 1-based line. */
@@ -37,8 +39,8 @@ export interface Diagnostic {
   file: string;
   /** Where the problem is. */
   span: Span;
-  /** Rule id from the catalogue, e.g. `lab:unknown-task`. */
-  ruleId: string;
+  /** Rule id from the catalogue (`rules.ts`), e.g. `lab:unknown-task`. */
+  ruleId: RuleId;
   severity: Severity;
   /** One sentence that says what is wrong. */
   message: string;

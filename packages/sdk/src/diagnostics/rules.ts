@@ -1,9 +1,9 @@
 import type { Severity } from './diagnostic.ts';
 
 /** One validation rule: the docs generator lists these. */
-export interface RuleSpec {
+export interface RuleSpec<Id extends string = string> {
   /** Stable id, `lab:<name>`. */
-  id: string;
+  id: Id;
   /** Severity unless configured otherwise. */
   severity: Severity;
   /** Short title. */
@@ -12,11 +12,16 @@ export interface RuleSpec {
   description: string;
 }
 
-function rule(id: string, severity: Severity, title: string, description: string): RuleSpec {
+function rule<const Id extends string>(id: Id, severity: Severity, title: string, description: string): RuleSpec<Id> {
   return { id, severity, title, description };
 }
 
-/** Every rule `lab validate` runs, by id. */
+/**
+ * THE rule catalogue: every finding Labkit reports about content (from
+ * `lab validate`, the loader, the renderer, `lab dev` and `lab build`)
+ * carries one of these ids. {@link RuleId} is derived from it, so an id
+ * outside the catalogue does not type-check.
+ */
 export const rules = {
   'lab:yaml-syntax': rule('lab:yaml-syntax', 'error', 'YAML syntax error', 'The front matter (or a component\'s YAML props) is not valid YAML.'),
   'lab:duplicate-key': rule('lab:duplicate-key', 'error', 'Duplicate key', 'A YAML mapping names the same key twice; only one value would survive.'),
@@ -52,18 +57,55 @@ export const rules = {
   'lab:missing-asset': rule('lab:missing-asset', 'error', 'Missing asset', 'An image, cover or component `src` points to a `__static__` file that does not exist.'),
   'lab:broken-link': rule('lab:broken-link', 'error', 'Broken link', 'A relative link points to a file that does not exist (error). A root-relative link (`/tutorials/x`) names a page that is not in this repository: a warning with a did-you-mean when a local page has a near-identical name, else info (it may be a page of the platform).'),
   'lab:broken-anchor': rule('lab:broken-anchor', 'warning', 'Broken anchor', 'A `#anchor` (on this page, another document or a root-relative page) matches no heading id on the target page; ids are made from `##`-`####` headings the way the renderer makes them.'),
+  'lab:unsafe-url': rule('lab:unsafe-url', 'warning', 'Image URL that is not shown', 'An image source (Markdown image, `image-box` `src`, a slide\'s `image`) with a scheme other than http(s): `javascript:`, `data:`, `file:`... The sanitizer leaves the image out of the page.'),
   'lab:image-alt': rule('lab:image-alt', 'warning', 'Image without alt text', 'Images need a short description for screen readers.'),
   'lab:symlink-outside': rule('lab:symlink-outside', 'error', 'Symlink outside the content folder', 'A symlink that resolves outside the content folder (or to nothing readable). Labkit never follows it, so `lab build` and `lab publish` leave it out: a link to `~/.aws/credentials` must not end up in a public bundle.'),
   'lab:code-not-run': rule('lab:code-not-run', 'info', 'Content code not run', 'With `--no-code`, a `*.lab.ts` file is not imported (its code would run on this machine), so the content it defines is not checked or built. Markdown is validated as usual.'),
   'lab:content-limit': rule('lab:content-limit', 'error', 'File over the parse limits', 'A Markdown file over Labkit\'s parse limits (2 MiB, nesting 32 deep, 100 YAML aliases, 1 s of CPU time and 256 MB to parse) or one a parser fails on. The file is skipped with this error, so one hostile file cannot crash or stall a run.'),
   'lab:svg-script': rule('lab:svg-script', 'error', 'SVG that can run script', 'An SVG in `__static__/` with `<script>`, `<foreignObject>`, an `on*` event attribute, a `javascript:` URL, an `<!ENTITY>` declaration or an `<?xml-stylesheet?>`. Published assets live on the site\'s origin, where its script would run with the learner\'s session.'),
+  'lab:render-failed': rule('lab:render-failed', 'error', 'Page failed to render', 'The renderer stopped with an error on this file (`lab dev` keeps showing the last good page). Content alone should never cause it: please report it with the file.'),
   'lab:ts-load': rule('lab:ts-load', 'error', 'Cannot load content file', 'A `*.lab.ts` file failed to import or does not default-export a `define*()` value.'),
 } as const satisfies Record<string, RuleSpec>;
 
-/** A rule id. */
-export type RuleId = keyof typeof rules;
+/** A content rule id, e.g. `lab:unknown-task`. */
+export type LabRuleId = keyof typeof rules;
+
+/**
+ * The Killercoda importer's rules (`lab import killercoda`), in the same
+ * catalogue so an import report and `lab validate` share one Diagnostic
+ * type. The import rules: every Killercoda feature without a Labkit equivalent has
+ * one, so nothing is dropped silently. `docs/import.md` lists them.
+ */
+export const killercodaRules = {
+  'killercoda:invalid-json': 'index.json or structure.json is not valid JSON; the scenario is skipped.',
+  'killercoda:missing-file': 'A file named by index.json or linked from Markdown does not exist.',
+  'killercoda:outside-source': 'A file named by index.json, structure.json or linked from Markdown resolves (through `..`, an absolute path or a symlink) outside the scenario folder; it is not read.',
+  'killercoda:unknown-field': 'An index.json / structure.json field with no Labkit equivalent; it is ignored.',
+  'killercoda:exec-action': '`{{exec}}` runs a command in the learner terminal on click; Labkit has no click-to-run, the code stays a copyable code block.',
+  'killercoda:copy-inline': 'Inline `{{copy}}`: Labkit inline code has no copy button (code blocks do).',
+  'killercoda:foreground-script': 'A foreground script types into the learner terminal; it becomes an init task that runs unseen.',
+  'killercoda:background-timing': 'A step or finish background script runs when its page opens; Labkit init tasks all run while the playground boots.',
+  'killercoda:intro-title': 'The intro title has no place: the intro is the text before the first section.',
+  'killercoda:traffic-selector': '`{{TRAFFIC_SELECTOR}}` (the port picker) has no equivalent; the link text is kept.',
+  'killercoda:template-variable': 'A `{{VARIABLE}}` Killercoda fills in at run time has no equivalent.',
+  'killercoda:raw-html': 'Raw HTML Labkit does not render; it is kept as written.',
+  'killercoda:cosmetic-html': 'Spacing HTML (`<br>`) or image sizes that Markdown cannot express were dropped.',
+  'killercoda:nested-details': 'A `<details>` inside another one; details-box cannot nest, so it becomes a bold paragraph.',
+  'killercoda:asset-static': 'An asset that cannot be a startup file (binary, or over 32 KiB) is published under `__static__/` but not placed on the machine.',
+  'killercoda:asset-init-task': 'Text assets past the 10 startup files per machine are written by an init task instead.',
+  'killercoda:asset-host': 'An asset for a host the playground does not have.',
+  'killercoda:playground': 'How the Killercoda backend image was mapped to a Labkit playground, and what differs.',
+  'killercoda:solution-script': 'A challenge got a `.solution.sh` for `lab test`, made of its `{{exec}}` blocks; the author should review it.',
+  'killercoda:layout': 'An interface layout with no Labkit tab equivalent.',
+  'killercoda:metadata': 'A required Labkit field Killercoda lacks was filled in (title padded, description, difficulty).',
+} as const;
+
+export type KillercodaRuleId = keyof typeof killercodaRules;
+
+/** Any rule id of the catalogue: every Diagnostic's `ruleId` is one. */
+export type RuleId = LabRuleId | KillercodaRuleId;
 
 /** All rules as a list, sorted by id. */
-export function listRules(): RuleSpec[] {
+export function listRules(): RuleSpec<LabRuleId>[] {
   return Object.values(rules).sort((a, b) => (a.id < b.id ? -1 : 1));
 }

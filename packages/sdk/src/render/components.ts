@@ -1,6 +1,9 @@
 import type { Element, ElementContent } from 'hast';
 import type { Nodes as MdastNodes } from 'mdast';
-import type { CardReference, CardTarget, RenderNotice, RenderOptions, RenderedTask } from './render-options.ts';
+import type { Diagnostic, Severity } from '../diagnostics/diagnostic.ts';
+import { rules, type LabRuleId } from '../diagnostics/rules.ts';
+import { referenceKinds } from '../schemas/references.ts';
+import type { CardReference, CardTarget, RenderOptions, RenderedTask } from './render-options.ts';
 import { h } from './hast-builders.ts';
 import { renderQuiz } from './quiz.ts';
 import { propList, propString, readProps, safeCssLength, safeUrl, type Props } from './component-props.ts';
@@ -23,7 +26,7 @@ export interface ComponentContext {
   position?: { line: number; column: number };
   options: RenderOptions;
   tasks: RenderedTask[];
-  notices: RenderNotice[];
+  diagnostics: Diagnostic[];
   islands: Set<string>;
   assets: string[];
   missingAssets: string[];
@@ -31,11 +34,16 @@ export interface ComponentContext {
 
 type Handler = (ctx: ComponentContext) => ElementContent | ElementContent[];
 
-function notice(ctx: Pick<ComponentContext, 'notices' | 'position'>, rule: string, message: string): void {
-  ctx.notices.push({ rule, message, ...(ctx.position ? { line: ctx.position.line, column: ctx.position.column } : {}) });
+/**
+ * A problem met while rendering, under the catalogue rule (and severity)
+ * the validator reports the same problem with.
+ */
+function report(ctx: Pick<ComponentContext, 'diagnostics' | 'position' | 'options'>, ruleId: LabRuleId, message: string, severity: Severity = rules[ruleId].severity): void {
+  const at = ctx.position ?? { line: 1, column: 1 };
+  ctx.diagnostics.push({ file: ctx.options.file ?? '', span: { start: at, end: at }, ruleId, severity, message });
 }
 
-export function image(ctx: Pick<ComponentContext, 'assets' | 'missingAssets' | 'options' | 'notices' | 'position'>, src: string | undefined, alt: string, extra: Record<string, unknown> = {}): Element | undefined {
+export function image(ctx: Pick<ComponentContext, 'assets' | 'missingAssets' | 'options' | 'diagnostics' | 'position'>, src: string | undefined, alt: string, extra: Record<string, unknown> = {}): Element | undefined {
   if (!src) return undefined;
   // External (`https://...`, `//cdn`) and site-absolute images are not assets.
   const external = /^(?:[a-z][a-z0-9+.-]*:|\/)/i.test(src.trim());
@@ -44,7 +52,7 @@ export function image(ctx: Pick<ComponentContext, 'assets' | 'missingAssets' | '
   if (!asset && !external) ctx.missingAssets.push(src);
   const url = asset ? asset.url : safeUrl(src);
   if (!url) {
-    notice(ctx, 'render:unsafe-url', `Image source "${src}" is not a relative path or an http(s) URL.`);
+    report(ctx, 'lab:unsafe-url', `Image source "${src}" is not a relative path or an http(s) URL.`);
     return undefined;
   }
   return h('img', { src: url, alt, loading: 'lazy', decoding: 'async', ...(asset?.width ? { width: asset.width, height: asset.height } : {}), ...extra });
@@ -53,7 +61,7 @@ export function image(ctx: Pick<ComponentContext, 'assets' | 'missingAssets' | '
 function task(kind: 'simple-task' | 'user-input-task'): Handler {
   return (ctx) => {
     const name = propString(ctx.props, 'name') ?? '';
-    if (!name) notice(ctx, 'render:task-without-name', `${kind} has no :name prop.`);
+    if (!name) report(ctx, 'lab:component-prop', `${kind} has no :name prop.`);
     ctx.tasks.push({ name, component: kind });
     ctx.islands.add('tasks');
     const active = ctx.slots.get('active') ?? ctx.defaultSlot;
@@ -103,7 +111,10 @@ function card(ctx: ComponentContext, prop: string, value: string): Element {
   const ref: CardReference = { prop, collection, name: rest.join('.') || collection };
   const target: CardTarget | undefined = ctx.options.resolveCard?.(ref);
   if (!target) {
-    notice(ctx, 'render:unresolved-card', `Card "${value}" points to nothing on this site.`);
+    // As the validator: roadmaps and playgrounds are never content of this
+    // repository, so their cards are not findings; others are info.
+    const kind = Object.hasOwn(referenceKinds, collection) ? referenceKinds[collection as keyof typeof referenceKinds] : undefined;
+    if (kind !== 'roadmap' && kind !== 'playground') report(ctx, 'lab:missing-reference', `Card "${value}" points to nothing on this site.`);
     return h('div', { className: ['lk-card', 'lk-card-missing'], dataKind: prop }, [
       h('span', { className: ['lk-card-kind'] }, [prop === 'content' ? collection.replace(/s$/, '') : prop]),
       h('strong', { className: ['lk-card-title'] }, [ref.name]),
@@ -136,7 +147,7 @@ const handlers: Record<string, Handler> = {
   'remark-box': (ctx) => {
     let kind = propString(ctx.props, 'kind') ?? 'info';
     if (!REMARK_KINDS.has(kind)) {
-      notice(ctx, 'render:bad-prop', `remark-box kind "${kind}" is not one of info, warning, error.`);
+      report(ctx, 'lab:component-prop', `remark-box kind "${kind}" is not one of info, warning, error.`, 'warning');
       kind = 'info';
     }
     return h('aside', { className: ['lk-remark', `lk-remark-${kind}`], role: kind === 'info' ? 'note' : 'alert', dataKind: kind }, ctx.defaultSlot);
@@ -164,7 +175,7 @@ const handlers: Record<string, Handler> = {
   'slide-show': (ctx) => {
     ctx.islands.add('slides');
     const slides = propList(ctx.props, 'slides').filter((s): s is Record<string, unknown> => typeof s === 'object' && s !== null);
-    if (!slides.length) notice(ctx, 'render:bad-prop', 'slide-show has no slides.');
+    if (!slides.length) report(ctx, 'lab:component-prop', 'slide-show has no slides.');
     return h('div', { className: ['lk-slides'], dataSlides: '', role: 'region', ariaLabel: 'Slide show' }, [
       // Focusable, so keyboard users can scroll the strip with the arrow keys.
       h('div', { className: ['lk-slides-track'], tabIndex: 0 }, slides.map((s, i) =>
@@ -181,7 +192,7 @@ const handlers: Record<string, Handler> = {
     const tabs = declared.length
       ? declared.map((t) => ({ name: String(t['name'] ?? ''), title: String(t['title'] ?? t['name'] ?? '') }))
       : [...ctx.slots.keys()].map((name) => ({ name, title: name }));
-    for (const t of tabs) if (!ctx.slots.has(t.name)) notice(ctx, 'render:bad-prop', `tabbed declares tab "${t.name}" but has no #${t.name} section.`);
+    for (const t of tabs) if (!ctx.slots.has(t.name)) report(ctx, 'lab:component-prop', `tabbed declares tab "${t.name}" but has no #${t.name} section.`, 'warning');
     const group = propString(ctx.props, 'group') ?? tabs.map((t) => t.name).join('|');
     return h('div', { className: ['lk-tabs'], dataTabs: '', dataGroup: group }, [
       h('div', { className: ['lk-tablist'], role: 'tablist' }, tabs.map((t, i) =>
@@ -200,7 +211,7 @@ const handlers: Record<string, Handler> = {
       const v = propString(ctx.props, prop);
       if (v) return card(ctx, prop, v);
     }
-    notice(ctx, 'render:bad-prop', 'card needs one of :challenge, :content or :playground.');
+    report(ctx, 'lab:component-prop', 'card needs one of :challenge, :content or :playground.', 'warning');
     return h('div', { className: ['lk-card', 'lk-card-missing'] }, ctx.defaultSlot);
   },
   grid: (ctx) => {
@@ -235,7 +246,7 @@ const handlers: Record<string, Handler> = {
 export function renderComponent(ctx: ComponentContext): ElementContent | ElementContent[] {
   const handler = handlers[ctx.name];
   if (handler) return handler(ctx);
-  notice(ctx, 'render:unknown-component', `Unknown component "${ctx.name}": its content is shown as is.`);
+  report(ctx, 'lab:unknown-component', `Unknown component "${ctx.name}": its content is shown as is.`);
   const content = [...ctx.defaultSlot, ...[...ctx.slots.values()].flat()];
   const text = propString(ctx.props, 'text');
   if (ctx.inline) return content.length || !text ? content : [{ type: 'text', value: text }];

@@ -10,8 +10,9 @@ import { contentSanitizeSchema } from './sanitize-schema.ts';
 import { h } from './hast-builders.ts';
 import { readProps } from './component-props.ts';
 import { HeadingSlugger } from './heading-ids.ts';
+import type { Diagnostic } from '../diagnostics/diagnostic.ts';
 import type { MdcComponentNode, MdcSectionNode as MdcSection } from '../parse/mdc-props.ts';
-import type { RenderOptions, RenderedDocument, RenderedHeading, RenderNotice, RenderedTask } from './render-options.ts';
+import type { RenderOptions, RenderedDocument, RenderedHeading, RenderedTask } from './render-options.ts';
 
 type Handlers = NonNullable<RemarkRehypeOptions['handlers']>;
 type State = Parameters<NonNullable<Handlers['paragraph']>>[0];
@@ -33,7 +34,7 @@ interface PendingCode {
  */
 export async function renderDocument(root: MdastRoot, options: RenderOptions = {}): Promise<RenderedDocument> {
   const tasks: RenderedTask[] = [];
-  const notices: RenderNotice[] = [];
+  const diagnostics: Diagnostic[] = [];
   const islands = new Set<string>();
   const assets: string[] = [];
   const missingAssets: string[] = [];
@@ -61,7 +62,7 @@ export async function renderDocument(root: MdastRoot, options: RenderOptions = {
       inline,
       options,
       tasks,
-      notices,
+      diagnostics,
       islands,
       assets,
       missingAssets,
@@ -73,7 +74,7 @@ export async function renderDocument(root: MdastRoot, options: RenderOptions = {
 
   const renderImage = (node: Image | ImageReference, url: string, title: string | null | undefined): ElementContent | ElementContent[] => {
     const pos = node.position ? { position: { line: node.position.start.line, column: node.position.start.column } } : {};
-    const img = image({ assets, missingAssets, options, notices, ...pos }, url, node.alt ?? '', title ? { title } : {});
+    const img = image({ assets, missingAssets, options, diagnostics, ...pos }, url, node.alt ?? '', title ? { title } : {});
     return img ?? [];
   };
   const renderLink = (state: State, node: Link | LinkReference, url: string, title: string | null | undefined): Element => {
@@ -184,7 +185,7 @@ export async function renderDocument(root: MdastRoot, options: RenderOptions = {
     tasks,
     assets: [...new Set(assets)],
     missingAssets: [...new Set(missingAssets)],
-    notices,
+    diagnostics,
     islands: [...islands].sort(),
   };
 }

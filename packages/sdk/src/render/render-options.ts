@@ -1,3 +1,5 @@
+import type { Diagnostic } from '../diagnostics/diagnostic.ts';
+
 /**
  * Options and results of the SDK's one Markdown → HTML renderer.
  *
@@ -63,6 +65,8 @@ export interface RenderOptions {
    * handlers, `javascript:` URLs, or attributes injected through MDC props).
    */
   allowDangerousHtml?: boolean;
+  /** The document's file, relative to the content root, for the render's diagnostics (default `''`). */
+  file?: string;
 }
 
 export interface RenderedHeading {
@@ -77,14 +81,6 @@ export interface RenderedTask {
   component: 'simple-task' | 'user-input-task' | 'quiz';
 }
 
-export interface RenderNotice {
-  /** Stable id, e.g. `render:unknown-component`. */
-  rule: string;
-  message: string;
-  line?: number;
-  column?: number;
-}
-
 export interface RenderedDocument {
   html: string;
   headings: RenderedHeading[];
@@ -93,8 +89,14 @@ export interface RenderedDocument {
   /** Asset paths the body uses (as written), resolved or not. */
   assets: string[];
   missingAssets: string[];
-  /** Non-fatal render problems (unknown components, bad props). */
-  notices: RenderNotice[];
+  /**
+   * Problems met while rendering (unknown components, bad props, unresolved
+   * cards), as catalogue diagnostics with the severity `lab validate` gives
+   * the same problem. Each has a validation rule that finds it in the graph,
+   * so `lab dev` and `lab build` report the graph's diagnostics, not these:
+   * they are for callers that render without validating.
+   */
+  diagnostics: Diagnostic[];
   /** Which client islands the page needs: `tabs`, `slides`, `tasks`, `copy`. */
   islands: string[];
 }

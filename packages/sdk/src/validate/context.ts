@@ -1,5 +1,5 @@
 import type { Diagnostic, Severity, Span } from '../diagnostics/diagnostic.ts';
-import { rules, type RuleId } from '../diagnostics/rules.ts';
+import { rules, type LabRuleId } from '../diagnostics/rules.ts';
 import type { ContentDocument } from '../graph/types.ts';
 import { pointerSegment } from '../parse/front-matter.ts';
 
@@ -8,7 +8,7 @@ export class Reporter {
   readonly out: Diagnostic[] = [];
 
   report(
-    ruleId: RuleId,
+    ruleId: LabRuleId,
     file: string,
     span: Span,
     message: string,

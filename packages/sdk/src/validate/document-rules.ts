@@ -11,6 +11,7 @@ import { referenceKinds } from '../schemas/references.ts';
 import { placeOf, type Reporter } from './context.ts';
 import { didYouMean } from './suggest.ts';
 import { resolvePosix } from '../util/posix-path.ts';
+import { safeUrl } from '../render/component-props.ts';
 
 interface Pos {
   start: { line: number; column: number; offset?: number };
@@ -151,6 +152,16 @@ export function checkDocumentBody(ctx: DocumentContext, r: Reporter): BodyUsage 
     }
   };
 
+  // An image the sanitizer would drop (`javascript:`, `data:`...): the renderer leaves it out.
+  const checkImage = (url: string, span: Span): void => {
+    if (!url.trim()) return;
+    if (SCHEME.test(url.trim()) && !safeUrl(url)) {
+      r.report('lab:unsafe-url', file, span, `Image source "${url}" is not a relative path or an http(s) URL: the page leaves the image out.`);
+      return;
+    }
+    checkAsset(url, span);
+  };
+
   const checkLink = (url: string, span: Span): void => {
     if (!url || SCHEME.test(url) || url.startsWith('?') || url.startsWith('//')) return;
     const hashAt = url.indexOf('#');
@@ -268,7 +279,7 @@ export function checkDocumentBody(ctx: DocumentContext, r: Reporter): BodyUsage 
     }
     // Images.
     if (name === 'image-box') {
-      if (typeof props['src'] === 'string') checkAsset(props['src'], propSpan(n, 'src', 'value'));
+      if (typeof props['src'] === 'string') checkImage(props['src'], propSpan(n, 'src', 'value'));
       if (typeof props['alt'] !== 'string' || !props['alt'].trim()) {
         r.report('lab:image-alt', file, nameSpan(n), 'image-box without `alt` text: describe the image for screen readers.');
       }
@@ -277,7 +288,7 @@ export function checkDocumentBody(ctx: DocumentContext, r: Reporter): BodyUsage 
       const span = propSpan(n, 'slides');
       for (const s of props['slides'] as Record<string, unknown>[]) {
         if (!s || typeof s !== 'object') continue;
-        if (typeof s['image'] === 'string') checkAsset(s['image'], span);
+        if (typeof s['image'] === 'string') checkImage(s['image'], span);
         if (typeof s['alt'] !== 'string' || !s['alt'].trim()) r.report('lab:image-alt', file, span, 'Slide without `alt` text: describe the image for screen readers.');
       }
     }
@@ -299,7 +310,7 @@ export function checkDocumentBody(ctx: DocumentContext, r: Reporter): BodyUsage 
       case 'image':
         if (n.position) {
           if (!n.alt || !n.alt.trim()) r.report('lab:image-alt', file, spanOf(n), 'Image without alt text: write `![what it shows](...)`.');
-          if (n.url) checkAsset(n.url, spanOf(n));
+          if (n.url) checkImage(n.url, spanOf(n));
         }
         break;
       case 'link':

@@ -56,7 +56,7 @@ describe('renderDocument', () => {
     expect(out.html).not.toMatch(/\son[a-z]+=/i);
     expect(out.html).not.toMatch(/javascript:/i);
     expect(out.html).not.toMatch(/style="[^"]*url/i);
-    expect(out.notices.map((n) => n.rule)).toContain('render:unsafe-url');
+    expect(out.diagnostics.map((d) => d.ruleId)).toContain('lab:unsafe-url');
   });
 
   it('keeps raw HTML only with the explicit trusted opt-in', async () => {
@@ -74,7 +74,7 @@ describe('renderDocument', () => {
     const prod = await render(md);
     expect(prod.html).not.toContain('Unknown component');
     expect(prod.html).toContain('Body text');
-    expect(prod.notices[0]).toMatchObject({ rule: 'render:unknown-component', line: 1, column: 1 });
+    expect(prod.diagnostics[0]).toMatchObject({ ruleId: 'lab:unknown-component', severity: 'warning', span: { start: { line: 1, column: 1 } } });
   });
 
   it('resolves assets and cards through the caller and reports missing ones', async () => {

@@ -5,15 +5,14 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { siteContentFromGraph } from '../content/from-source.ts';
-import { loadContent, updateFiles, type ContentGraph } from '@labkit/sdk';
+import { loadContent, updateFiles, type ContentGraph, type Diagnostic } from '@labkit/sdk';
 import type { SiteContent } from '../content/site-content.ts';
 import { collectAssets } from '../content/assets.ts';
-import type { SiteDiagnostic } from '../content/site-content.ts';
 import { loadSiteConfig, type SiteUserConfig } from '../config/site-config.ts';
 import { renderPage } from '../shell/render-page.ts';
 import type { Page, SiteConfig } from '../shell/page-model.ts';
 import { SiteErrors } from '../errors.ts';
-import { buildSitePages, type PageNotice } from './site-pages.ts';
+import { buildSitePages } from './site-pages.ts';
 import { RenderCache } from './render-cache.ts';
 import { loadClientAssets } from './client-assets.ts';
 import { setLoaderFeed } from './astro-loader.ts';
@@ -59,9 +58,7 @@ export interface BuildProgress {
 export interface BuildResult {
   ok: boolean;
   /** Content problems (with positions); errors mean nothing was built. */
-  diagnostics: SiteDiagnostic[];
-  /** Non-fatal render notices (unknown components, unresolved cards). */
-  notices: PageNotice[];
+  diagnostics: Diagnostic[];
   outDir: string;
   /** `full` ran Astro; `incremental` rewrote only the pages that changed. */
   mode: 'full' | 'incremental' | 'none';
@@ -136,7 +133,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   let content: SiteContent | undefined = siteContentFromGraph(graph);
   const diagnostics = content.diagnostics;
   lap('load');
-  const empty = { notices: [], outDir, pages: 0, pagesWritten: 0, rendered: 0, reused: 0, assets: 0, timings };
+  const empty = { outDir, pages: 0, pagesWritten: 0, rendered: 0, reused: 0, assets: 0, timings };
   if (diagnostics.some((d) => d.severity === 'error')) {
     return { ok: false, diagnostics, mode: 'none', durationMs: Math.round(performance.now() - started), ...empty };
   }
@@ -147,7 +144,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   const misses0 = cache.misses;
   const assets = await collectAssets(content.items, content.root);
   // Big builds render on worker threads, one per core.
-  const { pages, notices, assets: usedAssets } = await buildSitePages(content, assets, config, cache, markdownFiles > 400);
+  const { pages, assets: usedAssets } = await buildSitePages(content, assets, config, cache, markdownFiles > 400);
   const client = await loadClientAssets(config.base, config.runtimeUrl !== undefined, config.brandFiles);
   // The page models hold everything from here on: let the mdast go before
   // Astro runs, it is most of the heap on a big repository.
@@ -227,7 +224,6 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   return {
     ok: true,
     diagnostics,
-    notices,
     outDir,
     mode,
     pages: pages.length,

@@ -1,5 +1,4 @@
-import path from 'node:path';
-import type { RenderNotice, RenderOptions, RenderedDocument } from '@labkit/sdk';
+import type { RenderOptions, RenderedDocument } from '@labkit/sdk';
 import type { Root } from 'mdast';
 import type { SiteContent, SiteDoc, SiteItem, SiteLesson } from '../content/site-content.ts';
 import type { SiteAsset } from '../content/assets.ts';
@@ -12,13 +11,8 @@ const SECTION: Record<string, string> = { tutorial: 'tutorials', challenge: 'cha
 const COLLECTION_KIND: Record<string, string> = { tutorials: 'tutorial', challenges: 'challenge', 'skill-paths': 'skill-path', courses: 'course' };
 const KIND_ORDER = ['course', 'skill-path', 'tutorial', 'challenge'];
 
-export interface PageNotice extends RenderNotice {
-  file: string;
-}
-
 export interface SitePages {
   pages: Page[];
-  notices: PageNotice[];
   /** Source file → asset output path, for the assets the pages use. */
   assets: SiteAsset[];
 }
@@ -35,7 +29,6 @@ export function itemRoute(item: Pick<SiteItem, 'kind' | 'slug'>): string {
  */
 export async function buildSitePages(content: SiteContent, assets: Map<string, SiteAsset>, config: SiteConfig, cache: RenderCache, parallel = false): Promise<SitePages> {
   const base = config.base;
-  const notices: PageNotice[] = [];
   const used = new Map<string, SiteAsset>();
   const bySlug = new Map<string, SiteItem>();
   for (const item of content.items) {
@@ -79,8 +72,9 @@ export async function buildSitePages(content: SiteContent, assets: Map<string, S
     const out = await cache.render(doc, doc.body, options, remote);
     // Cached renders did not call the resolvers: record their assets again.
     for (const src of out.assets) assetUrl(doc.file, src);
-    const rel = path.relative(content.root, doc.file).split(path.sep).join('/');
-    for (const n of out.notices) notices.push({ ...n, file: rel });
+    // The render's own diagnostics are not collected: every one has a
+    // validation rule that reports it in the graph, which is what `lab build`
+    // and `lab dev` show (one set of findings, the same as `lab validate`).
     return out;
   };
   const header = (item: SiteItem): ItemHeader => {
@@ -172,7 +166,7 @@ export async function buildSitePages(content: SiteContent, assets: Map<string, S
   for (const cat of facets.categories) pages.push({ route: `categories/${cat}/`, title: cat, islands: ['progress'], model: { type: 'taxonomy', taxonomy: 'category', value: cat, items: allCards.filter((c) => c.categories.includes(cat)) } });
   pages.push({ route: 'search/', title: 'Search', islands: ['progress'], model: { type: 'search' } });
   pages.push({ route: '404.html', title: 'Page not found', islands: [], model: { type: 'not-found' } });
-  return { pages, notices, assets: [...used.values()] };
+  return { pages, assets: [...used.values()] };
 }
 
 /**

@@ -56,11 +56,9 @@ export interface SiteItem extends SiteDoc {
   extras: SiteDoc[];
 }
 
-/** A content problem: the SDK's `Diagnostic` (file, span, rule, severity). */
-export type SiteDiagnostic = Diagnostic;
-
 export interface SiteContent {
   root: string;
   items: SiteItem[];
-  diagnostics: SiteDiagnostic[];
+  /** The graph's diagnostics: the SDK's one `Diagnostic` shape. */
+  diagnostics: Diagnostic[];
 }

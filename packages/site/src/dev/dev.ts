@@ -7,7 +7,8 @@ import { DevRequestGuard } from './request-guard.ts';
 import { SiteErrors } from '../errors.ts';
 import { DEFAULT_DEV_PORT, listenOnFreePort } from './listen.ts';
 import { PageStore, loadingPage, type PageResult } from './page-store.ts';
-import type { BackendState, DevDiagnostic, PreviewBackend } from './preview-backend.ts';
+import { FILE_START, type Diagnostic } from '@labkit/sdk';
+import type { BackendState, PreviewBackend } from './preview-backend.ts';
 import { TerminalReporter, type ReporterStream, type UpdateSummary } from './terminal-reporter.ts';
 
 export interface DevOptions {
@@ -79,7 +80,7 @@ export async function dev(options: DevOptions): Promise<DevHandle> {
   let state: BackendState = { itemCount: 0, diagnostics: [], parsedFiles: 0 };
   let loaded = false;
   const pages = new PageStore(backend);
-  const renderErrors = new Map<string, DevDiagnostic>();
+  const renderErrors = new Map<string, Diagnostic>();
   // Render errors are reported per page by the server itself; here only the content's.
   const allErrors = () => state.diagnostics.filter((d) => d.severity === 'error');
 
@@ -89,6 +90,7 @@ export async function dev(options: DevOptions): Promise<DevHandle> {
     contentDir,
     version: () => version,
     errors: allErrors,
+    ...(backend.frameOf ? { frame: (d: Diagnostic) => backend.frameOf!(d) } : {}),
     render: (urlPath) => (loaded ? pages.render(urlPath) : Promise.resolve(loadingPage(performance.now() - t0))),
     ...(backend.asset ? { asset: (urlPath: string) => backend.asset!(urlPath) } : {}),
     ...(options.mount ? { mount: options.mount } : {}),
@@ -103,7 +105,7 @@ export async function dev(options: DevOptions): Promise<DevHandle> {
   const report = (summary: UpdateSummary) => {
     if (!reporter) return;
     const text = backend.formatDiagnostics({ color: reporter.color });
-    const extra = [...renderErrors.values()].map((d) => `${d.file}: ${d.message} (${d.rule})`).join('\n');
+    const extra = [...renderErrors.values()].map((d) => `${d.file}: ${d.message} (${d.ruleId})`).join('\n');
     reporter.update(summary, [text, extra].filter(Boolean).join('\n'));
   };
   reporter?.started(url, contentDir, host !== '127.0.0.1' && host !== 'localhost' && host !== '::1');
@@ -140,7 +142,7 @@ export async function dev(options: DevOptions): Promise<DevHandle> {
       fresh.set(tab.path, page);
       if (page.renderError) {
         renderErrors.set(page.renderError.file, {
-          file: page.renderError.file, line: 1, column: 1, severity: 'error', rule: 'lab:render', message: page.renderError.message,
+          file: page.renderError.file, span: FILE_START, severity: 'error', ruleId: 'lab:render-failed', message: page.renderError.message,
         });
       }
     }

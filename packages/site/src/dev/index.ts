@@ -1,7 +1,7 @@
 // `lab dev`: the programmatic API (the CLI command only parses flags and calls it).
 export { dev } from './dev.ts';
 export type { DevOptions, DevHandle, DevUpdate } from './dev.ts';
-export type { PreviewBackend, BackendState, DevDiagnostic, RenderedPage } from './preview-backend.ts';
+export type { PreviewBackend, BackendState, RenderedPage } from './preview-backend.ts';
 export { DEFAULT_DEV_PORT } from './listen.ts';
 export type { DevMount } from './dev-server.ts';
 export { playgroundDevMount, playgroundClientFiles, playgroundScriptTag, PLAYGROUND_ASSET_PREFIX } from '../playground/dev-mount.ts';

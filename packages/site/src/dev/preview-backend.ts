@@ -5,21 +5,12 @@
  * the seam exists so the server, the watcher and the overlay do not depend
  * on how the graph or the page templates are built.
  */
-export interface DevDiagnostic {
-  /** Path relative to the content folder, with forward slashes. */
-  file: string;
-  line: number;
-  column: number;
-  severity: 'error' | 'warning' | 'info';
-  rule?: string;
-  message: string;
-  /** The code frame, plain text (no colour codes). */
-  frame?: string;
-}
+import type { Diagnostic } from '@labkit/sdk';
 
 export interface BackendState {
   itemCount: number;
-  diagnostics: DevDiagnostic[];
+  /** The graph's diagnostics (the same findings as `lab validate`), plus `lab:render-failed` when rendering threw. */
+  diagnostics: Diagnostic[];
   /** How many files the last call (re-)parsed. */
   parsedFiles: number;
 }
@@ -47,6 +38,8 @@ export interface PreviewBackend {
   render(urlPath: string): Promise<RenderedPage | undefined>;
   /** The current diagnostics through the SDK's one formatter (with code frames). */
   formatDiagnostics(options: { color: boolean }): string;
+  /** One diagnostic's code frame, plain text (the overlay shows it); none when the source is not readable. */
+  frameOf?(diagnostic: Diagnostic): string | undefined;
   /** Files the pages link that are not content `__static__` paths (site CSS/JS, published asset names). */
   asset?(urlPath: string): Promise<{ body: Uint8Array | string; type: string } | undefined>;
 }

@@ -3,16 +3,16 @@ import { readFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { formatDiagnostics, loadContent, updateFiles, type ContentGraph, type Diagnostic } from '@labkit/sdk';
+import { FILE_START, formatDiagnostics, loadContent, updateFiles, type ContentGraph, type Diagnostic } from '@labkit/sdk';
 import { loadSiteContent } from '../content/from-source.ts';
 import { collectAssets, type SiteAsset } from '../content/assets.ts';
-import type { SiteDiagnostic, SiteItem } from '../content/site-content.ts';
+import type { SiteItem } from '../content/site-content.ts';
 import { buildSitePages } from '../build/site-pages.ts';
 import { RenderCache } from '../build/render-cache.ts';
 import { renderPage } from '../shell/render-page.ts';
 import { loadSiteConfig } from '../config/site-config.ts';
 import type { ClientAssetUrls, Page, SiteConfig } from '../shell/page-model.ts';
-import type { BackendState, DevDiagnostic, PreviewBackend, RenderedPage } from './preview-backend.ts';
+import type { BackendState, PreviewBackend, RenderedPage } from './preview-backend.ts';
 import { contentTypeFor } from './static-path.ts';
 
 const CLIENT_DIR = new URL('../client/', import.meta.url);
@@ -49,8 +49,8 @@ export async function createSitePreviewBackend(contentDir: string): Promise<Prev
   const assets = new Map<string, SiteAsset>();
   let byRoute = new Map<string, Page>();
   let byOutPath = new Map<string, SiteAsset>();
-  let notices: DevDiagnostic[] = [];
-  let failures: DevDiagnostic[] = [];
+  // Rendering that threw: the previous pages stay up, these say why.
+  let failures: Diagnostic[] = [];
   let parsedFiles = 0;
 
   const rel = (abs: string) => path.relative(root, abs).split(path.sep).join('/');
@@ -94,20 +94,18 @@ export async function createSitePreviewBackend(contentDir: string): Promise<Prev
     } catch (error) {
       // The previous pages stay up; the failure is shown with the files that caused it.
       const message = `Rendering failed: ${error instanceof Error ? error.message : String(error)}`;
-      failures = (changed.length ? changed : [root]).map((p) => ({ file: rel(p) || '.', line: 1, column: 1, severity: 'error' as const, rule: 'lab:render', message }));
+      failures = (changed.length ? changed : [root]).map((p) => ({ file: rel(p) || '.', span: FILE_START, severity: 'error' as const, ruleId: 'lab:render-failed' as const, message }));
       return;
     }
     failures = [];
     byRoute = new Map(site.pages.map((p) => [routeKey(p.route), p]));
     byOutPath = new Map([...assets.values()].map((a) => [`/${a.outPath}`, a]));
-    notices = site.notices.map((n) => ({ file: n.file, line: n.line ?? 1, column: n.column ?? 1, severity: 'warning' as const, rule: n.rule, message: n.message }));
     return;
   };
 
-  const allDiagnostics = (): SiteDiagnostic[] => [
-    ...((graph?.diagnostics ?? []) as SiteDiagnostic[]),
-    ...notices.map((n) => ({ file: n.file, span: { start: { line: n.line, column: n.column }, end: { line: n.line, column: n.column } }, ruleId: n.rule ?? 'render', severity: n.severity, message: n.message })),
-  ];
+  // The graph's diagnostics only: the renderer's findings each have a
+  // validation rule, so `lab dev` reports what `lab validate` reports.
+  const allDiagnostics = (): Diagnostic[] => [...failures, ...(graph?.diagnostics ?? [])];
 
   const sourceReader = () => {
     const seen = new Map<string, string | undefined>();
@@ -126,8 +124,7 @@ export async function createSitePreviewBackend(contentDir: string): Promise<Prev
   };
 
   const state = (): BackendState => {
-    const readSource = sourceReader();
-    return { itemCount: items.size, parsedFiles, diagnostics: [...failures, ...allDiagnostics().map((d) => toDevDiagnostic(d as Diagnostic, readSource))] };
+    return { itemCount: items.size, parsedFiles, diagnostics: allDiagnostics() };
   };
 
   return {
@@ -176,11 +173,11 @@ export async function createSitePreviewBackend(contentDir: string): Promise<Prev
       return { html: renderPage(page, config, CLIENT_ASSETS), ...(page.sourceFile ? { sourceFile: page.sourceFile } : {}) };
     },
     formatDiagnostics({ color }) {
-      const all = [
-        ...failures.map((f) => ({ file: f.file, span: { start: { line: 1, column: 1 }, end: { line: 1, column: 1 } }, ruleId: f.rule ?? 'lab:render', severity: f.severity, message: f.message })),
-        ...allDiagnostics(),
-      ];
-      return all.length ? formatDiagnostics(all as Diagnostic[], { readSource: sourceReader(), color }) : '';
+      const all = allDiagnostics();
+      return all.length ? formatDiagnostics(all, { readSource: sourceReader(), color }) : '';
+    },
+    frameOf(d) {
+      return codeFrameOf(d, sourceReader());
     },
     async asset(urlPath) {
       if (urlPath.startsWith('/_lab/site/')) {
@@ -218,18 +215,10 @@ function isDir(p: string): boolean {
   }
 }
 
-export function toDevDiagnostic(d: Diagnostic, readSource: (file: string) => string | undefined): DevDiagnostic {
-  // The one formatter, one diagnostic at a time: its first line is the
-  // location and message, the last the summary; the code frame is between.
+/** One diagnostic's code frame (and expected/hint lines) as the one formatter prints them, plain text. */
+export function codeFrameOf(d: Diagnostic, readSource: (file: string) => string | undefined): string | undefined {
+  // The formatter's first line is the location and message, the last the
+  // summary; the code frame is between.
   const framed = formatDiagnostics([d], { readSource, color: false }).trimEnd().split('\n');
-  const frame = framed.slice(1, -1).join('\n').trim();
-  return {
-    file: d.file,
-    line: d.span.start.line,
-    column: d.span.start.column,
-    severity: d.severity,
-    rule: d.ruleId,
-    message: d.message,
-    ...(frame ? { frame } : {}),
-  };
+  return framed.slice(1, -1).join('\n').trim() || undefined;
 }

@@ -82,7 +82,7 @@ describe('preview server', () => {
     }
     expect((await rawGet(handle.port, '/tutorials/pics/__static__/link.txt')).status).toBe(404);
     // The refused link is reported, and its target's text is never printed as a code frame.
-    expect(handle.state.diagnostics.some((d) => d.rule === 'lab:symlink-outside')).toBe(true);
+    expect(handle.state.diagnostics.some((d) => d.ruleId === 'lab:symlink-outside')).toBe(true);
     expect(JSON.stringify(handle.state.diagnostics)).not.toContain('TOP SECRET');
     expect(out).not.toContain('TOP SECRET');
   });
@@ -134,7 +134,7 @@ describe('preview server', () => {
     const next = handle.nextUpdate();
     await writeItem(root, 'tutorials/pics', { kind: 'tutorial', title: 'Pictures of cats', body: 'fixed' });
     const update = await next;
-    expect(update.state.diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.file}:${d.line} ${d.rule} ${d.message}`)).toEqual([]);
+    expect(update.state.diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.file}:${d.span.start.line} ${d.ruleId} ${d.message}`)).toEqual([]);
     expect(out).toMatch(/0 errors · 0 warnings · 1 change, re-parsed 1 file in \d+ ms/);
   });
 });

@@ -67,10 +67,12 @@
         const box = document.createElement('div');
         box.className = 'diag';
         box.setAttribute('data-file', d.file);
-        box.setAttribute('data-line', String(d.line));
-        box.setAttribute('data-column', String(d.column));
-        box.append(text('span', 'loc', `${d.file}:${d.line}:${d.column}`), ' ');
-        if (d.rule) box.append(text('span', 'rule', d.rule), ' ');
+        // The SDK's Diagnostic (file, span, ruleId, severity, message) plus its code frame.
+        const { line, column } = d.span.start;
+        box.setAttribute('data-line', String(line));
+        box.setAttribute('data-column', String(column));
+        box.append(text('span', 'loc', `${d.file}:${line}:${column}`), ' ');
+        box.append(text('span', 'rule', d.ruleId), ' ');
         box.append(document.createElement('br'), text('span', 'msg', d.message));
         if (d.frame) box.append(text('pre', 'frame', d.frame));
         panel.append(box);
