@@ -27,7 +27,7 @@ const fixtures = readdirSync(dir).sort();
  * that covers each instead. Nothing else may go without a fixture.
  */
 const coveredElsewhere: Record<string, string> = {
-  'lab:render-failed': 'raised by lab dev when the renderer throws: site/test/dev/dev-server.test.ts',
+  'lab:render-failed': 'raised by lab dev when the renderer throws: site/test/dev/render-failed.test.ts',
   'lab:unreadable': 'needs a file or folder without read permission, which git cannot hold: sdk/test/content-store.test.ts',
 };
 
