@@ -122,8 +122,9 @@ export type { KillercodaRuleId } from './importers/killercoda/diagnostics.ts';
 export { ImportErrors } from './importers/import-errors.ts';
 
 // Content graph (load once, update incrementally)
-export { loadContent, updateFiles } from './graph/load-content.ts';
-export type { LoadOptions } from './graph/load-content.ts';
+export { ContentStore, StoreErrors, loadContent, updateFiles } from './graph/store.ts';
+export type { ContentChange, ContentListener } from './graph/store.ts';
+export type { LoadOptions } from './graph/loader.ts';
 export type { ParseGuard } from './graph/workers.ts';
 export type {
   ContentGraph,

@@ -6,9 +6,9 @@ import { describe, expect, it } from 'vitest';
 import * as sdk from '../src/index.ts';
 
 const publicNames = [
-  'BUNDLE_DIR', 'BUNDLE_FORMAT', 'BundleErrors', 'CONTENT_DIR', 'DEFAULT_TASK_TIMEOUT_SECONDS', 'FILE_START',
+  'BUNDLE_DIR', 'BUNDLE_FORMAT', 'BundleErrors', 'CONTENT_DIR', 'ContentStore', 'DEFAULT_TASK_TIMEOUT_SECONDS', 'FILE_START',
   'ImportErrors', 'KNOWN_COMPONENTS', 'LabkitError', 'LineIndex', 'MANIFEST_PATH', 'MODEL_FORMAT',
-  'MODEL_PATH', 'SVG_CONTENT_SECURITY_POLICY', 'buildJsonSchema', 'builtinContainerImages',
+  'MODEL_PATH', 'SVG_CONTENT_SECURITY_POLICY', 'StoreErrors', 'buildJsonSchema', 'builtinContainerImages',
   'builtinPlaygrounds', 'builtinPlaygroundsDir', 'bundleFileEntrySchema', 'bundleInputFromGraph',
   'bundleItemSchema', 'bundleManifestSchema', 'canonicalJson', 'categories', 'challengeSchema',
   'closest', 'compareDiagnostics', 'compatibilityReport', 'componentRegistry', 'containerImageSchema', 'contentKinds',

@@ -64,6 +64,7 @@ export const rules = {
   'lab:content-limit': rule('lab:content-limit', 'error', 'File over the parse limits', 'A Markdown file over Labkit\'s parse limits (2 MiB, nesting 32 deep, 100 YAML aliases, 1 s of CPU time and 256 MB to parse) or one a parser fails on. The file is skipped with this error, so one hostile file cannot crash or stall a run.'),
   'lab:svg-script': rule('lab:svg-script', 'error', 'SVG that can run script', 'An SVG in `__static__/` with `<script>`, `<foreignObject>`, an `on*` event attribute, a `javascript:` URL, an `<!ENTITY>` declaration or an `<?xml-stylesheet?>`. Published assets live on the site\'s origin, where its script would run with the learner\'s session.'),
   'lab:render-failed': rule('lab:render-failed', 'error', 'Page failed to render', 'The renderer stopped with an error on this file (`lab dev` keeps showing the last good page). Content alone should never cause it: please report it with the file.'),
+  'lab:unreadable': rule('lab:unreadable', 'error', 'Unreadable file or folder', 'A file or folder under the content root that Labkit cannot read (permissions, an I/O error). It is not taken for missing: it is reported, and left out of build and publish, so fix its permissions.'),
   'lab:ts-load': rule('lab:ts-load', 'error', 'Cannot load content file', 'A `*.lab.ts` file failed to import or does not default-export a `define*()` value.'),
 } as const satisfies Record<string, RuleSpec>;
 

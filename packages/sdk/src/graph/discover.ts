@@ -19,6 +19,13 @@ export interface RefusedLink {
   reason: 'outside' | 'broken';
 }
 
+/** A folder under the root that could not be listed (EACCES, EIO): reported, never dropped without a word. */
+export interface UnreadableFolder {
+  /** POSIX path of the folder, relative to the root ('' for the root). */
+  path: string;
+  error: unknown;
+}
+
 /**
  * Lists every file under `root` as POSIX paths relative to it, sorted.
  * Dot folders are skipped (but dot files such as `.solution-01.sh` are kept).
@@ -28,9 +35,11 @@ export interface RefusedLink {
  * link back to a folder being walked, so a loop ends); one that leaves the root
  * (`~/.aws/credentials`, `/proc/self/environ`) or leads nowhere is never
  * listed, so nothing downstream (build, bundle, publish) reads it, and
- * goes to `refused` for `lab validate` to report.
+ * goes to `refused` for `lab validate` to report. A folder that cannot be
+ * read goes to `unreadable` (the loader reports it as `lab:unreadable`),
+ * and the rest of the tree is still listed.
  */
-export function discoverFiles(root: string, refused: RefusedLink[] = []): string[] {
+export function discoverFiles(root: string, refused: RefusedLink[] = [], unreadable: UnreadableFolder[] = []): string[] {
   const out: string[] = [];
   let realRoot: string;
   try {
@@ -45,10 +54,11 @@ export function discoverFiles(root: string, refused: RefusedLink[] = []): string
     try {
       entries = readdirSync(abs, { withFileTypes: true });
     } catch (error) {
-      // Gone since its parent was read: nothing to list. Unreadable: thrown, so content is never dropped without a word.
+      // Gone since its parent was read: nothing to list. Unreadable: kept
+      // for the loader to report, so content is never dropped without a word.
       const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' || code === 'ENOTDIR') return;
-      throw error;
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') unreadable.push({ path: rel, error });
+      return;
     }
     walking.add(real);
     for (const e of entries) {

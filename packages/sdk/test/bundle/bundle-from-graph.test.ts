@@ -5,7 +5,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { bundleInputFromGraph } from '../../src/bundle/bundle-from-graph.ts';
 import { createBundle } from '../../src/bundle/create-bundle.ts';
 import type { Bundle } from '../../src/bundle/create-bundle.ts';
-import { loadContent } from '../../src/graph/load-content.ts';
+import { loadContent } from '../../src/graph/store.ts';
 import { corpusPath, describeCorpus, hasCorpus } from '../../../../test-support/corpus.ts';
 
 const samples = corpusPath('iximiuz-samples');

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { frontMatterJsonSchema } from '../../src/docs-gen/generate.ts';
-import { loadContent } from '../../src/graph/load-content.ts';
+import { loadContent } from '../../src/graph/store.ts';
 import { corpusPath, hasCorpus } from '../../../../test-support/corpus.ts';
 
 const repoRoot = fileURLToPath(new URL('../../../..', import.meta.url));

@@ -1,0 +1,44 @@
+import type { ParsedDocument } from '../../parse/parse-document.ts';
+import type { ParseCache } from '../parse-cache.ts';
+import { parseInThreads, threadCount, type ParseGuard } from '../workers.ts';
+import type { ReadFile } from './read-files.ts';
+
+/**
+ * Phase 2: parses every content document once. A file whose text is the
+ * one parsed last time keeps its result (same object), then the on-disk
+ * cache is asked, and only the rest is parsed (in worker threads when there
+ * are many). `parsed` is updated in place and pruned to `files`.
+ */
+export async function parseMarkdown(
+  mdFiles: readonly string[],
+  files: ReadonlySet<string>,
+  parsed: Map<string, ParsedDocument>,
+  cache: ParseCache | undefined,
+  read: ReadFile,
+  options: { workers?: number | 'auto' | undefined; parseGuard?: ParseGuard | undefined },
+): Promise<void> {
+  const toParse: string[] = [];
+  for (const rel of mdFiles) {
+    const text = read(rel);
+    if (text === undefined) continue;
+    const prev = parsed.get(rel);
+    if (prev && prev.source === text) continue;
+    const cached = cache?.get(rel, text);
+    if (cached) parsed.set(rel, cached);
+    else toParse.push(rel);
+  }
+  const threads = threadCount(options.workers, toParse.length);
+  const results = await parseInThreads(
+    toParse.map((rel) => ({ file: rel, source: read(rel) ?? '' })),
+    threads,
+    options.parseGuard,
+  );
+  for (const doc of results) parsed.set(doc.file, doc);
+  for (const key of [...parsed.keys()]) if (!files.has(key)) parsed.delete(key);
+  if (cache) {
+    // A file stopped by a limit is parsed again next time (a timeout may not recur).
+    for (const doc of results) if (!doc.diagnostics.some((d) => d.ruleId === 'lab:content-limit')) cache.set(doc);
+    cache.prune(new Set(parsed.keys()));
+    cache.save();
+  }
+}
