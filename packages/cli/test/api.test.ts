@@ -5,7 +5,9 @@
 import { describe, expect, it } from 'vitest';
 
 const cliNames = [
-  'checkLabConfig', 'defineConfig', 'findProjectRoot', 'labConfigSchema', 'loadLabConfig', 'main',
+  'buildBaseImage', 'buildImages', 'checkLabConfig', 'createMcpServer', 'defineConfig', 'docs', 'doctor',
+  'findProjectRoot', 'importKillercoda', 'init', 'installProject', 'labConfigSchema', 'listImages', 'loadLabConfig',
+  'main', 'newItem', 'newKinds', 'pruneImages', 'schema', 'silentReporter', 'startPlayground', 'validate',
 ];
 const authorNames = [
   'defineChallenge', 'defineConfig', 'defineCourse', 'defineLesson', 'definePlayground', 'defineSkillPath',

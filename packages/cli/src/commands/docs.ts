@@ -8,8 +8,14 @@ export function register(program: Command): void {
     .option('--write', 'write the generated files (default: only check that they are up to date)')
     .option('--root <dir>', 'Labkit repository root', defaultRoot())
     .action(async (opts: { write?: boolean; root: string }) => {
-      const { docsCommand } = await import('../run/docs.ts');
-      await docsCommand(opts);
+      const [{ docs }, { CliErrors }] = await Promise.all([import('../run/docs.ts'), import('../errors.ts')]);
+      const result = await docs(opts);
+      if (!opts.write) {
+        if (result.stale.length > 0) throw CliErrors.StaleReference(result.stale);
+        process.stdout.write(`Reference docs are up to date (${result.files.length} files).\n`);
+      } else {
+        process.stdout.write(result.stale.length ? `Updated ${result.stale.length} file(s): ${result.stale.join(', ')}\n` : 'Reference docs were already up to date.\n');
+      }
     });
 }
 

@@ -15,16 +15,14 @@ export function register(program: Command): void {
     .option('--force', 'rebuild even if an image with the same inputs exists')
     .option('--refresh', "look up the newest kernel and busybox in Debian's archive again (versions are otherwise pinned for 30 days)")
     .action(async (names: string[], opts: { content: string; rootfs?: 'busybox' | 'debian'; force?: boolean; refresh?: boolean }) => {
-      const runtime = await import('@labkit/runtime');
-      const progress = (m: string) => process.stderr.write(`  ${m}\n`);
+      const { buildBaseImage, buildImages } = await import('../run/image.ts');
+      const reporter = { progress: (m: string) => void process.stderr.write(`  ${m}\n`), diagnostics: () => {} };
       if (opts.rootfs) {
-        const started = Date.now();
-        const built = await runtime.buildImage({ kind: opts.rootfs, force: Boolean(opts.force), refresh: Boolean(opts.refresh), onProgress: progress });
-        process.stdout.write(`${built.kind} image ${built.digest} (${((Date.now() - started) / 1000).toFixed(1)} s)\n  kernel  ${built.kernel}\n  initrd  ${built.initrd}\n${built.rootfs ? `  rootfs  ${built.rootfs}\n` : ''}`);
+        const built = await buildBaseImage({ kind: opts.rootfs, force: Boolean(opts.force), refresh: Boolean(opts.refresh), reporter });
+        process.stdout.write(`${built.kind} image ${built.digest} (${(built.durationMs / 1000).toFixed(1)} s)\n  kernel  ${built.kernel}\n  initrd  ${built.initrd}\n${built.rootfs ? `  rootfs  ${built.rootfs}\n` : ''}`);
         return;
       }
-      if (opts.refresh) await runtime.buildImage({ kind: 'busybox', refresh: true, onProgress: progress });
-      const built = await runtime.buildPlaygroundImages({ content: opts.content, names, force: Boolean(opts.force), onProgress: progress });
+      const built = await buildImages({ content: opts.content, names, force: Boolean(opts.force), refresh: Boolean(opts.refresh), reporter });
       for (const b of built) {
         process.stdout.write(`${b.name} (${b.source}) image ${b.image.digest} ${b.built ? 'built' : 'cached'} in ${(b.durationMs / 1000).toFixed(1)} s\n  ${b.image.rootfs ?? b.image.initrd}\n`);
       }
@@ -33,7 +31,7 @@ export function register(program: Command): void {
     .command('list')
     .description('List the guest images in the cache')
     .action(async () => {
-      const { listImages } = await import('@labkit/runtime');
+      const { listImages } = await import('../run/image.ts');
       const images = await listImages();
       if (images.length === 0) process.stdout.write('No images yet: run lab image build.\n');
       for (const i of images) process.stdout.write(`${i.name.padEnd(16)} ${i.digest}  ${(i.bytes / MiB).toFixed(0).padStart(6)} MiB  ${i.builtAt ?? ''}\n`);
@@ -43,7 +41,7 @@ export function register(program: Command): void {
     .description('Remove cached images but the newest of each playground (--all: every image)')
     .option('--all', 'remove every image')
     .action(async (opts: { all?: boolean }) => {
-      const { pruneImages } = await import('@labkit/runtime');
+      const { pruneImages } = await import('../run/image.ts');
       const removed = await pruneImages({ all: Boolean(opts.all) });
       const bytes = removed.reduce((t, i) => t + i.bytes, 0);
       process.stdout.write(`Removed ${removed.length} image(s), ${(bytes / MiB).toFixed(0)} MiB.\n`);

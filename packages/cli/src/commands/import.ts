@@ -1,8 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Option, type Command } from 'commander';
 
-/** `lab import killercoda <source> --out <dir> [--force]`: flags and printing; the work is `importKillercoda()` in @labkit/sdk. */
+/** `lab import killercoda <source> --out <dir> [--force]`: flags and printing; the work is `importKillercoda()` (run/import.ts, over the SDK's importer). */
 export function register(program: Command): void {
   const command = program.command('import').description('Bring content written for another platform into Labkit');
   command
@@ -14,29 +13,23 @@ export function register(program: Command): void {
     .addOption(new Option('--format <format>', 'output format').choices(['pretty', 'json']).default('pretty'))
     .option('--no-color', 'plain output without colours')
     .action(async (source: string, opts: { out: string; force?: boolean; format: 'pretty' | 'json'; color: boolean }) => {
-      const { importKillercoda, formatDiagnostics, summarize } = await import('@labkit/sdk');
+      const [{ importKillercoda }, { formatDiagnostics, readIfExists }] = await Promise.all([import('../run/import.ts'), import('@labkit/sdk')]);
       const result = await importKillercoda(source, { out: opts.out, force: opts.force ?? false });
       const color = opts.color && opts.format === 'pretty' && Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
       process.stdout.write(
         formatDiagnostics(result.diagnostics, {
           format: opts.format,
           color,
-          readSource: (file) => {
-            try {
-              return readFileSync(join(source, file), 'utf8');
-            } catch {
-              return undefined;
-            }
-          },
+          readSource: (file) => readIfExists(join(source, file)),
         }),
       );
-      const summary = summarize(result.diagnostics);
+      const { summary } = result;
       if (opts.format === 'pretty') {
         const count = (kind: string) => result.items.filter((i) => i.kind === kind).length;
         process.stdout.write(
           `Imported ${result.items.length} item(s) into ${result.out}: ${count('challenge')} challenge(s), ${count('tutorial')} tutorial(s), ${count('skill-path')} skill path(s); ${summary.warnings} warning(s) about what has no Labkit equivalent.\n`,
         );
       }
-      process.exitCode = summary.errors > 0 ? 1 : 0;
+      process.exitCode = result.ok ? 0 : 1;
     });
 }

@@ -10,7 +10,13 @@ export function register(program: Command): void {
     .option('--install', 'run the package manager install afterwards (npm create labkit does)')
     .option('--no-install', 'do not install')
     .action(async (dir: string, opts: { title?: string; install?: boolean }) => {
-      const { initCommand } = await import('../run/init.ts');
-      await initCommand(dir, opts);
+      const [{ init, installProject }, { default: pc }, { relative }] = await Promise.all([import('../run/init.ts'), import('picocolors'), import('node:path')]);
+      let project = await init({ dir, ...(opts.title ? { title: opts.title } : {}) });
+      process.stdout.write(`${pc.green('Created')} a Labkit content repository in ${relative(process.cwd(), project.dir) || '.'}:\n`);
+      for (const file of project.files) process.stdout.write(`  ${relative(project.dir, file)}\n`);
+      if (opts.install) {
+        project = await installProject(project, { reporter: { progress: (line) => process.stdout.write(`\n${pc.dim(line)}\n`), diagnostics: () => {} } });
+      }
+      process.stdout.write(`\nNext:\n${project.next.map((l) => `  ${l}\n`).join('')}`);
     });
 }

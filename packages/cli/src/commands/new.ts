@@ -11,7 +11,9 @@ export function register(program: Command): void {
     .option('--ts', 'challenge only: write it in TypeScript (index.lab.ts + a Markdown body)')
     .option('--title <title>', 'title (default: from the name)')
     .action(async (kind: string, name: string, opts: { dir: string; ts?: boolean; title?: string }) => {
-      const { newCommand } = await import('../run/new.ts');
-      await newCommand(kind, name, opts);
+      const [{ newItem }, { default: pc }, { relative }] = await Promise.all([import('../run/new.ts'), import('picocolors'), import('node:path')]);
+      const result = newItem({ kind, name, root: opts.dir, ...(opts.ts ? { ts: true } : {}), ...(opts.title ? { title: opts.title } : {}) });
+      process.stdout.write(`${pc.green('Created')} ${result.kind} ${relative(process.cwd(), result.path) || '.'}\n`);
+      for (const file of result.files) process.stdout.write(`  ${relative(process.cwd(), file)}\n`);
     });
 }

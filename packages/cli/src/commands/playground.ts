@@ -14,14 +14,11 @@ export function register(program: Command): void {
     .option('--ssh', 'also make the machines reachable by OpenSSH (prints an `ssh -F <config> <host>` line)')
     .option('--format <format>', 'pretty or json', 'pretty')
     .action(async (target: string, opts: { ssh?: boolean; format: string }) => {
-      const [{ startPlayground }, { labCommand }] = await Promise.all([import('@labkit/runtime/playground-host'), import('../run/playground-host-command.ts')]);
+      const { startPlayground } = await import('../run/playground.ts');
       const record = await startPlayground({
         target,
-        dir: process.cwd(),
         ...(opts.ssh ? { ssh: true } : {}),
-        host: labCommand('playground', '__host'),
-        proxyCommand: labCommand(),
-        onProgress: (message) => process.stderr.write(pc.dim(`▸ ${message}\n`)),
+        reporter: { progress: (message) => void process.stderr.write(pc.dim(`▸ ${message}\n`)), diagnostics: () => {} },
       });
       if (opts.format === 'json') return void process.stdout.write(`${JSON.stringify(record, null, 2)}\n`);
       process.stdout.write(`${record.id}\n`);

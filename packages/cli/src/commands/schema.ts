@@ -1,3 +1,4 @@
+import type { ContentKind } from '@labkit/sdk';
 import { Option, type Command } from 'commander';
 
 /** `lab schema [--out file] [--kind k]`: the front matter JSON Schema. */
@@ -17,8 +18,10 @@ export function register(program: Command): void {
         'lesson',
       ]),
     )
-    .action(async (opts: { out?: string; kind?: string }) => {
-      const { schemaCommand } = await import('../run/schema.ts');
-      await schemaCommand(opts);
+    .action(async (opts: { out?: string; kind?: ContentKind }) => {
+      const { schema } = await import('../run/schema.ts');
+      const result = await schema(opts);
+      if (result.written) process.stderr.write(`Wrote the JSON Schema to ${result.written}\n`);
+      else process.stdout.write(result.text);
     });
 }

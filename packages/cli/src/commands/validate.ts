@@ -1,6 +1,15 @@
 import { Option, type Command } from 'commander';
 import { wholeNumber } from '../number-flag.ts';
 
+interface ValidateFlags {
+  format: 'pretty' | 'json';
+  maxWarnings?: number;
+  quiet?: boolean;
+  color: boolean;
+  cache?: boolean;
+  code: boolean;
+}
+
 /** `lab validate [dir]`: every problem with a code frame, a summary, and the exit code CI needs. */
 export function register(program: Command): void {
   program
@@ -13,8 +22,35 @@ export function register(program: Command): void {
     .option('--no-color', 'plain output without colours')
     .option('--cache', 'reuse parse results of unchanged files from ~/.cache/labkit/parse (off: a cold run)')
     .option('--no-code', 'never import *.lab.ts files (their code would run here): for CI on pull requests from strangers')
-    .action(async (dir: string, opts: { format: 'pretty' | 'json'; maxWarnings?: number; quiet?: boolean; color: boolean; cache?: boolean; code: boolean }) => {
-      const { validateCommand } = await import('../run/validate.ts');
-      process.exitCode = await validateCommand(dir, opts);
+    .action(async (dir: string, flags: ValidateFlags) => {
+      const [{ validate }, { formatDiagnostics, readIfExists }, { default: pc }, { join }] = await Promise.all([
+        import('../run/validate.ts'),
+        import('@labkit/sdk'),
+        import('picocolors'),
+        import('node:path'),
+      ]);
+      const result = await validate({
+        dir,
+        cache: flags.cache === true,
+        code: flags.code !== false,
+        ...(flags.maxWarnings !== undefined ? { maxWarnings: flags.maxWarnings } : {}),
+      });
+      const { graph, root } = result;
+      const color = flags.color && flags.format === 'pretty' && Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
+      process.stdout.write(
+        formatDiagnostics(result.diagnostics, {
+          format: flags.format,
+          color,
+          // Only files the loader listed: a code frame must not print the first
+          // line of what a refused symlink points at (lab:symlink-outside).
+          readSource: (file) => graph.documents.get(file)?.parsed.source ?? (graph.files.has(file) ? readIfExists(join(root, file)) : undefined),
+          ...(flags.quiet ? { minSeverity: 'error' as const } : {}),
+        }),
+      );
+      if (flags.format === 'pretty') {
+        process.stdout.write(pc.dim(`Checked ${graph.items.length} item(s), ${graph.documents.size} document(s) in ${root}.\n`));
+        if (result.tooManyWarnings) process.stdout.write(`${pc.red('✗')} ${result.summary.warnings} warning(s), more than --max-warnings ${flags.maxWarnings}.\n`);
+      }
+      process.exitCode = result.ok ? 0 : 1;
     });
 }

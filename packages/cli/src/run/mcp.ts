@@ -1,8 +1,9 @@
 import path from 'node:path';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { isLabkitError, loadContent, summarize } from '@labkit/sdk';
+import { isLabkitError } from '@labkit/sdk';
 import { z } from 'zod';
-import { labCommand } from './playground-host-command.ts';
+import { startPlayground } from './playground.ts';
+import { validate } from './validate.ts';
 
 /** Output kept per stream from one `playground_exec` (the rest is cut and said so). */
 const MAX_EXEC_OUTPUT = 64 * 1024;
@@ -43,9 +44,9 @@ export function createMcpServer(options: { root: string; version: string }): Mcp
     },
     ({ dir }) =>
       guarded(async () => {
-        const graph = await loadContent(under(dir));
+        const { graph, summary } = await validate({ dir: under(dir) });
         const diagnostics = graph.diagnostics.map((d) => ({ file: d.file, line: d.span.start.line, column: d.span.start.column, ruleId: d.ruleId, severity: d.severity, message: d.message, ...(d.hint ? { hint: d.hint } : {}), ...(d.expected ? { expected: d.expected } : {}) }));
-        return json({ summary: summarize(graph.diagnostics), items: graph.items.length, diagnostics });
+        return json({ summary, items: graph.items.length, diagnostics });
       }),
   );
 
@@ -58,8 +59,7 @@ export function createMcpServer(options: { root: string; version: string }): Mcp
     },
     ({ target, ssh }) =>
       guarded(async () => {
-        const { startPlayground } = await import('@labkit/runtime/playground-host');
-        const record = await startPlayground({ target, dir: options.root, ...(ssh ? { ssh: true } : {}), host: labCommand('playground', '__host'), proxyCommand: labCommand() });
+        const record = await startPlayground({ target, dir: options.root, ...(ssh ? { ssh: true } : {}) });
         return json(record);
       }),
   );

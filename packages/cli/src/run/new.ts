@@ -1,10 +1,4 @@
-import { relative } from 'node:path';
-import pc from 'picocolors';
-import { newItem } from '../scaffold/new-item.ts';
-
-/** `lab new <kind> <name>`. */
-export async function newCommand(kind: string, name: string, opts: { dir: string; ts?: boolean; title?: string }): Promise<void> {
-  const result = newItem({ kind, name, root: opts.dir, ...(opts.ts ? { ts: true } : {}), ...(opts.title ? { title: opts.title } : {}) });
-  process.stdout.write(`${pc.green('Created')} ${result.kind} ${relative(process.cwd(), result.path) || '.'}\n`);
-  for (const file of result.files) process.stdout.write(`  ${relative(process.cwd(), file)}\n`);
-}
+// `lab new <kind> <name>` as a function: the scaffold's newItem, which writes
+// the kind's template (never overwriting) and returns what it wrote.
+export { newItem, newKinds } from '../scaffold/new-item.ts';
+export type { NewItemOptions, NewItemResult, NewKind } from '../scaffold/new-item.ts';

@@ -4,19 +4,29 @@ import { frontMatterJsonSchema } from '@labkit/sdk';
 import type { ContentKind } from '@labkit/sdk';
 import { CliErrors } from '../errors.ts';
 
-/** Prints (or writes) the front matter JSON Schema. */
-export async function schemaCommand(opts: { out?: string; kind?: string }): Promise<void> {
-  const schema = frontMatterJsonSchema(opts.kind as ContentKind | undefined);
-  const text = `${JSON.stringify(schema, null, 2)}\n`;
-  if (!opts.out) {
-    process.stdout.write(text);
-    return;
-  }
-  const out = resolve(opts.out);
+export interface SchemaOptions {
+  /** Only the schema of one kind (default: every kind). */
+  kind?: ContentKind;
+  /** Write the schema to this file. */
+  out?: string;
+}
+
+export interface SchemaResult {
+  /** The JSON Schema, as JSON text (two-space indent, final newline). */
+  text: string;
+  /** The file written (absolute), with `out`. */
+  written?: string;
+}
+
+/** `lab schema`: the front matter JSON Schema, returned and (with `out`) written. */
+export async function schema(options: SchemaOptions = {}): Promise<SchemaResult> {
+  const text = `${JSON.stringify(frontMatterJsonSchema(options.kind), null, 2)}\n`;
+  if (!options.out) return { text };
+  const out = resolve(options.out);
   try {
     writeFileSync(out, text);
   } catch (error) {
     throw CliErrors.WriteFailed(out, (error as Error).message);
   }
-  process.stderr.write(`Wrote the JSON Schema to ${out}\n`);
+  return { text, written: out };
 }
