@@ -2,8 +2,8 @@ import { createServer, request, type IncomingHttpHeaders, type Server } from 'no
 import { connect, type AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
-import { PlaygroundServer, playgroundOf, type Provider, type SpawnedProcess } from '../../src/index.ts';
-import type { SpawnRequest } from '../../src/provider.ts';
+import { PlaygroundServer, playgroundOf, type Provider } from '../../src/index.ts';
+import type { SpawnedProcess, SpawnRequest } from '../../src/provider.ts';
 import type { PlaygroundItem } from '../../src/server/catalog.ts';
 import { FakeMachine } from './fake-provider.ts';
 import { rawExchange, statusOf, upgradeRequest } from './raw-client.ts';
@@ -20,8 +20,10 @@ import { rawExchange, statusOf, upgradeRequest } from './raw-client.ts';
 /** A machine whose guest ports are host loopback servers. */
 class PortMachine extends FakeMachine {
   contacted: number[] = [];
-  constructor(name: string, readonly ports: Map<number, number>) {
+  readonly ports: Map<number, number>;
+  constructor(name: string, ports: Map<number, number>) {
     super(name);
+    this.ports = ports;
   }
   spawn(req: SpawnRequest): SpawnedProcess {
     const port = Number(/^exec nc 127\.0\.0\.1 (\d+)$/.exec(req.script)?.[1]);
@@ -37,7 +39,7 @@ class PortMachine extends FakeMachine {
     s.on('data', (d: Buffer) => req.onOutput('stdout', d));
     s.on('close', settle);
     s.on('error', () => settle());
-    return { write: (d) => void s.write(d), end: () => void s.end(), kill: () => void s.destroy(), result };
+    return { write: (d: Buffer) => void s.write(d), end: () => void s.end(), kill: () => void s.destroy(), result };
   }
 }
 
