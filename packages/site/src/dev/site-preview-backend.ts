@@ -38,7 +38,8 @@ const CLIENT_ASSETS: ClientAssetUrls = {
  */
 export async function createSitePreviewBackend(contentDir: string): Promise<PreviewBackend> {
   const root = path.resolve(contentDir);
-  const config: SiteConfig = { ...(await loadSiteConfig(root, { preview: true })), base: '/', preview: true };
+  // The preview serves at `/`: brand file URLs (logo, favicon, custom CSS) are made for that base.
+  const config: SiteConfig = { ...(await loadSiteConfig(root, { preview: true, base: '/' })), base: '/', preview: true };
   // Rendered documents persist between `lab dev` runs (keyed by digest), in
   // the OS temp folder: the author's repository is never written to.
   const cache = new RenderCache(path.join(tmpdir(), 'labkit-dev-cache', createHash('sha256').update(root).digest('hex').slice(0, 16), 'render'));
@@ -185,6 +186,17 @@ export async function createSitePreviewBackend(contentDir: string): Promise<Prev
         if (!/^[\w-]+\.(css|js)$/.test(name)) return undefined;
         const body = await readFile(new URL(name, CLIENT_DIR)).catch(() => undefined);
         return body && { body, type: name.endsWith('.css') ? 'text/css; charset=utf-8' : 'text/javascript; charset=utf-8' };
+      }
+      // lab.config.ts's logo, favicon and custom CSS under the names the pages use,
+      // and the default favicons (what `lab build` writes): only these names.
+      const brand = config.brandFiles?.find((b) => `/${b.path}` === urlPath);
+      if (brand) {
+        const body = await readFile(brand.source).catch(() => undefined);
+        return body && { body, type: contentTypeFor(brand.source) };
+      }
+      if (urlPath === '/favicon.svg' || urlPath === '/favicon.ico') {
+        const body = await readFile(new URL(urlPath.slice(1), CLIENT_DIR)).catch(() => undefined);
+        return body && { body, type: urlPath.endsWith('.svg') ? 'image/svg+xml' : 'image/x-icon' };
       }
       // Content assets under their published (hashed) names: only files the model knows.
       const asset = byOutPath.get(urlPath);

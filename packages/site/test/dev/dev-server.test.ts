@@ -56,6 +56,39 @@ describe('preview server', () => {
     expect(Buffer.from(await res.arrayBuffer())).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47]));
   });
 
+  it("serves lab.config.ts's logo, favicon and custom CSS under the URLs its pages link to, and the default favicons", async () => {
+    await mkdir(path.join(root, 'brand'), { recursive: true });
+    await writeFile(path.join(root, 'brand/logo.svg'), '<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"><rect width="8" height="8"/></svg>');
+    await writeFile(path.join(root, 'brand/icon.png'), Buffer.from([0x89, 0x50, 0x4e, 0x47, 1, 2]));
+    await writeFile(path.join(root, 'brand/site.css'), ':root { --brand-test: 1; }');
+    // A base for the published site: the preview still serves at /.
+    await writeFile(path.join(root, 'lab.config.ts'), `export default { site: { title: 'Acme', base: '/labs/', logo: './brand/logo.svg', favicon: './brand/icon.png', customCss: ['./brand/site.css'] } };`);
+    handle = await dev({ dir: root, port: 0, output: false });
+    const html = await (await fetch(handle.url)).text();
+    const logo = /<img class="lk-logo-img" src="([^"]+)"/.exec(html)?.[1];
+    const icon = /<link rel="icon" href="([^"]+)" type="image\/png">/.exec(html)?.[1];
+    const css = [...html.matchAll(/<link rel="stylesheet" href="([^"]+)"/g)].map((m) => m[1]!).find((u) => u.includes('/_lk/brand/'));
+    expect([logo, icon, css].every((u) => u?.startsWith('/_lk/brand/')), String([logo, icon, css])).toBe(true);
+    const get = async (u: string) => {
+      const res = await fetch(new URL(u, handle!.url));
+      return { status: res.status, type: res.headers.get('content-type'), csp: res.headers.get('content-security-policy'), body: Buffer.from(await res.arrayBuffer()) };
+    };
+    const l = await get(logo!);
+    expect(l).toMatchObject({ status: 200, type: 'image/svg+xml' });
+    expect(l.csp).toContain('sandbox'); // an SVG keeps its walls in dev
+    expect(l.body.toString()).toContain('<rect');
+    expect(await get(icon!)).toMatchObject({ status: 200, type: 'image/png', body: Buffer.from([0x89, 0x50, 0x4e, 0x47, 1, 2]) });
+    const c = await get(css!);
+    expect(c).toMatchObject({ status: 200 });
+    expect(c.type).toContain('text/css');
+    expect(c.body.toString()).toContain('--brand-test');
+    expect((await get('/favicon.ico')).status).toBe(200);
+    expect((await get('/favicon.svg')).type).toBe('image/svg+xml');
+    // Only the configured names: the folder itself is not served.
+    expect((await get('/_lk/brand/site.css')).status).toBe(404);
+    expect((await get('/brand/site.css')).status).toBe(404);
+  });
+
   it('refuses every path out of the content folder, and sources outside __static__', async () => {
     await linkSecret();
     let out = '';
