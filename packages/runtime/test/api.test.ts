@@ -14,7 +14,7 @@ const runtimeNames = [
   'dependencyOrder', 'devPlaygrounds', 'expand', 'expandEnv', 'expandScript', 'hostTscKhz',
   'inputDestinations', 'kvmCanary', 'listImages', 'phaseBreakdown', 'playgroundImage', 'playgroundItemOf',
   'playgroundItemsOf', 'playgroundMachines', 'playgroundOf', 'pruneImages', 'ramMiB', 'resolveConditions',
-  'seedRegistry', 'selectTasks', 'serve', 'setupScript', 'shQuote', 'splitSolution', 'testChallenges',
+  'seedRegistry', 'selectTasks', 'serve', 'setupScript', 'shQuote', 'splitSolution', 'storeCatalog', 'testChallenges',
 ];
 
 describe('@labkit/runtime public API', () => {

@@ -12,6 +12,6 @@ export { loadClientAssets } from './build/client-assets.ts';
 export type { ClientFile } from './build/client-assets.ts';
 export { buildSitePages } from './build/site-pages.ts';
 export { RenderCache } from './build/render-cache.ts';
-export { siteContentFromGraph, loadSiteContent } from './content/from-source.ts';
+export { siteContentFromGraph } from './content/from-source.ts';
 export { collectAssets } from './content/assets.ts';
 export type { SiteContent, SiteItem, SiteDoc } from './content/site-content.ts';

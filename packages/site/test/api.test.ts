@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 
 const siteNames = [
   'RenderCache', 'SiteErrors', 'build', 'buildSitePages', 'collectAssets',
-  'defineConfig', 'loadClientAssets', 'loadSiteConfig', 'loadSiteContent', 'renderPage',
+  'defineConfig', 'loadClientAssets', 'loadSiteConfig', 'renderPage',
   'siteContentFromGraph', 'siteUserConfigSchema',
 ];
 const devNames = [

@@ -13,10 +13,14 @@ export function register(program: Command): void {
     .option('--no-playground', 'no "Start playground" control (no VMs are booted)')
     .action(async (dir: string, opts: { port?: number; host?: string | boolean; playground: boolean; allowHost?: string[] }) => {
       const { dev, playgroundDevMount } = await import('@labkit/site/dev');
+      const { ContentStore } = await import('@labkit/sdk');
       const host = opts.host === true ? '0.0.0.0' : typeof opts.host === 'string' ? opts.host : undefined;
+      // One content graph for the process: dev() loads it and keeps it current;
+      // the pages, the diagnostics and the playground catalog all read it.
+      const store = new ContentStore();
       // The playground runtime (issue 6) is mounted into the preview; the site never imports the runtime.
-      const playgrounds = opts.playground ? (await import('@labkit/runtime')).devPlaygrounds({ dir }) : undefined;
-      const handle = await dev({ dir, ...(host ? { host } : {}), ...(opts.port !== undefined ? { port: opts.port } : {}), ...(opts.allowHost ? { allowedHosts: opts.allowHost } : {}), ...(playgrounds ? { mount: playgroundDevMount(playgrounds) } : {}) });
+      const playgrounds = opts.playground ? (await import('@labkit/runtime')).devPlaygrounds({ dir, store }) : undefined;
+      const handle = await dev({ dir, store, ...(host ? { host } : {}), ...(opts.port !== undefined ? { port: opts.port } : {}), ...(opts.allowHost ? { allowedHosts: opts.allowHost } : {}), ...(playgrounds ? { mount: playgroundDevMount(playgrounds) } : {}) });
       await new Promise<void>((resolve) => {
         const stop = () => {
           process.off('SIGINT', stop);

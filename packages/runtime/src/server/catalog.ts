@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { builtinPlaygrounds, loadContent, playgroundsOf, type ContentGraph, type ContentItem, type PlaygroundEntry, type TaskInput } from '@labkit/sdk';
+import { builtinPlaygrounds, ContentStore, playgroundsOf, type ContentGraph, type ContentItem, type PlaygroundEntry, type TaskInput } from '@labkit/sdk';
 import type { MachineSpec } from '../provider.ts';
 import { playgroundMachines } from './playground-machines.ts';
 import { resolveConditions, type ConditionValues, type InitConditionValue } from '../engine/conditions.ts';
@@ -86,19 +86,40 @@ export function playgroundItemOf(item: ContentItem, root: string, definitions: M
 }
 
 /**
- * A catalog over a content folder. `live` re-reads the folder when it was
- * last read more than a second ago (what `lab dev` wants: edits apply to the
- * next session); otherwise it is read once (`lab serve`).
+ * The catalog of a content store (`lab dev`'s one graph): derived from the
+ * store's current graph when it is first asked after a change, never by
+ * reading the folder again, so edits apply to the next session. Empty
+ * until the store has loaded.
  */
-export function contentCatalog(dir: string, options: { live?: boolean } = {}): PlaygroundCatalog & { items(): Promise<Map<string, PlaygroundItem>> } {
-  let cached: { at: number; items: Promise<Map<string, PlaygroundItem>> } | undefined;
-  const items = (): Promise<Map<string, PlaygroundItem>> => {
-    if (!cached || (options.live && Date.now() - cached.at > 1_000)) {
-      const loading = loadContent(dir).then(playgroundItemsOf);
-      cached = { at: Date.now(), items: loading };
-      loading.catch(() => (cached = undefined));
-    }
-    return cached.items;
+export function storeCatalog(store: Pick<ContentStore, 'graph' | 'loaded'>): PlaygroundCatalog & { items(): Promise<Map<string, PlaygroundItem>> } {
+  let derived: { graph: ContentGraph; items: Map<string, PlaygroundItem> } | undefined;
+  const items = async (): Promise<Map<string, PlaygroundItem>> => {
+    if (!store.loaded) return new Map();
+    const graph = store.graph;
+    if (derived?.graph !== graph) derived = { graph, items: playgroundItemsOf(graph) };
+    return derived.items;
+  };
+  return {
+    items,
+    async get(id) {
+      return (await items()).get(id);
+    },
+  };
+}
+
+/**
+ * A catalog over a content folder, loaded once on first use (`lab serve`
+ * serves what it started with). A caller that watches the folder passes
+ * its store to {@link storeCatalog} instead.
+ */
+export function contentCatalog(dir: string): PlaygroundCatalog & { items(): Promise<Map<string, PlaygroundItem>> } {
+  let opening: Promise<ContentStore> | undefined;
+  let catalog: ReturnType<typeof storeCatalog> | undefined;
+  const items = async (): Promise<Map<string, PlaygroundItem>> => {
+    opening ??= ContentStore.open(dir);
+    opening.catch(() => (opening = undefined));
+    catalog ??= storeCatalog(await opening);
+    return catalog.items();
   };
   return {
     items,

@@ -5,12 +5,19 @@ import type { Provider } from '../provider.ts';
 import { QemuProvider } from '../providers/qemu/qemu-provider.ts';
 import { TrackedQemuProvider } from './tracked-qemu.ts';
 import { claimRunDir, type RunDir } from './run-dir.ts';
-import { contentCatalog, type PlaygroundCatalog } from './catalog.ts';
+import type { ContentStore } from '@labkit/sdk';
+import { contentCatalog, storeCatalog, type PlaygroundCatalog } from './catalog.ts';
 import { PlaygroundServer, type ServerLimits } from './playground-server.ts';
 
 export interface DevPlaygroundsOptions {
-  /** The content folder `lab dev` watches (re-read per session start: edits apply to the next one). */
+  /** The content folder `lab dev` watches. */
   dir: string;
+  /**
+   * `lab dev`'s content store (its one graph): sessions start from its
+   * current graph, so edits apply to the next one. Without it the folder is
+   * loaded once, on the first session.
+   */
+  store?: ContentStore;
   /** Default `/__lab/runtime/`. */
   prefix?: string;
   /** Idle machines kept booted once a page with a playground was opened (default 1). */
@@ -40,7 +47,7 @@ export interface DevPlaygrounds {
  * then the pool warms up so "Start playground" rarely waits for a boot.
  */
 export function devPlaygrounds(options: DevPlaygroundsOptions): DevPlaygrounds {
-  const catalog = options.catalog ?? contentCatalog(options.dir, { live: true });
+  const catalog = options.catalog ?? (options.store ? storeCatalog(options.store) : contentCatalog(options.dir));
   let pool: VmPool | undefined;
   let provider = options.provider;
   let lazy: Promise<Provider> | undefined;

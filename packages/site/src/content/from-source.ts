@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { createHash } from 'node:crypto';
-import { loadContent, type ContentDocument, type ContentGraph, type ContentItem, type LoadOptions } from '@labkit/sdk';
+import type { ContentDocument, ContentGraph, ContentItem } from '@labkit/sdk';
 import type { ItemKind, SiteContent, SiteDoc, SiteItem, SiteLesson, SiteModule } from './site-content.ts';
 
 /**
@@ -19,11 +19,6 @@ export function assetDigest(text: string | Buffer): string {
   return createHash('sha256').update(text).digest('hex').slice(0, 32);
 }
 
-/** Loads a content folder through the SDK and adapts it. */
-export async function loadSiteContent(root: string, options: LoadOptions = {}): Promise<SiteContent> {
-  return siteContentFromGraph(await loadContent(root, options));
-}
-
 function str(v: unknown): string | undefined {
   if (typeof v === 'string') return v;
   if (v instanceof Date) return v.toISOString().slice(0, 10);
@@ -34,7 +29,10 @@ function list(v: unknown): string[] {
   return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
 }
 
-/** Adapts a graph the caller already holds (e.g. `lab dev` after `updateFiles`). */
+/**
+ * The site model of a graph (the process's one graph: `lab dev`'s store,
+ * `lab build`'s or `lab publish`'s load). The site never loads content itself.
+ */
 export function siteContentFromGraph(graph: ContentGraph): SiteContent {
   const abs = (rel: string) => path.join(graph.root, rel);
   const doc = (d: ContentDocument, slug?: string): SiteDoc => {

@@ -1,4 +1,5 @@
 import { stat } from 'node:fs/promises';
+import type { ContentStore } from '@labkit/sdk';
 import path from 'node:path';
 import { watchContent, type FolderWatcher } from './content-watcher.ts';
 import type { ChangeBatch } from './change-batcher.ts';
@@ -26,6 +27,12 @@ export interface DevOptions {
   burstThreshold?: number;
   /** The content side; defaults to the SDK graph + the site's page renderer. */
   backend?: PreviewBackend;
+  /**
+   * The process's one content graph (loaded here if it is not yet): the
+   * default backend updates it on every change, and others (the playground
+   * catalog) read it. Default: a store of its own.
+   */
+  store?: ContentStore;
   /** Extra routes (the playground runtime: see `playgroundDevMount`). */
   mount?: DevMount;
   /** Host names besides loopback and `host` that the preview answers to (the `Host` header check). */
@@ -70,7 +77,7 @@ export async function dev(options: DevOptions): Promise<DevHandle> {
   const info = await stat(contentDir).catch(() => undefined);
   if (!info?.isDirectory()) throw SiteErrors.ContentDirMissing(options.dir);
   const host = options.host ?? '127.0.0.1';
-  const backend = options.backend ?? (await defaultBackend(contentDir));
+  const backend = options.backend ?? (await defaultBackend(contentDir, options.store));
   const reporter = options.output === false ? undefined : new TerminalReporter(options.output ?? process.stdout);
 
   let version = 0;
@@ -238,7 +245,7 @@ function mergeBatches(a: ChangeBatch, b: ChangeBatch, burstThreshold: number): C
   };
 }
 
-async function defaultBackend(contentDir: string): Promise<PreviewBackend> {
+async function defaultBackend(contentDir: string, store: ContentStore | undefined): Promise<PreviewBackend> {
   const { createSitePreviewBackend } = await import('./site-preview-backend.ts');
-  return createSitePreviewBackend(contentDir);
+  return createSitePreviewBackend(contentDir, store ? { store } : {});
 }

@@ -3,8 +3,8 @@ import { readFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { FILE_START, formatDiagnostics, loadContent, updateFiles, type ContentGraph, type Diagnostic } from '@labkit/sdk';
-import { loadSiteContent } from '../content/from-source.ts';
+import { ContentStore, FILE_START, formatDiagnostics, type ContentChange, type Diagnostic } from '@labkit/sdk';
+import { siteContentFromGraph } from '../content/from-source.ts';
 import { collectAssets, type SiteAsset } from '../content/assets.ts';
 import type { SiteItem } from '../content/site-content.ts';
 import { buildSitePages } from '../build/site-pages.ts';
@@ -29,23 +29,25 @@ const CLIENT_ASSETS: ClientAssetUrls = {
  * model, page models (`buildSitePages`) and templates (`renderPage`) as
  * `lab build`, so the preview shows the built pages, not a look-alike.
  *
- * Incremental: the model is kept per item folder. A change reloads only the
- * item that owns the changed path (its index, units, lessons, solutions,
- * assets); new folders load just that folder; the page models are then
- * rebuilt from memory, where the render cache (keyed by file digest and what
- * each render looked up) re-renders only the changed documents and the
- * pages whose cards show a changed title.
+ * One graph: the pages, the diagnostics (and, through `lab dev`, the
+ * playground catalog) all come from one `ContentStore`. A change goes to
+ * the store's `updateFiles` (only changed files are read and parsed), the
+ * site model is derived from the new graph, assets are re-read for the
+ * items the change touched, and the page models are rebuilt from memory,
+ * where the render cache (keyed by file digest and what each render looked
+ * up) re-renders only the changed documents and the pages whose cards show
+ * a changed title.
  */
-export async function createSitePreviewBackend(contentDir: string): Promise<PreviewBackend> {
+export async function createSitePreviewBackend(contentDir: string, options: { store?: ContentStore } = {}): Promise<PreviewBackend> {
   const root = path.resolve(contentDir);
+  // The process's one graph: given by `lab dev` (which shares it with the
+  // playground catalog), else this backend's own.
+  const store = options.store ?? new ContentStore();
   // The preview serves at `/`: brand file URLs (logo, favicon, custom CSS) are made for that base.
   const config: SiteConfig = { ...(await loadSiteConfig(root, { preview: true, base: '/' })), base: '/', preview: true };
   // Rendered documents persist between `lab dev` runs (keyed by digest), in
   // the OS temp folder: the author's repository is never written to.
   const cache = new RenderCache(path.join(tmpdir(), 'labkit-dev-cache', createHash('sha256').update(root).digest('hex').slice(0, 16), 'render'));
-  // The SDK's graph is the source of truth for diagnostics (one pipeline,
-  // cross-file rules re-run by updateFiles); the site model gives the pages.
-  let graph: ContentGraph | undefined;
   const items = new Map<string, SiteItem>();
   const assets = new Map<string, SiteAsset>();
   let byRoute = new Map<string, Page>();
@@ -53,36 +55,39 @@ export async function createSitePreviewBackend(contentDir: string): Promise<Prev
   // Rendering that threw: the previous pages stay up, these say why.
   let failures: Diagnostic[] = [];
   let parsedFiles = 0;
+  let loadedOnce = false;
 
   const rel = (abs: string) => path.relative(root, abs).split(path.sep).join('/');
   const under = (dir: string, p: string) => p === dir || p.startsWith(dir + path.sep);
 
-  /** Re-reads one folder (an item, or a folder that may now hold items). */
-  const reloadScope = async (scope: string): Promise<void> => {
-    const previous = [...items.values()].filter((item) => under(scope, item.dir));
-    for (const item of previous) items.delete(item.dir);
-    for (const src of [...assets.keys()]) if (under(scope, src)) assets.delete(src);
-    if (!isDir(scope)) return;
-    const loaded = await loadSiteContent(scope);
-    for (const item of loaded.items) {
-      items.set(item.dir, item);
-      parsedFiles += 1 + item.units.length + item.extras.length + item.modules.reduce((n, m) => n + m.lessons.length, 0);
+  /**
+   * The site model from the store's graph. An item that was listed and is
+   * no longer while its index still exists (broken YAML, a mistyped kind)
+   * keeps its last good model: its page and its catalog card stay while the
+   * overlay and the terminal say what is wrong. Assets are re-read for the
+   * items whose folder the change touched (`undefined`: all).
+   */
+  const derive = async (change: ContentChange | undefined): Promise<void> => {
+    const previous = new Map(items);
+    items.clear();
+    for (const item of siteContentFromGraph(store.graph).items) items.set(item.dir, item);
+    for (const [dir, item] of previous) if (!items.has(dir) && isFile(item.file)) items.set(dir, item);
+    const touched = change ? [...items.values()].filter((item) => !previous.has(item.dir) || change.files.some((f) => under(item.dir, path.join(root, f)))) : [...items.values()];
+    // Assets of touched items are read again; those of gone items are dropped.
+    const touchedDirs = new Set(touched.map((item) => item.dir));
+    const ownerDir = (src: string): string | undefined => {
+      for (let d = path.dirname(src); under(root, d); d = path.dirname(d)) {
+        if (items.has(d)) return d;
+        if (d === root) break;
+      }
+      return undefined;
+    };
+    for (const src of [...assets.keys()]) {
+      const dir = ownerDir(src);
+      if (dir === undefined || touchedDirs.has(dir)) assets.delete(src);
     }
-    // An item whose index still exists but no longer loads (broken YAML, a
-    // mistyped kind) keeps its last good model: its page and its catalog card
-    // stay while the overlay and the terminal say what is wrong.
-    const keep = previous.filter((item) => !items.has(item.dir) && isFile(item.file));
-    for (const item of keep) items.set(item.dir, item);
-    for (const [src, asset] of await collectAssets([...loaded.items, ...keep])) assets.set(src, asset);
-  };
-
-  /** The item folder that owns `p` (p itself or an ancestor), if any. */
-  const owner = (p: string): string | undefined => {
-    for (let d = p; under(root, d); d = path.dirname(d)) {
-      if (items.has(d)) return d;
-      if (d === root) break;
-    }
-    return undefined;
+    for (const [src, asset] of await collectAssets(touched)) assets.set(src, asset);
+    parsedFiles = change ? change.files.filter((f) => store.graph.documents.has(f) || change.previous?.documents.has(f)).length : store.graph.documents.size;
   };
 
   // Returns nothing: diagnostics (code frames for every one) are computed by
@@ -106,7 +111,7 @@ export async function createSitePreviewBackend(contentDir: string): Promise<Prev
 
   // The graph's diagnostics only: the renderer's findings each have a
   // validation rule, so `lab dev` reports what `lab validate` reports.
-  const allDiagnostics = (): Diagnostic[] => [...failures, ...(graph?.diagnostics ?? [])];
+  const allDiagnostics = (): Diagnostic[] => [...failures, ...(store.loaded ? store.graph.diagnostics : [])];
 
   const sourceReader = () => {
     const seen = new Map<string, string | undefined>();
@@ -130,42 +135,26 @@ export async function createSitePreviewBackend(contentDir: string): Promise<Prev
 
   return {
     async load() {
-      parsedFiles = 0;
-      // The graph parses in worker threads meanwhile the site model loads here.
-      const loading = loadContent(root, { workers: 'auto', parseCache: true });
-      await reloadScope(root);
+      // First call: the store given already loaded, else load it (the parse
+      // cache and worker threads make a cold start fast). Later calls (a
+      // burst the watcher could not follow): a re-scan, not a second load.
+      let change: ContentChange | undefined;
+      if (!store.loaded) await store.load(root, { workers: 'auto', parseCache: true });
+      else if (loadedOnce) change = await store.rescan();
+      loadedOnce = true;
+      await derive(change);
       await rebuild();
       // Drop cached renders no page uses any more, so the cache does not grow run after run.
-      await cache.prune();
-      graph = await loading;
+      if (!change) await cache.prune();
       return state();
     },
-    async diagnose(paths) {
-      // A removed folder is one path to the watcher; the graph wants its files.
-      const expanded = new Set(paths);
-      for (const p of paths) {
-        const r = rel(p);
-        if (graph && !graph.files.has(r)) for (const f of graph.files) if (f.startsWith(r + '/')) expanded.add(path.join(root, f));
-      }
-      graph = graph ? await updateFiles(graph, [...expanded]) : await loadContent(root);
+    async diagnose() {
+      // The graph's rules ran in update(): the one graph has its diagnostics.
       return state();
     },
     async update(paths) {
-      parsedFiles = 0;
-      const scopes = new Set<string>();
-      for (const p of paths) {
-        const own = owner(p);
-        if (own) scopes.add(own);
-        else if (isDir(p)) scopes.add(p);
-        else if (isDir(path.dirname(p)) && path.dirname(p) !== root) scopes.add(path.dirname(p));
-        else if (path.dirname(p) === root && path.basename(p) === 'lab.config.ts') scopes.add(root);
-        else scopes.add(p); // gone: reloading it only forgets what was under it
-      }
-      // Outer scopes cover inner ones.
-      const sorted = [...scopes].sort((a, b) => a.length - b.length);
-      const outer: string[] = [];
-      for (const s of sorted) if (!outer.some((o) => under(o, s))) outer.push(s);
-      for (const s of outer) await reloadScope(s);
+      const change = await store.updateFiles(paths);
+      await derive(change);
       await rebuild(paths);
     },
     async render(urlPath): Promise<RenderedPage | undefined> {
@@ -214,14 +203,6 @@ function routeKey(route: string): string {
 function isFile(p: string): boolean {
   try {
     return statSync(p).isFile();
-  } catch {
-    return false;
-  }
-}
-
-function isDir(p: string): boolean {
-  try {
-    return statSync(p).isDirectory();
   } catch {
     return false;
   }
