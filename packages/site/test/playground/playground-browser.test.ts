@@ -3,12 +3,11 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dev, type DevHandle } from '../../src/dev/index.ts';
-import { playgroundDevMount } from '../../src/playground/dev-mount.ts';
-// The runtime is what `lab dev` mounts; the site package itself never imports it.
-import { devPlaygrounds, type DevPlaygrounds } from '../../../runtime/src/index.ts';
+import type { DevHandle } from '../../src/dev/index.ts';
+import type { DevPlaygrounds } from '../../../runtime/src/index.ts';
+import { startPlaygroundDev } from './harness.ts';
 
 const repoRoot = path.resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../..');
 const examples = path.join(repoRoot, 'examples');
@@ -17,6 +16,7 @@ const shots = path.join(repoRoot, 'test-output', 'playground');
 let handle: DevHandle;
 let playgrounds: DevPlaygrounds;
 let browser: Browser;
+let close: (() => Promise<void>) | undefined;
 
 function qemuPids(): number[] {
   try {
@@ -28,15 +28,11 @@ function qemuPids(): number[] {
 
 beforeAll(async () => {
   await mkdir(shots, { recursive: true });
-  playgrounds = devPlaygrounds({ dir: examples, poolSize: 1, limits: { disconnectGraceMs: 5_000 } });
-  handle = await dev({ dir: examples, port: 0, output: false, mount: playgroundDevMount(playgrounds) });
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'] });
+  ({ handle, playgrounds, browser, close } = await startPlaygroundDev(examples, { disconnectGraceMs: 5_000 }));
 }, 120_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await handle?.close();
-  await playgrounds?.close();
+  await close?.();
 });
 
 /** The visible text of a terminal (xterm.js's DOM renderer keeps one element per row). */

@@ -2,11 +2,11 @@ import { appendFile, cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dev, type DevHandle } from '../../src/dev/index.ts';
-import { playgroundDevMount } from '../../src/playground/dev-mount.ts';
-import { devPlaygrounds, type DevPlaygrounds } from '../../../runtime/src/index.ts';
+import type { DevHandle } from '../../src/dev/index.ts';
+import type { DevPlaygrounds } from '../../../runtime/src/index.ts';
+import { startPlaygroundDev } from './harness.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const fixture = path.resolve(here, '../../../runtime/test/server/fixtures/content');
@@ -14,19 +14,16 @@ let dir: string;
 let handle: DevHandle;
 let playgrounds: DevPlaygrounds;
 let browser: Browser;
+let close: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'lab-pg-edit-'));
   await cp(fixture, dir, { recursive: true });
-  playgrounds = devPlaygrounds({ dir, poolSize: 1 });
-  handle = await dev({ dir, port: 0, output: false, mount: playgroundDevMount(playgrounds) });
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'] });
+  ({ handle, playgrounds, browser, close } = await startPlaygroundDev(dir));
 }, 120_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await handle?.close();
-  await playgrounds?.close();
+  await close?.();
   await rm(dir, { recursive: true, force: true });
 });
 

@@ -1,12 +1,11 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dev, type DevHandle } from '../../src/dev/index.ts';
-import { playgroundDevMount } from '../../src/playground/dev-mount.ts';
-// The runtime is what `lab dev` mounts; the site package itself never imports it.
-import { devPlaygrounds, type DevPlaygrounds } from '../../../runtime/src/index.ts';
+import type { DevHandle } from '../../src/dev/index.ts';
+import type { DevPlaygrounds } from '../../../runtime/src/index.ts';
+import { startPlaygroundDev } from './harness.ts';
 
 /**
  * The working layout with a real VM: the playground docks beside the text
@@ -21,18 +20,15 @@ const shots = path.join(repoRoot, 'test-output', 'playground');
 let handle: DevHandle;
 let playgrounds: DevPlaygrounds;
 let browser: Browser;
+let close: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
   await mkdir(shots, { recursive: true });
-  playgrounds = devPlaygrounds({ dir: examples, poolSize: 1, limits: { disconnectGraceMs: 5_000 } });
-  handle = await dev({ dir: examples, port: 0, output: false, mount: playgroundDevMount(playgrounds) });
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'] });
+  ({ handle, playgrounds, browser, close } = await startPlaygroundDev(examples, { disconnectGraceMs: 5_000 }));
 }, 120_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await handle?.close();
-  await playgrounds?.close();
+  await close?.();
 });
 
 describe('the playground working layout (real Chromium, real VM)', () => {
