@@ -108,6 +108,11 @@ export const RuntimeErrors = defineErrors({
     message: (target: string, detail: string) => `Starting ${target} failed: ${detail}`,
     hint: (_target: string, _detail: string) => 'The supervisor log is beside its record in the playground state folder; re-run with LABKIT_DEBUG=1 to keep the VM folders.',
   },
+  EventsFileUnwritable: {
+    title: 'Cannot write the events file',
+    message: (file: string, detail: string) => `Cannot open ${file} to append wide events: ${detail}`,
+    hint: 'Pass a path in a folder that exists and that you may write to.',
+  },
   PlaygroundRequest: {
     title: 'Playground refused the request',
     message: (id: string, detail: string) => `Playground ${id}: ${detail}`,

@@ -17,6 +17,7 @@ interface ServeFlags {
   trustProxy?: boolean;
   webHost?: string[];
   provider?: ProviderName;
+  events?: string;
 }
 
 /** `lab serve [dir]`: flags only; the work is `serve()` in @labkit/runtime. */
@@ -37,6 +38,7 @@ export function register(program: Command): void {
     .option('--max-per-client <n>', 'sessions (running or queued) one client address may hold (default 3; 0: no limit)', wholeNumber())
     .option('--trust-proxy', 'behind a reverse proxy: take client addresses from X-Forwarded-For')
     .option('--web-host <names...>', 'public host names web tabs may be opened on (besides loopback), e.g. behind a reverse proxy')
+    .option('--events <file>', 'append one JSON event per session state change, machine lifecycle step and task run to this file (JSON lines)')
     .addOption(new Option('--provider <name>', 'where machines run (default: runtime.provider in lab.config.ts, else qemu; firecracker is untested, see docs/runtime.md)').choices(providerNames))
     .action(async (dir: string, opts: ServeFlags) => {
       const { serve } = await import('@labkit/runtime');
@@ -51,6 +53,7 @@ export function register(program: Command): void {
         ...(opts.trustProxy ? { trustProxy: true } : {}),
         ...(opts.webHost ? { webHosts: opts.webHost } : {}),
         ...(provider ? { provider } : {}),
+        ...(opts.events ? { events: path.resolve(opts.events) } : {}),
         limits: {
           ...(opts.maxSessions ? { maxSessions: opts.maxSessions } : {}),
           ...(opts.maxQueue !== undefined ? { maxQueue: opts.maxQueue } : {}),

@@ -4,6 +4,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { Provider } from '../provider.ts';
 import type { PlaygroundCatalog, PlaygroundItem } from './catalog.ts';
 import { chooseConditions } from '../engine/conditions.ts';
+import type { ServeEvent } from './serve-events.ts';
 import { formatMetrics } from './metrics.ts';
 import { PlaygroundSession } from './session.ts';
 import { SOCKET_LIMITS } from './socket-limits.ts';
@@ -51,6 +52,8 @@ export interface PlaygroundServerOptions {
   poolIdle?: () => number;
   /** Unexpected failures (bugs) while serving a request: the caller gets a bare 500, the details go here. */
   onError?: (error: unknown) => void;
+  /** Wide events (`lab serve --events`): one per session state change, machine lifecycle step and task run. */
+  onEvent?: (event: ServeEvent) => void;
   /** Host names (besides loopback) web tabs may be opened on: the server's public name behind a reverse proxy. */
   webHosts?: string[];
   /** Limits of the web tab proxy (connections per session, body sizes). */
@@ -102,6 +105,7 @@ export class PlaygroundServer {
   #trustProxy: boolean;
   #clientOf = new WeakMap<PlaygroundSession, string>();
   #onError: (error: unknown) => void;
+  #onEvent: ((event: ServeEvent) => void) | undefined;
   #web: WebProxy;
 
   constructor(options: PlaygroundServerOptions) {
@@ -113,6 +117,7 @@ export class PlaygroundServer {
     this.#poolIdle = options.poolIdle;
     this.#trustProxy = options.trustProxy ?? false;
     this.#onError = options.onError ?? (() => {});
+    this.#onEvent = options.onEvent;
     this.#web = new WebProxy({
       prefix: this.prefix,
       sessionByWebId: (id) => [...this.#sessions.values()].find((s) => s.webId === id),
@@ -368,6 +373,7 @@ export class PlaygroundServer {
       return json(res, 503, { error: 'busy', message: `All ${this.limits.maxSessions} playground slots are in use and ${this.#queue.length} learners are waiting. Try again in a minute.`, active, queued: this.#queue.length });
     }
     const session = new PlaygroundSession(item, this.#provider, (s) => this.#onState(s), () => this.#counters.slowSockets++, this.limits.terminalBacklogBytes);
+    session.onEvent = this.#onEvent;
     this.#sessions.set(session.token, session);
     this.#clientOf.set(session, client);
     this.#counters.created++;

@@ -1,3 +1,4 @@
+import { createWriteStream, type WriteStream } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { RuntimeErrors } from '../errors.ts';
@@ -9,6 +10,7 @@ import { TrackedQemuProvider } from './tracked-qemu.ts';
 import { claimRunDir } from './run-dir.ts';
 import { contentCatalog, type PlaygroundCatalog } from './catalog.ts';
 import { PlaygroundServer, type ServerLimits } from './playground-server.ts';
+import type { ServeEvent } from './serve-events.ts';
 
 export interface ServeOptions {
   /** Content folder whose items' playgrounds are served. */
@@ -31,6 +33,10 @@ export interface ServeOptions {
   provider?: Provider;
   catalog?: PlaygroundCatalog;
   onLog?: (line: string) => void;
+  /** Append one wide event a line (JSON) to this file: session state changes, machine lifecycle steps, task runs. */
+  events?: string;
+  /** Wide events as objects (what `events` writes). */
+  onEvent?: (event: ServeEvent) => void;
 }
 
 export interface ServeHandle {
@@ -59,10 +65,15 @@ export const DEFAULT_MAX_SESSIONS_PER_CLIENT = 3;
 export async function serve(options: ServeOptions): Promise<ServeHandle> {
   const host = options.host ?? '127.0.0.1';
   const log = options.onLog ?? (() => {});
+  const sink = options.events ? await openEventSink(options.events) : undefined;
   const run = await claimRunDir('labkit-serve-');
   const runDir = run.path;
   const cleanup = () => run.release();
   const catalog = options.catalog ?? contentCatalog(options.dir);
+  const onEvent = sink || options.onEvent ? (event: ServeEvent) => {
+    options.onEvent?.(event);
+    sink?.write(`${JSON.stringify(event)}\n`);
+  } : undefined;
   let pool: VmPool | undefined;
   let provider = options.provider;
   const qemu = new TrackedQemuProvider();
@@ -74,7 +85,7 @@ export async function serve(options: ServeOptions): Promise<ServeHandle> {
       void pool.fill();
     } else provider = qemu;
   }
-  const playgrounds = new PlaygroundServer({ catalog, provider, poolIdle: () => pool?.idle ?? 0, onError: (error) => log(`request failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`), ...(options.trustProxy ? { trustProxy: true } : {}), limits: { maxSessionsPerClient: DEFAULT_MAX_SESSIONS_PER_CLIENT, ...options.limits }, ...(options.allowOrigins ? { allowOrigins: options.allowOrigins } : {}), ...(options.webHosts ? { webHosts: options.webHosts } : {}) });
+  const playgrounds = new PlaygroundServer({ catalog, provider, ...(onEvent ? { onEvent } : {}), poolIdle: () => pool?.idle ?? 0, onError: (error) => log(`request failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`), ...(options.trustProxy ? { trustProxy: true } : {}), limits: { maxSessionsPerClient: DEFAULT_MAX_SESSIONS_PER_CLIENT, ...options.limits }, ...(options.allowOrigins ? { allowOrigins: options.allowOrigins } : {}), ...(options.webHosts ? { webHosts: options.webHosts } : {}) });
   const server = createServer((req, res) => {
     playgrounds.handle(req, res).then(
       (handled) => {
@@ -98,6 +109,7 @@ export async function serve(options: ServeOptions): Promise<ServeHandle> {
       server.listen(options.port ?? DEFAULT_SERVE_PORT, host, () => resolve((server.address() as AddressInfo).port));
     });
   } catch (error) {
+    sink?.end();
     await playgrounds.close();
     await pool?.dispose();
     await qemu.disposeInflight();
@@ -125,8 +137,22 @@ export async function serve(options: ServeOptions): Promise<ServeHandle> {
         server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));
         await cleanup();
+        // Last: the sessions' stop and dispose events are written before the file is closed.
+        if (sink) await new Promise<void>((resolve) => sink.end(resolve));
       })();
       return closing;
     },
   };
+}
+
+/** The events file, opened for appending (a restarted server adds to it); an unwritable path fails before listening. */
+async function openEventSink(file: string): Promise<WriteStream> {
+  const stream = createWriteStream(file, { flags: 'a' });
+  await new Promise<void>((resolve, reject) => {
+    stream.once('open', () => resolve());
+    stream.once('error', (error: NodeJS.ErrnoException) => reject(RuntimeErrors.EventsFileUnwritable(file, error.code ?? error.message)));
+  });
+  // A disk that fills up later must not end the server: the events stop, the playgrounds do not.
+  stream.on('error', () => {});
+  return stream;
 }

@@ -8,6 +8,8 @@ import type { PlaygroundItem } from './catalog.ts';
 import { closeReason } from './close-reason.ts';
 import { CLOSE_TOO_MANY, SOCKET_LIMITS, sendBounded } from './socket-limits.ts';
 import { TerminalChannel } from './terminal-channel.ts';
+import { describeConditions } from '../engine/conditions.ts';
+import type { ServeEvent, ServeEventBody } from './serve-events.ts';
 
 export type SessionState = 'queued' | 'starting' | 'running' | 'failed' | 'stopped';
 
@@ -38,6 +40,10 @@ export class PlaygroundSession {
   /** Upstream connections the web proxy holds open for this session now. */
   webConnections = 0;
   readonly item: PlaygroundItem;
+  /** Public id in wide events and logs (the token never leaves the server). */
+  readonly eventId = randomBytes(6).toString('hex');
+  /** Wide events (`lab serve --events`): set by the server; none when unset. */
+  onEvent: ((event: ServeEvent) => void) | undefined;
   readonly createdAt = Date.now();
   lastActivity = Date.now();
   /** Last time a socket was attached (or the session was created). */
@@ -120,6 +126,7 @@ export class PlaygroundSession {
 
   setQueued(position: number): void {
     this.position = position;
+    if (this.attempt === 0 && position === 1) this.#wide({ type: 'session', state: 'queued', ageMs: Date.now() - this.createdAt, tasksCompleted: 0 });
     this.#broadcast({ type: 'session', state: 'queued', attempt: this.attempt, position, at: Date.now() });
   }
 
@@ -162,9 +169,11 @@ export class PlaygroundSession {
     try {
       playground = await this.#provider.provision({ machines: this.item.machines.map(({ name, image, definition, memoryMiB, cpus, address }) => ({ name, ...(image ? { image } : {}), ...(definition ? { definition } : {}), ...(memoryMiB ? { memoryMiB } : {}), ...(cpus ? { cpus } : {}), ...(address ? { address } : {}) })) });
     } catch (error) {
+      this.#wide({ type: 'machine', step: 'provision', machines: this.item.machines.map((m) => m.name), durationMs: performance.now() - t0, ok: false, error: messageOf(error) });
       if (this.attempt === attempt) this.#setState('failed', messageOf(error));
       return undefined;
     }
+    this.#wide({ type: 'machine', step: 'provision', machines: playground.machines.map((m) => m.name), durationMs: performance.now() - t0, ok: true });
     // Stopped (or restarted) while the machines booted: they are not ours to keep.
     if (this.#state === 'stopped' || this.attempt !== attempt) {
       await playground.dispose();
@@ -178,20 +187,29 @@ export class PlaygroundSession {
         if (state === 'failed' && this.#playground === playground) void this.#teardown(`machine ${m.name} stopped: ${detail ?? 'failed'}`);
       });
     }
+    const t1 = performance.now();
     try {
       await applyStartupFiles(this.item, playground);
     } catch (error) {
+      this.#wide({ type: 'machine', step: 'startup-files', machines: playground.machines.map((m) => m.name), durationMs: performance.now() - t1, ok: false, error: messageOf(error) });
       await this.#teardown(messageOf(error));
       return undefined;
     }
+    this.#wide({ type: 'machine', step: 'startup-files', machines: playground.machines.map((m) => m.name), durationMs: performance.now() - t1, ok: true });
     for (const spec of this.item.machines) {
       if (!spec.terminal) continue;
       this.#terminals.set(spec.name, new TerminalChannel(playground.machine(spec.name), { user: spec.user, ...(spec.welcome ? { welcome: spec.welcome } : {}), onActivity: () => this.touch(), onSlowClient: this.#onSlowClient, backlogBytes: this.#terminalBacklogBytes }));
     }
     const engine = new TaskEngine({ tasks: this.item.tasks, playground, ...(this.item.conditions ? { conditions: this.item.conditions } : {}), ...(this.item.destinations ? { destinations: this.item.destinations } : {}) });
     this.#engine = engine;
+    const kinds = new Map(engine.snapshot().tasks.map((x) => [x.name, x.kind]));
     engine.subscribe((event) => {
       if (this.#engine !== engine) return;
+      if (event.type === 'result') {
+        const kind = kinds.get(event.task) ?? 'regular';
+        this.#wide({ type: 'task-run', task: event.task, kind, machine: event.machine, script: event.script, phase: kind === 'init' ? 'init' : 'checks', attempt: event.attempt, exitCode: event.exitCode, timedOut: event.timedOut, truncated: event.truncated, durationMs: event.durationMs, stdoutBytes: Buffer.byteLength(event.stdout), stderrBytes: Buffer.byteLength(event.stderr) });
+      }
+      if (event.type === 'machine') this.#wide({ type: 'machine', step: 'state', machines: [event.machine], state: event.state, durationMs: 0, ok: event.state !== 'failed' });
       if (event.type === 'task' && this.firstStatusMs === undefined && event.kind === 'regular') this.firstStatusMs = performance.now() - t0;
       // Check output and results stay on the server: they may hold what the
       // author keeps from the learner (expected values, secrets of the init).
@@ -275,13 +293,31 @@ export class PlaygroundSession {
     this.#terminals.clear();
     await engine?.stop();
     if (markFailed && failure !== undefined && this.#state !== 'stopped') this.#setState('failed', failure);
-    await playground?.dispose();
+    if (!playground) return;
+    const t0 = performance.now();
+    try {
+      await playground.dispose();
+      this.#wide({ type: 'machine', step: 'dispose', machines: playground.machines.map((m) => m.name), durationMs: performance.now() - t0, ok: true });
+    } catch (error) {
+      this.#wide({ type: 'machine', step: 'dispose', machines: playground.machines.map((m) => m.name), durationMs: performance.now() - t0, ok: false, error: messageOf(error) });
+      throw error;
+    }
+  }
+
+  #wide(body: ServeEventBody): void {
+    if (!this.onEvent) return;
+    try {
+      this.onEvent({ time: new Date().toISOString(), session: this.eventId, item: this.item.id, sessionAttempt: this.attempt, conditions: describeConditions(this.item.conditions ?? {}), ...body } as ServeEvent);
+    } catch {
+      // A log sink that throws must not take a learner's session down with it.
+    }
   }
 
   #setState(state: SessionState, detail?: string): void {
     if (this.#state === 'stopped') return;
     this.#state = state;
     this.#detail = detail;
+    this.#wide({ type: 'session', state, ...(detail ? { detail } : {}), ageMs: Date.now() - this.createdAt, tasksCompleted: this.#engine?.snapshot().tasks.filter((t) => t.kind === 'regular' && t.status === 'completed').length ?? 0 });
     this.#broadcast({ type: 'session', state, attempt: this.attempt, ...(detail ? { detail } : {}), at: Date.now() });
     this.#onState(this);
   }
