@@ -43,7 +43,7 @@ export { PlaygroundServer } from './server/playground-server.ts';
 export type { PlaygroundServerOptions, ServerLimits } from './server/playground-server.ts';
 export { PlaygroundSession } from './server/session.ts';
 export type { SessionState, SessionMessage } from './server/session.ts';
-export { contentCatalog, playgroundItemsOf, playgroundItemOf } from './server/catalog.ts';
+export { contentCatalog, storeCatalog, playgroundItemsOf, playgroundItemOf } from './server/catalog.ts';
 export type { PlaygroundCatalog, PlaygroundItem, PlaygroundMachine } from './server/catalog.ts';
 export { serve, DEFAULT_SERVE_PORT, DEFAULT_MAX_SESSIONS_PER_CLIENT } from './server/serve.ts';
 export type { ServeOptions, ServeHandle } from './server/serve.ts';
