@@ -32,6 +32,11 @@ export const SiteErrors = defineErrors({
     message: (reason: string) => `Astro could not build the site: ${reason}`,
     hint: 'The previous output was left untouched. Re-run with --verbose to see Astro\'s log.',
   },
+  RenderFailed: {
+    title: 'Site build failed',
+    message: (reason: string) => `Rendering the pages failed: ${reason}`,
+    hint: 'The previous output was left untouched. Check free memory, or build with fewer pages to find the file at fault.',
+  },
   SearchIndexFailed: {
     title: 'Search index failed',
     message: (reason: string) => `Pagefind could not index the site: ${reason}`,

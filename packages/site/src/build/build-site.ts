@@ -1,24 +1,33 @@
 import { cp, mkdir, readFile, rename, rm, writeFile, copyFile, readdir, stat, symlink } from 'node:fs/promises';
-import { existsSync, statSync } from 'node:fs';
+import { createWriteStream, existsSync, statSync } from 'node:fs';
+import { once } from 'node:events';
+import { finished } from 'node:stream/promises';
 import { createHash, randomBytes } from 'node:crypto';
-import { execFile } from 'node:child_process';
+import { fork, spawn } from 'node:child_process';
 import path from 'node:path';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { fileURLToPath } from 'node:url';
 import { siteContentFromGraph } from '../content/from-source.ts';
 import { loadContent, updateFiles, type ContentGraph, type Diagnostic } from '@labkit/sdk';
-import type { SiteContent } from '../content/site-content.ts';
-import { collectAssets } from '../content/assets.ts';
+import { collectAssets, type SiteAsset } from '../content/assets.ts';
 import { loadSiteConfig, type SiteUserConfig } from '../config/site-config.ts';
 import { renderPage } from '../shell/render-page.ts';
-import type { Page, SiteConfig } from '../shell/page-model.ts';
+import type { ClientAssetUrls, SiteConfig } from '../shell/page-model.ts';
 import { SiteErrors } from '../errors.ts';
 import { buildSitePages } from './site-pages.ts';
 import { RenderCache } from './render-cache.ts';
 import { loadClientAssets } from './client-assets.ts';
-import { setLoaderFeed } from './astro-loader.ts';
-import { indexSearch, searchRecords, type SearchSummary } from './search-index.ts';
+import { indexSearch, searchRecords, type SearchRecord, type SearchSummary } from './search-index.ts';
+import type { AstroJob } from './astro-child.ts';
 
 export interface BuildOptions {
+  /**
+   * The content graph of `dir`, when the caller already loaded it (the one
+   * graph of the process: `lab publish --test` validates, builds and tests
+   * from one load). Used as is: the folder is not read again.
+   */
+  graph?: ContentGraph;
   /** The content folder. */
   dir: string;
   /** Output folder; replaced atomically when the build succeeds. */
@@ -48,6 +57,13 @@ export interface BuildOptions {
   searchShardSize?: number;
   /** `false` (`lab build --no-code`): never import `*.lab.ts` files; their items are left out. */
   code?: boolean;
+  /**
+   * Load and render in a child process, so the graph's and the render
+   * workers' memory is returned before Astro runs. Default: for more than
+   * 400 Markdown files, unless `keepGraph` or `graph` is set (a graph in
+   * this process is used here).
+   */
+  isolate?: boolean;
 }
 
 export interface BuildProgress {
@@ -77,7 +93,8 @@ export interface BuildResult {
 
 /** Written next to the cache: what the last successful build produced. */
 interface Manifest {
-  version: 1;
+  // 2: page digests over the whole page (route, title, islands, model).
+  version: 2;
   outDir: string;
   configDigest: string;
   clientDigest: string;
@@ -90,6 +107,7 @@ const APP_TEMPLATE = fileURLToPath(new URL('../../astro-app/', import.meta.url))
 const EXT = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
 const SHELL_ENTRY = fileURLToPath(new URL(`../shell/index${EXT}`, import.meta.url));
 const LOADER_ENTRY = fileURLToPath(new URL(`./astro-loader${EXT}`, import.meta.url));
+const ASTRO_CHILD = fileURLToPath(new URL(`./astro-child${EXT}`, import.meta.url));
 
 const sha = (s: string | Buffer) => createHash('sha256').update(s).digest('hex').slice(0, 24);
 
@@ -98,12 +116,39 @@ function pageFile(route: string): string {
   return route === '' ? 'index.html' : `${route.replace(/\/$/, '')}/index.html`;
 }
 
+/** What the render phase leaves for the rest of the build: no graph, no page models. */
+interface Rendered {
+  diagnostics: Diagnostic[];
+  usedAssets: SiteAsset[];
+  config: SiteConfig;
+  client: Awaited<ReturnType<typeof loadClientAssets>>;
+  pageDigests: Record<string, string>;
+  pageCount: number;
+  records: SearchRecord[];
+  previous: Manifest | undefined;
+  /** Incremental: the HTML of the pages whose model changed, by output file. */
+  changed?: Map<string, string>;
+  /** Full: the spool file with every page, one JSON `Page` per line, for the Astro child. */
+  spool?: string;
+  rendered: number;
+  reused: number;
+}
+
 /**
  * Builds the learner site: validate, render (cached by content digest),
  * then either a full Astro build or, when only page contents changed, an
- * incremental rewrite of the changed pages over a copy of the previous
- * output; then the Pagefind index; then an atomic swap into `outDir`.
- * A failure at any step leaves the previous output untouched.
+ * incremental rewrite of the changed pages in the previous output; then the
+ * Pagefind index; then the swap into `outDir`.
+ *
+ * Memory: the content graph and the page models live only in the render
+ * phase; the pages are spooled to disk and Astro runs in a child process
+ * that reads them, so the graph, the render workers and Astro are never in
+ * memory at the same time.
+ *
+ * A full build writes a new tree and swaps it in with two renames; an
+ * incremental one replaces each changed file by a rename (readers see the
+ * old or the new file, never half of one). A failure before the swap
+ * leaves the previous output untouched.
  */
 export async function build(options: BuildOptions): Promise<BuildResult> {
   const started = performance.now();
@@ -122,119 +167,210 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw SiteErrors.ContentDirMissing(dir);
   if (dir === outDir || dir.startsWith(outDir + path.sep) || outDir === path.parse(outDir).root) throw SiteErrors.OutDirUnsafe(outDir);
   const cacheDir = path.resolve(options.cacheDir ?? path.join(path.dirname(outDir), '.labkit-cache', path.basename(outDir)));
-
-  progress('validate', 'Reading and validating content');
-  const config = await loadSiteConfig(dir, { ...options.site, ...(options.preview ? { preview: true } : {}) });
-  // Large repositories also render on worker threads; small ones do not
-  // pay the workers' start-up.
-  const markdownFiles = (await readdir(dir, { recursive: true })).filter((f) => f.endsWith('.md')).length;
-  if (options.force || !options.keepGraph || options.code === false) graphs.delete(dir);
-  const graph = await loadGraph(dir, options.keepGraph === true && options.code !== false, options.code !== false);
-  let content: SiteContent | undefined = siteContentFromGraph(graph);
-  const diagnostics = content.diagnostics;
-  lap('load');
   const empty = { outDir, pages: 0, pagesWritten: 0, rendered: 0, reused: 0, assets: 0, timings };
-  if (diagnostics.some((d) => d.severity === 'error')) {
-    return { ok: false, diagnostics, mode: 'none', durationMs: Math.round(performance.now() - started), ...empty };
+
+  // A big one-shot build renders in a child process (see render-child.ts);
+  // a long-lived caller keeps its graph here, for the next build.
+  const isolate = options.graph === undefined && (options.isolate ?? (options.keepGraph !== true && (await countMarkdown(dir)) > ISOLATE_ABOVE_FILES));
+  const r = isolate ? await renderInChild({ dir, outDir, cacheDir, options: plainOptions(options) }, progress, timings) : await renderPhase(dir, outDir, cacheDir, options, progress, lap);
+  t = performance.now();
+  if (r.diagnostics.some((d) => d.severity === 'error')) {
+    return { ok: false, diagnostics: r.diagnostics, mode: 'none', durationMs: Math.round(performance.now() - started), ...empty };
   }
-
-  progress('render', `Rendering ${content.items.length} items`);
-  const cache = options.force ? new RenderCache(path.join(cacheDir, 'render'), { read: false }) : getCache(cacheDir);
-  const hits0 = cache.hits;
-  const misses0 = cache.misses;
-  const assets = await collectAssets(content.items, content.root);
-  // Big builds render on worker threads, one per core.
-  const { pages, assets: usedAssets } = await buildSitePages(content, assets, config, cache, markdownFiles > 400);
-  const client = await loadClientAssets(config.base, config.runtimeUrl !== undefined, config.brandFiles);
-  // The page models hold everything from here on: let the mdast go before
-  // Astro runs, it is most of the heap on a big repository.
-  content = undefined;
-  lap('render');
-
-  const configDigest = sha(JSON.stringify(config));
-  const clientDigest = sha(client.files.map((f) => f.path).join('\n'));
-  const pageDigests: Record<string, string> = {};
-  for (const p of pages) {
-    pageDigests[p.route] = sha(JSON.stringify(p.model) + p.title + (p.description ?? '') + p.islands.join());
-  }
-  const previous = options.force ? undefined : await readManifest(cacheDir);
-  const canPatch =
-    previous !== undefined &&
-    previous.outDir === outDir &&
-    previous.configDigest === configDigest &&
-    previous.clientDigest === clientDigest &&
-    existsSync(path.join(outDir, 'index.html')) &&
-    sameKeys(previous.pages, pageDigests);
-
-  const work = path.join(path.dirname(outDir), `.${path.basename(outDir)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
-  let mode: BuildResult['mode'];
+  const { config, client, usedAssets, previous } = r;
+  const mode: BuildResult['mode'] = r.changed ? 'incremental' : 'full';
   let pagesWritten = 0;
   let search: SearchSummary | undefined;
-  try {
-    if (canPatch) {
-      mode = 'incremental';
-      progress('write', 'Reusing the previous output');
-      await linkCopy(outDir, work);
-      const changed = pages.filter((p) => previous.pages[p.route] !== pageDigests[p.route]);
-      for (const p of changed) {
-        const file = path.join(work, pageFile(p.route));
-        await mkdir(path.dirname(file), { recursive: true });
-        // The copy shares inodes with the live output: replace, never rewrite in place.
-        await rm(file, { force: true });
-        await writeFile(file, renderPage(p, config, client.urls));
-      }
-      pagesWritten = changed.length;
-      lap('write');
-    } else {
-      mode = 'full';
-      progress('astro', `Building ${pages.length} pages with Astro`);
-      await runAstro(pages, config, client.urls, work, cacheDir, options.verbose === true);
-      pagesWritten = pages.length;
+  const searchOptions = { cacheDir, force: options.force === true, ...(options.searchShardSize !== undefined ? { shardSize: options.searchShardSize } : {}) };
+  if (r.changed) {
+    // Only the changed files move, each by a rename into the live output.
+    progress('write', `Writing ${r.changed.size} changed pages`);
+    const wanted = new Set(usedAssets.map((a) => a.outPath));
+    const writes: Array<[string, string | { copyFrom: string }]> = [...r.changed];
+    for (const a of usedAssets) if (!existsSync(path.join(outDir, a.outPath))) writes.push([a.outPath, { copyFrom: a.source }]);
+    await replaceFiles(outDir, writes);
+    pagesWritten = r.changed.size;
+    for (const old of previous?.assets ?? []) if (!wanted.has(old)) await rm(path.join(outDir, old), { force: true });
+    lap('write');
+    progress('search', 'Indexing for search');
+    search = await indexSearch(outDir, r.records, searchOptions);
+    lap('search');
+  } else {
+    const work = path.join(path.dirname(outDir), `.${path.basename(outDir)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+    try {
+      progress('astro', `Building ${r.pageCount} pages with Astro`);
+      await runAstro(r.spool!, config, client.urls, work, cacheDir, options.verbose === true);
+      pagesWritten = r.pageCount;
       lap('astro');
       for (const f of client.files) {
         await mkdir(path.dirname(path.join(work, f.path)), { recursive: true });
         await writeFile(path.join(work, f.path), f.body);
       }
-    }
-    // Assets: copy what pages use now, drop what they no longer use.
-    const wanted = new Set(usedAssets.map((a) => a.outPath));
-    for (const a of usedAssets) {
-      const target = path.join(work, a.outPath);
-      if (!existsSync(target)) {
-        await mkdir(path.dirname(target), { recursive: true });
-        await copyFile(a.source, target);
+      for (const a of usedAssets) {
+        const target = path.join(work, a.outPath);
+        if (!existsSync(target)) {
+          await mkdir(path.dirname(target), { recursive: true });
+          await copyFile(a.source, target);
+        }
       }
+      lap('assets');
+      progress('search', 'Indexing for search');
+      search = await indexSearch(work, r.records, searchOptions);
+      lap('search');
+      progress('swap', `Writing ${outDir}`);
+      await swapInto(work, outDir);
+      lap('swap');
+    } catch (error) {
+      await rm(work, { recursive: true, force: true });
+      throw error;
+    } finally {
+      await rm(r.spool!, { force: true });
     }
-    for (const old of previous?.assets ?? []) if (!wanted.has(old)) await rm(path.join(work, old), { force: true });
-    lap('assets');
-
-    progress('search', 'Indexing for search');
-    search = await indexSearch(work, searchRecords(pages, config.base), { cacheDir, force: options.force === true, ...(options.searchShardSize !== undefined ? { shardSize: options.searchShardSize } : {}) });
-    lap('search');
-
-    progress('swap', `Writing ${outDir}`);
-    await swapInto(work, outDir);
-    lap('swap');
-  } catch (error) {
-    await rm(work, { recursive: true, force: true });
-    throw error;
   }
-  await writeManifest(cacheDir, { version: 1, outDir, configDigest, clientDigest, pages: pageDigests, assets: usedAssets.map((a) => a.outPath) });
-  await cache.prune();
+  await writeManifest(cacheDir, { version: 2, outDir, configDigest: sha(JSON.stringify(config)), clientDigest: clientDigestOf(client), pages: r.pageDigests, assets: usedAssets.map((a) => a.outPath) });
   return {
     ok: true,
-    diagnostics,
+    diagnostics: r.diagnostics,
     outDir,
     mode,
-    pages: pages.length,
+    pages: r.pageCount,
     pagesWritten,
-    rendered: cache.misses - misses0,
-    reused: cache.hits - hits0,
+    rendered: r.rendered,
+    reused: r.reused,
     assets: usedAssets.length,
     durationMs: Math.round(performance.now() - started),
     timings,
     ...(search ? { search } : {}),
   };
+}
+
+/** Markdown files above which a one-shot build renders in a child process. */
+const ISOLATE_ABOVE_FILES = 400;
+
+const countMarkdown = async (dir: string) => (await readdir(dir, { recursive: true })).filter((f) => f.endsWith('.md')).length;
+
+/** What the render child gets: the build's options without the callbacks. */
+export interface RenderJob {
+  dir: string;
+  outDir: string;
+  cacheDir: string;
+  options: Omit<BuildOptions, 'onProgress'>;
+}
+
+function plainOptions(options: BuildOptions): RenderJob['options'] {
+  const { onProgress: _onProgress, graph: _graph, ...rest } = options;
+  return rest;
+}
+
+const RENDER_CHILD = fileURLToPath(new URL(`./render-child${EXT}`, import.meta.url));
+/** From src/ (the workspace) the children are TypeScript and resolve the @labkit packages to their sources, as the render workers do. */
+const CHILD_EXEC_ARGV = EXT === '.ts' ? ['--conditions=labkit-source'] : [];
+
+/** Runs {@link renderPhase} in a child process (render-child.ts) and takes its result. */
+async function renderInChild(job: RenderJob, progress: (phase: BuildProgress['phase'], message: string) => void, timings: Record<string, number>): Promise<Rendered> {
+  type Reply =
+    | { type: 'progress'; phase: BuildProgress['phase']; message: string }
+    | { type: 'done'; timings: Record<string, number>; result: Omit<Rendered, 'client' | 'changed'> & { changed?: Array<[string, string]> } }
+    | { type: 'error'; error: { code?: string; message: string; stack?: string } };
+  const reply = await new Promise<Extract<Reply, { type: 'done' }>>((resolve, reject) => {
+    // Few glibc arenas: the worker threads' freed memory is reused rather than kept per thread.
+    const child = fork(RENDER_CHILD, [], { execArgv: CHILD_EXEC_ARGV, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, MALLOC_ARENA_MAX: process.env['MALLOC_ARENA_MAX'] ?? '2' } });
+    let settled = false;
+    child.on('message', (m: Reply) => {
+      if (m.type === 'progress') progress(m.phase, m.message);
+      else if (m.type === 'done') {
+        settled = true;
+        resolve(m);
+      } else {
+        settled = true;
+        // The child's LabkitError (a content folder problem, a failed render) keeps its code and message.
+        reject(Object.assign(new Error(m.error.message), { code: m.error.code, stack: m.error.stack }));
+      }
+    });
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      if (!settled) reject(SiteErrors.RenderFailed(`the render process ended with ${signal ?? `exit code ${code}`} (out of memory?)`));
+    });
+    child.send(job);
+  });
+  Object.assign(timings, reply.timings);
+  const { config } = reply.result;
+  const client = await loadClientAssets(config.base, config.runtimeUrl !== undefined, config.brandFiles);
+  const { changed, ...rest } = reply.result;
+  return { ...rest, client, ...(changed ? { changed: new Map(changed) } : {}) };
+}
+
+const clientDigestOf = (client: Awaited<ReturnType<typeof loadClientAssets>>) => sha(client.files.map((f) => f.path).join('\n'));
+
+/**
+ * Load, validate and render; decide between a full and an incremental
+ * build; spool the pages to disk (full) or keep only the changed pages'
+ * HTML (incremental). Everything big (the graph, the mdast, the page
+ * models) is local to this function and unreachable when it returns.
+ */
+export async function renderPhase(
+  dir: string,
+  outDir: string,
+  cacheDir: string,
+  options: RenderJob['options'],
+  progress: (phase: BuildProgress['phase'], message: string) => void,
+  lap: (name: string) => void,
+): Promise<Rendered> {
+  progress('validate', 'Reading and validating content');
+  const config = await loadSiteConfig(dir, { ...options.site, ...(options.preview ? { preview: true } : {}) });
+  // Large repositories also render on worker threads; small ones do not
+  // pay the workers' start-up.
+  const markdownFiles = await countMarkdown(dir);
+  if (options.force || !options.keepGraph || options.code === false) graphs.delete(dir);
+  const keep = options.keepGraph === true && options.code !== false;
+  // A graph the caller holds (`lab publish --test` loaded it once) is used as is.
+  const content = siteContentFromGraph(options.graph ?? (await loadGraph(dir, keep, options.code !== false)));
+  const diagnostics = content.diagnostics;
+  lap('load');
+  const client = await loadClientAssets(config.base, config.runtimeUrl !== undefined, config.brandFiles);
+  const base = { diagnostics, usedAssets: [], config, client, pageDigests: {}, pageCount: 0, records: [], previous: undefined, rendered: 0, reused: 0 };
+  if (diagnostics.some((d) => d.severity === 'error')) return base;
+
+  progress('render', `Rendering ${content.items.length} items`);
+  // A one-shot build (the CLI) keeps no renders in memory: they go to disk
+  // and into the page models; a long-lived caller keeps them for next time.
+  const cache = options.force ? new RenderCache(path.join(cacheDir, 'render'), { read: false, memory: false }) : keep ? getCache(cacheDir) : new RenderCache(path.join(cacheDir, 'render'), { memory: false });
+  const hits0 = cache.hits;
+  const misses0 = cache.misses;
+  const assets = await collectAssets(content.items, content.root);
+  // Big builds render on worker threads, one per core.
+  const { pages, assets: usedAssets } = await buildSitePages(content, assets, config, cache, markdownFiles > 400);
+  await cache.prune();
+  lap('render');
+
+  const pageDigests: Record<string, string> = {};
+  for (const p of pages) pageDigests[p.route] = sha(JSON.stringify(p));
+  const records = searchRecords(pages, config.base);
+  const previous = options.force ? undefined : await readManifest(cacheDir);
+  const canPatch =
+    previous !== undefined &&
+    previous.outDir === outDir &&
+    previous.configDigest === sha(JSON.stringify(config)) &&
+    previous.clientDigest === clientDigestOf(client) &&
+    existsSync(path.join(outDir, 'index.html')) &&
+    sameKeys(previous.pages, pageDigests);
+  const common = { diagnostics, usedAssets, config, client, pageDigests, pageCount: pages.length, records, previous, rendered: cache.misses - misses0, reused: cache.hits - hits0 };
+  if (canPatch) {
+    const changed = new Map<string, string>();
+    for (const p of pages) if (previous.pages[p.route] !== pageDigests[p.route]) changed.set(pageFile(p.route), renderPage(p, config, client.urls));
+    return { ...common, changed };
+  }
+  // Full build: the pages go to disk, one JSON line each, for the Astro child.
+  await mkdir(cacheDir, { recursive: true });
+  const spool = path.join(cacheDir, `pages-${process.pid}-${randomBytes(4).toString('hex')}.jsonl`);
+  const out = createWriteStream(spool);
+  // Stringified again rather than kept from the digests: holding every
+  // page twice would raise the render phase's peak.
+  for (const p of pages) if (!out.write(JSON.stringify(p) + '\n')) await once(out, 'drain');
+  out.end();
+  await finished(out);
+  lap('spool');
+  return { ...common, spool };
 }
 
 /**
@@ -295,7 +431,7 @@ function sameKeys(a: Record<string, string>, b: Record<string, string>): boolean
 async function readManifest(cacheDir: string): Promise<Manifest | undefined> {
   try {
     const m = JSON.parse(await readFile(path.join(cacheDir, 'manifest.json'), 'utf8')) as Manifest;
-    return m.version === 1 ? m : undefined;
+    return m.version === 2 ? m : undefined;
   } catch {
     return undefined;
   }
@@ -309,19 +445,29 @@ async function writeManifest(cacheDir: string, m: Manifest): Promise<void> {
 }
 
 /**
- * Copies the previous output as hard links (`cp -al`): thousands of pages
- * in milliseconds instead of seconds. Safe because every file we change in
- * the copy is first unlinked, so the live output never changes underneath.
- * Falls back to a real copy where hard links are not available.
+ * Puts files into the live output, each written beside its target and
+ * renamed over it: a reader sees the old file or the new one, and a
+ * one-file rebuild touches one file instead of copying the whole tree.
+ * Every new file is written before the first rename, so a failed write
+ * changes nothing.
  */
-async function linkCopy(from: string, to: string): Promise<void> {
-  const linked = await new Promise<boolean>((resolve) => {
-    execFile('cp', ['-al', from, to], (error) => resolve(!error));
-  });
-  if (!linked) {
-    await rm(to, { recursive: true, force: true });
-    await cp(from, to, { recursive: true });
+async function replaceFiles(outDir: string, files: Array<[string, string | { copyFrom: string }]>): Promise<void> {
+  const tag = `.lk-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const staged: Array<[string, string]> = [];
+  try {
+    for (const [rel, body] of files) {
+      const target = path.join(outDir, rel);
+      await mkdir(path.dirname(target), { recursive: true });
+      const tmp = target + tag;
+      if (typeof body === 'string') await writeFile(tmp, body);
+      else await copyFile(body.copyFrom, tmp);
+      staged.push([tmp, target]);
+    }
+  } catch (error) {
+    await Promise.all(staged.map(([tmp]) => rm(tmp, { force: true })));
+    throw error;
   }
+  for (const [tmp, target] of staged) await rename(tmp, target);
 }
 
 /**
@@ -359,7 +505,7 @@ function astroNodeModules(): string {
   }
 }
 
-async function runAstro(pages: Page[], config: SiteConfig, urls: Awaited<ReturnType<typeof loadClientAssets>>['urls'], outDir: string, cacheDir: string, verbose: boolean): Promise<void> {
+async function runAstro(spool: string, config: SiteConfig, urls: ClientAssetUrls, outDir: string, cacheDir: string, verbose: boolean): Promise<void> {
   // Each build gets its own copy of the tiny Astro app: Astro writes its
   // generated types into the project, and builds may run side by side. The
   // copy lives in the build's cache folder (the author's project), never in
@@ -377,27 +523,37 @@ async function runAstro(pages: Page[], config: SiteConfig, urls: Awaited<ReturnT
     const text = await readFile(f, 'utf8');
     await writeFile(f, text.replaceAll("'@labkit/site/shell'", JSON.stringify(SHELL_ENTRY)).replaceAll("'@labkit/site/astro-loader'", JSON.stringify(LOADER_ENTRY)));
   }
-  setLoaderFeed({ pages, config, assets: urls });
+  const jobFile = path.join(root, 'labkit-job.json');
+  await writeFile(jobFile, JSON.stringify({ spool, config, urls, root, outDir, cacheDir, verbose } satisfies AstroJob));
+  // The render phase's garbage (graph, mdast, page models) is collected
+  // before Astro starts, so this process gives that memory back while the
+  // child runs rather than holding it idle.
+  collectGarbage();
   try {
-    const { build: astroBuild } = await import('astro');
-    await astroBuild({
-      root,
-      outDir,
-      base: config.base,
-      ...(config.url ? { site: config.url } : {}),
-      output: 'static',
-      trailingSlash: 'ignore',
-      cacheDir: path.join(cacheDir, 'astro'),
-      logLevel: verbose ? 'info' : 'error',
-      build: { format: 'directory', inlineStylesheets: 'never' },
-      devToolbar: { enabled: false },
-      telemetry: false,
-      vite: { logLevel: verbose ? 'info' : 'silent', clearScreen: false, cacheDir: path.join(cacheDir, 'vite') },
-    } as never);
-  } catch (error) {
-    throw SiteErrors.AstroFailed(error instanceof Error ? error.message : String(error));
+    await new Promise<void>((resolve, reject) => {
+      const child = spawn(process.execPath, [...CHILD_EXEC_ARGV, ASTRO_CHILD, jobFile], { cwd: process.cwd(), stdio: ['ignore', verbose ? 'inherit' : 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr!.on('data', (d: Buffer) => {
+        stderr = (stderr + d.toString()).slice(-8000);
+        if (verbose) process.stderr.write(d);
+      });
+      child.on('error', reject);
+      child.on('close', (code, signal) => {
+        if (code === 0) resolve();
+        else reject(SiteErrors.AstroFailed(stderr.trim().split('\n').slice(-6).join('\n') || `the Astro process ended with ${signal ?? `exit code ${code}`}`));
+      });
+    });
   } finally {
-    setLoaderFeed(undefined);
     await rm(root, { recursive: true, force: true });
+  }
+}
+
+/** A full garbage collection, when V8 lets us ask for one (it then returns freed heap pages to the system). */
+function collectGarbage(): void {
+  try {
+    v8.setFlagsFromString('--expose-gc');
+    (vm.runInNewContext('gc') as () => void)();
+  } catch {
+    // no gc available: memory is returned later, at V8's pace
   }
 }

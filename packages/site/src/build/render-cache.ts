@@ -27,26 +27,33 @@ interface Entry {
 export class RenderCache {
   readonly #dir: string | undefined;
   readonly #read: boolean;
+  readonly #keep: boolean;
   readonly #memory = new Map<string, Entry>();
   readonly #used = new Set<string>();
   hits = 0;
   misses = 0;
 
-  /** `read: false` renders everything afresh but still fills the cache (`--force`). */
-  constructor(dir?: string, options: { read?: boolean } = {}) {
+  /**
+   * `read: false` renders everything afresh but still fills the cache
+   * (`--force`); `memory: false` keeps no entries in memory (a one-shot
+   * build: the page models hold the HTML, the disk holds the entries).
+   */
+  constructor(dir?: string, options: { read?: boolean; memory?: boolean } = {}) {
     this.#dir = dir;
     this.#read = options.read ?? true;
+    this.#keep = options.memory ?? true;
   }
 
   /**
    * The cached render of a document, or a fresh one: in this thread, or
-   * through `remote` (a render worker using the same table-driven lookups).
+   * through `remote` (a render worker using the same table-driven lookups;
+   * it returns undefined to have this one rendered here).
    */
   async render(
     key: { file: string; digest: string },
     body: () => Root,
     options: RenderOptions,
-    remote?: (mdast: Root) => Promise<{ result: RenderedDocument; deps: Dep[] }>,
+    remote?: (mdast: Root) => Promise<{ result: RenderedDocument; deps: Dep[] }> | undefined,
   ): Promise<RenderedDocument> {
     const id = createHash('sha256').update(`${RENDER_VERSION}\0${key.file}\0${key.digest}\0${options.preview ? 1 : 0}\0${options.allowDangerousHtml ? 1 : 0}`).digest('hex').slice(0, 32);
     this.#used.add(id);
@@ -56,8 +63,11 @@ export class RenderCache {
       return entry.result;
     }
     this.misses++;
-    if (remote) {
-      const fresh = await remote(body());
+    const mdast = body();
+    // `remote` may decline (undefined): the document is then rendered here.
+    const pending = remote?.(mdast);
+    if (pending) {
+      const fresh = await pending;
       await this.#store(id, fresh);
       return fresh.result;
     }
@@ -80,13 +90,13 @@ export class RenderCache {
         return out;
       },
     };
-    const result = await renderDocument(body(), recorded);
+    const result = await renderDocument(mdast, recorded);
     await this.#store(id, { deps, result });
     return result;
   }
 
   async #store(id: string, entry: Entry): Promise<void> {
-    this.#memory.set(id, entry);
+    if (this.#keep || !this.#dir) this.#memory.set(id, entry);
     if (this.#dir) {
       await mkdir(this.#dir, { recursive: true });
       await writeFile(path.join(this.#dir, `${id}.json`), JSON.stringify(entry));
@@ -105,7 +115,7 @@ export class RenderCache {
     if (!this.#dir) return undefined;
     try {
       const entry = JSON.parse(await readFile(path.join(this.#dir, `${id}.json`), 'utf8')) as Entry;
-      this.#memory.set(id, entry);
+      if (this.#keep) this.#memory.set(id, entry);
       return entry;
     } catch {
       // A miss, on purpose: no entry yet (ENOENT), or one torn by a killed

@@ -127,24 +127,31 @@ export async function indexSearch(siteDir: string, records: SearchRecord[], opti
   }
   const out = path.join(siteDir, 'pagefind');
   const dirs = n === 1 ? [''] : shards.map((_, i) => `${i}/`);
-  // An incremental build starts from a hard-linked copy of the last output:
-  // a shard folder that still is the cached shard (same inode) stays as is.
+  // `siteDir` may be the live output (an incremental build): every change
+  // is made beside it and renamed into place, so a reader never finds a
+  // shard half-linked. A shard folder that still is the cached shard (same
+  // inode) stays as is.
+  const tag = `.lk-${process.pid}-${randomBytes(4).toString('hex')}`;
   const listed = await readFile(path.join(out, 'shards.json'), 'utf8').then((t) => (JSON.parse(t) as { shards?: string[] }).shards, () => undefined);
-  if (JSON.stringify(listed) !== JSON.stringify(dirs)) await rm(out, { recursive: true, force: true });
-  await Promise.all(
-    dirs.map(async (d, i) => {
-      const from = path.join(root, keys[i]!);
+  const current = await Promise.all(dirs.map(async (d, i) => {
+    const cached = await inode(path.join(root, keys[i]!, 'pagefind-entry.json'));
+    return cached !== -1 && (await inode(path.join(out, d, 'pagefind-entry.json'))) === cached;
+  }));
+  if (JSON.stringify(listed) !== JSON.stringify(dirs) || (n === 1 && !current[0])) {
+    // A new set of shards (or the one-shard index, which is `pagefind/` itself): a whole new folder.
+    const fresh = out + tag;
+    await Promise.all(dirs.map((d, i) => linkTree(path.join(root, keys[i]!), path.join(fresh, d))));
+    await writeFile(path.join(fresh, 'shards.json'), JSON.stringify({ shards: dirs }));
+    await swapDir(fresh, out);
+  } else {
+    await Promise.all(dirs.map(async (d, i) => {
+      if (current[i]) return;
       const to = path.join(out, d);
-      const cached = await inode(path.join(from, 'pagefind-entry.json'));
-      if (cached !== -1 && (await inode(path.join(to, 'pagefind-entry.json'))) === cached) return;
-      if (d === '') {
-        for (const e of await readdir(to).catch(() => [] as string[])) await rm(path.join(to, e), { recursive: true, force: true });
-      } else await rm(to, { recursive: true, force: true });
-      await linkTree(from, to);
-    }),
-  );
-  await rm(path.join(out, 'shards.json'), { force: true });
-  await writeFile(path.join(out, 'shards.json'), JSON.stringify({ shards: dirs }));
+      const fresh = to.replace(/\/$/, '') + tag;
+      await linkTree(path.join(root, keys[i]!), fresh);
+      await swapDir(fresh, to.replace(/\/$/, ''));
+    }));
+  }
   // Keep only this build's shards in the cache.
   const keep = new Set([...keys, 'state.json']);
   for (const e of await readdir(root)) if (!keep.has(e)) await rm(path.join(root, e), { recursive: true, force: true });
@@ -188,6 +195,15 @@ async function linkTree(from: string, to: string): Promise<void> {
       return link(src, dest).catch(() => copyFile(src, dest));
     }),
   );
+}
+
+/** Moves `fresh` to `to` with renames; the old `to` is deleted afterwards. */
+async function swapDir(fresh: string, to: string): Promise<void> {
+  const old = `${fresh}.old`;
+  const had = existsSync(to);
+  if (had) await rename(to, old);
+  await rename(fresh, to);
+  if (had) await rm(old, { recursive: true, force: true });
 }
 
 const inode = (file: string) => stat(file).then((s) => s.ino, () => -1);

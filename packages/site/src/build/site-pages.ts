@@ -1,3 +1,4 @@
+import os from 'node:os';
 import type { RenderOptions, RenderedDocument } from '@labkit/sdk';
 import type { Root } from 'mdast';
 import type { SiteContent, SiteDoc, SiteItem, SiteLesson } from '../content/site-content.ts';
@@ -10,6 +11,10 @@ import type { RenderCache } from './render-cache.ts';
 const SECTION: Record<string, string> = { tutorial: 'tutorials', challenge: 'challenges', 'skill-path': 'skill-paths', course: 'courses' };
 const COLLECTION_KIND: Record<string, string> = { tutorials: 'tutorial', challenges: 'challenge', 'skill-paths': 'skill-path', courses: 'course' };
 const KIND_ORDER = ['course', 'skill-path', 'tutorial', 'challenge'];
+/** Cache misses rendered on the calling thread before a parallel build starts its render workers. */
+const IN_THREAD_RENDERS = 16;
+/** Render workers of a parallel build: one per core but this thread's. */
+const RENDER_WORKERS = Math.max(1, Math.min(os.availableParallelism(), 4) - 1);
 
 export interface SitePages {
   pages: Page[];
@@ -65,10 +70,21 @@ export async function buildSitePages(content: SiteContent, assets: Map<string, S
     table.cards.set(key, { kind: c.kind, title: c.title, url: c.url, ...(c.description ? { description: c.description } : {}), ...(c.cover ? { cover: c.cover } : {}), ...(c.difficulty ? { difficulty: c.difficulty } : {}) });
   }
   let pool: RenderPool | undefined;
+  let misses = 0;
   const render = async (doc: SiteDoc): Promise<RenderedDocument> => {
     const preview = config.preview === true;
     const options: RenderOptions = { preview, ...resolversFor(table, doc.file) };
-    const remote = parallel ? (mdast: Root) => (pool ??= new RenderPool(table)).render(doc.file, mdast, preview) : undefined;
+    // The first few misses render here: a rebuild that changed a handful of
+    // files does not pay the workers' start-up (each loads the highlighter).
+    // Past those, this thread takes one miss in (workers + 1), so every core
+    // renders without a worker (and its memory) per core.
+    const remote = parallel
+      ? (mdast: Root) => {
+          misses++;
+          if (misses <= IN_THREAD_RENDERS || misses % (RENDER_WORKERS + 1) === 0) return undefined;
+          return (pool ??= new RenderPool(table, RENDER_WORKERS)).render(doc.file, mdast, preview);
+        }
+      : undefined;
     const out = await cache.render(doc, doc.body, options, remote);
     // Cached renders did not call the resolvers: record their assets again.
     for (const src of out.assets) assetUrl(doc.file, src);

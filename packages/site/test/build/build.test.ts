@@ -1,4 +1,4 @@
-import { cp, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -33,16 +33,30 @@ describe('build()', () => {
 
     const source = await readFile(challenge(), 'utf8');
     await writeFile(challenge(), source.replace('Start with the first task.', 'Start with the very first task.'));
+    const page = path.join(out, 'challenges/xss-and-tasks/index.html');
+    const before = { dir: (await stat(out)).ino, page: (await stat(page)).ino, other: (await stat(path.join(out, 'index.html'))).ino };
     const edited = await build({ dir: content, outDir: out });
     expect(edited).toMatchObject({ ok: true, mode: 'incremental', rendered: 1 });
     expect(edited.pagesWritten).toBe(1);
-    const patched = await readFile(path.join(out, 'challenges/xss-and-tasks/index.html'), 'utf8');
+    const patched = await readFile(page, 'utf8');
     expect(patched).toContain('Start with the very first task.');
+    // Only the changed file moved (renamed over the old one), not the whole tree;
+    // no staging files are left behind.
+    expect((await stat(out)).ino).toBe(before.dir);
+    expect((await stat(path.join(out, 'index.html'))).ino).toBe(before.other);
+    expect((await stat(page)).ino).not.toBe(before.page);
+    expect((await readdir(out, { recursive: true })).filter((f) => f.includes('.lk-'))).toEqual([]);
 
     // The patched page is exactly what a full Astro build writes.
     const full = await build({ dir: content, outDir: path.join(tmp, 'full'), force: true });
     expect(full.mode).toBe('full');
     expect(await readFile(path.join(tmp, 'full/challenges/xss-and-tasks/index.html'), 'utf8')).toBe(patched);
+    // Rendering in a child process (what big one-shot builds do) writes the same site.
+    const isolated = await build({ dir: content, outDir: path.join(tmp, 'isolated'), force: true, isolate: true });
+    expect(isolated).toMatchObject({ ok: true, mode: 'full', pages: full.pages, rendered: full.rendered });
+    for (const f of ['index.html', 'challenges/xss-and-tasks/index.html', 'tutorials/searchable-tutorial/index.html']) {
+      expect(await readFile(path.join(tmp, 'isolated', f), 'utf8')).toBe(await readFile(path.join(tmp, 'full', f), 'utf8'));
+    }
     // ...and the search index knows the new text.
     const fragments = await readdir(path.join(out, 'pagefind/fragment'));
     expect(fragments.length).toBeGreaterThan(0);

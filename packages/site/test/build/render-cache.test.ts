@@ -1,0 +1,56 @@
+import { mkdtemp, readFile, readdir } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseDocument, renderDocument, type RenderOptions } from '@labkit/sdk';
+import { RenderCache } from '../../src/build/render-cache.ts';
+
+/**
+ * The render cache on a real page (the iximiuz sample tutorial, read in
+ * place): whatever path a render takes (fresh, from memory, from disk in a
+ * cache that keeps nothing in memory, handed back by a declining worker
+ * hook), the result equals an uncached render.
+ */
+const file = path.resolve(import.meta.dirname, '../../../../../shared/corpus/iximiuz-samples/sample-tutorial/index.md');
+
+describe('RenderCache', () => {
+  it('cached renders equal an uncached render', async () => {
+    const source = await readFile(file, 'utf8');
+    const doc = parseDocument(source, { file });
+    const options: RenderOptions = { preview: false, resolveAsset: (src) => ({ url: `/assets/${src}` }) };
+    const uncached = await renderDocument(structuredClone(doc.mdast), options);
+    expect(uncached.html.length).toBeGreaterThan(1000);
+
+    const dir = path.join(await mkdtemp(path.join(os.tmpdir(), 'labkit-render-cache-')), 'render');
+    const key = { file, digest: doc.digest };
+    // Fresh, with a worker hook that declines: rendered here, stored on disk.
+    let offered = 0;
+    const first = new RenderCache(dir, { memory: false });
+    const fresh = await first.render(key, () => structuredClone(doc.mdast), options, () => (offered++, undefined));
+    expect(offered).toBe(1);
+    expect(first.misses).toBe(1);
+    expect(fresh).toEqual(uncached);
+    expect((await readdir(dir)).filter((f) => f.endsWith('.json'))).toHaveLength(1);
+
+    // Same cache, no memory: the second render is read back from disk.
+    let parsed = 0;
+    const again = await first.render(key, () => (parsed++, structuredClone(doc.mdast)), options);
+    expect(first.hits).toBe(1);
+    expect(parsed).toBe(0);
+    expect(again).toEqual(uncached);
+
+    // A new cache over the same folder (the next `lab build`), and one that keeps memory.
+    for (const cache of [new RenderCache(dir, { memory: false }), new RenderCache(dir)]) {
+      const hit = await cache.render(key, () => structuredClone(doc.mdast), options);
+      expect(cache.hits).toBe(1);
+      expect(hit).toEqual(uncached);
+    }
+
+    // A lookup that now answers differently invalidates the entry.
+    const moved: RenderOptions = { ...options, resolveAsset: (src) => ({ url: `/moved/${src}` }) };
+    const cache = new RenderCache(dir, { memory: false });
+    const rerendered = await cache.render(key, () => structuredClone(doc.mdast), moved);
+    expect(cache.misses).toBe(1);
+    expect(rerendered).toEqual(await renderDocument(structuredClone(doc.mdast), moved));
+  }, 120_000);
+});
