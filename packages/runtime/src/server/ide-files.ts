@@ -4,16 +4,17 @@ import type { WebTab } from './web-tabs.ts';
 
 // busybox httpd runs /cgi-bin/index.cgi for a directory without index.html:
 // this one lists it (names HTML-escaped; a name with `#` or `?` links badly).
-const INDEX_CGI = `#!/bin/sh
+export const INDEX_CGI = `#!/bin/sh
 path=$(printf '%s' "\${REQUEST_URI%%\\?*}" | sed 's/+/ /g; s/%\\([0-9A-Fa-f][0-9A-Fa-f]\\)/\\\\x\\1/g')
 dir=$(printf '%b' "$path")
+root=\${SCRIPT_FILENAME%/cgi-bin/index.cgi}
 esc() { printf '%s' "$1" | sed 's/&/\\&amp;/g; s/</\\&lt;/g; s/>/\\&gt;/g; s/"/\\&quot;/g'; }
 printf 'Content-Type: text/html; charset=utf-8\\r\\n\\r\\n'
 printf '<!doctype html><meta charset="utf-8"><title>%s</title>' "$(esc "$dir")"
 printf '<style>body{font:14px/1.5 ui-monospace,monospace;margin:1rem}a{text-decoration:none}li{list-style:none}</style>'
 printf '<h1>%s</h1><ul>' "$(esc "$dir")"
 [ "$dir" != "/" ] && printf '<li><a href="../">../</a></li>'
-for f in "$dir".* "$dir"*; do
+for f in "$root$dir".* "$root$dir"*; do
   n=\${f##*/}
   case "$n" in .|..|'.*'|'*') continue;; esac
   [ -e "$f" ] || continue
