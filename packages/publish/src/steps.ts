@@ -36,14 +36,15 @@ export const defaultSteps: PublishSteps = {
   },
   async build(graph, out, options) {
     const { build } = await import('@labkit/site');
-    const result = await build({ dir: graph.root, outDir: out, ...(options?.code === false ? { code: false } : {}) });
+    // The graph publish loaded (and validated): the build does not read the folder again.
+    const result = await build({ dir: graph.root, outDir: out, graph, ...(options?.code === false ? { code: false } : {}) });
     if (!result.ok) throw PublishErrors.BuildHadErrors(result.diagnostics.filter((d) => d.severity === 'error').length);
   },
   async test(graph) {
     // lab test refuses a folder without challenges; for publish that just means nothing to test.
     if (!graph.items.some((item) => item.kind === 'challenge')) return { passed: 0, failed: 0, failures: [] };
     const { testChallenges } = await import('@labkit/runtime');
-    const report = await testChallenges([graph.root]);
+    const report = await testChallenges([graph]);
     const failures = report.challenges
       .filter((c) => !c.ok)
       .map((c) => ({ id: c.id, reason: c.error ?? `checks not passing: ${c.tasks.filter((t) => !t.ok).map((t) => t.name).join(', ')}` }));

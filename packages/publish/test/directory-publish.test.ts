@@ -1,4 +1,4 @@
-import { readdir, readFile, rm, mkdtemp, writeFile, mkdir } from 'node:fs/promises';
+import { cp, readdir, readFile, rm, mkdtemp, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -7,6 +7,7 @@ import { createTarget } from '../src/create-target.ts';
 import { publishBundle } from '../src/publish-bundle.ts';
 import { publish as publishCommand } from '../src/publish.ts';
 import { contentFromFolder, makeCourse, remove } from './fixture.ts';
+import { loaderStats } from '../../sdk/src/graph/loader.ts';
 
 let work: string;
 let course: { content: string; site: string };
@@ -104,6 +105,20 @@ describe('publish to a local folder', () => {
     await expect(publish({ to: foreign, prune: true })).rejects.toMatchObject({ code: 'PruneUnownedTarget' });
     expect(await readFile(join(foreign, 'precious.txt'), 'utf8')).toBe('keep me');
   });
+
+  it('validates, builds and bundles from one load of the content folder (one graph)', async () => {
+    const content = join(work, 'one-graph');
+    const examples = join(import.meta.dirname, '../../../examples');
+    await cp(join(examples, 'tutorials'), join(content, 'tutorials'), { recursive: true });
+    await cp(join(examples, 'challenges/stop-a-runaway-process'), join(content, 'challenges/stop-a-runaway-process'), { recursive: true });
+    const loads = loaderStats.folderLoads;
+    const out = join(work, 'one-graph-out');
+    const result = await publishCommand({ dir: content, to: out });
+    expect(result.ok, result.error?.message).toBe(true);
+    expect(result.stages).toMatchObject({ validated: true, built: true });
+    expect(loaderStats.folderLoads - loads).toBe(1);
+    expect(JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8')).items.length).toBeGreaterThan(0);
+  }, 300_000);
 
   it('refuses a folder inside the content folder, which the next run would read as content', async () => {
     for (const to of [join(course.content, 'public'), course.content]) {

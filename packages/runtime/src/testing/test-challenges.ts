@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { canonicalJson, isLabkitError, loadContent, playgroundsOf, sha256Hex, type Playground, type PlaygroundEntry, type TaskInput } from '@labkit/sdk';
+import { canonicalJson, isLabkitError, loadContent, playgroundsOf, sha256Hex, type ContentGraph, type Playground, type PlaygroundEntry, type TaskInput } from '@labkit/sdk';
 import { RuntimeErrors } from '../errors.ts';
 import type { Provider, RunningPlayground } from '../provider.ts';
 import type { PlaygroundMachine } from '../server/catalog.ts';
@@ -102,20 +102,22 @@ export interface TestChallengesOptions {
 }
 
 /**
- * `lab test`: proves every challenge solvable. For each challenge (and each
+ * `lab test`: proves every challenge solvable (in each folder of `paths`, or
+ * each graph already loaded). For each challenge (and each
  * of its solutions, from a fresh playground): boot, run init, run the checks
  * expecting them to fail (the learner did nothing), run the solution, and
  * wait for every check to pass.
  */
-export async function testChallenges(paths: string[], options: TestChallengesOptions = {}): Promise<TestRunReport> {
+export async function testChallenges(paths: ReadonlyArray<string | ContentGraph>, options: TestChallengesOptions = {}): Promise<TestRunReport> {
   const started = Date.now();
   const jobs: Array<() => Promise<ChallengeTestReport>> = [];
   const provider = options.provider ?? new QemuProvider();
   for (const p of paths.length ? paths : ['.']) {
-    const graph = await loadContent(p);
+    // A graph the caller holds (`lab publish --test` loaded it once) is used as is.
+    const graph = typeof p === 'string' ? await loadContent(p) : p;
     const challenges = graph.items.filter((item) => item.kind === 'challenge');
     const definitions = playgroundsOf(graph);
-    if (challenges.length === 0) throw RuntimeErrors.ChallengeNotFound(path.resolve(p));
+    if (challenges.length === 0) throw RuntimeErrors.ChallengeNotFound(path.resolve(graph.root));
     for (const item of challenges) {
       const solutions = await solutionsOf(graph.root, item.dir, item.solutions, item.data);
       const playgroundName = item.playground?.name ?? 'busybox';
