@@ -113,6 +113,16 @@ export const RuntimeErrors = defineErrors({
     message: (file: string, detail: string) => `Cannot open ${file} to append wide events: ${detail}`,
     hint: 'Pass a path in a folder that exists and that you may write to.',
   },
+  StatusNotMirrored: {
+    title: 'Task status not written to the machine',
+    message: (machine: string, task: string, detail: string) => `Could not write the status of task ${task} to /run/labkit/status/${task} on ${machine}: ${detail}`,
+    hint: 'The task itself is unaffected, but `examinerctl task get|wait` in that machine sees a stale status. Check that /run is writable in the guest and that its agent is running.',
+  },
+  UnknownTask: {
+    title: 'Unknown task',
+    message: (task: string, known: string[]) => `There is no task ${task} in this playground${known.length ? ` (tasks: ${known.join(', ')})` : ''}.`,
+    hint: 'Use a task name from the item\'s tasks: map; tasks whose conditions do not match the playground are left out.',
+  },
   PlaygroundRequest: {
     title: 'Playground refused the request',
     message: (id: string, detail: string) => `Playground ${id}: ${detail}`,

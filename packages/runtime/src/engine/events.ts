@@ -22,6 +22,8 @@ export type EngineEvent =
   | { type: 'machine'; machine: string; state: MachineState; detail?: string; at: number }
   | { type: 'task'; task: string; kind: TaskKind; status: TaskStatus; detail?: string; at: number }
   | { type: 'hint'; task: string; hint: string; at: number }
+  /** Something went wrong beside a task, not in it (a status the guest bridge could not write); `code` is a RuntimeErrors name. */
+  | { type: 'warning'; machine: string; task?: string; code: string; message: string; at: number }
   | { type: 'output'; task: string; script: ScriptKind; stream: 'stdout' | 'stderr'; data: string; at: number }
   | {
       type: 'result';

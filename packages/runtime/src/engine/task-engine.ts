@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { DEFAULT_TASK_TIMEOUT_SECONDS, isLabkitError, type TaskInput } from '@labkit/sdk';
 import type { ExecResult, MachineState, RunningPlayground } from '../provider.ts';
+import { RuntimeErrors } from '../errors.ts';
 import { selectTasks, type ConditionValues } from './conditions.ts';
 import { TASK_STATUS_CODES, type EngineEvent, type PlaygroundStatus, type ScriptKind, type TaskKind, type TaskSnapshot, type TaskStatus } from './events.ts';
 import { expandEnv, expandScript, usesInput, type ExpandContext } from './expand.ts';
@@ -221,7 +222,7 @@ export class TaskEngine {
    */
   async evaluate(name: string): Promise<Evaluation> {
     const task = this.#tasks.get(name);
-    if (!task) throw new Error(`unknown task ${name}`);
+    if (!task) throw RuntimeErrors.UnknownTask(name, [...this.#tasks.keys()]);
     return this.#evaluate(task, false);
   }
 
@@ -420,7 +421,12 @@ export class TaskEngine {
     if (!this.#guestBridge) return;
     for (const machine of this.#playground.machines) {
       if (machine.state !== 'ready') continue;
-      machine.copyIn({ path: `/run/labkit/status/${task.name}`, content: `${TASK_STATUS_CODES[task.status]}\n` }).catch(() => {});
+      machine.copyIn({ path: `/run/labkit/status/${task.name}`, content: `${TASK_STATUS_CODES[task.status]}\n` }).catch((error: unknown) => {
+        // Not fatal (the engine's own status is right), but the guest's
+        // examinerctl now reads a stale one: say so on the event stream.
+        const warning = RuntimeErrors.StatusNotMirrored(machine.name, task.name, error instanceof Error ? error.message : String(error));
+        this.#emit({ type: 'warning', machine: machine.name, task: task.name, code: warning.code, message: warning.message, at: Date.now() });
+      });
     }
   }
 
