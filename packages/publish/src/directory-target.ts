@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { sha256Hex } from '@labkit/sdk';
 import { PublishErrors } from './errors.ts';
 import type { PublishTarget, PutRequest, RemoteObject } from './target.ts';
 
@@ -44,7 +44,7 @@ export class DirectoryTarget implements PublishTarget {
           // Local reads are cheap, so hash every file rather than trust the
           // previous manifest: a file edited by hand in the output is noticed.
           const data = await readFile(join(dir, e.name));
-          out.set(path, { size: data.byteLength, sha256: createHash('sha256').update(data).digest('hex') });
+          out.set(path, { size: data.byteLength, sha256: sha256Hex(data) });
         }
       }
     };
@@ -56,7 +56,7 @@ export class DirectoryTarget implements PublishTarget {
 
   async digest(path: string): Promise<string | undefined> {
     const data = await this.read(path);
-    return data && createHash('sha256').update(data).digest('hex');
+    return data && sha256Hex(data);
   }
 
   async read(path: string): Promise<Uint8Array | undefined> {

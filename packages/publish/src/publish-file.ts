@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { sha256Hex } from '@labkit/sdk';
 import type { BundleOutputFile } from '@labkit/sdk';
 import { cacheControlFor, contentDispositionFor, contentTypeFor } from './content-headers.ts';
 
@@ -45,7 +45,7 @@ export async function readSiteFiles(siteDir: string): Promise<PublishFile[]> {
         const data = await readFile(abs);
         out.push({
           path,
-          sha256: createHash('sha256').update(data).digest('hex'),
+          sha256: sha256Hex(data),
           size: data.byteLength,
           contentType: contentTypeFor(path),
           cacheControl: cacheControlFor(path),

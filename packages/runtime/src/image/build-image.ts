@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, copyFile, mkdir, mkdtemp, readdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sha256Hex } from '@labkit/sdk';
 import { RuntimeErrors } from '../errors.ts';
 import { cacheDir } from './cache-dir.ts';
 import { run, requireTool } from './run-tool.ts';
@@ -102,13 +102,13 @@ async function doBuild(kind: BaseImageKind, root: string, options: BuildImageOpt
     kernelDeb: debs.kernel.sha256,
     busybox: `${debs.busybox.name}=${debs.busybox.version}`,
     busyboxDeb: debs.busybox.sha256,
-    agent: sha256(await readFile(agentSource)),
-    examinerctl: sha256(await readFile(examinerctlSource)),
+    agent: sha256Hex(await readFile(agentSource)),
+    examinerctl: sha256Hex(await readFile(examinerctlSource)),
     gcc: (await run('gcc', ['--version'])).stdout.split('\n')[0],
     modules: MODULES,
     debian: kind === 'debian' ? { suite: DEBIAN_SUITE, packages: DEBIAN_PACKAGES } : undefined,
   };
-  const digest = sha256(JSON.stringify(inputs)).slice(0, 16);
+  const digest = sha256Hex(JSON.stringify(inputs)).slice(0, 16);
   const dir = path.join(root, 'images', `${kind}-${digest}`);
   const image: GuestImage = {
     kind,
@@ -256,8 +256,4 @@ async function buildDebianRootfs(work: string, out: string, progress: (m: string
   progress('mke2fs -d (ext4 image, no mounts)');
   const m = await run('mke2fs', ['-q', '-t', 'ext4', '-L', 'labkit-root', '-d', target, out, '2G'], { allowFail: true });
   if (m.code !== 0) throw RuntimeErrors.ImageBuildFailed('mke2fs', m.stderr.trim());
-}
-
-function sha256(data: string | Buffer): string {
-  return createHash('sha256').update(data).digest('hex');
 }

@@ -1,9 +1,8 @@
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, copyFile, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { builtinPlaygrounds, type PlaygroundDefinition } from '@labkit/sdk';
+import { builtinPlaygrounds, type PlaygroundDefinition, sha256Hex } from '@labkit/sdk';
 import { RuntimeErrors } from '../errors.ts';
 import { buildImage, type GuestImage } from './build-image.ts';
 import { cacheDir } from './cache-dir.ts';
@@ -58,7 +57,7 @@ export async function playgroundImageInputs(name: string, def: PlaygroundDefinit
       ? {
           mmdebstrap: (await run('mmdebstrap', ['--version'], { allowFail: true })).stdout.trim(),
           sources: await aptSources(),
-          examinerctl: sha256(await readFile(examinerctlSource)),
+          examinerctl: sha256Hex(await readFile(examinerctlSource)),
         }
       : {}),
   };
@@ -71,7 +70,7 @@ async function doBuild(name: string, def: PlaygroundDefinition, root: string, op
   if (def.build.rootfs === 'busybox') return { ...base, kind: name };
   for (const tool of ['mmdebstrap', 'mke2fs', 'tar', 'gzip']) await requireTool(tool, 'needed by `lab image build` for a Debian playground');
   const inputs = await playgroundImageInputs(name, def, base);
-  const digest = sha256(JSON.stringify(inputs)).slice(0, 16);
+  const digest = sha256Hex(JSON.stringify(inputs)).slice(0, 16);
   const dir = path.join(root, 'images', `${name}-${digest}`);
   const services = def.build.services ?? [];
   const timeoutMs = services.reduce((t, s) => t + (s.timeout_seconds ?? 60) * 1000, 0) + 10_000;
@@ -219,9 +218,5 @@ async function aptSources(): Promise<string> {
   const files = ['/etc/apt/sources.list', ...(existsSync('/etc/apt/sources.list.d') ? (await readdir('/etc/apt/sources.list.d')).sort().map((f) => `/etc/apt/sources.list.d/${f}`) : [])];
   let text = '';
   for (const f of files) if (existsSync(f)) text += await readFile(f, 'utf8');
-  return sha256(text);
-}
-
-function sha256(data: string | Buffer): string {
-  return createHash('sha256').update(data).digest('hex');
+  return sha256Hex(text);
 }

@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import { mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { sha256Hex } from '@labkit/sdk';
 import type { ContainerImage } from '@labkit/sdk';
 import { RuntimeErrors } from '../errors.ts';
 import { unpackDeb } from './debian/unpack-deb.ts';
@@ -110,7 +110,7 @@ async function busyboxLayer(tar: string, options: SeedOptions): Promise<void> {
 async function pushToStorage(storage: string, recipe: Recipe, tar: string): Promise<void> {
   const v2 = path.join(storage, 'docker/registry/v2');
   const layerTar = await readFile(tar);
-  const diffId = `sha256:${sha256(layerTar)}`;
+  const diffId = `sha256:${sha256Hex(layerTar)}`;
   const gz = path.join(path.dirname(tar), `${path.basename(tar)}.gz`);
   // gzip -n: no name or time in the header, so the blob digest depends on the content only.
   const g = await run('sh', ['-c', `gzip -n -6 -c "$1" > "$2"`, 'sh', tar, gz], { allowFail: true });
@@ -131,13 +131,13 @@ async function pushToStorage(storage: string, recipe: Recipe, tar: string): Prom
     JSON.stringify({
       schemaVersion: 2,
       mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
-      config: { mediaType: 'application/vnd.docker.container.image.v1+json', size: config.length, digest: `sha256:${sha256(config)}` },
-      layers: [{ mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip', size: layer.length, digest: `sha256:${sha256(layer)}` }],
+      config: { mediaType: 'application/vnd.docker.container.image.v1+json', size: config.length, digest: `sha256:${sha256Hex(config)}` },
+      layers: [{ mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip', size: layer.length, digest: `sha256:${sha256Hex(layer)}` }],
     }),
   );
   const repo = path.join(v2, 'repositories', recipe.repository);
   const putBlob = async (data: Buffer): Promise<string> => {
-    const hex = sha256(data);
+    const hex = sha256Hex(data);
     const dir = path.join(v2, 'blobs/sha256', hex.slice(0, 2), hex);
     await mkdir(dir, { recursive: true });
     await writeFile(path.join(dir, 'data'), data);
@@ -157,8 +157,4 @@ async function pushToStorage(storage: string, recipe: Recipe, tar: string): Prom
     await link(path.join(repo, '_manifests/tags', tag, 'current/link'), m);
     await link(path.join(repo, '_manifests/tags', tag, 'index/sha256', m, 'link'), m);
   }
-}
-
-function sha256(data: Buffer): string {
-  return createHash('sha256').update(data).digest('hex');
 }

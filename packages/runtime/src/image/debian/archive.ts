@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { sha256Hex } from '@labkit/sdk';
 import { xz } from '@napi-rs/lzma';
 import { RuntimeErrors } from '../../errors.ts';
 import { run } from '../run-tool.ts';
@@ -168,7 +168,7 @@ export class DebianArchive {
   /** Downloads the package's .deb into `dir` (kept by name and version), checked against its SHA256. */
   async download(pkg: DebPackage, dir: string): Promise<string> {
     const file = path.join(dir, debFileName(pkg));
-    if (existsSync(file) && sha256(await readFile(file)) === pkg.sha256) return file;
+    if (existsSync(file) && sha256Hex(await readFile(file)) === pkg.sha256) return file;
     const url = `${pkg.suite.mirror}/${pkg.filename}`;
     this.#options.onProgress?.(`downloading ${url}`);
     const data = await this.#get(url);
@@ -183,13 +183,9 @@ export function debFileName(pkg: { name: string; version: string }): string {
   return `${pkg.name}_${pkg.version.replace(/:/g, '%3a')}_amd64.deb`;
 }
 
-export function sha256(data: Buffer | string): string {
-  return createHash('sha256').update(data).digest('hex');
-}
-
 function verify(what: string, data: Buffer, expected: { sha256: string; size: number }): void {
   if (data.length !== expected.size) throw RuntimeErrors.DebianArchiveUntrusted(what, `size ${data.length}, the index says ${expected.size}`);
-  const actual = sha256(data);
+  const actual = sha256Hex(data);
   if (actual !== expected.sha256) throw RuntimeErrors.DebianArchiveUntrusted(what, `SHA256 ${actual}, the index says ${expected.sha256}`);
 }
 

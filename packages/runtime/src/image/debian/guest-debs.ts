@@ -1,9 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { sha256Hex } from '@labkit/sdk';
 import { RuntimeErrors } from '../../errors.ts';
 import { run } from '../run-tool.ts';
-import { bookwormSuites, debFileName, DebianArchive, parsePackages, sha256, type DebPackage } from './archive.ts';
+import { bookwormSuites, debFileName, DebianArchive, parsePackages, type DebPackage } from './archive.ts';
 import { compareDebVersions } from './deb-version.ts';
 
 /** The Debian packages a guest image is made of, each downloaded and checked against its SHA256. */
@@ -126,7 +127,7 @@ async function aptShow(name: string): Promise<DebPackage> {
 async function aptDownload(pkg: DebPackage, debsDir: string, onProgress?: (m: string) => void): Promise<ResolvedDeb> {
   const file = path.join(debsDir, debFileName(pkg));
   const done = (): ResolvedDeb => ({ name: pkg.name, version: pkg.version, sha256: pkg.sha256, file });
-  if (existsSync(file) && sha256(await readFile(file)) === pkg.sha256) return done();
+  if (existsSync(file) && sha256Hex(await readFile(file)) === pkg.sha256) return done();
   onProgress?.(`apt-get download ${pkg.name}=${pkg.version}`);
   const tmp = await mkdtemp(path.join(debsDir, '.apt-'));
   try {
@@ -135,7 +136,7 @@ async function aptDownload(pkg: DebPackage, debsDir: string, onProgress?: (m: st
     const got = (await readdir(tmp)).find((f) => f.endsWith('.deb'));
     if (!got) throw RuntimeErrors.KernelUnavailable(`apt-get download left no ${pkg.name} .deb`);
     const data = await readFile(path.join(tmp, got));
-    if (sha256(data) !== pkg.sha256) throw RuntimeErrors.DebianArchiveUntrusted(got, `SHA256 ${sha256(data)}, apt's index says ${pkg.sha256}`);
+    if (sha256Hex(data) !== pkg.sha256) throw RuntimeErrors.DebianArchiveUntrusted(got, `SHA256 ${sha256Hex(data)}, apt's index says ${pkg.sha256}`);
     await rename(path.join(tmp, got), file);
     return done();
   } finally {
