@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { challengeSchema } from '../schemas/challenge.ts';
-import { courseLessonSchema, courseModuleSchema, courseSchema, courseUnitSchema } from '../schemas/course.ts';
+import { courseLessonSchema, courseModuleSchema, courseSchema } from '../schemas/course.ts';
 import {
   machineInterfaceSchema,
   machineResourcesSchema,
@@ -48,11 +48,10 @@ export const schemaCatalog: readonly CatalogEntry[] = [
   { exportName: 'tutorialSchema', schema: tutorialSchema, page: 'tutorial', title: 'Tutorial', where: 'front matter of `<tutorial>/index.md`' },
   { exportName: 'challengeSchema', schema: challengeSchema, page: 'challenge', title: 'Challenge', where: 'front matter of `<challenge>/index.md` (or `defineChallenge()` in `*.lab.ts`)' },
   { exportName: 'skillPathSchema', schema: skillPathSchema, page: 'skill-path', title: 'Skill path', where: 'front matter of `<skill-path>/index.md`' },
-  { exportName: 'skillPathUnitSchema', schema: skillPathUnitSchema, page: 'skill-path', title: 'Skill path unit', where: 'front matter of `<skill-path>/unit-NN.md`' },
+  { exportName: 'skillPathUnitSchema', schema: skillPathUnitSchema, page: 'skill-path', title: 'Unit', where: 'front matter of `<skill-path>/unit-NN.md` and of a course lesson\'s `<lesson>/unit-NNN.md` (one schema for both)' },
   { exportName: 'courseSchema', schema: courseSchema, page: 'course', title: 'Course', where: 'front matter of `<course>/index.md`' },
   { exportName: 'courseModuleSchema', schema: courseModuleSchema, page: 'course', title: 'Module', where: 'front matter of `<course>/NNN.<module>/000.index.md`' },
   { exportName: 'courseLessonSchema', schema: courseLessonSchema, page: 'course', title: 'Lesson', where: 'front matter of `<course>/[NNN.<module>/]NNN.<lesson>/000.index.md`' },
-  { exportName: 'courseUnitSchema', schema: courseUnitSchema, page: 'course', title: 'Lesson unit', where: 'front matter of `<lesson>/unit-NNN.md`' },
   { exportName: 'playgroundSchema', schema: playgroundSchema, page: 'playground', title: 'Playground', where: '`playground:` of a tutorial, challenge, course or lesson' },
   { exportName: 'machineSchema', schema: machineSchema, page: 'playground', title: 'Machine', where: 'items of `playground.machines`' },
   { exportName: 'machineResourcesSchema', schema: machineResourcesSchema, page: 'playground', title: 'Machine resources', where: '`playground.machines[].resources`' },
@@ -79,7 +78,7 @@ export const referencePages: ReadonlyArray<{ page: string; title: string; intro:
   { page: 'tutorial', title: 'Tutorial', intro: 'A tutorial blends explanation with hands-on steps on a playground. One folder per tutorial: `index.md`, `__static__/` for assets.' },
   { page: 'challenge', title: 'Challenge', intro: 'A challenge is a focused problem checked automatically by tasks. One folder per challenge: `index.md`, `__static__/`, `solution.md` (for learners) and `solution.sh` / `.solution*.sh` (for `lab test`).' },
   { page: 'skill-path', title: 'Skill path', intro: 'A skill path is an ordered track of units; each unit usually embeds one tutorial, challenge, course (lesson) or other skill path with a `::card`.' },
-  { page: 'course', title: 'Course', intro: 'A course is a book-sized sequence of modules and lessons, stored as nested folders ordered by numeric prefixes (`010.intro/10.what/000.index.md`).' },
+  { page: 'course', title: 'Course', intro: 'A course is a book-sized sequence of modules and lessons, stored as nested folders ordered by numeric prefixes (`010.intro/10.what/000.index.md`). A lesson\'s pages (`unit-NNN.md`) are [units](skill-path.md#unit), the same as a skill path\'s.' },
   { page: 'playground', title: 'Playground', intro: 'The `playground:` field picks a base playground and customises its machines, tabs and networks.' },
   { page: 'playground-definition', title: 'Playground definition', intro: 'A `kind: playground` definition describes a playground content can name: the platform\'s playground manifest (machines, networks, tabs, init tasks, init conditions) plus `build:`, what `lab image build` turns into a guest image. Labkit ships `busybox`, `debian`, `docker` and `docker-multi` as ordinary definitions (`packages/sdk/playgrounds/`); see docs/playgrounds.md.' },
   { page: 'task', title: 'Task', intro: 'Tasks are the checks the task engine runs on the playground: `init` tasks finish the setup, regular tasks are polled until they pass, `helper` tasks run in the background.' },

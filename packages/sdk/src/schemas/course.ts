@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { catalogFields, dateSchema, difficultySchema } from './common.ts';
 import { playgroundSchema } from './playground.ts';
 import { embeddedReferenceFields } from './references.ts';
+import { skillPathUnitSchema } from './skill-path.ts';
 import { tasksSchema } from './task.ts';
 
 /*
@@ -118,39 +119,11 @@ export const courseLessonSchema = z.looseObject({
   ...embeddedReferenceFields,
 });
 
-/** A lesson page (`unit-NNN.md` in a lesson folder); shows the lesson's tasks. */
-export const courseUnitSchema = z.looseObject({
-  /**
-   * Content kind, always `unit`.
-   * @example "unit"
-   */
-  kind: z.literal('unit'),
-  /**
-   * Unit title shown in the path's outline.
-   * @example "Start Your First Container"
-   */
-  title: z.string().min(1),
-  /**
-   * Unit slug, unique within its parent; defaults to the file name.
-   * @example "first-container"
-   */
-  name: z.string().min(1).optional(),
-  /**
-   * Creation date, `YYYY-MM-DD[THH:MM:SS]`.
-   * @example "2024-09-01"
-   */
-  createdAt: dateSchema.optional(),
-  /**
-   * Last update date, `YYYY-MM-DD[THH:MM:SS]`.
-   * @example "2026-02-21"
-   */
-  updatedAt: dateSchema.optional(),
-  /**
-   * Challenges to embed with `::card` (`:challenge: challenges.<name>`).
-   * @example { "docker-101-container-run": {} }
-   */
-  ...embeddedReferenceFields,
-});
+/**
+ * A lesson page (`unit-NNN.md` in a lesson folder). The same schema as a
+ * skill path's unit, not a copy: a unit is validated and documented once.
+ */
+export const courseUnitSchema = skillPathUnitSchema;
 
 /** A course's front matter as an author writes it. */
 export type CourseInput = z.input<typeof courseSchema>;

@@ -22,8 +22,9 @@ export const skillPathSchema = z.looseObject({
 });
 
 /**
- * One unit of a skill path (`unit-NN.md`): a page that usually embeds one
- * piece of content with a `::card` and declares it in a reference map.
+ * One unit of a skill path (`unit-NN.md`) or of a course lesson
+ * (`unit-NNN.md`): a page that usually embeds one piece of content with a
+ * `::card` and declares it in a reference map.
  */
 export const skillPathUnitSchema = z.looseObject({
   /**
