@@ -42,6 +42,11 @@ export const SiteErrors = defineErrors({
     message: (reason: string) => `Pagefind could not index the site: ${reason}`,
     hint: 'The previous output was left untouched. Check that the pagefind package installed its platform binary.',
   },
+  RenderCacheUnreadable: {
+    title: 'Render cache unreadable',
+    message: (file: string, reason: string) => `Reading the cached render ${file} failed: ${reason}`,
+    hint: 'Delete the render cache folder (it is rebuilt on the next build), or fix what is wrong with it (permissions, a disk error).',
+  },
   DevNoFreePort: {
     title: 'No free port',
     message: (host: string, first: number, last: number) => `Ports ${first} to ${last} on ${host} are all in use.`,

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { renderDocument, type RenderOptions, type RenderedDocument } from '@labkit/sdk';
 import type { Root } from 'mdast';
+import { SiteErrors } from '../errors.ts';
 
 /** Bump when the renderer's output changes for the same input. */
 // r2: task titles instead of ids, quizzes, click-to-run, high-contrast code themes.
@@ -113,16 +114,26 @@ export class RenderCache {
 
   async #readDisk(id: string): Promise<Entry | undefined> {
     if (!this.#dir) return undefined;
+    const file = path.join(this.#dir, `${id}.json`);
+    let text: string;
     try {
-      const entry = JSON.parse(await readFile(path.join(this.#dir, `${id}.json`), 'utf8')) as Entry;
-      if (this.#keep) this.#memory.set(id, entry);
-      return entry;
+      text = await readFile(file, 'utf8');
+    } catch (error) {
+      // No entry yet is a miss; any other failure (EISDIR, EACCES, EIO) is
+      // said, with the file, rather than passed off as one.
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw SiteErrors.RenderCacheUnreadable(file, (error as Error).message);
+    }
+    let entry: Entry;
+    try {
+      entry = JSON.parse(text) as Entry;
     } catch {
-      // A miss, on purpose: no entry yet (ENOENT), or one torn by a killed
-      // build (bad JSON). The page is rendered afresh and the entry rewritten;
-      // a cache directory we cannot write fails loudly in #store instead.
+      // A miss, on purpose: an entry torn by a killed build. The page is
+      // rendered afresh and the entry rewritten.
       return undefined;
     }
+    if (this.#keep) this.#memory.set(id, entry);
+    return entry;
   }
 
   /** Drops disk entries no page used in this build, so the cache does not grow forever. */
