@@ -1,11 +1,10 @@
 import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
-import { connect, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
 import { PlaygroundServer, playgroundOf, type Provider } from '../../src/index.ts';
-import type { SpawnedProcess, SpawnRequest } from '../../src/provider.ts';
 import type { PlaygroundItem } from '../../src/server/catalog.ts';
-import { FakeMachine } from './fake-provider.ts';
+import { PortMachine } from './port-machine.ts';
 import { rawExchange, statusOf, upgradeRequest } from './raw-client.ts';
 
 /**
@@ -16,32 +15,6 @@ import { rawExchange, statusOf, upgradeRequest } from './raw-client.ts';
  * Port 8080 is declared by the content; 9090 is a service the content never
  * declared, and must stay out of reach.
  */
-
-/** A machine whose guest ports are host loopback servers. */
-class PortMachine extends FakeMachine {
-  contacted: number[] = [];
-  readonly ports: Map<number, number>;
-  constructor(name: string, ports: Map<number, number>) {
-    super(name);
-    this.ports = ports;
-  }
-  spawn(req: SpawnRequest): SpawnedProcess {
-    const port = Number(/^exec nc 127\.0\.0\.1 (\d+)$/.exec(req.script)?.[1]);
-    this.contacted.push(port);
-    const hostPort = this.ports.get(port);
-    let settle!: () => void;
-    const result = new Promise<{ exitCode: number; timedOut: boolean; stdout: string; stderr: string; truncated: boolean; durationMs: number }>((resolve) => (settle = () => resolve({ exitCode: 0, timedOut: false, stdout: '', stderr: '', truncated: false, durationMs: 1 })));
-    if (!hostPort) {
-      queueMicrotask(settle); // nc: connection refused, exits
-      return { write() {}, end() {}, kill() {}, result };
-    }
-    const s = connect(hostPort, '127.0.0.1');
-    s.on('data', (d: Buffer) => req.onOutput('stdout', d));
-    s.on('close', settle);
-    s.on('error', () => settle());
-    return { write: (d: Buffer) => void s.write(d), end: () => void s.end(), kill: () => void s.destroy(), result };
-  }
-}
 
 let upstream: Server;
 let hidden: Server;
