@@ -37,7 +37,7 @@ describe('lab serve --events', () => {
     expect(text).not.toContain(token);
     const lines = text.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines[0]).toEqual({ earlier: 'run' });
-    const events = lines.slice(1) as ServeEvent[];
+    const events = lines.slice(1) as unknown as ServeEvent[];
     for (const e of events) {
       expect(e).toMatchObject({ item: 'challenge:pick-a-flavour', conditions: 'FLAVOUR=chocolate,NOTE=' });
       expect(e.session).toMatch(/^[0-9a-f]{12}$/);
