@@ -167,6 +167,12 @@ describe('built site in Chromium', () => {
     await shot(page, 'quiz');
     await page.reload();
     await expect(quiz.getAttribute('data-state')).resolves.toBe('right');
+    // The catalog card counts the quiz too (it used to count the front matter's tasks only, so a quiz-only tutorial showed no progress).
+    await page.goto(fixture.url);
+    const card = page.locator('.lk-item-card', { hasText: 'Searching Through Tutorials With Pagefind' });
+    await expect(card.getAttribute('data-progress-tasks')).resolves.toContain('tutorials/searchable-tutorial/quiz:pagefind-runs');
+    await expect(card.locator('[data-progress] .lk-progress-label').innerText()).resolves.toBe('Completed');
+    await expect(card.evaluate((c) => c.classList.contains('lk-completed'))).resolves.toBe(true);
     await page.context().close();
   });
 

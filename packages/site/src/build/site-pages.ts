@@ -104,6 +104,11 @@ export async function buildSitePages(content: SiteContent, assets: Map<string, S
     const route = itemRoute(item);
     const main = await render(item);
     const h = header(item);
+    // Quizzes are known once the item is rendered; its card (catalog, tags,
+    // skill path units) counts them like tasks. The card objects are shared
+    // by reference and read only after every job has finished.
+    const quizzes = quizKeys(main);
+    if (quizzes.length) cards.get(item)!.tasks.push(...quizzes.map((q) => `${itemRoute(item).slice(0, -1)}/${q}`));
     if (item.kind === 'tutorial' || item.kind === 'challenge') {
       const extras = await Promise.all(item.extras.map(async (x, i) => ({ title: x.slug.startsWith('solution') ? `Solution${item.extras.length > 1 ? ` ${i + 1}` : ''}` : x.title, id: x.slug, html: (await render(x)).html })));
       return [{ route, title: item.title, ...(item.description ? { description: item.description.trim() } : {}), sourceFile: item.file, islands: islandsOf(main), model: { type: 'item', item: h, html: main.html, headings: main.headings, tasks: [...learnerTasks(item.frontMatter), ...quizKeys(main)], extras } }];
