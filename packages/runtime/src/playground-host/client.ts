@@ -1,12 +1,12 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RuntimeErrors } from '../errors.ts';
 import { ChannelDecoder, encodeChannel } from './channel.ts';
-import { processAlive, readRecords, type PlaygroundRecord } from './host-record.ts';
+import { processAlive, readRecords, recordPath, type PlaygroundRecord } from './host-record.ts';
 import { playgroundStateDir } from './state-dir.ts';
 import { GUEST_SSHD_COMMAND } from './ssh-setup.ts';
 import type { ControlRequest, HostOptions } from './supervisor.ts';
@@ -25,6 +25,8 @@ export interface StartPlaygroundOptions {
   host: string[];
   /** The command `lab ssh-proxy` is, for the generated OpenSSH config. */
   proxyCommand?: string[];
+  /** Init condition values (checked by the supervisor against the definition's); others take the defaults. */
+  conditions?: Record<string, string>;
   onProgress?: (message: string) => void;
 }
 
@@ -37,7 +39,7 @@ export async function startPlayground(options: StartPlaygroundOptions): Promise<
   const stateDir = playgroundStateDir();
   const slug = options.target.replace(/^.*[:/]/, '').replace(/[^a-z0-9-]+/gi, '-').replace(/^-+|-+$/g, '').toLowerCase().slice(0, 24) || 'playground';
   const id = `${slug}-${randomBytes(3).toString('hex')}`;
-  const hostOptions: HostOptions = { id, target: options.target, dir: path.resolve(options.dir ?? '.'), stateDir, ...(options.ssh ? { ssh: true } : {}), ...(options.proxyCommand ? { proxyCommand: options.proxyCommand } : {}) };
+  const hostOptions: HostOptions = { id, target: options.target, dir: path.resolve(options.dir ?? '.'), stateDir, ...(options.ssh ? { ssh: true } : {}), ...(options.proxyCommand ? { proxyCommand: options.proxyCommand } : {}), ...(options.conditions ? { conditions: options.conditions } : {}) };
   const logPath = path.join(stateDir, `${id}.log`);
   const log = openSync(logPath, 'a', 0o600);
   const [command, ...args] = options.host;
@@ -129,6 +131,12 @@ export async function stopPlayground(id: string): Promise<void> {
     socket.destroy();
   } catch {
     signal(record.pid, 'SIGTERM');
+  }
+  if (record.keptBy) {
+    // A kept playground of a lab test run: its machines are gone once its record is.
+    for (let i = 0; i < 200 && existsSync(recordPath(playgroundStateDir(), record.id)) && processAlive(record.pid); i++) await sleep(100);
+    readRecords(playgroundStateDir());
+    return;
   }
   for (let i = 0; i < 200 && processAlive(record.pid); i++) await sleep(100);
   if (processAlive(record.pid)) signal(record.pid, 'SIGKILL');

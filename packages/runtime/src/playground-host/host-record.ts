@@ -15,8 +15,16 @@ export interface PlaygroundRecord {
   startedAt: string;
   /** Init tasks ran and passed (items only). */
   init?: { tasks: number; ok: boolean };
+  /** Init condition values it started with (items whose playground declares some). */
+  conditions?: Record<string, string>;
   /** `--ssh`: an OpenSSH config whose hosts reach the machines through `lab ssh-proxy`. */
   ssh?: { config: string; hosts: string[] };
+  /**
+   * Held by a `lab test --keep-on-fail` run rather than its own supervisor:
+   * `pid` is that run's, which may hold other playgrounds too, so a stop
+   * waits for this record to go, not for the process to end.
+   */
+  keptBy?: { command: 'lab test'; failedTasks: string[] };
 }
 
 export const recordPath = (dir: string, id: string) => path.join(dir, `${id}.json`);

@@ -6,6 +6,7 @@ import { TaskEngine } from '../engine/task-engine.ts';
 import type { Machine, RunningPlayground } from '../provider.ts';
 import { QemuProvider } from '../providers/qemu/qemu-provider.ts';
 import { applyStartupFiles } from '../server/session.ts';
+import { chooseConditions } from '../engine/conditions.ts';
 import { ChannelDecoder, encodeChannel, type ChannelFrame } from './channel.ts';
 import { recordPath, type PlaygroundRecord } from './host-record.ts';
 import { resolvePlaygroundTarget } from './resolve-target.ts';
@@ -22,6 +23,8 @@ export interface HostOptions {
   ssh?: boolean;
   /** The `lab` command line that runs `lab ssh-proxy` (for the generated config). */
   proxyCommand?: string[];
+  /** Init condition values (`--condition key=value`), checked against the definition's; other keys take its defaults. */
+  conditions?: Record<string, string>;
 }
 
 /** The first line a client sends on a control connection. */
@@ -63,6 +66,8 @@ export async function hostPlayground(options: HostOptions): Promise<void> {
 
   try {
     const item = await resolvePlaygroundTarget(options.target, options.dir);
+    const chosen = chooseConditions(item.initConditions, options.conditions);
+    if ('error' in chosen) throw new Error(chosen.error);
     say({ type: 'progress', message: `booting ${item.machines.map((m) => m.name).join(', ')} (${item.title})` });
     playground = await new QemuProvider().provision({
       machines: item.machines.map(({ name, image, definition, memoryMiB, cpus, address }) => ({ name, ...(image ? { image } : {}), ...(definition ? { definition } : {}), ...(memoryMiB ? { memoryMiB } : {}), ...(cpus ? { cpus } : {}), ...(address ? { address } : {}) })),
@@ -73,7 +78,8 @@ export async function hostPlayground(options: HostOptions): Promise<void> {
     const taskCount = Object.keys(item.tasks).length;
     if (taskCount) {
       say({ type: 'progress', message: `running init tasks of ${item.id}` });
-      const engine = new TaskEngine({ tasks: item.tasks, playground });
+      // As lab serve starts a session: the chosen init condition values pick the tasks, answers land in :destination: files.
+      const engine = new TaskEngine({ tasks: item.tasks, playground, conditions: chosen.values, ...(item.destinations ? { destinations: item.destinations } : {}) });
       let detail = '';
       engine.subscribe((event) => {
         if (event.type === 'playground' && event.status === 'failed') detail = event.detail ?? '';
@@ -92,6 +98,7 @@ export async function hostPlayground(options: HostOptions): Promise<void> {
       machines: item.machines.map((m) => ({ name: m.name, user: m.user })),
       startedAt: new Date().toISOString(),
       ...(init ? { init } : {}),
+      ...(Object.keys(chosen.values).length ? { conditions: chosen.values } : {}),
     };
     if (options.ssh) {
       say({ type: 'progress', message: 'starting sshd in the machines' });
@@ -112,7 +119,8 @@ export async function hostPlayground(options: HostOptions): Promise<void> {
   }
 }
 
-function serveConnection(socket: net.Socket, playground: RunningPlayground, record: PlaygroundRecord, stop: (why: string) => Promise<void>): void {
+/** One control connection: a JSON request line, then the channel it asks for (also used by `keepPlayground`). */
+export function serveConnection(socket: net.Socket, playground: RunningPlayground, record: PlaygroundRecord, stop: (why: string) => Promise<void>): void {
   socket.on('error', () => {});
   let head = Buffer.alloc(0);
   const onData = (chunk: Buffer) => {

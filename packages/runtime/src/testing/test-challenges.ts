@@ -99,6 +99,12 @@ export interface TestChallengesOptions {
   allConditions?: boolean;
   /** One wide event per task run, machine lifecycle step and phase (`--events out.jsonl`). */
   onEvent?: (event: WideEvent) => void;
+  /**
+   * A failed run's playground, still running (`--keep-on-fail`, `--shell`):
+   * return true to take it over (the caller disposes it), false to let the
+   * run dispose it as usual.
+   */
+  keepFailed?: (kept: { report: ChallengeTestReport; playground: RunningPlayground }) => boolean;
 }
 
 /**
@@ -263,6 +269,7 @@ async function testOne(
     for (const t of r.tasks) if (!t.ok && gaveUp.has(t.name)) t.detail = gaveUp.get(t.name);
     enterPhase('teardown', r.ok);
     await engine?.stop();
+    if (!r.ok && playground && options.keepFailed?.({ report: r, playground })) playground = undefined;
     const t = Date.now();
     try {
       await playground?.dispose();
