@@ -5,9 +5,10 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { build } from '../../src/index.ts';
+import { launchChromium } from '../helpers.ts';
 // `lab serve` for the published site (the site package itself never imports the runtime).
 import { serve, type ServeHandle } from '../../../runtime/src/index.ts';
 
@@ -35,7 +36,7 @@ function serveStatic(root: string): Promise<string> {
 beforeAll(async () => {
   work = await mkdtemp(path.join(tmpdir(), 'lab-pg-site-'));
   runtime = await serve({ dir: content, port: 0, poolSize: 1 });
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'] });
+  browser = await launchChromium();
 }, 180_000);
 
 afterAll(async () => {
