@@ -137,7 +137,7 @@ export type {
 } from './graph/types.ts';
 export { validateGraph } from './validate/validate-graph.ts';
 export { closest, didYouMean } from './validate/suggest.ts';
-export { propsOf } from './validate/document-rules.ts';
+export { propsOf } from './parse/mdc-props.ts';
 export { readComponentProps } from './parse/mdc-props.ts';
 export type { ComponentProps, MdcComponentNode, MdcSectionNode, PropOrigin } from './parse/mdc-props.ts';
 

@@ -5,6 +5,8 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadContent, rules, type Diagnostic } from '../src/index.ts';
+import { documentRules, graphRules, itemRules } from '../src/validate/validate-graph.ts';
+import { schemaRuleIds } from '../src/validate/rules/schema.ts';
 
 const dir = join(import.meta.dirname, 'fixtures/rules');
 const update = process.env['UPDATE_FIXTURES'] === '1';
@@ -35,6 +37,16 @@ describe('rule fixtures', () => {
   it('cover every rule in the catalogue', () => {
     const missing = Object.keys(rules).filter((id) => !fixtures.includes(id.replace(/^lab:/, '')) && !Object.hasOwn(coveredElsewhere, id));
     expect(missing).toEqual([]);
+  });
+
+  it('every catalogue rule is raised by a rule module under validate/rules/, or by the loader, parser or lab dev (named here)', () => {
+    const byRules = new Set([...schemaRuleIds, ...[...documentRules, ...itemRules, ...graphRules].flatMap((r) => r.ids)]);
+    const elsewhere = new Set([
+      'lab:yaml-syntax', 'lab:duplicate-key', 'lab:content-limit', // the parser
+      'lab:symlink-outside', 'lab:unreadable', 'lab:code-not-run', 'lab:ts-load', 'lab:svg-script', // the loader
+      'lab:render-failed', // lab dev
+    ]);
+    expect(Object.keys(rules).filter((id) => !byRules.has(id as never) && !elsewhere.has(id))).toEqual([]);
   });
 
   for (const name of fixtures) {

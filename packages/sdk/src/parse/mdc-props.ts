@@ -204,3 +204,8 @@ export class PropLocator {
     return out;
   }
 }
+
+/** Props of a component node, read by the one props reader ({@link readComponentProps}: YAML block wins, `:` dropped). */
+export function propsOf(n: Pick<MdcComponentNode, 'attributes' | 'fmAttributes' | 'rawData'>): Record<string, unknown> {
+  return readComponentProps(n).values;
+}

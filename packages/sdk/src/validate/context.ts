@@ -1,28 +1,6 @@
-import type { Diagnostic, Severity, Span } from '../diagnostics/diagnostic.ts';
-import { rules, type LabRuleId } from '../diagnostics/rules.ts';
+import type { Span } from '../diagnostics/diagnostic.ts';
 import type { ContentDocument } from '../graph/types.ts';
 import { pointerSegment } from '../parse/front-matter.ts';
-
-/** Collects diagnostics; severity defaults to the rule's. */
-export class Reporter {
-  readonly out: Diagnostic[] = [];
-
-  report(
-    ruleId: LabRuleId,
-    file: string,
-    span: Span,
-    message: string,
-    extra: Partial<Pick<Diagnostic, 'expected' | 'actual' | 'hint' | 'related' | 'severity' | 'unknown'>> = {},
-  ): void {
-    const d: Diagnostic = { file, span, ruleId, severity: extra.severity ?? (rules[ruleId].severity as Severity), message };
-    if (extra.expected !== undefined) d.expected = extra.expected;
-    if (extra.actual !== undefined) d.actual = extra.actual;
-    if (extra.hint !== undefined) d.hint = extra.hint;
-    if (extra.related !== undefined) d.related = extra.related;
-    if (extra.unknown !== undefined) d.unknown = extra.unknown;
-    this.out.push(d);
-  }
-}
 
 /**
  * Span of a front matter path in a document: the key (or the value), or the

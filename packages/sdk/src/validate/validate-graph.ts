@@ -1,20 +1,39 @@
-import type { Diagnostic } from '../diagnostics/diagnostic.ts';
+import type { Diagnostic, Span } from '../diagnostics/diagnostic.ts';
+import { Reporter } from '../diagnostics/reporter.ts';
+import { getComponent } from '../components/registry.ts';
 import type { ContentDocument, ContentGraph, ContentItem } from '../graph/types.ts';
-import { referenceKinds } from '../schemas/references.ts';
-import { placeOf, Reporter } from './context.ts';
-import { checkQuizzes } from './quiz-rules.ts';
-import { checkAnchor, checkDocumentBody, normalizeName, type BodyUsage, type LinkUse } from './document-rules.ts';
-import { checkSchema, type Placement } from './schema-rules.ts';
-import { checkPlaygrounds } from './playground-rules.ts';
-import { checkTasks } from './task-rules.ts';
+import { PropLocator, readComponentProps, type MdcComponentNode } from '../parse/mdc-props.ts';
+import type { Image, Link } from 'mdast';
+import type { BodyUsage, BodyVisitor, DocumentContext, DocumentRule, GraphRule, ItemRule, LinkUse } from './rule.ts';
+import { checkSchema, type Placement } from './rules/schema.ts';
+import { unknownComponent } from './rules/unknown-component.ts';
+import { unclosedComponent } from './rules/unclosed-component.ts';
+import { componentProps } from './rules/component-props.ts';
+import { unknownSlot } from './rules/unknown-slot.ts';
+import { taskComponents } from './rules/task-components.ts';
+import { cardReferences } from './rules/card-references.ts';
+import { images } from './rules/images.ts';
+import { componentMachines } from './rules/component-machines.ts';
+import { quizStructure } from './rules/quiz-structure.ts';
+import { crossLinks, links } from './rules/links.ts';
+import { tasks } from './rules/tasks.ts';
+import { duplicateItemNames, duplicateUnitNames } from './rules/duplicate-names.ts';
+import { playgrounds } from './rules/playgrounds.ts';
+import { references } from './rules/references.ts';
 import { rewordForDefinitions } from './definition-wording.ts';
-import { closest } from './suggest.ts';
+
+/** Rules over one document's body, in one walk (order: the order they report in). */
+export const documentRules: readonly DocumentRule[] = [unknownComponent, unclosedComponent, componentProps, unknownSlot, taskComponents, cardReferences, images, componentMachines, links, quizStructure];
+/** Rules over one item, after its documents. */
+export const itemRules: readonly ItemRule[] = [tasks, duplicateUnitNames];
+/** Rules across the graph, after every item. */
+export const graphRules: readonly GraphRule[] = [duplicateItemNames, playgrounds, references, crossLinks];
 
 /**
- * Runs every rule over a loaded graph: per document (schema, MDC, assets,
- * links), per item (tasks), then across items (names, references). Every
- * cross-item rule goes through maps built once, so the cost stays linear.
- * `orphans` are index documents whose kind fits nowhere.
+ * Runs every rule over a loaded graph: per document (schema, then the body
+ * rules in one walk), per item, then across items. Every cross-item rule
+ * goes through maps built once, so the cost stays linear. `orphans` are
+ * index documents whose kind fits nowhere.
  */
 export function validateGraph(
   graph: ContentGraph,
@@ -64,12 +83,10 @@ export function validateGraph(
         doc.data = validated;
         doc.valid = true;
       }
-      usage.push(checkDocumentBody({ item, doc, files: graph.files, dirs, taskNames, machines }, r));
-      checkQuizzes(doc, doc.file.includes('#') ? doc.metaFile : doc.file, r);
+      usage.push(walkBody(documentContext(item, doc, graph.files, dirs, taskNames, machines, r)));
     }
     item.data = item.documents[0]?.data;
-    checkTasks(item, usage, r);
-    checkUnitNames(item, r);
+    for (const rule of itemRules) rule.item(item, usage, r);
     if (item.format === 'typescript') rewordForDefinitions(r.out, before);
     const itemLinks = usage.flatMap((u) => u.links);
     links.push(...itemLinks);
@@ -83,149 +100,81 @@ export function validateGraph(
     }
   }
   if (cache) cache.items = nextCache;
-  checkNames(graph, r);
-  checkPlaygrounds(graph, r);
-  checkReferences(graph, r);
-  checkLinks(graph, links, r);
+  for (const rule of graphRules) rule.graph(graph, links, r);
   return r.out;
 }
 
-/** URL collections of the site (and the platform) whose pages are content items. */
-const PAGE_COLLECTIONS: Record<string, ContentItem['kind']> = { tutorials: 'tutorial', challenges: 'challenge', 'skill-paths': 'skill-path', courses: 'course' };
-
-/**
- * Root-relative links (`/tutorials/getting-started#setup`) against the
- * graph's pages, and anchors into other documents against their headings.
- * A page that is not in this repository may exist on the platform, so that
- * is info, unless a local page has a near-identical name (likely a typo).
- */
-function checkLinks(graph: ContentGraph, links: LinkUse[], r: Reporter): void {
-  if (!links.length) return;
-  const pages = new Map<string, Map<string, ContentItem>>();
-  for (const item of graph.items) {
-    const collection = Object.keys(PAGE_COLLECTIONS).find((c) => PAGE_COLLECTIONS[c] === item.kind);
-    if (!collection) continue;
-    let m = pages.get(collection);
-    if (!m) pages.set(collection, (m = new Map()));
-    m.set(normalizeName(item.name), item);
-  }
-  for (const link of links) {
-    if (link.kind === 'doc') {
-      const target = graph.documents.get(link.target);
-      if (target && link.anchor) checkAnchor(target.parsed.mdast, link.anchor, link.span, link.file, r, `"${link.target}"`);
-      continue;
+function documentContext(item: ContentItem, doc: ContentDocument, files: Set<string>, dirs: Set<string>, taskNames: Set<string>, machines: Set<string> | undefined, r: Reporter): DocumentContext {
+  const source = doc.parsed.source;
+  // Prop places come from the parse (the YAML block's node ranges, the
+  // inline block's tokens), built only for a component with a problem.
+  let locator: PropLocator | undefined;
+  const nameSpan = (n: MdcComponentNode): Span => {
+    const p = n.position!;
+    // `::name` / `:::name` (nested blocks take more colons) / `:name`, counted at the node's offset.
+    let colons = n.type === 'textComponent' ? 1 : 2;
+    if (n.type !== 'textComponent' && p.start.offset !== undefined) {
+      let i = p.start.offset;
+      while (source[i] === ':') i++;
+      colons = Math.max(2, i - p.start.offset);
     }
-    const [collection, name, ...rest] = link.target.split('/').filter(Boolean);
-    if (!collection || !name || !Object.hasOwn(PAGE_COLLECTIONS, collection)) continue;
-    const kind = PAGE_COLLECTIONS[collection]!;
-    const candidates = pages.get(collection) ?? new Map<string, ContentItem>();
-    const item = candidates.get(normalizeName(name));
-    if (item) {
-      const doc = item.documents[0];
-      if (doc && link.anchor && rest.length === 0) checkAnchor(doc.parsed.mdast, link.anchor, link.span, link.file, r, `/${collection}/${item.name}`);
-      continue;
-    }
-    const near = closest(normalizeName(name), candidates.keys());
-    r.report(
-      'lab:broken-link',
-      link.file,
-      link.span,
-      near
-        ? `No ${kind} "${name}" in this repository: "${link.target}" leads nowhere. Did you mean "/${collection}/${candidates.get(near)?.name}"?`
-        : `"${link.target}": no ${kind} "${name}" in this repository; it must exist on the platform.`,
-      { severity: near ? 'warning' : 'info' },
-    );
-  }
+    return { start: { line: p.start.line, column: p.start.column }, end: { line: p.start.line, column: p.start.column + colons + (n.name?.length ?? 0) } };
+  };
+  return {
+    item,
+    doc,
+    file: doc.file.includes('#') ? doc.metaFile : doc.file,
+    files,
+    dirs,
+    taskNames,
+    machines,
+    usage: { shownTasks: [], links: [] },
+    r,
+    nameSpan,
+    propSpan: (n, key, part = 'key') => (locator ??= new PropLocator(source)).place(n, key, readComponentProps(n).origin[key] ?? 'inline', part) ?? nameSpan(n),
+    inlinePropSpan: (n, key) => (locator ??= new PropLocator(source)).place(n, key, 'inline', 'value'),
+  };
 }
 
-function checkUnitNames(item: ContentItem, r: Reporter): void {
-  const seen = new Map<string, ContentDocument>();
-  for (const doc of item.documents) {
-    if (doc.role !== 'unit') continue;
-    const prev = seen.get(doc.name);
-    if (prev) {
-      r.report('lab:duplicate-name', doc.metaFile, placeOf(doc, ['name'], 'value'), `Unit name "${doc.name}" is already used in this ${item.kind}.`, {
-        related: [{ file: prev.metaFile, span: placeOf(prev, ['name'], 'value'), message: 'first used here' }],
-      });
-    } else seen.set(doc.name, doc);
-  }
+interface WalkNode {
+  type: string;
+  children?: WalkNode[];
+  position?: unknown;
 }
 
-function checkNames(graph: ContentGraph, r: Reporter): void {
-  const seen = new Map<string, ContentItem>();
-  for (const item of graph.items) {
-    const key = item.kind === 'module' || item.kind === 'lesson' ? item.id : `${item.kind}:${normalizeName(item.name)}`;
-    const prev = seen.get(key);
-    const doc = item.documents[0];
-    if (!doc) continue;
-    if (prev) {
-      const prevDoc = prev.documents[0] as ContentDocument;
-      r.report('lab:duplicate-name', doc.metaFile, placeOf(doc, ['kind'], 'key'), `Another ${item.kind} is already named "${item.name}"; their URLs would collide.`, {
-        related: [{ file: prevDoc.metaFile, span: placeOf(prevDoc, ['kind'], 'key'), message: `the other ${item.kind}` }],
-        hint: 'Rename one of the folders (the folder name is the slug).',
-      });
-    } else seen.set(key, item);
+/** The one walk over a document's body: every document rule's visitor sees each node once. */
+function walkBody(ctx: DocumentContext): BodyUsage {
+  const visitors: BodyVisitor[] = [];
+  for (const rule of documentRules) {
+    const v = rule.document(ctx);
+    if (v) visitors.push(v);
   }
-}
-
-function checkReferences(graph: ContentGraph, r: Reporter): void {
-  // kind → normalised name → item, built once.
-  const local = new Map<string, Map<string, ContentItem>>();
-  const lessonsOf = new Map<string, Set<string>>();
-  for (const item of graph.items) {
-    if (item.kind === 'lesson') {
-      const course = item.id.slice('lesson:'.length).split('/')[0] as string;
-      let s = lessonsOf.get(course);
-      if (!s) lessonsOf.set(course, (s = new Set()));
-      s.add(item.path);
-      continue;
-    }
-    if (item.kind === 'module') continue;
-    let m = local.get(item.kind);
-    if (!m) local.set(item.kind, (m = new Map()));
-    m.set(normalizeName(item.name), item);
-  }
-  for (const item of graph.items) {
-    for (const ref of item.references) {
-      const kind = referenceKinds[ref.map];
-      if (kind === 'playground' || kind === 'roadmap') continue; // never content of this repository
-      const candidates = local.get(kind);
-      const target = candidates?.get(normalizeName(ref.name));
-      if (target) {
-        ref.target = target.id;
-        if (kind === 'course') {
-          const have = lessonsOf.get(target.name) ?? new Set<string>();
-          for (const l of ref.lessons) {
-            if (!have.has(l)) {
-              r.report('lab:missing-lesson', ref.file, ref.span, `Course "${ref.name}" has no lesson "${l}".${suggest(l, have)}`, {
-                expected: [...have].join(', ') || 'a lesson of the course',
-                actual: l,
-              });
-            }
-          }
+  const walk = (n: WalkNode): void => {
+    switch (n.type) {
+      case 'containerComponent':
+      case 'leafComponent':
+      case 'textComponent':
+        if (n.position) {
+          const node = n as unknown as MdcComponentNode;
+          const visit = { node, name: node.name ?? '', spec: getComponent(node.name ?? ''), props: readComponentProps(node) };
+          for (const v of visitors) v.component?.(visit);
         }
-        continue;
-      }
-      // Not in this repository: it may exist on the platform (the iximiuz
-      // samples reference such content), so this is info, not an error,
-      // unless a local item has a near-identical name (likely a typo).
-      const near = candidates ? closest(normalizeName(ref.name), candidates.keys()) : undefined;
-      r.report(
-        'lab:missing-reference',
-        ref.file,
-        ref.span,
-        near
-          ? `No ${kind} "${ref.name}" in this repository. Did you mean "${candidates?.get(near)?.name}"?`
-          : `${kind} "${ref.name}" is not in this repository; it must exist on the platform.`,
-        near ? { severity: 'warning' } : {},
-      );
+        break;
+      case 'image':
+        for (const v of visitors) v.image?.(n as unknown as Image);
+        break;
+      case 'link':
+        for (const v of visitors) v.link?.(n as unknown as Link);
+        break;
+      case 'code':
+      case 'inlineCode':
+        return;
     }
-  }
-}
-
-function suggest(word: string, options: Iterable<string>): string {
-  const c = closest(word, options);
-  return c ? ` Did you mean "${c}"?` : '';
+    if (n.children) for (const c of n.children) walk(c);
+  };
+  walk(ctx.doc.parsed.mdast as unknown as WalkNode);
+  for (const v of visitors) v.end?.();
+  return ctx.usage;
 }
 
 /**

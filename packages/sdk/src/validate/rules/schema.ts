@@ -1,9 +1,11 @@
 import type { z } from 'zod';
-import type { ContentDocument } from '../graph/types.ts';
-import { contentKinds, schemaForKind, type ContentKind } from '../schemas/content.ts';
-import { placeOf, type Reporter } from './context.ts';
-import { closest, didYouMean } from './suggest.ts';
-import { knownValuesOf } from '../schemas/common.ts';
+import type { Reporter } from '../../diagnostics/reporter.ts';
+import type { LabRuleId } from '../../diagnostics/rules.ts';
+import type { ContentDocument } from '../../graph/types.ts';
+import { contentKinds, schemaForKind, type ContentKind } from '../../schemas/content.ts';
+import { placeOf } from '../context.ts';
+import { closest, didYouMean } from '../suggest.ts';
+import { knownValuesOf } from '../../schemas/common.ts';
 
 /** Kinds allowed for a document, by where it is. */
 export type Placement = 'top' | 'course-part' | 'unit' | 'solution';
@@ -14,6 +16,9 @@ const allowed: Record<Placement, readonly ContentKind[]> = {
   unit: ['unit'],
   solution: [],
 };
+
+/** The rules {@link checkSchema} reports. It runs first on every document: the others read the data it validates. */
+export const schemaRuleIds: readonly LabRuleId[] = ['lab:missing-front-matter', 'lab:unknown-kind', 'lab:schema', 'lab:unknown-field', 'lab:unknown-value'];
 
 /**
  * Front matter presence, `kind`, schema errors at the exact node, and

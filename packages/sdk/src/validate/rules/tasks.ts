@@ -1,9 +1,10 @@
-import type { Span } from '../diagnostics/diagnostic.ts';
-import type { ContentDocument, ContentItem, TaskEntry } from '../graph/types.ts';
-import { LineIndex } from '../parse/line-index.ts';
-import { placeOf, type Reporter } from './context.ts';
-import type { BodyUsage } from './document-rules.ts';
-import { didYouMean } from './suggest.ts';
+import type { Span } from '../../diagnostics/diagnostic.ts';
+import type { Reporter } from '../../diagnostics/reporter.ts';
+import type { ContentDocument, ContentItem, TaskEntry } from '../../graph/types.ts';
+import { LineIndex } from '../../parse/line-index.ts';
+import { placeOf } from '../context.ts';
+import type { BodyUsage, ItemRule } from '../rule.ts';
+import { didYouMean } from '../suggest.ts';
 
 const EXPR = /x\(([^)]*)\)/g;
 const NEEDS_EXPR = /^\.needs\.([A-Za-z0-9_-]+)\.(stdout|stderr)$/;
@@ -13,7 +14,12 @@ const NEEDS_EXPR = /^\.needs\.([A-Za-z0-9_-]+)\.(stdout|stderr)$/;
  * needing regular ones, `x(...)` expressions, machines, and tasks that no
  * component shows.
  */
-export function checkTasks(item: ContentItem, usage: BodyUsage[], r: Reporter): void {
+export const tasks: ItemRule = {
+  ids: ['lab:unknown-need', 'lab:init-needs-cross-machine', 'lab:init-needs-regular', 'lab:task-cycle', 'lab:bad-expression', 'lab:expression-not-needed', 'lab:unknown-machine', 'lab:partial-machines', 'lab:non-regular-task-shown', 'lab:task-shown-twice', 'lab:task-not-shown'],
+  item: (item, usage, r) => checkTasks(item, usage, r),
+};
+
+function checkTasks(item: ContentItem, usage: readonly BodyUsage[], r: Reporter): void {
   const tasks = item.tasks;
   if (!tasks.length && !usage.some((u) => u.shownTasks.length)) return;
   const index = item.documents[0] as ContentDocument;

@@ -1,9 +1,11 @@
-import type { ContentGraph, ContentItem } from '../graph/types.ts';
-import { platformOnlyPlaygrounds } from '../playgrounds/builtin-playgrounds.ts';
-import { playgroundsOf, usersOf } from '../playgrounds/resolve-playground.ts';
-import type { PlaygroundDefinition } from '../schemas/playground-definition.ts';
-import { placeOf, type Reporter } from './context.ts';
-import { closest, didYouMean } from './suggest.ts';
+import type { Reporter } from '../../diagnostics/reporter.ts';
+import type { ContentGraph, ContentItem } from '../../graph/types.ts';
+import { platformOnlyPlaygrounds } from '../../playgrounds/builtin-playgrounds.ts';
+import { playgroundsOf, usersOf } from '../../playgrounds/resolve-playground.ts';
+import type { PlaygroundDefinition } from '../../schemas/playground-definition.ts';
+import { placeOf } from '../context.ts';
+import type { GraphRule } from '../rule.ts';
+import { closest, didYouMean } from '../suggest.ts';
 
 /**
  * Playgrounds across the graph: the name content asks for resolves to a
@@ -11,7 +13,12 @@ import { closest, didYouMean } from './suggest.ts';
  * its tasks name exist there; a definition's own tabs and init tasks name its
  * machines. Cross-item, so it runs after every item's schema check.
  */
-export function checkPlaygrounds(graph: ContentGraph, r: Reporter): void {
+export const playgrounds: GraphRule = {
+  ids: ['lab:unknown-playground', 'lab:platform-playground', 'lab:unknown-machine', 'lab:unknown-user', 'lab:duplicate-name'],
+  graph: (graph, _links, r) => checkPlaygrounds(graph, r),
+};
+
+function checkPlaygrounds(graph: ContentGraph, r: Reporter): void {
   const known = playgroundsOf(graph);
   const names = [...known.keys()].sort();
   for (const item of graph.items) {
