@@ -12,15 +12,10 @@ export const CliErrors = defineErrors({
       error instanceof Error ? `${error.name}: ${error.message}` : `Something was thrown that is not an Error: ${String(error)}`,
     hint: 'This is a bug in Labkit, not in your content. Run again with LABKIT_DEBUG=1 to print the stack trace, and include it when you report the bug.',
   },
-  DirectoryNotFound: {
-    title: 'Directory not found',
-    message: (dir: string) => `There is no directory at ${dir}.`,
-    hint: 'Pass the folder that holds your content (the one with your tutorials/ or challenges/), or run the command from inside it.',
-  },
   NotADirectory: {
     title: 'Not a directory',
     message: (path: string) => `${path} is a file, not a directory.`,
-    hint: 'Pass the folder that holds your content, not a single file.',
+    hint: 'Pass a folder to create, an empty folder or a fresh repository, not a file.',
   },
   DirectoryNotEmpty: {
     title: 'Directory is not empty',

@@ -5,16 +5,6 @@ import { defineErrors } from '@labkit/sdk';
  * do next.
  */
 export const PublishErrors = defineErrors({
-  DirectoryNotFound: {
-    title: 'Directory not found',
-    message: (dir: string) => `There is no directory at ${dir}.`,
-    hint: 'Pass the folder that holds your content (the one with your tutorials/ or challenges/), or run the command from inside it.',
-  },
-  NotADirectory: {
-    title: 'Not a directory',
-    message: (path: string) => `${path} is a file, not a directory.`,
-    hint: 'Pass the folder that holds your content, not a single file.',
-  },
   BadTarget: {
     title: 'Invalid publish target',
     message: (target: string, why: string) => `--to "${target}" ${why}.`,

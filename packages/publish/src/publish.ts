@@ -1,7 +1,7 @@
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve, sep } from 'node:path';
-import { isLabkitError } from '@labkit/sdk';
+import { contentDir, isLabkitError } from '@labkit/sdk';
 import type { LabkitError } from '@labkit/sdk';
 import { createTarget } from './create-target.ts';
 import { DirectoryTarget } from './directory-target.ts';
@@ -48,10 +48,7 @@ export interface PublishResult extends Omit<PublishBundleResult, 'error'> {
  */
 export async function publish(options: PublishOptions, steps: PublishSteps = defaultSteps): Promise<PublishResult> {
   const log = options.log ?? (() => {});
-  const dir = resolve(options.dir);
-  const info = await stat(dir).catch(() => undefined);
-  if (!info) throw PublishErrors.DirectoryNotFound(dir);
-  if (!info.isDirectory()) throw PublishErrors.NotADirectory(dir);
+  const dir = contentDir(options.dir);
   if (options.code === false && options.test) throw PublishErrors.NoCodeWithTest();
   // Parse --to before the slow stages, so a typo fails in a second.
   const target = createTarget(options.to, options);

@@ -1,6 +1,7 @@
 // The SDK's public API. Named re-exports only (no `export *`), so the
 // surface is explicit and a test can pin it.
 export { LabkitError, defineErrors, isLabkitError } from './errors/labkit-error.ts';
+export { ContentDirErrors, contentDir } from './graph/content-dir.ts';
 export type { ErrorSpec, ErrorFactory } from './errors/labkit-error.ts';
 
 // Content model
@@ -137,7 +138,7 @@ export type {
 } from './graph/types.ts';
 export { validateGraph } from './validate/validate-graph.ts';
 export { closest, didYouMean } from './validate/suggest.ts';
-export { propsOf } from './parse/mdc-props.ts';
+export { propsOf } from './validate/document-rules.ts';
 export { readComponentProps } from './parse/mdc-props.ts';
 export type { ComponentProps, MdcComponentNode, MdcSectionNode, PropOrigin } from './parse/mdc-props.ts';
 

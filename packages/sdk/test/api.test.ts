@@ -6,12 +6,12 @@ import { describe, expect, it } from 'vitest';
 import * as sdk from '../src/index.ts';
 
 const publicNames = [
-  'BUNDLE_DIR', 'BUNDLE_FORMAT', 'BundleErrors', 'CONTENT_DIR', 'ContentStore', 'DEFAULT_TASK_TIMEOUT_SECONDS', 'FILE_START',
+  'BUNDLE_DIR', 'BUNDLE_FORMAT', 'BundleErrors', 'CONTENT_DIR', 'ContentDirErrors', 'ContentStore', 'DEFAULT_TASK_TIMEOUT_SECONDS', 'FILE_START',
   'ImportErrors', 'KNOWN_COMPONENTS', 'LabkitError', 'LineIndex', 'MANIFEST_PATH', 'MODEL_FORMAT',
   'MODEL_PATH', 'SVG_CONTENT_SECURITY_POLICY', 'StoreErrors', 'buildJsonSchema', 'builtinContainerImages',
   'builtinPlaygrounds', 'builtinPlaygroundsDir', 'bundleFileEntrySchema', 'bundleInputFromGraph',
   'bundleItemSchema', 'bundleManifestSchema', 'canonicalJson', 'categories', 'challengeSchema',
-  'closest', 'compareDiagnostics', 'compatibilityReport', 'componentRegistry', 'containerImageSchema', 'contentKinds',
+  'closest', 'compareDiagnostics', 'compatibilityReport', 'componentRegistry', 'containerImageSchema', 'contentDir', 'contentKinds',
   'contentLimits', 'contentSanitizeSchema', 'contentSchema', 'contentTypeFor', 'courseLessonSchema',
   'courseModuleSchema', 'courseSchema', 'courseUnitSchema', 'createBundle', 'defineChallenge', 'defineCourse',
   'defineErrors', 'defineLesson', 'definePlayground', 'defineSkillPath', 'defineTutorial',

@@ -1,8 +1,6 @@
-import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { loadContent, summarize } from '@labkit/sdk';
+import { contentDir, loadContent, summarize } from '@labkit/sdk';
 import type { ContentGraph, Diagnostic, DiagnosticSummary } from '@labkit/sdk';
-import { CliErrors } from '../errors.ts';
 import { silentReporter } from './reporter.ts';
 import type { CommandReporter } from './reporter.ts';
 
@@ -42,8 +40,7 @@ export async function validate(options: ValidateOptions): Promise<ValidateResult
   const reporter = options.reporter ?? silentReporter;
   let graph = options.graph;
   if (!graph) {
-    if (!existsSync(root)) throw CliErrors.DirectoryNotFound(root);
-    if (!statSync(root).isDirectory()) throw CliErrors.NotADirectory(root);
+    contentDir(root);
     reporter.progress('loading content');
     graph = await loadContent(root, { parseCache: options.cache === true, code: options.code !== false });
   }
