@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve, sep } from 'node:path';
-import { contentDir, isLabkitError } from '@labkit/sdk';
+import { contentDir, isIgnoredFolder, isLabkitError } from '@labkit/sdk';
 import type { LabkitError } from '@labkit/sdk';
 import { createTarget } from './create-target.ts';
 import { DirectoryTarget } from './directory-target.ts';
@@ -101,18 +101,16 @@ export async function publish(options: PublishOptions, steps: PublishSteps = def
   }
 }
 
-/** Folders the content loader never reads (see the SDK's discoverFiles). */
-const UNREAD = new Set(['dist', 'node_modules']);
-
 /**
  * A folder target inside the content folder would be read as content by the
  * next validate/build/publish (every published index.md a duplicate item),
- * unless it sits where the loader does not look: `dist/` or a dot folder.
+ * unless it sits where the loader does not look (the SDK's isIgnoredFolder:
+ * `dist/`, `node_modules/`, a dot folder).
  */
 function assertOutsideContent(contentDir: string, targetDir: string, to: string): void {
   const rel = relative(contentDir, targetDir);
   if (rel === '..' || rel.startsWith(`..${sep}`) || resolve(contentDir, rel) !== targetDir || /^[a-zA-Z]:/.test(rel)) return;
   const first = rel.split(sep)[0] ?? '';
-  if (rel !== '' && (UNREAD.has(first) || first.startsWith('.'))) return;
+  if (rel !== '' && isIgnoredFolder(first)) return;
   throw PublishErrors.BadTarget(to, `is inside the content folder ${contentDir}, so the next run would read the published files as content`);
 }
