@@ -1,6 +1,7 @@
 import { existsSync, lstatSync, realpathSync, statSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import { FILE_START, type Diagnostic } from '../diagnostics/diagnostic.ts';
+import { diagnostic } from '../diagnostics/reporter.ts';
 import type { ParsedDocument } from '../parse/parse-document.ts';
 import { checkLink, discoverFiles, type RefusedLink, type UnreadableFolder } from './discover.ts';
 import { ParseCache, parseCachePath } from './parse-cache.ts';
@@ -224,14 +225,12 @@ function toRel(root: string, p: string): string | undefined {
 
 function refusedLinkDiagnostic(link: RefusedLink): Diagnostic {
   const to = link.target ? ` (to ${link.target})` : '';
-  return {
-    file: link.path,
-    span: FILE_START,
-    ruleId: 'lab:symlink-outside',
-    severity: 'error',
-    message:
-      link.reason === 'outside'
-        ? `This symlink points outside the content folder${to}: Labkit never reads it, so build and publish leave it out. Copy the file into the folder instead.`
-        : `This symlink leads to nothing Labkit can read${to}: it is left out of build and publish. Fix or remove the link.`,
-  };
+  return diagnostic(
+    'lab:symlink-outside',
+    link.path,
+    FILE_START,
+    link.reason === 'outside'
+      ? `This symlink points outside the content folder${to}: Labkit never reads it, so build and publish leave it out. Copy the file into the folder instead.`
+      : `This symlink leads to nothing Labkit can read${to}: it is left out of build and publish. Fix or remove the link.`,
+  );
 }

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Diagnostic } from '../../diagnostics/diagnostic.ts';
 import { FILE_START } from '../../diagnostics/diagnostic.ts';
+import { diagnostic } from '../../diagnostics/reporter.ts';
 
 /** Reads a listed file's text once per load; `undefined` when it is not there. */
 export type ReadFile = (rel: string) => string | undefined;
@@ -37,12 +38,7 @@ export function createReader(root: string, files: ReadonlySet<string>, texts: Ma
 export function unreadableDiagnostic(rel: string, error: unknown, what: 'file' | 'folder'): Diagnostic {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   const reason = code ?? (error instanceof Error ? error.message : String(error));
-  return {
-    file: rel || '.',
-    span: FILE_START,
-    ruleId: 'lab:unreadable',
-    severity: 'error',
-    message: `Labkit cannot read this ${what} (${reason}), so ${what === 'folder' ? 'nothing in it is' : 'it is not'} checked, built or published.`,
+  return diagnostic('lab:unreadable', rel || '.', FILE_START, `Labkit cannot read this ${what} (${reason}), so ${what === 'folder' ? 'nothing in it is' : 'it is not'} checked, built or published.`, {
     hint: code === 'EACCES' || code === 'EPERM' ? `Give the user running lab read permission on it (chmod ${what === 'folder' ? 'a+rx' : 'a+r'}).` : `Check that the ${what} can be read.`,
-  };
+  });
 }

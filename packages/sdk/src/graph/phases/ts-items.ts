@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Diagnostic, Span } from '../../diagnostics/diagnostic.ts';
+import { FILE_START, type Diagnostic, type Span } from '../../diagnostics/diagnostic.ts';
+import { diagnostic } from '../../diagnostics/reporter.ts';
 import { tsRuntimeErrorSpan, tsSyntaxError } from '../../define/ts-source.ts';
 import { LineIndex } from '../../parse/line-index.ts';
 import { parseDocument, type ParsedDocument } from '../../parse/parse-document.ts';
@@ -85,14 +86,11 @@ function tsItems(
       const src = read(file);
       if (src === undefined) {
         parsed = virtualDocument(key, text, data, '', base);
-        diagnostics.push({
-          file: rel,
-          span: parsed.frontMatter.places['/bodyFile']?.value ?? { start: { line: 1, column: 1 }, end: { line: 1, column: 1 } },
-          ruleId: 'lab:broken-link',
-          severity: 'error',
-          message: `bodyFile "${o['bodyFile']}" does not exist.`,
-          hint: `Create ${file}, or point bodyFile at the Markdown body next to this definition.`,
-        });
+        diagnostics.push(
+          diagnostic('lab:broken-link', rel, parsed.frontMatter.places['/bodyFile']?.value ?? FILE_START, `bodyFile "${o['bodyFile']}" does not exist.`, {
+            hint: `Create ${file}, or point bodyFile at the Markdown body next to this definition.`,
+          }),
+        );
         file = key;
       } else {
         const body = parseDocument(src, { file });
@@ -112,13 +110,7 @@ function tsItems(
   const name = typeof def['name'] === 'string' ? def['name'] : fileName;
   const kind = def.kind;
   if (kind !== 'tutorial' && kind !== 'challenge' && kind !== 'skill-path' && kind !== 'course' && kind !== 'playground') {
-    diagnostics.push({
-      file: rel,
-      span: { start: { line: 1, column: 1 }, end: { line: 1, column: 1 } },
-      ruleId: 'lab:unknown-kind',
-      severity: 'error',
-      message: `A .lab.ts file must define a tutorial, challenge, skill path, course or playground, not "${kind}".`,
-    });
+    diagnostics.push(diagnostic('lab:unknown-kind', rel, FILE_START, `A .lab.ts file must define a tutorial, challenge, skill path, course or playground, not "${kind}".`));
     return [];
   }
   const index = doc(def, kind, 'index', name, -1, rel);
@@ -180,9 +172,9 @@ function tsLoadDiagnostic(rel: string, text: string, fileUrl: string, mod: TsMod
   const lines = new LineIndex(text);
   const start: Span = { start: { line: 1, column: 1 }, end: { line: 1, column: 1 } };
   if (mod.error === undefined) {
-    return { file: rel, span: start, ruleId: 'lab:ts-load', severity: 'error', message: 'The default export is not content: export default defineChallenge({...}) (or defineTutorial, defineSkillPath, defineCourse).' };
+    return diagnostic('lab:ts-load', rel, start, 'The default export is not content: export default defineChallenge({...}) (or defineTutorial, defineSkillPath, defineCourse).');
   }
   const syntax = tsSyntaxError(text, lines);
-  if (syntax) return { file: rel, span: syntax.span, ruleId: 'lab:ts-load', severity: 'error', message: `Syntax error in this definition: ${syntax.message}.` };
-  return { file: rel, span: tsRuntimeErrorSpan(mod.stack, fileUrl, lines) ?? start, ruleId: 'lab:ts-load', severity: 'error', message: `Cannot import this file: ${mod.error.split('\n')[0]}` };
+  if (syntax) return diagnostic('lab:ts-load', rel, syntax.span, `Syntax error in this definition: ${syntax.message}.`);
+  return diagnostic('lab:ts-load', rel, tsRuntimeErrorSpan(mod.stack, fileUrl, lines) ?? start, `Cannot import this file: ${mod.error.split('\n')[0]}`);
 }

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Diagnostic } from '../../diagnostics/diagnostic.ts';
 import { FILE_START } from '../../diagnostics/diagnostic.ts';
+import { diagnostic } from '../../diagnostics/reporter.ts';
 import { digestOf } from '../../parse/parse-document.ts';
 import { resolvePosix } from '../../util/posix-path.ts';
 import { baseName, dirName, isLabTsFile } from '../discover.ts';
@@ -77,11 +78,5 @@ function bodyFilesOf(v: unknown): string[] {
 }
 
 function codeNotRunDiagnostic(rel: string): Diagnostic {
-  return {
-    file: rel,
-    span: FILE_START,
-    ruleId: 'lab:code-not-run',
-    severity: 'info',
-    message: 'Not evaluated (--no-code): this file\'s code was not run, so its content is not checked or built.',
-  };
+  return diagnostic('lab:code-not-run', rel, FILE_START, 'Not evaluated (--no-code): this file\'s code was not run, so its content is not checked or built.');
 }
