@@ -80,6 +80,7 @@ export { contentTypeFor } from './util/content-type.ts';
 export { resolvePosix } from './util/posix-path.ts';
 export { readIfExists } from './util/read-if-exists.ts';
 export { shQuote } from './util/sh-quote.ts';
+export { hostnameOf, LOOPBACK_HOSTS, normalizeHost, secretMatches } from './util/host-header.ts';
 export { ignoredFolders, isIgnoredFolder } from './graph/discover.ts';
 export type { ParsedDocument, ParseOptions } from './parse/parse-document.ts';
 export { toPointer } from './parse/front-matter.ts';

@@ -1,7 +1,7 @@
 import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
-import { timingSafeEqual, createHash } from 'node:crypto';
 import { Duplex } from 'node:stream';
 import { connect as tlsConnect } from 'node:tls';
+import { hostnameOf, LOOPBACK_HOSTS, normalizeHost, secretMatches } from '@labkit/sdk';
 import type { Machine } from '../provider.ts';
 import type { PlaygroundSession } from './session.ts';
 import type { WebTab } from './web-tabs.ts';
@@ -34,7 +34,6 @@ export interface WebProxyOptions {
   limits?: WebProxyLimits;
 }
 
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
 
 // RFC 9110 7.6.1 and the de-facto ones: meaningful for one hop only.
 const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-authorization', 'proxy-authenticate'];
@@ -60,7 +59,7 @@ export class WebProxy {
   constructor(options: WebProxyOptions) {
     this.#o = options;
     this.#limits = { connectionsPerSession: 8, maxRequestBytes: 8 << 20, maxResponseBytes: 64 << 20, headTimeoutMs: 30_000, ...options.limits };
-    this.#hosts = new Set([...LOOPBACK, ...(options.hosts ?? []).map(normalizeHost)]);
+    this.#hosts = new Set([...LOOPBACK_HOSTS, ...(options.hosts ?? []).map(normalizeHost)]);
   }
 
   get base(): string {
@@ -185,7 +184,7 @@ export class WebProxy {
 
   #cookieMatches(req: IncomingMessage, session: PlaygroundSession): boolean {
     const given = cookiesOf(req.headers.cookie).get(WEB_COOKIE);
-    return given !== undefined && sameSecret(given, session.token);
+    return given !== undefined && secretMatches(given, session.token);
   }
 
   /** The form POST a playground page sends into a tab's iframe (or a new window): token in, cookie out. */
@@ -198,7 +197,7 @@ export class WebProxy {
       return refuse(res, 413, 'request body too large');
     }
     const token = body.get('token') ?? '';
-    if (!sameSecret(token, session.token)) return refuse(res, 401, 'Wrong or missing playground token.');
+    if (!secretMatches(token, session.token)) return refuse(res, 401, 'Wrong or missing playground token.');
     const tab = (session.item.webTabs ?? []).find((t) => t.machine === body.get('machine') && String(t.port) === body.get('port'));
     if (!tab) return refuse(res, 403, 'This playground declares no such web tab.');
     const path = `${this.base}${session.webId}/`;
@@ -334,8 +333,13 @@ function upstreamHeaders(incoming: IncomingHttpHeaders, tab: WebTab, upgrade: bo
   return out;
 }
 
+// A guest's answer must not act on the whole origin it is served from (the
+// preview's in lab dev): no wiping its storage, no service worker scoped
+// above the tab, no HSTS or Alt-Svc for the server's host.
+const ORIGIN_WIDE = ['clear-site-data', 'service-worker-allowed', 'strict-transport-security', 'alt-svc'];
+
 function downstreamHeaders(incoming: IncomingHttpHeaders, tabPath: string): OutgoingHttpHeaders {
-  const drop = new Set(HOP_BY_HOP);
+  const drop = new Set([...HOP_BY_HOP, ...ORIGIN_WIDE]);
   for (const name of String(incoming.connection ?? '').split(',')) if (name.trim()) drop.add(name.trim().toLowerCase());
   const out: OutgoingHttpHeaders = {};
   for (const [k, v] of Object.entries(incoming)) {
@@ -377,12 +381,6 @@ function cookiesOf(header: string | undefined): Map<string, string> {
   return out;
 }
 
-function sameSecret(given: string, expected: string): boolean {
-  const a = createHash('sha256').update(given).digest();
-  const b = createHash('sha256').update(expected).digest();
-  return timingSafeEqual(a, b);
-}
-
 async function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
@@ -399,18 +397,4 @@ const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthor
 function refuse(res: ServerResponse, status: number, message: string): void {
   if (res.headersSent) return void res.destroy();
   res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' }).end(message);
-}
-
-function normalizeHost(host: string): string {
-  return host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '');
-}
-
-function hostnameOf(header: string): string | undefined {
-  try {
-    const url = new URL(`http://${header}`);
-    if (url.username || url.password || url.pathname !== '/' || url.search || url.hash) return undefined;
-    return normalizeHost(url.hostname);
-  } catch {
-    return undefined;
-  }
 }

@@ -1,6 +1,7 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import os from 'node:os';
+import { hostnameOf, LOOPBACK_HOSTS, normalizeHost, secretMatches } from '@labkit/sdk';
 
 /** Header a page of the preview sends its secret in (fetch); WebSockets use the `lk_secret` query parameter. */
 export const DEV_SECRET_HEADER = 'x-lab-secret';
@@ -20,8 +21,6 @@ export interface Refusal {
   message: string;
 }
 
-const LOOPBACK = ['127.0.0.1', 'localhost', '::1'];
-
 /**
  * Who may call `lab dev`: a browser tab showing the preview, nothing else.
  *
@@ -38,16 +37,14 @@ const LOOPBACK = ['127.0.0.1', 'localhost', '::1'];
  */
 export class DevRequestGuard {
   readonly secret: string;
-  readonly #digest: Buffer;
   readonly #hosts: Set<string>;
   readonly #wildcard: boolean;
 
   constructor(options: DevGuardOptions) {
     this.secret = options.secret ?? randomBytes(32).toString('base64url');
-    this.#digest = sha256(this.secret);
     const host = normalizeHost(options.host);
     this.#wildcard = host === '0.0.0.0' || host === '::' || host === '';
-    this.#hosts = new Set([...LOOPBACK, ...(this.#wildcard ? [] : [host]), ...(options.allowedHosts ?? []).map(normalizeHost)]);
+    this.#hosts = new Set([...LOOPBACK_HOSTS, ...(this.#wildcard ? [] : [host]), ...(options.allowedHosts ?? []).map(normalizeHost)]);
   }
 
   /**
@@ -73,8 +70,7 @@ export class DevRequestGuard {
   }
 
   #secretMatches(given: string | undefined): boolean {
-    // Compare digests: equal length, and the time taken says nothing about the secret.
-    return given !== undefined && timingSafeEqual(sha256(given), this.#digest);
+    return given !== undefined && secretMatches(given, this.secret);
   }
 
   #hostAllowed(name: string): boolean {
@@ -90,24 +86,4 @@ export class DevRequestGuard {
 function headerOf(req: IncomingMessage): string | undefined {
   const v = req.headers[DEV_SECRET_HEADER];
   return Array.isArray(v) ? v[0] : v;
-}
-
-function sha256(text: string): Buffer {
-  return createHash('sha256').update(text).digest();
-}
-
-/** `LocalHost.` → `localhost`, `[::1]` → `::1`. */
-function normalizeHost(host: string): string {
-  return host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '');
-}
-
-/** The host name of a Host header (`[::1]:4321` → `::1`), or undefined when it is not one. */
-function hostnameOf(header: string): string | undefined {
-  try {
-    const url = new URL(`http://${header}`);
-    if (url.username || url.password || url.pathname !== '/' || url.search || url.hash) return undefined;
-    return normalizeHost(url.hostname);
-  } catch {
-    return undefined;
-  }
 }
