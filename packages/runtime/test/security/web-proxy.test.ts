@@ -60,7 +60,7 @@ beforeEach(async () => {
         return void res.end('cookie');
       }
       if (req.url === '/moved') return void res.writeHead(302, { location: '/elsewhere' }).end();
-      res.writeHead(200, { 'content-type': 'text/html', 'keep-alive': 'timeout=77', connection: 'x-private-hop, close', 'x-private-hop': 'secret' }).end(`<h1>guest page ${req.url}</h1>`);
+      res.writeHead(200, { 'content-type': 'text/html', 'keep-alive': 'timeout=77', connection: 'x-private-hop, close', 'x-private-hop': 'secret', 'clear-site-data': '"storage"', 'service-worker-allowed': '/', 'strict-transport-security': 'max-age=31536000' }).end(`<h1>guest page ${req.url}</h1>`);
     });
   });
   wss = new WebSocketServer({ server: upstream });
@@ -131,6 +131,10 @@ describe('web tabs: the authenticated proxy', () => {
     expect(got.headers['proxy-authorization']).toBeUndefined();
     expect(got.headers.te).toBeUndefined();
     expect(r.headers['x-private-hop']).toBeUndefined();
+    // Nothing that acts on the whole origin (the preview's, in lab dev).
+    expect(r.headers['clear-site-data']).toBeUndefined();
+    expect(r.headers['service-worker-allowed']).toBeUndefined();
+    expect(r.headers['strict-transport-security']).toBeUndefined();
     expect(r.headers['keep-alive']).not.toBe('timeout=77'); // (our own hop may add its own)
   });
 
