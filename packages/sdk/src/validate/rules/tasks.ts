@@ -6,7 +6,9 @@ import { placeOf } from '../context.ts';
 import type { BodyUsage, ItemRule } from '../rule.ts';
 import { didYouMean } from '../suggest.ts';
 
-const EXPR = /x\(([^)]*)\)/g;
+// An expression is `x(.…)` standing on its own: `index($0, "a")` in an awk
+// program or `max(a)` is script text, which the engine runs as written.
+const EXPR = /(?<![A-Za-z0-9_])x\((\s*\.[^)]*)\)/g;
 const NEEDS_EXPR = /^\.needs\.([A-Za-z0-9_-]+)\.(stdout|stderr)$/;
 
 /**
