@@ -67,6 +67,7 @@ export type { RenderOptions, RenderedDocument, RenderedHeading, RenderedTask, Ca
 
 // Diagnostics
 export { FILE_START, compareDiagnostics } from './diagnostics/diagnostic.ts';
+export { diagnostic } from './diagnostics/reporter.ts';
 export type { Diagnostic, Point, Span, Severity, RelatedSpan } from './diagnostics/diagnostic.ts';
 export { rules, listRules } from './diagnostics/rules.ts';
 export type { RuleSpec, RuleId, LabRuleId } from './diagnostics/rules.ts';
@@ -139,7 +140,7 @@ export type {
 } from './graph/types.ts';
 export { validateGraph } from './validate/validate-graph.ts';
 export { closest, didYouMean } from './validate/suggest.ts';
-export { propsOf } from './validate/document-rules.ts';
+export { propsOf } from './parse/mdc-props.ts';
 export { readComponentProps } from './parse/mdc-props.ts';
 export type { ComponentProps, MdcComponentNode, MdcSectionNode, PropOrigin } from './parse/mdc-props.ts';
 

@@ -15,7 +15,7 @@ const publicNames = [
   'contentLimits', 'contentSanitizeSchema', 'contentSchema', 'contentTypeFor', 'courseLessonSchema',
   'courseModuleSchema', 'courseSchema', 'courseUnitSchema', 'createBundle', 'defineChallenge', 'defineCourse',
   'defineErrors', 'defineLesson', 'definePlayground', 'defineSkillPath', 'defineTutorial',
-  'definitionMachineSchema', 'didYouMean', 'difficulties', 'digestOf', 'digestOfFiles', 'driveSchema', 'formatDiagnostics',
+  'definitionMachineSchema', 'diagnostic', 'didYouMean', 'difficulties', 'digestOf', 'digestOfFiles', 'driveSchema', 'formatDiagnostics',
   'frontMatterJsonSchema', 'generateReference', 'getComponent', 'helperTask', 'hostnameOf', 'ignoredFolders',
   'imageBuildSchema', 'importKillercoda', 'initConditionValueSchema', 'initTask', 'isIgnoredFolder',
   'isLabkitError', 'killercodaRules', 'listRules', 'loadContent', 'loadFieldDocs', 'machineResourcesSchema',

@@ -1,5 +1,6 @@
 import { isMap, isPair, isScalar, isSeq, parseDocument, type Node as YamlNode } from 'yaml';
 import type { Diagnostic, Span } from '../diagnostics/diagnostic.ts';
+import { diagnostic } from '../diagnostics/reporter.ts';
 import type { LineIndex } from './line-index.ts';
 import { contentLimits } from './limits.ts';
 
@@ -64,13 +65,7 @@ export function parseFrontMatter(source: string, file: string, lines: LineIndex,
   const { yamlStart, yamlEnd, bodyOffset } = found;
   const span = lines.span(0, found.closed ? bodyOffset : source.length);
   if (!found.closed) {
-    out.push({
-      file,
-      span: lines.span(0, 3),
-      ruleId: 'lab:yaml-syntax',
-      severity: 'error',
-      message: 'Front matter is not closed: add a `---` line after the YAML block.',
-    });
+    out.push(diagnostic('lab:yaml-syntax', file, lines.span(0, 3), 'Front matter is not closed: add a `---` line after the YAML block.'));
     return { present: true, data: undefined, span, places: {}, bodyOffset: source.length };
   }
   const text = source.slice(yamlStart, yamlEnd);
@@ -79,13 +74,9 @@ export function parseFrontMatter(source: string, file: string, lines: LineIndex,
   for (const e of doc.errors) {
     const dup = e.code === 'DUPLICATE_KEY';
     if (!dup) syntaxError = true;
-    out.push({
-      file,
-      span: lines.span(yamlStart + e.pos[0], yamlStart + e.pos[1]),
-      ruleId: dup ? 'lab:duplicate-key' : 'lab:yaml-syntax',
-      severity: 'error',
-      message: dup ? 'Duplicate key: this mapping already has the key; only one value would survive.' : yamlMessage(e.message),
-    });
+    out.push(
+      diagnostic(dup ? 'lab:duplicate-key' : 'lab:yaml-syntax', file, lines.span(yamlStart + e.pos[0], yamlStart + e.pos[1]), dup ? 'Duplicate key: this mapping already has the key; only one value would survive.' : yamlMessage(e.message)),
+    );
   }
   const places: Record<string, YamlPlace> = {};
   let data: unknown;
@@ -94,13 +85,7 @@ export function parseFrontMatter(source: string, file: string, lines: LineIndex,
       data = doc.toJS({ maxAliasCount: contentLimits.maxYamlAliases });
     } catch (error) {
       // An alias bomb (`a: &a [x, x]`, `b: &b [*a, *a]`, ...) expands exponentially.
-      out.push({
-        file,
-        span: lines.span(yamlStart, yamlEnd),
-        ruleId: 'lab:content-limit',
-        severity: 'error',
-        message: `The front matter's YAML aliases expand too much (${error instanceof Error ? error.message.split('\n')[0] : String(error)}; the limit is ${contentLimits.maxYamlAliases}); it is not read.`,
-      });
+      out.push(diagnostic('lab:content-limit', file, lines.span(yamlStart, yamlEnd), `The front matter's YAML aliases expand too much (${error instanceof Error ? error.message.split('\n')[0] : String(error)}; the limit is ${contentLimits.maxYamlAliases}); it is not read.`));
       return { present: true, data: undefined, span, places: {}, bodyOffset };
     }
     if (doc.contents) collect(doc.contents as YamlNode, '', undefined, places, lines, yamlStart);

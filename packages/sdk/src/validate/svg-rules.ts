@@ -1,4 +1,5 @@
 import type { Diagnostic } from '../diagnostics/diagnostic.ts';
+import { diagnostic } from '../diagnostics/reporter.ts';
 import { LineIndex } from '../parse/line-index.ts';
 
 /**
@@ -34,13 +35,7 @@ export function svgScriptDiagnostics(file: string, text: string): Diagnostic[] {
   const report = (start: number, end: number, what: string): void => {
     if (out.length >= MAX_FINDINGS) return;
     lines ??= new LineIndex(text);
-    out.push({
-      file,
-      span: lines.span(start, end),
-      ruleId: 'lab:svg-script',
-      severity: 'error',
-      message: `This SVG can run script (${what}): published in __static__/ it would run on the site's origin. Remove it, or export the drawing again without scripts.`,
-    });
+    out.push(diagnostic('lab:svg-script', file, lines.span(start, end), `This SVG can run script (${what}): published in __static__/ it would run on the site's origin. Remove it, or export the drawing again without scripts.`));
   };
   // Comments and CDATA hide nothing from us but hold no markup either.
   const masked = text.replace(/<!--[\s\S]*?-->|<!\[CDATA\[[\s\S]*?\]\]>/g, (m) => ' '.repeat(m.length));

@@ -7,7 +7,7 @@ import { EventStream } from './event-stream.ts';
 import type { DevRequestGuard, Refusal } from './request-guard.ts';
 import { contentTypeFor, resolveStaticPath } from './static-path.ts';
 import type { PageResult } from './page-store.ts';
-import { FILE_START, type Diagnostic } from '@labkit/sdk';
+import { FILE_START, diagnostic, type Diagnostic } from '@labkit/sdk';
 import type { Duplex } from 'node:stream';
 
 /**
@@ -250,7 +250,7 @@ type OverlayDiagnostic = Diagnostic & { frame?: string };
 function renderErrorOf(page: PageResult | undefined, contentDir: string): Diagnostic[] {
   if (!page?.renderError) return [];
   const file = path.isAbsolute(page.renderError.file) ? path.relative(contentDir, page.renderError.file).split(path.sep).join('/') : page.renderError.file;
-  return [{ file, span: FILE_START, ruleId: 'lab:render-failed', severity: 'error', message: page.renderError.message }];
+  return [diagnostic('lab:render-failed', file, FILE_START, page.renderError.message)];
 }
 
 /**

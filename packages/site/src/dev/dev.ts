@@ -8,7 +8,7 @@ import { DevRequestGuard } from './request-guard.ts';
 import { SiteErrors } from '../errors.ts';
 import { DEFAULT_DEV_PORT, listenOnFreePort } from './listen.ts';
 import { PageStore, loadingPage, type PageResult } from './page-store.ts';
-import { FILE_START, type Diagnostic } from '@labkit/sdk';
+import { FILE_START, diagnostic, type Diagnostic } from '@labkit/sdk';
 import type { BackendState, PreviewBackend } from './preview-backend.ts';
 import { TerminalReporter, type ReporterStream, type UpdateSummary } from './terminal-reporter.ts';
 
@@ -148,9 +148,7 @@ export async function dev(options: DevOptions): Promise<DevHandle> {
       const page = await pages.render(tab.path);
       fresh.set(tab.path, page);
       if (page.renderError) {
-        renderErrors.set(page.renderError.file, {
-          file: page.renderError.file, span: FILE_START, severity: 'error', ruleId: 'lab:render-failed', message: page.renderError.message,
-        });
+        renderErrors.set(page.renderError.file, diagnostic('lab:render-failed', page.renderError.file, FILE_START, page.renderError.message));
       }
     }
     // Pages first (what the author looks at), then the cross-file rules, then

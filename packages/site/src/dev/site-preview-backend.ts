@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ContentStore, FILE_START, formatDiagnostics, type ContentChange, type Diagnostic } from '@labkit/sdk';
+import { ContentStore, FILE_START, diagnostic, formatDiagnostics, type ContentChange, type Diagnostic } from '@labkit/sdk';
 import { siteContentFromGraph } from '../content/from-source.ts';
 import { collectAssets, type SiteAsset } from '../content/assets.ts';
 import type { SiteItem } from '../content/site-content.ts';
@@ -100,7 +100,7 @@ export async function createSitePreviewBackend(contentDir: string, options: { st
     } catch (error) {
       // The previous pages stay up; the failure is shown with the files that caused it.
       const message = `Rendering failed: ${error instanceof Error ? error.message : String(error)}`;
-      failures = (changed.length ? changed : [root]).map((p) => ({ file: rel(p) || '.', span: FILE_START, severity: 'error' as const, ruleId: 'lab:render-failed' as const, message }));
+      failures = (changed.length ? changed : [root]).map((p) => diagnostic('lab:render-failed', rel(p) || '.', FILE_START, message));
       return;
     }
     failures = [];
