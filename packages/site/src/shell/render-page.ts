@@ -93,7 +93,7 @@ ${(config.customCss ?? []).map((c) => `<link rel="stylesheet" href="${esc(c)}">`
 <div class="lk-menu-panel"><nav aria-label="${esc(t.menu)}">${navLinks}</nav>${social ? `<p class="lk-menu-social">${social}</p>` : ''}<form action="${esc(base)}search/" role="search"><input name="q" type="search" placeholder="${esc(t.search)}" aria-label="${esc(t.searchSite)}"></form></div>
 </details>
 </div></header>
-${config.preview ? '<div class="lk-preview-banner" role="note">${esc(t.previewBanner)}</div>' : ''}
+${config.preview ? `<div class="lk-preview-banner" role="note">${esc(t.previewBanner)}</div>` : ''}
 <main id="main" class="${wide ? 'lk-main lk-main-wide' : 'lk-main'}"${m.type === 'item' || m.type === 'lesson' || m.type === 'path' || m.type === 'course' ? ' data-pagefind-body' : ''}>
 ${main}
 </main>

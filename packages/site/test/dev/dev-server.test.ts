@@ -89,6 +89,14 @@ describe('preview server', () => {
     expect((await get('/brand/site.css')).status).toBe(404);
   });
 
+  it('shows the preview banner in words (it printed its own template source: ${esc(t.previewBanner)})', async () => {
+    await writeFile(path.join(root, 'lab.config.ts'), `export default { site: { strings: { previewBanner: 'Vorschau <b>' } } };`);
+    handle = await dev({ dir: root, port: 0, output: false });
+    const html = await (await fetch(handle.url)).text();
+    expect(html).toContain('<div class="lk-preview-banner" role="note">Vorschau &lt;b&gt;</div>');
+    expect(html).not.toContain('${');
+  });
+
   it('refuses every path out of the content folder, and sources outside __static__', async () => {
     await linkSecret();
     let out = '';
