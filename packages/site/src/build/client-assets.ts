@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
-import path from 'node:path';
+import { contentTypeFor } from '@labkit/sdk';
 import type { BrandFile, ClientAssetUrls } from '../shell/page-model.ts';
 import { playgroundClientFiles } from '../playground/dev-mount.ts';
 
@@ -11,11 +11,6 @@ export interface ClientFile {
   contentType: string;
   body: Buffer;
 }
-
-const TYPES: Record<string, string> = {
-  '.css': 'text/css; charset=utf-8', '.svg': 'image/svg+xml', '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg',
-  '.webp': 'image/webp', '.avif': 'image/avif', '.gif': 'image/gif', '.ico': 'image/x-icon',
-};
 
 const SOURCES = [
   { name: 'site', ext: 'css', key: 'css', type: 'text/css; charset=utf-8' },
@@ -40,10 +35,10 @@ export async function loadClientAssets(base: string, withPlayground = false, bra
   // A default favicon, so /favicon.ico is never a 404; an author's .ico (a brand file) replaces it.
   const authorIco = brandFiles.some((b) => b.path === 'favicon.ico');
   for (const name of authorIco ? ['favicon.svg'] : ['favicon.svg', 'favicon.ico']) {
-    files.push({ path: name, contentType: name.endsWith('.svg') ? 'image/svg+xml' : 'image/x-icon', body: await readFile(new URL(`../client/${name}`, import.meta.url)) });
+    files.push({ path: name, contentType: contentTypeFor(name), body: await readFile(new URL(`../client/${name}`, import.meta.url)) });
   }
   // Logo, favicon and custom CSS from lab.config.ts: their names carry their digest.
-  for (const b of brandFiles) files.push({ path: b.path, contentType: TYPES[path.extname(b.path).toLowerCase()] ?? 'application/octet-stream', body: await readFile(b.source) });
+  for (const b of brandFiles) files.push({ path: b.path, contentType: contentTypeFor(b.path), body: await readFile(b.source) });
   // The playground island imports xterm.js next to itself: one folder, named by its content.
   let playground: string | undefined;
   if (withPlayground) {

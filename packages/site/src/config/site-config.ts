@@ -3,6 +3,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
+import { contentTypeFor } from '@labkit/sdk';
 import type { BrandFile, SiteConfig } from '../shell/page-model.ts';
 import { SiteErrors } from '../errors.ts';
 import { siteUserConfigSchema, type SiteUserConfig } from './site-config-schema.ts';
@@ -76,7 +77,7 @@ export async function loadSiteConfig(dir: string, overrides: SiteUserConfig & { 
   if (fromFile.favicon) {
     const u = publish(fromFile.favicon, 'favicon', /^(\.ico|\.svg|\.png)$/);
     const ext = path.extname(fromFile.favicon).toLowerCase();
-    favicon = { url: u, type: ext === '.svg' ? 'image/svg+xml' : ext === '.png' ? 'image/png' : 'image/x-icon' };
+    favicon = { url: u, type: contentTypeFor(fromFile.favicon) };
     if (ext === '.ico') files.push({ source: files.at(-1)!.source, path: 'favicon.ico' });
   }
   return {
