@@ -1,0 +1,300 @@
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type Docker from 'dockerode';
+import { RuntimeErrors } from '../../errors.ts';
+import type { Machine, PlaygroundSpec, Provider, RunningPlayground } from '../../provider.ts';
+import { openRunner, RemoteMachine, type RunnerAddress } from './remote-machine.ts';
+import { LINK_DEAD_MS, readLines, RUNNER_PORT } from './runner-protocol.ts';
+
+export interface SwarmProviderOptions {
+  /** The Docker API of a Swarm manager. */
+  docker: Docker;
+  /** Runner image tag, loaded on every node (`buildRunnerImage`). */
+  image: string;
+  /** An attachable overlay network that this process is attached to too. */
+  network: string;
+  /** Pool name: labels every service this provider makes (default `default`). */
+  pool?: string;
+  /** Idle runner services kept ready (default 0). */
+  poolSize?: number;
+  /** Per service: reserved and limited (default 1 CPU, 512 MiB plus the machines' memory). */
+  cpus?: number;
+  memoryMiB?: number;
+  /** Placement constraints (default: workers only). */
+  constraints?: string[];
+  /** How long a service may take to start and its runner to answer (default 120 s). */
+  startTimeoutMs?: number;
+  onLog?: (line: string) => void;
+}
+
+/** Labels on every service: who made it and for what. */
+export const LABEL = { pool: 'labkit.pool', state: 'labkit.state', session: 'labkit.session', secret: 'labkit.secret-id' } as const;
+
+interface RunnerService {
+  id: string;
+  name: string;
+  secretId: string;
+  secret: string;
+}
+
+/**
+ * Playgrounds on Docker Swarm: each session is one service (one replica,
+ * restart policy none, reservations and limits, spread over the workers,
+ * labelled with its pool and session) running the runner image, which
+ * boots the playground's machines with the same QEMU code as a local
+ * session. The engine reaches them over the overlay network with a
+ * per-session secret (a Swarm secret, readable only inside the container).
+ *
+ * A warm pool keeps idle services booted; a session claims one with a
+ * service update that names the version it read, so two replicas racing
+ * for the same service cannot both win (the loser gets "update out of
+ * sequence" and tries the next).
+ */
+export class SwarmProvider implements Provider {
+  readonly name = 'swarm';
+  #o: SwarmProviderOptions;
+  #secrets = new Map<string, string>();
+  #filling: Promise<void> | undefined;
+  #closed = false;
+  readonly #log: (line: string) => void;
+
+  constructor(options: SwarmProviderOptions) {
+    this.#o = options;
+    this.#log = options.onLog ?? (() => {});
+  }
+
+  get pool(): string {
+    return this.#o.pool ?? 'default';
+  }
+
+  async provision(spec: PlaygroundSpec): Promise<RunningPlayground> {
+    const session = randomBytes(8).toString('hex');
+    const claimed = await this.#claim(session);
+    const service = claimed ?? (await this.#create('claimed', session, spec));
+    void this.fill();
+    try {
+      const host = await this.#address(service);
+      return await this.#connect(service, { host, port: RUNNER_PORT, secret: service.secret }, spec);
+    } catch (error) {
+      await this.#remove(service);
+      throw error;
+    }
+  }
+
+  /** Creates idle services up to the pool size (one fill at a time). */
+  fill(): Promise<void> {
+    const size = this.#o.poolSize ?? 0;
+    if (!size || this.#closed) return Promise.resolve();
+    this.#filling ??= (async () => {
+      try {
+        const idle = (await this.#services()).filter((s) => s.Spec?.Labels?.[LABEL.state] === 'idle' && this.#secrets.has(s.ID!));
+        for (let n = idle.length; n < size && !this.#closed; n++) await this.#create('idle', undefined, undefined);
+      } catch (error) {
+        this.#log(`swarm pool refill failed: ${error instanceof Error ? error.message : String(error)}`);
+      } finally {
+        this.#filling = undefined;
+      }
+    })();
+    return this.#filling;
+  }
+
+  /** Idle services of this pool that this process can claim. */
+  async idle(): Promise<number> {
+    return (await this.#services()).filter((s) => s.Spec?.Labels?.[LABEL.state] === 'idle' && this.#secrets.has(s.ID!)).length;
+  }
+
+  /** Removes every service (and secret) of this pool, idle or not. */
+  async dispose(): Promise<void> {
+    this.#closed = true;
+    await this.#filling;
+    for (const s of await this.#services()) await this.#remove({ id: s.ID!, name: s.Spec!.Name!, secretId: s.Spec?.Labels?.[LABEL.secret] ?? '', secret: '' });
+  }
+
+  async #services(): Promise<Docker.Service[]> {
+    return this.#o.docker.listServices({ filters: { label: [`${LABEL.pool}=${this.pool}`] } });
+  }
+
+  async #claim(session: string): Promise<RunnerService | undefined> {
+    for (const s of await this.#services()) {
+      const labels = s.Spec?.Labels ?? {};
+      const secret = this.#secrets.get(s.ID!);
+      if (labels[LABEL.state] !== 'idle' || !secret) continue;
+      try {
+        // The version we read: if another replica claimed it since, Swarm refuses ("update out of sequence").
+        await this.#o.docker.getService(s.ID!).update({ version: s.Version!.Index, ...s.Spec, Labels: { ...labels, [LABEL.state]: 'claimed', [LABEL.session]: session } });
+        return { id: s.ID!, name: s.Spec!.Name!, secretId: labels[LABEL.secret] ?? '', secret };
+      } catch (error) {
+        if (/out of sequence/i.test(String((error as Error).message))) continue;
+        throw error;
+      }
+    }
+    return undefined;
+  }
+
+  async #create(state: 'idle' | 'claimed', session: string | undefined, spec: PlaygroundSpec | undefined): Promise<RunnerService> {
+    const secret = randomBytes(32).toString('base64url');
+    const name = `labkit-${this.pool}-${randomBytes(4).toString('hex')}`;
+    const created = await this.#o.docker.createSecret({ Name: name, Data: Buffer.from(secret).toString('base64'), Labels: { [LABEL.pool]: this.pool } });
+    const secretId = (created as unknown as { id: string }).id;
+    const machinesMiB = spec?.machines.reduce((n, m) => n + (m.memoryMiB ?? 256), 0) ?? 256;
+    const memory = ((this.#o.memoryMiB ?? 512) + machinesMiB) * 1024 * 1024;
+    const nanoCpus = Math.round((this.#o.cpus ?? 1) * 1e9);
+    const labels = { [LABEL.pool]: this.pool, [LABEL.state]: state, [LABEL.secret]: secretId, ...(session ? { [LABEL.session]: session } : {}) };
+    const service = await this.#o.docker.createService({
+      Name: name,
+      Labels: labels,
+      TaskTemplate: {
+        ContainerSpec: {
+          Image: this.#o.image,
+          Labels: { [LABEL.pool]: this.pool },
+          Env: ['LABKIT_RUNNER_SECRET_FILE=/run/secrets/labkit-session'],
+          Secrets: [{ SecretID: secretId, SecretName: name, File: { Name: 'labkit-session', UID: '0', GID: '0', Mode: 0o400 } }],
+        },
+        Resources: { Limits: { NanoCPUs: nanoCpus, MemoryBytes: memory }, Reservations: { NanoCPUs: Math.round(nanoCpus / 4), MemoryBytes: Math.round(memory / 2) } },
+        RestartPolicy: { Condition: 'none' },
+        Placement: { Constraints: this.#o.constraints ?? ['node.role==worker'], Preferences: [{ Spread: { SpreadDescriptor: 'node.id' } }] },
+        Networks: [{ Target: this.#o.network }],
+      },
+      Mode: { Replicated: { Replicas: 1 } },
+      // No virtual IP: the runner is reached at its task's own address.
+      EndpointSpec: { Mode: 'dnsrr' },
+    } as Docker.CreateServiceOptions);
+    const id = (service as unknown as { id: string }).id;
+    this.#secrets.set(id, secret);
+    this.#log(`swarm: created ${state} service ${name}`);
+    return { id, name, secretId, secret };
+  }
+
+  /** The overlay address of the service's running task, once it runs. */
+  async #address(service: RunnerService): Promise<string> {
+    const deadline = Date.now() + (this.#o.startTimeoutMs ?? 120_000);
+    for (;;) {
+      const tasks = (await this.#o.docker.listTasks({ filters: { service: [service.id] } })) as Array<{ Status: { State: string; Err?: string }; NetworksAttachments?: Array<{ Network: { Spec: { Name: string } }; Addresses: string[] }> }>;
+      const failed = tasks.find((t) => ['failed', 'rejected', 'shutdown', 'orphaned'].includes(t.Status.State));
+      if (failed && !tasks.some((t) => t.Status.State === 'running')) throw RuntimeErrors.ProviderUnavailable('swarm', `service ${service.name} ${failed.Status.State}: ${failed.Status.Err ?? 'no reason given'}`);
+      const running = tasks.find((t) => t.Status.State === 'running');
+      const address = running?.NetworksAttachments?.find((n) => n.Network.Spec.Name === this.#o.network)?.Addresses[0];
+      if (address) return address.split('/')[0]!;
+      if (Date.now() > deadline) throw RuntimeErrors.ProviderUnavailable('swarm', `service ${service.name} did not start in ${Math.round((this.#o.startTimeoutMs ?? 120_000) / 1000)} s (task ${tasks[0]?.Status.State ?? 'not scheduled'}: no worker with enough free CPU and memory?)`);
+      await sleep(200);
+    }
+  }
+
+  /** Opens the runner's link, provisions the playground, and returns it. */
+  async #connect(service: RunnerService, address: RunnerAddress, spec: PlaygroundSpec): Promise<RunningPlayground> {
+    const deadline = Date.now() + (this.#o.startTimeoutMs ?? 120_000);
+    for (;;) {
+      try {
+        return await this.#provisionOnce(service, address, spec);
+      } catch (error) {
+        // The task runs before its program listens: refused connections are retried until the deadline.
+        if (!(error instanceof NotListening) || Date.now() > deadline) throw error instanceof NotListening ? RuntimeErrors.ProviderUnavailable('swarm', `the runner of ${service.name} never answered: ${error.message}`) : error;
+        await sleep(250);
+      }
+    }
+  }
+
+  #provisionOnce(service: RunnerService, address: RunnerAddress, spec: PlaygroundSpec): Promise<RunningPlayground> {
+    return new Promise((resolve, reject) => {
+      const link = openRunner(address, { op: 'provision', spec });
+      let playground: SwarmPlayground | undefined;
+      let lastHeard = Date.now();
+      let answered = false;
+      const watchdog = setInterval(() => {
+        if (Date.now() - lastHeard > LINK_DEAD_MS) link.destroy(new Error(`the runner of ${service.name} has been silent for ${LINK_DEAD_MS / 1000} s (its node is down or cut off)`));
+      }, 500);
+      readLines(link, (m) => {
+        lastHeard = Date.now();
+        answered = true;
+        if (m.ok && Array.isArray(m.machines)) {
+          const machines = (m.machines as Array<{ name: string }>).map((x) => new RemoteMachine(x.name, address));
+          playground = new SwarmPlayground(machines, async () => {
+            clearInterval(watchdog);
+            link.destroy();
+            await this.#dispose(service, address);
+          });
+          resolve(playground);
+        } else if (typeof m.error === 'string') reject(RuntimeErrors.BootFailed(spec.machines.map((x) => x.name).join(', '), m.error));
+        else if (typeof m.state === 'string' && typeof m.machine === 'string') playground?.machineState(m.machine, m.state as Machine['state'], typeof m.detail === 'string' ? m.detail : undefined);
+      });
+      let why = '';
+      link.on('error', (error: NodeJS.ErrnoException) => {
+        why = error.message;
+        if (!answered && (error.code === 'ECONNREFUSED' || error.code === 'EHOSTUNREACH')) reject(new NotListening(error.message));
+      });
+      link.once('close', () => {
+        clearInterval(watchdog);
+        if (!playground) return reject(answered ? RuntimeErrors.BootFailed(spec.machines.map((x) => x.name).join(', '), `the runner of ${service.name} closed the connection`) : new NotListening(why || 'connection closed'));
+        playground.lost(`the runner of this playground went away (${why || 'connection closed'}); its node may have failed or been drained`);
+      });
+    });
+  }
+
+  async #dispose(service: RunnerService, address: RunnerAddress): Promise<void> {
+    await new Promise<void>((resolve) => {
+      const socket = openRunner(address, { op: 'dispose' });
+      const timer = setTimeout(() => socket.destroy(), 10_000);
+      socket.on('error', () => {});
+      socket.once('close', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      readLines(socket, () => socket.end());
+    });
+    await this.#remove(service);
+  }
+
+  async #remove(service: RunnerService): Promise<void> {
+    this.#secrets.delete(service.id);
+    await this.#o.docker.getService(service.id).remove().catch(() => {});
+    // A secret in use cannot be removed: wait for the service's task to let go of it.
+    if (service.secretId) {
+      for (let i = 0; i < 50; i++) {
+        try {
+          await this.#o.docker.getSecret(service.secretId).remove();
+          break;
+        } catch (error) {
+          if (/not found|no such/i.test(String((error as Error).message))) break;
+          await sleep(200);
+        }
+      }
+    }
+  }
+}
+
+class NotListening extends Error {}
+
+class SwarmPlayground implements RunningPlayground {
+  readonly machines: readonly RemoteMachine[];
+  #dispose: () => Promise<void>;
+  #disposing: Promise<void> | undefined;
+
+  constructor(machines: RemoteMachine[], dispose: () => Promise<void>) {
+    this.machines = machines;
+    this.#dispose = dispose;
+  }
+
+  machine(name: string): Machine {
+    const m = this.machines.find((x) => x.name === name);
+    if (!m) throw new Error(`no machine ${name} in this playground (machines: ${this.machines.map((x) => x.name).join(', ')})`);
+    return m;
+  }
+
+  machineState(name: string, state: Machine['state'], detail: string | undefined): void {
+    this.machines.find((m) => m.name === name)?.setState(state, detail);
+  }
+
+  /** The link is gone (not by our dispose): every machine has failed. */
+  lost(detail: string): void {
+    if (this.#disposing) return;
+    for (const m of this.machines) m.setState('failed', detail);
+  }
+
+  dispose(): Promise<void> {
+    this.#disposing ??= (async () => {
+      for (const m of this.machines) m.setState('stopped');
+      await this.#dispose();
+    })();
+    return this.#disposing;
+  }
+}
