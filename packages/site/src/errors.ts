@@ -47,6 +47,11 @@ export const SiteErrors = defineErrors({
     message: (file: string, reason: string) => `Reading the cached render ${file} failed: ${reason}`,
     hint: 'Delete the render cache folder (it is rebuilt on the next build), or fix what is wrong with it (permissions, a disk error).',
   },
+  DevNoUpdate: {
+    title: 'No preview update',
+    message: (timeoutMs: number) => `lab dev saw no content change within ${timeoutMs} ms.`,
+    hint: 'Check that the file was written inside the content folder (not in an ignored folder such as dist/ or a dot folder), or wait longer (nextUpdate({ timeoutMs })).',
+  },
   DevNoFreePort: {
     title: 'No free port',
     message: (host: string, first: number, last: number) => `Ports ${first} to ${last} on ${host} are all in use.`,

@@ -208,7 +208,7 @@ export async function dev(options: DevOptions): Promise<DevHandle> {
     },
     nextUpdate({ timeoutMs = 15_000 } = {}) {
       return new Promise<DevUpdate>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`lab dev: no update within ${timeoutMs} ms`)), timeoutMs);
+        const timer = setTimeout(() => reject(SiteErrors.DevNoUpdate(timeoutMs)), timeoutMs);
         waiters.push((update) => {
           clearTimeout(timer);
           resolve(update);
