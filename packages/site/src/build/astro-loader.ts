@@ -15,6 +15,11 @@ export function setLoaderFeed(feed: LoaderFeed | undefined): void {
 
 const indexes = new WeakMap<LoaderFeed, Map<string, Page>>();
 
+// The errors below are not in SiteErrors on purpose: they only fire when
+// the Astro app is run by hand instead of through build() (a bug, not a user
+// mistake), and this module runs in Astro's child process, which must not
+// load the SDK (its pipeline, shiki, zod) just to build an error object.
+
 /** The page model of a route, for the Astro route that renders it. */
 export function feedPage(route: string): Page {
   const feed = (globalThis as Record<symbol, unknown>)[FEED] as LoaderFeed | undefined;
