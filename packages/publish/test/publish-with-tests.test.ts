@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { publish } from '../src/publish.ts';
+import { loaderStats } from '../../sdk/src/graph/loader.ts';
 
 const repoRoot = resolve(import.meta.dirname, '../../..');
 const challenge = join(repoRoot, 'examples/challenges/stop-a-runaway-process');
@@ -22,8 +23,11 @@ describe('lab publish --test', () => {
     const content = join(work, 'ok');
     await cp(challenge, join(content, 'challenges/stop-a-runaway-process'), { recursive: true });
     const out = join(work, 'ok-out');
+    const loads = loaderStats.folderLoads;
     const result = await publish({ dir: content, to: out, test: true });
     expect(result.ok, result.error?.message).toBe(true);
+    // One graph: validate, build, test and bundle all from one load of the folder.
+    expect(loaderStats.folderLoads - loads).toBe(1);
     expect(result.stages).toEqual({ validated: true, built: true, tested: true });
     expect(result.tests).toMatchObject({ passed: 1, failed: 0 });
     const manifest = JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8'));
