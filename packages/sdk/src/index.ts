@@ -89,7 +89,7 @@ export type { FrontMatter, YamlPlace } from './parse/front-matter.ts';
 export { markdownProcessor } from './parse/markdown.ts';
 export { LineIndex } from './parse/line-index.ts';
 export { contentLimits } from './parse/limits.ts';
-export { SVG_CONTENT_SECURITY_POLICY, svgResponseHeaders } from './validate/svg-rules.ts';
+export { SVG_CONTENT_SECURITY_POLICY, svgResponseHeaders } from './validate/rules/svg-script.ts';
 
 // Reference docs and the front matter JSON Schema (docs-gen, maintained with the CLI)
 export { buildJsonSchema } from './docs-gen/json-schema.ts';

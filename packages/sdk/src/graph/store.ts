@@ -1,6 +1,6 @@
 import { compareDiagnostics, type Diagnostic } from '../diagnostics/diagnostic.ts';
 import { defineErrors } from '../errors/labkit-error.ts';
-import { svgScriptDiagnostics } from '../validate/svg-rules.ts';
+import { svgScriptDiagnostics } from '../validate/rules/svg-script.ts';
 import { validateGraph, type ValidationCache } from '../validate/validate-graph.ts';
 import { discover, loadFolder, reloadFiles, type LoadedContent, type LoaderState, type LoadOptions } from './loader.ts';
 import type { ContentGraph } from './types.ts';

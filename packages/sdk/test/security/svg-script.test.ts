@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadContent, parseDocument, renderDocument } from '../../src/index.ts';
-import { svgScriptDiagnostics } from '../../src/validate/svg-rules.ts';
+import { svgScriptDiagnostics } from '../../src/validate/rules/svg-script.ts';
 
 const work = mkdtempSync(path.join(tmpdir(), 'labkit-sec-svg-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));

@@ -1,6 +1,6 @@
-import type { Diagnostic } from '../diagnostics/diagnostic.ts';
-import { diagnostic } from '../diagnostics/reporter.ts';
-import { LineIndex } from '../parse/line-index.ts';
+import type { Diagnostic } from '../../diagnostics/diagnostic.ts';
+import { diagnostic } from '../../diagnostics/reporter.ts';
+import { LineIndex } from '../../parse/line-index.ts';
 
 /**
  * The `Content-Security-Policy` every SVG asset is served with (`lab dev`,
