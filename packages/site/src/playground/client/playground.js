@@ -62,6 +62,7 @@ async function init() {
   const tabs = $('.lk-pg-tabs');
   const termsBox = $('.lk-pg-terms');
   let token = null;
+  let webId = null;
   let events = null;
   let terms = new Map();
   let attempt = 0;
@@ -122,6 +123,7 @@ async function init() {
 
   function onMessage(m) {
     if (m.type === 'snapshot') {
+      if (m.webId) webId = m.webId;
       attempt = m.attempt;
       for (const t of m.tasks) paintTask(t);
       onSession(m);
@@ -179,6 +181,7 @@ async function init() {
     if (r.status === 503) { setStatus(r.body.message || 'The playground server is busy. Try again in a minute.', 'busy'); startBtn.disabled = false; return; }
     if (r.status !== 201 && r.status !== 202) { setStatus('Cannot start: ' + (r.body.error || r.body.message || 'server unreachable'), 'failed'); startBtn.disabled = false; return; }
     token = r.body.token;
+    webId = r.body.webId || null;
     try { sessionStorage.setItem(key, token); } catch {}
     begin();
   }
@@ -305,7 +308,7 @@ async function init() {
       const t = { term, fit, box, tab, ws: null, closed: false, retry: 0 };
       terms.set(m.name, t);
       tab.addEventListener('click', () => {
-        for (const x of terms.values()) { x.box.hidden = x !== t; x.tab.setAttribute('aria-selected', String(x === t)); }
+        showPanel(tab, box);
         fit.fit();
         term.focus();
       });
@@ -316,7 +319,72 @@ async function init() {
       connectTerminal(m.name, t);
       if (i === 0) term.focus();
     });
+    for (const w of webTabs.filter((x) => x.declared)) webPanel(w);
+    tabs.hidden = tabs.children.length < 2;
     showRun(true);
+    showPorts(true);
+  }
+
+  function showPanel(tab, box) {
+    for (const b of tabs.children) b.setAttribute('aria-selected', String(b === tab));
+    for (const p of termsBox.children) p.hidden = p !== box;
+  }
+
+  // Web tabs: a service in a machine (the content's `tabs:` and `:http-port`
+  // links), shown in an iframe through the server's authenticated proxy. The
+  // session token goes in a form POST (never a URL); the server answers with
+  // a cookie scoped to this session's tab path and redirects to the tab.
+  const webTabs = Array.isArray(item.webTabs) ? item.webTabs : [];
+  let webPanels = new Map();
+  function openWeb(w, target) {
+    if (!token || !webId) return;
+    const form = el('form', { method: 'POST', action: new URL(`web/${webId}/__auth`, runtime).href, target, hidden: '' });
+    for (const [k, v] of Object.entries({ token, machine: w.machine, port: String(w.port) })) form.append(el('input', { type: 'hidden', name: k, value: v }));
+    document.body.append(form);
+    form.submit();
+    form.remove();
+  }
+  function webPanel(w) {
+    const id = w.machine + ':' + w.port;
+    let p = webPanels.get(id);
+    if (p) return p;
+    const name = 'lk-web-' + webPanels.size + '-' + Math.random().toString(36).slice(2, 8);
+    const tab = el('button', { type: 'button', role: 'tab', class: 'lk-pg-tab lk-pg-tab-web', 'aria-selected': 'false', 'data-web': id }, w.title);
+    const box = el('div', { class: 'lk-pg-web', role: 'tabpanel', 'data-web': id, 'aria-label': w.title });
+    box.hidden = true;
+    const bar = el('div', { class: 'lk-pg-webbar' });
+    const where = el('span', { class: 'lk-pg-weburl' }, `${w.machine}:${w.port}${w.kind === 'ide' ? ' · files (read-only)' : ''}`);
+    const reload = el('button', { type: 'button', class: 'lk-btn lk-btn-ghost' }, 'Reload');
+    const out = el('button', { type: 'button', class: 'lk-btn lk-btn-ghost' }, 'Open in a new window');
+    bar.append(where, reload, out);
+    const frame = el('iframe', { name, title: w.title, class: 'lk-pg-webframe', referrerpolicy: 'no-referrer' });
+    box.append(bar, frame);
+    tabs.append(tab);
+    termsBox.append(box);
+    tabs.hidden = tabs.children.length < 2;
+    p = { tab, box, frame, name, loaded: false };
+    webPanels.set(id, p);
+    const load = () => { p.loaded = true; openWeb(w, name); };
+    tab.addEventListener('click', () => { showPanel(tab, box); if (!p.loaded) load(); });
+    reload.addEventListener('click', load);
+    out.addEventListener('click', () => openWeb(w, '_blank'));
+    return p;
+  }
+  // `:http-port` links in the text open (or add) their tab while a playground runs.
+  const portChips = [...article.querySelectorAll('.lk-chip-port')].map((c) => {
+    const port = Number(/(\d+)\s*$/.exec(c.getAttribute('title') || '')?.[1]);
+    return { c, w: webTabs.find((x) => x.kind === 'http-port' && x.port === port) };
+  }).filter((x) => x.w);
+  function showPorts(on) {
+    for (const { c } of portChips) {
+      c.classList.toggle('lk-chip-live', on);
+      if (on) { c.setAttribute('role', 'button'); c.tabIndex = 0; } else { c.removeAttribute('role'); c.removeAttribute('tabindex'); }
+    }
+  }
+  for (const { c, w } of portChips) {
+    const go = () => { if (!c.classList.contains('lk-chip-live')) return; webPanel(w).tab.click(); };
+    c.addEventListener('click', go);
+    c.addEventListener('keydown', (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); go(); } });
   }
 
   // Click-to-run: a ```sh exec block sends its code to a terminal (its
@@ -364,7 +432,9 @@ async function init() {
       t.term.dispose();
     }
     terms = new Map();
+    webPanels = new Map();
     showRun(false);
+    showPorts(false);
     tabs.replaceChildren();
     termsBox.replaceChildren();
     tabs.hidden = true;

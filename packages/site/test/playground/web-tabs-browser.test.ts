@@ -1,0 +1,89 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dev, type DevHandle } from '../../src/dev/index.ts';
+import { playgroundDevMount } from '../../src/playground/dev-mount.ts';
+// The runtime is what `lab dev` mounts; the site package itself never imports it.
+import { devPlaygrounds, type DevPlaygrounds } from '../../../runtime/src/index.ts';
+
+/**
+ * Web tabs with a real VM and a real browser: the learner starts a web
+ * server in the terminal (click-to-run), opens the playground's "Web app"
+ * tab and reads the page busybox httpd serves inside the VM, through lab
+ * dev's authenticated proxy; the IDE tab lists the machine's files; a
+ * browser without the session's cookie gets 401.
+ */
+const repoRoot = path.resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../..');
+const fixture = path.resolve(fileURLToPath(new URL('.', import.meta.url)), '../fixtures/web-tabs');
+const shots = path.join(repoRoot, 'test-output', 'playground');
+
+let handle: DevHandle;
+let playgrounds: DevPlaygrounds;
+let browser: Browser;
+
+beforeAll(async () => {
+  await mkdir(shots, { recursive: true });
+  playgrounds = devPlaygrounds({ dir: fixture, poolSize: 0, limits: { disconnectGraceMs: 5_000 } });
+  handle = await dev({ dir: fixture, port: 0, output: false, mount: playgroundDevMount(playgrounds) });
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'] });
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await handle?.close();
+  await playgrounds?.close();
+});
+
+describe('web tabs (real Chromium, real VM)', () => {
+  it('opens a page served by busybox httpd in the VM in a playground tab, and the files in the IDE tab', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(new URL('tutorials/web-tabs/', handle.url).href);
+    await page.getByRole('button', { name: 'Start playground', exact: true }).click();
+    await page.locator('.lk-pg-term[data-connected="true"] .xterm-rows').waitFor({ timeout: 240_000 });
+    // The declared tabs sit next to the terminal.
+    const tabNames = await page.locator('.lk-pg-tabs [role=tab]').allInnerTexts();
+    expect(tabNames).toEqual(['busybox', 'Web app', 'IDE']);
+
+    // Start the server by click-to-run, then open the tab from the :http-port link in the text.
+    await page.locator('.lk-code[data-exec] [data-run]').first().click();
+    await page.waitForFunction(() => document.querySelector('[data-task="verify_page_served"]')?.getAttribute('data-state') === 'completed', null, { timeout: 90_000 });
+    await page.locator('.lk-chip-port.lk-chip-live').click();
+    await expect(page.locator('.lk-pg-tab-web').first().getAttribute('aria-selected')).resolves.toBe('true');
+    const frame = page.frameLocator('.lk-pg-web:not([hidden]) iframe');
+    await expect(frame.locator('#vm').innerText({ timeout: 30_000 })).resolves.toBe('Hello from the VM');
+    const src = await page.evaluate(() => [...document.querySelectorAll('iframe')].map((f) => f.contentWindow?.location.href ?? ''));
+    expect(src.some((u) => /\/__lab\/runtime\/web\/[\w-]+\/busybox\/8080\/$/.test(u))).toBe(true);
+    const token = await page.evaluate(() => Object.entries(sessionStorage).find(([k]) => k.startsWith('labkit:session:'))?.[1]);
+    expect(token).toBeTruthy();
+    expect(src.join(' ')).not.toContain(token!); // the token never goes into a URL
+    await page.screenshot({ path: path.join(shots, 'web-tab.png') });
+
+    // Another browser (no session cookie) cannot open the same address.
+    const url = src.find((u) => u.includes('/8080/'))!;
+    const stranger = await browser.newPage();
+    const res = await stranger.goto(url);
+    expect(res?.status()).toBe(401);
+    await expect(stranger.locator('body').innerText()).resolves.not.toContain('Hello from the VM');
+    // Nor an undeclared port with the learner's own cookie.
+    const other = await page.evaluate(async (u) => (await fetch(u.replace('/8080/', '/22/'))).status, url);
+    expect(other).toBe(403);
+    await stranger.close();
+
+    // The IDE tab: the machine's files, served by httpd in the guest.
+    await page.locator('.lk-pg-tab-web', { hasText: 'IDE' }).click();
+    const ide = page.frameLocator('.lk-pg-web:not([hidden]) iframe');
+    await ide.locator('a', { hasText: /^tmp\/$/ }).waitFor({ timeout: 60_000 });
+    await expect(ide.locator('h1').innerText()).resolves.toBe('/');
+    await page.screenshot({ path: path.join(shots, 'ide-tab.png') });
+    await ide.locator('a', { hasText: /^tmp\/$/ }).click();
+    await ide.locator('a', { hasText: /^www\/$/ }).click({ timeout: 30_000 });
+    await expect(ide.locator('#vm').innerText({ timeout: 30_000 })).resolves.toBe('Hello from the VM');
+    expect(errors).toEqual([]);
+    await page.getByRole('button', { name: 'Stop', exact: true }).click();
+    await page.close();
+  }, 420_000);
+});
