@@ -1,11 +1,11 @@
 // The command functions as another program calls them (no process, no
 // printing): each returns its result and reports through the one
 // CommandReporter. The `lab <cmd>` tests check the printed side.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Diagnostic } from '@labkit/sdk';
 import { describe, expect, it } from 'vitest';
-import { importKillercoda, init, newItem, schema, silentReporter, validate } from '../src/index.ts';
+import { docs, doctor, importKillercoda, init, newItem, schema, silentReporter, validate } from '../src/index.ts';
 import type { CommandReporter } from '../src/index.ts';
 import { repoRoot, tempDir } from './helpers.ts';
 
@@ -77,5 +77,21 @@ describe('command functions', () => {
     expect(result.items.length).toBe(1);
     expect(reporter.found).toEqual(result.diagnostics);
     expect(result.ok).toBe(result.summary.errors === 0);
+  });
+
+  it('docs() finds the generated reference stale in a root that lacks it, and writes nothing without write', async () => {
+    const root = tempDir('fn-docs');
+    const result = await docs({ root });
+    expect(result.written).toBe(false);
+    expect(result.stale).toEqual(expect.arrayContaining(['docs/reference/README.md', 'docs/reference/content.schema.json']));
+    expect(readdirSync(root)).toEqual([]);
+  });
+
+  it('doctor() checks the PATH it is given and says how to install what is missing', () => {
+    const report = doctor({ path: tempDir('fn-empty-path'), kvmDevice: '/nonexistent/kvm' });
+    expect(report.ok).toBe(false);
+    const qemu = report.checks.find((c) => /qemu/i.test(c.name));
+    expect(qemu).toMatchObject({ ok: false, required: true, detail: 'qemu-system-x86_64 not found on PATH' });
+    expect(qemu?.fix).toBeTruthy();
   });
 });
