@@ -1,5 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { FILE_START } from '../diagnostics/diagnostic.ts';
+import { diagnostic } from '../diagnostics/reporter.ts';
 import { limitedDocument, parseDocument, type ParsedDocument } from '../parse/parse-document.ts';
 import { contentLimits, estimateParseMs } from '../parse/limits.ts';
 
@@ -107,9 +109,7 @@ function runGuarded(jobs: readonly ParseJob[], size: number, guard: ParseGuard):
     let running = 0;
     const failed = (index: number, message: string): void => {
       const job = jobs[index]!;
-      results[index] = limitedDocument(job.file, job.source, [
-        { file: job.file, span: { start: { line: 1, column: 1 }, end: { line: 1, column: 1 } }, ruleId: 'lab:content-limit', severity: 'error', message },
-      ]);
+      results[index] = limitedDocument(job.file, job.source, [diagnostic('lab:content-limit', job.file, FILE_START, message)]);
     };
     const start = (list: number[]): void => {
       if (list.length === 0) {
