@@ -13,6 +13,8 @@ export { playgroundMachines, ramMiB } from './server/playground-machines.ts';
 export { QemuProvider, playgroundOf } from './providers/qemu/qemu-provider.ts';
 export type { QemuProviderOptions } from './providers/qemu/qemu-provider.ts';
 export { QemuMachine, hostTscKhz } from './providers/qemu/qemu-machine.ts';
+export { SavedStates, SAVED_HOSTNAME } from './providers/qemu/saved-states.ts';
+export type { SavedState, SavedStateConfig } from './providers/qemu/saved-states.ts';
 export type { Accelerator, QemuMachineOptions } from './providers/qemu/qemu-machine.ts';
 export { chooseAccelerator, kvmCanary, CANARY_TIMEOUT_MS } from './providers/qemu/accelerator.ts';
 export { VmPool } from './pool/vm-pool.ts';

@@ -8,7 +8,7 @@ const runtimeNames = [
   'AGENT_VSOCK_PORT', 'BOOT_SCRIPT', 'CANARY_TIMEOUT_MS', 'DEFAULT_MAX_SESSIONS_PER_CLIENT',
   'DEFAULT_POLL_INTERVAL_MS', 'DEFAULT_SERVE_PORT', 'DEFAULT_SETTLE_MS', 'FirecrackerApi',
   'FirecrackerMachine', 'FirecrackerProvider', 'MAX_CONDITION_COMBINATIONS', 'PlaygroundServer',
-  'PlaygroundSession', 'QemuMachine', 'QemuProvider', 'RuntimeErrors', 'SshMachine', 'SshProvider',
+  'PlaygroundSession', 'QemuMachine', 'QemuProvider', 'RuntimeErrors', 'SAVED_HOSTNAME', 'SavedStates', 'SshMachine', 'SshProvider',
   'TASK_STATUS_CODES', 'TaskEngine', 'VmPool', 'bootScript', 'buildImage', 'buildPlaygroundImages', 'cacheDir',
   'chooseAccelerator', 'conditionCombinations', 'conditionsMatch', 'connectVsock', 'contentCatalog',
   'dependencyOrder', 'devPlaygrounds', 'expand', 'expandEnv', 'expandScript', 'hostTscKhz',

@@ -16,6 +16,7 @@ import {
   encodeInput,
   encodeKill,
   encodeHostname,
+  encodeIdentity,
   encodePing,
   encodePty,
   encodeResize,
@@ -161,6 +162,12 @@ export class AgentClient {
   setHostname(name: string): Promise<void> {
     const id = this.#newId();
     return this.#send<void>(id, 'ack', encodeHostname(id, name), 10_000 + this.#graceMs);
+  }
+
+  /** Gives a machine restored from saved state its own identity (see `encodeIdentity`). */
+  setIdentity(identity: { hostname: string; epochMs: number; seed: Buffer; machineId: string }): Promise<void> {
+    const id = this.#newId();
+    return this.#send<void>(id, 'ack', encodeIdentity(id, identity), 10_000 + this.#graceMs);
   }
 
   ping(timeoutMs = 5_000): Promise<void> {

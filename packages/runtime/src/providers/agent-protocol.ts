@@ -6,7 +6,7 @@ import { FrameReader } from './frame-reader.ts';
  * bytes only ever travel inside an OUT frame whose length the agent wrote,
  * so nothing a script prints can be mistaken for a frame.
  */
-export const Req = { Exec: 1, Kill: 2, Write: 3, Ping: 4, PowerOff: 5, Pty: 6, Input: 7, Resize: 8, Hostname: 9, Spawn: 10, CloseStdin: 11 } as const;
+export const Req = { Exec: 1, Kill: 2, Write: 3, Ping: 4, PowerOff: 5, Pty: 6, Input: 7, Resize: 8, Hostname: 9, Spawn: 10, CloseStdin: 11, Identity: 12 } as const;
 export const Res = { Hello: 0x81, Out: 0x82, Exit: 0x83, Ack: 0x84 } as const;
 
 export const EXIT_TIMED_OUT = 1;
@@ -59,6 +59,12 @@ export function encodePing(id: number): Buffer {
 }
 export function encodeHostname(id: number, name: string): Buffer {
   return frame(Req.Hostname, u32(id), str(name));
+}
+/** A restored machine's own identity: hostname, wall clock, an entropy seed (credited, CRNG reseeded) and a machine-id. */
+export function encodeIdentity(id: number, o: { hostname: string; epochMs: number; seed: Buffer; machineId: string }): Buffer {
+  const sec = Math.floor(o.epochMs / 1000);
+  const nsec = Math.round((o.epochMs - sec * 1000) * 1e6);
+  return frame(Req.Identity, u32(id), str(o.hostname), u32(Math.floor(sec / 2 ** 32), sec >>> 0, nsec), str(o.seed), str(o.machineId));
 }
 export function encodePowerOff(): Buffer {
   return frame(Req.PowerOff);

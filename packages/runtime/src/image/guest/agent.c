@@ -21,6 +21,9 @@
  *                INPUT(7): id, bytes                        (keystrokes for a PTY job)
  *                RESIZE(8): id, cols, rows                  (window size of a PTY job)
  *                HOSTNAME(9): id, name                      (no fork: a pooled VM is renamed in one round trip)
+ *                IDENTITY(12): id, name, u32 sec_hi, u32 sec_lo, u32 nsec, seed, machine_id
+ *                                                           (after a restore from saved state: hostname, wall clock,
+ *                                                           entropy credited + CRNG reseeded, /etc/machine-id)
  *   guest->host  HELLO(0x81): version
  *                OUT(0x82): id, u8 stream (1 stdout, 2 stderr), bytes
  *                EXIT(0x83): id, i32 code, i32 signal, u8 flags, u32 duration_ms
@@ -38,6 +41,7 @@
 #include <fcntl.h>
 #include <dirent.h>
 #include <net/if.h>
+#include <linux/random.h>
 #include <linux/vm_sockets.h>
 #include <poll.h>
 #include <signal.h>
@@ -469,6 +473,38 @@ out:
   free(path); free(user); free(content);
 }
 
+/*
+ * A machine restored from saved state is a copy of the one that was saved:
+ * same hostname, a clock stopped at the save, the same CRNG state (so the
+ * same "random" numbers in every copy) and the same machine-id. The host
+ * sends fresh ones; the seed is credited and the CRNG reseeded at once, so
+ * getrandom() differs between copies from the next call on.
+ */
+static void set_identity(struct rd *r) {
+  uint32_t id = rd32(r), n = 0, seedlen = 0, midlen = 0;
+  char *name = rdstr(r, &n);
+  uint32_t hi = rd32(r), lo = rd32(r), nsec = rd32(r);
+  char *seed = rdstr(r, &seedlen), *mid = rdstr(r, &midlen);
+  int err = 0; const char *what = "ok";
+  if (r->bad || !name || !seed || !mid || seedlen > 512 || nsec >= 1000000000u) { err = EINVAL; what = "malformed IDENTITY"; goto out; }
+  if (sethostname(name, n) != 0) { err = errno; what = "sethostname"; goto out; }
+  struct timespec ts = {(time_t)(((uint64_t)hi << 32) | lo), (long)nsec};
+  if (clock_settime(CLOCK_REALTIME, &ts) != 0) { err = errno; what = "clock_settime"; goto out; }
+  struct { int entropy_count; int buf_size; unsigned char buf[512]; } ent;
+  ent.entropy_count = (int)seedlen * 8; ent.buf_size = (int)seedlen; memcpy(ent.buf, seed, seedlen);
+  int fd = open("/dev/urandom", O_RDWR | O_CLOEXEC);
+  if (fd < 0 || ioctl(fd, RNDADDENTROPY, &ent) != 0 || ioctl(fd, RNDRESEEDCRNG) != 0) { err = errno; what = "entropy"; if (fd >= 0) close(fd); goto out; }
+  close(fd);
+  if (midlen) {
+    fd = open("/etc/machine-id", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0444);
+    if (fd < 0) { err = errno; what = "/etc/machine-id"; goto out; }
+    write_all(fd, mid, midlen); write_all(fd, "\n", 1); close(fd);
+  }
+out:
+  send_ack(id, err, err ? what : "ok");
+  free(name); free(seed); free(mid);
+}
+
 static void handle(const unsigned char *b, uint32_t len) {
   if (len < 1) return;
   struct rd r = {b + 1, len - 1, 0};
@@ -486,6 +522,7 @@ static void handle(const unsigned char *b, uint32_t len) {
       if (sethostname(name, n) != 0) send_ack(id, errno, strerror(errno)); else send_ack(id, 0, "ok");
       free(name); break;
     }
+    case 12: set_identity(&r); break;
     case 6: start_pty(&r); break;
     case 7: pty_input(&r); break;
     case 8: pty_resize(&r); break;

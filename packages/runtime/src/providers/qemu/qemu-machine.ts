@@ -1,15 +1,17 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { isLabkitError, type LabkitError } from '@labkit/sdk';
+import { isLabkitError, shQuote, type LabkitError } from '@labkit/sdk';
 import { RuntimeErrors } from '../../errors.ts';
 import type { GuestImage } from '../../image/build-image.ts';
 import type { CopyInFile, ExecRequest, ExecResult, Machine, MachineState, SpawnRequest, SpawnedProcess, Terminal, TerminalRequest } from '../../provider.ts';
 import { AgentClient, WATCHDOG_GRACE_MS } from '../agent-client.ts';
 import { MachineLifecycle } from '../machine-lifecycle.ts';
+import { Qmp, waitForMigration } from './qmp.ts';
 
 export type Accelerator = 'kvm' | 'tcg';
 
@@ -35,6 +37,21 @@ export interface QemuMachineOptions {
   watchdogGraceMs?: number;
   /** TCG translation cache size (MiB). Default 32: plenty for busybox checks, and RSS is what limits VMs per host. */
   tbSizeMiB?: number;
+  /**
+   * Guest RAM from a file instead of anonymous memory (machines with saved
+   * state): `share: true` while a template boots (its pages land in the
+   * file), `false` for machines restored from it (a private copy-on-write
+   * mapping, so every restored machine shares the pages it has not written).
+   */
+  memoryFile?: { path: string; share: boolean };
+  /** The root disk instead of `image.rootfs`: `writable` for a template (its writes are part of the saved state), else opened with `snapshot=on`. */
+  rootDisk?: { path: string; writable: boolean };
+  /** Restore from this state file (written by `saveState`) instead of booting; the machine runs with its saved hostname until `setIdentity`. */
+  incoming?: string;
+  /** Open a QMP socket (set for a machine whose state will be saved). */
+  qmp?: boolean;
+  /** `labkit.hostname` on the kernel command line, when it is not `name` (a template's fixed one). */
+  bootHostname?: string;
 }
 
 /** The readiness probe's own limit; its watchdog adds the grace on top. */
@@ -90,6 +107,19 @@ const setprivPath = (() => {
   const r = spawnSync('sh', ['-c', 'command -v setpriv'], { encoding: 'utf8' });
   return r.status === 0 ? r.stdout.trim() : undefined;
 })();
+
+/** The guest kernel's command line for a machine (saved states are keyed by it too). */
+export function kernelCmdline(o: Pick<QemuMachineOptions, 'name' | 'bootHostname' | 'accel' | 'image' | 'network'>): string {
+  return [
+    'console=ttyS0',
+    FAST_BOOT,
+    `labkit.hostname=${o.bootHostname ?? o.name}`,
+    process.env.LABKIT_EXTRA_CMDLINE ?? '',
+    o.accel === 'tcg' && hostTscKhz() ? `tsc_early_khz=${hostTscKhz()}` : '',
+    o.image.rootfs ? 'labkit.root=/dev/vda' : '',
+    o.network ? `labkit.ip=${o.network.address}` : '',
+  ].filter(Boolean).join(' ');
+}
 
 /** One QEMU microVM and the agent inside it. */
 export class QemuMachine implements Machine {
@@ -181,6 +211,36 @@ export class QemuMachine implements Machine {
     return agent.spawn(request);
   }
 
+  /**
+   * Saves the machine's state to `file` (QEMU migration to a file; guest RAM
+   * stays in its `memoryFile`, `x-ignore-shared`) and stops it. The machine
+   * must have been booted with `qmp` and a shared `memoryFile`.
+   */
+  async saveState(file: string, timeoutMs = 120_000): Promise<void> {
+    this.#life.ready(this.#agent, this.name);
+    const qmp = await Qmp.connect(path.join(this.#dir, 'qmp.sock'));
+    try {
+      await qmp.execute('migrate-set-capabilities', { capabilities: [{ capability: 'x-ignore-shared', state: true }] });
+      await qmp.execute('stop');
+      await qmp.execute('migrate', { uri: `exec:cat > ${shQuote(file)}` });
+      await waitForMigration(qmp, timeoutMs);
+    } finally {
+      qmp.close();
+    }
+    await this.dispose();
+  }
+
+  /**
+   * Gives a machine restored from saved state its own identity: hostname,
+   * the host's wall clock (the guest's stopped at the save), 64 bytes of
+   * fresh entropy (credited, CRNG reseeded) and a new machine-id.
+   */
+  async setIdentity(name: string): Promise<void> {
+    const agent = this.#life.ready(this.#agent, this.name);
+    (this as { name: string }).name = name;
+    await agent.setIdentity({ hostname: name, epochMs: Date.now(), seed: randomBytes(64), machineId: randomBytes(16).toString('hex') });
+  }
+
   /** Renames a pooled machine when a playground claims it (hostname only). */
   async rename(name: string): Promise<void> {
     const agent = this.#life.ready(this.#agent, this.name);
@@ -207,20 +267,20 @@ export class QemuMachine implements Machine {
     await new Promise<void>((resolve, reject) => server.once('error', reject).listen(socketPath, resolve));
     const connected = new Promise<net.Socket>((resolve) => server.once('connection', resolve));
 
-    const cmdline = [
-      'console=ttyS0',
-      FAST_BOOT,
-      `labkit.hostname=${o.name}`,
-      process.env.LABKIT_EXTRA_CMDLINE ?? '',
-      o.accel === 'tcg' && hostTscKhz() ? `tsc_early_khz=${hostTscKhz()}` : '',
-      o.image.rootfs ? 'labkit.root=/dev/vda' : '',
-      o.network ? `labkit.ip=${o.network.address}` : '',
-    ].filter(Boolean).join(' ');
+    const cmdline = kernelCmdline(o);
     const args = [
       '-M', 'microvm,x-option-roms=off,rtc=on,pit=off,pic=off',
       // A small translation cache: TCG's default (1 GiB) is what made each VM's RSS ~200 MiB.
       ...(o.accel === 'kvm' ? ['-accel', 'kvm', '-cpu', 'host'] : ['-accel', `tcg,tb-size=${o.tbSizeMiB ?? Number(process.env.LABKIT_TB_SIZE ?? 32)}`, '-cpu', 'max']),
       '-m', String(o.memoryMiB ?? 256),
+      ...(o.memoryFile
+        ? [
+            '-object', `memory-backend-file,id=ram,size=${o.memoryMiB ?? 256}M,mem-path=${o.memoryFile.path.replaceAll(',', ',,')},share=${o.memoryFile.share ? 'on' : 'off'}`,
+            '-machine', 'memory-backend=ram',
+          ]
+        : []),
+      ...(o.qmp || o.incoming ? ['-qmp', `unix:${path.join(this.#dir, 'qmp.sock')},server=on,wait=off`] : []),
+      ...(o.incoming ? ['-incoming', 'defer'] : []),
       '-smp', String(o.cpus ?? 1),
       '-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot',
       '-serial', `file:${path.join(this.#dir, 'console.log')}`,
@@ -231,7 +291,10 @@ export class QemuMachine implements Machine {
       '-chardev', `socket,id=agent,path=${socketPath}`,
       '-device', 'virtserialport,chardev=agent,name=labkit.agent',
       ...(o.image.rootfs
-        ? ['-drive', `id=root,file=${o.image.rootfs},format=raw,if=none,snapshot=on`, '-device', 'virtio-blk-device,drive=root']
+        ? [
+            '-drive', `id=root,file=${(o.rootDisk?.path ?? o.image.rootfs).replaceAll(',', ',,')},format=raw,if=none${o.rootDisk?.writable ? '' : ',snapshot=on'}`,
+            '-device', 'virtio-blk-device,drive=root',
+          ]
         : []),
       ...(o.network
         ? [
@@ -279,6 +342,25 @@ export class QemuMachine implements Machine {
     });
     died.catch(() => {}); // only meaningful while booting; a later exit is reported through the agent
     try {
+      if (o.incoming) {
+        const file = o.incoming;
+        const restore = (async () => {
+          const qmp = await Qmp.connect(path.join(this.#dir, 'qmp.sock'));
+          try {
+            await qmp.execute('migrate-set-capabilities', { capabilities: [{ capability: 'x-ignore-shared', state: true }] });
+            await qmp.execute('migrate-incoming', { uri: `exec:cat ${shQuote(file)}` });
+            await waitForMigration(qmp, timeoutMs);
+            // The saved machine was stopped before its save, so this one arrives paused.
+            await qmp.execute('cont');
+          } catch (error) {
+            throw RuntimeErrors.BootFailed(this.name, `restoring the saved state ${file} failed: ${(error as Error).message}`);
+          } finally {
+            qmp.close();
+          }
+        })();
+        restore.catch(() => {});
+        await Promise.race([restore, timeout, died]);
+      }
       const socket = await Promise.race([connected, timeout, died]);
       this.#agent = new AgentClient(socket, this.name, {
         onFault: (error: LabkitError) => {
@@ -291,7 +373,8 @@ export class QemuMachine implements Machine {
       // QEMU's own exit (reported by the 'close' handler above) says more than a
       // closed socket, so give it a moment to arrive first.
       socket.once('close', () => setTimeout(() => this.#agent?.fail(RuntimeErrors.MachineDied(this.name, 'the agent connection closed')), 1_000).unref());
-      await Promise.race([this.#agent.ready, timeout, died]);
+      // A restored agent said its HELLO to the host that booted it, long ago: ask it instead.
+      await Promise.race([o.incoming ? this.#agent.ping(timeoutMs) : this.#agent.ready, timeout, died]);
     } finally {
       clearTimeout(timer);
     }

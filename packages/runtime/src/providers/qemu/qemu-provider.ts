@@ -9,7 +9,8 @@ import { playgroundImage } from '../../image/playground-image.ts';
 import type { Machine, PlaygroundSpec, Provider, RunningPlayground } from '../../provider.ts';
 import { chooseAccelerator } from './accelerator.ts';
 import { EthernetSwitch } from './ethernet-switch.ts';
-import { QemuMachine, type Accelerator, type MachineNetwork } from './qemu-machine.ts';
+import { QemuMachine, type Accelerator, type MachineNetwork, type QemuMachineOptions } from './qemu-machine.ts';
+import { SAVED_HOSTNAME, SavedStates, type SavedStateConfig } from './saved-states.ts';
 
 export interface QemuProviderOptions {
   /** Images by playground name; built (once, cached) on first use when absent. */
@@ -23,6 +24,15 @@ export interface QemuProviderOptions {
   watchdogGraceMs?: number;
   /** Hands out pre-booted machines (see VmPool). */
   pool?: { take(kind: ImageKind): Promise<QemuMachine | undefined> };
+  /**
+   * Start single machines from saved state (default: on, in
+   * `~/.cache/labkit/snapshots`; `LABKIT_SNAPSHOTS=0` turns it off): the first
+   * start of a configuration boots it, starts its services, saves it; later
+   * ones restore from that in well under a second. `false` always cold-boots.
+   */
+  savedStates?: SavedStates | false;
+  /** Called when a machine was restored or cold-booted, and when a state was saved (the bench and tests read it). */
+  onStart?: (event: { machine: string; kind: ImageKind; how: 'restored' | 'booted' | 'saved'; ms: number }) => void;
 }
 
 /** QEMU microVMs: KVM when the canary proves it, else TCG (`-cpu max`). */
@@ -30,8 +40,11 @@ export class QemuProvider implements Provider {
   readonly name = 'qemu';
   #options: QemuProviderOptions;
 
+  #savedStates: SavedStates | undefined;
+
   constructor(options: QemuProviderOptions = {}) {
     this.#options = options;
+    this.#savedStates = options.savedStates === false || (options.savedStates === undefined && process.env.LABKIT_SNAPSHOTS === '0') ? undefined : (options.savedStates ?? new SavedStates());
   }
 
   async image(kind: ImageKind, definition?: PlaygroundDefinition): Promise<GuestImage> {
@@ -51,17 +64,83 @@ export class QemuProvider implements Provider {
     const image = await this.image(kind, options.definition);
     const accel = await this.accelerator();
     const memoryMiB = options.memoryMiB ?? this.#options.memoryMiB;
-    const vm = await QemuMachine.boot({
+    const base: QemuMachineOptions = {
       name,
       image,
       accel,
       ...(memoryMiB ? { memoryMiB } : {}),
       ...(this.#options.bootTimeoutMs ? { bootTimeoutMs: this.#options.bootTimeoutMs } : {}),
       ...(this.#options.watchdogGraceMs !== undefined ? { watchdogGraceMs: this.#options.watchdogGraceMs } : {}),
-      ...(network ? { network } : {}),
-    });
+    };
+    const started = Date.now();
+    // Machines on a playground network boot cold: their network device and
+    // address are part of the machine, and the saved states hold none.
+    if (this.#savedStates && !network) {
+      const services = options.services !== false;
+      const vm = await this.#restore(base, services);
+      this.#options.onStart?.({ machine: name, kind, how: 'restored', ms: Date.now() - started });
+      return vm;
+    }
+    const vm = await QemuMachine.boot({ ...base, ...(network ? { network } : {}) });
     if (options.services !== false) await startServices(vm, image);
+    this.#options.onStart?.({ machine: name, kind, how: 'booted', ms: Date.now() - started });
     return vm;
+  }
+
+  /**
+   * A machine from the saved state of its configuration (saved first when
+   * there is none), with its own identity. A state that does not restore
+   * (truncated, or written by something else) is removed and saved again once.
+   */
+  async #restore(base: QemuMachineOptions, services: boolean): Promise<QemuMachine> {
+    const states = this.#savedStates!;
+    const config: SavedStateConfig = {
+      image: base.image,
+      accel: base.accel,
+      memoryMiB: base.memoryMiB ?? 256,
+      cpus: base.cpus ?? 1,
+      tbSizeMiB: base.tbSizeMiB ?? Number(process.env.LABKIT_TB_SIZE ?? 32),
+      services,
+    };
+    const machine = { ...base, memoryMiB: config.memoryMiB, cpus: config.cpus, tbSizeMiB: config.tbSizeMiB, bootHostname: SAVED_HOSTNAME };
+    for (let attempt = 1; ; attempt++) {
+      const { state, made } = await states.ensure(config, async (into) => {
+        const started = Date.now();
+        const template = await QemuMachine.boot({
+          ...machine,
+          name: `${base.name} (saving)`,
+          qmp: true,
+          memoryFile: { path: into.ram, share: true },
+          ...(into.disk ? { rootDisk: { path: into.disk, writable: true } } : {}),
+        });
+        try {
+          if (services) await startServices(template, base.image);
+          await template.saveState(into.state);
+        } finally {
+          await template.dispose();
+        }
+        this.#options.onStart?.({ machine: base.name, kind: base.image.kind, how: 'saved', ms: Date.now() - started });
+      });
+      try {
+        const vm = await QemuMachine.boot({
+          ...machine,
+          incoming: state.state,
+          memoryFile: { path: state.ram, share: false },
+          ...(state.disk ? { rootDisk: { path: state.disk, writable: false } } : {}),
+        });
+        try {
+          await vm.setIdentity(base.name);
+        } catch (error) {
+          await vm.dispose();
+          throw error;
+        }
+        return vm;
+      } catch (error) {
+        // A state just saved that does not restore is a real failure, not a stale file.
+        if (made || attempt >= 2) throw error;
+        await states.discard(state);
+      }
+    }
   }
 
   async provision(spec: PlaygroundSpec): Promise<RunningPlayground> {
