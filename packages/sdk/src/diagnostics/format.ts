@@ -1,5 +1,6 @@
 import { codeFrameColumns } from '@babel/code-frame';
 import { compareDiagnostics, type Diagnostic, type Severity } from './diagnostic.ts';
+import type { RuleId } from './rules.ts';
 
 /** Options of {@link formatDiagnostics}. */
 export interface FormatOptions {
@@ -55,14 +56,14 @@ export function compatibilityReport(diagnostics: readonly Diagnostic[]): Record<
   return Object.fromEntries([...byName].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
+/** Rules about files Labkit refuses to read: their diagnostics never get a code frame. */
+const unreadRules: ReadonlySet<RuleId> = new Set<RuleId>(['lab:symlink-outside']);
+
 /**
  * The one formatter. Pretty: `file:line:col severity message rule`, a code
  * frame, expected/actual/hint and related places, then a summary line.
  * JSON: `{ diagnostics, summary, compatibility }`, the same data, sorted.
  */
-/** Rules about files Labkit refuses to read: their diagnostics never get a code frame. */
-const unreadRules: ReadonlySet<string> = new Set(['lab:symlink-outside']);
-
 export function formatDiagnostics(diagnostics: readonly Diagnostic[], options: FormatOptions = {}): string {
   const min = rank[options.minSeverity ?? 'info'];
   const shown = diagnostics.filter((d) => rank[d.severity] >= min).sort(compareDiagnostics);
