@@ -61,7 +61,7 @@ export interface BuildOptions {
    * Load and render in a child process, so the graph's and the render
    * workers' memory is returned before Astro runs. Default: for more than
    * 400 Markdown files, unless `keepGraph` or `graph` is set (a graph in
-   * this process is used here).
+   * this process is used here) or a previous output is there to update.
    */
   isolate?: boolean;
 }
@@ -171,7 +171,10 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
 
   // A big one-shot build renders in a child process (see render-child.ts);
   // a long-lived caller keeps its graph here, for the next build.
-  const isolate = options.graph === undefined && (options.isolate ?? (options.keepGraph !== true && (await countMarkdown(dir)) > ISOLATE_ABOVE_FILES));
+  // A rebuild over a previous output (most likely incremental: no Astro, so
+  // little memory) stays in this process and saves the child's start-up.
+  const rebuild = !options.force && existsSync(path.join(outDir, 'index.html')) && (await readManifest(cacheDir))?.outDir === outDir;
+  const isolate = options.graph === undefined && (options.isolate ?? (options.keepGraph !== true && !rebuild && (await countMarkdown(dir)) > ISOLATE_ABOVE_FILES));
   const r = isolate ? await renderInChild({ dir, outDir, cacheDir, options: plainOptions(options) }, progress, timings) : await renderPhase(dir, outDir, cacheDir, options, progress, lap);
   t = performance.now();
   if (r.diagnostics.some((d) => d.severity === 'error')) {
