@@ -1,121 +1,127 @@
 /**
- * bench/build: `lab build` on 3,000 generated pages against a plain Astro 7
- * project (glob loader + unified/remark-mdc) on the same files, in one run.
- * Prints both times, the ratio, peak memory (RSS of the whole process
- * tree), and the time of a rebuild after one file changed.
+ * bench/build: `lab build` on generated pages (see generate-content.ts):
+ * cold build time and peak RSS of the whole process tree, memory over
+ * time, a one-file rebuild from the CLI, and (with --astro) a plain Astro 7
+ * project (glob loader + unified/remark-mdc) on the same files.
  *
- *   node bench/build/run.ts [--pages 3000]
+ *   node bench/build/run.ts [--pages 3000] [--runs 3] [--baseline /work/baseline] [--astro]
+ *   node bench/build/run.ts --scale 300,1000,3000,10000     # how cost grows (this checkout only)
  *
- * Targets: ratio <= 0.5, peak <= 1 GB, incremental <= 2 s. Timings depend
- * on the machine and on what else runs: they are printed, never asserted.
+ * With --baseline <checkout> every run builds with both checkouts, taking
+ * turns (baseline, current, current, baseline, ...), so both see the same
+ * machine load; the table shows medians. Timings depend on the machine and
+ * on what else runs: they are printed with the load average, never asserted.
  */
-import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync, rmSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { generateContent } from './generate-content.ts';
 import { writeAstroBaseline } from './astro-baseline.ts';
+import { arg, load, median, memoryLine, run, secs, type Run } from '../lib/measure.ts';
 
 const repo = path.resolve(import.meta.dirname, '../..');
-const pagesArg = process.argv.indexOf('--pages');
-const count = pagesArg > 0 ? Number(process.argv[pagesArg + 1]) : 3000;
+const count = Number(arg('pages') ?? 3000);
+const runs = Number(arg('runs') ?? 3);
+const baseline = arg('baseline');
 const work = path.join(repo, 'bench/.out/build');
-const content = path.join(work, 'content');
-const labOut = path.join(work, 'lab-dist');
-const baselineDir = path.join(repo, 'packages/site/.build/bench-astro-baseline');
 const node = process.execPath;
-const lab = path.join(repo, 'packages/cli/bin/lab.js');
-const astroBin = path.join(repo, 'packages/site/node_modules/astro/bin/astro.mjs');
 
-interface Run {
-  ms: number;
-  peakMb: number;
-  stdout: string;
+interface Sample {
+  cold: Run;
+  coldPhases: Record<string, number>;
+  rebuild: Run;
+  rebuildSummary: { mode: string; pagesWritten: number; timings: Record<string, number> };
+  edited: boolean;
 }
 
-/** Sum of RSS over a process and its descendants, from /proc. */
-function treeRssKb(pid: number): number {
-  let total = 0;
-  const stack = [pid];
-  while (stack.length) {
-    const p = stack.pop()!;
-    try {
-      const status = readFileSync(`/proc/${p}/status`, 'utf8');
-      total += Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-      for (const t of readFileSync(`/proc/${p}/task/${p}/children`, 'utf8').trim().split(/\s+/).filter(Boolean)) stack.push(Number(t));
-    } catch {
-      // the process ended between reads
-    }
+/** A cold build (no cache, no previous output) then a one-file rebuild, with the `lab` of `checkout`. */
+async function sample(checkout: string, content: string, firstFile: string, tag: string): Promise<Sample> {
+  const lab = path.join(checkout, 'packages/cli/bin/lab.js');
+  const out = path.join(work, `dist-${tag}`);
+  // A private, emptied Labkit cache: the SDK's parse cache would otherwise keep the previous run's parse.
+  const env = { LABKIT_CACHE: path.join(work, `labkit-cache-${tag}`) };
+  rmSync(out, { recursive: true, force: true });
+  rmSync(path.join(work, '.labkit-cache'), { recursive: true, force: true });
+  rmSync(env.LABKIT_CACHE, { recursive: true, force: true });
+  const cold = await run(node, [lab, 'build', content, '--out', out, '--force', '--format', 'json'], checkout, env, 100);
+  const coldPhases = (JSON.parse(cold.stdout) as { timings: Record<string, number> }).timings;
+  const original = readFileSync(firstFile, 'utf8');
+  const marker = `edited-${tag}-${Date.now()}`;
+  writeFileSync(firstFile, original.replace('## Overview of 0', `## Overview of 0 (${marker})`));
+  try {
+    const rebuild = await run(node, [lab, 'build', content, '--out', out, '--format', 'json'], checkout, env, 50);
+    const rebuildSummary = JSON.parse(rebuild.stdout) as Sample['rebuildSummary'];
+    const edited = readFileSync(path.join(out, 'tutorials/tutorial-0/index.html'), 'utf8').includes(marker);
+    return { cold, coldPhases, rebuild, rebuildSummary, edited };
+  } finally {
+    writeFileSync(firstFile, original);
+    rmSync(out, { recursive: true, force: true });
   }
-  return total;
 }
 
-function run(cmd: string, args: string[], cwd: string): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const t0 = performance.now();
-    const child = spawn(cmd, args, { cwd, env: { ...process.env, CI: '1', ASTRO_TELEMETRY_DISABLED: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    let peak = 0;
-    const timer = setInterval(() => (peak = Math.max(peak, treeRssKb(child.pid!))), 50);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearInterval(timer);
-      const ms = performance.now() - t0;
-      if (code !== 0) reject(new Error(`${cmd} ${args.join(' ')} exited ${code}\n${stdout.slice(-2000)}\n${stderr.slice(-4000)}`));
-      else resolve({ ms, peakMb: peak / 1024, stdout });
-    });
-  });
+function prepare(pages: number): { content: string; firstFile: string } {
+  const content = path.join(work, `content-${pages}`);
+  console.log(`bench/build: generating ${pages} pages…`);
+  const { firstFile } = generateContent(content, pages, path.join(repo, '../shared/corpus/iximiuz-samples/sample-challenge/__static__/container-box.png'));
+  return { content, firstFile };
 }
-
-const fmt = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
 mkdirSync(work, { recursive: true });
-console.log(`bench/build: generating ${count} pages…`);
-const { firstFile } = generateContent(content, count, path.join(repo, '../shared/corpus/iximiuz-samples/sample-challenge/__static__/container-box.png'));
-rmSync(labOut, { recursive: true, force: true });
-rmSync(path.join(work, '.labkit-cache'), { recursive: true, force: true });
-// A private Labkit cache dir, emptied, so the cold build is cold (the SDK's
-// parse cache would otherwise keep the previous run's parse results).
-process.env.LABKIT_CACHE = path.join(work, 'labkit-cache');
-rmSync(process.env.LABKIT_CACHE, { recursive: true, force: true });
+const scale = arg('scale');
+if (scale) {
+  // How cost grows with content size: this checkout, one run per size.
+  const rows: string[] = [];
+  for (const n of scale.split(',').map(Number)) {
+    const { content, firstFile } = prepare(n);
+    const s = await sample(repo, content, firstFile, `scale-${n}`);
+    rows.push(`| ${n} | ${secs(s.cold.ms)} | ${(s.cold.ms / n).toFixed(1)} ms | ${s.cold.peakMb.toFixed(0)} MB | ${secs(s.rebuild.ms)} | ${load()} |`);
+    console.log(rows.at(-1));
+    console.log(`  memory over time (cold, ${n}): ${memoryLine(s.cold.samples)}`);
+    rmSync(content, { recursive: true, force: true });
+  }
+  console.log('\n| pages | cold build | per page | peak RSS (tree) | one-file rebuild | load (1/5/15 min) |\n|---|---|---|---|---|---|');
+  for (const r of rows) console.log(r);
+  process.exit(0);
+}
 
-console.log('lab build (cold: no cache, no previous output)…');
-const cold = await run(node, [lab, 'build', content, '--out', labOut, '--force', '--format', 'json'], repo);
-const coldSummary = JSON.parse(cold.stdout) as { pages: number; timings: Record<string, number> };
+const { content, firstFile } = prepare(count);
+const checkouts: Array<['before' | 'after', string]> = baseline ? [['before', path.resolve(baseline)], ['after', repo]] : [['after', repo]];
+const results: Record<'before' | 'after', Sample[]> = { before: [], after: [] };
+const loads: string[] = [];
+for (let i = 0; i < runs; i++) {
+  // Alternate which checkout goes first, so neither always runs on a warmer (or busier) machine.
+  const order = i % 2 === 0 ? checkouts : [...checkouts].reverse();
+  for (const [label, checkout] of order) {
+    loads.push(load());
+    console.log(`run ${i + 1}/${runs} ${label} (${checkout}), load ${loads.at(-1)}…`);
+    const s = await sample(checkout, content, firstFile, `${label}-${i}`);
+    console.log(`  cold ${secs(s.cold.ms)} peak ${s.cold.peakMb.toFixed(0)} MB phases ${JSON.stringify(s.coldPhases)}`);
+    console.log(`  memory over time: ${memoryLine(s.cold.samples)}`);
+    console.log(`  rebuild ${secs(s.rebuild.ms)} peak ${s.rebuild.peakMb.toFixed(0)} MB mode=${s.rebuildSummary.mode} written=${s.rebuildSummary.pagesWritten} edit-visible=${s.edited} phases ${JSON.stringify(s.rebuildSummary.timings)}`);
+    results[label].push(s);
+  }
+}
 
-console.log('plain Astro 7 (glob loader, unified + remark-mdc)…');
-writeAstroBaseline(baselineDir, content);
-rmSync(path.join(baselineDir, 'node_modules/.astro'), { recursive: true, force: true });
-const astro = await run(node, [astroBin, 'build', '--silent'], baselineDir);
+let astroMs: number | undefined;
+if (process.argv.includes('--astro')) {
+  console.log('plain Astro 7 (glob loader, unified + remark-mdc)…');
+  const baselineDir = path.join(repo, 'packages/site/.build/bench-astro-baseline');
+  writeAstroBaseline(baselineDir, content);
+  const astro = await run(node, [path.join(repo, 'packages/site/node_modules/astro/bin/astro.mjs'), 'build', '--silent'], baselineDir);
+  astroMs = astro.ms;
+  rmSync(baselineDir, { recursive: true, force: true });
+}
 
-console.log('lab build after editing one file…');
-const original = readFileSync(firstFile, 'utf8');
-writeFileSync(firstFile, original.replace('## Overview of 0', '## Overview of 0 (edited)'));
-const incremental = await run(node, [lab, 'build', content, '--out', labOut, '--format', 'json'], repo);
-const incSummary = JSON.parse(incremental.stdout) as { mode: string; pagesWritten: number; rendered: number; timings: Record<string, number> };
-const edited = readFileSync(path.join(labOut, 'tutorials/tutorial-0/index.html'), 'utf8').includes('(edited)');
-writeFileSync(firstFile, original);
-
-// The same one-file rebuild in a long-lived process (the programmatic
-// build() with keepGraph, as a watch loop would call it): the graph stays
-// in memory, so only the changed file is parsed again.
-const { build } = await import('../../packages/site/src/index.ts');
-await build({ dir: content, outDir: labOut, keepGraph: true });
-writeFileSync(firstFile, original.replace('## Overview of 0', '## Overview of 0 (edited again)'));
-const t1 = performance.now();
-const warm = await build({ dir: content, outDir: labOut, keepGraph: true });
-const warmMs = performance.now() - t1;
-writeFileSync(firstFile, original);
-
-const ratio = cold.ms / astro.ms;
-console.log('');
-console.log(`pages                      ${coldSummary.pages} (${count} content pages)`);
-console.log(`lab build (cold)           ${fmt(cold.ms)}   peak RSS ${cold.peakMb.toFixed(0)} MB   phases ${JSON.stringify(coldSummary.timings)}`);
-console.log(`plain Astro 7 + remark-mdc ${fmt(astro.ms)}   peak RSS ${astro.peakMb.toFixed(0)} MB`);
-console.log(`ratio lab/astro            ${ratio.toFixed(2)}   (target <= 0.5)`);
-console.log(`peak memory (lab)          ${cold.peakMb.toFixed(0)} MB   (target <= 1024 MB)`);
-console.log(`incremental, CLI (1 file)  ${fmt(incremental.ms)}   (target <= 2 s) mode=${incSummary.mode} written=${incSummary.pagesWritten} rendered=${incSummary.rendered} phases ${JSON.stringify(incSummary.timings)} edit-visible=${edited}`);
-console.log(`incremental, in-process      ${fmt(warmMs)}   (build() with keepGraph) mode=${warm.mode} written=${warm.pagesWritten} rendered=${warm.rendered} phases ${JSON.stringify(warm.timings)}`);
-rmSync(baselineDir, { recursive: true, force: true });
+const col = (label: 'before' | 'after', f: (s: Sample) => number, unit: (x: number) => string) => (results[label].length ? `${unit(median(results[label].map(f)))} (${results[label].map((s) => unit(f(s))).join(', ')})` : '–');
+const mb = (x: number) => `${x.toFixed(0)} MB`;
+const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
+console.log(`\nbench/build: ${count} content pages, ${runs} runs per checkout, interleaved; medians (all runs). Load during the runs: ${loads.join(' | ')}\n`);
+console.log('| What | Before | After | Goal |\n|---|---|---|---|');
+console.log(`| \`lab build\` cold | ${col('before', (s) => s.cold.ms, secs)} | ${col('after', (s) => s.cold.ms, secs)} | |`);
+console.log(`| peak RSS of the process tree | ${col('before', (s) => s.cold.peakMb, mb)} | ${col('after', (s) => s.cold.peakMb, mb)} | ≤ ${count > 5000 ? '1.3 GB' : '1.0 GB'} |`);
+if (astroMs !== undefined) console.log(`| cold vs plain Astro 7 + remark-mdc (${secs(astroMs)}) | ${col('before', (s) => s.cold.ms / astroMs!, (x) => `${x.toFixed(2)}×`)} | ${col('after', (s) => s.cold.ms / astroMs!, (x) => `${x.toFixed(2)}×`)} | ≤ 0.35× |`);
+console.log(`| one-file rebuild from the CLI | ${col('before', (s) => s.rebuild.ms, secs)} | ${col('after', (s) => s.rebuild.ms, secs)} | ≤ 1.5 s |`);
+console.log(`| rebuild / cold build | ${col('before', (s) => s.rebuild.ms / s.cold.ms, pct)} | ${col('after', (s) => s.rebuild.ms / s.cold.ms, pct)} | ≤ 8% |`);
+for (const label of ['before', 'after'] as const) {
+  const last = results[label].at(-1);
+  if (last) console.log(`\nmemory over time, ${label} (cold, last run): ${memoryLine(last.cold.samples)}`);
+}

@@ -1,0 +1,71 @@
+// bench/validate --real: `lab validate` on N copies of the real iximiuz
+// sample challenge (index.md + solution.md, read from ../shared/corpus and
+// copied into a temp folder outside the repository; the images are
+// symlinked), cold and with `--cache` when nothing changed, with the peak
+// RSS of the process tree, against a bare single-thread parse of the same
+// files. With --baseline <checkout> both checkouts take turns on the same
+// files (before/after); medians of --runs runs, with the load average.
+//
+//   node bench/validate/real.ts [--copies 1000] [--runs 3] [--baseline /work/baseline]
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { arg, load, median, run, secs, type Run } from '../lib/measure.ts';
+
+const repo = path.resolve(import.meta.dirname, '../..');
+const copies = Number(arg('copies') ?? 1000);
+const runs = Number(arg('runs') ?? 3);
+const baseline = arg('baseline');
+const sample = path.resolve(repo, '../shared/corpus/iximiuz-samples/sample-challenge');
+
+const dir = mkdtempSync(path.join(tmpdir(), 'labkit-bench-validate-real-'));
+const index = readFileSync(path.join(sample, 'index.md'), 'utf8');
+const solution = readFileSync(path.join(sample, 'solution.md'), 'utf8');
+let bytes = 0;
+for (let i = 0; i < copies; i++) {
+  const d = path.join(dir, 'challenges', `sample-challenge-${i}`);
+  mkdirSync(d, { recursive: true });
+  writeFileSync(path.join(d, 'index.md'), index);
+  writeFileSync(path.join(d, 'solution.md'), solution);
+  symlinkSync(path.join(sample, '__static__'), path.join(d, '__static__'));
+  bytes += index.length + solution.length;
+}
+console.log(`bench/validate: ${copies} copies of the sample challenge (${(bytes / 1e6).toFixed(1)} MB of Markdown) in ${dir}`);
+
+const node = process.execPath;
+const checkouts: Array<['before' | 'after', string]> = baseline ? [['before', path.resolve(baseline)], ['after', repo]] : [['after', repo]];
+const res: Record<string, Run[]> = {};
+const push = (k: string, r: Run) => (res[k] ??= []).push(r);
+const loads: string[] = [];
+for (let i = 0; i < runs; i++) {
+  loads.push(load());
+  const bare = await run(node, [path.join(repo, 'bench/validate/bare-parse.ts'), dir], repo);
+  push('bare', bare);
+  for (const [label, checkout] of i % 2 ? [...checkouts].reverse() : checkouts) {
+    const lab = path.join(checkout, 'packages/cli/bin/lab.js');
+    const env = { LABKIT_CACHE: path.join(dir, '..', `${path.basename(dir)}-cache-${label}`) };
+    rmSync(env.LABKIT_CACHE, { recursive: true, force: true });
+    // Exit code 1 (content errors) is still a finished run: validate reports, it does not fail here.
+    const cold = await run(node, [lab, 'validate', dir, '--format', 'json'], checkout, env, 25, [0, 1]);
+    push(`${label}-cold`, cold);
+    await run(node, [lab, 'validate', dir, '--cache', '--format', 'json'], checkout, env, 25, [0, 1]); // fills the cache
+    push(`${label}-cached`, await run(node, [lab, 'validate', dir, '--cache', '--format', 'json'], checkout, env, 25, [0, 1]));
+    console.log(`run ${i + 1}/${runs} ${label}: cold ${secs(cold.ms)} (${cold.peakMb.toFixed(0)} MB), cached ${secs(res[`${label}-cached`]!.at(-1)!.ms)}, bare ${secs(bare.ms)}`);
+  }
+}
+const m = (k: string, f: (r: Run) => number) => (res[k] ? median(res[k]!.map(f)) : NaN);
+const bare = m('bare', (r) => r.ms);
+const cell = (label: string, what: 'cold' | 'cached' | 'ratio' | 'peak') => {
+  if (!res[`${label}-cold`]) return '–';
+  if (what === 'ratio') return `${(m(`${label}-cold`, (r) => r.ms) / bare).toFixed(2)}×`;
+  if (what === 'peak') return `${m(`${label}-cold`, (r) => r.peakMb).toFixed(0)} MB`;
+  return secs(m(`${label}-${what}`, (r) => r.ms));
+};
+console.log(`\nbench/validate: ${copies} copies of the real sample challenge, ${runs} runs, medians; bare single-thread parse ${secs(bare)}. Load: ${loads.join(' | ')}\n`);
+console.log('| What | Before | After | Goal |\n|---|---|---|---|');
+console.log(`| \`lab validate\` cold, wall | ${cell('before', 'cold')} | ${cell('after', 'cold')} | |`);
+console.log(`| cold / bare single-thread parse | ${cell('before', 'ratio')} | ${cell('after', 'ratio')} | ≤ 0.8× |`);
+console.log(`| \`--cache\`, nothing changed | ${cell('before', 'cached')} | ${cell('after', 'cached')} | ≤ 0.4 s |`);
+console.log(`| peak memory (process tree), cold | ${cell('before', 'peak')} | ${cell('after', 'peak')} | ≤ 400 MB |`);
+rmSync(dir, { recursive: true, force: true });
+for (const e of readdirSync(path.dirname(dir))) if (e.startsWith(`${path.basename(dir)}-cache-`)) rmSync(path.join(path.dirname(dir), e), { recursive: true, force: true });
