@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { collectCondition } from './test.ts';
 import pc from 'picocolors';
 
 /**
@@ -12,12 +13,14 @@ export function register(program: Command): void {
     .description("Boot a playground (by name) or an item's playground (by id or folder, running its init tasks); prints its id")
     .argument('<target>', 'playground name (busybox), item id (challenge:x) or item folder')
     .option('--ssh', 'also make the machines reachable by OpenSSH (prints an `ssh -F <config> <host>` line)')
+    .option('--condition <key=value>', 'init condition value to start with (repeatable; one the playground declares; other keys take their defaults)', collectCondition)
     .option('--format <format>', 'pretty or json', 'pretty')
-    .action(async (target: string, opts: { ssh?: boolean; format: string }) => {
+    .action(async (target: string, opts: { ssh?: boolean; format: string; condition?: Record<string, string> }) => {
       const { startPlayground } = await import('../run/playground.ts');
       const record = await startPlayground({
         target,
         ...(opts.ssh ? { ssh: true } : {}),
+        ...(opts.condition ? { conditions: opts.condition } : {}),
         reporter: { progress: (message) => void process.stderr.write(pc.dim(`▸ ${message}\n`)), diagnostics: () => {} },
       });
       if (opts.format === 'json') return void process.stdout.write(`${JSON.stringify(record, null, 2)}\n`);

@@ -1,7 +1,7 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import pc from 'picocolors';
 import { createWriteStream } from 'node:fs';
-import type { TestProgress, TestRunReport, WideEvent } from '@labkit/runtime';
+import type { TestChallengesOptions, TestProgress, TestRunReport, WideEvent } from '@labkit/runtime';
 import { wholeNumber } from '../number-flag.ts';
 import { findProjectRoot } from '../project-root.ts';
 import { providerNames, selectProvider, type ProviderName } from '../run/select-provider.ts';
@@ -23,8 +23,11 @@ export function register(program: Command): void {
     .option('--settle <duration>', 'fail fast: how long a check may keep failing after the solution finished (default 10s; a task\'s settle_seconds wins)', parseDuration)
     .addOption(new Option('--provider <name>', 'where machines run (default: runtime.provider in lab.config.ts, else qemu; firecracker is untested, see docs/runtime.md)').choices(providerNames))
     .option('--events <file>', 'write one JSON event per task run, machine lifecycle step and phase to this file (JSON lines)')
-    .action(async (items: string[], opts: { format: 'pretty' | 'json'; concurrency?: number; only?: string[]; condition?: Record<string, string>; allConditions?: boolean; settle?: number; events?: string; provider?: ProviderName }) => {
+    .option('--keep-on-fail', 'leave a failed run\'s playground running (in `lab playground list`; `lab ssh` into it, `lab playground stop` it); lab test waits until every kept one is stopped')
+    .option('--shell', 'open a shell in the first failed run\'s playground (on the failing check\'s machine) after the report; it stops when the shell exits, unless --keep-on-fail')
+    .action(async (items: string[], opts: { format: 'pretty' | 'json'; concurrency?: number; only?: string[]; condition?: Record<string, string>; allConditions?: boolean; settle?: number; events?: string; provider?: ProviderName; keepOnFail?: boolean; shell?: boolean }) => {
       const { testChallenges } = await import('@labkit/runtime');
+      const kept: KeptRun[] = [];
       const { provider } = await selectProvider(opts.provider, findProjectRoot(process.cwd()) ?? process.cwd());
       const events: WideEvent[] = [];
       const sink = opts.events ? createWriteStream(opts.events) : undefined;
@@ -40,15 +43,91 @@ export function register(program: Command): void {
           events.push(event);
           sink?.write(`${JSON.stringify(event)}\n`);
         },
+        ...(opts.keepOnFail || opts.shell
+          ? {
+              keepFailed: ({ report: r, playground }) => {
+                // --shell alone keeps the first failure only: one shell, the rest go as usual.
+                if (!opts.keepOnFail && kept.length > 0) return false;
+                kept.push({ report: r, playground });
+                return true;
+              },
+            }
+          : {}),
       });
       if (sink) await new Promise<void>((resolve, reject) => sink.end((error?: Error | null) => (error ? reject(error) : resolve())));
       if (opts.format === 'json') process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       else printReport(report, events);
       process.exitCode = report.ok ? 0 : 1;
+      if (kept.length) await holdKept(kept, { keep: opts.keepOnFail === true, shell: opts.shell === true });
     });
 }
 
-function collectCondition(value: string, previous: Record<string, string> | undefined): Record<string, string> {
+interface KeptRun {
+  report: TestRunReport['challenges'][number];
+  playground: Parameters<NonNullable<TestChallengesOptions['keepFailed']>>[0]['playground'];
+}
+
+/**
+ * Failed runs' playgrounds, still up: registered like `lab playground start`
+ * ones (so `lab playground list|stop`, `lab ssh`, `lab cp` reach them), then
+ * a shell (`--shell`) and/or a wait until each is stopped (`--keep-on-fail`).
+ * Their machines belong to this process: Ctrl-C stops them all.
+ */
+async function holdKept(kept: KeptRun[], mode: { keep: boolean; shell: boolean }): Promise<void> {
+  const { keepPlayground, runInPlayground } = await import('@labkit/runtime/playground-host');
+  const handles: Array<{ run: KeptRun; handle: Awaited<ReturnType<typeof keepPlayground>> }> = [];
+  for (const k of kept) {
+    const failedTasks = k.report.tasks.filter((t) => !t.ok).map((t) => t.name);
+    handles.push({ run: k, handle: await keepPlayground({ playground: k.playground, target: k.report.id, title: k.report.name, failedTasks }) });
+  }
+  const stopAll = () => Promise.all(handles.map((h) => h.handle.stop()));
+  const onSignal = () => void stopAll();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    if (mode.keep) {
+      const out: string[] = [];
+      for (const { run, handle } of handles) {
+        const failed = run.report.tasks.find((t) => !t.ok);
+        out.push(`${pc.yellow('kept')} ${pc.bold(handle.record.id)} ${pc.dim(`(${run.report.id}${failed ? `, failed: ${failed.name} on ${failed.machine}` : run.report.error ? `: ${run.report.error}` : ''})`)}`);
+        out.push(`  lab ssh ${handle.record.id}${failed && failed.machine !== handle.record.machines[0]?.name ? ` -m ${failed.machine}` : ''}              a shell in the machine`);
+        out.push(`  lab ssh ${handle.record.id} -- <command>   run one command`);
+        out.push(`  lab playground stop ${handle.record.id}     stop it`);
+      }
+      out.push(pc.dim(`lab test keeps running until every kept playground is stopped (Ctrl-C stops them all).`), '');
+      process.stderr.write(out.join('\n'));
+    }
+    if (mode.shell) {
+      const { run, handle } = handles[0]!;
+      const machine = run.report.tasks.find((t) => !t.ok)?.machine ?? handle.record.machines[0]?.name;
+      process.stderr.write(pc.dim(`shell in ${handle.record.id}${machine ? ` (${machine})` : ''}; exit it to ${mode.keep ? 'come back' : 'stop the playground'}\n`));
+      const interactive = process.stdin.isTTY === true;
+      if (interactive) process.stdin.setRawMode(true);
+      try {
+        await runInPlayground(handle.record.id, {
+          ...(machine ? { machine } : {}),
+          ...(interactive ? { tty: { cols: process.stdout.columns ?? 80, rows: process.stdout.rows ?? 24 } } : {}),
+          stdin: process.stdin,
+          onStdout: (d) => process.stdout.write(d),
+          onStderr: (d) => process.stderr.write(d),
+          onResize: (listener) => process.stdout.on('resize', () => listener(process.stdout.columns, process.stdout.rows)),
+        });
+      } finally {
+        if (interactive) process.stdin.setRawMode(false);
+        process.stdin.destroy();
+      }
+      if (!mode.keep) await stopAll();
+    }
+    await Promise.all(handles.map((h) => h.handle.stopped));
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await stopAll();
+  }
+}
+
+/** `--condition key=value`, repeatable (lab test, lab playground start). */
+export function collectCondition(value: string, previous: Record<string, string> | undefined): Record<string, string> {
   const eq = value.indexOf('=');
   if (eq < 1) throw new InvalidArgumentError('expected key=value');
   return { ...previous, [value.slice(0, eq)]: value.slice(eq + 1) };

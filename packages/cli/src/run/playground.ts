@@ -11,6 +11,8 @@ export interface StartPlaygroundOptions {
   dir?: string;
   /** Also make the machines reachable by OpenSSH. */
   ssh?: boolean;
+  /** Init condition values (`--condition key=value`); the supervisor checks them against the definition's. */
+  conditions?: Record<string, string>;
   reporter?: CommandReporter;
 }
 
@@ -26,6 +28,7 @@ export async function startPlayground(options: StartPlaygroundOptions): Promise<
     target: options.target,
     dir: options.dir ?? process.cwd(),
     ...(options.ssh ? { ssh: true } : {}),
+    ...(options.conditions ? { conditions: options.conditions } : {}),
     host: labCommand('playground', '__host'),
     proxyCommand: labCommand(),
     onProgress: (message) => reporter.progress(message),

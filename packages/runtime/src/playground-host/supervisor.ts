@@ -114,7 +114,8 @@ export async function hostPlayground(options: HostOptions): Promise<void> {
     status.end();
   } catch (error) {
     say({ type: 'error', message: isLabkitError(error) ? error.message : error instanceof Error ? error.message : String(error) });
-    status.end();
+    // Flushed before stop() exits the process: the starting `lab` reports this line, not "the supervisor exited".
+    await new Promise<void>((resolve) => status.end(resolve));
     await stop('start failed');
   }
 }
