@@ -59,6 +59,11 @@ async function init() {
   const restartBtn = $('[data-pg-restart]');
   const stopBtn = $('[data-pg-stop]');
   const initList = $('.lk-pg-init');
+  // Init condition values (the definition's initConditions): chosen before
+  // Start, defaults prefilled; the server checks them against the declared options.
+  const conditions = Array.isArray(item.conditions) ? item.conditions : [];
+  const condForm = conditions.length ? conditionForm(conditions) : null;
+  if (condForm) $('.lk-pg-bar').after(condForm);
   const tabs = $('.lk-pg-tabs');
   const termsBox = $('.lk-pg-terms');
   let token = null;
@@ -177,7 +182,8 @@ async function init() {
     closed = false;
     startBtn.disabled = true;
     setStatus('Requesting a playground…', 'starting');
-    const r = await api('sessions', { method: 'POST', body: JSON.stringify({ item: itemId, ...(token ? { replace: token } : {}) }) }).catch((e) => ({ status: 0, body: { message: String(e) } }));
+    const chosen = condForm ? Object.fromEntries(conditions.map((c, i) => [c.key, condForm.elements['lk-cond-' + i].value])) : undefined;
+    const r = await api('sessions', { method: 'POST', body: JSON.stringify({ item: itemId, ...(token ? { replace: token } : {}), ...(chosen ? { conditions: chosen } : {}) }) }).catch((e) => ({ status: 0, body: { message: String(e) } }));
     if (r.status === 503) { setStatus(r.body.message || 'The playground server is busy. Try again in a minute.', 'busy'); startBtn.disabled = false; return; }
     if (r.status !== 201 && r.status !== 202) { setStatus('Cannot start: ' + (r.body.error || r.body.message || 'server unreachable'), 'failed'); startBtn.disabled = false; return; }
     token = r.body.token;
@@ -258,6 +264,7 @@ async function init() {
   addEventListener('pageshow', (e) => { if (e.persisted) wake(); });
 
   function begin() {
+    if (condForm) condForm.disabled = true;
     dock(true);
     startBtn.hidden = true;
     stopBtn.hidden = false;
@@ -268,6 +275,7 @@ async function init() {
   }
 
   function end(text) {
+    if (condForm) condForm.disabled = false;
     closed = true;
     token = null;
     try { sessionStorage.removeItem(key); } catch {}
@@ -375,11 +383,22 @@ async function init() {
     const port = Number(/(\d+)\s*$/.exec(c.getAttribute('title') || '')?.[1]);
     return { c, w: webTabs.find((x) => x.kind === 'http-port' && x.port === port) };
   }).filter((x) => x.w);
+  // `:tab{text=... machine=...}` links switch to the tab they name (a machine's
+  // terminal or a web tab by its title); one that names no tab stays text.
+  const tabChips = [...article.querySelectorAll('.lk-chip-tab')];
+  const tabNamed = (text) => [...tabs.children].find((b) => b.dataset.machine === text || b.textContent === text);
+  function live(c, on) {
+    c.classList.toggle('lk-chip-live', on);
+    if (on) { c.setAttribute('role', 'button'); c.tabIndex = 0; } else { c.removeAttribute('role'); c.removeAttribute('tabindex'); }
+  }
   function showPorts(on) {
-    for (const { c } of portChips) {
-      c.classList.toggle('lk-chip-live', on);
-      if (on) { c.setAttribute('role', 'button'); c.tabIndex = 0; } else { c.removeAttribute('role'); c.removeAttribute('tabindex'); }
-    }
+    for (const { c } of portChips) live(c, on);
+    for (const c of tabChips) live(c, on && !!tabNamed(c.textContent.trim()));
+  }
+  for (const c of tabChips) {
+    const go = () => { if (c.classList.contains('lk-chip-live')) tabNamed(c.textContent.trim())?.click(); };
+    c.addEventListener('click', go);
+    c.addEventListener('keydown', (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); go(); } });
   }
   for (const { c, w } of portChips) {
     const go = () => { if (!c.classList.contains('lk-chip-live')) return; webPanel(w).tab.click(); };
@@ -483,4 +502,25 @@ async function init() {
     if (r.status === 200 && r.body.state !== 'stopped') { token = saved; begin(); }
     else try { sessionStorage.removeItem(key); } catch {}
   }
+}
+
+/** The start form: one select (declared options; empty when nullable) or text field per init condition. */
+function conditionForm(conditions) {
+  const form = el('fieldset', { class: 'lk-pg-conditions' });
+  form.append(el('legend', {}, 'Start with'));
+  conditions.forEach((c, i) => {
+    const id = 'lk-cond-' + i;
+    const label = el('label', { for: id }, c.key);
+    let input;
+    if (Array.isArray(c.options) && c.options.length) {
+      input = el('select', { id, name: id });
+      const values = c.nullable && !c.options.includes('') ? ['', ...c.options] : c.options;
+      for (const v of values) input.append(el('option', { value: v }, v === '' ? '(none)' : v));
+    } else input = el('input', { id, name: id, type: 'text', maxlength: '256', autocomplete: 'off', spellcheck: 'false' });
+    input.value = c.default ?? '';
+    const field = el('span', { class: 'lk-pg-cond' });
+    field.append(label, input);
+    form.append(field);
+  });
+  return form;
 }
