@@ -9,11 +9,12 @@ import { playgroundDevMount } from '../../src/playground/dev-mount.ts';
 import { devPlaygrounds, type DevPlaygrounds } from '../../../runtime/src/index.ts';
 
 /**
- * Web tabs with a real VM and a real browser: the learner starts a web
- * server in the terminal (click-to-run), opens the playground's "Web app"
- * tab and reads the page busybox httpd serves inside the VM, through lab
- * dev's authenticated proxy; the IDE tab lists the machine's files; a
- * browser without the session's cookie gets 401.
+ * Issue 15's learner scenario with a real VM and a real browser: the
+ * learner starts a web server by click-to-run, its task turns green, opens
+ * the playground's "Web app" tab and reads the page busybox httpd serves
+ * inside the VM through lab dev's authenticated proxy, switches back with
+ * a :tab link, browses the machine's files in the IDE tab, and answers a
+ * quiz; a browser without the session's cookie gets 401.
  */
 const repoRoot = path.resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../..');
 const fixture = path.resolve(fileURLToPath(new URL('.', import.meta.url)), '../fixtures/web-tabs');
@@ -62,6 +63,11 @@ describe('web tabs (real Chromium, real VM)', () => {
     expect(src.join(' ')).not.toContain(token!); // the token never goes into a URL
     await page.screenshot({ path: path.join(shots, 'web-tab.png') });
 
+    // The :tab link in the text switches back to the machine's terminal.
+    await page.locator('.lk-chip-tab.lk-chip-live').click();
+    await expect(page.locator('.lk-pg-tab[data-machine=busybox]').getAttribute('aria-selected')).resolves.toBe('true');
+    await expect(page.locator('.lk-pg-term[data-machine=busybox]').isVisible()).resolves.toBe(true);
+
     // Another browser (no session cookie) cannot open the same address.
     const url = src.find((u) => u.includes('/8080/'))!;
     const stranger = await browser.newPage();
@@ -82,6 +88,12 @@ describe('web tabs (real Chromium, real VM)', () => {
     await ide.locator('a', { hasText: /^tmp\/$/ }).click();
     await ide.locator('a', { hasText: /^www\/$/ }).click({ timeout: 30_000 });
     await expect(ide.locator('#vm').innerText({ timeout: 30_000 })).resolves.toBe('Hello from the VM');
+    // The quiz next to it: answered in the page, counted with the task.
+    const quiz = page.locator('form[data-quiz=where-it-runs]');
+    await quiz.getByLabel('busybox httpd inside the playground').check();
+    await quiz.getByRole('button', { name: 'Check' }).click();
+    await expect(quiz.getAttribute('data-state')).resolves.toBe('right');
+    await expect(page.locator('.lk-task-summary .lk-progress-label').innerText()).resolves.toBe('Completed');
     expect(errors).toEqual([]);
     await page.getByRole('button', { name: 'Stop', exact: true }).click();
     await page.close();

@@ -383,11 +383,22 @@ async function init() {
     const port = Number(/(\d+)\s*$/.exec(c.getAttribute('title') || '')?.[1]);
     return { c, w: webTabs.find((x) => x.kind === 'http-port' && x.port === port) };
   }).filter((x) => x.w);
+  // `:tab{text=... machine=...}` links switch to the tab they name (a machine's
+  // terminal or a web tab by its title); one that names no tab stays text.
+  const tabChips = [...article.querySelectorAll('.lk-chip-tab')];
+  const tabNamed = (text) => [...tabs.children].find((b) => b.dataset.machine === text || b.textContent === text);
+  function live(c, on) {
+    c.classList.toggle('lk-chip-live', on);
+    if (on) { c.setAttribute('role', 'button'); c.tabIndex = 0; } else { c.removeAttribute('role'); c.removeAttribute('tabindex'); }
+  }
   function showPorts(on) {
-    for (const { c } of portChips) {
-      c.classList.toggle('lk-chip-live', on);
-      if (on) { c.setAttribute('role', 'button'); c.tabIndex = 0; } else { c.removeAttribute('role'); c.removeAttribute('tabindex'); }
-    }
+    for (const { c } of portChips) live(c, on);
+    for (const c of tabChips) live(c, on && !!tabNamed(c.textContent.trim()));
+  }
+  for (const c of tabChips) {
+    const go = () => { if (c.classList.contains('lk-chip-live')) tabNamed(c.textContent.trim())?.click(); };
+    c.addEventListener('click', go);
+    c.addEventListener('keydown', (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); go(); } });
   }
   for (const { c, w } of portChips) {
     const go = () => { if (!c.classList.contains('lk-chip-live')) return; webPanel(w).tab.click(); };
