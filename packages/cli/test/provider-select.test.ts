@@ -39,6 +39,13 @@ describe('selecting the VM provider', () => {
     expect(r.stdout).not.toMatch(/http:/);
   });
 
+  it('lab serve --provider swarm without a runtime.swarm block says what is missing, before listening', async () => {
+    const r = await lab(['serve', project(), '--provider', 'swarm', '--port', '0']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/swarm provider cannot run on this machine: lab\.config\.ts has no runtime\.swarm block/);
+    expect(r.stdout).not.toMatch(/http:/);
+  });
+
   it('takes runtime.provider from lab.config.ts, and the flag wins over it', async () => {
     const dir = project(`export default { runtime: { provider: 'firecracker' } };\n`);
     const r = await lab(['serve', dir, '--port', '0', '--pool', '0']);

@@ -39,6 +39,12 @@ export { SshProvider, SshMachine, shQuote } from './providers/ssh/ssh-provider.t
 export type { SshTarget } from './providers/ssh/ssh-provider.ts';
 export { FirecrackerProvider, FirecrackerMachine, AGENT_VSOCK_PORT } from './providers/firecracker/firecracker-provider.ts';
 export type { FirecrackerProviderOptions } from './providers/firecracker/firecracker-provider.ts';
+export { SwarmProvider, localCoordinator } from './providers/swarm/swarm-provider.ts';
+export type { SwarmProviderOptions, SwarmCoordinator } from './providers/swarm/swarm-provider.ts';
+export { buildRunnerImage } from './providers/swarm/runner-image.ts';
+export type { RunnerImage } from './providers/swarm/runner-image.ts';
+export { SharedState } from './server/shared-state.ts';
+export type { ReplicaOptions } from './server/replicas.ts';
 export { FirecrackerApi, connectVsock } from './providers/firecracker/firecracker-api.ts';
 export type { FirecrackerConfig } from './providers/firecracker/firecracker-api.ts';
 export { PlaygroundServer } from './server/playground-server.ts';

@@ -42,7 +42,7 @@ export function register(program: Command): void {
     .addOption(new Option('--provider <name>', 'where machines run (default: runtime.provider in lab.config.ts, else qemu; firecracker is untested, see docs/runtime.md)').choices(providerNames))
     .action(async (dir: string, opts: ServeFlags) => {
       const { serve } = await import('@labkit/runtime');
-      const { provider } = await selectProvider(opts.provider, path.resolve(dir));
+      const { provider, shared } = await selectProvider(opts.provider, path.resolve(dir));
       const host = opts.host === true ? '0.0.0.0' : typeof opts.host === 'string' ? opts.host : undefined;
       const handle = await serve({
         dir,
@@ -53,6 +53,7 @@ export function register(program: Command): void {
         ...(opts.trustProxy ? { trustProxy: true } : {}),
         ...(opts.webHost ? { webHosts: opts.webHost } : {}),
         ...(provider ? { provider } : {}),
+        ...(shared ? { shared } : {}),
         ...(opts.events ? { events: path.resolve(opts.events) } : {}),
         limits: {
           ...(opts.maxSessions ? { maxSessions: opts.maxSessions } : {}),

@@ -24,7 +24,26 @@ export const labConfigSchema = z.strictObject({
        * in Labkit's CI, see docs/runtime.md). `--provider` overrides it.
        * @example "qemu"
        */
-      provider: z.enum(['qemu', 'firecracker']).optional(),
+      provider: z.enum(['qemu', 'firecracker', 'swarm']).optional(),
+      /** Where `provider: 'swarm'` runs sessions (docs/scale-out.md). */
+      swarm: z
+        .strictObject({
+          /** The Docker API of a Swarm manager: a unix socket path or `tcp://host:2376`. @example "/var/run/docker.sock" */
+          docker: z.string().default('/var/run/docker.sock'),
+          /** The runner image tag, loaded on every node. @example "labkit-runner:df7730e138d96318" */
+          image: z.string(),
+          /** An attachable overlay network this `lab serve` is attached to. @example "labkit-sessions" */
+          network: z.string(),
+          /** Pool name (labels every service). @example "default" */
+          pool: z.string().optional(),
+          /** Idle runner services kept ready. @example 2 */
+          poolSize: z.number().int().min(0).optional(),
+          /** Redis shared by every `lab serve` replica: `redis://host:6379` or a unix socket path. @example "/run/redis/redis.sock" */
+          redis: z.string().optional(),
+          /** The address other replicas reach this one at. @example "10.0.9.4" */
+          advertiseHost: z.string().optional(),
+        })
+        .optional(),
     })
     .optional(),
 });

@@ -52,6 +52,8 @@ export interface PlaygroundServerOptions {
   poolIdle?: () => number;
   /** Unexpected failures (bugs) while serving a request: the caller gets a bare 500, the details go here. */
   onError?: (error: unknown) => void;
+  /** A session was created or stopped (the state `lab serve` replicas share in Redis is kept with this). */
+  onSession?: (event: 'created' | 'stopped', session: PlaygroundSession, client: string) => void;
   /** Wide events (`lab serve --events`): one per session state change, machine lifecycle step and task run. */
   onEvent?: (event: ServeEvent) => void;
   /** Host names (besides loopback) web tabs may be opened on: the server's public name behind a reverse proxy. */
@@ -104,6 +106,7 @@ export class PlaygroundServer {
   #poolIdle: (() => number) | undefined;
   #trustProxy: boolean;
   #clientOf = new WeakMap<PlaygroundSession, string>();
+  #onSession: PlaygroundServerOptions['onSession'];
   #onError: (error: unknown) => void;
   #onEvent: ((event: ServeEvent) => void) | undefined;
   #web: WebProxy;
@@ -117,6 +120,7 @@ export class PlaygroundServer {
     this.#poolIdle = options.poolIdle;
     this.#trustProxy = options.trustProxy ?? false;
     this.#onError = options.onError ?? (() => {});
+    this.#onSession = options.onSession;
     this.#onEvent = options.onEvent;
     this.#web = new WebProxy({
       prefix: this.prefix,
@@ -377,6 +381,7 @@ export class PlaygroundServer {
     this.#sessions.set(session.token, session);
     this.#clientOf.set(session, client);
     this.#counters.created++;
+    this.#onSession?.('created', session, client);
     const reply = { token: session.token, webId: session.webId, item: item.id, machines: item.machines.map((m) => ({ name: m.name, terminal: m.terminal })), tasks: Object.keys(item.tasks), conditions: item.conditions ?? {} };
     if (active < this.limits.maxSessions && this.#queue.length === 0) {
       this.#begin(session);
@@ -424,6 +429,7 @@ export class PlaygroundServer {
   async #stop(session: PlaygroundSession, reason: string): Promise<void> {
     if (!this.#sessions.has(session.token)) return;
     this.#sessions.delete(session.token);
+    this.#onSession?.('stopped', session, this.#clientOf.get(session) ?? 'unknown');
     if (session.active) this.#stopping.add(session);
     this.#queue = this.#queue.filter((s) => s !== session);
     const key = reason.startsWith('idle') ? 'idle' : reason.startsWith('lifetime') ? 'lifetime' : reason.startsWith('disconnected') ? 'disconnected' : reason.includes('learner') ? 'learner' : reason.includes('replaced') ? 'replaced' : 'shutdown';

@@ -11,6 +11,7 @@ import { claimRunDir } from './run-dir.ts';
 import { contentCatalog, type PlaygroundCatalog } from './catalog.ts';
 import { PlaygroundServer, type ServerLimits } from './playground-server.ts';
 import type { ServeEvent } from './serve-events.ts';
+import { Replicas, type ReplicaOptions, type SharedPool } from './replicas.ts';
 
 export interface ServeOptions {
   /** Content folder whose items' playgrounds are served. */
@@ -37,6 +38,8 @@ export interface ServeOptions {
   events?: string;
   /** Wide events as objects (what `events` writes). */
   onEvent?: (event: ServeEvent) => void;
+  /** One of several replicas sharing sessions, limits and the pool in Redis (docs/scale-out.md). */
+  shared?: ReplicaOptions;
 }
 
 export interface ServeHandle {
@@ -85,9 +88,10 @@ export async function serve(options: ServeOptions): Promise<ServeHandle> {
       void pool.fill();
     } else provider = qemu;
   }
-  const playgrounds = new PlaygroundServer({ catalog, provider, ...(onEvent ? { onEvent } : {}), poolIdle: () => pool?.idle ?? 0, onError: (error) => log(`request failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`), ...(options.trustProxy ? { trustProxy: true } : {}), limits: { maxSessionsPerClient: DEFAULT_MAX_SESSIONS_PER_CLIENT, ...options.limits }, ...(options.allowOrigins ? { allowOrigins: options.allowOrigins } : {}), ...(options.webHosts ? { webHosts: options.webHosts } : {}) });
+  let replicas: Replicas | undefined;
+  const playgrounds = new PlaygroundServer({ catalog, provider, ...(options.shared ? { onSession: (event: 'created' | 'stopped', session: Parameters<Replicas['onSession']>[1], client: string) => replicas?.onSession(event, session, client) } : {}), ...(onEvent ? { onEvent } : {}), poolIdle: () => pool?.idle ?? 0, onError: (error) => log(`request failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`), ...(options.trustProxy ? { trustProxy: true } : {}), limits: { maxSessionsPerClient: DEFAULT_MAX_SESSIONS_PER_CLIENT, ...options.limits }, ...(options.allowOrigins ? { allowOrigins: options.allowOrigins } : {}), ...(options.webHosts ? { webHosts: options.webHosts } : {}) });
   const server = createServer((req, res) => {
-    playgrounds.handle(req, res).then(
+    (replicas ? replicas.handle(req, res) : Promise.resolve(false)).then((elsewhere) => (elsewhere ? true : playgrounds.handle(req, res))).then(
       (handled) => {
         if (!handled) res.writeHead(404).end();
       },
@@ -100,7 +104,14 @@ export async function serve(options: ServeOptions): Promise<ServeHandle> {
   server.on('upgrade', (req, socket, head) => {
     // Node hands an upgrade socket over with no error listener of its own.
     socket.on('error', () => socket.destroy());
-    if (!playgrounds.upgrade(req, socket, head)) socket.destroy();
+    if (!replicas) {
+      if (!playgrounds.upgrade(req, socket, head)) socket.destroy();
+      return;
+    }
+    replicas.upgrade(req, socket, head).then(
+      (elsewhere) => elsewhere || playgrounds.upgrade(req, socket, head) || socket.destroy(),
+      () => socket.destroy(),
+    );
   });
   let port: number;
   try {
@@ -120,6 +131,11 @@ export async function serve(options: ServeOptions): Promise<ServeHandle> {
   server.on('error', (error) => log(`server error: ${error.message}`));
   const shown = host.includes(':') ? `[${host}]` : host;
   const url = `http://${shown}:${port}/`;
+  if (options.shared) {
+    const pool = provider as Partial<SharedPool>;
+    replicas = new Replicas({ ...options.shared, url: `http://${options.shared.advertiseHost ?? shown}:${port}/`, ...(typeof pool.reap === 'function' ? { pool: pool as SharedPool } : {}), ...(options.trustProxy ? { trustProxy: true } : {}), onLog: log });
+    await replicas.start(playgrounds);
+  }
   log(`lab serve: playground server on ${url} (${new Set((await catalog.items?.())?.values()).size} items with a playground; run dir ${runDir})`);
   let closing: Promise<void> | undefined;
   return {
@@ -132,6 +148,7 @@ export async function serve(options: ServeOptions): Promise<ServeHandle> {
     close() {
       closing ??= (async () => {
         await playgrounds.close();
+        await replicas?.close();
         await pool?.dispose();
         await qemu.disposeInflight();
         server.closeAllConnections();

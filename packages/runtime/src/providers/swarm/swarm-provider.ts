@@ -1,14 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type Docker from 'dockerode';
+import Docker from 'dockerode';
 import { RuntimeErrors } from '../../errors.ts';
 import type { Machine, PlaygroundSpec, Provider, RunningPlayground } from '../../provider.ts';
 import { openRunner, RemoteMachine, type RunnerAddress } from './remote-machine.ts';
 import { LINK_DEAD_MS, readLines, RUNNER_PORT } from './runner-protocol.ts';
 
 export interface SwarmProviderOptions {
-  /** The Docker API of a Swarm manager. */
-  docker: Docker;
+  /** The Docker API of a Swarm manager: a client, a unix socket path, or `tcp://host:port`. */
+  docker: Docker | string;
   /** Runner image tag, loaded on every node (`buildRunnerImage`). */
   image: string;
   /** An attachable overlay network that this process is attached to too. */
@@ -24,8 +24,52 @@ export interface SwarmProviderOptions {
   constraints?: string[];
   /** How long a service may take to start and its runner to answer (default 120 s). */
   startTimeoutMs?: number;
+  /** Shared with the other `lab serve` replicas (Redis `SharedState`); default: this process only. */
+  coordinator?: SwarmCoordinator;
   onLog?: (line: string) => void;
 }
+
+/**
+ * What replicas share about runner services: their secrets (any replica may
+ * claim an idle one), which ones a live replica holds (the others are
+ * orphans of a replica that died), and locks for refill and reaping.
+ */
+export interface SwarmCoordinator {
+  setSecret(service: string, secret: string): Promise<void>;
+  getSecret(service: string): Promise<string | undefined>;
+  deleteSecret(service: string): Promise<void>;
+  hold(services: string[], ttlMs: number): Promise<void>;
+  isHeld(service: string): Promise<boolean>;
+  withLock(name: string, ttlMs: number, fn: () => Promise<void>): Promise<boolean>;
+}
+
+/** The coordinator of a single replica: everything in memory. */
+export function localCoordinator(): SwarmCoordinator {
+  const secrets = new Map<string, string>();
+  const held = new Map<string, number>();
+  const locks = new Set<string>();
+  return {
+    setSecret: async (s, v) => void secrets.set(s, v),
+    getSecret: async (s) => secrets.get(s),
+    deleteSecret: async (s) => void secrets.delete(s),
+    hold: async (list, ttl) => list.forEach((s) => held.set(s, Date.now() + ttl)),
+    isHeld: async (s) => (held.get(s) ?? 0) > Date.now(),
+    withLock: async (name, _ttl, fn) => {
+      if (locks.has(name)) return false;
+      locks.add(name);
+      try {
+        await fn();
+      } finally {
+        locks.delete(name);
+      }
+      return true;
+    },
+  };
+}
+
+/** A held service is renewed this often and lapses this long after its holder stops renewing it. */
+const HOLD_RENEW_MS = 3_000;
+const HOLD_TTL_MS = 15_000;
 
 /** Labels on every service: who made it and for what. */
 export const LABEL = { pool: 'labkit.pool', state: 'labkit.state', session: 'labkit.session', secret: 'labkit.secret-id' } as const;
@@ -52,15 +96,22 @@ interface RunnerService {
  */
 export class SwarmProvider implements Provider {
   readonly name = 'swarm';
-  #o: SwarmProviderOptions;
-  #secrets = new Map<string, string>();
+  #o: SwarmProviderOptions & { docker: Docker };
+  #coordinator: SwarmCoordinator;
+  /** Services this replica is using for a session (renewed in the coordinator). */
+  #held = new Set<string>();
+  #holdTimer: NodeJS.Timeout;
   #filling: Promise<void> | undefined;
   #closed = false;
   readonly #log: (line: string) => void;
 
   constructor(options: SwarmProviderOptions) {
-    this.#o = options;
+    const docker = typeof options.docker !== 'string' ? options.docker : options.docker.startsWith('/') ? new Docker({ socketPath: options.docker }) : new Docker({ host: new URL(options.docker).hostname, port: Number(new URL(options.docker).port) || 2376 });
+    this.#o = { ...options, docker };
     this.#log = options.onLog ?? (() => {});
+    this.#coordinator = options.coordinator ?? localCoordinator();
+    this.#holdTimer = setInterval(() => void this.#coordinator.hold([...this.#held], HOLD_TTL_MS).catch(() => {}), HOLD_RENEW_MS);
+    this.#holdTimer.unref();
   }
 
   get pool(): string {
@@ -71,6 +122,8 @@ export class SwarmProvider implements Provider {
     const session = randomBytes(8).toString('hex');
     const claimed = await this.#claim(session);
     const service = claimed ?? (await this.#create('claimed', session, spec));
+    this.#held.add(service.id);
+    await this.#coordinator.hold([service.id], HOLD_TTL_MS);
     void this.fill();
     try {
       const host = await this.#address(service);
@@ -87,8 +140,11 @@ export class SwarmProvider implements Provider {
     if (!size || this.#closed) return Promise.resolve();
     this.#filling ??= (async () => {
       try {
-        const idle = (await this.#services()).filter((s) => s.Spec?.Labels?.[LABEL.state] === 'idle' && this.#secrets.has(s.ID!));
-        for (let n = idle.length; n < size && !this.#closed; n++) await this.#create('idle', undefined, undefined);
+        // One replica refills for all: the others would overshoot the pool size.
+        await this.#coordinator.withLock(`pool:${this.pool}`, 120_000, async () => {
+          const n = await this.idle();
+          for (let i = n; i < size && !this.#closed; i++) await this.#create('idle', undefined, undefined);
+        });
       } catch (error) {
         this.#log(`swarm pool refill failed: ${error instanceof Error ? error.message : String(error)}`);
       } finally {
@@ -100,14 +156,61 @@ export class SwarmProvider implements Provider {
 
   /** Idle services of this pool that this process can claim. */
   async idle(): Promise<number> {
-    return (await this.#services()).filter((s) => s.Spec?.Labels?.[LABEL.state] === 'idle' && this.#secrets.has(s.ID!)).length;
+    let n = 0;
+    for (const s of await this.#services()) if (s.Spec?.Labels?.[LABEL.state] === 'idle' && (await this.#coordinator.getSecret(s.ID!))) n++;
+    return n;
+  }
+
+  /** Services of this pool per node and state, for metrics. */
+  async census(): Promise<Array<{ node: string; state: string; count: number }>> {
+    const services = await this.#services();
+    const state = new Map(services.map((s) => [s.ID!, s.Spec?.Labels?.[LABEL.state] ?? 'unknown']));
+    const tasks = (await this.#o.docker.listTasks({ filters: { service: [...state.keys()], 'desired-state': ['running'] } })) as Array<{ ServiceID: string; NodeID?: string }>;
+    const nodes = new Map(((await this.#o.docker.listNodes()) as Array<{ ID: string; Description?: { Hostname?: string } }>).map((n) => [n.ID, n.Description?.Hostname ?? n.ID]));
+    const counts = new Map<string, number>();
+    for (const t of tasks) {
+      const key = `${nodes.get(t.NodeID ?? '') ?? 'unscheduled'}\u0000${state.get(t.ServiceID) ?? 'unknown'}`;
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+    return [...counts].map(([k, count]) => ({ node: k.split('\u0000')[0]!, state: k.split('\u0000')[1]!, count }));
+  }
+
+  /**
+   * Removes what no live replica uses (under a lock, in one replica at a
+   * time): claimed services nobody holds (their replica died) and idle ones
+   * whose secret is unknown. `lab serve` runs it at start (reconciling with
+   * the services it finds) and then periodically.
+   */
+  async reap(): Promise<number> {
+    let removed = 0;
+    await this.#coordinator.withLock(`reap:${this.pool}`, 60_000, async () => {
+      for (const s of await this.#services()) {
+        const labels = s.Spec?.Labels ?? {};
+        if (this.#held.has(s.ID!)) continue;
+        const orphan = labels[LABEL.state] === 'claimed' ? !(await this.#coordinator.isHeld(s.ID!)) : !(await this.#coordinator.getSecret(s.ID!));
+        // A service created a moment ago may not be held yet by the replica that made it.
+        const young = Date.now() - Date.parse(s.CreatedAt ?? '') < HOLD_TTL_MS;
+        if (!orphan || young) continue;
+        this.#log(`swarm: removing orphaned ${labels[LABEL.state]} service ${s.Spec!.Name!}`);
+        await this.#remove({ id: s.ID!, name: s.Spec!.Name!, secretId: labels[LABEL.secret] ?? '', secret: '' });
+        removed++;
+      }
+    });
+    return removed;
   }
 
   /** Removes every service (and secret) of this pool, idle or not. */
   async dispose(): Promise<void> {
     this.#closed = true;
+    clearInterval(this.#holdTimer);
     await this.#filling;
     for (const s of await this.#services()) await this.#remove({ id: s.ID!, name: s.Spec!.Name!, secretId: s.Spec?.Labels?.[LABEL.secret] ?? '', secret: '' });
+  }
+
+  /** Stops holding services (this replica shuts down) but leaves them to the others: idle ones stay in the pool. */
+  release(): void {
+    this.#closed = true;
+    clearInterval(this.#holdTimer);
   }
 
   async #services(): Promise<Docker.Service[]> {
@@ -117,9 +220,12 @@ export class SwarmProvider implements Provider {
   async #claim(session: string): Promise<RunnerService | undefined> {
     for (const s of await this.#services()) {
       const labels = s.Spec?.Labels ?? {};
-      const secret = this.#secrets.get(s.ID!);
-      if (labels[LABEL.state] !== 'idle' || !secret) continue;
+      if (labels[LABEL.state] !== 'idle') continue;
+      const secret = await this.#coordinator.getSecret(s.ID!);
+      if (!secret) continue;
       try {
+        // Held before the claim, so a reaper never sees it claimed and unheld.
+        await this.#coordinator.hold([s.ID!], HOLD_TTL_MS);
         // The version we read: if another replica claimed it since, Swarm refuses ("update out of sequence").
         await this.#o.docker.getService(s.ID!).update({ version: s.Version!.Index, ...s.Spec, Labels: { ...labels, [LABEL.state]: 'claimed', [LABEL.session]: session } });
         return { id: s.ID!, name: s.Spec!.Name!, secretId: labels[LABEL.secret] ?? '', secret };
@@ -160,7 +266,8 @@ export class SwarmProvider implements Provider {
       EndpointSpec: { Mode: 'dnsrr' },
     } as Docker.CreateServiceOptions);
     const id = (service as unknown as { id: string }).id;
-    this.#secrets.set(id, secret);
+    if (state === 'claimed') this.#held.add(id);
+    await this.#coordinator.setSecret(id, secret);
     this.#log(`swarm: created ${state} service ${name}`);
     return { id, name, secretId, secret };
   }
@@ -245,7 +352,8 @@ export class SwarmProvider implements Provider {
   }
 
   async #remove(service: RunnerService): Promise<void> {
-    this.#secrets.delete(service.id);
+    this.#held.delete(service.id);
+    await this.#coordinator.deleteSecret(service.id).catch(() => {});
     await this.#o.docker.getService(service.id).remove().catch(() => {});
     // A secret in use cannot be removed: wait for the service's task to let go of it.
     if (service.secretId) {
