@@ -5,7 +5,7 @@ import type { Provider } from '../provider.ts';
 import type { PlaygroundCatalog, PlaygroundItem } from './catalog.ts';
 import { chooseConditions } from '../engine/conditions.ts';
 import type { ServeEvent } from './serve-events.ts';
-import { formatMetrics } from './metrics.ts';
+import { formatMetrics, type MetricSample } from './metrics.ts';
 import { PlaygroundSession } from './session.ts';
 import { SOCKET_LIMITS } from './socket-limits.ts';
 import { parseSize } from './terminal-channel.ts';
@@ -286,6 +286,8 @@ export class PlaygroundServer {
       { name: 'labkit_websocket_buffered_bytes', help: 'Bytes sent to browser WebSockets and not yet taken by the peer (bounded per socket).', type: 'gauge', value: this.bufferedBytes() },
       { name: 'labkit_websockets_closed_slow_total', help: 'Sockets closed because their peer did not read (backlog over the limit).', type: 'counter', value: this.#counters.slowSockets },
       { name: 'process_resident_memory_bytes', help: 'Resident memory of the server process.', type: 'gauge', value: process.memoryUsage.rss() },
+      // Providers that run machines elsewhere report them here (the Swarm provider: services per node and pool).
+      ...((this.#provider as { metricSamples?: () => MetricSample[] }).metricSamples?.() ?? []),
     ]);
   }
 

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Docker from 'dockerode';
 import { RuntimeErrors } from '../../errors.ts';
+import type { MetricSample } from '../../server/metrics.ts';
 import type { Machine, PlaygroundSpec, Provider, RunningPlayground } from '../../provider.ts';
 import { openRunner, RemoteMachine, type RunnerAddress } from './remote-machine.ts';
 import { LINK_DEAD_MS, readLines, RUNNER_PORT } from './runner-protocol.ts';
@@ -102,6 +103,10 @@ export class SwarmProvider implements Provider {
   #held = new Set<string>();
   #holdTimer: NodeJS.Timeout;
   #filling: Promise<void> | undefined;
+  /** The last census (refreshed every 10 s) and link failures, for `lab serve`'s metrics. */
+  #census: Array<{ node: string; state: string; count: number }> = [];
+  #censusTimer: NodeJS.Timeout;
+  #linksLost = 0;
   #closed = false;
   readonly #log: (line: string) => void;
 
@@ -112,6 +117,16 @@ export class SwarmProvider implements Provider {
     this.#coordinator = options.coordinator ?? localCoordinator();
     this.#holdTimer = setInterval(() => void this.#coordinator.hold([...this.#held], HOLD_TTL_MS).catch(() => {}), HOLD_RENEW_MS);
     this.#holdTimer.unref();
+    this.#censusTimer = setInterval(() => void this.census().then((c) => (this.#census = c), () => {}), 10_000);
+    this.#censusTimer.unref();
+  }
+
+  /** Runner services per node, pool and state, and sessions lost to a node failure (Prometheus samples). */
+  metricSamples(): MetricSample[] {
+    return [
+      ...this.#census.map((c) => ({ name: 'labkit_swarm_services', help: 'Runner services by node, pool and state (idle: warm pool; claimed: a session).', type: 'gauge' as const, value: c.count, labels: { node: c.node, pool: this.pool, state: c.state } })),
+      { name: 'labkit_swarm_links_lost_total', help: 'Sessions whose runner went away (node failed, drained or cut off).', type: 'counter', value: this.#linksLost, labels: { pool: this.pool } },
+    ];
   }
 
   get pool(): string {
@@ -203,6 +218,7 @@ export class SwarmProvider implements Provider {
   async dispose(): Promise<void> {
     this.#closed = true;
     clearInterval(this.#holdTimer);
+    clearInterval(this.#censusTimer);
     await this.#filling;
     for (const s of await this.#services()) await this.#remove({ id: s.ID!, name: s.Spec!.Name!, secretId: s.Spec?.Labels?.[LABEL.secret] ?? '', secret: '' });
   }
@@ -211,6 +227,7 @@ export class SwarmProvider implements Provider {
   release(): void {
     this.#closed = true;
     clearInterval(this.#holdTimer);
+    clearInterval(this.#censusTimer);
   }
 
   async #services(): Promise<Docker.Service[]> {
@@ -332,6 +349,7 @@ export class SwarmProvider implements Provider {
       link.once('close', () => {
         clearInterval(watchdog);
         if (!playground) return reject(answered ? RuntimeErrors.BootFailed(spec.machines.map((x) => x.name).join(', '), `the runner of ${service.name} closed the connection`) : new NotListening(why || 'connection closed'));
+        if (!playground.disposing) this.#linksLost++;
         playground.lost(`the runner of this playground went away (${why || 'connection closed'}); its node may have failed or been drained`);
       });
     });
@@ -390,6 +408,10 @@ class SwarmPlayground implements RunningPlayground {
 
   machineState(name: string, state: Machine['state'], detail: string | undefined): void {
     this.machines.find((m) => m.name === name)?.setState(state, detail);
+  }
+
+  get disposing(): boolean {
+    return this.#disposing !== undefined;
   }
 
   /** The link is gone (not by our dispose): every machine has failed. */
