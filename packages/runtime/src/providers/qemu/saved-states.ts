@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { GuestImage } from '../../image/build-image.ts';
 import { cacheDir } from '../../image/cache-dir.ts';
@@ -159,13 +159,4 @@ function layout(dir: string, key: string, config: SavedStateConfig): SavedState 
 
 function digest(text: string): string {
   return createHash('sha256').update(text).digest('hex');
-}
-
-/** What a saved state's meta.json says (undefined when there is none). */
-export async function readSavedStateMeta(state: SavedState): Promise<Record<string, unknown> | undefined> {
-  try {
-    return JSON.parse(await readFile(path.join(state.dir, 'meta.json'), 'utf8')) as Record<string, unknown>;
-  } catch {
-    return undefined;
-  }
 }
