@@ -18,6 +18,8 @@ export interface RunnerImage {
 
 /** Where the image's guest cache lives (`LABKIT_CACHE` in the container). */
 export const RUNNER_CACHE = '/labkit-cache';
+/** The guest images in the runner image, as `QemuProviderOptions.images` (JSON). */
+export const RUNNER_IMAGES = '/opt/labkit/images.json';
 
 /**
  * Builds the runner image from this host's own files, never from a
@@ -34,7 +36,7 @@ export async function buildRunnerImage(options: { cache?: string; onLog?: (line:
   const qemu = which('qemu-system-x86_64');
   const busybox = which('busybox');
   const bundle = await bundleRunner();
-  const inputs = createHash('sha256').update(bundle).update(process.version).update(execFileSync(qemu, ['--version'], { encoding: 'utf8' })).update(guest.digest).update('runner-image-v1').digest('hex').slice(0, 16);
+  const inputs = createHash('sha256').update(bundle).update(process.version).update(execFileSync(qemu, ['--version'], { encoding: 'utf8' })).update(guest.digest).update('runner-image-v2').digest('hex').slice(0, 16);
   const outDir = path.join(cache, 'runner');
   const tarball = path.join(outDir, `labkit-runner-${inputs}.tar`);
   const tagFile = `${tarball}.tag`;
@@ -59,7 +61,12 @@ export async function buildRunnerImage(options: { cache?: string; onLog?: (line:
     for (const lib of new Set([...sharedLibraries(process.execPath), ...sharedLibraries(qemu)])) put(lib);
     // Firmware and option ROMs; Debian's /usr/share/qemu is mostly symlinks into seabios/ipxe, copied as files.
     cpSync('/usr/share/qemu', path.join(root, 'usr/share/qemu'), { recursive: true, dereference: true });
-    cpSync(guest.dir, path.join(root, RUNNER_CACHE.slice(1), 'images', path.basename(guest.dir)), { recursive: true, dereference: true });
+    const inImage = path.posix.join(RUNNER_CACHE, 'images', path.basename(guest.dir));
+    cpSync(guest.dir, path.join(root, inImage.slice(1)), { recursive: true, dereference: true });
+    // The runner boots these as they are: it has no compiler or Debian archive to build an image with.
+    const moved = (file: string) => path.posix.join(inImage, path.basename(file));
+    const images = { busybox: { ...guest, dir: inImage, kernel: moved(guest.kernel), bzImage: moved(guest.bzImage), initrd: moved(guest.initrd), ...(guest.rootfs ? { rootfs: moved(guest.rootfs) } : {}) } };
+    writeFileSync(path.join(root, RUNNER_IMAGES.slice(1)), JSON.stringify(images, null, 2));
     const image = path.join(work, 'image');
     mkdirSync(image);
     const layerTar = path.join(work, 'layer.tar');
@@ -71,7 +78,8 @@ export async function buildRunnerImage(options: { cache?: string; onLog?: (line:
       architecture: 'amd64',
       os: 'linux',
       config: {
-        Env: ['PATH=/usr/local/bin:/usr/bin:/bin', 'HOME=/root', `LABKIT_CACHE=${RUNNER_CACHE}`],
+        // Saved VM states are per host and would fill the container's layer: runners cold-boot (and keep a warm pool).
+        Env: ['PATH=/usr/local/bin:/usr/bin:/bin', 'HOME=/root', `LABKIT_CACHE=${RUNNER_CACHE}`, 'LABKIT_SNAPSHOTS=0'],
         Entrypoint: ['/usr/local/bin/node', '/opt/labkit/runner.mjs'],
         WorkingDir: '/',
         Labels: { 'labkit.runner': inputs },

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { VmPool } from '../../pool/vm-pool.ts';
+import type { GuestImage } from '../../image/build-image.ts';
+import type { QemuMachine } from '../qemu/qemu-machine.ts';
 import { QemuProvider } from '../qemu/qemu-provider.ts';
 import { startRunner } from './runner.ts';
 
@@ -13,19 +14,34 @@ import { startRunner } from './runner.ts';
 async function main(): Promise<void> {
   const secret = readFileSync(process.env.LABKIT_RUNNER_SECRET_FILE ?? '/run/secrets/labkit-session', 'utf8').trim();
   const size = Number(process.env.LABKIT_RUNNER_POOL ?? '1');
-  const qemu = new QemuProvider();
-  const pool = size > 0 ? new VmPool(qemu, { size, kind: process.env.LABKIT_RUNNER_POOL_KIND ?? 'busybox' }) : undefined;
-  const provider = pool ? new QemuProvider({ pool, accel: await qemu.accelerator() }) : qemu;
-  void pool?.fill();
+  // The guest images built into the runner image (it cannot build any).
+  const images = JSON.parse(readFileSync(process.env.LABKIT_RUNNER_IMAGES ?? '/opt/labkit/images.json', 'utf8')) as Record<string, GuestImage>;
+  const qemu = new QemuProvider({ images });
+  const kind = process.env.LABKIT_RUNNER_POOL_KIND ?? 'busybox';
+  // One playground per runner: machines booted ahead are taken once and never replaced
+  // (a VmPool would boot a replacement that nobody will ever take).
+  const ahead = Array.from({ length: size }, (_, i) => qemu.bootMachine(`pool-${i + 1}`, kind));
+  for (const boot of ahead) boot.catch(() => {});
+  const pool = {
+    async take(k: string): Promise<QemuMachine | undefined> {
+      if (k !== kind) return undefined;
+      const next = ahead.shift();
+      return next?.catch(() => undefined);
+    },
+    async dispose(): Promise<void> {
+      await Promise.all(ahead.splice(0).map((b) => b.then((m) => m.dispose(), () => {})));
+    },
+  };
+  const provider = size > 0 ? new QemuProvider({ images, pool, accel: await qemu.accelerator() }) : qemu;
   const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
   const runner = await startRunner({
     secret,
     provider,
     onLog: log,
-    onDisposed: () => void pool?.dispose().finally(() => process.exit(0)),
+    onDisposed: () => void pool.dispose().finally(() => process.exit(0)),
   });
   log(`runner listening on ${runner.port}`);
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => void runner.close().then(() => pool?.dispose()).finally(() => process.exit(0)));
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => void runner.close().then(() => pool.dispose()).finally(() => process.exit(0)));
 }
 
 main().catch((error: unknown) => {
