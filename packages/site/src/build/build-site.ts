@@ -135,6 +135,25 @@ interface Rendered {
 }
 
 /**
+ * Times the build's phases: `lap(name)` records the ms since the previous
+ * lap as `timings[name]`, and where memory goes (MB of RSS at the end of
+ * the phase) as `timings[name + "RssMb"]`; `restart()` starts the next
+ * phase without recording one (time spent elsewhere, e.g. a child process
+ * that sent its own timings). Shared with the render child.
+ */
+export function phaseTimer(): { timings: Record<string, number>; lap: (name: string) => void; restart: () => void } {
+  const timings: Record<string, number> = {};
+  let t = performance.now();
+  const lap = (name: string) => {
+    const now = performance.now();
+    timings[name] = Math.round(now - t);
+    timings[`${name}RssMb`] = Math.round(process.memoryUsage().rss / 1048576);
+    t = now;
+  };
+  return { timings, lap, restart: () => (t = performance.now()) };
+}
+
+/**
  * Builds the learner site: validate, render (cached by content digest),
  * then either a full Astro build or, when only page contents changed, an
  * incremental rewrite of the changed pages in the previous output; then the
@@ -152,15 +171,7 @@ interface Rendered {
  */
 export async function build(options: BuildOptions): Promise<BuildResult> {
   const started = performance.now();
-  const timings: Record<string, number> = {};
-  let t = performance.now();
-  const lap = (name: string) => {
-    const now = performance.now();
-    timings[name] = Math.round(now - t);
-    // Where memory goes, phase by phase (MB of RSS at the end of the phase).
-    timings[`${name}RssMb`] = Math.round(process.memoryUsage().rss / 1048576);
-    t = now;
-  };
+  const { timings, lap, restart } = phaseTimer();
   const progress = (phase: BuildProgress['phase'], message: string) => options.onProgress?.({ phase, message });
   const dir = path.resolve(options.dir);
   const outDir = path.resolve(options.outDir);
@@ -176,7 +187,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   const rebuild = !options.force && existsSync(path.join(outDir, 'index.html')) && (await readManifest(cacheDir))?.outDir === outDir;
   const isolate = options.graph === undefined && (options.isolate ?? (options.keepGraph !== true && !rebuild && (await countMarkdown(dir)) > ISOLATE_ABOVE_FILES));
   const r = isolate ? await renderInChild({ dir, outDir, cacheDir, options: plainOptions(options) }, progress, timings) : await renderPhase(dir, outDir, cacheDir, options, progress, lap);
-  t = performance.now();
+  restart();
   if (r.diagnostics.some((d) => d.severity === 'error')) {
     return { ok: false, diagnostics: r.diagnostics, mode: 'none', durationMs: Math.round(performance.now() - started), ...empty };
   }
@@ -318,6 +329,8 @@ export async function renderPhase(
   options: RenderJob['options'],
   progress: (phase: BuildProgress['phase'], message: string) => void,
   lap: (name: string) => void,
+  /** `one`: render on this thread only (the render child on a machine of two cores or fewer). */
+  threads: 'auto' | 'one' = 'auto',
 ): Promise<Rendered> {
   progress('validate', 'Reading and validating content');
   const config = await loadSiteConfig(dir, { ...options.site, ...(options.preview ? { preview: true } : {}) });
@@ -342,7 +355,7 @@ export async function renderPhase(
   const misses0 = cache.misses;
   const assets = await collectAssets(content.items, content.root);
   // Big builds render on worker threads, one per core.
-  const { pages, assets: usedAssets } = await buildSitePages(content, assets, config, cache, markdownFiles > 400);
+  const { pages, assets: usedAssets } = await buildSitePages(content, assets, config, cache, markdownFiles > 400 && threads === 'auto');
   await cache.prune();
   lap('render');
 

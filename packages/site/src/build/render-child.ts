@@ -6,18 +6,16 @@
  * graph's memory, the render workers' and their allocator arenas all go
  * back to the system before Astro starts.
  */
-import { renderPhase, type RenderJob } from './build-site.ts';
+import os from 'node:os';
+import { phaseTimer, renderPhase, type RenderJob } from './build-site.ts';
 
 process.once('message', (job: RenderJob) => {
-  const timings: Record<string, number> = {};
-  let t = performance.now();
-  const lap = (name: string) => {
-    const now = performance.now();
-    timings[name] = Math.round(now - t);
-    timings[`${name}RssMb`] = Math.round(process.memoryUsage().rss / 1048576);
-    t = now;
-  };
-  renderPhase(job.dir, job.outDir, job.cacheDir, job.options, (phase, message) => process.send!({ type: 'progress', phase, message }), lap).then(
+  const { timings, lap } = phaseTimer();
+  // On two cores or fewer the child renders on its own thread only: a render
+  // worker (its V8 isolate and highlighter) measured ~400 MB more peak at
+  // 3,000 pages, for a render phase up to ~1.6x faster on an idle machine.
+  const threads = os.availableParallelism() <= 2 ? 'one' : 'auto';
+  renderPhase(job.dir, job.outDir, job.cacheDir, job.options, (phase, message) => process.send!({ type: 'progress', phase, message }), lap, threads).then(
     (r) => {
       const { client: _client, changed, ...rest } = r;
       process.send!({ type: 'done', timings, result: { ...rest, ...(changed ? { changed: [...changed] } : {}) } }, () => process.exit(0));
