@@ -21,6 +21,8 @@ export interface SwarmProviderOptions {
   /** Per service: reserved and limited (default 1 CPU, 512 MiB plus the machines' memory). */
   cpus?: number;
   memoryMiB?: number;
+  /** Extra environment for the runner (`LABKIT_RUNNER_POOL=0`: boot nothing before a session claims it). */
+  env?: string[];
   /** Placement constraints (default: workers only). */
   constraints?: string[];
   /** How long a service may take to start and its runner to answer (default 120 s). */
@@ -270,7 +272,7 @@ export class SwarmProvider implements Provider {
         ContainerSpec: {
           Image: this.#o.image,
           Labels: { [LABEL.pool]: this.pool },
-          Env: ['LABKIT_RUNNER_SECRET_FILE=/run/secrets/labkit-session'],
+          Env: ['LABKIT_RUNNER_SECRET_FILE=/run/secrets/labkit-session', ...(this.#o.env ?? [])],
           Secrets: [{ SecretID: secretId, SecretName: name, File: { Name: 'labkit-session', UID: '0', GID: '0', Mode: 0o400 } }],
         },
         Resources: { Limits: { NanoCPUs: nanoCpus, MemoryBytes: memory }, Reservations: { NanoCPUs: Math.round(nanoCpus / 4), MemoryBytes: Math.round(memory / 2) } },
