@@ -1,4 +1,4 @@
-import type { ScriptKind, TaskKind } from '../engine/events.ts';
+import type { MachineStepEvent, TaskRunEvent } from '../testing/wide-events.ts';
 
 /** Fields every `lab serve` wide event carries: which session, item, attempt and init condition values. */
 export interface ServeEventBase {
@@ -30,30 +30,8 @@ export type ServeEvent = ServeEventBase &
         /** Regular tasks completed so far in this attempt. */
         tasksCompleted: number;
       }
-    | {
-        type: 'machine';
-        step: 'provision' | 'startup-files' | 'state' | 'dispose';
-        machines: string[];
-        state?: string;
-        durationMs: number;
-        ok: boolean;
-        error?: string;
-      }
-    | {
-        type: 'task-run';
-        task: string;
-        kind: TaskKind;
-        machine: string;
-        script: ScriptKind;
-        phase: 'init' | 'checks';
-        attempt: number;
-        exitCode: number;
-        timedOut: boolean;
-        truncated: boolean;
-        durationMs: number;
-        stdoutBytes: number;
-        stderrBytes: number;
-      }
+    | MachineStepEvent
+    | TaskRunEvent<'init' | 'checks'>
   );
 
 /** A serve event with its common fields still to be filled in. */

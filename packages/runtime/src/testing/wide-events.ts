@@ -18,6 +18,36 @@ export interface WideEventBase {
   playgroundDigest: string | undefined;
 }
 
+/** A machine lifecycle step: the same shape in `lab test --events` and `lab serve --events`. */
+export interface MachineStepEvent {
+  type: 'machine';
+  /** `provision` boots every machine of the playground at once; `state` is a machine's own change. */
+  step: 'provision' | 'startup-files' | 'state' | 'dispose';
+  machines: string[];
+  state?: string;
+  durationMs: number;
+  ok: boolean;
+  error?: string;
+}
+
+/** One run of a task's script: the same shape in `lab test --events` and `lab serve --events` (which has no precheck phase). */
+export interface TaskRunEvent<Phase extends string = 'init' | 'precheck' | 'checks'> {
+  type: 'task-run';
+  task: string;
+  kind: TaskKind;
+  machine: string;
+  script: ScriptKind;
+  phase: Phase;
+  /** The task's `run` executions so far, this one included. */
+  attempt: number;
+  exitCode: number;
+  timedOut: boolean;
+  truncated: boolean;
+  durationMs: number;
+  stdoutBytes: number;
+  stderrBytes: number;
+}
+
 /**
  * One structured event per task run and per machine lifecycle step
  * (`lab test --events out.jsonl`, one JSON object a line), wide enough to
@@ -26,32 +56,8 @@ export interface WideEventBase {
  */
 export type WideEvent = WideEventBase &
   (
-    | {
-        type: 'machine';
-        /** `provision` boots every machine of the playground at once; `state` is a machine's own change. */
-        step: 'provision' | 'startup-files' | 'state' | 'dispose';
-        machines: string[];
-        state?: string;
-        durationMs: number;
-        ok: boolean;
-        error?: string;
-      }
-    | {
-        type: 'task-run';
-        task: string;
-        kind: TaskKind;
-        machine: string;
-        script: ScriptKind;
-        phase: 'init' | 'precheck' | 'checks';
-        /** The task's `run` executions so far, this one included. */
-        attempt: number;
-        exitCode: number;
-        timedOut: boolean;
-        truncated: boolean;
-        durationMs: number;
-        stdoutBytes: number;
-        stderrBytes: number;
-      }
+    | MachineStepEvent
+    | TaskRunEvent<'init' | 'precheck' | 'checks'>
     | {
         type: 'solution-chunk';
         machine: string;
