@@ -72,12 +72,12 @@ export async function startPlayground(options: StartPlaygroundOptions): Promise<
         else if (message.type === 'error') settle(() => reject(RuntimeErrors.PlaygroundStartFailed(options.target, message.message ?? 'unknown error')));
       }
     });
-    status.on('error', () => {});
+    status.on('error', () => {}); // the child's end closing early shows as its exit below
     child.on('exit', (code) => {
       let tail = '';
       try {
         tail = readFileSync(logPath, 'utf8').trim().split('\n').slice(-5).join('\n');
-      } catch {}
+      } catch {} // no log yet: the exit code alone is the message
       settle(() => reject(RuntimeErrors.PlaygroundStartFailed(options.target, `the supervisor exited (${code}) before the playground was ready${tail ? `:\n${tail}` : ''}`)));
     });
   });

@@ -54,14 +54,14 @@ export async function keepPlayground(options: KeepPlaygroundOptions): Promise<Ke
   function stop(): Promise<void> {
     return (stopping ??= (async () => {
       server.close();
-      await options.playground.dispose().catch(() => {});
+      await options.playground.dispose().catch(() => {}); // stopping anyway: the record and socket must go
       rmSync(recordPath(stateDir, id), { force: true });
       rmSync(socketPath, { force: true });
       resolveStopped();
     })());
   }
   await new Promise<void>((resolve, reject) => server.once('error', reject).listen(socketPath, resolve));
-  server.on('error', () => {});
+  server.on('error', () => {}); // after listen, only accept errors (EMFILE): keep serving
   chmodSync(socketPath, 0o600);
   writeFileSync(recordPath(stateDir, id), JSON.stringify(record, null, 2), { mode: 0o600 });
   return { record, stopped, stop };

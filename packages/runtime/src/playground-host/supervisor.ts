@@ -45,7 +45,7 @@ const MAX_REQUEST_LINE = 64 * 1024;
  */
 export async function hostPlayground(options: HostOptions): Promise<void> {
   const status = createWriteStream('', { fd: 3 });
-  status.on('error', () => {});
+  status.on('error', () => {}); // the starting `lab` may have exited; the playground keeps running without it
   const say = (message: object) => status.write(`${JSON.stringify(message)}\n`);
   const socketPath = path.join(options.stateDir, `${options.id}.sock`);
   let playground: RunningPlayground | undefined;
@@ -55,7 +55,7 @@ export async function hostPlayground(options: HostOptions): Promise<void> {
     (stopping ??= (async () => {
       process.stderr.write(`stopping: ${why}\n`);
       server?.close();
-      await playground?.dispose().catch(() => {});
+      await playground?.dispose().catch(() => {}); // stopping anyway; the machines die with this process (pdeathsig)
       rmSync(recordPath(options.stateDir, options.id), { force: true });
       rmSync(socketPath, { force: true });
       rmSync(path.join(options.stateDir, `${options.id}-ssh`), { recursive: true, force: true });
@@ -122,7 +122,7 @@ export async function hostPlayground(options: HostOptions): Promise<void> {
 
 /** One control connection: a JSON request line, then the channel it asks for (also used by `keepPlayground`). */
 export function serveConnection(socket: net.Socket, playground: RunningPlayground, record: PlaygroundRecord, stop: (why: string) => Promise<void>): void {
-  socket.on('error', () => {});
+  socket.on('error', () => {}); // a client gone mid-request: its 'close' ends the channel
   let head = Buffer.alloc(0);
   const onData = (chunk: Buffer) => {
     head = Buffer.concat([head, chunk]);

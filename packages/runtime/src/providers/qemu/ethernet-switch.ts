@@ -97,7 +97,7 @@ export class EthernetSwitch {
       for (const frame of frames) this.#switch(port, frame);
       if (error) this.#reject(port, socket, error);
     });
-    socket.on('error', () => {});
+    socket.on('error', () => {}); // 'close' follows and detaches the port
     socket.on('close', () => this.#detach(port));
   }
 

@@ -358,7 +358,7 @@ export class QemuMachine implements Machine {
             qmp.close();
           }
         })();
-        restore.catch(() => {});
+        restore.catch(() => {}); // awaited by the race below; this only keeps a loser from being unhandled
         await Promise.race([restore, timeout, died]);
       }
       const socket = await Promise.race([connected, timeout, died]);

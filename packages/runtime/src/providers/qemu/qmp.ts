@@ -62,7 +62,7 @@ export class Qmp {
         this.#socket.write(JSON.stringify(args ? { execute: command, arguments: args } : { execute: command }) + '\n');
       });
     const result = this.#queue.then(run, run);
-    this.#queue = result.catch(() => {});
+    this.#queue = result.catch(() => {}); // the caller gets the rejection from `result`; the queue only orders
     return result;
   }
 

@@ -103,7 +103,7 @@ export class SavedStates {
     if (!making) {
       making = this.#make(found, config, save);
       this.#making.set(found.key, making);
-      making.finally(() => this.#making.delete(found.key)).catch(() => {});
+      making.finally(() => this.#making.delete(found.key)).catch(() => {}); // the failure reaches the callers awaiting `making`
       return { state: await making, made: true };
     }
     return { state: await making, made: false };
