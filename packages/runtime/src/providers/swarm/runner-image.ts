@@ -36,7 +36,7 @@ export async function buildRunnerImage(options: { cache?: string; onLog?: (line:
   const qemu = which('qemu-system-x86_64');
   const busybox = which('busybox');
   const bundle = await bundleRunner();
-  const inputs = createHash('sha256').update(bundle).update(process.version).update(execFileSync(qemu, ['--version'], { encoding: 'utf8' })).update(guest.digest).update('runner-image-v2').digest('hex').slice(0, 16);
+  const inputs = createHash('sha256').update(bundle).update(process.version).update(execFileSync(qemu, ['--version'], { encoding: 'utf8' })).update(guest.digest).update('runner-image-v3').digest('hex').slice(0, 16);
   const outDir = path.join(cache, 'runner');
   const tarball = path.join(outDir, `labkit-runner-${inputs}.tar`);
   const tagFile = `${tarball}.tag`;
@@ -59,6 +59,15 @@ export async function buildRunnerImage(options: { cache?: string; onLog?: (line:
     put(busybox, 'bin/busybox');
     symlinkSync('busybox', path.join(root, 'bin/sh'));
     for (const lib of new Set([...sharedLibraries(process.execPath), ...sharedLibraries(qemu)])) put(lib);
+    // QEMU's loadable modules: Debian builds TCG itself as one (without it: "could not load module for type 'tcg-accel-ops'").
+    const modules = path.join(path.dirname(sharedLibraries(qemu).find((l) => l.includes('/libglib')) ?? '/usr/lib/x86_64-linux-gnu/x'), 'qemu');
+    if (existsSync(modules)) {
+      // Only the accelerators: the display, audio and USB modules would pull in spice, GL and ALSA.
+      for (const mod of readdirSync(modules).filter((m) => m.startsWith('accel-'))) {
+        put(path.join(modules, mod));
+        for (const lib of sharedLibraries(path.join(modules, mod))) if (!existsSync(path.join(root, lib))) put(lib);
+      }
+    }
     // Firmware and option ROMs; Debian's /usr/share/qemu is mostly symlinks into seabios/ipxe, copied as files.
     cpSync('/usr/share/qemu', path.join(root, 'usr/share/qemu'), { recursive: true, dereference: true });
     const inImage = path.posix.join(RUNNER_CACHE, 'images', path.basename(guest.dir));
