@@ -36,7 +36,7 @@ export async function buildRunnerImage(options: { cache?: string; onLog?: (line:
   const qemu = which('qemu-system-x86_64');
   const busybox = which('busybox');
   const bundle = await bundleRunner();
-  const inputs = createHash('sha256').update(bundle).update(process.version).update(execFileSync(qemu, ['--version'], { encoding: 'utf8' })).update(guest.digest).update('runner-image-v3').digest('hex').slice(0, 16);
+  const inputs = createHash('sha256').update(bundle).update(process.version).update(execFileSync(qemu, ['--version'], { encoding: 'utf8' })).update(guest.digest).update('runner-image-v4').digest('hex').slice(0, 16);
   const outDir = path.join(cache, 'runner');
   const tarball = path.join(outDir, `labkit-runner-${inputs}.tar`);
   const tagFile = `${tarball}.tag`;
@@ -60,8 +60,9 @@ export async function buildRunnerImage(options: { cache?: string; onLog?: (line:
     symlinkSync('busybox', path.join(root, 'bin/sh'));
     for (const lib of new Set([...sharedLibraries(process.execPath), ...sharedLibraries(qemu)])) put(lib);
     // QEMU's loadable modules: Debian builds TCG itself as one (without it: "could not load module for type 'tcg-accel-ops'").
-    const modules = path.join(path.dirname(sharedLibraries(qemu).find((l) => l.includes('/libglib')) ?? '/usr/lib/x86_64-linux-gnu/x'), 'qemu');
-    if (existsSync(modules)) {
+    // QEMU looks for them under the path it was built with (/usr/lib/<triplet>/qemu on Debian), not where /lib points.
+    const modules = ['/usr/lib/x86_64-linux-gnu/qemu', '/usr/lib64/qemu', '/usr/lib/qemu'].find((d) => existsSync(d));
+    if (modules) {
       // Only the accelerators: the display, audio and USB modules would pull in spice, GL and ALSA.
       for (const mod of readdirSync(modules).filter((m) => m.startsWith('accel-'))) {
         put(path.join(modules, mod));
