@@ -142,18 +142,20 @@ describe('parser fuzz', () => {
         guarded.push({ file, source: text });
         continue;
       }
-      // In place, as loadContent parses small files: time each one.
-      const t = performance.now();
+      // In place, as loadContent parses small files: CPU time for each one
+      // (wall time on a shared 2-core machine says more about the neighbours).
+      const t = process.cpuUsage();
       let doc: ParsedDocument | undefined;
       try {
         doc = parseDocument(text, { file });
       } catch (error) {
         throw new Error(`parseDocument threw on a mutated file (seed ${SEED}, file ${i}): ${String(error)}\n${JSON.stringify(text.slice(0, 300))}`);
       }
-      const ms = performance.now() - t;
+      const used = process.cpuUsage(t);
+      const ms = (used.user + used.system) / 1000;
       slowest = Math.max(slowest, ms);
-      // Generous (the machine is shared): the estimate routed this file here as cheap.
-      expect(ms, `file ${i} (seed ${SEED}) took ${ms.toFixed(0)} ms in place`).toBeLessThan(1500);
+      // Generous: the estimate routed this file here as cheap (in-place budget).
+      expect(ms, `file ${i} (seed ${SEED}) took ${ms.toFixed(0)} ms of CPU in place`).toBeLessThan(1500);
       checkResult(doc, file, text);
       if (doc.diagnostics.some((d) => d.ruleId === 'lab:content-limit')) limited++;
       inPlace++;
@@ -171,9 +173,7 @@ describe('parser fuzz', () => {
 
   it('the pathological inputs end in a positioned error (lab:content-limit or a YAML error), each within its time bound', async () => {
     const jobs = pathological.map((p) => ({ file: `${p.name}.md`, source: p.text() }));
-    const t = performance.now();
     const docs = await parseInThreads(jobs, 2);
-    const ms = performance.now() - t;
     docs.forEach((doc, i) => checkResult(doc, jobs[i]!.file, jobs[i]!.source));
     // Mostly lab:content-limit (deep YAML is a YAML syntax error); one that
     // fits in its second of CPU time may also just parse.
@@ -181,8 +181,8 @@ describe('parser fuzz', () => {
     for (const name of ['yaml-alias-bomb', 'random-1mb', 'nested-quote-20000', 'nested-list-20000', 'nested-components-1000', 'brackets-5mb', 'brackets-2mb', 'unclosed-front-matter-5mb', 'braces-100k']) {
       expect(stopped).toContain(`${name}.md`);
     }
-    // Each guarded file stops after 1 s of CPU time; two workers share them.
-    // The bound is loose because wall time on a shared machine is not CPU time.
-    expect(ms).toBeLessThan(jobs.length * 2500);
+    // Each guarded file stops after 1 s of the worker's CPU time: that it
+    // stopped is the lab:content-limit above. No wall-clock bound here: on a
+    // shared 2-core machine wall time measures the neighbours, not the guard.
   }, 150_000);
 });
