@@ -56,6 +56,32 @@ describe.skipIf(!canBuild)('docker playground', () => {
     expect(helpers.stdout).toMatch(/^1\n[1-9]/);
   }, 600_000);
 
+  it('docker-multi: two machines on one playground network; one serves from a container, the other reaches it by name', async () => {
+    const machines = playgroundMachines({ name: 'docker-multi' }, builtinPlaygrounds().get('docker-multi')!);
+    expect(machines.map((m) => m.name)).toEqual(['docker-01', 'docker-02']);
+    const started = Date.now();
+    const multi = await provider.provision({ machines });
+    try {
+      console.log(`  docker-multi ready in ${Date.now() - started} ms`);
+      const [one, two] = [multi.machine('docker-01'), multi.machine('docker-02')];
+      // docker-01 pulls busybox from its own registry and serves a page from a container on port 8080.
+      const serve = await one.exec({
+        script: 'mkdir -p /tmp/site && echo "hello from docker-01" > /tmp/site/index.html && docker run -d --name web -p 8080:80 -v /tmp/site:/www busybox httpd -f -p 80 -h /www',
+        user: 'laborant',
+        timeoutMs: 180_000,
+      });
+      expect(serve.exitCode, serve.stderr).toBe(0);
+      // docker-02 reaches it over the playground network, by name.
+      const reach = await two.exec({ script: 'for i in $(seq 1 50); do curl -fsS http://docker-01:8080/ && exit 0; sleep 0.5; done; exit 1', user: 'laborant', timeoutMs: 60_000 });
+      expect(reach.stdout).toBe('hello from docker-01\n');
+      // docker-02's registry is docker-01's: one playground registry.
+      const reg = await two.exec({ script: 'getent hosts registry.labkit docker-01 | cut -d" " -f1 | sort -u | wc -l; docker run --rm busybox echo pulled-through-docker-01', user: 'laborant', timeoutMs: 180_000 });
+      expect(reg.stdout).toBe('1\npulled-through-docker-01\n');
+    } finally {
+      await multi.dispose();
+    }
+  }, 900_000);
+
   it('lab test passes the Docker challenge', async () => {
     const report = await testChallenges([path.join(here, 'fixtures/docker-challenge/ship-an-image-to-the-team-registry')], { provider, concurrency: 1 });
     const c = report.challenges[0]!;
