@@ -17,10 +17,10 @@ export function openRunner(address: RunnerAddress, hello: Record<string, unknown
   const socket = net.connect({ host: address.host, port: address.port });
   socket.setNoDelay(true);
   const timer = setTimeout(() => socket.destroy(new Error(`no answer from the runner at ${address.host}:${address.port} in ${CONNECT_TIMEOUT_MS / 1000} s`)), CONNECT_TIMEOUT_MS);
-  socket.once('connect', () => {
-    clearTimeout(timer);
-    sendLine(socket, { ...hello, secret: address.secret });
-  });
+  // The first line is written now, not on 'connect': a socket queues writes
+  // until it connects, and a spawn's input written before then must follow it.
+  sendLine(socket, { ...hello, secret: address.secret });
+  socket.once('connect', () => clearTimeout(timer));
   socket.once('close', () => clearTimeout(timer));
   return socket;
 }
@@ -69,12 +69,18 @@ export class RemoteMachine implements Machine {
   }
 
   exec(request: ExecRequest): Promise<ExecResult> {
+    const { onOutput, ...rest } = request;
+    const socket = this.#connect({ op: 'exec', request: rest, stream: onOutput !== undefined });
+    // The runner enforces timeoutMs; this guard only covers a runner that stops answering.
+    const guard = setTimeout(() => socket.destroy(), request.timeoutMs + 15_000);
+    socket.once('close', () => clearTimeout(guard));
+    return this.#result(socket, onOutput);
+  }
+
+  /** The exec result a runner sends on `socket`, passing output lines to `onOutput` until then. */
+  #result(socket: net.Socket, onOutput: ((stream: 'stdout' | 'stderr', data: Buffer) => void) | undefined): Promise<ExecResult> {
     return new Promise((resolve, reject) => {
-      const { onOutput, ...rest } = request;
-      const socket = this.#connect({ op: 'exec', request: rest, stream: onOutput !== undefined });
       let done = false;
-      // The runner enforces timeoutMs; this guard only covers a runner that stops answering.
-      const guard = setTimeout(() => socket.destroy(), request.timeoutMs + 15_000);
       readLines(socket, (m) => {
         if (typeof m.o === 'string' && typeof m.d === 'string') onOutput?.(m.o as 'stdout' | 'stderr', Buffer.from(m.d, 'base64'));
         else if (m.result) {
@@ -85,9 +91,9 @@ export class RemoteMachine implements Machine {
           reject(RuntimeErrors.MachineDied(this.name, m.error));
         }
       });
+      // Errors end in 'close', which rejects below with what the learner needs to know.
       socket.on('error', () => {});
       socket.once('close', () => {
-        clearTimeout(guard);
         if (!done) reject(RuntimeErrors.MachineDied(this.name, 'the connection to its runner closed'));
       });
     });
@@ -135,23 +141,7 @@ export class RemoteMachine implements Machine {
   spawn(request: SpawnRequest): SpawnedProcess {
     const { onOutput, ...rest } = request;
     const socket = this.#connect({ op: 'spawn', request: rest });
-    const result = new Promise<ExecResult>((resolve, reject) => {
-      let done = false;
-      readLines(socket, (m) => {
-        if (typeof m.o === 'string' && typeof m.d === 'string') onOutput(m.o as 'stdout' | 'stderr', Buffer.from(m.d, 'base64'));
-        else if (m.result) {
-          done = true;
-          resolve(m.result as ExecResult);
-        } else if (typeof m.error === 'string') {
-          done = true;
-          reject(RuntimeErrors.MachineDied(this.name, m.error));
-        }
-      });
-      socket.on('error', () => {});
-      socket.once('close', () => {
-        if (!done) reject(RuntimeErrors.MachineDied(this.name, 'the connection to its runner closed'));
-      });
-    });
+    const result = this.#result(socket, onOutput);
     result.catch(() => {});
     return {
       write: (data) => sendLine(socket, { d: data.toString('base64') }),

@@ -21,6 +21,20 @@ export interface RunnerOptions {
  * heartbeat on the link, and runs exec/spawn/terminal/copyIn on the
  * machines with the same runtime code as a local session.
  */
+/** Sends `result` (or its error's message) as the last line on `socket`, then ends it. */
+function replyWith(socket: net.Socket, result: Promise<unknown>): void {
+  result.then(
+    (value) => {
+      sendLine(socket, { result: value });
+      socket.end();
+    },
+    (error: Error) => {
+      sendLine(socket, { error: error.message });
+      socket.end();
+    },
+  );
+}
+
 export async function startRunner(options: RunnerOptions): Promise<{ port: number; close(): Promise<void> }> {
   const log = options.onLog ?? (() => {});
   let playground: RunningPlayground | undefined;
@@ -86,16 +100,7 @@ export async function startRunner(options: RunnerOptions): Promise<{ port: numbe
       case 'exec': {
         const m = machineOf(hello.machine);
         const request = hello.request as Omit<ExecRequest, 'onOutput'>;
-        m.exec({ ...request, ...(hello.stream ? { onOutput: (o, d) => sendLine(socket, { o, d: d.toString('base64') }) } : {}) }).then(
-          (result) => {
-            sendLine(socket, { result });
-            socket.end();
-          },
-          (error: Error) => {
-            sendLine(socket, { error: error.message });
-            socket.end();
-          },
-        );
+        replyWith(socket, m.exec({ ...request, ...(hello.stream ? { onOutput: (o, d) => sendLine(socket, { o, d: d.toString('base64') }) } : {}) }));
         return undefined;
       }
       case 'spawn': {
@@ -103,16 +108,7 @@ export async function startRunner(options: RunnerOptions): Promise<{ port: numbe
         if (!m.spawn) throw new Error(`machine ${m.name} cannot run commands with input`);
         const request = hello.request as Omit<SpawnRequest, 'onOutput'>;
         const p = m.spawn({ ...request, onOutput: (o, d) => sendLine(socket, { o, d: d.toString('base64') }) });
-        p.result.then(
-          (result) => {
-            sendLine(socket, { result });
-            socket.end();
-          },
-          (error: Error) => {
-            sendLine(socket, { error: error.message });
-            socket.end();
-          },
-        );
+        replyWith(socket, p.result);
         socket.on('close', () => p.kill());
         return (message) => {
           if (typeof message.d === 'string') p.write(Buffer.from(message.d, 'base64'));
