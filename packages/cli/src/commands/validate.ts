@@ -20,7 +20,7 @@ export function register(program: Command): void {
     .option('--max-warnings <n>', 'also fail (exit 1) when there are more than n warnings', wholeNumber({ what: 'of warnings' }))
     .option('--quiet', 'report errors only')
     .option('--no-color', 'plain output without colours')
-    .option('--cache', 'reuse parse results of unchanged files from ~/.cache/labkit/parse (off: a cold run)')
+    .option('--cache', 'nothing changed: reuse the last result; else reuse parse results of unchanged files (~/.cache/labkit; off: a cold run)')
     .option('--no-code', 'never import *.lab.ts files (their code would run here): for CI on pull requests from strangers')
     .action(async (dir: string, flags: ValidateFlags) => {
       const [{ validate }, { formatDiagnostics, readIfExists }, { default: pc }, { join }] = await Promise.all([
@@ -35,7 +35,7 @@ export function register(program: Command): void {
         code: flags.code !== false,
         ...(flags.maxWarnings !== undefined ? { maxWarnings: flags.maxWarnings } : {}),
       });
-      const { graph, root } = result;
+      const { graph, root, files } = result;
       const color = flags.color && flags.format === 'pretty' && Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
       process.stdout.write(
         formatDiagnostics(result.diagnostics, {
@@ -43,12 +43,12 @@ export function register(program: Command): void {
           color,
           // Only files the loader listed: a code frame must not print the first
           // line of what a refused symlink points at (lab:symlink-outside).
-          readSource: (file) => graph.documents.get(file)?.parsed.source ?? (graph.files.has(file) ? readIfExists(join(root, file)) : undefined),
+          readSource: (file) => graph?.documents.get(file)?.parsed.source ?? (files.has(file) ? readIfExists(join(root, file)) : undefined),
           ...(flags.quiet ? { minSeverity: 'error' as const } : {}),
         }),
       );
       if (flags.format === 'pretty') {
-        process.stdout.write(pc.dim(`Checked ${graph.items.length} item(s), ${graph.documents.size} document(s) in ${root}.\n`));
+        process.stdout.write(pc.dim(`Checked ${result.counts.items} item(s), ${result.counts.documents} document(s) in ${root}${result.fromCache ? ' (unchanged: cached result)' : ''}.\n`));
         if (result.tooManyWarnings) process.stdout.write(`${pc.red('✗')} ${result.summary.warnings} warning(s), more than --max-warnings ${flags.maxWarnings}.\n`);
       }
       process.exitCode = result.ok ? 0 : 1;

@@ -1,16 +1,22 @@
 import { resolve } from 'node:path';
-import { contentDir, loadContent, summarize } from '@labkit/sdk';
+import { contentDir, labkitCacheDir, loadContent, summarize } from '@labkit/sdk';
 import type { ContentGraph, Diagnostic, DiagnosticSummary } from '@labkit/sdk';
 import { silentReporter } from './reporter.ts';
 import type { CommandReporter } from './reporter.ts';
+import { readValidateCache, validateCacheKey, validateCachePath, writeValidateCache } from './validate-cache.ts';
 
 export interface ValidateOptions {
   /** The content folder. */
   dir: string;
   /** A graph of that folder already loaded (then nothing is read again). */
   graph?: ContentGraph;
-  /** Use the SDK's on-disk parse cache (default off: a cold, self-contained run). */
-  cache?: boolean;
+  /**
+   * Use the on-disk caches (default off: a cold, self-contained run): when
+   * no input changed, the stored result (no parse, no rules; see
+   * validate-cache.ts), else the SDK's parse cache. `true`: the Labkit cache
+   * directory; a string: that cache directory.
+   */
+  cache?: boolean | string;
   /** `false` (`--no-code`): never import `*.lab.ts` files. */
   code?: boolean;
   /** Fail (`ok: false`) on more warnings than this. */
@@ -22,8 +28,17 @@ export interface ValidateResult {
   /** No error, and no more warnings than `maxWarnings`. */
   ok: boolean;
   root: string;
-  /** The graph validated (its documents give the code frames their source). */
-  graph: ContentGraph;
+  /**
+   * The graph validated (its documents give the code frames their source);
+   * absent when the result came whole from the `--cache` entry.
+   */
+  graph?: ContentGraph;
+  /** The files the loader listed (a code frame reads only these). */
+  files: ReadonlySet<string>;
+  /** How many items and documents were checked. */
+  counts: { items: number; documents: number };
+  /** The result came whole from the `--cache` entry (nothing changed). */
+  fromCache: boolean;
   diagnostics: readonly Diagnostic[];
   summary: DiagnosticSummary;
   /** More warnings than `maxWarnings`. */
@@ -33,19 +48,38 @@ export interface ValidateResult {
 /**
  * `lab validate`: loads the content graph once (or takes the caller's) and
  * returns its diagnostics and their summary; the reporter sees the
- * diagnostics as soon as they are known.
+ * diagnostics as soon as they are known. With `cache`, an unchanged folder
+ * is answered from the stored result without loading it.
  */
+export async function validate(options: ValidateOptions & { cache?: false }): Promise<ValidateResult & { graph: ContentGraph }>;
+export async function validate(options: ValidateOptions): Promise<ValidateResult>;
 export async function validate(options: ValidateOptions): Promise<ValidateResult> {
   const root = resolve(options.dir);
   const reporter = options.reporter ?? silentReporter;
+  const finish = (diagnostics: readonly Diagnostic[], rest: Pick<ValidateResult, 'graph' | 'files' | 'counts' | 'fromCache'>): ValidateResult => {
+    reporter.diagnostics(diagnostics);
+    const summary = summarize(diagnostics);
+    const tooManyWarnings = options.maxWarnings !== undefined && summary.warnings > options.maxWarnings;
+    return { ok: summary.errors === 0 && !tooManyWarnings, root, ...rest, diagnostics, summary, tooManyWarnings };
+  };
   let graph = options.graph;
+  const code = options.code !== false;
+  let entry: { file: string; key: string } | undefined;
   if (!graph) {
     contentDir(root);
+    if (options.cache) {
+      const file = validateCachePath(root, typeof options.cache === 'string' ? options.cache : labkitCacheDir());
+      const key = validateCacheKey(root, { code });
+      const hit = key === undefined ? undefined : readValidateCache(file, key);
+      if (hit) return finish(hit.diagnostics, { files: new Set(hit.files), counts: { items: hit.items, documents: hit.documents }, fromCache: true });
+      if (key !== undefined) entry = { file, key };
+    }
     reporter.progress('loading content');
-    graph = await loadContent(root, { parseCache: options.cache === true, code: options.code !== false });
+    graph = await loadContent(root, { parseCache: options.cache ?? false, code });
   }
-  reporter.diagnostics(graph.diagnostics);
-  const summary = summarize(graph.diagnostics);
-  const tooManyWarnings = options.maxWarnings !== undefined && summary.warnings > options.maxWarnings;
-  return { ok: summary.errors === 0 && !tooManyWarnings, root, graph, diagnostics: graph.diagnostics, summary, tooManyWarnings };
+  const counts = { items: graph.items.length, documents: graph.documents.size };
+  // Stored only if nothing changed while loading: the key is taken again.
+  if (entry && validateCacheKey(root, { code }) === entry.key)
+    writeValidateCache(entry.file, entry.key, { diagnostics: [...graph.diagnostics], files: [...graph.files], ...counts });
+  return finish(graph.diagnostics, { graph, files: graph.files, counts, fromCache: false });
 }

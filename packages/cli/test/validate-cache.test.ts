@@ -1,0 +1,106 @@
+// `lab validate --cache`'s whole-result cache on the real iximiuz samples
+// (read from the shared corpus, copied to a temp folder): a hit equals an
+// uncached run, and any changed input (a byte of any file, with its mtime put
+// back; the config; a corrupt entry) is recomputed, never a stale hit.
+import { cpSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Diagnostic } from '@labkit/sdk';
+import { afterAll, expect, it } from 'vitest';
+import { validate } from '../src/index.ts';
+import type { CommandReporter, ValidateResult } from '../src/index.ts';
+import { validateCachePath } from '../src/run/validate-cache.ts';
+import { corpusPath, describeCorpus, hasCorpus } from '../../../test-support/corpus.ts';
+import { tempDir } from './helpers.ts';
+
+const work = tempDir('validate-cache');
+const project = join(work, 'project');
+const content = join(project, 'content');
+const cacheDir = join(work, 'cache');
+if (hasCorpus) cpSync(corpusPath('iximiuz-samples'), content, { recursive: true });
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+/** What a run says (the part a hit must reproduce), and whether it loaded the folder. */
+async function run(cache: string | false = cacheDir): Promise<{ fromCache: boolean; loaded: boolean; out: Pick<ValidateResult, 'diagnostics' | 'summary' | 'counts' | 'ok'> & { files: string[] } }> {
+  const steps: string[] = [];
+  const reporter: CommandReporter = { progress: (m) => void steps.push(m), diagnostics: (_d: readonly Diagnostic[]) => undefined };
+  const r = await validate({ dir: content, cache, reporter });
+  return { fromCache: r.fromCache, loaded: steps.includes('loading content'), out: { diagnostics: r.diagnostics, summary: r.summary, counts: r.counts, ok: r.ok, files: [...r.files].sort() } };
+}
+
+/** Changes one byte of `file` in place (same size) and puts its mtime back, so only the bytes tell. */
+function flipByte(file: string, at = 0): void {
+  const { atime, mtime } = statSync(file);
+  const bytes = readFileSync(file);
+  const i = Math.min(at, bytes.length - 1);
+  bytes[i] = bytes[i] === 0x78 ? 0x79 : 0x78;
+  writeFileSync(file, bytes);
+  utimesSync(file, atime, mtime);
+}
+
+describeCorpus('lab validate --cache: whole-result cache', () => {
+  it('a hit deep-equals an uncached run and neither loads nor parses', async () => {
+    const cold = await run(false);
+    expect(cold.out.diagnostics.length).toBeGreaterThan(0);
+    const fill = await run();
+    expect(fill).toMatchObject({ fromCache: false, loaded: true });
+    const hit = await run();
+    expect(hit).toMatchObject({ fromCache: true, loaded: false });
+    expect(hit.out).toEqual(cold.out);
+    expect(JSON.stringify(hit.out)).toBe(JSON.stringify(cold.out));
+  });
+
+  it('one byte changed in any file (mtime unchanged) is recomputed and equals a fresh run', async () => {
+    const challenge = join(content, 'sample-challenge');
+    const targets = [join(challenge, 'index.md'), join(challenge, 'solution.md'), ...readdirSync(join(challenge, '__static__')).map((f) => join(challenge, '__static__', f))];
+    let before = (await run()).out;
+    for (const [n, file] of targets.entries()) {
+      // index.md: the front matter fence breaks, so the diagnostics really differ.
+      flipByte(file, n === 0 ? 1 : 100);
+      const cached = await run();
+      expect(cached.fromCache, file).toBe(false);
+      const fresh = await run(false);
+      expect(cached.out, file).toEqual(fresh.out);
+      if (n === 0) expect(fresh.out.diagnostics).not.toEqual(before.diagnostics);
+      before = fresh.out;
+      expect((await run()).fromCache, file).toBe(true);
+    }
+  });
+
+  it('a changed lab.config above the content folder is recomputed', async () => {
+    writeFileSync(join(project, 'lab.config.mjs'), 'export default { title: "one" };\n');
+    await run();
+    expect((await run()).fromCache).toBe(true);
+    writeFileSync(join(project, 'lab.config.mjs'), 'export default { title: "two" };\n');
+    expect((await run()).fromCache).toBe(false);
+    expect((await run()).fromCache).toBe(true);
+  });
+
+  it('a corrupt or foreign entry is a miss without error, then rewritten', async () => {
+    const entry = validateCachePath(content, cacheDir);
+    for (const bad of ['{"key": "', 'null', '{"key":"x","diagnostics":[],"files":[],"items":0,"documents":0}', '\u0000\u0001']) {
+      writeFileSync(entry, bad);
+      const r = await run();
+      expect(r.fromCache).toBe(false);
+      expect(r.out).toEqual((await run(false)).out);
+      expect((await run()).fromCache).toBe(true);
+    }
+  });
+
+  it('a symlink out of the folder stays refused and is never read for the key', async () => {
+    const outside = join(work, 'secret.md');
+    writeFileSync(outside, 'secret one\n');
+    symlinkSync(outside, join(content, 'sample-challenge', 'leak.md'));
+    const miss = await run();
+    expect(miss.fromCache).toBe(false);
+    expect(miss.out.diagnostics.some((d) => d.ruleId === 'lab:symlink-outside' && d.file === 'sample-challenge/leak.md')).toBe(true);
+    expect(miss.out.files).not.toContain('sample-challenge/leak.md');
+    writeFileSync(outside, 'secret two\n');
+    const hit = await run();
+    expect(hit.fromCache).toBe(true);
+    expect(hit.out).toEqual((await run(false)).out);
+  });
+});
+
+it.runIf(hasCorpus)('the cache entry lives in the cache folder, outside the content', () => {
+  expect(validateCachePath(content, cacheDir).startsWith(join(cacheDir, 'validate') + '/')).toBe(true);
+});
