@@ -13,8 +13,8 @@ export interface LabResult {
   stderr: string;
 }
 
-/** Runs the real `lab` CLI in a child process (Node 24, the one running the tests). */
-export function lab(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<LabResult> {
+/** Runs the real `lab` CLI in a child process (Node 24, the one running the tests); `input`, when given, is written to its stdin, which is then closed. */
+export function lab(args: string[], options: { cwd?: string; env?: Record<string, string>; input?: string } = {}): Promise<LabResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [labBin, ...args], {
       cwd: options.cwd ?? repoRoot,
@@ -26,6 +26,7 @@ export function lab(args: string[], options: { cwd?: string; env?: Record<string
     child.stderr.on('data', (d) => (stderr += d));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
+    if (options.input !== undefined) child.stdin.end(options.input);
   });
 }
 

@@ -2,7 +2,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { labBin, repoRoot, tempDir } from './helpers.ts';
+import { lab, labBin, repoRoot, tempDir } from './helpers.ts';
 
 /**
  * `lab test --keep-on-fail` and `--shell` on a real VM (a fixture whose
@@ -17,18 +17,8 @@ const wrong = join(repoRoot, 'packages/runtime/test/fixtures/lab-test/wrong-solu
 const conditions = join(repoRoot, 'packages/runtime/test/server/fixtures/conditions');
 const env = { ...process.env, NO_COLOR: '1', LABKIT_PLAYGROUND_DIR: stateDir };
 
-function run(args: string[], options: { input?: string; cwd?: string } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [labBin, ...args], { cwd: options.cwd ?? repoRoot, env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(options.input ?? '');
-  });
-}
+const run = (args: string[], options: { input?: string; cwd?: string } = {}) =>
+  lab(args, { env: { LABKIT_PLAYGROUND_DIR: stateDir }, input: options.input ?? '', ...(options.cwd ? { cwd: options.cwd } : {}) });
 
 const childrenOf = (pid: number): number[] => {
   try {
