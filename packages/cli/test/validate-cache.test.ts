@@ -86,6 +86,23 @@ describeCorpus('lab validate --cache: whole-result cache', () => {
     }
   });
 
+  it('content code that would run (*.lab.ts) gets no entry; with --no-code it does', async () => {
+    const file = join(content, 'extra.lab.ts');
+    writeFileSync(file, 'export default {};\n');
+    try {
+      for (let i = 0; i < 2; i++) expect((await validate({ dir: content, cache: cacheDir })).fromCache).toBe(false);
+      await validate({ dir: content, cache: cacheDir, code: false });
+      const hit = await validate({ dir: content, cache: cacheDir, code: false });
+      expect(hit.fromCache).toBe(true);
+      const fresh = await validate({ dir: content, code: false });
+      expect([...hit.diagnostics]).toEqual([...fresh.diagnostics]);
+      // The entry is keyed by --no-code: a run with code never takes it.
+      expect((await validate({ dir: content, cache: cacheDir })).fromCache).toBe(false);
+    } finally {
+      rmSync(file);
+    }
+  });
+
   it('a symlink out of the folder stays refused and is never read for the key', async () => {
     const outside = join(work, 'secret.md');
     writeFileSync(outside, 'secret one\n');
