@@ -90,6 +90,18 @@ describe('SSH provider against a real sshd', () => {
     expect(left).toBe('0');
   });
 
+  it('kills the group even when the timeout fires before the wrapper has reported its pid', async () => {
+    // A 1 ms timeout fires before the wrapper's first line arrives, as a slow
+    // answer on a loaded host does: the kill must still happen once it does
+    // (it used to be skipped, and the exec waited for the script's 300 s).
+    const marker = `labkit-ssh-early-${process.pid}-${Date.now()}`;
+    const r = await playground.machine('remote').exec({ script: `sh -c 'sleep 300; echo ${marker}' & sleep 300`, timeoutMs: 1 });
+    expect(r.timedOut).toBe(true);
+    await new Promise((res) => setTimeout(res, 500));
+    const left = spawnSync('sh', ['-c', `ps -eo args | grep -c "[e]cho ${marker}"`], { encoding: 'utf8' }).stdout.trim();
+    expect(left).toBe('0');
+  });
+
   it('caps output', async () => {
     const r = await playground.machine('remote').exec({ script: 'head -c 200000 /dev/zero | tr "\\0" x', timeoutMs: 10_000, maxOutputBytes: 1000 });
     expect(r.stdout.length).toBe(1000);

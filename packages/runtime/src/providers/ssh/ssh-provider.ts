@@ -138,6 +138,8 @@ export class SshMachine implements Machine {
           const nl = head.indexOf('\n');
           if (nl < 0) return;
           pid = head.slice(0, nl).trim();
+          // The timeout fired before the wrapper said who it is (a loaded host): kill now.
+          if (timedOut) killGroup();
           const rest = Buffer.from(head.slice(nl + 1), 'latin1');
           if (rest.length) take('stdout', rest);
           return;
@@ -145,9 +147,12 @@ export class SshMachine implements Machine {
         take('stdout', chunk);
       });
       channel.stderr.on('data', (chunk: Buffer) => take('stderr', chunk));
+      const killGroup = () => {
+        if (pid && /^\d+$/.test(pid)) this.#open(`kill -KILL -- -${pid} 2>/dev/null; kill -KILL ${pid} 2>/dev/null; true`).then((c) => c.resume().on('close', () => {}), () => {});
+      };
       const timer = setTimeout(() => {
         timedOut = true;
-        if (pid && /^\d+$/.test(pid)) this.#open(`kill -KILL -- -${pid} 2>/dev/null; kill -KILL ${pid} 2>/dev/null; true`).then((c) => c.resume().on('close', () => {}), () => {});
+        killGroup(); // without a pid yet, the data handler kills once it arrives
         setTimeout(() => channel.close(), 2_000).unref();
       }, request.timeoutMs);
       channel.on('close', (code: number | null, signal?: string) => {
