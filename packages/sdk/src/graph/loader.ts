@@ -6,7 +6,7 @@ import type { ParsedDocument } from '../parse/parse-document.ts';
 import { checkLink, discoverFiles, type RefusedLink, type UnreadableFolder } from './discover.ts';
 import { ParseCache, parseCachePath } from './parse-cache.ts';
 import type { ParseGuard } from './workers.ts';
-import type { ContentDocument, ContentItem } from './types.ts';
+import type { ContentDocument, ContentGraph, ContentItem } from './types.ts';
 import { createReader, unreadableDiagnostic, type ReadFile } from './phases/read-files.ts';
 import { importTsModules, type TsModule } from './phases/ts-modules.ts';
 import { parseMarkdown } from './phases/parse-markdown.ts';
@@ -66,12 +66,7 @@ export interface LoaderState {
  * the rules), the documents no item owns, and the reader the rules use for
  * files the model does not hold (SVG assets).
  */
-export interface LoadedContent {
-  root: string;
-  items: ContentItem[];
-  byId: Map<string, ContentItem>;
-  documents: Map<string, ContentDocument>;
-  files: Set<string>;
+export interface LoadedContent extends Pick<ContentGraph, 'root' | 'items' | 'byId' | 'documents' | 'files'> {
   /** Problems found while loading (parse, TS import, links, unreadable paths), unsorted. */
   diagnostics: Diagnostic[];
   /** Index documents whose kind fits nowhere; validation reports them. */
