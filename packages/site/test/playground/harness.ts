@@ -5,7 +5,7 @@ import { playgroundDevMount } from '../../src/playground/dev-mount.ts';
 import { devPlaygrounds, type DevPlaygrounds } from '../../../runtime/src/index.ts';
 import { launchChromium } from '../helpers.ts';
 
-/** `lab dev` on `dir` with real playgrounds mounted (one pooled VM), and a real Chromium. */
+/** `lab dev` on `dir` with real playgrounds mounted (one pooled VM unless `poolSize` says otherwise), and a real Chromium. */
 export interface PlaygroundDev {
   handle: DevHandle;
   playgrounds: DevPlaygrounds;
@@ -14,9 +14,9 @@ export interface PlaygroundDev {
   close(): Promise<void>;
 }
 
-export async function startPlaygroundDev(dir: string, options: { disconnectGraceMs?: number } = {}): Promise<PlaygroundDev> {
+export async function startPlaygroundDev(dir: string, options: { disconnectGraceMs?: number; poolSize?: number } = {}): Promise<PlaygroundDev> {
   const limits = options.disconnectGraceMs === undefined ? undefined : { disconnectGraceMs: options.disconnectGraceMs };
-  const playgrounds = devPlaygrounds({ dir, poolSize: 1, ...(limits ? { limits } : {}) });
+  const playgrounds = devPlaygrounds({ dir, poolSize: options.poolSize ?? 1, ...(limits ? { limits } : {}) });
   const handle = await dev({ dir, port: 0, output: false, mount: playgroundDevMount(playgrounds) });
   const browser = await launchChromium();
   return {

@@ -1,12 +1,10 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dev, type DevHandle } from '../../src/dev/index.ts';
-import { playgroundDevMount } from '../../src/playground/dev-mount.ts';
-// The runtime is what `lab dev` mounts; the site package itself never imports it.
-import { devPlaygrounds, type DevPlaygrounds } from '../../../runtime/src/index.ts';
+import type { DevHandle } from '../../src/dev/index.ts';
+import { startPlaygroundDev } from './harness.ts';
 
 /**
  * Issue 15's learner scenario with a real VM and a real browser: the
@@ -21,20 +19,16 @@ const fixture = path.resolve(fileURLToPath(new URL('.', import.meta.url)), '../f
 const shots = path.join(repoRoot, 'test-output', 'playground');
 
 let handle: DevHandle;
-let playgrounds: DevPlaygrounds;
 let browser: Browser;
+let close: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
   await mkdir(shots, { recursive: true });
-  playgrounds = devPlaygrounds({ dir: fixture, poolSize: 0, limits: { disconnectGraceMs: 5_000 } });
-  handle = await dev({ dir: fixture, port: 0, output: false, mount: playgroundDevMount(playgrounds) });
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'] });
+  ({ handle, browser, close } = await startPlaygroundDev(fixture, { poolSize: 0, disconnectGraceMs: 5_000 }));
 }, 120_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await handle?.close();
-  await playgrounds?.close();
+  await close?.();
 });
 
 describe('web tabs (real Chromium, real VM)', () => {
