@@ -97,7 +97,11 @@ async function busyboxLayer(tar: string, options: SeedOptions): Promise<void> {
   for (const applet of applets) {
     if (applet === 'bin/busybox') continue;
     await mkdir(path.dirname(path.join(tree, applet)), { recursive: true });
-    await symlink('/bin/busybox', path.join(tree, applet)).catch(() => {});
+    // Only a second listing of the same applet is harmless; a full disk or a
+    // bad path must fail the build, not leave an image with missing commands.
+    await symlink('/bin/busybox', path.join(tree, applet)).catch((e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EEXIST') throw e;
+    });
   }
   await writeFile(path.join(tree, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n');
   await writeFile(path.join(tree, 'etc/group'), 'root:x:0:\nnogroup:x:65534:\n');
