@@ -127,4 +127,32 @@ describe('SSH provider against a real sshd', () => {
     expect(await engine.waitFor(undefined, 20_000)).toBe(true);
     await engine.stop();
   });
+  it('says why the connection ended when the network resets it', async () => {
+    // A loopback relay in front of sshd, so the test can reset the learner's
+    // connection the way a dropped network or a dead host does.
+    const sockets: net.Socket[] = [];
+    const relay = net.createServer((inbound) => {
+      const outbound = net.connect(port, '127.0.0.1');
+      sockets.push(inbound, outbound);
+      inbound.pipe(outbound).pipe(inbound);
+      inbound.on('error', () => {});
+      outbound.on('error', () => {});
+    });
+    const relayPort = await new Promise<number>((resolve) => relay.listen(0, '127.0.0.1', () => resolve((relay.address() as net.AddressInfo).port)));
+    const fingerprint = spawnSync('ssh-keygen', ['-lf', path.join(dir, 'host_key.pub')], { encoding: 'utf8' }).stdout.split(' ')[1]!;
+    const provider = new SshProvider({ name: 'remote', host: '127.0.0.1', port: relayPort, username: os.userInfo().username, privateKey: readFileSync(path.join(dir, 'client_key')), hostKeySha256: fingerprint });
+    const relayed = await provider.provision({ machines: [{ name: 'remote' }] });
+    try {
+      const machine = relayed.machines[0]!;
+      expect((await machine.exec({ script: 'echo up', timeoutMs: 10_000 })).stdout).toBe('up\n');
+      const stopped = new Promise<string | undefined>((resolve) => machine.onStateChange((state, detail) => state === 'stopped' && resolve(detail)));
+      sockets[0]!.resetAndDestroy();
+      const detail = await stopped;
+      expect(detail).toMatch(/^SSH connection closed: .*ECONNRESET/);
+    } finally {
+      await relayed.dispose();
+      for (const s of sockets) s.destroy();
+      relay.close();
+    }
+  });
 });

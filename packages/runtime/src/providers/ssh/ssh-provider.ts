@@ -88,8 +88,13 @@ export class SshMachine implements Machine {
       client.connect(config);
     });
     const machine = new SshMachine(target, client);
-    client.on('close', () => machine.#life.set('stopped', 'SSH connection closed'));
-    client.on('error', () => {});
+    // ssh2 emits 'error' (reset, keepalive timeout, protocol error) before
+    // 'close': keep its reason for the state change the learner sees.
+    let lastError: string | undefined;
+    client.on('error', (error) => {
+      lastError = error.message;
+    });
+    client.on('close', () => machine.#life.set('stopped', lastError ? `SSH connection closed: ${lastError}` : 'SSH connection closed'));
     machine.#life.set('ready');
     return machine;
   }
