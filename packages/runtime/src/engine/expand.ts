@@ -61,163 +61,161 @@ export interface ExpandedScript {
  */
 export function expandScript(text: string, context: ExpandContext): ExpandedScript {
   if (!text.includes('x(')) return { script: text, env: {} };
-  const env: Record<string, string> = {};
-  const names = new Map<string, string>();
-  const variable = (key: string, base: string, value: string): string => {
-    let name = names.get(key);
-    if (!name) {
-      name = base;
-      for (let n = 2; name in env; n++) name = `${base}_${n}`;
-      names.set(key, name);
-      env[name] = value;
+  return new ScriptScanner(text, context).run();
+}
+
+type FrameKind = 'code' | 'dq' | 'sq' | 'ansi' | 'bt' | 'sub';
+interface Frame {
+  kind: FrameKind;
+  /** Open parentheses inside `$(...)` (so `$(( 1 << 2 ))` is arithmetic). */
+  depth: number;
+}
+
+/** One pass over a script: copies it to `out`, turning `x(...)` into variable references. */
+class ScriptScanner {
+  readonly #text: string;
+  readonly #context: ExpandContext;
+  readonly #env: Record<string, string> = {};
+  readonly #names = new Map<string, string>();
+  readonly #stack: Frame[] = [{ kind: 'code', depth: 0 }];
+  readonly #heredocs: Array<{ delimiter: string; quoted: boolean; strip: boolean }> = [];
+  #out = '';
+  #i = 0;
+
+  constructor(text: string, context: ExpandContext) {
+    this.#text = text;
+    this.#context = context;
+  }
+
+  run(): ExpandedScript {
+    const text = this.#text;
+    while (this.#i < text.length) {
+      const frame = this.#stack[this.#stack.length - 1]!;
+      if (text[this.#i] === 'x' && this.#expression(frame.kind)) continue;
+      if (frame.kind === 'sq' || frame.kind === 'ansi') this.#singleQuoted(frame.kind);
+      else if (frame.kind === 'dq') this.#doubleQuoted();
+      else this.#code(frame);
     }
-    return name;
-  };
+    return { script: this.#out, env: this.#env };
+  }
 
-  type Frame = { kind: 'code' | 'dq' | 'sq' | 'ansi' | 'bt' | 'sub'; depth: number };
-  const stack: Frame[] = [{ kind: 'code', depth: 0 }];
-  const heredocs: Array<{ delimiter: string; quoted: boolean; strip: boolean }> = [];
-  let out = '';
-  let i = 0;
-  const n = text.length;
+  /** Copies `count` characters as they are. */
+  #copy(count = 1): void {
+    this.#out += this.#text.slice(this.#i, this.#i + count);
+    this.#i += count;
+  }
 
-  /** `x(...)` at `i`: emits the reference for the current context and returns true. */
-  const expression = (kind: Frame['kind'] | 'heredoc'): boolean => {
-    EXPRESSION_AT.lastIndex = i;
-    const m = EXPRESSION_AT.exec(text);
+  #push(kind: FrameKind, opener: string): void {
+    this.#stack.push({ kind, depth: 0 });
+    this.#copy(opener.length);
+  }
+
+  /** `'...'` (nothing but the closing quote matters) and `$'...'` (backslash escapes). */
+  #singleQuoted(kind: 'sq' | 'ansi'): void {
+    const c = this.#text[this.#i]!;
+    if (kind === 'ansi' && c === '\\') return this.#copy(2);
+    if (c === "'") this.#stack.pop();
+    this.#copy();
+  }
+
+  #doubleQuoted(): void {
+    const c = this.#text[this.#i]!;
+    if (c === '\\') return this.#copy(2);
+    if (c === '"') this.#stack.pop();
+    else if (c === '$' && this.#text[this.#i + 1] === '(') return this.#push('sub', '$(');
+    else if (c === '`') this.#stack.push({ kind: 'bt', depth: 0 });
+    this.#copy();
+  }
+
+  /** Outside quotes: at the top level, inside `$(...)` or inside backticks. */
+  #code(frame: Frame): void {
+    const text = this.#text;
+    const i = this.#i;
+    const c = text[i]!;
+    const next = text[i + 1];
+    if (c === '\\') return this.#copy(2);
+    if (c === "'") this.#stack.push({ kind: 'sq', depth: 0 });
+    else if (c === '"') this.#stack.push({ kind: 'dq', depth: 0 });
+    else if (c === '$' && next === "'") return this.#push('ansi', "$'");
+    else if (c === '$' && next === '(') return this.#push('sub', '$(');
+    else if (c === '`') {
+      if (frame.kind === 'bt') this.#stack.pop();
+      else this.#stack.push({ kind: 'bt', depth: 0 });
+    } else if (c === '(' && frame.kind === 'sub') frame.depth++;
+    else if (c === ')' && frame.kind === 'sub') {
+      if (frame.depth > 0) frame.depth--;
+      else this.#stack.pop();
+    } else if (c === '#' && (i === 0 || /[\s;&|()]/.test(text[i - 1]!))) {
+      const end = text.indexOf('\n', i);
+      return this.#copy((end < 0 ? text.length : end) - i); // a comment: left as written
+    } else if (c === '<' && next === '<' && text[i + 2] !== '<' && frame.depth === 0) {
+      // (depth > 0 is `$(( 1 << 2 ))`: a shift, not a heredoc)
+      const op = /^<<(-?)[ \t]*((?:[^\s;&|()<>'"\\]|'[^']*'|"[^"]*"|\\.)+)/.exec(text.slice(i, i + 256));
+      if (op) {
+        const word = op[2]!;
+        this.#heredocs.push({ delimiter: word.replace(/['"\\]/g, ''), quoted: /['"\\]/.test(word), strip: op[1] === '-' });
+        return this.#copy(op[0].length);
+      }
+    } else if (c === '\n' && this.#heredocs.length) {
+      this.#copy();
+      return this.#heredocBodies();
+    }
+    this.#copy();
+  }
+
+  /** `x(...)` at the cursor: emits the reference for the current context and returns true. */
+  #expression(kind: FrameKind | 'heredoc'): boolean {
+    EXPRESSION_AT.lastIndex = this.#i;
+    const m = EXPRESSION_AT.exec(this.#text);
     if (!m) return false;
     const [whole, task, stream] = m as unknown as [string, string | undefined, 'stdout' | 'stderr' | undefined];
-    const value = valueOf(context, task, stream);
-    i += whole.length;
+    const value = valueOf(this.#context, task, stream);
+    this.#i += whole.length;
     if (value === undefined) {
-      out += whole; // a task not in `needs`: the validator reports it
+      this.#out += whole; // a task not in `needs`: the validator reports it
       return true;
     }
     const name = task
-      ? variable(`needs.${task}.${stream}`, `LABKIT_NEEDS_${task.toUpperCase().replace(/[^A-Z0-9_]/g, '_')}_${stream!.toUpperCase()}`, value)
-      : variable('input', 'LABKIT_INPUT', value);
-    if (kind === 'sq') out += `'"\${${name}}"'`;
-    else if (kind === 'ansi') out += `'"\${${name}}"$'`;
-    else out += `\${${name}}`;
+      ? this.#variable(`needs.${task}.${stream}`, `LABKIT_NEEDS_${task.toUpperCase().replace(/[^A-Z0-9_]/g, '_')}_${stream!.toUpperCase()}`, value)
+      : this.#variable('input', 'LABKIT_INPUT', value);
+    if (kind === 'sq') this.#out += `'"\${${name}}"'`;
+    else if (kind === 'ansi') this.#out += `'"\${${name}}"$'`;
+    else this.#out += `\${${name}}`;
     return true;
-  };
-
-  while (i < n) {
-    const frame = stack[stack.length - 1]!;
-    const c = text[i]!;
-    if (c === 'x' && expression(frame.kind)) continue;
-    const next = text[i + 1];
-    switch (frame.kind) {
-      case 'sq':
-        if (c === "'") stack.pop();
-        out += c;
-        i++;
-        continue;
-      case 'ansi':
-        if (c === '\\') {
-          out += text.slice(i, i + 2);
-          i += 2;
-          continue;
-        }
-        if (c === "'") stack.pop();
-        out += c;
-        i++;
-        continue;
-      case 'dq':
-        if (c === '\\') {
-          out += text.slice(i, i + 2);
-          i += 2;
-          continue;
-        }
-        if (c === '"') stack.pop();
-        else if (c === '$' && next === '(') {
-          stack.push({ kind: 'sub', depth: 0 });
-          out += '$(';
-          i += 2;
-          continue;
-        } else if (c === '`') stack.push({ kind: 'bt', depth: 0 });
-        out += c;
-        i++;
-        continue;
-      default: {
-        // code, sub (inside `$(...)`), bt (inside backticks)
-        if (c === '\\') {
-          out += text.slice(i, i + 2);
-          i += 2;
-          continue;
-        }
-        if (c === "'") stack.push({ kind: 'sq', depth: 0 });
-        else if (c === '"') stack.push({ kind: 'dq', depth: 0 });
-        else if (c === '$' && next === "'") {
-          stack.push({ kind: 'ansi', depth: 0 });
-          out += "$'";
-          i += 2;
-          continue;
-        } else if (c === '$' && next === '(') {
-          stack.push({ kind: 'sub', depth: 0 });
-          out += '$(';
-          i += 2;
-          continue;
-        } else if (c === '`') {
-          if (frame.kind === 'bt') stack.pop();
-          else stack.push({ kind: 'bt', depth: 0 });
-        } else if (c === '(' && frame.kind === 'sub') frame.depth++;
-        else if (c === ')' && frame.kind === 'sub') {
-          if (frame.depth > 0) frame.depth--;
-          else stack.pop();
-        } else if (c === '#' && (i === 0 || /[\s;&|()]/.test(text[i - 1]!))) {
-          const end = text.indexOf('\n', i);
-          const stop = end < 0 ? n : end;
-          out += text.slice(i, stop); // a comment: left as written
-          i = stop;
-          continue;
-        } else if (c === '<' && next === '<' && text[i + 2] !== '<' && frame.depth === 0) {
-          // (depth > 0 is `$(( 1 << 2 ))`: a shift, not a heredoc)
-          const op = /^<<(-?)[ \t]*((?:[^\s;&|()<>'"\\]|'[^']*'|"[^"]*"|\\.)+)/.exec(text.slice(i, i + 256));
-          if (op) {
-            const word = op[2]!;
-            heredocs.push({ delimiter: word.replace(/['"\\]/g, ''), quoted: /['"\\]/.test(word), strip: op[1] === '-' });
-            out += op[0];
-            i += op[0].length;
-            continue;
-          }
-        } else if (c === '\n' && heredocs.length) {
-          out += c;
-          i++;
-          i = heredocBodies(i);
-          continue;
-        }
-        out += c;
-        i++;
-        continue;
-      }
-    }
   }
-  return { script: out, env };
 
-  /** Copies the bodies of the heredocs opened on the line just ended; returns where the script goes on. */
-  function heredocBodies(at: number): number {
-    for (const doc of heredocs.splice(0)) {
-      while (at < n) {
-        const end = text.indexOf('\n', at);
+  /** The variable that holds one value (one per distinct expression). */
+  #variable(key: string, base: string, value: string): string {
+    let name = this.#names.get(key);
+    if (!name) {
+      name = base;
+      for (let n = 2; name in this.#env; n++) name = `${base}_${n}`;
+      this.#names.set(key, name);
+      this.#env[name] = value;
+    }
+    return name;
+  }
+
+  /** Copies the bodies of the heredocs opened on the line just ended; the cursor ends after the last delimiter. */
+  #heredocBodies(): void {
+    const text = this.#text;
+    const n = text.length;
+    for (const doc of this.#heredocs.splice(0)) {
+      while (this.#i < n) {
+        const end = text.indexOf('\n', this.#i);
         const stop = end < 0 ? n : end + 1;
-        const line = text.slice(at, end < 0 ? n : end);
+        const line = text.slice(this.#i, end < 0 ? n : end);
         if ((doc.strip ? line.replace(/^\t+/, '') : line) === doc.delimiter) {
-          out += text.slice(at, stop);
-          at = stop;
+          this.#copy(stop - this.#i);
           break;
         }
         // Body lines: a reference expands in an unquoted heredoc (like inside double quotes).
-        i = at;
-        while (i < stop) {
-          if (text[i] === 'x' && expression(doc.quoted ? 'heredoc' : 'dq')) continue;
-          out += text[i]!;
-          i++;
+        while (this.#i < stop) {
+          if (text[this.#i] === 'x' && this.#expression(doc.quoted ? 'heredoc' : 'dq')) continue;
+          this.#copy();
         }
-        at = stop;
       }
     }
-    return at;
   }
 }
 
