@@ -1,5 +1,6 @@
 import type { Element, Root as HastRoot } from 'hast';
 import type { Highlighter, BundledLanguage } from 'shiki';
+import { highlightKey, highlightVersion, readHighlight, writeHighlight } from './highlight-cache.ts';
 
 /**
  * Code fence meta in the iximiuz format: ```` ```yaml [file.yaml]{2,9-11} ````.
@@ -81,7 +82,14 @@ export async function highlightCode(code: string, lang: string | null | undefine
   const key = `${lang ?? ''}\0${meta ?? ''}\0${code}`;
   const hit = highlighted.get(key);
   if (hit) return structuredClone(hit);
-  const out = await highlightUncached(code, lang, meta);
+  // Then the disk, shared by every build and dev process (highlight-cache.ts):
+  // the first render after a restart does not run Shiki for known code.
+  const digest = highlightKey(highlightVersion(THEMES, import.meta.url), code, lang, meta);
+  let out = await readHighlight(digest);
+  if (!out) {
+    out = await highlightUncached(code, lang, meta);
+    writeHighlight(digest, out);
+  }
   if (highlighted.size >= 4000) highlighted.delete(highlighted.keys().next().value!);
   highlighted.set(key, out);
   return structuredClone(out);
@@ -89,7 +97,13 @@ export async function highlightCode(code: string, lang: string | null | undefine
 
 const highlighted = new Map<string, Element>();
 
-async function highlightUncached(code: string, lang: string | null | undefined, meta: string | null | undefined): Promise<Element> {
+/** Forgets the in-process figures (tests: the next highlight reads the disk or runs Shiki). */
+export function clearHighlightMemory(): void {
+  highlighted.clear();
+}
+
+/** Shiki, with no cache: what every cached figure must equal. */
+export async function highlightUncached(code: string, lang: string | null | undefined, meta: string | null | undefined): Promise<Element> {
   const h = await getHighlighter();
   const language = await ensureLanguage(h, (lang ?? 'text').toLowerCase());
   const { filename, highlight, exec } = parseCodeMeta(meta);
@@ -108,7 +122,8 @@ async function highlightUncached(code: string, lang: string | null | undefined, 
   const pre = tree.children.find((c): c is Element => c.type === 'element' && c.tagName === 'pre');
   if (!pre) throw new Error('shiki returned no <pre>');
   const { tabindex: _t, ...rest } = pre.properties;
-  pre.properties = { ...rest, tabIndex: 0, dataLang: language === 'text' ? undefined : language };
+  // No undefined property: a figure read back from the disk cache (JSON) must equal this one.
+  pre.properties = { ...rest, tabIndex: 0, ...(language === 'text' ? {} : { dataLang: language }) };
   const bar: Element[] = [];
   const header: Element = {
     type: 'element',
