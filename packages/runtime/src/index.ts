@@ -4,7 +4,7 @@ export type { Machine, MachineSpec, MachineState, ExecRequest, ExecResult, CopyI
 export { buildImage } from './image/build-image.ts';
 export type { GuestImage, ImageKind, BaseImageKind, BuildImageOptions } from './image/build-image.ts';
 export { cacheDir } from './image/cache-dir.ts';
-export { playgroundImage, bootScript, setupScript, BOOT_SCRIPT } from './image/playground-image.ts';
+export { playgroundImage, findPlaygroundImage, bootScript, setupScript, BOOT_SCRIPT } from './image/playground-image.ts';
 export type { PlaygroundImageOptions } from './image/playground-image.ts';
 export { buildPlaygroundImages, listImages, pruneImages } from './image/image-store.ts';
 export type { ImageBuildRequest, BuiltImage, StoredImage } from './image/image-store.ts';

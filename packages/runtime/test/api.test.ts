@@ -11,7 +11,7 @@ const runtimeNames = [
   'PlaygroundSession', 'QemuMachine', 'QemuProvider', 'RuntimeErrors', 'SAVED_HOSTNAME', 'SavedStates', 'SharedState', 'SshMachine', 'SshProvider', 'SwarmProvider',
   'TASK_STATUS_CODES', 'TaskEngine', 'VmPool', 'bootScript', 'buildImage', 'buildPlaygroundImages', 'buildRunnerImage', 'cacheDir',
   'chooseAccelerator', 'conditionCombinations', 'conditionsMatch', 'connectVsock', 'contentCatalog',
-  'dependencyOrder', 'devPlaygrounds', 'expand', 'expandEnv', 'expandScript', 'hostTscKhz',
+  'dependencyOrder', 'devPlaygrounds', 'expand', 'expandEnv', 'expandScript', 'findPlaygroundImage', 'hostTscKhz',
   'inputDestinations', 'kvmCanary', 'listImages', 'localCoordinator', 'phaseBreakdown', 'playgroundImage', 'playgroundItemOf',
   'playgroundItemsOf', 'playgroundMachines', 'playgroundOf', 'pruneImages', 'ramMiB', 'resolveConditions',
   'seedRegistry', 'selectTasks', 'serve', 'setupScript', 'shQuote', 'splitSolution', 'storeCatalog', 'testChallenges',

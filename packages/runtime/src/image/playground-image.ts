@@ -63,12 +63,23 @@ export async function playgroundImageInputs(name: string, def: PlaygroundDefinit
   };
 }
 
-async function doBuild(name: string, def: PlaygroundDefinition, root: string, options: PlaygroundImageOptions): Promise<GuestImage> {
-  const progress = options.onProgress ?? (() => {});
-  const base = await buildImage({ kind: 'busybox', cache: root, onProgress: progress });
-  // A busybox definition is the base image (its users are root and laborant).
+/**
+ * The image of playground `name` when it is already in the cache, without
+ * building anything (undefined when its digest has no image there). Tests
+ * that need a heavy image skip with this rather than build it for minutes.
+ */
+export async function findPlaygroundImage(name: string, definition?: PlaygroundDefinition, options: Pick<PlaygroundImageOptions, 'cache'> = {}): Promise<GuestImage | undefined> {
+  const def = definition ?? builtinPlaygrounds().get(name)?.definition;
+  if (!def) return undefined;
+  const root = options.cache ?? cacheDir();
+  const base = await buildImage({ kind: 'busybox', cache: root });
   if (def.build.rootfs === 'busybox') return { ...base, kind: name };
-  for (const tool of ['mmdebstrap', 'mke2fs', 'tar', 'gzip']) await requireTool(tool, 'needed by `lab image build` for a Debian playground');
+  const { image } = await describeImage(name, def, root, base);
+  return existsSync(path.join(image.dir, 'manifest.json')) ? image : undefined;
+}
+
+/** Where the image of `def` lives and what its digest covers (nothing is built). */
+async function describeImage(name: string, def: PlaygroundDefinition, root: string, base: GuestImage): Promise<{ image: GuestImage; inputs: Record<string, unknown> }> {
   const inputs = await playgroundImageInputs(name, def, base);
   const digest = sha256Hex(JSON.stringify(inputs)).slice(0, 16);
   const dir = path.join(root, 'images', `${name}-${digest}`);
@@ -82,6 +93,17 @@ async function doBuild(name: string, def: PlaygroundDefinition, root: string, op
     rootfs: path.join(dir, 'rootfs.ext4'),
     ...(services.length ? { boot: { script: BOOT_SCRIPT, timeoutMs } } : {}),
   };
+  return { image, inputs };
+}
+
+async function doBuild(name: string, def: PlaygroundDefinition, root: string, options: PlaygroundImageOptions): Promise<GuestImage> {
+  const progress = options.onProgress ?? (() => {});
+  const base = await buildImage({ kind: 'busybox', cache: root, onProgress: progress });
+  // A busybox definition is the base image (its users are root and laborant).
+  if (def.build.rootfs === 'busybox') return { ...base, kind: name };
+  for (const tool of ['mmdebstrap', 'mke2fs', 'tar', 'gzip']) await requireTool(tool, 'needed by `lab image build` for a Debian playground');
+  const { image, inputs } = await describeImage(name, def, root, base);
+  const { digest, dir } = image;
   if (!options.force && existsSync(path.join(dir, 'manifest.json'))) {
     progress(`${name}: cached image ${digest}`);
     return image;
