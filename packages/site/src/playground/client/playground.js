@@ -98,7 +98,8 @@ async function init() {
     e.dataset.state = t.status === 'completed' ? 'completed' : t.status === 'failed' ? 'failed' : 'active';
     const s = e.querySelector('.lk-task-state');
     if (s) s.textContent = STATE_TEXT[t.status] || t.status;
-    if (t.status === 'completed') { try { localStorage.setItem('labkit:done:' + itemId + '/' + t.name, '1'); } catch {} paintSummary(); }
+    // A hint was about getting there: a completed task shows none, even one its hintcheck gave a moment before.
+    if (t.status === 'completed') { try { localStorage.setItem('labkit:done:' + itemId + '/' + t.name, '1'); } catch {} paintSummary(); showHint(t.name, ''); }
     if (t.status === 'failed' && t.detail) showHint(t.name, t.detail.replace(/^failcheck: /, ''), 'failed');
     // A failcheck fails its task for good (the other tasks keep running): offer a fresh attempt.
     if (t.status === 'failed' && restartBtn.hidden) { setStatus('A task failed for good. Restart to try it again on fresh machines.', 'failed'); restartBtn.hidden = false; }
@@ -121,7 +122,7 @@ async function init() {
     const e = taskEl(task);
     if (!e) return;
     let h = e.querySelector(`.lk-task-live-${kind}`);
-    if (!text) { h?.remove(); return; }
+    if (!text || (kind === 'hint' && e.dataset.live === 'completed')) { h?.remove(); return; }
     if (!h) { h = el('div', { class: `lk-task-live lk-task-live-${kind}`, role: 'status' }); (e.querySelector('.lk-task-head') || e.firstChild).after(h); }
     h.textContent = text;
   }

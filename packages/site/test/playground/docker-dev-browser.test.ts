@@ -1,0 +1,108 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DevHandle } from '../../src/dev/index.ts';
+// The runtime is what `lab dev` mounts; the site package itself never imports it.
+import { findPlaygroundImage } from '../../../runtime/src/index.ts';
+import { startPlaygroundDev } from './harness.ts';
+
+/**
+ * Issue 13's `lab dev` scenario on the Docker example challenge, with a real
+ * VM and a real Chromium: "Start playground" opens a terminal on the docker
+ * playground, `docker run --rm busybox echo hi` typed into the xterm
+ * terminal pulls busybox through the playground registry and prints `hi`,
+ * and the challenge's three tasks turn green live once the learner has done
+ * the work in that terminal.
+ *
+ * The docker image takes minutes to build, so the test runs only when it is
+ * already in the cache (`.ci/test` builds it before vitest with `lab image
+ * build --content examples`); the machine then starts from saved state
+ * (`lab test examples` saved it in CI; the first start anywhere else boots
+ * it cold and saves it, within the start timeout below).
+ */
+const repoRoot = path.resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../..');
+const examples = path.join(repoRoot, 'examples');
+const shots = path.join(repoRoot, 'test-output', 'playground');
+
+const image = await findPlaygroundImage('docker').catch(() => undefined);
+const skipped = image ? '' : ' (skipped: the docker image is not in ~/.cache/labkit/images; `lab image build docker` builds it)';
+
+let handle: DevHandle;
+let browser: Browser;
+let close: (() => Promise<void>) | undefined;
+
+beforeAll(async () => {
+  if (!image) return;
+  await mkdir(shots, { recursive: true });
+  // No pool: the pool keeps busybox machines, and this page needs a docker one.
+  ({ handle, browser, close } = await startPlaygroundDev(examples, { poolSize: 0, disconnectGraceMs: 5_000 }));
+}, 120_000);
+
+afterAll(async () => {
+  await close?.();
+});
+
+/** The visible text of the terminal (xterm.js's DOM renderer keeps one element per row). */
+const terminalText = (page: Page) => page.locator('.lk-pg-term:not([hidden]) .xterm-rows').innerText();
+
+async function type(page: Page, text: string): Promise<void> {
+  await page.locator('.lk-pg-term:not([hidden]) .xterm-helper-textarea').focus();
+  await page.keyboard.type(text, { delay: 5 });
+  await page.keyboard.press('Enter');
+}
+
+const taskState = (page: Page, name: string) => page.locator(`[data-task="${name}"]`).getAttribute('data-state');
+const completed = (page: Page, name: string, timeout: number) =>
+  page.waitForFunction((n) => document.querySelector(`[data-task="${n}"]`)?.getAttribute('data-state') === 'completed', name, { timeout });
+
+describe.skipIf(!image)(`docker playground in lab dev (real Chromium, real VM)${skipped}`, () => {
+  it('starts a Docker terminal where docker run --rm busybox echo hi works, and turns the tasks green live', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(new URL('challenges/serve-a-page-from-a-container/', handle.url).href);
+    const start = page.getByRole('button', { name: 'Start playground', exact: true });
+    await start.waitFor({ timeout: 20_000 });
+    const tasks = ['verify_web_running', 'verify_port_published', 'verify_custom_page'];
+    for (const t of tasks) expect(await taskState(page, t)).toBe('active');
+
+    const clicked = Date.now();
+    await start.click();
+    await page.locator('.lk-pg-term[data-connected="true"] .xterm-rows').waitFor({ timeout: 240_000 });
+    // The learner's shell: laborant's bash prompt on the machine named docker.
+    await page.waitForFunction(() => /laborant@docker:.*\$\s*$/m.test(document.querySelector('.lk-pg-term .xterm-rows')?.textContent ?? ''), null, { timeout: 60_000 });
+    console.log(`  docker terminal ready ${Date.now() - clicked} ms after "Start playground"`);
+
+    // Docker works from the terminal: busybox comes through the playground registry.
+    const ran = Date.now();
+    await type(page, 'docker run --rm busybox echo hi');
+    await expect.poll(() => terminalText(page), { timeout: 180_000, interval: 500 }).toMatch(/^hi\s*$/m);
+    const text = await terminalText(page);
+    expect(text).toMatch(/Downloaded newer image for busybox:latest/);
+    console.log(`  docker run --rm busybox echo hi: ${Date.now() - ran} ms`);
+    await page.screenshot({ path: path.join(shots, 'docker-1-hi.png'), fullPage: true });
+    // Nothing of the challenge is done yet.
+    for (const t of tasks) expect(await taskState(page, t)).toBe('active');
+
+    // The challenge's work, typed as a learner would. A container created but
+    // not started makes the first task's hintcheck speak, live.
+    await type(page, `mkdir -p ~/site && echo '<h1>Hello from a container</h1>' > ~/site/index.html`);
+    await type(page, 'docker create --name web -p 8080:80 -v ~/site:/www busybox httpd -f -p 80 -h /www');
+    const hint = page.locator('[data-task="verify_web_running"] .lk-task-live-hint');
+    await expect(hint.innerText({ timeout: 90_000 })).resolves.toMatch(/exists but is not running/);
+    expect(await taskState(page, 'verify_web_running')).toBe('active');
+    await type(page, 'docker start web');
+    for (const t of tasks) await completed(page, t, 120_000);
+    // The hint was about getting there: a completed task no longer shows it.
+    await expect.poll(() => hint.count(), { timeout: 5_000 }).toBe(0);
+    await page.locator('.lk-playground[data-state="completed"]').waitFor({ timeout: 30_000 });
+    expect(await page.locator('.lk-task-summary .lk-progress-label').innerText()).toBe('Completed');
+    await page.screenshot({ path: path.join(shots, 'docker-2-completed.png'), fullPage: true });
+
+    await page.getByRole('button', { name: 'Stop', exact: true }).click();
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 600_000);
+});
