@@ -103,10 +103,19 @@ export function qemuNetdevBackends(): string[] {
   return netdevs;
 }
 
-const setprivPath = (() => {
-  const r = spawnSync('sh', ['-c', 'command -v setpriv'], { encoding: 'utf8' });
-  return r.status === 0 ? r.stdout.trim() : undefined;
-})();
+/**
+ * The absolute path of a program on PATH, or undefined. Only a path counts:
+ * busybox's `sh` answers `command -v setpriv` with the bare applet name even
+ * where no such program exists (the Swarm runner image), and spawning that
+ * failed every boot with ENOENT ("did not boot: QEMU exited").
+ */
+export function programPath(name: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const r = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8', env });
+  const found = r.status === 0 ? r.stdout.trim() : '';
+  return found.startsWith('/') ? found : undefined;
+}
+
+const setprivPath = programPath('setpriv');
 
 /** The guest kernel's command line for a machine (saved states are keyed by it too). */
 export function kernelCmdline(o: Pick<QemuMachineOptions, 'name' | 'bootHostname' | 'accel' | 'image' | 'network'>): string {
