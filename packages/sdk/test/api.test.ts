@@ -4,6 +4,7 @@
 // list in the same commit and say why).
 import { describe, expect, it } from 'vitest';
 import * as sdk from '../src/index.ts';
+import * as light from '../src/light.ts';
 
 const publicNames = [
   'BUNDLE_DIR', 'BUNDLE_FORMAT', 'BundleErrors', 'CONTENT_DIR', 'ContentDirErrors', 'ContentStore',
@@ -35,6 +36,15 @@ const publicNames = [
 describe('@labkit/sdk public API', () => {
   it('exports exactly the pinned names', () => {
     expect(Object.keys(sdk).sort()).toEqual(publicNames);
+  });
+
+  it('@labkit/sdk/light exports the pinned names, each the same value as the main entry', () => {
+    expect(Object.keys(light).sort()).toEqual([
+      'ContentDirErrors', 'LabkitError', 'compareDiagnostics', 'compatibilityReport', 'contentDir', 'defineErrors',
+      'discoverFiles', 'formatDiagnostics', 'isLabkitError', 'labkitCacheDir', 'pipelineVersion', 'readIfExists',
+      'summarize',
+    ]);
+    for (const [name, value] of Object.entries(light)) expect((sdk as Record<string, unknown>)[name], name).toBe(value);
   });
 
   it('uses a 60 s default task timeout and fills it in', () => {

@@ -24,3 +24,14 @@ describeCorpus('module loading', () => {
     expect(out.loaded.filter((u) => /\/(shiki|@shikijs)\//.test(u))).toEqual([]);
   }, 60_000);
 });
+
+it('@labkit/sdk/light loads no schema library, parser or renderer', () => {
+  const light = pathToFileURL(resolve(import.meta.dirname, '../src/light.ts')).href;
+  const hook = 'data:text/javascript,import{registerHooks}from"node:module";globalThis.__loaded=[];registerHooks({load(u,c,n){globalThis.__loaded.push(u);return n(u,c)}});';
+  const script = `await import(${JSON.stringify(light)}); console.log(JSON.stringify(globalThis.__loaded));`;
+  const r = spawnSync(process.execPath, ['--import', hook, '--input-type=module', '-e', script], { encoding: 'utf8' });
+  expect(r.stderr).toBe('');
+  const loaded = JSON.parse(r.stdout) as string[];
+  expect(loaded.some((u) => u.endsWith('/src/graph/discover.ts'))).toBe(true);
+  expect(loaded.filter((u) => /\/(zod|yaml|unified|micromark[\w-]*|mdast-[\w-]+|remark-[\w-]+|shiki|hast-[\w-]+)\//.test(u) || u.endsWith('/src/index.ts'))).toEqual([]);
+}, 60_000);

@@ -1,4 +1,4 @@
-import { readdirSync, readlinkSync, realpathSync, statSync } from 'node:fs';
+import { readdirSync, readlinkSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { isAbsolute, join, relative, sep } from 'node:path';
 
 /** Folders never scanned for content (besides every dot folder), by name. */
@@ -43,7 +43,7 @@ export function discoverFiles(root: string, refused: RefusedLink[] = [], unreada
   const out: string[] = [];
   let realRoot: string;
   try {
-    realRoot = realpathSync(root);
+    realRoot = realpathSync.native(root);
   } catch {
     return out;
   }
@@ -102,16 +102,19 @@ export function checkLink(
     // not a link after all (raced); resolved below like any path
   }
   let real: string;
-  let isDir: boolean;
+  let stat: Stats;
   try {
-    real = realpathSync(abs);
-    isDir = statSync(real).isDirectory();
+    // The native call: one realpath(3) instead of an lstat per path segment
+    // (a third of discovering 1,000 linked folders on a loaded machine).
+    real = realpathSync.native(abs);
+    stat = statSync(real);
   } catch {
     return { ok: false, target, reason: 'broken' };
   }
   const r = relative(realRoot, real);
   if (r === '..' || r.startsWith(`..${sep}`) || isAbsolute(r)) return { ok: false, target, reason: 'outside' };
-  if (!isDir && !statSync(real).isFile()) return { ok: false, target, reason: 'broken' }; // a FIFO or device: reading it could hang
+  const isDir = stat.isDirectory();
+  if (!isDir && !stat.isFile()) return { ok: false, target, reason: 'broken' }; // a FIFO or device: reading it could hang
   return { ok: true, real, isDir };
 }
 

@@ -4,7 +4,7 @@ import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ParsedDocument } from '../parse/parse-document.ts';
-import { PARSE_REVISION } from '../parse/markdown.ts';
+import { PARSE_REVISION } from '../parse/parse-revision.ts';
 
 /**
  * On-disk parse cache: one pack file per content root holding every

@@ -8,13 +8,8 @@ import { getComponent } from '../components/registry.ts';
 
 let processor: Processor<Root, Root, Root> | undefined;
 
-/**
- * Revision of what this file does to the tree beyond its plugins' versions
- * (which plugins, in which order, the fix-ups below). Bump it on any change
- * that alters a parse: it keys the on-disk parse cache, so stale trees are
- * dropped. 2: remark-gfm added.
- */
-export const PARSE_REVISION = 2;
+// Any change here that alters a parse bumps PARSE_REVISION (parse-revision.ts).
+export { PARSE_REVISION } from './parse-revision.ts';
 
 /**
  * The one unified processor (remark-parse + remark-mdc + remark-gfm), built
