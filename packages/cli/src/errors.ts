@@ -1,4 +1,4 @@
-import { defineErrors } from '@labkit/sdk';
+import { defineErrors } from '@labkit/sdk/light';
 
 /**
  * The CLI's error catalogue: every problem the tool itself raises (as

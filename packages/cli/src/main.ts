@@ -5,31 +5,50 @@ import { registerSdkResolveHook } from './sdk-resolve-hook.ts';
 // Keep the static imports of this file light (no @labkit/sdk): modules
 // loaded before enableCompileCache() runs do not use the compile cache.
 
+type CommandModule = () => Promise<{ register: (program: Command) => void }>;
+
+const ssh: CommandModule = () => import('./commands/ssh.ts');
+
 /**
  * Each command lives in `commands/<name>.ts` and exports
  * `register(program)`. Registration only declares flags; the heavy
  * work is imported lazily inside the action, so `lab --help` stays fast.
+ * Keyed by every top-level command name a module registers: `lab <name> ...`
+ * loads only that module (a test checks the names against the modules).
  */
-const commands: Array<() => Promise<{ register: (program: Command) => void }>> = [
-  () => import('./commands/init.ts'),
-  () => import('./commands/new.ts'),
-  () => import('./commands/validate.ts'),
-  () => import('./commands/build.ts'),
-  () => import('./commands/dev.ts'),
-  () => import('./commands/schema.ts'),
-  () => import('./commands/docs.ts'),
-  () => import('./commands/publish.ts'),
-  () => import('./commands/import.ts'),
-  () => import('./commands/test.ts'),
-  () => import('./commands/image.ts'),
-  () => import('./commands/serve.ts'),
-  () => import('./commands/doctor.ts'),
-  () => import('./commands/playground.ts'),
-  () => import('./commands/ssh.ts'),
-  () => import('./commands/cp.ts'),
-  () => import('./commands/port-forward.ts'),
-  () => import('./commands/mcp.ts'),
-];
+export const commands: Record<string, CommandModule> = {
+  init: () => import('./commands/init.ts'),
+  new: () => import('./commands/new.ts'),
+  validate: () => import('./commands/validate.ts'),
+  build: () => import('./commands/build.ts'),
+  dev: () => import('./commands/dev.ts'),
+  schema: () => import('./commands/schema.ts'),
+  docs: () => import('./commands/docs.ts'),
+  publish: () => import('./commands/publish.ts'),
+  import: () => import('./commands/import.ts'),
+  test: () => import('./commands/test.ts'),
+  image: () => import('./commands/image.ts'),
+  serve: () => import('./commands/serve.ts'),
+  doctor: () => import('./commands/doctor.ts'),
+  playground: () => import('./commands/playground.ts'),
+  ssh,
+  'ssh-proxy': ssh,
+  cp: () => import('./commands/cp.ts'),
+  'port-forward': () => import('./commands/port-forward.ts'),
+  mcp: () => import('./commands/mcp.ts'),
+};
+
+/**
+ * The command modules `argv` needs: only its command's when it starts with
+ * a command name (module loading was most of a fast command's start-up:
+ * `lab validate --cache` on an unchanged folder), else all of them, for
+ * `lab --help`, `lab help <cmd>` and the suggestion after a mistyped name.
+ */
+export function commandsFor(argv: readonly string[]): CommandModule[] {
+  const first = argv[0];
+  const one = first !== undefined && Object.hasOwn(commands, first) ? commands[first] : undefined;
+  return one ? [one] : [...new Set(Object.values(commands))];
+}
 
 export async function main(argv: string[]): Promise<number> {
   enableCompileCache();
@@ -41,7 +60,7 @@ export async function main(argv: string[]): Promise<number> {
     .configureOutput({ writeErr: (s) => process.stderr.write(s) })
     .showSuggestionAfterError()
     .showHelpAfterError('(run `lab <command> --help` to see its arguments and options)');
-  for (const load of commands) (await load()).register(program);
+  for (const load of commandsFor(argv)) (await load()).register(program);
   // Every command finds its project from any subfolder and checks lab.config.ts first.
   program.hook('preAction', async (_program, actionCommand) => {
     const { prepareCommand } = await import('./project-root.ts');
@@ -53,7 +72,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode;
     const [{ isLabkitError }, { printError }, { CliErrors }] = await Promise.all([
-      import('@labkit/sdk'),
+      import('@labkit/sdk/light'),
       import('./print-error.ts'),
       import('./errors.ts'),
     ]);

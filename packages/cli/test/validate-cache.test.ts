@@ -2,7 +2,8 @@
 // (read from the shared corpus, copied to a temp folder): a hit equals an
 // uncached run, and any changed input (a byte of any file, with its mtime put
 // back; the config; a corrupt entry) is recomputed, never a stale hit.
-import { cpSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, readdirSync, renameSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import type { Diagnostic } from '@labkit/sdk';
 import { afterAll, expect, it } from 'vitest';
@@ -64,6 +65,52 @@ describeCorpus('lab validate --cache: whole-result cache', () => {
       before = fresh.out;
       expect((await run()).fromCache, file).toBe(true);
     }
+  });
+
+  it('an added, removed or renamed file is recomputed and equals a fresh run', async () => {
+    const challenge = join(content, 'sample-challenge');
+    const extra = join(challenge, 'notes.md');
+    const steps: Array<[string, () => void]> = [
+      ['added', () => writeFileSync(extra, '# Notes\n\nSee [the task](./missing.md).\n')],
+      ['renamed', () => renameSync(extra, join(challenge, 'notes-2.md'))],
+      ['removed', () => rmSync(join(challenge, 'notes-2.md'))],
+      ['solution renamed', () => renameSync(join(challenge, 'solution.md'), join(challenge, 'solution-a.md'))],
+      ['solution back', () => renameSync(join(challenge, 'solution-a.md'), join(challenge, 'solution.md'))],
+    ];
+    await run();
+    expect((await run()).fromCache).toBe(true);
+    for (const [what, change] of steps) {
+      const before = (await run()).out;
+      change();
+      const cached = await run();
+      expect(cached.fromCache, what).toBe(false);
+      const fresh = await run(false);
+      expect(cached.out, what).toEqual(fresh.out);
+      expect(fresh.out.files, what).not.toEqual(before.files);
+      expect((await run()).fromCache, what).toBe(true);
+    }
+  });
+
+  it('a file whose stat the entry keeps is still re-read when rewritten in place (same size, mtime put back)', async () => {
+    // Stat stamps are kept only for files unchanged for 2 s before they were hashed.
+    await sleep(2100);
+    rmSync(validateCachePath(content, cacheDir));
+    const fill = await run();
+    expect(fill.fromCache).toBe(false);
+    const stamps = (JSON.parse(readFileSync(validateCachePath(content, cacheDir), 'utf8')) as { stamps: Record<string, [string, string]> }).stamps;
+    expect(Object.keys(stamps).sort()).toEqual(fill.out.files.filter((f) => !fill.out.diagnostics.some((d) => d.file === f && d.ruleId === 'lab:symlink-outside')));
+    expect((await run()).fromCache).toBe(true);
+    const file = join(content, 'sample-challenge', 'index.md');
+    flipByte(file, 1);
+    const cached = await run();
+    expect(cached.fromCache).toBe(false);
+    expect(cached.out).toEqual((await run(false)).out);
+    // A file changed just now gets no stamp (a second write in the same clock tick would not show).
+    const after = (JSON.parse(readFileSync(validateCachePath(content, cacheDir), 'utf8')) as { stamps: Record<string, unknown> }).stamps;
+    expect(Object.keys(after)).not.toContain('sample-challenge/index.md');
+    expect(Object.keys(after).length).toBe(Object.keys(stamps).length - 1);
+    flipByte(file, 1);
+    expect((await run()).fromCache).toBe(false);
   });
 
   it('a changed lab.config above the content folder is recomputed', async () => {

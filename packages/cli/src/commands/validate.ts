@@ -25,7 +25,7 @@ export function register(program: Command): void {
     .action(async (dir: string, flags: ValidateFlags) => {
       const [{ validate }, { formatDiagnostics, readIfExists }, { default: pc }, { join }] = await Promise.all([
         import('../run/validate.ts'),
-        import('@labkit/sdk'),
+        import('@labkit/sdk/light'),
         import('picocolors'),
         import('node:path'),
       ]);

@@ -1,9 +1,12 @@
 import { resolve } from 'node:path';
-import { contentDir, labkitCacheDir, loadContent, summarize } from '@labkit/sdk';
+// The light entry only: an unchanged folder is answered from the stored
+// result before the SDK's pipeline is loaded (loadContent is imported on a miss).
+import { contentDir, labkitCacheDir, summarize } from '@labkit/sdk/light';
 import type { ContentGraph, Diagnostic, DiagnosticSummary } from '@labkit/sdk';
 import { silentReporter } from './reporter.ts';
 import type { CommandReporter } from './reporter.ts';
 import { readValidateCache, validateCacheKey, validateCachePath, writeValidateCache } from './validate-cache.ts';
+import type { ValidateCacheKey } from './validate-cache.ts';
 
 export interface ValidateOptions {
   /** The content folder. */
@@ -64,22 +67,23 @@ export async function validate(options: ValidateOptions): Promise<ValidateResult
   };
   let graph = options.graph;
   const code = options.code !== false;
-  let entry: { file: string; key: string } | undefined;
+  let entry: { file: string; key: ValidateCacheKey } | undefined;
   if (!graph) {
     contentDir(root);
     if (options.cache) {
       const file = validateCachePath(root, typeof options.cache === 'string' ? options.cache : labkitCacheDir());
-      const key = validateCacheKey(root, { code });
-      const hit = key === undefined ? undefined : readValidateCache(file, key);
-      if (hit) return finish(hit.diagnostics, { files: new Set(hit.files), counts: { items: hit.items, documents: hit.documents }, fromCache: true });
+      const stored = readValidateCache(file);
+      const key = validateCacheKey(root, { code, ...(stored ? { stamps: stored.stamps } : {}) });
+      if (key && stored?.key === key.key) return finish(stored.diagnostics, { files: new Set(stored.files), counts: { items: stored.items, documents: stored.documents }, fromCache: true });
       if (key !== undefined) entry = { file, key };
     }
     reporter.progress('loading content');
+    const { loadContent } = await import('@labkit/sdk');
     graph = await loadContent(root, { parseCache: options.cache ?? false, code });
   }
   const counts = { items: graph.items.length, documents: graph.documents.size };
   // Stored only if nothing changed while loading: the key is taken again.
-  if (entry && validateCacheKey(root, { code }) === entry.key)
+  if (entry && validateCacheKey(root, { code, stamps: entry.key.stamps })?.key === entry.key.key)
     writeValidateCache(entry.file, entry.key, { diagnostics: [...graph.diagnostics], files: [...graph.files], ...counts });
   return finish(graph.diagnostics, { graph, files: graph.files, counts, fromCache: false });
 }
