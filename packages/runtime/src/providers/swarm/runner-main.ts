@@ -20,8 +20,10 @@ async function main(): Promise<void> {
   const kind = process.env.LABKIT_RUNNER_POOL_KIND ?? 'busybox';
   // One playground per runner: machines booted ahead are taken once and never replaced
   // (a VmPool would boot a replacement that nobody will ever take).
+  const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
   const ahead = Array.from({ length: size }, (_, i) => qemu.bootMachine(`pool-${i + 1}`, kind));
-  for (const boot of ahead) boot.catch(() => {});
+  // A failed boot ahead is replaced by a cold boot at provision time; the service log says why it failed.
+  for (const boot of ahead) boot.then((m) => log(`booted ${m.name} ahead`), (error: Error) => log(`booting a machine ahead failed: ${error.message}`));
   const pool = {
     async take(k: string): Promise<QemuMachine | undefined> {
       if (k !== kind) return undefined;
@@ -33,7 +35,6 @@ async function main(): Promise<void> {
     },
   };
   const provider = size > 0 ? new QemuProvider({ images, pool, accel: await qemu.accelerator() }) : qemu;
-  const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
   const runner = await startRunner({
     secret,
     provider,
