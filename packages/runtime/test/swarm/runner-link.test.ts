@@ -75,6 +75,29 @@ describe('the runner link (loopback, fake machine)', () => {
     expect(out.join('')).toBe('HELLO');
   });
 
+  it('a runner stopped from outside (its node drained: SIGTERM) says so on the link before it closes', async () => {
+    const runner = await startRunner({ secret: 's3cret', provider, host: '127.0.0.1', port: 0 });
+    const link = openRunner({ host: '127.0.0.1', port: runner.port, secret: 's3cret' }, { op: 'provision', spec: { machines: [{ name: 'm1' }] } });
+    const messages: Array<Record<string, unknown>> = [];
+    const provisioned = new Promise<void>((resolve) => readLines(link, (m) => (messages.push(m), m.ok && resolve())));
+    await provisioned;
+    const closed = new Promise((r) => link.once('close', r));
+    await runner.close('its runner got SIGTERM');
+    link.end();
+    await closed;
+    expect(messages.find((m) => 'stopping' in m)).toEqual({ stopping: 'its runner got SIGTERM' });
+    // A dispose asked for by lab serve (the session ended) announces nothing.
+    const again = await startRunner({ secret: 's3cret', provider, host: '127.0.0.1', port: 0 });
+    const link2 = openRunner({ host: '127.0.0.1', port: again.port, secret: 's3cret' }, { op: 'provision', spec: { machines: [{ name: 'm1' }] } });
+    const seen: Array<Record<string, unknown>> = [];
+    await new Promise<void>((resolve) => readLines(link2, (m) => (seen.push(m), m.ok && resolve())));
+    const closed2 = new Promise((r) => link2.once('close', r));
+    await again.close();
+    link2.end();
+    await closed2;
+    expect(seen.some((m) => 'stopping' in m)).toBe(false);
+  });
+
   it('a wrong secret gets the connection closed, and the exec rejects', async () => {
     const address = await provisioned();
     const m = new RemoteMachine('m1', { ...address, secret: 'guess' });

@@ -42,7 +42,8 @@ async function main(): Promise<void> {
     onDisposed: () => void pool.dispose().finally(() => process.exit(0)),
   });
   log(`runner listening on ${runner.port}`);
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => void runner.close().then(() => pool.dispose()).finally(() => process.exit(0)));
+  // Swarm sends SIGTERM when the node is drained (or the service removed): the replica hears why first.
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => void runner.close(`its runner got ${signal}`).then(() => pool.dispose()).finally(() => process.exit(0)));
 }
 
 main().catch((error: unknown) => {

@@ -8,7 +8,8 @@ import type net from 'node:net';
  * secret and one operation; binary data travels base64 in `d`. One
  * connection per operation, so a slow terminal never holds up a check.
  *
- *   provision {spec}      → {ok, machines} then {state} changes and {ping} every second (the link)
+ *   provision {spec}      → {ok, machines} then {state} changes and {ping} every second (the link);
+ *                           {stopping} when the runner is stopped from outside (node drained)
  *   exec {machine, ...}   → {o, d}* then {result}
  *   spawn {machine, ...}  ← {d} {eof} {kill};  → {o, d}* then {result}
  *   terminal {machine,..} ← {d} {resize};      → {d}* then {exit}

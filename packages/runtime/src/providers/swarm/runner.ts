@@ -35,13 +35,22 @@ function replyWith(socket: net.Socket, result: Promise<unknown>): void {
   );
 }
 
-export async function startRunner(options: RunnerOptions): Promise<{ port: number; close(): Promise<void> }> {
+/**
+ * `close(stopping)`: the runner was told to stop from outside (SIGTERM: its
+ * node is being drained, or its service was removed); the link says so
+ * (`{stopping}`) before the machines go.
+ */
+export async function startRunner(options: RunnerOptions): Promise<{ port: number; close(stopping?: string): Promise<void> }> {
   const log = options.onLog ?? (() => {});
   let playground: RunningPlayground | undefined;
   let provisioning: Promise<RunningPlayground> | undefined;
   let disposing: Promise<void> | undefined;
-  const dispose = () =>
+  /** The provision connection(s): where `stopping` is announced. */
+  const links = new Set<net.Socket>();
+  const dispose = (stopping?: string) =>
     (disposing ??= (async () => {
+      // Said before the machines stop, so the replica tells the learner why instead of "stopped".
+      if (stopping) for (const link of links) sendLine(link, { stopping });
       const p = playground ?? (await provisioning?.catch(() => undefined));
       await p?.dispose().catch(() => {});
       server.close();
@@ -82,7 +91,11 @@ export async function startRunner(options: RunnerOptions): Promise<{ port: numbe
         const spec = hello.spec as PlaygroundSpec;
         provisioning = options.provider.provision(spec);
         const ping = setInterval(() => sendLine(socket, { ping: Date.now() }), LINK_PING_MS);
-        socket.on('close', () => clearInterval(ping));
+        links.add(socket);
+        socket.on('close', () => {
+          clearInterval(ping);
+          links.delete(socket);
+        });
         provisioning.then(
           (p) => {
             playground = p;
@@ -150,7 +163,7 @@ export async function startRunner(options: RunnerOptions): Promise<{ port: numbe
         return undefined;
       }
       case 'dispose':
-        void dispose().then(() => {
+        void dispose(undefined).then(() => {
           sendLine(socket, { ok: true });
           socket.end();
         });
@@ -164,5 +177,5 @@ export async function startRunner(options: RunnerOptions): Promise<{ port: numbe
     server.once('error', reject);
     server.listen(options.port ?? RUNNER_PORT, options.host ?? '0.0.0.0', () => resolve((server.address() as net.AddressInfo).port));
   });
-  return { port, close: dispose };
+  return { port, close: (stopping?: string) => dispose(stopping) };
 }

@@ -341,7 +341,11 @@ export class SwarmProvider implements Provider {
           });
           resolve(playground);
         } else if (typeof m.error === 'string') reject(RuntimeErrors.BootFailed(spec.machines.map((x) => x.name).join(', '), m.error));
-        else if (typeof m.state === 'string' && typeof m.machine === 'string') playground?.machineState(m.machine, m.state as Machine['state'], typeof m.detail === 'string' ? m.detail : undefined);
+        else if (typeof m.stopping === 'string' && playground && !playground.disposing) {
+          // Not our dispose: Swarm stopped the task (its node is being drained, or someone removed the service).
+          this.#linksLost++;
+          playground.lost(`the node running this playground is being drained or its service was stopped (${m.stopping}); start again for a new playground on another node`);
+        } else if (typeof m.state === 'string' && typeof m.machine === 'string') playground?.machineState(m.machine, m.state as Machine['state'], typeof m.detail === 'string' ? m.detail : undefined);
       });
       let why = '';
       link.on('error', (error: NodeJS.ErrnoException) => {
@@ -351,7 +355,7 @@ export class SwarmProvider implements Provider {
       link.once('close', () => {
         clearInterval(watchdog);
         if (!playground) return reject(answered ? RuntimeErrors.BootFailed(spec.machines.map((x) => x.name).join(', '), `the runner of ${service.name} closed the connection`) : new NotListening(why || 'connection closed'));
-        if (!playground.disposing) this.#linksLost++;
+        if (!playground.disposing && !playground.isLost) this.#linksLost++;
         playground.lost(`the runner of this playground went away (${why || 'connection closed'}); its node may have failed or been drained`);
       });
     });
@@ -416,9 +420,16 @@ class SwarmPlayground implements RunningPlayground {
     return this.#disposing !== undefined;
   }
 
-  /** The link is gone (not by our dispose): every machine has failed. */
+  #lost = false;
+
+  get isLost(): boolean {
+    return this.#lost;
+  }
+
+  /** The link is gone or the runner is stopping (not by our dispose): every machine has failed, with the first reason given. */
   lost(detail: string): void {
-    if (this.#disposing) return;
+    if (this.#disposing || this.#lost) return;
+    this.#lost = true;
     for (const m of this.machines) m.setState('failed', detail);
   }
 
