@@ -70,15 +70,21 @@ export function highlightKey(version: string, code: string, lang: string | null 
 
 const entryPath = (dir: string, key: string) => join(dir, key.slice(0, 2), `${key}.json`);
 
-/** Where entries go: `<labkit cache>/highlight` (LABKIT_CACHE, XDG_CACHE_HOME or ~/.cache/labkit), read each time so tests can point it elsewhere. */
-export const highlightCacheDir = (): string => join(labkitCacheDir(), 'highlight');
+/**
+ * Where entries go: `<labkit cache>/highlight` (LABKIT_CACHE, XDG_CACHE_HOME
+ * or ~/.cache/labkit), or nowhere with `LABKIT_HIGHLIGHT_CACHE=off` (a
+ * before/after measurement, a read-only home). Read each time, so tests can
+ * point it elsewhere.
+ */
+export const highlightCacheDir = (): string | undefined => (process.env['LABKIT_HIGHLIGHT_CACHE'] === 'off' ? undefined : join(labkitCacheDir(), 'highlight'));
 
 /** Counters for benches and tests: figures read from disk, and entries written. */
 export const highlightCacheStats = { reads: 0, writes: 0 };
 const pending = new Set<Promise<void>>();
 
 /** The stored figure, or undefined (no entry, unreadable, torn, or not a figure). */
-export async function readHighlight(key: string, dir: string = highlightCacheDir()): Promise<Element | undefined> {
+export async function readHighlight(key: string, dir: string | undefined = highlightCacheDir()): Promise<Element | undefined> {
+  if (dir === undefined) return undefined;
   let text: string;
   try {
     text = await readFile(entryPath(dir, key), 'utf8');
@@ -97,7 +103,8 @@ export async function readHighlight(key: string, dir: string = highlightCacheDir
 }
 
 /** Stores a figure in the background; {@link flushHighlights} waits for every pending write. */
-export function writeHighlight(key: string, figure: Element, dir: string = highlightCacheDir()): void {
+export function writeHighlight(key: string, figure: Element, dir: string | undefined = highlightCacheDir()): void {
+  if (dir === undefined) return;
   const file = entryPath(dir, key);
   const tmp = `${file}.${process.pid}-${randomBytes(4).toString('hex')}`;
   const p = mkdir(dirname(file), { recursive: true })

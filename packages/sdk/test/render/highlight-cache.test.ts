@@ -70,6 +70,16 @@ describeCorpus('highlight cache (the real sample tutorial)', () => {
     clearHighlightMemory();
     expect(await highlightCode(f.value, f.lang, f.meta)).toEqual(planted);
 
+    // LABKIT_HIGHLIGHT_CACHE=off: the disk is neither read nor written.
+    process.env['LABKIT_HIGHLIGHT_CACHE'] = 'off';
+    try {
+      clearHighlightMemory();
+      expect(hc.highlightCacheDir()).toBeUndefined();
+      expect(toHtml(await highlightCode(f.value, f.lang, f.meta))).not.toContain('planted');
+    } finally {
+      delete process.env['LABKIT_HIGHLIGHT_CACHE'];
+    }
+
     // A torn entry is a miss: Shiki runs again.
     writeFileSync(file, '{"key":"' + key.slice(0, 10));
     clearHighlightMemory();
