@@ -1,6 +1,8 @@
 // @labkit/site: the learner site. Named re-exports only.
 export { build } from './build/build-site.ts';
 export type { BuildOptions, BuildResult, BuildProgress } from './build/build-site.ts';
+export { watchBuild } from './build/watch-build.ts';
+export type { WatchBuildOptions, BuildWatcher } from './build/watch-build.ts';
 export { defineConfig, loadSiteConfig } from './config/site-config.ts';
 export { siteUserConfigSchema } from './config/site-config-schema.ts';
 export type { SiteUserConfig } from './config/site-config.ts';

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 const siteNames = [
   'RenderCache', 'SiteErrors', 'build', 'buildSitePages', 'collectAssets',
   'defineConfig', 'loadClientAssets', 'loadSiteConfig', 'renderPage',
-  'siteContentFromGraph', 'siteUserConfigSchema',
+  'siteContentFromGraph', 'siteUserConfigSchema', 'watchBuild',
 ];
 const devNames = [
   'DEFAULT_DEV_PORT', 'DEV_SECRET_HEADER', 'DEV_SECRET_PARAM', 'PLAYGROUND_ASSET_PREFIX', 'dev',

@@ -242,6 +242,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     }
   }
   await writeManifest(cacheDir, { version: 2, outDir, configDigest: sha(JSON.stringify(config)), clientDigest: clientDigestOf(client), pages: r.pageDigests, assets: usedAssets.map((a) => a.outPath) });
+  lap('manifest');
   return {
     ok: true,
     diagnostics: r.diagnostics,
@@ -340,7 +341,7 @@ export async function renderPhase(
   if (options.force || !options.keepGraph || options.code === false) graphs.delete(dir);
   const keep = options.keepGraph === true && options.code !== false;
   // A graph the caller holds (`lab publish --test` loaded it once) is used as is.
-  const content = siteContentFromGraph(options.graph ?? (await loadGraph(dir, keep, options.code !== false)));
+  const content = siteContentFromGraph(options.graph ?? (await loadGraph(dir, outDir, keep, options.code !== false)));
   const diagnostics = content.diagnostics;
   lap('load');
   const client = await loadClientAssets(config.base, config.runtimeUrl !== undefined, config.brandFiles);
@@ -374,9 +375,12 @@ export async function renderPhase(
   if (canPatch) {
     const changed = new Map<string, string>();
     for (const p of pages) if (previous.pages[p.route] !== pageDigests[p.route]) changed.set(pageFile(p.route), renderPage(p, config, client.urls));
+    // Page digests, search text and the changed pages' HTML (build() restarts the timer after this phase).
+    lap('pages');
     return { ...common, changed };
   }
   // Full build: the pages go to disk, one JSON line each, for the Astro child.
+  lap('pages');
   await mkdir(cacheDir, { recursive: true });
   const spool = path.join(cacheDir, `pages-${process.pid}-${randomBytes(4).toString('hex')}.jsonl`);
   const out = createWriteStream(spool);
@@ -397,15 +401,17 @@ export async function renderPhase(
  */
 const graphs = new Map<string, { graph: ContentGraph; stamps: Map<string, string> }>();
 
-async function stampsOf(root: string): Promise<Map<string, string>> {
+async function stampsOf(root: string, outDir: string): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   const entries = await readdir(root, { recursive: true, withFileTypes: true });
+  // The output may sit inside the content folder (`lab build . --out site`): its pages are not content.
+  const own = path.relative(root, outDir).split(path.sep).join('/');
   await Promise.all(
     entries.map(async (e) => {
       if (!e.isFile()) return;
       const abs = path.join(e.parentPath, e.name);
       const rel = path.relative(root, abs).split(path.sep).join('/');
-      if (rel.split('/').some((p) => p === 'node_modules' || p.startsWith('.'))) return;
+      if (rel.split('/').some((p) => p === 'node_modules' || p.startsWith('.')) || rel.startsWith(own + '/')) return;
       const st = await stat(abs).catch(() => undefined);
       if (st) out.set(rel, `${st.mtimeMs}:${st.size}`);
     }),
@@ -413,8 +419,8 @@ async function stampsOf(root: string): Promise<Map<string, string>> {
   return out;
 }
 
-async function loadGraph(dir: string, keep: boolean, code: boolean): Promise<ContentGraph> {
-  const stamps = keep ? await stampsOf(dir) : new Map<string, string>();
+async function loadGraph(dir: string, outDir: string, keep: boolean, code: boolean): Promise<ContentGraph> {
+  const stamps = keep ? await stampsOf(dir, outDir) : new Map<string, string>();
   const prev = graphs.get(dir);
   let graph: ContentGraph;
   if (prev) {
