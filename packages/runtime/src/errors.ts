@@ -88,6 +88,32 @@ export const RuntimeErrors = defineErrors({
     message: (path: string) => `No challenge (an index.md with \`kind: challenge\`) at or under ${path}.`,
     hint: 'Pass a challenge folder, or a folder that contains challenge folders.',
   },
+  SolutionNeedsChallenge: {
+    title: 'Which challenge is this solution for?',
+    message: (file: string, selected: string[]) =>
+      `--solution ${file} names no challenge, and ${selected.length === 0 ? 'no challenge is' : `${selected.length} challenges are`} selected${selected.length ? ` (${selected.join(', ')})` : ''}; a solution without a name needs exactly one.`,
+    hint: (file: string, selected: string[]) => `Name the challenge: \`--solution ${selected[0] ?? '<challenge>'}=${file}\` (repeatable), or select one challenge with --only or its folder.`,
+  },
+  SolutionChallengeUnknown: {
+    title: 'Unknown challenge for --solution',
+    message: (name: string, selected: string[]) => `--solution ${name}=... names no selected challenge${selected.length ? ` (selected: ${selected.join(', ')})` : ''}.`,
+    hint: 'Use a challenge name or id from the list; challenges left out by --only cannot take a solution.',
+  },
+  SolutionTwice: {
+    title: 'Two solutions for one challenge',
+    message: (name: string) => `--solution gives challenge ${name} more than one script.`,
+    hint: 'Pass one --solution per challenge; to test another script, run lab test again with it.',
+  },
+  SolutionUnreadable: {
+    title: 'Cannot read the solution script',
+    message: (file: string, detail: string) => `--solution ${file}: ${detail}.`,
+    hint: 'The path is relative to the folder lab test runs in.',
+  },
+  SolutionEmpty: {
+    title: 'Solution script has no command',
+    message: (file: string) => `--solution ${file} holds only blank lines, comments and \`# session:\` lines.`,
+    hint: 'Write the commands that solve the challenge, as in a `.solution-NN.sh` file.',
+  },
   PlaygroundStateUnsafe: {
     title: 'Playground state folder is not private',
     message: (dir: string) => `${dir} is not a folder of yours that only you can enter (mode 0700): its control sockets would let others run commands in your playgrounds.`,

@@ -27,7 +27,7 @@ export { expand, expandEnv, expandScript } from './engine/expand.ts';
 export type { ExpandContext, ExpandedScript } from './engine/expand.ts';
 export { dependencyOrder } from './engine/task-graph.ts';
 export { testChallenges, DEFAULT_SETTLE_MS } from './testing/test-challenges.ts';
-export type { TestChallengesOptions, TestRunReport, ChallengeTestReport, TaskTestReport, TestProgress, PrecheckOutcome } from './testing/test-challenges.ts';
+export type { TestChallengesOptions, TestRunReport, ChallengeTestReport, TaskTestReport, TestProgress, PrecheckOutcome, ExternalSolution } from './testing/test-challenges.ts';
 export { phaseBreakdown } from './testing/wide-events.ts';
 export type { WideEvent, WideEventBase, TestPhase } from './testing/wide-events.ts';
 export { conditionCombinations, conditionsMatch, resolveConditions, selectTasks, MAX_CONDITION_COMBINATIONS } from './engine/conditions.ts';

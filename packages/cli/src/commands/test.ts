@@ -1,7 +1,7 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import pc from 'picocolors';
 import { createWriteStream } from 'node:fs';
-import type { TestChallengesOptions, TestProgress, TestRunReport, WideEvent } from '@labkit/runtime';
+import type { ExternalSolution, TestChallengesOptions, TestProgress, TestRunReport, WideEvent } from '@labkit/runtime';
 import { wholeNumber } from '../number-flag.ts';
 import { findProjectRoot } from '../project-root.ts';
 import { providerNames, selectProvider, type ProviderName } from '../run/select-provider.ts';
@@ -19,13 +19,14 @@ export function register(program: Command): void {
     .option('-j, --concurrency <n>', 'challenges tested at once (default: the number of cores)', wholeNumber({ min: 1 }))
     .option('--only <names...>', 'only these challenges (name or id)')
     .option('--condition <key=value>', 'init condition value to start the playground with (repeatable; other keys take their defaults)', collectCondition)
+    .option('--solution <[challenge=]file>', 'test this solution script (the `.solution-NN.sh` format) instead of the challenge\'s own, for content you cannot add one to; `challenge=file` when several challenges are selected (repeatable)', collectSolution)
     .option('--all-conditions', 'test every declared combination of init condition values, not only the defaults')
     .option('--settle <duration>', 'fail fast: how long a check may keep failing after the solution finished (default 10s; a task\'s settle_seconds wins)', parseDuration)
     .addOption(new Option('--provider <name>', 'where machines run (default: runtime.provider in lab.config.ts, else qemu; firecracker is untested, see docs/runtime.md)').choices(providerNames))
     .option('--events <file>', 'write one JSON event per task run, machine lifecycle step and phase to this file (JSON lines)')
     .option('--keep-on-fail', 'leave a failed run\'s playground running (in `lab playground list`; `lab ssh` into it, `lab playground stop` it); lab test waits until every kept one is stopped')
     .option('--shell', 'open a shell in the first failed run\'s playground (on the failing check\'s machine) after the report; it stops when the shell exits, unless --keep-on-fail')
-    .action(async (items: string[], opts: { format: 'pretty' | 'json'; concurrency?: number; only?: string[]; condition?: Record<string, string>; allConditions?: boolean; settle?: number; events?: string; provider?: ProviderName; keepOnFail?: boolean; shell?: boolean }) => {
+    .action(async (items: string[], opts: { format: 'pretty' | 'json'; concurrency?: number; only?: string[]; condition?: Record<string, string>; allConditions?: boolean; solution?: ExternalSolution[]; settle?: number; events?: string; provider?: ProviderName; keepOnFail?: boolean; shell?: boolean }) => {
       const { testChallenges } = await import('@labkit/runtime');
       const kept: KeptRun[] = [];
       const { provider } = await selectProvider(opts.provider, findProjectRoot(process.cwd()) ?? process.cwd());
@@ -37,6 +38,7 @@ export function register(program: Command): void {
         ...(opts.only ? { filter: opts.only } : {}),
         ...(opts.condition ? { conditions: opts.condition } : {}),
         ...(opts.allConditions ? { allConditions: true } : {}),
+        ...(opts.solution ? { solutions: opts.solution } : {}),
         ...(opts.settle !== undefined ? { settleMs: opts.settle } : {}),
         onProgress: (event) => printProgress(event, opts.format),
         onEvent: (event) => {
@@ -131,6 +133,19 @@ export function collectCondition(value: string, previous: Record<string, string>
   const eq = value.indexOf('=');
   if (eq < 1) throw new InvalidArgumentError('expected key=value');
   return { ...previous, [value.slice(0, eq)]: value.slice(eq + 1) };
+}
+
+/**
+ * `--solution file` or `--solution challenge=file`, repeatable. The text
+ * before the first `=` is a challenge name when it holds no `/` (so
+ * `./a=b.sh` is a file); which challenge it names is checked by the runtime.
+ */
+export function collectSolution(value: string, previous: ExternalSolution[] | undefined): ExternalSolution[] {
+  const eq = value.indexOf('=');
+  const named = eq > 0 && !value.slice(0, eq).includes('/');
+  const file = named ? value.slice(eq + 1) : value;
+  if (!file.trim()) throw new InvalidArgumentError(named ? 'expected challenge=file, the file is missing' : 'expected a file');
+  return [...(previous ?? []), named ? { challenge: value.slice(0, eq), file } : { file }];
 }
 
 /** `10s`, `1.5s`, `500ms`, `2m` or plain seconds → ms. */

@@ -105,6 +105,21 @@ export interface TestChallengesOptions {
    * run dispose it as usual.
    */
   keepFailed?: (kept: { report: ChallengeTestReport; playground: RunningPlayground }) => boolean;
+  /**
+   * CI solutions from outside the content (`lab test --solution [challenge=]file`),
+   * for content that must stay read-only or has only a prose `solution.md`.
+   * Each replaces the named challenge's own solutions; one without a
+   * challenge needs exactly one challenge selected. Checked before any boot.
+   */
+  solutions?: ExternalSolution[];
+}
+
+/** `--solution <file>` or `--solution <challenge>=<file>`: a solution script (same format as `.solution-NN.sh`) kept outside the challenge. */
+export interface ExternalSolution {
+  /** Challenge name or id; undefined = the one challenge selected. */
+  challenge?: string;
+  /** Path of the script (relative to the working directory). */
+  file: string;
 }
 
 /**
@@ -118,37 +133,43 @@ export async function testChallenges(paths: ReadonlyArray<string | ContentGraph>
   const started = Date.now();
   const jobs: Array<() => Promise<ChallengeTestReport>> = [];
   const provider = options.provider ?? new QemuProvider();
+  const selected: Array<{ graph: ContentGraph; item: ContentGraph['items'][number]; base: { id: string; name: string; dir: string } }> = [];
   for (const p of paths.length ? paths : ['.']) {
     // A graph the caller holds (`lab publish --test` loaded it once) is used as is.
     const graph = typeof p === 'string' ? await loadContent(p) : p;
     const challenges = graph.items.filter((item) => item.kind === 'challenge');
-    const definitions = playgroundsOf(graph);
     if (challenges.length === 0) throw RuntimeErrors.ChallengeNotFound(path.resolve(graph.root));
     for (const item of challenges) {
-      const solutions = await solutionsOf(graph.root, item.dir, item.solutions, item.data);
-      const playgroundName = item.playground?.name ?? 'busybox';
-      const entry = definitions.get(playgroundName);
-      // The definition's init tasks run first, as the platform runs them.
-      const tasks: Record<string, TaskInput> = { ...initTasksOf(entry), ...Object.fromEntries(item.tasks.map((t) => [t.name, t.task])) };
       // A challenge folder passed directly is the content root: name it after the folder.
       const name = item.dir === '' ? path.basename(graph.root) : item.name;
       const base = { id: item.dir === '' ? `challenge:${name}` : item.id, name, dir: path.join(graph.root, item.dir) };
       if (options.filter?.length && !options.filter.some((f) => f === base.name || f === base.id)) continue;
-      if (solutions.length === 0) {
-        jobs.push(async () => ({ ...base, solution: undefined, conditions: {}, ok: false, error: 'no solution: add `solution.sh`, `.solution-NN.sh` or a `solution` field', durationMs: 0, tasks: [] }));
-      }
-      const declared = entry?.definition.playground.initConditions?.values as InitConditionValue[] | undefined;
-      const variants = options.allConditions ? conditionCombinations(declared, tasks, options.conditions) : [resolveConditions(declared, options.conditions)];
-      const setup: ChallengeSetup = {
-        machines: entry ? machinesOf(item.playground, entry) : undefined,
-        playgroundName,
-        playgroundDigest: entry ? sha256Hex(canonicalJson(entry.definition)).slice(0, 16) : undefined,
-        tasks,
-        destinations: inputDestinations(item.mdast),
-      };
-      for (const conditions of variants) {
-        for (const solution of solutions) jobs.push(() => testOne(base, setup, conditions, solution, provider, options));
-      }
+      selected.push({ graph, item, base });
+    }
+  }
+  const external = await externalSolutions(options.solutions ?? [], selected.map((s) => s.base));
+  const definitionsOf = new Map<ContentGraph, Map<string, PlaygroundEntry>>();
+  for (const { graph, item, base } of selected) {
+    const definitions = definitionsOf.get(graph) ?? definitionsOf.set(graph, playgroundsOf(graph)).get(graph)!;
+    const solutions = external.get(base.id) ?? (await solutionsOf(graph.root, item.dir, item.solutions, item.data));
+    const playgroundName = item.playground?.name ?? 'busybox';
+    const entry = definitions.get(playgroundName);
+    // The definition's init tasks run first, as the platform runs them.
+    const tasks: Record<string, TaskInput> = { ...initTasksOf(entry), ...Object.fromEntries(item.tasks.map((t) => [t.name, t.task])) };
+    if (solutions.length === 0) {
+      jobs.push(async () => ({ ...base, solution: undefined, conditions: {}, ok: false, error: 'no solution: add `solution.sh`, `.solution-NN.sh` or a `solution` field, or pass one with `lab test --solution`', durationMs: 0, tasks: [] }));
+    }
+    const declared = entry?.definition.playground.initConditions?.values as InitConditionValue[] | undefined;
+    const variants = options.allConditions ? conditionCombinations(declared, tasks, options.conditions) : [resolveConditions(declared, options.conditions)];
+    const setup: ChallengeSetup = {
+      machines: entry ? machinesOf(item.playground, entry) : undefined,
+      playgroundName,
+      playgroundDigest: entry ? sha256Hex(canonicalJson(entry.definition)).slice(0, 16) : undefined,
+      tasks,
+      destinations: inputDestinations(item.mdast),
+    };
+    for (const conditions of variants) {
+      for (const solution of solutions) jobs.push(() => testOne(base, setup, conditions, solution, provider, options));
     }
   }
   const challenges = await runLimited(jobs, options.concurrency ?? os.availableParallelism());
@@ -158,6 +179,37 @@ export async function testChallenges(paths: ReadonlyArray<string | ContentGraph>
 interface Solution {
   label: string;
   text: string;
+}
+
+/**
+ * Maps each `--solution` to one selected challenge (by id) and reads it.
+ * Throws, before anything boots, on a script without a challenge when not
+ * exactly one is selected, a name that selects none, two scripts for one
+ * challenge, and a file that cannot be read or holds no command.
+ */
+async function externalSolutions(given: readonly ExternalSolution[], selected: ReadonlyArray<{ id: string; name: string }>): Promise<Map<string, Solution[]>> {
+  const out = new Map<string, Solution[]>();
+  const names = selected.map((c) => c.name);
+  for (const s of given) {
+    let target: { id: string; name: string } | undefined;
+    if (s.challenge === undefined) {
+      if (selected.length !== 1) throw RuntimeErrors.SolutionNeedsChallenge(s.file, names);
+      target = selected[0];
+    } else {
+      target = selected.find((c) => c.name === s.challenge || c.id === s.challenge);
+      if (!target) throw RuntimeErrors.SolutionChallengeUnknown(s.challenge, names);
+    }
+    if (out.has(target!.id)) throw RuntimeErrors.SolutionTwice(target!.name);
+    let text: string;
+    try {
+      text = await readFile(s.file, 'utf8');
+    } catch (error) {
+      throw RuntimeErrors.SolutionUnreadable(s.file, (error as NodeJS.ErrnoException).code ?? String(error));
+    }
+    if (!splitSolution(text).some((chunk) => chunk.script.split('\n').some((line) => line.trim() && !line.trim().startsWith('#')))) throw RuntimeErrors.SolutionEmpty(s.file);
+    out.set(target!.id, [{ label: `${s.file} (--solution)`, text }]);
+  }
+  return out;
 }
 
 async function solutionsOf(root: string, dir: string, files: string[], data: Record<string, unknown> | undefined): Promise<Solution[]> {
