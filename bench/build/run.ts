@@ -1,8 +1,10 @@
 /**
  * bench/build: `lab build` on generated pages (see generate-content.ts):
  * cold build time and peak RSS of the whole process tree, memory over
- * time, a one-file rebuild from the CLI, and (with --astro) a plain Astro 7
- * project (glob loader + unified/remark-mdc) on the same files.
+ * time, a one-file rebuild from the CLI (a fresh `lab build`), the same
+ * rebuild under `lab build --watch` (save to page written, the graph kept
+ * in the process; checkouts that have it), and (with --astro) a plain
+ * Astro 7 project (glob loader + unified/remark-mdc) on the same files.
  *
  *   node bench/build/run.ts [--pages 3000] [--runs 3] [--baseline /work/baseline] [--astro]
  *   node bench/build/run.ts --scale 300,1000,3000,10000     # how cost grows (this checkout only)
@@ -12,7 +14,9 @@
  * machine load; the table shows medians. Timings depend on the machine and
  * on what else runs: they are printed with the load average, never asserted.
  */
-import { readFileSync, writeFileSync, rmSync, mkdirSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync, rmSync, mkdirSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import path from 'node:path';
 import { generateContent } from './generate-content.ts';
 import { writeAstroBaseline } from './astro-baseline.ts';
@@ -31,6 +35,42 @@ interface Sample {
   rebuild: Run;
   rebuildSummary: { mode: string; pagesWritten: number; timings: Record<string, number> };
   edited: boolean;
+  /** `lab build --watch`: save → changed page written (median of the saves), or undefined without --watch. */
+  watch?: { ms: number[]; timings: Record<string, number>; edited: boolean };
+}
+
+/**
+ * `lab build --watch --format json` over the previous output: waits for its
+ * first build, then saves `file` `saves` times (a new marker each time) and
+ * takes the time from each write to the JSON line of the build it set off.
+ */
+async function watchRebuilds(lab: string, checkout: string, content: string, out: string, file: string, env: Record<string, string>, saves: number): Promise<Sample['watch']> {
+  const child = spawn(node, [lab, 'build', content, '--out', out, '--watch', '--format', 'json'], { cwd: checkout, env: { ...process.env, CI: '1', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+  const next = async () => JSON.parse(((await lines.next()).value as string | undefined) ?? 'null') as { mode: string; pagesWritten: number; timings: Record<string, number> } | null;
+  try {
+    if (!(await next())) return undefined;
+    const original = readFileSync(file, 'utf8');
+    const ms: number[] = [];
+    let timings: Record<string, number> = {};
+    let edited = true;
+    try {
+      for (let i = 0; i < saves; i++) {
+        const marker = `watch-${i}-${Date.now()}`;
+        const t0 = performance.now();
+        writeFileSync(file, original.replace('## Overview of 0', `## Overview of 0 (${marker})`));
+        const r = await next();
+        ms.push(performance.now() - t0);
+        timings = r?.timings ?? {};
+        edited &&= r?.pagesWritten === 1 && readFileSync(path.join(out, 'tutorials/tutorial-0/index.html'), 'utf8').includes(marker);
+      }
+    } finally {
+      writeFileSync(file, original);
+    }
+    return { ms, timings, edited };
+  } finally {
+    child.kill('SIGINT');
+  }
 }
 
 /** A cold build (no cache, no previous output) then a one-file rebuild, with the `lab` of `checkout`. */
@@ -51,7 +91,9 @@ async function sample(checkout: string, content: string, firstFile: string, tag:
     const rebuild = await run(node, [lab, 'build', content, '--out', out, '--format', 'json'], checkout, env, 50);
     const rebuildSummary = JSON.parse(rebuild.stdout) as Sample['rebuildSummary'];
     const edited = readFileSync(path.join(out, 'tutorials/tutorial-0/index.html'), 'utf8').includes(marker);
-    return { cold, coldPhases, rebuild, rebuildSummary, edited };
+    writeFileSync(firstFile, original);
+    const watch = existsSync(path.join(checkout, 'packages/site/src/build/watch-build.ts')) ? await watchRebuilds(lab, checkout, content, out, firstFile, env, 5) : undefined;
+    return { cold, coldPhases, rebuild, rebuildSummary, edited, ...(watch ? { watch } : {}) };
   } finally {
     writeFileSync(firstFile, original);
     rmSync(out, { recursive: true, force: true });
@@ -73,12 +115,12 @@ if (scale) {
   for (const n of scale.split(',').map(Number)) {
     const { content, firstFile } = prepare(n);
     const s = await sample(repo, content, firstFile, `scale-${n}`);
-    rows.push(`| ${n} | ${secs(s.cold.ms)} | ${(s.cold.ms / n).toFixed(1)} ms | ${s.cold.peakMb.toFixed(0)} MB | ${secs(s.rebuild.ms)} | ${load()} |`);
+    rows.push(`| ${n} | ${secs(s.cold.ms)} | ${(s.cold.ms / n).toFixed(1)} ms | ${s.cold.peakMb.toFixed(0)} MB | ${secs(s.rebuild.ms)} | ${s.watch ? secs(median(s.watch.ms)) : '–'} | ${load()} |`);
     console.log(rows.at(-1));
     console.log(`  memory over time (cold, ${n}): ${memoryLine(s.cold.samples)}`);
     rmSync(content, { recursive: true, force: true });
   }
-  console.log('\n| pages | cold build | per page | peak RSS (tree) | one-file rebuild | load (1/5/15 min) |\n|---|---|---|---|---|---|');
+  console.log('\n| pages | cold build | per page | peak RSS (tree) | one-file rebuild | rebuild under --watch | load (1/5/15 min) |\n|---|---|---|---|---|---|---|');
   for (const r of rows) console.log(r);
   process.exit(0);
 }
@@ -96,6 +138,7 @@ for (let i = 0; i < runs; i++) {
     const s = await sample(checkout, content, firstFile, `${label}-${i}`);
     console.log(`  cold ${secs(s.cold.ms)} peak ${s.cold.peakMb.toFixed(0)} MB phases ${JSON.stringify(s.coldPhases)}`);
     console.log(`  memory over time: ${memoryLine(s.cold.samples)}`);
+    if (s.watch) console.log(`  --watch rebuilds ${s.watch.ms.map((x) => secs(x)).join(', ')} edit-visible=${s.watch.edited} phases ${JSON.stringify(s.watch.timings)}`);
     console.log(`  rebuild ${secs(s.rebuild.ms)} peak ${s.rebuild.peakMb.toFixed(0)} MB mode=${s.rebuildSummary.mode} written=${s.rebuildSummary.pagesWritten} edit-visible=${s.edited} phases ${JSON.stringify(s.rebuildSummary.timings)}`);
     results[label].push(s);
   }
@@ -121,6 +164,8 @@ console.log(`| peak RSS of the process tree | ${col('before', (s) => s.cold.peak
 if (astroMs !== undefined) console.log(`| cold vs plain Astro 7 + remark-mdc (${secs(astroMs)}) | ${col('before', (s) => s.cold.ms / astroMs!, (x) => `${x.toFixed(2)}×`)} | ${col('after', (s) => s.cold.ms / astroMs!, (x) => `${x.toFixed(2)}×`)} | ≤ 0.35× |`);
 console.log(`| one-file rebuild from the CLI | ${col('before', (s) => s.rebuild.ms, secs)} | ${col('after', (s) => s.rebuild.ms, secs)} | ≤ 1.5 s |`);
 console.log(`| rebuild / cold build | ${col('before', (s) => s.rebuild.ms / s.cold.ms, pct)} | ${col('after', (s) => s.rebuild.ms / s.cold.ms, pct)} | ≤ 8% |`);
+const watchCol = (label: 'before' | 'after') => (results[label].some((s) => s.watch) ? col(label, (s) => median(s.watch?.ms ?? [NaN]), secs) : '– (no --watch)');
+console.log(`| one-file rebuild under \`lab build --watch\` (median of 5 saves) | ${watchCol('before')} | ${watchCol('after')} | ≤ 1.5 s |`);
 for (const label of ['before', 'after'] as const) {
   const last = results[label].at(-1);
   if (last) console.log(`\nmemory over time, ${label} (cold, last run): ${memoryLine(last.cold.samples)}`);

@@ -362,7 +362,7 @@ export async function renderPhase(
 
   const pageDigests: Record<string, string> = {};
   for (const p of pages) pageDigests[p.route] = sha(JSON.stringify(p));
-  const records = searchRecords(pages, config.base);
+  const records = searchRecords(pages, config.base, keep ? textMemo(cacheDir) : undefined);
   const previous = options.force ? undefined : await readManifest(cacheDir);
   const canPatch =
     previous !== undefined &&
@@ -434,6 +434,14 @@ async function loadGraph(dir: string, outDir: string, keep: boolean, code: boole
   }
   if (keep) graphs.set(dir, { graph, stamps });
   return graph;
+}
+
+// Search text by HTML, per cache folder, for long-lived callers (see searchRecords).
+const textMemos = new Map<string, Map<string, string>>();
+function textMemo(cacheDir: string): Map<string, string> {
+  let m = textMemos.get(cacheDir);
+  if (!m) textMemos.set(cacheDir, (m = new Map()));
+  return m;
 }
 
 // One cache per folder per process: a long-lived caller (tests, the bench,

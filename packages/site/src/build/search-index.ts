@@ -47,7 +47,18 @@ export function textOf(html: string): string {
  * Pagefind re-read and parse every built HTML file, is several times faster
  * on big sites and keeps headers and navigation out of the results.
  */
-export function searchRecords(pages: Page[], base: string): SearchRecord[] {
+export function searchRecords(pages: Page[], base: string, memo?: Map<string, string>): SearchRecord[] {
+  // A long-lived build (`lab build --watch`) passes a memo: the HTML of an
+  // unchanged document is the same string as last time (from the render
+  // cache in memory), so its text is not extracted again.
+  const text = memo
+    ? (html: string) => {
+        let t = memo.get(html);
+        if (t === undefined) memo.set(html, (t = textOf(html)));
+        return t;
+      }
+    : textOf;
+  const seen = memo ? new Set<string>() : undefined;
   const out: SearchRecord[] = [];
   for (const p of pages) {
     const m = p.model;
@@ -68,8 +79,11 @@ export function searchRecords(pages: Page[], base: string): SearchRecord[] {
       default:
         continue;
     }
-    out.push({ url: base + p.route, title: p.title, content: parts.map(textOf).join('\n') });
+    for (const part of parts) seen?.add(part);
+    out.push({ url: base + p.route, title: p.title, content: parts.map(text).join('\n') });
   }
+  // Only this build's texts stay in the memo.
+  if (memo && seen) for (const k of memo.keys()) if (!seen.has(k)) memo.delete(k);
   return out;
 }
 
