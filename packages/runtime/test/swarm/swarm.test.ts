@@ -1,12 +1,11 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createReadStream, existsSync, readFileSync } from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import { buildRunnerImage, type RunnerImage } from '../../src/providers/swarm/runner-image.ts';
 import { LABEL } from '../../src/providers/swarm/swarm-provider.ts';
+import { isRunning, messagesAfter, Replica, taskIs, watch, type Json } from './replica-client.ts';
 import { leftovers, startSwarm, swarmUnavailable, type SwarmCluster, type SwarmNode } from './swarm-harness.ts';
 
 // A real three-node Docker Swarm in network namespaces on a private bridge
@@ -16,78 +15,6 @@ import { leftovers, startSwarm, swarmUnavailable, type SwarmCluster, type SwarmN
 const enabled = process.env.LABKIT_TEST_SWARM === '1';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const content = path.join(here, '..', 'server', 'fixtures', 'content');
-
-interface Json {
-  [key: string]: unknown;
-}
-
-class Replica {
-  readonly socketPath: string;
-  readonly proc: ChildProcess;
-  readonly ready: Promise<void>;
-  log = '';
-  constructor(cluster: SwarmCluster, netnsPid: number, image: string, name: string, shared: { redis: string; advertiseHost: string }) {
-    this.socketPath = path.join(cluster.dir, `${name}.sock`);
-    const config = { socketPath: this.socketPath, dockerSocket: cluster.manager.socketPath, image, network: cluster.overlay, pool: `test-${cluster.id}`, poolSize: 0, dir: content, ...shared };
-    this.proc = spawn('nsenter', [`--net=/proc/${netnsPid}/ns/net`, process.execPath, '--conditions=labkit-source', path.join(here, 'replica.ts'), JSON.stringify(config)], { stdio: ['ignore', 'pipe', 'pipe'] });
-    this.proc.stderr!.on('data', (d: Buffer) => (this.log += d.toString()));
-    this.ready = new Promise((resolve, reject) => {
-      this.proc.stdout!.on('data', (d: Buffer) => d.toString().includes('"ready"') && resolve());
-      this.proc.once('exit', (code) => reject(new Error(`replica ${name} exited (${code}): ${this.log}`)));
-    });
-  }
-  request(method: string, route: string, body?: unknown): Promise<{ status: number; body: Json }> {
-    return new Promise((resolve, reject) => {
-      const req = http.request({ socketPath: this.socketPath, method, path: route, headers: { 'content-type': 'application/json' } }, (res) => {
-        let text = '';
-        res.on('data', (d: Buffer) => (text += d.toString()));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text ? (JSON.parse(text) as Json) : {} }));
-      });
-      req.on('error', reject);
-      req.end(body === undefined ? undefined : JSON.stringify(body));
-    });
-  }
-  text(route: string): Promise<string> {
-    return new Promise((resolve, reject) => {
-      http.get({ socketPath: this.socketPath, path: route }, (res) => {
-        let text = '';
-        res.on('data', (d: Buffer) => (text += d.toString()));
-        res.on('end', () => resolve(text));
-      }).on('error', reject);
-    });
-  }
-  socket(route: string): WebSocket {
-    return new WebSocket(`ws+unix://${this.socketPath}:${route}`);
-  }
-  async stop(): Promise<void> {
-    if (this.proc.exitCode !== null) return;
-    const exited = new Promise((r) => this.proc.once('exit', r));
-    this.proc.kill('SIGTERM');
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 30_000))]);
-    if (this.proc.exitCode === null) this.proc.kill('SIGKILL');
-  }
-}
-
-/** Every message of a session's events socket, and a way to wait for one. */
-function watch(ws: WebSocket): { messages: Json[]; waitFor(p: (m: Json) => boolean, timeoutMs?: number): Promise<Json> } {
-  const messages: Json[] = [];
-  ws.on('message', (d) => messages.push(JSON.parse(d.toString()) as Json));
-  return {
-    messages,
-    async waitFor(p, timeoutMs = 240_000) {
-      const start = Date.now();
-      for (;;) {
-        const found = messages.find(p);
-        if (found) return found;
-        if (Date.now() - start > timeoutMs) throw new Error(`no matching event in ${timeoutMs} ms; last: ${JSON.stringify(messages.slice(-5))}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    },
-  };
-}
-
-const isRunning = (m: Json) => (m.type === 'session' || m.type === 'snapshot') && m.state === 'running';
-const taskIs = (name: string, status: string) => (m: Json) => (m.type === 'task' && m.task === name && m.status === status) || (m.type === 'snapshot' && (m.tasks as Json[]).some((t) => t.name === name && t.status === status));
 
 function firewall(): string {
   return execFileSync('iptables-save', { encoding: 'utf8' }).replace(/^#.*\n/gm, '').replace(/\[\d+:\d+\]/g, '');
@@ -121,8 +48,8 @@ describe.runIf(enabled && !swarmUnavailable())('lab serve on Docker Swarm (3 nod
     redis = spawn('redis-server', ['--port', '0', '--unixsocket', redisSocket, '--unixsocketperm', '700', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
     for (let i = 0; i < 100 && !existsSync(redisSocket); i++) await new Promise((r) => setTimeout(r, 100));
     const shared = { redis: redisSocket, advertiseHost: info.NetworkSettings.Networks[cluster.overlay]!.IPAddress };
-    replica = new Replica(cluster, info.State.Pid, image.tag, 'a', shared);
-    other = new Replica(cluster, info.State.Pid, image.tag, 'b', shared);
+    replica = new Replica(cluster, info.State.Pid, image.tag, 'a', { dir: content, ...shared });
+    other = new Replica(cluster, info.State.Pid, image.tag, 'b', { dir: content, ...shared });
     await Promise.all([replica.ready, other.ready]);
     console.log(`swarm, image (${Math.round(image.bytes / 2 ** 20)} MiB) and replica ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   }, 600_000);
@@ -180,7 +107,7 @@ describe.runIf(enabled && !swarmUnavailable())('lab serve on Docker Swarm (3 nod
       expect(output).toMatch(re);
     };
     await waitOutput(/# /);
-    term.send('cat /root/.secret; stty size; touch /root/done\r');
+    term.send('0cat /root/.secret; stty size; touch /root/done\r');
     await waitOutput(/the-init-secret/);
     await waitOutput(/30 100/);
     await events.waitFor(taskIs('verify_done', 'completed'), 60_000);
@@ -204,7 +131,7 @@ describe.runIf(enabled && !swarmUnavailable())('lab serve on Docker Swarm (3 nod
     let output = '';
     term.on('message', (d) => (output += d.toString()));
     await new Promise((resolve, reject) => term.once('open', resolve).once('error', reject));
-    term.send('touch /root/done; echo TOUCHED\r');
+    term.send('0touch /root/done; echo TOUCHED\r');
     for (let i = 0; i < 600 && !/TOUCHED\r?\n/.test(output); i++) await new Promise((r) => setTimeout(r, 100));
     await events.waitFor(taskIs('verify_done', 'completed'), 60_000);
     expect((await other.request('POST', `/sessions/${token}/input`, { task: 'verify_answer', value: '42' })).status).toBe(200);
@@ -218,6 +145,43 @@ describe.runIf(enabled && !swarmUnavailable())('lab serve on Docker Swarm (3 nod
     expect(dump).toMatch(/created/);
     expect(dump).toMatch(/stopped/);
     expect(execFileSync('redis-cli', ['-s', redisSocket, 'keys', '*'], { encoding: 'utf8' })).not.toContain(token);
+  }, 600_000);
+
+  it('ends a session on a drained worker with a clear event; the learner\'s restart lands on the other worker', async () => {
+    const s = await replica.request('POST', '/sessions', { item: 'challenge:live-tasks' });
+    expect(s.status).toBe(201);
+    const token = s.body.token as string;
+    const events = watch(replica.socket(`/sessions/${token}/events`));
+    await events.waitFor(isRunning);
+    const [task] = (await sessionTasks(token)).filter((t) => t.Status.State === 'running');
+    const before = new Set((await sessionTasks(token)).map((t) => t.ServiceID));
+    const drained = cluster.workers.find((w) => w.nodeId === task!.NodeID) as SwarmNode;
+    const setAvailability = async (availability: 'drain' | 'active') => {
+      const node = cluster.manager.docker.getNode(drained.nodeId);
+      const info = (await node.inspect()) as { Version: { Index: number }; Spec: Record<string, unknown> };
+      await node.update({ version: info.Version.Index, ...info.Spec, Availability: availability });
+    };
+    await setAvailability('drain');
+    try {
+      const failed = await events.waitFor((m) => m.type === 'session' && m.state === 'failed', 60_000);
+      expect(String(failed.detail)).toMatch(/being drained/);
+      // The learner restarts: a new runner service, placed on the worker that is still active.
+      let restart = await replica.request('POST', `/sessions/${token}/restart`);
+      for (let i = 0; i < 40 && restart.status === 409; i++) {
+        await new Promise((r) => setTimeout(r, 500));
+        restart = await replica.request('POST', `/sessions/${token}/restart`);
+      }
+      expect(restart.status).toBe(202);
+      await events.waitFor((m) => isRunning(m) && messagesAfter(events.messages, failed).includes(m), 240_000);
+      // The new runner service (the drained one was removed with the failed attempt).
+      const running = (await sessionTasks(token)).filter((t) => t.Status.State === 'running' && !before.has(t.ServiceID));
+      expect(running).toHaveLength(1);
+      expect(running[0]!.NodeID).not.toBe(drained.nodeId);
+      expect((await replica.request('POST', `/sessions/${token}/stop`)).status).toBe(200);
+      expect(await cluster.manager.docker.listServices({ filters: { label: [`${LABEL.pool}=test-${cluster.id}`] } })).toEqual([]);
+    } finally {
+      await setAvailability('active');
+    }
   }, 600_000);
 
   it('ends a session with a clear event when its worker dies, and leaks nothing', async () => {
