@@ -60,6 +60,18 @@ describe('importKillercoda mapping rules', () => {
     expect(rules(diagnostics)).toContain('killercoda:unknown-field'); // "time"
   });
 
+  it('ubuntu scenarios that run docker (page text or script) get the docker playground; prose about Docker and Kubernetes images do not', async () => {
+    const { out, diagnostics } = await runFixture('docker');
+    const playgroundOf = (name: string) => /\nplayground:\n {2}name: (\S+)\n {2}machines:\n {4}- name: (\S+)\n/.exec(readFileSync(path.join(out, name, 'index.md'), 'utf8'))!.slice(1);
+    expect(playgroundOf('run-a-container')).toEqual(['docker', 'docker']);
+    expect(playgroundOf('docker-in-a-script')).toEqual(['docker', 'docker']);
+    expect(playgroundOf('prose-only')).toEqual(['debian', 'debian']);
+    expect(playgroundOf('kubernetes-with-docker')).toEqual(['k3s', 'cplane-01']);
+    const notes = diagnostics.filter((d) => d.ruleId === 'killercoda:playground').map((d) => `${d.file}: ${d.message}`);
+    expect(notes).toContainEqual(expect.stringMatching(/^run-a-container\/index.json: .*"docker" because the scenario runs `docker run` \(run-a-container\/step1.md:4\)/));
+    expect(notes).toContainEqual(expect.stringMatching(/^docker-in-a-script\/index.json: Killercoda image "ubuntu-4GB" .*runs `docker pull` \(docker-in-a-script\/setup.sh:1\)/));
+  });
+
   it('background and foreground scripts: ordered init tasks, timing warnings, multi-machine tasks', async () => {
     const { diagnostics } = await runFixture('background');
     for (const rule of ['killercoda:foreground-script', 'killercoda:background-timing', 'killercoda:traffic-selector', 'killercoda:intro-title']) {

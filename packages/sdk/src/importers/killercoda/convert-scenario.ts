@@ -5,7 +5,7 @@ import type { TaskInput } from '../../schemas/task.ts';
 import { convertMarkdown, escapeMdcText } from './convert-markdown.ts';
 import { at, type DiagnosticSink } from './diagnostics.ts';
 import { mapAssets, overflowScript } from './map-assets.ts';
-import { mapPlayground } from './map-playground.ts';
+import { findDockerCommand, mapPlayground, type DockerUse } from './map-playground.ts';
 import { jsonErrorSpan, readSourceJson, type SourceJson } from './source-json.ts';
 import { sourceFile } from './source-path.ts';
 import { StaticFiles } from './static-files.ts';
@@ -93,7 +93,7 @@ export function convertScenario(absDir: string, relDir: string, sink: Diagnostic
   if (finish) reportUnknown(index, finish, ['details', 'finish'], KNOWN.page!, sink);
   steps.forEach((s, i) => reportUnknown(index, s, ['details', 'steps', i], KNOWN.page!, sink));
 
-  const plan = mapPlayground(index, raw, sink);
+  const plan = mapPlayground(index, raw, sink, dockerUse(absDir, relDir, [intro, ...steps, finish]));
   const staticFiles = new StaticFiles();
   const overflow = mapAssets(index, absDir, plan, staticFiles, sink);
   const multiMachine = plan.machines.length > 1;
@@ -246,6 +246,24 @@ export function convertScenario(absDir: string, relDir: string, sink: Diagnostic
     sink.add(indexFile, index.spanOf(['details', 'steps'], 'key'), 'killercoda:solution-script', 'info', `.solution.sh was written from the ${solution.length} {{exec}} block(s) of the intro and steps, for \`lab test\`; review it (informational or blocking commands are included as written).`);
   }
   return { kind, title, categories: plan.categories, files };
+}
+
+/**
+ * The first `docker` command in the scenario's page texts and scripts, in
+ * page order (files outside the folder or missing are skipped here; the
+ * conversion reports them).
+ */
+function dockerUse(absDir: string, relDir: string, pages: ReadonlyArray<Page | undefined>): DockerUse | undefined {
+  for (const page of pages) {
+    for (const file of [page?.text, page?.background, page?.foreground, page?.verify]) {
+      if (typeof file !== 'string') continue;
+      const found = sourceFile(absDir, absDir, file);
+      if (!found.ok) continue;
+      const hit = findDockerCommand(readFileSync(found.abs, 'utf8'));
+      if (hit) return { file: path.posix.join(relDir, file), ...hit };
+    }
+  }
+  return undefined;
 }
 
 /**

@@ -18,7 +18,8 @@ interface ImageMapping {
 /**
  * Killercoda images (killercoda.com/creators, "Environments") → playgrounds.
  * Ubuntu maps to the `debian` playground of Labkit's own runtime (bash,
- * coreutils) so imported checks run under `lab test`; Kubernetes maps to the
+ * coreutils) so imported checks run under `lab test`, or to `docker` when the
+ * scenario runs `docker` (see {@link DOCKER_CAPABLE}); Kubernetes maps to the
  * `k3s` base playground, which the local runtime does not boot.
  */
 const IMAGES: Record<string, ImageMapping> = {
@@ -52,6 +53,45 @@ const IMAGES: Record<string, ImageMapping> = {
   },
 };
 
+/**
+ * Killercoda's `ubuntu` images ship Docker: a scenario on them that runs
+ * `docker` gets Labkit's `docker` playground (Debian, Docker Engine, a
+ * private registry), the rest stay on `debian`.
+ */
+const DOCKER_CAPABLE = new Set(['ubuntu', 'ubuntu-4GB']);
+
+function dockerMapping(imageid: string, use: DockerUse): ImageMapping {
+  return {
+    playground: 'docker',
+    machines: ['docker'],
+    categories: ['linux', 'containers'],
+    kubernetes: false,
+    note: `Killercoda image "${imageid}" (Ubuntu with Docker and Podman) maps to the Labkit playground "docker" because the scenario runs \`${use.command}\` (${use.file}:${use.line}): Docker Engine from Debian's packages and a private registry seeded with debian, busybox and nginx (no public registry, no Podman).`,
+  };
+}
+
+/** Where a scenario first runs `docker` (in a page's text or scripts). */
+export interface DockerUse {
+  /** Source file, relative to the import source. */
+  file: string;
+  line: number;
+  /** The command as written, e.g. `docker run`. */
+  command: string;
+}
+
+// `docker <subcommand>` or `docker-compose`/`docker compose`: a command, not the word in prose ("Docker", "the docker group").
+const DOCKER_COMMAND = /(?<![\w./-])(docker(?:-compose\b|\s+(?:run|build|ps|pull|push|exec|images|image|container|compose|network|volume|logs|stop|start|restart|rm|rmi|inspect|info|version|cp|commit|tag|login|kill|top|stats|save|load|swarm|service|stack|system|buildx|create|attach|port|history)\b))/;
+
+/** The first line of `text` that runs `docker`, if any. */
+export function findDockerCommand(text: string): { line: number; command: string } | undefined {
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const m = DOCKER_COMMAND.exec(lines[i]!);
+    if (m) return { line: i + 1, command: m[1]!.replace(/\s+/g, ' ') };
+  }
+  return undefined;
+}
+
 export interface PlaygroundPlan {
   /** Shaped like `playgroundSchema` input; the loader validates the written file. */
   playground: {
@@ -72,11 +112,11 @@ export interface StartupFile {
   mode?: string;
 }
 
-/** `backend.imageid` and `interface.layout` → a playground definition. */
-export function mapPlayground(index: SourceJson, raw: Record<string, unknown>, sink: DiagnosticSink): PlaygroundPlan {
+/** `backend.imageid` (and whether the scenario runs `docker`) and `interface.layout` → a playground definition. */
+export function mapPlayground(index: SourceJson, raw: Record<string, unknown>, sink: DiagnosticSink, docker?: DockerUse): PlaygroundPlan {
   const backend = (raw.backend ?? {}) as Record<string, unknown>;
   const imageid = typeof backend.imageid === 'string' ? backend.imageid : undefined;
-  let mapping = imageid ? IMAGES[imageid] : undefined;
+  let mapping = imageid ? (docker && DOCKER_CAPABLE.has(imageid) ? dockerMapping(imageid, docker) : IMAGES[imageid]) : undefined;
   if (!mapping) {
     const where = imageid ? index.spanOf(['backend', 'imageid']) : index.spanOf([]);
     sink.add(index.file, where, 'killercoda:playground', 'warning', imageid
