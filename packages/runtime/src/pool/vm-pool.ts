@@ -6,6 +6,17 @@ export interface VmPoolOptions {
   /** Machines kept booted and idle (default 2). */
   size?: number;
   kind?: ImageKind;
+  /** Guest RAM of the pooled machines (default: the provider's); only machines asking for the same are served from the pool. */
+  memoryMiB?: number;
+  /**
+   * A script each machine runs once (as root, exit status ignored) before it
+   * joins the pool. Under TCG a machine restored from saved state starts with
+   * an empty translation cache, so the first run of a big program (the
+   * docker CLI, dockerd answering its API) takes seconds; a warm-up that runs
+   * the same code pays for that before a learner takes the machine.
+   * @example "docker ps >/dev/null; docker inspect web >/dev/null 2>&1"
+   */
+  warm?: string;
 }
 
 /**
@@ -18,6 +29,8 @@ export class VmPool {
   #provider: QemuProvider;
   #size: number;
   #kind: ImageKind;
+  #warm: string | undefined;
+  #memoryMiB: number | undefined;
   #idle: QemuMachine[] = [];
   #booting = 0;
   #closed = false;
@@ -30,6 +43,8 @@ export class VmPool {
     this.#provider = provider;
     this.#size = options.size ?? 2;
     this.#kind = options.kind ?? 'busybox';
+    this.#warm = options.warm;
+    this.#memoryMiB = options.memoryMiB;
   }
 
   get idle(): number {
@@ -42,8 +57,9 @@ export class VmPool {
     while (!this.#closed && this.#booting > 0) await new Promise<void>((resolve) => this.#waiters.push(resolve));
   }
 
-  async take(kind: ImageKind): Promise<QemuMachine | undefined> {
-    if (kind !== this.#kind || this.#closed) return undefined;
+  /** A pooled machine of `kind` with `memoryMiB` of RAM (undefined: the provider's default), if one is idle. */
+  async take(kind: ImageKind, memoryMiB?: number): Promise<QemuMachine | undefined> {
+    if (kind !== this.#kind || memoryMiB !== this.#memoryMiB || this.#closed) return undefined;
     let machine: QemuMachine | undefined;
     while ((machine = this.#idle.shift())) {
       if (machine.state === 'ready') break; // an idle VM may have died meanwhile
@@ -64,7 +80,17 @@ export class VmPool {
     while (!this.#closed && this.#idle.length + this.#booting < this.#size) {
       this.#booting++;
       this.#provider
-        .bootMachine(`pool-${++this.#seq}`, this.#kind)
+        .bootMachine(`pool-${++this.#seq}`, this.#kind, undefined, this.#memoryMiB ? { memoryMiB: this.#memoryMiB } : {})
+        .then(async (machine) => {
+          if (!this.#warm) return machine;
+          try {
+            await machine.exec({ script: this.#warm, timeoutMs: 120_000 });
+          } catch (error) {
+            await machine.dispose();
+            throw error;
+          }
+          return machine;
+        })
         .then(
           async (machine) => {
             if (this.#closed) await machine.dispose();

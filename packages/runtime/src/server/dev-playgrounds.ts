@@ -6,7 +6,7 @@ import { QemuProvider } from '../providers/qemu/qemu-provider.ts';
 import { TrackedQemuProvider } from './tracked-qemu.ts';
 import { claimRunDir, type RunDir } from './run-dir.ts';
 import type { ContentStore } from '@labkit/sdk';
-import { contentCatalog, storeCatalog, type PlaygroundCatalog } from './catalog.ts';
+import { contentCatalog, storeCatalog, type PlaygroundCatalog, type PlaygroundMachine } from './catalog.ts';
 import { PlaygroundServer, type ServerLimits } from './playground-server.ts';
 
 export interface DevPlaygroundsOptions {
@@ -20,7 +20,11 @@ export interface DevPlaygroundsOptions {
   store?: ContentStore;
   /** Default `/__lab/runtime/`. */
   prefix?: string;
-  /** Idle machines kept booted once a page with a playground was opened (default 1). */
+  /**
+   * Idle machines kept started once a page with a playground was opened
+   * (default 1), like that page's machine: a Docker challenge gets a pool of
+   * docker machines (restored from saved state, the docker CLI run once).
+   */
   poolSize?: number;
   provider?: Provider;
   catalog?: PlaygroundCatalog;
@@ -53,13 +57,13 @@ export function devPlaygrounds(options: DevPlaygroundsOptions): DevPlaygrounds {
   let lazy: Promise<Provider> | undefined;
   let run: RunDir | undefined;
   const qemu = new TrackedQemuProvider();
-  const realProvider = (): Promise<Provider> =>
+  const realProvider = (like?: PlaygroundMachine): Promise<Provider> =>
     (lazy ??= (async () => {
       if (provider) return provider;
       run = await claimRunDir('labkit-dev-');
       const size = options.poolSize ?? 1;
       if (size <= 0) return qemu;
-      pool = new VmPool(qemu, { size });
+      pool = new VmPool(qemu, { size, ...poolOf(like) });
       void pool.fill();
       return new QemuProvider({ pool, accel: await qemu.accelerator() });
     })());
@@ -79,9 +83,10 @@ export function devPlaygrounds(options: DevPlaygroundsOptions): DevPlaygrounds {
       return run?.path;
     },
     async hasPlayground(itemId) {
-      const found = (await catalog.get(itemId)) !== undefined;
-      if (found && !provider) void realProvider().catch(() => {});
-      return found;
+      const item = await catalog.get(itemId);
+      // The pool keeps machines like the first playground page opened (an author works on one challenge at a time).
+      if (item && !provider) void realProvider(item.machines.length === 1 ? item.machines[0] : undefined).catch(() => {});
+      return item !== undefined;
     },
     async close() {
       await server.close();
@@ -91,4 +96,16 @@ export function devPlaygrounds(options: DevPlaygroundsOptions): DevPlaygrounds {
       provider = undefined;
     },
   };
+}
+
+/**
+ * Pool options for machines like `m`: its built-in image and RAM. Under TCG
+ * a restored machine's first docker command takes seconds (an empty
+ * translation cache), so pooled machines that have the docker CLI run it
+ * once before a learner takes them.
+ */
+function poolOf(m: PlaygroundMachine | undefined): { kind?: string; memoryMiB?: number; warm?: string } {
+  // A repository's own definition is never pooled (the provider serves only built-ins from the pool).
+  if (!m || m.definition || !m.image || m.image === 'busybox') return {};
+  return { kind: m.image, ...(m.memoryMiB ? { memoryMiB: m.memoryMiB } : {}), warm: 'if command -v docker >/dev/null; then docker ps >/dev/null 2>&1; docker inspect labkit-warm >/dev/null 2>&1; fi; true' };
 }

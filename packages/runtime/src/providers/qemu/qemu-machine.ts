@@ -142,6 +142,13 @@ export class QemuMachine implements Machine {
   /** Why the host stopped the machine itself (agent hung or broke the protocol). */
   #fault: LabkitError | undefined;
   #options: QemuMachineOptions;
+  /**
+   * Where this machine's start went, in ms since `boot` began: `spawned`
+   * (QEMU started), `qmp`, `restored` and `running` (its monitor answers,
+   * state loaded, `cont`; restored machines only), `agent` (hello or ping answered), `ready` (the readiness
+   * probe, the first command, answered). The bench prints them.
+   */
+  readonly startPhases: Record<string, number> = {};
 
   private constructor(options: QemuMachineOptions) {
     this.name = options.name;
@@ -161,8 +168,10 @@ export class QemuMachine implements Machine {
     // cache for the first check); a guest that fails it is replaced once.
     for (let attempt = 1; ; attempt++) {
       const machine = new QemuMachine(options);
+      const began = performance.now();
+      const mark = (phase: string) => (machine.startPhases[phase] = performance.now() - began);
       try {
-        await machine.#boot();
+        await machine.#boot(mark);
         let timer: NodeJS.Timeout | undefined;
         const probe = machine.#agent!.exec({ script: 'true', timeoutMs: READY_PROBE_MS });
         probe.catch(() => {});
@@ -172,6 +181,7 @@ export class QemuMachine implements Machine {
             timer = setTimeout(() => reject(RuntimeErrors.AgentUnresponsive(options.name, READY_PROBE_MS / 1000)), READY_PROBE_MS * 2);
           }),
         ]).finally(() => clearTimeout(timer));
+        mark('ready');
         machine.#life.set('ready');
         return machine;
       } catch (error) {
@@ -268,7 +278,7 @@ export class QemuMachine implements Machine {
   }
 
 
-  async #boot(): Promise<void> {
+  async #boot(mark: (phase: string) => void): Promise<void> {
     const o = this.#options;
     this.#dir = await mkdtemp(path.join(os.tmpdir(), 'labkit-vm-'));
     const socketPath = path.join(this.#dir, 'agent.sock');
@@ -321,6 +331,7 @@ export class QemuMachine implements Machine {
     const child = spawn(cmd, argv, { stdio: ['ignore', 'ignore', 'pipe'] });
     this.#child = child;
     live.add(child);
+    mark('spawned');
     let stderr = '';
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     this.#exited = new Promise<void>((resolve) => {
@@ -355,12 +366,15 @@ export class QemuMachine implements Machine {
         const file = o.incoming;
         const restore = (async () => {
           const qmp = await Qmp.connect(path.join(this.#dir, 'qmp.sock'));
+          mark('qmp');
           try {
             await qmp.execute('migrate-set-capabilities', { capabilities: [{ capability: 'x-ignore-shared', state: true }] });
             await qmp.execute('migrate-incoming', { uri: `exec:cat ${shQuote(file)}` });
             await waitForMigration(qmp, timeoutMs);
+            mark('restored');
             // The saved machine was stopped before its save, so this one arrives paused.
             await qmp.execute('cont');
+            mark('running');
           } catch (error) {
             throw RuntimeErrors.BootFailed(this.name, `restoring the saved state ${file} failed: ${(error as Error).message}`);
           } finally {
@@ -384,6 +398,7 @@ export class QemuMachine implements Machine {
       socket.once('close', () => setTimeout(() => this.#agent?.fail(RuntimeErrors.MachineDied(this.name, 'the agent connection closed')), 1_000).unref());
       // A restored agent said its HELLO to the host that booted it, long ago: ask it instead.
       await Promise.race([o.incoming ? this.#agent.ping(timeoutMs) : this.#agent.ready, timeout, died]);
+      mark('agent');
     } finally {
       clearTimeout(timer);
     }

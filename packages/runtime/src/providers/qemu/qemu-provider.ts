@@ -23,7 +23,7 @@ export interface QemuProviderOptions {
   bootTimeoutMs?: number;
   watchdogGraceMs?: number;
   /** Hands out pre-booted machines (see VmPool). */
-  pool?: { take(kind: ImageKind): Promise<QemuMachine | undefined> };
+  pool?: { take(kind: ImageKind, memoryMiB?: number): Promise<QemuMachine | undefined> };
   /**
    * Start single machines from saved state (default: on, in
    * `~/.cache/labkit/snapshots`; `LABKIT_SNAPSHOTS=0` turns it off): the first
@@ -157,7 +157,8 @@ export class QemuProvider implements Provider {
           const kind = m.image ?? 'busybox';
           // Pooled machines run the built-in image of that name, never a repository's own definition.
           if (!multi && !m.definition) {
-            const pooled = await this.#options.pool?.take(kind);
+            // Only a machine of the same image and RAM: a 1 GiB docker machine is never handed a 256 MiB one.
+            const pooled = await this.#options.pool?.take(kind, m.memoryMiB);
             if (pooled) {
               await pooled.rename(m.name);
               booted[i] = pooled;
