@@ -5,7 +5,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DevHandle } from '../../src/dev/index.ts';
 // The runtime is what `lab dev` mounts; the site package itself never imports it.
-import { findPlaygroundImage } from '../../../runtime/src/index.ts';
+import { findPlaygroundImage, type DevPlaygrounds } from '../../../runtime/src/index.ts';
 import { startPlaygroundDev } from './harness.ts';
 
 /**
@@ -30,14 +30,15 @@ const image = await findPlaygroundImage('docker').catch(() => undefined);
 const skipped = image ? '' : ' (skipped: the docker image is not in ~/.cache/labkit/images; `lab image build docker` builds it)';
 
 let handle: DevHandle;
+let playgrounds: DevPlaygrounds;
 let browser: Browser;
 let close: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
   if (!image) return;
   await mkdir(shots, { recursive: true });
-  // No pool: the pool keeps busybox machines, and this page needs a docker one.
-  ({ handle, browser, close } = await startPlaygroundDev(examples, { poolSize: 0, disconnectGraceMs: 5_000 }));
+  // One pooled machine: lab dev pools machines like the first playground page opened, here a docker one.
+  ({ handle, playgrounds, browser, close } = await startPlaygroundDev(examples, { poolSize: 1, disconnectGraceMs: 5_000 }));
 }, 120_000);
 
 afterAll(async () => {
@@ -67,13 +68,21 @@ describe.skipIf(!image)(`docker playground in lab dev (real Chromium, real VM)${
     await start.waitFor({ timeout: 20_000 });
     const tasks = ['verify_web_running', 'verify_port_published', 'verify_custom_page'];
     for (const t of tasks) expect(await taskState(page, t)).toBe('active');
+    // Opening the page filled the pool with a docker machine (restored from saved state, its docker CLI run once).
+    await expect.poll(() => playgrounds.server.health().poolIdle, { timeout: 240_000, interval: 500 }).toBe(1);
 
+    // Sampled while the playground starts: a take empties the pool for seconds (its refill restores and warms a machine).
+    const idleSeen = new Set<number>();
+    const sampler = setInterval(() => idleSeen.add(playgrounds.server.health().poolIdle), 100);
     const clicked = Date.now();
     await start.click();
     await page.locator('.lk-pg-term[data-connected="true"] .xterm-rows').waitFor({ timeout: 240_000 });
     // The learner's shell: laborant's bash prompt on the machine named docker.
     await page.waitForFunction(() => /laborant@docker:.*\$\s*$/m.test(document.querySelector('.lk-pg-term .xterm-rows')?.textContent ?? ''), null, { timeout: 60_000 });
     console.log(`  docker terminal ready ${Date.now() - clicked} ms after "Start playground"`);
+    clearInterval(sampler);
+    // The session took the pooled machine (renamed to the playground's machine name, as the prompt shows).
+    expect(idleSeen.has(0)).toBe(true);
 
     // Docker works from the terminal: busybox comes through the playground registry.
     const ran = Date.now();
