@@ -65,7 +65,7 @@ const CGROUP_ROOT = '/sys/fs/cgroup';
 /** Why this machine cannot run the swarm tests, or undefined when it can. */
 export function swarmUnavailable(): string | undefined {
   if (process.getuid?.() !== 0) return 'needs root (network namespaces, a bridge, dockerd)';
-  for (const tool of ['dockerd', 'ip', 'iptables', 'unshare', 'nsenter']) {
+  for (const tool of ['dockerd', 'ip', 'iptables', 'iptables-save', 'unshare', 'nsenter']) {
     try {
       execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
     } catch {
