@@ -81,6 +81,7 @@ export const highlightCacheDir = (): string | undefined => (process.env['LABKIT_
 /** Counters for benches and tests: figures read from disk, and entries written. */
 export const highlightCacheStats = { reads: 0, writes: 0 };
 const pending = new Set<Promise<void>>();
+const madeFolders = new Set<string>();
 
 /** The stored figure, or undefined (no entry, unreadable, torn, or not a figure). */
 export async function readHighlight(key: string, dir: string | undefined = highlightCacheDir()): Promise<Element | undefined> {
@@ -107,12 +108,19 @@ export function writeHighlight(key: string, figure: Element, dir: string | undef
   if (dir === undefined) return;
   const file = entryPath(dir, key);
   const tmp = `${file}.${process.pid}-${randomBytes(4).toString('hex')}`;
-  const p = mkdir(dirname(file), { recursive: true })
+  // One mkdir per folder per process (256 folders), not one per entry.
+  const folder = dirname(file);
+  const made = madeFolders.has(folder) ? Promise.resolve() : mkdir(folder, { recursive: true }).then(() => void madeFolders.add(folder));
+  const p = made
     .then(() => writeFile(tmp, JSON.stringify({ key, figure })))
     .then(() => rename(tmp, file))
     .then(() => void highlightCacheStats.writes++)
     // Best effort: a read-only or full cache costs a highlight next time.
-    .catch(() => rm(tmp, { force: true }).catch(() => {}))
+    .catch(() => {
+      // The folder may have been removed under us: make it again next time.
+      madeFolders.delete(folder);
+      return rm(tmp, { force: true }).catch(() => {});
+    })
     .finally(() => pending.delete(p));
   pending.add(p);
 }

@@ -13,7 +13,7 @@ import { loadContent, updateFiles, type ContentGraph, type Diagnostic } from '@l
 import { collectAssets, type SiteAsset } from '../content/assets.ts';
 import { loadSiteConfig, type SiteUserConfig } from '../config/site-config.ts';
 import { renderPage } from '../shell/render-page.ts';
-import type { ClientAssetUrls, SiteConfig } from '../shell/page-model.ts';
+import type { ClientAssetUrls, Page, SiteConfig } from '../shell/page-model.ts';
 import { SiteErrors } from '../errors.ts';
 import { buildSitePages } from './site-pages.ts';
 import { RenderCache } from './render-cache.ts';
@@ -94,7 +94,8 @@ export interface BuildResult {
 /** Written next to the cache: what the last successful build produced. */
 interface Manifest {
   // 2: page digests over the whole page (route, title, islands, model).
-  version: 2;
+  // 3: the same, each HTML string standing in by its own digest (pageDigest).
+  version: 3;
   outDir: string;
   configDigest: string;
   clientDigest: string;
@@ -241,7 +242,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
       await rm(r.spool!, { force: true });
     }
   }
-  await writeManifest(cacheDir, { version: 2, outDir, configDigest: sha(JSON.stringify(config)), clientDigest: clientDigestOf(client), pages: r.pageDigests, assets: usedAssets.map((a) => a.outPath) });
+  await writeManifest(cacheDir, { version: 3, outDir, configDigest: sha(JSON.stringify(config)), clientDigest: clientDigestOf(client), pages: r.pageDigests, assets: usedAssets.map((a) => a.outPath) });
   lap('manifest');
   return {
     ok: true,
@@ -361,8 +362,11 @@ export async function renderPhase(
   lap('render');
 
   const pageDigests: Record<string, string> = {};
-  for (const p of pages) pageDigests[p.route] = sha(JSON.stringify(p));
-  const records = searchRecords(pages, config.base, keep ? textMemo(cacheDir) : undefined);
+  const memo = keep ? memoFor(htmlDigestMemos, cacheDir) : undefined;
+  const used = new Set<string>();
+  for (const p of pages) pageDigests[p.route] = pageDigest(p, memo, used);
+  if (memo) for (const h of memo.keys()) if (!used.has(h)) memo.delete(h);
+  const records = searchRecords(pages, config.base, keep ? memoFor(textMemos, cacheDir) : undefined);
   const previous = options.force ? undefined : await readManifest(cacheDir);
   const canPatch =
     previous !== undefined &&
@@ -436,12 +440,36 @@ async function loadGraph(dir: string, outDir: string, keep: boolean, code: boole
   return graph;
 }
 
-// Search text by HTML, per cache folder, for long-lived callers (see searchRecords).
+// Search text and digests by HTML, per cache folder, for long-lived
+// callers: an unchanged document's HTML is the same string as last build
+// (from the render cache in memory), so it is not read through again.
 const textMemos = new Map<string, Map<string, string>>();
-function textMemo(cacheDir: string): Map<string, string> {
-  let m = textMemos.get(cacheDir);
-  if (!m) textMemos.set(cacheDir, (m = new Map()));
+const htmlDigestMemos = new Map<string, Map<string, string>>();
+function memoFor(memos: Map<string, Map<string, string>>, cacheDir: string): Map<string, string> {
+  let m = memos.get(cacheDir);
+  if (!m) memos.set(cacheDir, (m = new Map()));
   return m;
+}
+
+/**
+ * A page's digest: its JSON with every `html` string replaced by that
+ * string's own digest (the same coverage as hashing the whole JSON). With a
+ * memo, the HTML of unchanged documents is not hashed again, and what is
+ * left to hash per page is small.
+ */
+function pageDigest(p: Page, memo: Map<string, string> | undefined, used: Set<string>): string {
+  return sha(
+    JSON.stringify(p, (key, value: unknown) => {
+      if (key !== 'html' || typeof value !== 'string') return value;
+      used.add(value);
+      let d = memo?.get(value);
+      if (d === undefined) {
+        d = sha(value);
+        memo?.set(value, d);
+      }
+      return `#${d}`;
+    }),
+  );
 }
 
 // One cache per folder per process: a long-lived caller (tests, the bench,
@@ -461,7 +489,7 @@ function sameKeys(a: Record<string, string>, b: Record<string, string>): boolean
 async function readManifest(cacheDir: string): Promise<Manifest | undefined> {
   try {
     const m = JSON.parse(await readFile(path.join(cacheDir, 'manifest.json'), 'utf8')) as Manifest;
-    return m.version === 2 ? m : undefined;
+    return m.version === 3 ? m : undefined;
   } catch {
     return undefined;
   }
