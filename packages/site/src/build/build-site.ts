@@ -196,7 +196,12 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   const mode: BuildResult['mode'] = r.changed ? 'incremental' : 'full';
   let pagesWritten = 0;
   let search: SearchSummary | undefined;
-  const searchOptions = { cacheDir, force: options.force === true, ...(options.searchShardSize !== undefined ? { shardSize: options.searchShardSize } : {}) };
+  const searchOptions = {
+    cacheDir,
+    force: options.force === true,
+    ...(options.searchShardSize !== undefined ? { shardSize: options.searchShardSize } : {}),
+    ...(options.keepGraph === true && options.code !== false ? { memo: memoFor(searchDigestMemos, cacheDir) } : {}),
+  };
   if (r.changed) {
     // Only the changed files move, each by a rename into the live output.
     progress('write', `Writing ${r.changed.size} changed pages`);
@@ -445,6 +450,7 @@ async function loadGraph(dir: string, outDir: string, keep: boolean, code: boole
 // (from the render cache in memory), so it is not read through again.
 const textMemos = new Map<string, Map<string, string>>();
 const htmlDigestMemos = new Map<string, Map<string, string>>();
+const searchDigestMemos = new Map<string, Map<string, string>>();
 function memoFor(memos: Map<string, Map<string, string>>, cacheDir: string): Map<string, string> {
   let m = memos.get(cacheDir);
   if (!m) memos.set(cacheDir, (m = new Map()));

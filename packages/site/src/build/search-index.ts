@@ -90,7 +90,8 @@ export function searchRecords(pages: Page[], base: string, memo?: Map<string, st
 /** Pages per search shard unless `build({ searchShardSize })` says otherwise. */
 export const DEFAULT_SHARD_SIZE = 200;
 /** Bump when what goes into a shard's files changes for the same records. */
-const SEARCH_VERSION = 's1';
+// s2: a shard's key is the digest of its records' digests.
+const SEARCH_VERSION = 's2';
 
 export interface SearchSummary {
   /** How many Pagefind indexes the site's search loads (1: all in `pagefind/`). */
@@ -118,7 +119,7 @@ function shardCount(records: number, size: number, previous: number | undefined)
  * changed. The search page loads the first shard and merges the others
  * (Pagefind's `mergeIndex`).
  */
-export async function indexSearch(siteDir: string, records: SearchRecord[], options: { cacheDir: string; shardSize?: number; force?: boolean }): Promise<SearchSummary> {
+export async function indexSearch(siteDir: string, records: SearchRecord[], options: { cacheDir: string; shardSize?: number; force?: boolean; memo?: Map<string, string> }): Promise<SearchSummary> {
   const root = path.join(options.cacheDir, 'search');
   await mkdir(root, { recursive: true });
   const statePath = path.join(root, 'state.json');
@@ -126,7 +127,21 @@ export async function indexSearch(siteDir: string, records: SearchRecord[], opti
   const n = shardCount(records.length, options.shardSize ?? DEFAULT_SHARD_SIZE, previous);
   const shards: SearchRecord[][] = Array.from({ length: n }, () => []);
   for (const r of records) shards[n === 1 ? 0 : parseInt(digest(r.url).slice(0, 8), 16) % n]!.push(r);
-  const keys = shards.map((s) => digest(SEARCH_VERSION + '\0' + JSON.stringify(s.sort((a, b) => (a.url < b.url ? -1 : a.url > b.url ? 1 : 0)))));
+  // A long-lived build (`options.memo`, by text) does not hash an unchanged page's text again.
+  const memo = options.memo;
+  const used = new Set<string>();
+  const textDigest = (text: string) => {
+    used.add(text);
+    let d = memo?.get(text);
+    if (d === undefined) {
+      d = digest(text);
+      memo?.set(text, d);
+    }
+    return d;
+  };
+  const recordDigest = (r: SearchRecord) => digest(`${JSON.stringify(r.url)}\0${JSON.stringify(r.title)}\0${textDigest(r.content)}`);
+  const keys = shards.map((s) => digest(SEARCH_VERSION + '\0' + s.sort((a, b) => (a.url < b.url ? -1 : a.url > b.url ? 1 : 0)).map(recordDigest).join('\n')));
+  if (memo) for (const t of memo.keys()) if (!used.has(t)) memo.delete(t);
   const dirty = keys.map((k, i) => (options.force || !existsSync(path.join(root, k, 'pagefind.js')) ? i : -1)).filter((i) => i >= 0);
   // A shard whose records show up twice (rare) is built once.
   const toBuild = [...new Map(dirty.map((i) => [keys[i]!, i])).values()];
