@@ -65,6 +65,8 @@ const CGROUP_ROOT = '/sys/fs/cgroup';
 /** Why this machine cannot run the swarm tests, or undefined when it can. */
 export function swarmUnavailable(): string | undefined {
   if (process.getuid?.() !== 0) return 'needs root (network namespaces, a bridge, dockerd)';
+  // Each node's processes live in a cgroup of their own (that is how a node is killed at once): v1 hierarchies only, so far.
+  if (!existsSync(path.join(CGROUP_ROOT, 'pids', 'cgroup.procs'))) return 'needs cgroup v1 with the pids controller at /sys/fs/cgroup/pids (this host has cgroup v2 or no pids controller)';
   for (const tool of ['dockerd', 'ip', 'iptables', 'iptables-save', 'unshare', 'nsenter']) {
     try {
       execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
