@@ -14,6 +14,8 @@
 // outside the repository (the corpus is read-only and shared). Each edit
 // appends a paragraph; targets: p50 <= 100 ms, p95 <= 200 ms.
 // --site <checkout>: the `dev()` of another checkout (a before/after run).
+// Also printed: dev() start-up and the first page load, which is where the
+// disk highlight cache (<LABKIT_CACHE>/highlight) shows after a restart.
 //
 //   node bench/dev-reload/run.ts [--items 1000] [--edits 30] [--sample] [--site /work/baseline]
 import { mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
@@ -73,12 +75,15 @@ const patchMs: number[] = [];
 const loadBefore = loadavg();
 // Different files, spread over the repo.
 const picks = Array.from({ length: EDITS }, (_, k) => Math.floor(((k + 0.5) * ITEMS) / EDITS));
+let firstLoadMs = NaN;
 for (const [k, i] of picks.entries()) {
+  const g0 = performance.now();
   await page.goto(new URL(itemDir(i), handle.url).href);
   await page.waitForFunction(() => {
     const w = window as { __labDev?: { version: number } };
     return w.__labDev !== undefined;
   });
+  if (k === 0) firstLoadMs = performance.now() - g0;
   // Let the event stream connect (its hello) before timing.
   await page.waitForTimeout(100);
   const version = `v1-${k}`;
@@ -135,7 +140,10 @@ const pct = (xs: number[], p: number) => {
 const f = (n: number) => `${n.toFixed(1)} ms`;
 const la = (l: number[]) => l.map((x) => x.toFixed(2)).join(' ');
 console.log(SAMPLE ? `bench/dev-reload: the iximiuz sample tutorial (read in place), ${EDITS} edits, dev() of ${siteCheckout} (${cpus().length} CPUs)` : `bench/dev-reload: ${ITEMS} items, ${EDITS} edits of different files, dev() of ${siteCheckout} (${cpus().length} CPUs)`);
-console.log(`  repo generated in ${f(generatedMs)}; dev() ready (graph loaded, server up) in ${f(startupMs)}`);
+console.log(`  repo generated in ${f(generatedMs)}; dev() ready (graph loaded, server up) in ${f(startupMs)}; first page load ${f(firstLoadMs)}`);
+// Code blocks are highlighted through the disk cache in <LABKIT_CACHE>/highlight: run twice with the same
+// LABKIT_CACHE (the first run fills it) to see a restart's start-up and first page with known code.
+console.log(`  highlight cache: ${process.env['LABKIT_HIGHLIGHT_CACHE'] === 'off' ? 'off' : process.env['LABKIT_CACHE'] ?? '~/.cache/labkit'}`);
 console.log(`  write -> new text in the page DOM (browser clock): p50 ${f(pct(browserMs, 50))}  p95 ${f(pct(browserMs, 95))}  min ${f(Math.min(...browserMs))}  max ${f(Math.max(...browserMs))}`);
 console.log(`    of which: t0 -> file written: p50 ${f(pct(writeMs, 50))}; t0 -> update message in the page: p50 ${f(pct(messageMs, 50))}; DOM patch: p50 ${f(pct(patchMs, 50))}`);
 console.log(`  server side, write -> first fs event seen by the watcher: p50 ${f(pct(eventMs, 50))}  p95 ${f(pct(eventMs, 95))}`);
