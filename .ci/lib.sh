@@ -28,7 +28,8 @@ log "node $(node --version), pnpm $(pnpm --version)"
 # 2. Debian packages the real-part tests need (only what is missing).
 # mmdebstrap builds the Debian playgrounds' roots (docker, debian) from the host's apt sources;
 # docker.io and the rest are installed inside those images only.
-DEB_PACKAGES=(qemu-system-x86 busybox-static chromium cpio e2fsprogs debootstrap mmdebstrap openssh-server gcc libc6-dev gpgv debian-archive-keyring lz4)
+# docker.io, redis-server and iptables: the swarm suite's own dockerds and Redis (never the system services).
+DEB_PACKAGES=(qemu-system-x86 busybox-static chromium cpio e2fsprogs debootstrap mmdebstrap openssh-server gcc libc6-dev gpgv debian-archive-keyring lz4 docker.io redis-server iptables)
 missing=()
 for p in "${DEB_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ "${#missing[@]}" -gt 0 ]; then
@@ -36,6 +37,11 @@ if [ "${#missing[@]}" -gt 0 ]; then
   log "installing Debian packages: ${missing[*]}"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # On a machine with systemd the packages start their system daemons; the tests start their own (dockerd per
+  # namespace, Redis on a unix socket), and a system dockerd would add docker0 and NAT rules to the host.
+  if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+    $SUDO systemctl disable --now docker.socket docker.service redis-server.service >/dev/null 2>&1 || true
+  fi
 fi
 
 # 3. Workspace dependencies, exactly as locked.
