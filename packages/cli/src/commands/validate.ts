@@ -33,6 +33,7 @@ export function register(program: Command): void {
         dir,
         cache: flags.cache === true,
         code: flags.code !== false,
+        isolate: true,
         ...(flags.maxWarnings !== undefined ? { maxWarnings: flags.maxWarnings } : {}),
       });
       const { graph, root, files } = result;

@@ -1,0 +1,53 @@
+// validate({ isolate: true }), what `lab validate` runs: the load on a worker
+// thread with a capped young generation (issue 18's memory). On the real
+// iximiuz samples it must say exactly what the in-process load says, fill
+// the --cache entry the same way, and stay in-process for content whose
+// *.lab.ts files would run.
+import { cpSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, expect, it } from 'vitest';
+import { validate } from '../src/index.ts';
+import type { ValidateResult } from '../src/index.ts';
+import { corpusPath, describeCorpus, hasCorpus } from '../../../test-support/corpus.ts';
+import { tempDir } from './helpers.ts';
+
+const work = tempDir('validate-isolate');
+const content = join(work, 'content');
+if (hasCorpus) cpSync(corpusPath('iximiuz-samples'), content, { recursive: true });
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+const said = (r: ValidateResult) => ({ ok: r.ok, diagnostics: r.diagnostics, summary: r.summary, counts: r.counts, files: [...r.files].sort(), fromCache: r.fromCache });
+
+describeCorpus('validate({ isolate: true })', () => {
+  it('says what the in-process load says, without holding the graph', async () => {
+    const here = await validate({ dir: content });
+    const isolated = await validate({ dir: content, isolate: true });
+    expect(here.diagnostics.length).toBeGreaterThan(0);
+    expect(isolated.graph).toBeUndefined();
+    expect(said(isolated)).toEqual(said(here));
+    expect(JSON.stringify(isolated.diagnostics)).toBe(JSON.stringify(here.diagnostics));
+  });
+
+  it('fills the --cache entry, and the hit equals an in-process run', async () => {
+    const cache = join(work, 'cache');
+    const miss = await validate({ dir: content, isolate: true, cache });
+    expect(miss.fromCache).toBe(false);
+    const hit = await validate({ dir: content, isolate: true, cache });
+    expect(hit.fromCache).toBe(true);
+    expect({ ...said(hit), fromCache: false }).toEqual(said(await validate({ dir: content })));
+  });
+
+  it('content with *.lab.ts that would run loads in-process (its imports need this thread\'s hooks)', async () => {
+    const file = join(content, 'extra.lab.ts');
+    writeFileSync(file, 'export default {};\n');
+    try {
+      const withCode = await validate({ dir: content, isolate: true });
+      expect(withCode.graph).toBeDefined();
+      const noCode = await validate({ dir: content, isolate: true, code: false });
+      expect(noCode.graph).toBeUndefined();
+      expect(said(noCode)).toEqual(said(await validate({ dir: content, code: false })));
+    } finally {
+      rmSync(file);
+    }
+  });
+});
