@@ -2,8 +2,10 @@
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { loadContent, type ContentGraph } from '../src/index.ts';
+import { parseInThreads, parseWorkerStarts } from '../src/graph/workers.ts';
+import { parseDocument } from '../src/parse/parse-document.ts';
 import { corpusPath, describeCorpus, hasCorpus } from '../../../test-support/corpus.ts';
 
 const samples = corpusPath('iximiuz-samples');
@@ -29,4 +31,33 @@ describeCorpus('loadContent with worker threads', () => {
     // Duplicate names across the copies are found either way.
     expect(threaded.diagnostics.filter((d) => d.ruleId === 'lab:duplicate-name')).toHaveLength(33);
   }, 60_000);
+});
+
+describe('the guarded parse worker kept warm', () => {
+  // guardAboveChars 0 sends every file to the guarded worker, as a 62 KB page does.
+  const guard = { guardAboveChars: 0 };
+  const page = (n: number) => ({ file: `p${n}.md`, source: `---\nkind: tutorial\n---\n\n# Page ${n}\n\nSome *text* with \`code\`.\n` });
+
+  it('parses one save after another on the same worker, with the in-place result', async () => {
+    const starts = parseWorkerStarts();
+    const first = await parseInThreads([page(1)], 1, guard);
+    const second = await parseInThreads([page(2)], 1, guard);
+    const third = await parseInThreads([page(3), page(4)], 1, guard);
+    expect(parseWorkerStarts() - starts).toBeLessThanOrEqual(1);
+    expect([...first, ...second, ...third].map((d) => d.mdast)).toEqual([1, 2, 3, 4].map((n) => parseDocument(page(n).source, { file: page(n).file }).mdast));
+  });
+
+  it('ends a worker that hit the time limit and starts a fresh one for the next file', async () => {
+    await parseInThreads([page(5)], 1, guard); // a warm worker exists
+    const starts = parseWorkerStarts();
+    // Micromark is superlinear on long runs of '[' (see limits.ts): far over 10 ms.
+    const hostile = { file: 'slow.md', source: '['.repeat(400_000) };
+    const [slow] = await parseInThreads([hostile], 1, { ...guard, timeoutMs: 10 });
+    expect(slow!.diagnostics.map((d) => d.ruleId)).toContain('lab:content-limit');
+    const [after] = await parseInThreads([page(6)], 1, guard);
+    expect(after!.diagnostics).toEqual([]);
+    expect(after!.mdast).toEqual(parseDocument(page(6).source, { file: 'p6.md' }).mdast);
+    // The warm worker took the hostile file and was ended; page 6 needed a new one.
+    expect(parseWorkerStarts() - starts).toBe(1);
+  }, 30_000);
 });

@@ -1,17 +1,21 @@
-// Worker entry for the guarded parse pool (workers.ts): parses its jobs in
-// order and posts each result as soon as it is done, with this thread's CPU
-// time then, so the pool can tell how long the current file has been taking.
-import { parentPort, workerData } from 'node:worker_threads';
+// Worker entry for the guarded parse pool (workers.ts): takes a list of jobs
+// per message, parses them in order and posts each result as soon as it is
+// done, with this thread's CPU time then, so the pool can tell how long the
+// current file has been taking. Between lists it waits: the pool keeps one
+// such worker warm, so a save in lab dev does not start a thread and load
+// the parser again.
+import { parentPort } from 'node:worker_threads';
 import { parseDocument } from '../parse/parse-document.ts';
 import type { ParseJob } from './workers.ts';
 
-const jobs = workerData as ParseJob[];
 const cpu = (): number => {
   const u = process.threadCpuUsage();
   return u.user + u.system;
 };
-parentPort?.postMessage({ ready: true, cpu: cpu(), at: Date.now() });
-jobs.forEach((j, index) => {
-  const doc = parseDocument(j.source, { file: j.file });
-  parentPort?.postMessage({ index, doc, cpu: cpu(), at: Date.now() });
+parentPort?.on('message', (jobs: ParseJob[]) => {
+  parentPort?.postMessage({ ready: true, cpu: cpu(), at: Date.now() });
+  jobs.forEach((j, index) => {
+    const doc = parseDocument(j.source, { file: j.file });
+    parentPort?.postMessage({ index, doc, cpu: cpu(), at: Date.now() });
+  });
 });

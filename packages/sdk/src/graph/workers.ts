@@ -17,6 +17,44 @@ export function parsedFileCount(): number {
   return parsedFiles;
 }
 
+let workerStarts = 0;
+/** Guarded parse workers started in this process (tests prove the warm worker is reused with it). */
+export function parseWorkerStarts(): number {
+  return workerStarts;
+}
+
+/**
+ * One guarded worker kept warm between runs (a save in lab dev parses one
+ * file: starting a thread and loading remark for it cost more than the
+ * parse). Only a worker that finished its whole list cleanly is kept; one
+ * that hit a limit is ended. It is unref'd, so it never keeps a process up.
+ */
+let spare: { worker: Worker; heapMb: number; drop: () => void } | undefined;
+
+function takeSpare(heapMb: number): Worker | undefined {
+  const kept = spare;
+  if (!kept || kept.heapMb !== heapMb) return undefined;
+  spare = undefined;
+  kept.worker.off('error', kept.drop).off('exit', kept.drop);
+  return kept.worker;
+}
+
+function park(worker: Worker, heapMb: number): void {
+  if (spare) {
+    void worker.terminate();
+    return;
+  }
+  const kept = {
+    worker,
+    heapMb,
+    drop: (): void => {
+      if (spare === kept) spare = undefined;
+    },
+  };
+  worker.on('error', kept.drop).on('exit', kept.drop);
+  spare = kept;
+}
+
 /** Below this many files, starting workers costs more than it saves. */
 export const AUTO_WORKERS_MIN_FILES = 200;
 
@@ -123,17 +161,21 @@ function runGuarded(jobs: readonly ParseJob[], size: number, guard: ParseGuard):
       let done = false;
       let checking = false;
       let ready = false;
-      const worker = new Worker(url, {
-        // Not the parent's --input-type / --eval flags: they break a worker's start.
-        execArgv: process.execArgv.filter((a) => !/^--(input-type|eval|print)\b/.test(a)),
-        workerData: list.map((i) => jobs[i]),
-        resourceLimits: { maxOldGenerationSizeMb: heapMb, maxYoungGenerationSizeMb: 32, stackSizeMb: 4 },
-      });
-      const finish = (rest: number[] | undefined): void => {
+      const worker = takeSpare(heapMb) ?? startWorker(url, heapMb);
+      // This run's listeners, taken off again before the worker is kept warm.
+      const attached: Array<[string, WorkerListener]> = [];
+      const listen = (event: 'message' | 'error' | 'exit', fn: WorkerListener): void => {
+        worker.on(event, fn);
+        attached.push([event, fn]);
+      };
+      // `clean`: the worker parsed its whole list and may be kept warm.
+      const finish = (rest: number[] | undefined, clean = false): void => {
         if (done) return;
         done = true;
         clearInterval(watchdog);
-        void worker.terminate();
+        for (const [event, fn] of attached) worker.off(event, fn);
+        if (clean) park(worker, heapMb);
+        else void worker.terminate();
         running--;
         if (rest) start(rest);
         else if (running === 0) resolveAll(results);
@@ -158,7 +200,7 @@ function runGuarded(jobs: readonly ParseJob[], size: number, guard: ParseGuard):
           () => (checking = false),
         );
       }, Math.min(100, timeoutMs / 4));
-      worker.on('message', (m: { ready?: boolean; index?: number; doc?: ParsedDocument; cpu: number; at: number }) => {
+      listen('message', (m: { ready?: boolean; index?: number; doc?: ParsedDocument; cpu: number; at: number }) => {
         if (done) return;
         sinceCpu = m.cpu;
         sinceAt = m.at;
@@ -168,7 +210,7 @@ function runGuarded(jobs: readonly ParseJob[], size: number, guard: ParseGuard):
         }
         results[list[m.index!]!] = m.doc!;
         next = m.index! + 1;
-        if (next >= list.length) finish(undefined);
+        if (next >= list.length) finish(undefined, true);
       });
       // A worker that cannot start at all (an odd embedding): parse in place
       // rather than fail every file; the limits on size and nesting still hold.
@@ -177,7 +219,7 @@ function runGuarded(jobs: readonly ParseJob[], size: number, guard: ParseGuard):
         next = list.length;
         finish(undefined);
       };
-      worker.on('error', (error: Error & { code?: string }) => {
+      listen('error', (error: Error & { code?: string }) => {
         if (done) return;
         if (!ready) return inPlace();
         if (next >= list.length) return finish(undefined);
@@ -190,7 +232,7 @@ function runGuarded(jobs: readonly ParseJob[], size: number, guard: ParseGuard):
         );
         finish(list.slice(next + 1));
       });
-      worker.on('exit', (code) => {
+      listen('exit', (code: number) => {
         if (done) return;
         if (!ready) return inPlace();
         if (next < list.length) {
@@ -198,8 +240,21 @@ function runGuarded(jobs: readonly ParseJob[], size: number, guard: ParseGuard):
           finish(list.slice(next + 1));
         } else finish(undefined);
       });
-      worker.unref();
+      worker.postMessage(list.map((i) => jobs[i]));
     };
     for (const list of lists) start(list);
   });
+}
+
+type WorkerListener = Parameters<Worker['off']>[1];
+
+function startWorker(url: URL, heapMb: number): Worker {
+  workerStarts++;
+  const worker = new Worker(url, {
+    // Not the parent's --input-type / --eval flags: they break a worker's start.
+    execArgv: process.execArgv.filter((a) => !/^--(input-type|eval|print)\b/.test(a)),
+    resourceLimits: { maxOldGenerationSizeMb: heapMb, maxYoungGenerationSizeMb: 32, stackSizeMb: 4 },
+  });
+  worker.unref();
+  return worker;
 }
