@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { parseDocument } from '../src/index.ts';
 
 const doc = `---
@@ -74,5 +74,18 @@ describe('parseDocument', () => {
     expect(parseDocument('# Hi\n', { file: 'a.md' }).frontMatter.present).toBe(false);
     const open = parseDocument('---\nkind: tutorial\n', { file: 'a.md' });
     expect(open.diagnostics[0]?.ruleId).toBe('lab:yaml-syntax');
+  });
+});
+
+describe('front matter with a template placeholder', () => {
+  it('prints nothing on stderr and leaves the report to the diagnostics', () => {
+    const warn = vi.spyOn(process, 'emitWarning');
+    try {
+      const doc = parseDocument('---\nkind: tutorial\ntitle: {{ title_yaml }}\n---\n\nBody\n', { file: 'index.md' });
+      expect(warn).not.toHaveBeenCalled();
+      expect(doc.frontMatter.data).toMatchObject({ kind: 'tutorial' });
+    } finally {
+      warn.mockRestore();
+    }
   });
 });

@@ -69,7 +69,10 @@ export function parseFrontMatter(source: string, file: string, lines: LineIndex,
     return { present: true, data: undefined, span, places: {}, bodyOffset: source.length };
   }
   const text = source.slice(yamlStart, yamlEnd);
-  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
+  // logLevel 'error': the yaml package would print its own warnings (a
+  // `{{ template }}` read as a mapping key) to the process's stderr, with no
+  // file or line; the schema reports the value's wrong type where it stands.
+  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false, logLevel: 'error' });
   let syntaxError = false;
   for (const e of doc.errors) {
     const dup = e.code === 'DUPLICATE_KEY';
