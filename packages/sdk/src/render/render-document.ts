@@ -33,16 +33,50 @@ interface PendingCode {
  * image sizes, heading ids) are added, so no author input skips the filter.
  */
 export async function renderDocument(root: MdastRoot, options: RenderOptions = {}): Promise<RenderedDocument> {
-  const tasks: RenderedTask[] = [];
-  const diagnostics: Diagnostic[] = [];
-  const islands = new Set<string>();
-  const assets: string[] = [];
-  const missingAssets: string[] = [];
-  const codes: PendingCode[] = [];
-  // A per-render nonce: an author who writes the placeholder attribute by hand
-  // cannot address a code block.
-  const nonce = Math.random().toString(36).slice(2, 10);
+  const collected: Collected = {
+    tasks: [],
+    diagnostics: [],
+    islands: new Set<string>(),
+    assets: [],
+    missingAssets: [],
+    codes: [],
+    // A per-render nonce: an author who writes the placeholder attribute by
+    // hand cannot address a code block.
+    nonce: Math.random().toString(36).slice(2, 10),
+  };
+  // GFM footnotes: the sanitizer prefixes every id with `user-content-`, so
+  // remark-rehype must not (ids would get it twice); their `#fn-1` hrefs get
+  // it below, after sanitizing.
+  const processor = unified().use(remarkRehype, { handlers: contentHandlers(collected, options) as Handlers, allowDangerousHtml: options.allowDangerousHtml === true, clobberPrefix: options.allowDangerousHtml ? 'user-content-' : '' });
+  if (!options.allowDangerousHtml) processor.use(rehypeSanitize, contentSanitizeSchema);
+  const hast = (await processor.run(root as never)) as HastRoot;
+  const headings = await decorate(hast, collected, options);
+  return {
+    html: toHtml(hast, { allowDangerousHtml: options.allowDangerousHtml === true }),
+    headings,
+    tasks: collected.tasks,
+    assets: [...new Set(collected.assets)],
+    missingAssets: [...new Set(collected.missingAssets)],
+    diagnostics: collected.diagnostics,
+    islands: [...collected.islands].sort(),
+  };
+}
 
+/** What the handlers gather while the tree is converted. */
+interface Collected {
+  tasks: RenderedTask[];
+  diagnostics: Diagnostic[];
+  islands: Set<string>;
+  assets: string[];
+  missingAssets: string[];
+  /** Code blocks, highlighted after sanitizing (their placeholders carry `nonce:index`). */
+  codes: PendingCode[];
+  nonce: string;
+}
+
+/** remark-rehype handlers for MDC components, images, links (assets and pages) and code placeholders. */
+function contentHandlers(collected: Collected, options: RenderOptions): Record<string, AnyHandler> {
+  const { tasks, diagnostics, islands, assets, missingAssets, codes, nonce } = collected;
   const component = (state: State, node: MdcComponentNode, inline: boolean): ElementContent | ElementContent[] => {
     const slots = new Map<string, ElementContent[]>();
     const defaultSlot: ElementContent[] = [];
@@ -94,7 +128,7 @@ export async function renderDocument(root: MdastRoot, options: RenderOptions = {
     return state.applyData(node as never, a) as Element;
   };
 
-  const handlers: Record<string, AnyHandler> = {
+  return {
     containerComponent: (state, node: MdcComponentNode) => component(state, node, false),
     leafComponent: (state, node: MdcComponentNode) => component(state, node, false),
     textComponent: (state, node: MdcComponentNode) => component(state, node, true),
@@ -122,14 +156,15 @@ export async function renderDocument(root: MdastRoot, options: RenderOptions = {
       return h('pre', { dataLkCode: `${nonce}:${codes.length - 1}` });
     },
   };
+}
 
-  // GFM footnotes: the sanitizer prefixes every id with `user-content-`, so
-  // remark-rehype must not (ids would get it twice); their `#fn-1` hrefs get
-  // it below, after sanitizing.
-  const processor = unified().use(remarkRehype, { handlers: handlers as Handlers, allowDangerousHtml: options.allowDangerousHtml === true, clobberPrefix: options.allowDangerousHtml ? 'user-content-' : '' });
-  if (!options.allowDangerousHtml) processor.use(rehypeSanitize, contentSanitizeSchema);
-  const hast = (await processor.run(root as never)) as HastRoot;
-
+/**
+ * The trusted decorations, on the sanitized tree: task titles from the
+ * heading above, footnote hrefs, highlighted code in place of its
+ * placeholders, image-box styles and heading ids. Returns the headings.
+ */
+async function decorate(hast: HastRoot, collected: Collected, options: RenderOptions): Promise<RenderedHeading[]> {
+  const { codes, nonce } = collected;
   const headings: RenderedHeading[] = [];
   const slugger = new HeadingSlugger();
   const pending: Array<Promise<void>> = [];
@@ -178,16 +213,7 @@ export async function renderDocument(root: MdastRoot, options: RenderOptions = {
     }
   });
   await Promise.all(pending);
-
-  return {
-    html: toHtml(hast, { allowDangerousHtml: options.allowDangerousHtml === true }),
-    headings,
-    tasks,
-    assets: [...new Set(assets)],
-    missingAssets: [...new Set(missingAssets)],
-    diagnostics,
-    islands: [...islands].sort(),
-  };
+  return headings;
 }
 
 type ParentNode = HastRoot | Element;
