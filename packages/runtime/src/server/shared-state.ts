@@ -1,5 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
+import { createRequire } from 'node:module';
+import type { Redis } from 'ioredis';
+
+// ioredis loads on first use (~0.16 s): only replicas that share state need it.
+const ioredis = (): typeof Redis => (createRequire(import.meta.url)('ioredis') as { Redis: typeof Redis }).Redis;
 
 /** Where a session lives: the replica that holds its machines, engine and terminals. */
 export interface SessionRecord {
@@ -43,7 +47,7 @@ export class SharedState {
     this.url = options.url;
     this.#prefix = options.prefix ?? 'labkit:';
     this.#ttl = options.ttlMs ?? 30_000;
-    this.redis = options.redis.startsWith('/') ? new Redis({ path: options.redis, lazyConnect: true, maxRetriesPerRequest: 2 }) : new Redis(options.redis, { lazyConnect: true, maxRetriesPerRequest: 2 });
+    this.redis = options.redis.startsWith('/') ? new (ioredis())({ path: options.redis, lazyConnect: true, maxRetriesPerRequest: 2 }) : new (ioredis())(options.redis, { lazyConnect: true, maxRetriesPerRequest: 2 });
   }
 
   async connect(): Promise<void> {

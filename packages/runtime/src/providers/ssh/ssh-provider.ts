@@ -1,4 +1,4 @@
-import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
+import type { Client, ClientChannel, ConnectConfig } from 'ssh2';
 import { RuntimeErrors } from '../../errors.ts';
 import type { CopyInFile, ExecRequest, ExecResult, Machine, MachineState, PlaygroundSpec, Provider, RunningPlayground } from '../../provider.ts';
 import { DEFAULT_MAX_OUTPUT_BYTES } from '../agent-client.ts';
@@ -66,7 +66,9 @@ export class SshMachine implements Machine {
   }
 
   static async connect(target: SshTarget): Promise<SshMachine> {
-    const client = new Client();
+    // ssh2 loads on first use (~0.1 s): only the SSH provider needs it.
+    const { Client: SshClient } = await import('ssh2');
+    const client = new SshClient();
     const where = `${target.username}@${target.host}:${target.port ?? 22}`;
     const config: ConnectConfig = {
       host: target.host,

@@ -1,11 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import Docker from 'dockerode';
+import { createRequire } from 'node:module';
+import type Docker from 'dockerode';
 import { RuntimeErrors } from '../../errors.ts';
 import type { MetricSample } from '../../server/metrics.ts';
 import type { Machine, PlaygroundSpec, Provider, RunningPlayground } from '../../provider.ts';
 import { openRunner, RemoteMachine, type RunnerAddress } from './remote-machine.ts';
 import { LINK_DEAD_MS, readLines, RUNNER_PORT } from './runner-protocol.ts';
+
+// dockerode loads on first use (~0.25 s): only `lab serve --provider swarm`
+// needs it, not `lab dev` or `lab test`, which import this package too.
+const dockerode = (): typeof Docker => createRequire(import.meta.url)('dockerode') as typeof Docker;
 
 export interface SwarmProviderOptions {
   /** The Docker API of a Swarm manager: a client, a unix socket path, or `tcp://host:port`. */
@@ -113,7 +118,7 @@ export class SwarmProvider implements Provider {
   readonly #log: (line: string) => void;
 
   constructor(options: SwarmProviderOptions) {
-    const docker = typeof options.docker !== 'string' ? options.docker : options.docker.startsWith('/') ? new Docker({ socketPath: options.docker }) : new Docker({ host: new URL(options.docker).hostname, port: Number(new URL(options.docker).port) || 2376 });
+    const docker = typeof options.docker !== 'string' ? options.docker : options.docker.startsWith('/') ? new (dockerode())({ socketPath: options.docker }) : new (dockerode())({ host: new URL(options.docker).hostname, port: Number(new URL(options.docker).port) || 2376 });
     this.#o = { ...options, docker };
     this.#log = options.onLog ?? (() => {});
     this.#coordinator = options.coordinator ?? localCoordinator();
