@@ -82,6 +82,17 @@ describe.runIf(enabled && !unavailable())('lab serve on Docker Swarm (3 nodes in
     expect(readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8')).toBe(forwardBefore);
   }, 120_000);
 
+  /** A new session on `replica`, its event stream, and the worker its machine runs on, once it runs. */
+  async function runningSession() {
+    const s = await replica.request('POST', '/sessions', { item: 'challenge:live-tasks' });
+    expect(s.status).toBe(201);
+    const token = s.body.token as string;
+    const events = watch(replica.socket(`/sessions/${token}/events`));
+    await events.waitFor(isRunning);
+    const [task] = (await sessionTasks(token)).filter((t) => t.Status.State === 'running');
+    return { token, events, worker: cluster.workers.find((w) => w.nodeId === task!.NodeID) as SwarmNode };
+  }
+
   async function sessionTasks(token: string): Promise<Array<{ NodeID: string; ServiceID: string; Status: { State: string } }>> {
     const services = await cluster.manager.docker.listServices({ filters: { label: [`${LABEL.pool}=test-${cluster.id}`] } });
     const mine = services.filter((s) => s.Spec?.Labels?.[LABEL.state] === 'claimed');
@@ -166,14 +177,8 @@ describe.runIf(enabled && !unavailable())('lab serve on Docker Swarm (3 nodes in
   }, 600_000);
 
   it('ends a session on a drained worker with a clear event; the learner\'s restart lands on the other worker', async () => {
-    const s = await replica.request('POST', '/sessions', { item: 'challenge:live-tasks' });
-    expect(s.status).toBe(201);
-    const token = s.body.token as string;
-    const events = watch(replica.socket(`/sessions/${token}/events`));
-    await events.waitFor(isRunning);
-    const [task] = (await sessionTasks(token)).filter((t) => t.Status.State === 'running');
+    const { token, events, worker: drained } = await runningSession();
     const before = new Set((await sessionTasks(token)).map((t) => t.ServiceID));
-    const drained = cluster.workers.find((w) => w.nodeId === task!.NodeID) as SwarmNode;
     const setAvailability = async (availability: 'drain' | 'active') => {
       const node = cluster.manager.docker.getNode(drained.nodeId);
       const info = (await node.inspect()) as { Version: { Index: number }; Spec: Record<string, unknown> };
@@ -203,13 +208,7 @@ describe.runIf(enabled && !unavailable())('lab serve on Docker Swarm (3 nodes in
   }, 600_000);
 
   it('ends a session with a clear event when its worker dies, and leaks nothing', async () => {
-    const s = await replica.request('POST', '/sessions', { item: 'challenge:live-tasks' });
-    expect(s.status).toBe(201);
-    const token = s.body.token as string;
-    const events = watch(replica.socket(`/sessions/${token}/events`));
-    await events.waitFor(isRunning);
-    const [task] = (await sessionTasks(token)).filter((t) => t.Status.State === 'running');
-    const node = cluster.workers.find((w) => w.nodeId === task!.NodeID) as SwarmNode;
+    const { token, events, worker: node } = await runningSession();
     cluster.killNode(node);
     const failed = await events.waitFor((m) => m.type === 'session' && m.state === 'failed', 60_000);
     expect(String(failed.detail)).toMatch(/went away|silent/);
