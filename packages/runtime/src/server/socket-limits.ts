@@ -1,4 +1,5 @@
 import type { WebSocket } from 'ws';
+import type { Socket } from 'node:net';
 
 /**
  * What one browser socket may cost the server. A socket whose peer stops
@@ -43,6 +44,14 @@ export function sendBounded(ws: WebSocket, data: Buffer | string, limit: number)
 
 function closeSlow(ws: WebSocket): void {
   ws.close(CLOSE_TOO_SLOW, 'output not read fast enough');
-  // The close frame waits behind the backlog the peer is not reading: cut it.
-  setTimeout(() => ws.terminate(), SOCKET_LIMITS.closeGraceMs).unref();
+  // The close frame waits behind the backlog the peer is not reading: cut it
+  // with a TCP reset, which also drops what the kernel still holds for it. A
+  // plain close (terminate) left an orphaned socket probing a zero window;
+  // the kernel may give up on it silently, so the peer never saw it end,
+  // and its send buffer stayed allocated until then.
+  setTimeout(() => {
+    const socket = (ws as unknown as { _socket?: Socket | null })._socket;
+    if (ws.readyState !== ws.CLOSED && socket && !socket.destroyed) socket.resetAndDestroy();
+    else ws.terminate();
+  }, SOCKET_LIMITS.closeGraceMs).unref();
 }

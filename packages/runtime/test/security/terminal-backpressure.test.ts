@@ -95,8 +95,11 @@ describe('terminal output to a client that stops reading (real VM running yes)',
 
     expect(closedAt, 'the server never closed the slow client').toBeDefined();
     // The close frame (4008) waits behind output this client never reads, so
-    // it cannot arrive: the connection is cut. A client that reads late gets it.
-    expect(['eof', 'reset']).toContain(ended);
+    // it cannot arrive: the connection is cut with a reset, which a client
+    // that reads late sees. (A plain close left an orphaned socket probing a
+    // zero window; after a long wait the kernel dropped it silently and the
+    // client saw an open connection with nothing on it: a CI run at load 8.)
+    expect(ended).toBe('reset');
     // It got its backlog plus what the kernel's socket buffers held (measured
     // about 1.2 MiB on loopback), and no more; the reading tab got everything.
     expect(slowRead).toBeLessThan(BACKLOG + 2 * MiB);
