@@ -361,8 +361,53 @@ export async function renderPhase(
   const hits0 = cache.hits;
   const misses0 = cache.misses;
   const assets = await collectAssets(content.items, content.root);
+  const previous = options.force ? undefined : await readManifest(cacheDir);
+  const mayPatch =
+    previous !== undefined &&
+    previous.outDir === outDir &&
+    previous.configDigest === sha(JSON.stringify(config)) &&
+    previous.clientDigest === clientDigestOf(client) &&
+    existsSync(path.join(outDir, 'index.html'));
   // Big builds render on worker threads, one per core.
-  const { pages, assets: usedAssets } = await buildSitePages(content, assets, config, cache, markdownFiles > 400 && threads === 'auto');
+  const parallel = markdownFiles > 400 && threads === 'auto';
+  const counts = () => ({ rendered: cache.misses - misses0, reused: cache.hits - hits0 });
+
+  if (!keep && !mayPatch) {
+    // A one-shot full build: each page goes to the spool (one JSON line, for
+    // the Astro child) as soon as it is final, leaving only its digest and
+    // search text here; no page model outlives its line.
+    await mkdir(cacheDir, { recursive: true });
+    const spool = path.join(cacheDir, `pages-${process.pid}-${randomBytes(4).toString('hex')}.jsonl`);
+    const out = createWriteStream(spool);
+    out.on('error', () => {}); // seen by the next write or by `finished` below
+    const pageDigests: Record<string, string> = {};
+    const records: SearchRecord[] = [];
+    let pageCount = 0;
+    try {
+      const { assets: usedAssets } = await buildSitePages(content, assets, config, cache, {
+        parallel,
+        sink: async (p) => {
+          pageCount++;
+          pageDigests[p.route] = pageDigest(p);
+          records.push(...searchRecords([p], config.base));
+          if (out.errored) throw out.errored;
+          if (!out.write(JSON.stringify(p) + '\n')) await once(out, 'drain');
+        },
+      });
+      out.end();
+      await finished(out);
+      await cache.prune();
+      // Rendering, page digests, search text and the spool were one pass.
+      lap('render');
+      return { diagnostics, usedAssets, config, client, pageDigests, pageCount, records, previous, ...counts(), spool };
+    } catch (error) {
+      out.destroy();
+      await rm(spool, { force: true });
+      throw error;
+    }
+  }
+
+  const { pages, assets: usedAssets } = await buildSitePages(content, assets, config, cache, parallel);
   await cache.prune();
   lap('render');
 
@@ -372,15 +417,8 @@ export async function renderPhase(
   for (const p of pages) pageDigests[p.route] = pageDigest(p, memo, used);
   if (memo) for (const h of memo.keys()) if (!used.has(h)) memo.delete(h);
   const records = searchRecords(pages, config.base, keep ? memoFor(textMemos, cacheDir) : undefined);
-  const previous = options.force ? undefined : await readManifest(cacheDir);
-  const canPatch =
-    previous !== undefined &&
-    previous.outDir === outDir &&
-    previous.configDigest === sha(JSON.stringify(config)) &&
-    previous.clientDigest === clientDigestOf(client) &&
-    existsSync(path.join(outDir, 'index.html')) &&
-    sameKeys(previous.pages, pageDigests);
-  const common = { diagnostics, usedAssets, config, client, pageDigests, pageCount: pages.length, records, previous, rendered: cache.misses - misses0, reused: cache.hits - hits0 };
+  const canPatch = mayPatch && sameKeys(previous.pages, pageDigests);
+  const common = { diagnostics, usedAssets, config, client, pageDigests, pageCount: pages.length, records, previous, ...counts() };
   if (canPatch) {
     const changed = new Map<string, string>();
     for (const p of pages) if (previous.pages[p.route] !== pageDigests[p.route]) changed.set(pageFile(p.route), renderPage(p, config, client.urls));
@@ -463,11 +501,11 @@ function memoFor(memos: Map<string, Map<string, string>>, cacheDir: string): Map
  * memo, the HTML of unchanged documents is not hashed again, and what is
  * left to hash per page is small.
  */
-function pageDigest(p: Page, memo: Map<string, string> | undefined, used: Set<string>): string {
+function pageDigest(p: Page, memo?: Map<string, string>, used?: Set<string>): string {
   return sha(
     JSON.stringify(p, (key, value: unknown) => {
       if (key !== 'html' || typeof value !== 'string') return value;
-      used.add(value);
+      used?.add(value);
       let d = memo?.get(value);
       if (d === undefined) {
         d = sha(value);

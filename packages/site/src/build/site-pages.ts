@@ -15,6 +15,27 @@ const KIND_ORDER = ['course', 'skill-path', 'tutorial', 'challenge'];
 const IN_THREAD_RENDERS = 16;
 /** Render workers of a parallel build: one per core but this thread's. */
 const RENDER_WORKERS = Math.max(1, Math.min(os.availableParallelism(), 4) - 1);
+/**
+ * Documents in render at once, per rendering thread. Without a bound every
+ * document of the site started at once (each job's mdast, half-built hast and
+ * cache write alive together); a few per thread keep the threads busy while
+ * one waits on the disk.
+ */
+const IN_FLIGHT_PER_THREAD = 4;
+
+export interface SitePagesOptions {
+  /** Render on worker threads too (big builds). */
+  parallel?: boolean;
+  /**
+   * Take each page as soon as it is final instead of collecting them: the
+   * result's `pages` is then empty, and no page model outlives its turn in
+   * the sink (a one-shot `lab build` spools them to disk). Item pages come in
+   * the order of a collected build; skill path pages (their cards count
+   * quizzes found in later items), then the catalog, taxonomy, search and 404
+   * pages, come last.
+   */
+  sink?: (page: Page) => void | Promise<void>;
+}
 
 export interface SitePages {
   pages: Page[];
@@ -32,7 +53,8 @@ export function itemRoute(item: Pick<SiteItem, 'kind' | 'slug'>): string {
  * (through the cache) and builds the page models the templates take.
  * Pure with respect to the file system: `lab build` and `lab dev` share it.
  */
-export async function buildSitePages(content: SiteContent, assets: Map<string, SiteAsset>, config: SiteConfig, cache: RenderCache, parallel = false): Promise<SitePages> {
+export async function buildSitePages(content: SiteContent, assets: Map<string, SiteAsset>, config: SiteConfig, cache: RenderCache, options: boolean | SitePagesOptions = {}): Promise<SitePages> {
+  const { parallel = false, sink } = typeof options === 'boolean' ? { parallel: options } : options;
   const base = config.base;
   const used = new Map<string, SiteAsset>();
   const bySlug = new Map<string, SiteItem>();
@@ -71,7 +93,24 @@ export async function buildSitePages(content: SiteContent, assets: Map<string, S
   }
   let pool: RenderPool | undefined;
   let misses = 0;
-  const render = async (doc: SiteDoc): Promise<RenderedDocument> => {
+  // A first-come first-served bound on the documents in render at once.
+  const limit = IN_FLIGHT_PER_THREAD * (parallel ? RENDER_WORKERS + 1 : 1);
+  let active = 0;
+  const waiting: Array<() => void> = [];
+  const bounded = async <T>(f: () => Promise<T>): Promise<T> => {
+    if (active < limit) active++;
+    else await new Promise<void>((resolve) => waiting.push(resolve));
+    try {
+      return await f();
+    } finally {
+      // The slot passes straight to the next waiter, if any.
+      const next = waiting.shift();
+      if (next) next();
+      else active--;
+    }
+  };
+  const render = (doc: SiteDoc): Promise<RenderedDocument> => bounded(() => renderNow(doc));
+  const renderNow = async (doc: SiteDoc): Promise<RenderedDocument> => {
     const preview = config.preview === true;
     const options: RenderOptions = { preview, ...resolversFor(table, doc.file) };
     // The first few misses render here: a rebuild that changed a handful of
@@ -168,11 +207,22 @@ export async function buildSitePages(content: SiteContent, assets: Map<string, S
     });
     return out;
   });
+  // Path pages wait for every item (see `sink`).
+  const deferred: Page[] = [];
+  const put = async (p: Page) => {
+    if (!sink) pages.push(p);
+    else if (p.model.type === 'path') deferred.push(p);
+    else await sink(p);
+  };
   try {
-    for (const group of await Promise.all(jobs)) pages.push(...group);
+    // Taken in order; a later job that fails first is still reported (by
+    // its own await), never as an unhandled rejection.
+    for (const job of jobs) job.catch(() => {});
+    for (const job of jobs) for (const p of await job) await put(p);
   } finally {
     await pool?.close();
   }
+  for (const p of deferred) await sink!(p);
 
   const allCards = sorted.map((i) => cards.get(i)!);
   const uniq = (xs: string[]) => [...new Set(xs)].sort();
@@ -182,11 +232,13 @@ export async function buildSitePages(content: SiteContent, assets: Map<string, S
     difficulties: ['easy', 'medium', 'hard'].filter((d) => allCards.some((c) => c.difficulty === d)),
     tags: uniq(allCards.flatMap((c) => c.tags)),
   };
-  pages.unshift({ route: '', title: config.title, islands: ['progress'], model: { type: 'catalog', items: allCards, facets } });
-  for (const tag of facets.tags) pages.push({ route: `tags/${tag}/`, title: `#${tag}`, islands: ['progress'], model: { type: 'taxonomy', taxonomy: 'tag', value: tag, items: allCards.filter((c) => c.tags.includes(tag)) } });
-  for (const cat of facets.categories) pages.push({ route: `categories/${cat}/`, title: cat, islands: ['progress'], model: { type: 'taxonomy', taxonomy: 'category', value: cat, items: allCards.filter((c) => c.categories.includes(cat)) } });
-  pages.push({ route: 'search/', title: 'Search', islands: ['progress'], model: { type: 'search' } });
-  pages.push({ route: '404.html', title: 'Page not found', islands: [], model: { type: 'not-found' } });
+  const catalog: Page = { route: '', title: config.title, islands: ['progress'], model: { type: 'catalog', items: allCards, facets } };
+  if (sink) await sink(catalog);
+  else pages.unshift(catalog);
+  for (const tag of facets.tags) await put({ route: `tags/${tag}/`, title: `#${tag}`, islands: ['progress'], model: { type: 'taxonomy', taxonomy: 'tag', value: tag, items: allCards.filter((c) => c.tags.includes(tag)) } });
+  for (const cat of facets.categories) await put({ route: `categories/${cat}/`, title: cat, islands: ['progress'], model: { type: 'taxonomy', taxonomy: 'category', value: cat, items: allCards.filter((c) => c.categories.includes(cat)) } });
+  await put({ route: 'search/', title: 'Search', islands: ['progress'], model: { type: 'search' } });
+  await put({ route: '404.html', title: 'Page not found', islands: [], model: { type: 'not-found' } });
   return { pages, assets: [...used.values()] };
 }
 
