@@ -1,5 +1,6 @@
 import type { Element, Root as HastRoot } from 'hast';
 import type { Highlighter, BundledLanguage } from 'shiki';
+import { toHtml } from 'hast-util-to-html';
 import { highlightKey, highlightVersion, readHighlight, writeHighlight } from './highlight-cache.ts';
 
 /**
@@ -97,9 +98,30 @@ export async function highlightCode(code: string, lang: string | null | undefine
 
 const highlighted = new Map<string, Element>();
 
+/**
+ * The figure of one fence as HTML, serialized once per process: a save in
+ * `lab dev` re-renders the whole page, and its fifty figures (a span with
+ * two colour styles per token) were most of what `toHtml` wrote, again and
+ * again, for code that had not changed. The string is exactly
+ * `toHtml(highlightCode(...))`: a figure holds no raw HTML and nothing in it
+ * depends on where it sits in the page.
+ */
+export async function highlightCodeHtml(code: string, lang: string | null | undefined, meta: string | null | undefined): Promise<string> {
+  const key = `${lang ?? ''}\0${meta ?? ''}\0${code}`;
+  const hit = highlightedHtml.get(key);
+  if (hit !== undefined) return hit;
+  const html = toHtml(await highlightCode(code, lang, meta));
+  if (highlightedHtml.size >= 4000) highlightedHtml.delete(highlightedHtml.keys().next().value!);
+  highlightedHtml.set(key, html);
+  return html;
+}
+
+const highlightedHtml = new Map<string, string>();
+
 /** Forgets the in-process figures (tests: the next highlight reads the disk or runs Shiki). */
 export function clearHighlightMemory(): void {
   highlighted.clear();
+  highlightedHtml.clear();
 }
 
 /** Shiki, with no cache: what every cached figure must equal. */

@@ -5,7 +5,7 @@ import remarkRehype, { type Options as RemarkRehypeOptions } from 'remark-rehype
 import rehypeSanitize from 'rehype-sanitize';
 import { toHtml } from 'hast-util-to-html';
 import { image, renderComponent, type ComponentContext } from './components.ts';
-import { highlightCode } from './code-block.ts';
+import { highlightCode, highlightCodeHtml } from './code-block.ts';
 import { contentSanitizeSchema } from './sanitize-schema.ts';
 import { h } from './hast-builders.ts';
 import { readProps } from './component-props.ts';
@@ -32,7 +32,19 @@ interface PendingCode {
  * sanitized, then trusted decorations (Shiki's colour styles, validated
  * image sizes, heading ids) are added, so no author input skips the filter.
  */
-export async function renderDocument(root: MdastRoot, options: RenderOptions = {}): Promise<RenderedDocument> {
+export function renderDocument(root: MdastRoot, options: RenderOptions = {}): Promise<RenderedDocument> {
+  return renderDocumentAs(root, options, 'spliced');
+}
+
+/**
+ * How the highlighted figures get into the HTML: `spliced` (what
+ * `renderDocument` does) serializes the tree with a comment in each
+ * figure's place and puts in the figure's HTML, serialized once per process
+ * (`highlightCodeHtml`); `tree` puts the figures themselves into the tree
+ * and serializes the lot. Both give the same string (the render tests
+ * compare them on real pages); `tree` is here to be compared with.
+ */
+export async function renderDocumentAs(root: MdastRoot, options: RenderOptions, figures: 'spliced' | 'tree'): Promise<RenderedDocument> {
   const collected: Collected = {
     tasks: [],
     diagnostics: [],
@@ -50,9 +62,15 @@ export async function renderDocument(root: MdastRoot, options: RenderOptions = {
   const processor = unified().use(remarkRehype, { handlers: contentHandlers(collected, options) as Handlers, allowDangerousHtml: options.allowDangerousHtml === true, clobberPrefix: options.allowDangerousHtml ? 'user-content-' : '' });
   if (!options.allowDangerousHtml) processor.use(rehypeSanitize, contentSanitizeSchema);
   const hast = (await processor.run(root as never)) as HastRoot;
-  const headings = await decorate(hast, collected, options);
+  const spliced: string[] | undefined = figures === 'spliced' ? [] : undefined;
+  const headings = await decorate(hast, collected, options, spliced);
+  let html = toHtml(hast, { allowDangerousHtml: options.allowDangerousHtml === true });
+  // The marker carries the render's nonce, so only our comments match: the
+  // sanitizer drops an author's comments, and with trusted HTML an author
+  // cannot guess the nonce (the same guard as the placeholders').
+  if (spliced?.length) html = html.replace(new RegExp(`<!--lk-figure ${collected.nonce} (\\d+)-->`, 'g'), (_, i: string) => spliced[Number(i)]!);
   return {
-    html: toHtml(hast, { allowDangerousHtml: options.allowDangerousHtml === true }),
+    html,
     headings,
     tasks: collected.tasks,
     assets: [...new Set(collected.assets)],
@@ -163,7 +181,7 @@ function contentHandlers(collected: Collected, options: RenderOptions): Record<s
  * heading above, footnote hrefs, highlighted code in place of its
  * placeholders, image-box styles and heading ids. Returns the headings.
  */
-async function decorate(hast: HastRoot, collected: Collected, options: RenderOptions): Promise<RenderedHeading[]> {
+async function decorate(hast: HastRoot, collected: Collected, options: RenderOptions, spliced: string[] | undefined): Promise<RenderedHeading[]> {
   const { codes, nonce } = collected;
   const headings: RenderedHeading[] = [];
   const slugger = new HeadingSlugger();
@@ -191,6 +209,12 @@ async function decorate(hast: HastRoot, collected: Collected, options: RenderOpt
       const code = n === nonce ? codes[Number(i)] : undefined;
       if (!code) {
         parent.children.splice(index, 1);
+        return;
+      }
+      if (spliced) {
+        // The figure's HTML goes in after serializing, in this comment's place.
+        parent.children[index] = { type: 'comment', value: `lk-figure ${nonce} ${i}` };
+        pending.push(highlightCodeHtml(code.node.value, code.node.lang, code.node.meta).then((html) => void (spliced[Number(i)] = html)));
         return;
       }
       pending.push(highlightCode(code.node.value, code.node.lang, code.node.meta).then((fig) => {
