@@ -11,7 +11,7 @@ import { validate } from '../src/index.ts';
 import type { CommandReporter, ValidateResult } from '../src/index.ts';
 import { validateCachePath } from '../src/run/validate-cache.ts';
 import { corpusPath, describeCorpus, hasCorpus } from '../../../test-support/corpus.ts';
-import { tempDir } from './helpers.ts';
+import { lab, tempDir } from './helpers.ts';
 
 const work = tempDir('validate-cache');
 const project = join(work, 'project');
@@ -148,6 +148,53 @@ describeCorpus('lab validate --cache: whole-result cache', () => {
     } finally {
       rmSync(file);
     }
+  });
+
+  it('a hit prints exactly what an uncached run prints, from the output kept for that way of printing', async () => {
+    const env = { LABKIT_CACHE: join(work, 'cli-cache') };
+    const outputs = () => readdirSync(join(env.LABKIT_CACHE, 'validate')).filter((n) => n.includes('.out-')).sort();
+    // The pretty closing line says where the result came from; the rest is the same.
+    const said = (stdout: string) => stdout.replace(' (unchanged: cached result)', '');
+    for (const flags of [['--format', 'json'], [], ['--quiet']]) {
+      const cold = await lab(['validate', content, ...flags], { env });
+      const fill = await lab(['validate', content, '--cache', ...flags], { env });
+      const hit = await lab(['validate', content, '--cache', ...flags], { env });
+      expect(cold.stdout.length).toBeGreaterThan(100);
+      for (const r of [fill, hit]) expect({ code: r.code, stdout: said(r.stdout) }).toEqual({ code: cold.code, stdout: cold.stdout });
+      if (flags.length === 0) expect(hit.stdout).toContain('(unchanged: cached result)');
+    }
+    expect(outputs()).toEqual(expect.arrayContaining([expect.stringMatching(/\.out-json-plain-all$/), expect.stringMatching(/\.out-pretty-plain-all$/), expect.stringMatching(/\.out-pretty-plain-errors$/)]));
+    // Another result's output (its key line differs) is never printed.
+    const json = join(env.LABKIT_CACHE, 'validate', outputs().find((n) => n.endsWith('.out-json-plain-all'))!);
+    writeFileSync(json, 'another-key\n{"diagnostics": []}\n');
+    const cold = await lab(['validate', content, '--format', 'json'], { env });
+    expect((await lab(['validate', content, '--cache', '--format', 'json'], { env })).stdout).toBe(cold.stdout);
+    expect((await lab(['validate', content, '--cache', '--format', 'json'], { env })).stdout).toBe(cold.stdout);
+    // A changed file: a new result, printed as an uncached run prints it, and the old outputs are dropped.
+    const file = join(content, 'sample-challenge', 'index.md');
+    const original = readFileSync(file);
+    try {
+      flipByte(file, 1);
+      const before = outputs().length;
+      const changed = await lab(['validate', content, '--cache'], { env });
+      expect(outputs().length).toBeLessThan(before);
+      expect(said(changed.stdout)).toBe((await lab(['validate', content], { env })).stdout);
+      expect(said((await lab(['validate', content, '--cache'], { env })).stdout)).toBe(said(changed.stdout));
+    } finally {
+      writeFileSync(file, original);
+    }
+  }, 180_000); // fifteen lab processes
+
+  it('a hit with a kept output still gives the stored diagnostics when asked', async () => {
+    const cold = await run(false);
+    await validate({ dir: content, cache: cacheDir });
+    const first = await validate({ dir: content, cache: cacheDir, output: 'test-variant' });
+    expect(first.fromCache).toBe(true);
+    expect(first.cachedOutput).toBeUndefined();
+    await first.keepOutput!('printed once\n');
+    const hit = await validate({ dir: content, cache: cacheDir, output: 'test-variant' });
+    expect(hit.cachedOutput?.toString()).toBe('printed once\n');
+    expect({ diagnostics: hit.diagnostics, summary: hit.summary, counts: hit.counts, ok: hit.ok, files: [...hit.files].sort() }).toEqual(cold.out);
   });
 
   it('a symlink out of the folder stays refused and is never read for the key', async () => {

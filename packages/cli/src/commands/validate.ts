@@ -29,25 +29,31 @@ export function register(program: Command): void {
         import('picocolors'),
         import('node:path'),
       ]);
+      const color = flags.color && flags.format === 'pretty' && Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
       const result = await validate({
         dir,
         cache: flags.cache === true,
         code: flags.code !== false,
         isolate: true,
+        // What the printed text depends on besides the result: a hit prints the text kept for it.
+        output: `${flags.format}-${color ? 'color' : 'plain'}-${flags.quiet ? 'errors' : 'all'}`,
         ...(flags.maxWarnings !== undefined ? { maxWarnings: flags.maxWarnings } : {}),
       });
-      const { graph, root, files } = result;
-      const color = flags.color && flags.format === 'pretty' && Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
-      process.stdout.write(
-        formatDiagnostics(result.diagnostics, {
+      if (result.cachedOutput) process.stdout.write(result.cachedOutput);
+      else {
+        const { graph, root, files } = result;
+        const text = formatDiagnostics(result.diagnostics, {
           format: flags.format,
           color,
           // Only files the loader listed: a code frame must not print the first
           // line of what a refused symlink points at (lab:symlink-outside).
           readSource: (file) => graph?.documents.get(file)?.parsed.source ?? (files.has(file) ? readIfExists(join(root, file)) : undefined),
           ...(flags.quiet ? { minSeverity: 'error' as const } : {}),
-        }),
-      );
+        });
+        process.stdout.write(text);
+        await result.keepOutput?.(text);
+      }
+      const { root } = result;
       if (flags.format === 'pretty') {
         process.stdout.write(pc.dim(`Checked ${result.counts.items} item(s), ${result.counts.documents} document(s) in ${root}${result.fromCache ? ' (unchanged: cached result)' : ''}.\n`));
         if (result.tooManyWarnings) process.stdout.write(`${pc.red('✗')} ${result.summary.warnings} warning(s), more than --max-warnings ${flags.maxWarnings}.\n`);

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { discoverFiles, labkitCacheDir, pipelineVersion } from '@labkit/sdk/light';
-import type { Diagnostic, RefusedLink, UnreadableFolder } from '@labkit/sdk/light';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { discoverFiles, labkitCacheDir, pipelineVersion, summarize } from '@labkit/sdk/light';
+import type { Diagnostic, DiagnosticSummary, RefusedLink, UnreadableFolder } from '@labkit/sdk/light';
 import { CONFIG_FILES } from '../config/lab-config-files.ts';
 
 /**
@@ -30,7 +31,7 @@ import { CONFIG_FILES } from '../config/lab-config-files.ts';
  */
 
 /** Bumped when the entry's shape or what the key covers changes. */
-const REVISION = 2;
+const REVISION = 3;
 
 /** A file changed this recently when it was hashed gets no stat stamp (hashed again next time). */
 const RACY_MS = 2000n;
@@ -47,10 +48,20 @@ export interface CachedValidation {
 /** Per listed file: the stat its sha256 was taken under, and that sha256. */
 export type Stamps = Record<string, [stat: string, sha256: string]>;
 
-/** An entry as stored: the key, the result, and the stamps of the next key's shortcut. */
-export interface StoredValidation extends CachedValidation {
+/**
+ * The entry's head (`<root hash>.json`): the key, the counts and summary,
+ * and the stamps of the next key's shortcut. The diagnostics and file list
+ * are beside it (`.result.json`), and so is the printed output of each way
+ * it was printed (`.out-<variant>`), each with the key it belongs to: a hit
+ * that only prints reads the small head and one output file, neither
+ * parsing nor formatting 2.3 MB of diagnostics (1,000 challenges).
+ */
+export interface StoredValidation {
   key: string;
   stamps: Stamps;
+  items: number;
+  documents: number;
+  summary: DiagnosticSummary;
 }
 
 /** A key, and the stamps to store with it. */
@@ -59,9 +70,19 @@ export interface ValidateCacheKey {
   stamps: Stamps;
 }
 
-/** The entry file of a content root. */
+/** The entry file (head) of a content root. */
 export function validateCachePath(root: string, cacheDir: string = labkitCacheDir()): string {
   return join(cacheDir, 'validate', `${sha256(resolve(root))}.json`);
+}
+
+/** The diagnostics and file list beside a head. */
+function resultPath(head: string): string {
+  return head.replace(/\.json$/, '.result.json');
+}
+
+/** A printed output beside a head (variant: letters, digits and dashes). */
+function outputPath(head: string, variant: string): string {
+  return head.replace(/\.json$/, `.out-${variant.replace(/[^A-Za-z0-9-]/g, '_')}`);
 }
 
 let cliVersion: string | undefined;
@@ -81,77 +102,145 @@ function version(): string {
  * `undefined` when it cannot be known (a file or folder that cannot be
  * read, content code that would run): then there is no fast path.
  * `stamps` (from the stored entry) lets a file whose stat is unchanged skip
- * being read; the key is the same either way.
+ * being read; the key is the same either way. It is a function, called
+ * once every file's `stat` is under way on libuv's thread pool: the caller
+ * reads and parses the stored entry meanwhile.
  */
-export function validateCacheKey(root: string, options: { code: boolean; stamps?: Stamps }): ValidateCacheKey | undefined {
+export async function validateCacheKey(root: string, options: { code: boolean; stamps?: Stamps | (() => Stamps | undefined) }): Promise<ValidateCacheKey | undefined> {
   const refused: RefusedLink[] = [];
   const unreadable: UnreadableFolder[] = [];
   const files = discoverFiles(root, refused, unreadable);
   if (unreadable.length > 0) return undefined;
   if (options.code && files.some((f) => f.endsWith('.lab.ts'))) return undefined;
+  // Started before anything else runs on this thread; a failed stat is an unreadable file.
+  const stats = Promise.all(files.map((rel) => stat(join(root, rel), { bigint: true }).catch(() => undefined)));
   const h = createHash('sha256');
   h.update(JSON.stringify({ revision: REVISION, pipeline: pipelineVersion(), cli: version(), code: options.code, refused }));
   h.update('\0');
-  for (let dir = root; ; dir = dirname(dir)) {
+  let configOk = true;
+  for (let dir = root; configOk; dir = dirname(dir)) {
     for (const name of CONFIG_FILES) {
       const file = join(dir, name);
       if (!existsSync(file)) continue;
       try {
         h.update(`config ${file}\0${sha256(readFileSync(file))}\n`);
       } catch {
-        return undefined;
+        configOk = false;
+        break;
       }
     }
     if (dirname(dir) === dir) break;
   }
-  const previous = options.stamps ?? {};
+  const previous = (typeof options.stamps === 'function' ? options.stamps() : options.stamps) ?? {};
+  const all = await stats;
+  if (!configOk) return undefined;
   const stamps: Stamps = {};
   const settled = BigInt(Date.now()) * 1_000_000n - RACY_MS * 1_000_000n;
-  for (const rel of files) {
-    const abs = join(root, rel);
-    let digest: string;
-    try {
-      const st = statSync(abs, { bigint: true });
+  const digests = await Promise.all(
+    files.map(async (rel, i) => {
+      const st = all[i];
+      if (!st) return undefined; // the full run reports it (lab:unreadable)
       const stat = `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
       const known = Object.hasOwn(previous, rel) ? previous[rel] : undefined;
+      let digest: string;
       if (known && known[0] === stat) digest = known[1];
-      else digest = sha256(readFileSync(abs));
+      else {
+        try {
+          digest = sha256(await readFile(join(root, rel)));
+        } catch {
+          return undefined;
+        }
+      }
       // The stat was taken before the read: a write in between changes the ctime.
       if (st.ctimeNs < settled) stamps[rel] = [stat, digest];
-    } catch {
-      return undefined; // the full run reports it (lab:unreadable)
-    }
+      return digest;
+    }),
+  );
+  for (const [i, rel] of files.entries()) {
+    const digest = digests[i];
+    if (digest === undefined) return undefined;
     h.update(`file ${rel}\0${digest}\n`);
   }
   return { key: h.digest('hex'), stamps };
 }
 
-/** The stored entry (whatever its key), or `undefined` (missing, corrupt, foreign). Never throws. */
+/** The stored head (whatever its key), or `undefined` (missing, corrupt, foreign). Never throws. */
 export function readValidateCache(file: string): StoredValidation | undefined {
   try {
     const e = JSON.parse(readFileSync(file, 'utf8')) as Partial<StoredValidation> | null;
-    if (!e || typeof e.key !== 'string' || !Array.isArray(e.diagnostics) || !Array.isArray(e.files)) return undefined;
-    if (typeof e.items !== 'number' || typeof e.documents !== 'number') return undefined;
-    if (!e.diagnostics.every((d) => d && typeof d === 'object' && typeof d.file === 'string' && typeof d.message === 'string')) return undefined;
+    if (!e || typeof e.key !== 'string' || typeof e.items !== 'number' || typeof e.documents !== 'number') return undefined;
+    const s = e.summary;
+    if (!s || typeof s !== 'object' || !(['errors', 'warnings', 'infos', 'files'] as const).every((k) => typeof s[k] === 'number')) return undefined;
     const stamps: Stamps = {};
     if (e.stamps && typeof e.stamps === 'object') {
       for (const [rel, v] of Object.entries(e.stamps)) if (Array.isArray(v) && typeof v[0] === 'string' && typeof v[1] === 'string') stamps[rel] = [v[0], v[1]];
     }
-    return { key: e.key, stamps, diagnostics: e.diagnostics, files: e.files, items: e.items, documents: e.documents };
+    return { key: e.key, stamps, items: e.items, documents: e.documents, summary: { errors: s.errors, warnings: s.warnings, infos: s.infos, files: s.files } };
   } catch {
     return undefined;
   }
 }
 
-/** Stores a result atomically (temp + rename). A cache that cannot be written is only slower: never throws. */
+/** The diagnostics and files stored beside a head, if they belong to `key`. Never throws. */
+export function readValidateResult(file: string, key: string): Pick<CachedValidation, 'diagnostics' | 'files'> | undefined {
+  try {
+    const e = JSON.parse(readFileSync(resultPath(file), 'utf8')) as Partial<CachedValidation & { key: string }> | null;
+    if (!e || e.key !== key || !Array.isArray(e.diagnostics) || !Array.isArray(e.files)) return undefined;
+    if (!e.diagnostics.every((d) => d && typeof d === 'object' && typeof d.file === 'string' && typeof d.message === 'string')) return undefined;
+    return { diagnostics: e.diagnostics, files: e.files };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Stores a result (never throws: a cache that cannot be written is only
+ * slower): the diagnostics first, then the head, each temp + rename, and
+ * drops the printed outputs of the previous result.
+ */
 export function writeValidateCache(file: string, key: ValidateCacheKey, result: CachedValidation): void {
-  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
   try {
     mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(tmp, JSON.stringify({ key: key.key, ...result, stamps: key.stamps } satisfies StoredValidation));
+    const prefix = basename(file).replace(/\.json$/, '.out-');
+    for (const name of readdirSync(dirname(file))) if (name.startsWith(prefix)) rmSync(join(dirname(file), name), { force: true });
+  } catch {
+    return;
+  }
+  if (!writeAtomic(resultPath(file), JSON.stringify({ key: key.key, diagnostics: result.diagnostics, files: result.files }))) return;
+  const head: StoredValidation = { key: key.key, items: result.items, documents: result.documents, summary: summarize(result.diagnostics), stamps: key.stamps };
+  writeAtomic(file, JSON.stringify(head));
+}
+
+/**
+ * A printed output of the result with `key` (`variant` names the way it was
+ * printed: format, colour, filter), or `undefined`. It starts with the key's
+ * line, so an output of another result is never taken. Never throws.
+ */
+export function readValidateOutput(file: string, key: string, variant: string): Buffer | undefined {
+  try {
+    const bytes = readFileSync(outputPath(file, variant));
+    const nl = bytes.indexOf(10);
+    if (nl < 0 || bytes.toString('latin1', 0, nl) !== key) return undefined;
+    return bytes.subarray(nl + 1);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Keeps a printed output of the result with `key` beside its head. Never throws. */
+export function writeValidateOutput(file: string, key: string, variant: string, text: string): void {
+  writeAtomic(outputPath(file, variant), `${key}\n${text}`);
+}
+
+function writeAtomic(file: string, text: string): boolean {
+  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+  try {
+    writeFileSync(tmp, text);
     renameSync(tmp, file);
+    return true;
   } catch {
     rmSync(tmp, { force: true });
+    return false;
   }
 }
 

@@ -6,8 +6,8 @@ import { contentDir, discoverFiles, labkitCacheDir, summarize } from '@labkit/sd
 import type { ContentGraph, Diagnostic, DiagnosticSummary } from '@labkit/sdk';
 import { silentReporter } from './reporter.ts';
 import type { CommandReporter } from './reporter.ts';
-import { readValidateCache, validateCacheKey, validateCachePath, writeValidateCache } from './validate-cache.ts';
-import type { CachedValidation, ValidateCacheKey } from './validate-cache.ts';
+import { readValidateCache, readValidateOutput, readValidateResult, validateCacheKey, validateCachePath, writeValidateCache, writeValidateOutput } from './validate-cache.ts';
+import type { CachedValidation, StoredValidation, ValidateCacheKey } from './validate-cache.ts';
 
 export interface ValidateOptions {
   /** The content folder. */
@@ -21,6 +21,15 @@ export interface ValidateOptions {
    * directory; a string: that cache directory.
    */
   cache?: boolean | string;
+  /**
+   * With `cache`: the way the caller prints the result (format, colour,
+   * filter; letters, digits and dashes). A hit then gives the output kept
+   * from the last time it was printed that way (`cachedOutput`) and reads
+   * the diagnostics only if they are asked for; otherwise `keepOutput`
+   * stores what the caller prints. Ignored with a `reporter`, which is
+   * handed the diagnostics.
+   */
+  output?: string;
   /** `false` (`--no-code`): never import `*.lab.ts` files. */
   code?: boolean;
   /** Fail (`ok: false`) on more warnings than this. */
@@ -57,6 +66,14 @@ export interface ValidateResult {
   summary: DiagnosticSummary;
   /** More warnings than `maxWarnings`. */
   tooManyWarnings: boolean;
+  /** The printed output kept for `output` with this very result (see `output`). */
+  cachedOutput?: Buffer;
+  /**
+   * Keeps what the caller printed for `output` beside this result's
+   * `--cache` entry, if the folder is still what the result was computed
+   * from (a code frame reads files after the result is known).
+   */
+  keepOutput?: (text: string) => Promise<void>;
 }
 
 /**
@@ -70,39 +87,97 @@ export async function validate(options: ValidateOptions): Promise<ValidateResult
 export async function validate(options: ValidateOptions): Promise<ValidateResult> {
   const root = resolve(options.dir);
   const reporter = options.reporter ?? silentReporter;
-  const finish = (diagnostics: readonly Diagnostic[], rest: Pick<ValidateResult, 'graph' | 'files' | 'counts' | 'fromCache'>): ValidateResult => {
+  const code = options.code !== false;
+  const finish = (diagnostics: readonly Diagnostic[], rest: Pick<ValidateResult, 'graph' | 'files' | 'counts' | 'fromCache'>, entry?: { file: string; key: ValidateCacheKey }): ValidateResult => {
     reporter.diagnostics(diagnostics);
     const summary = summarize(diagnostics);
     const tooManyWarnings = options.maxWarnings !== undefined && summary.warnings > options.maxWarnings;
-    return { ok: summary.errors === 0 && !tooManyWarnings, root, ...rest, diagnostics, summary, tooManyWarnings };
+    const keep = entry && options.output !== undefined ? keepOutput(root, code, entry, options.output) : {};
+    return { ok: summary.errors === 0 && !tooManyWarnings, root, ...rest, diagnostics, summary, tooManyWarnings, ...keep };
   };
   let graph = options.graph;
-  const code = options.code !== false;
   let entry: { file: string; key: ValidateCacheKey } | undefined;
   if (!graph) {
     contentDir(root);
     if (options.cache) {
       const file = validateCachePath(root, typeof options.cache === 'string' ? options.cache : labkitCacheDir());
-      const stored = readValidateCache(file);
-      const key = validateCacheKey(root, { code, ...(stored ? { stamps: stored.stamps } : {}) });
-      if (key && stored?.key === key.key) return finish(stored.diagnostics, { files: new Set(stored.files), counts: { items: stored.items, documents: stored.documents }, fromCache: true });
+      let stored: StoredValidation | undefined;
+      // The entry is read while the files' stats run on the thread pool.
+      const key = await validateCacheKey(root, { code, stamps: () => (stored = readValidateCache(file))?.stamps });
+      if (key && stored?.key === key.key) {
+        const hit = answerFromCache(root, file, stored, key, options);
+        if (hit) return hit;
+      }
       if (key !== undefined) entry = { file, key };
     }
     reporter.progress('loading content');
     if (options.isolate && !(code && discoverFiles(root).some((f) => f.endsWith('.lab.ts')))) {
       const r = await loadIsolated(root, { parseCache: options.cache ?? false, code });
       const counts = { items: r.items, documents: r.documents };
-      if (entry && validateCacheKey(root, { code, stamps: entry.key.stamps })?.key === entry.key.key) writeValidateCache(entry.file, entry.key, r);
-      return finish(r.diagnostics, { files: new Set(r.files), counts, fromCache: false });
+      const kept = entry && (await stillSame(root, code, entry.key)) ? (writeValidateCache(entry.file, entry.key, r), entry) : undefined;
+      return finish(r.diagnostics, { files: new Set(r.files), counts, fromCache: false }, kept);
     }
     const { loadContent } = await import('@labkit/sdk');
     graph = await loadContent(root, { parseCache: options.cache ?? false, code });
   }
   const counts = { items: graph.items.length, documents: graph.documents.size };
   // Stored only if nothing changed while loading: the key is taken again.
-  if (entry && validateCacheKey(root, { code, stamps: entry.key.stamps })?.key === entry.key.key)
+  let kept: typeof entry;
+  if (entry && (await stillSame(root, code, entry.key))) {
     writeValidateCache(entry.file, entry.key, { diagnostics: [...graph.diagnostics], files: [...graph.files], ...counts });
-  return finish(graph.diagnostics, { graph, files: graph.files, counts, fromCache: false });
+    kept = entry;
+  }
+  return finish(graph.diagnostics, { graph, files: graph.files, counts, fromCache: false }, kept);
+}
+
+/** Whether the key taken again after a load is the one taken before it. */
+async function stillSame(root: string, code: boolean, key: ValidateCacheKey): Promise<boolean> {
+  return (await validateCacheKey(root, { code, stamps: key.stamps }))?.key === key.key;
+}
+
+function keepOutput(root: string, code: boolean, entry: { file: string; key: ValidateCacheKey }, variant: string): Pick<ValidateResult, 'keepOutput'> {
+  return {
+    keepOutput: async (text) => {
+      if (await stillSame(root, code, entry.key)) writeValidateOutput(entry.file, entry.key.key, variant, text);
+    },
+  };
+}
+
+/**
+ * The result of a hit: with `output` and that output kept, the stored head
+ * and output only (the diagnostics are read if asked for); else the stored
+ * diagnostics. `undefined` when what is beside the head is gone or belongs
+ * to another result (a run then loads, as on a miss).
+ */
+function answerFromCache(root: string, file: string, stored: StoredValidation, key: ValidateCacheKey, options: ValidateOptions): ValidateResult | undefined {
+  const { summary } = stored;
+  const tooManyWarnings = options.maxWarnings !== undefined && summary.warnings > options.maxWarnings;
+  const base = { ok: summary.errors === 0 && !tooManyWarnings, root, counts: { items: stored.items, documents: stored.documents }, fromCache: true, summary, tooManyWarnings };
+  const variant = options.reporter ? undefined : options.output;
+  const printed = variant === undefined ? undefined : readValidateOutput(file, stored.key, variant);
+  if (printed) {
+    let result: ReturnType<typeof readValidateResult>;
+    const load = () => {
+      result ??= readValidateResult(file, stored.key);
+      if (!result) throw new Error(`The lab validate --cache entry ${file} changed while it was read: run lab validate again.`);
+      return result;
+    };
+    let files: ReadonlySet<string> | undefined;
+    return {
+      ...base,
+      cachedOutput: printed,
+      get diagnostics() {
+        return load().diagnostics;
+      },
+      get files() {
+        return (files ??= new Set(load().files));
+      },
+    };
+  }
+  const result = readValidateResult(file, stored.key);
+  if (!result) return undefined;
+  (options.reporter ?? silentReporter).diagnostics(result.diagnostics);
+  return { ...base, diagnostics: result.diagnostics, files: new Set(result.files), ...(variant !== undefined ? keepOutput(root, options.code !== false, { file, key }, variant) : {}) };
 }
 
 /** The young generation of the isolated load's thread, in MB (see `isolate`). */
