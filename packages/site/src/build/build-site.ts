@@ -9,7 +9,9 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { fileURLToPath } from 'node:url';
 import { siteContentFromGraph } from '../content/from-source.ts';
-import { loadContent, updateFiles, type ContentGraph, type Diagnostic } from '@labkit/sdk';
+import { loadContent, updateFiles, type ContentDocument, type ContentGraph, type ContentItem, type Diagnostic } from '@labkit/sdk';
+import type { Root } from 'mdast';
+import type { SiteDoc } from '../content/site-content.ts';
 import { collectAssets, type SiteAsset } from '../content/assets.ts';
 import { loadSiteConfig, type SiteUserConfig } from '../config/site-config.ts';
 import { renderPage } from '../shell/render-page.ts';
@@ -347,7 +349,10 @@ export async function renderPhase(
   if (options.force || !options.keepGraph || options.code === false) graphs.delete(dir);
   const keep = options.keepGraph === true && options.code !== false;
   // A graph the caller holds (`lab publish --test` loaded it once) is used as is.
-  const content = siteContentFromGraph(options.graph ?? (await loadGraph(dir, outDir, keep, options.code !== false)));
+  const graph = options.graph ?? (await loadGraph(dir, outDir, keep, options.code !== false));
+  const content = siteContentFromGraph(graph);
+  // A graph only this build holds gives each document's mdast up once it is rendered.
+  const release = keep || options.graph !== undefined ? undefined : releaser(graph);
   const diagnostics = content.diagnostics;
   lap('load');
   const client = await loadClientAssets(config.base, config.runtimeUrl !== undefined, config.brandFiles);
@@ -386,6 +391,7 @@ export async function renderPhase(
     try {
       const { assets: usedAssets } = await buildSitePages(content, assets, config, cache, {
         parallel,
+        ...(release ? { release } : {}),
         sink: async (p) => {
           pageCount++;
           pageDigests[p.route] = pageDigest(p);
@@ -407,7 +413,7 @@ export async function renderPhase(
     }
   }
 
-  const { pages, assets: usedAssets } = await buildSitePages(content, assets, config, cache, parallel);
+  const { pages, assets: usedAssets } = await buildSitePages(content, assets, config, cache, { parallel, ...(release ? { release } : {}) });
   await cache.prune();
   lap('render');
 
@@ -438,6 +444,26 @@ export async function renderPhase(
   await finished(out);
   lap('spool');
   return { ...common, spool };
+}
+
+/**
+ * Drops a rendered document's mdast from a graph nobody else holds (a
+ * one-shot build's): the trees were most of the graph's memory, kept to the
+ * end of the render phase though each is read once. The item keeps no
+ * second reference to its index document's tree either.
+ */
+function releaser(graph: ContentGraph): (doc: SiteDoc) => void {
+  const EMPTY = (): Root => ({ type: 'root', children: [] });
+  const byFile = new Map<string, { doc: ContentDocument; items: ContentItem[] }>();
+  for (const d of graph.documents.values()) byFile.set(path.join(graph.root, d.file), { doc: d, items: [] });
+  for (const item of graph.items) for (const d of item.documents) if (item.mdast === d.parsed.mdast) byFile.get(path.join(graph.root, d.file))?.items.push(item);
+  return (doc) => {
+    const entry = byFile.get(doc.file);
+    if (!entry) return;
+    entry.doc.parsed.mdast = EMPTY();
+    for (const item of entry.items) item.mdast = EMPTY();
+    byFile.delete(doc.file);
+  };
 }
 
 /**

@@ -35,6 +35,11 @@ export interface SitePagesOptions {
    * pages, come last.
    */
   sink?: (page: Page) => void | Promise<void>;
+  /**
+   * Called once a document is rendered (each document is rendered once per
+   * call): a one-shot build drops the document's mdast there.
+   */
+  release?: (doc: SiteDoc) => void;
 }
 
 export interface SitePages {
@@ -54,7 +59,7 @@ export function itemRoute(item: Pick<SiteItem, 'kind' | 'slug'>): string {
  * Pure with respect to the file system: `lab build` and `lab dev` share it.
  */
 export async function buildSitePages(content: SiteContent, assets: Map<string, SiteAsset>, config: SiteConfig, cache: RenderCache, options: boolean | SitePagesOptions = {}): Promise<SitePages> {
-  const { parallel = false, sink } = typeof options === 'boolean' ? { parallel: options } : options;
+  const { parallel = false, sink, release } = typeof options === 'boolean' ? { parallel: options } : options;
   const base = config.base;
   const used = new Map<string, SiteAsset>();
   const bySlug = new Map<string, SiteItem>();
@@ -125,6 +130,7 @@ export async function buildSitePages(content: SiteContent, assets: Map<string, S
         }
       : undefined;
     const out = await cache.render(doc, doc.body, options, remote);
+    release?.(doc);
     // Cached renders did not call the resolvers: record their assets again.
     for (const src of out.assets) assetUrl(doc.file, src);
     // The render's own diagnostics are not collected: every one has a
