@@ -289,6 +289,14 @@ const RENDER_CHILD = fileURLToPath(new URL(`./render-child${EXT}`, import.meta.u
 /** From src/ (the workspace) the children are TypeScript and resolve the @labkit packages to their sources, as the render workers do. */
 const CHILD_EXEC_ARGV = EXT === '.ts' ? ['--conditions=labkit-source'] : [];
 
+/**
+ * The render child's semi-space, in MB (a spawn flag: V8 takes it only at
+ * start-up). Node 24 sizes it at up to 64 MB here (a 134 MB young generation)
+ * and the render phase's short-lived hast and strings filled all of it before
+ * each scavenge; `lab validate` caps its loading thread the same way.
+ */
+const RENDER_CHILD_SEMI_SPACE_MB = 16;
+
 /** Runs {@link renderPhase} in a child process (render-child.ts) and takes its result. */
 async function renderInChild(job: RenderJob, progress: (phase: BuildProgress['phase'], message: string) => void, timings: Record<string, number>): Promise<Rendered> {
   type Reply =
@@ -297,7 +305,11 @@ async function renderInChild(job: RenderJob, progress: (phase: BuildProgress['ph
     | { type: 'error'; error: { code?: string; message: string; stack?: string } };
   const reply = await new Promise<Extract<Reply, { type: 'done' }>>((resolve, reject) => {
     // Few glibc arenas: the worker threads' freed memory is reused rather than kept per thread.
-    const child = fork(RENDER_CHILD, [], { execArgv: CHILD_EXEC_ARGV, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, MALLOC_ARENA_MAX: process.env['MALLOC_ARENA_MAX'] ?? '2' } });
+    // The semi-space goes in NODE_OPTIONS, not execArgv: worker threads start
+    // with their parent's execArgv and refuse V8 flags there.
+    const nodeOptions = [process.env['NODE_OPTIONS'], `--max-semi-space-size=${RENDER_CHILD_SEMI_SPACE_MB}`].filter(Boolean).join(' ');
+    const env = { ...process.env, MALLOC_ARENA_MAX: process.env['MALLOC_ARENA_MAX'] ?? '2', NODE_OPTIONS: nodeOptions };
+    const child = fork(RENDER_CHILD, [], { execArgv: CHILD_EXEC_ARGV, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env });
     let settled = false;
     child.on('message', (m: Reply) => {
       if (m.type === 'progress') progress(m.phase, m.message);
