@@ -1,4 +1,6 @@
-import { defineErrors } from '@labkit/sdk';
+import { defineErrors, isLabkitError } from '@labkit/sdk';
+
+const REFUSED = ' refused the request: ';
 
 /** Every error the runtime raises itself. Content problems are Diagnostics, not these. */
 export const RuntimeErrors = defineErrors({
@@ -144,6 +146,21 @@ export const RuntimeErrors = defineErrors({
     message: (machine: string, task: string, detail: string) => `Could not write the status of task ${task} to /run/labkit/status/${task} on ${machine}: ${detail}`,
     hint: 'The task itself is unaffected, but `examinerctl task get|wait` in that machine sees a stale status. Check that /run is writable in the guest and that its agent is running.',
   },
+  AgentRefused: {
+    title: 'The guest agent refused the request',
+    message: (machine: string, detail: string) => `Machine \`${machine}\`${REFUSED}${detail}`,
+    hint: 'The machine is still running. A refused file write names the reason (a symlink on the path that root does not own is never followed; see docs/security.md).',
+  },
+  DestinationRefused: {
+    title: 'Answer not written to its destination',
+    message: (machine: string, task: string, destination: string, detail: string) => `The answer to task ${task} was not written to ${destination} on ${machine}: ${detail}`,
+    hint: 'Something in the machine (a symlink at the path or on the way to it) stands where the answer goes. The task is checked again once the path is a plain file or free.',
+  },
+  GuestInputRefused: {
+    title: 'Answer left in the machine refused',
+    message: (machine: string, task: string, detail: string) => `The answer to task ${task} found in /run/labkit/input on ${machine} was not taken: ${detail}`,
+    hint: 'Answer with `examinerctl task input` (it writes a plain file); a symlink, folder or hard link put there by hand is dropped.',
+  },
   UnknownTask: {
     title: 'Unknown task',
     message: (task: string, known: string[]) => `There is no task ${task} in this playground${known.length ? ` (tasks: ${known.join(', ')})` : ''}.`,
@@ -155,6 +172,12 @@ export const RuntimeErrors = defineErrors({
     hint: 'Check the machine name (`lab playground list` shows them) and the path or port you passed.',
   },
 });
+
+/** The agent's reason when `error` is its refusal of a request (`AgentRefused`), else undefined. */
+export function agentRefusal(error: unknown): string | undefined {
+  if (!isLabkitError(error) || error.code !== 'AgentRefused') return undefined;
+  return error.message.slice(error.message.indexOf(REFUSED) + REFUSED.length);
+}
 
 function debPackageFor(tool: string): string {
   const map: Record<string, string> = {

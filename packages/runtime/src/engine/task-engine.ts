@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { DEFAULT_TASK_TIMEOUT_SECONDS, isLabkitError, type TaskInput } from '@labkit/sdk';
 import type { ExecResult, MachineState, RunningPlayground } from '../provider.ts';
-import { RuntimeErrors } from '../errors.ts';
+import { agentRefusal, RuntimeErrors } from '../errors.ts';
 import { selectTasks, type ConditionValues } from './conditions.ts';
 import { TASK_STATUS_CODES, type EngineEvent, type PlaygroundStatus, type ScriptKind, type TaskKind, type TaskSnapshot, type TaskStatus } from './events.ts';
 import { expandEnv, expandScript, usesInput, type ExpandContext } from './expand.ts';
@@ -55,7 +55,29 @@ interface TaskState extends TaskSnapshot {
   stderr?: string;
   /** The answer last written to the task's `:destination:` file. */
   written?: string;
+  /** Why the last `:destination:` write was refused (one warning per reason, not one per poll). */
+  refused?: string;
 }
+
+/**
+ * Takes the answer `examinerctl task input` left for task `$T`. Any user may
+ * write /run/labkit/input (mode 1733: laborant answers too), so whatever
+ * stands there is the learner's and this script runs as root: it first
+ * renames the entry into a root-only folder (a rename moves a symlink, never
+ * follows it, and nobody but root can change the entry once it is there),
+ * then reads it only if it is a plain file with one link (not a symlink to
+ * /etc/shadow, a FIFO that would hang the read, or a hard link to a root
+ * file). Exit 1: no answer; 3: refused (the reason on stderr).
+ */
+const TAKE_GUEST_INPUT = [
+  'f=/run/labkit/input/$T k=/run/labkit/taken',
+  '[ -e "$f" ] || [ -L "$f" ] || exit 1',
+  'mkdir -p -m 700 "$k" && rm -rf "$k/$T" && mv -f "$f" "$k/$T" || exit 1',
+  'if [ -L "$k/$T" ] || [ ! -f "$k/$T" ] || [ "$(stat -c %h "$k/$T")" != 1 ]; then',
+  '  rm -rf "$k/$T"; echo "it is not a plain file with one link" >&2; exit 3',
+  'fi',
+  'cat "$k/$T" && rm -f "$k/$T"',
+].join('\n');
 
 /**
  * The task engine: what an examiner does on a playground.
@@ -289,7 +311,10 @@ export class TaskEngine {
       }
       if (task.status !== 'running') this.#setTask(task, 'running');
       try {
-        await this.#writeDestination(task);
+        if (!(await this.#writeDestination(task))) {
+          await this.#sleep(this.#pollMs); // its check would read a stale file: try again
+          continue;
+        }
         task.checkStartedAt = Date.now();
         const evaluation = await this.#evaluate(task, true).finally(() => (task.checkEndedAt = Date.now()));
         if (this.#stopped) return;
@@ -391,13 +416,11 @@ export class TaskEngine {
     return result;
   }
 
-  /** An answer left by `examinerctl task input` in the task's machine. */
+  /** An answer left by `examinerctl task input` in the task's machine (see TAKE_GUEST_INPUT). */
   async #readGuestInput(task: TaskState): Promise<boolean> {
-    const file = `/run/labkit/input/${task.name}`;
-    const r = await this.#playground
-      .machine(task.machine)
-      .exec({ script: `cat ${file} 2>/dev/null && rm -f ${file}`, timeoutMs: 10_000 })
-      .catch(() => undefined);
+    const machine = this.#playground.machine(task.machine);
+    const r = await machine.exec({ script: TAKE_GUEST_INPUT, env: { T: task.name }, timeoutMs: 10_000 }).catch(() => undefined);
+    if (r?.exitCode === 3) this.#warn(RuntimeErrors.GuestInputRefused(machine.name, task.name, firstLine(r) || 'refused'), machine.name, task.name);
     if (r?.exitCode !== 0) return false;
     this.setInput(task.name, r.stdout);
     return true;
@@ -406,14 +429,33 @@ export class TaskEngine {
   /**
    * Writes the task's answer to its `:destination:` file. The path is the
    * author's, the value the learner's: the value goes through `copyIn` as
-   * file content, never through a shell.
+   * file content, never through a shell. The path may cross folders the
+   * learner can write (`/tmp`): the agent refuses a symlink root does not
+   * own on the way or at the file, and this returns false (one warning per
+   * reason; the task is not checked against a stale file) until it can write.
    */
-  async #writeDestination(task: TaskState): Promise<void> {
+  async #writeDestination(task: TaskState): Promise<boolean> {
     const destination = this.#destinations[task.name];
     const value = this.#inputs.get(task.name);
-    if (!destination || value === undefined || task.written === value) return;
-    await this.#playground.machine(task.machine).copyIn({ path: path.posix.resolve('/', destination), content: value, mode: 0o644, owner: 'root' });
+    if (!destination || value === undefined || task.written === value) return true;
+    const machine = this.#playground.machine(task.machine);
+    const file = path.posix.resolve('/', destination);
+    try {
+      await machine.copyIn({ path: file, content: value, mode: 0o644, owner: 'root' });
+    } catch (error) {
+      const detail = agentRefusal(error);
+      if (detail === undefined) throw error;
+      if (task.refused !== detail) this.#warn(RuntimeErrors.DestinationRefused(machine.name, task.name, file, detail), machine.name, task.name);
+      task.refused = detail;
+      return false;
+    }
     task.written = value;
+    delete task.refused;
+    return true;
+  }
+
+  #warn(warning: { code: string; message: string }, machine: string, task: string): void {
+    this.#emit({ type: 'warning', machine, task, code: warning.code, message: warning.message, at: Date.now() });
   }
 
   /** Mirrors the status into every machine as the platform's numeric code (what `examinerctl task get|wait` read). */
@@ -424,8 +466,7 @@ export class TaskEngine {
       machine.copyIn({ path: `/run/labkit/status/${task.name}`, content: `${TASK_STATUS_CODES[task.status]}\n` }).catch((error: unknown) => {
         // Not fatal (the engine's own status is right), but the guest's
         // examinerctl now reads a stale one: say so on the event stream.
-        const warning = RuntimeErrors.StatusNotMirrored(machine.name, task.name, error instanceof Error ? error.message : String(error));
-        this.#emit({ type: 'warning', machine: machine.name, task: task.name, code: warning.code, message: warning.message, at: Date.now() });
+        this.#warn(RuntimeErrors.StatusNotMirrored(machine.name, task.name, error instanceof Error ? error.message : String(error)), machine.name, task.name);
       });
     }
   }

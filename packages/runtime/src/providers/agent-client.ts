@@ -304,7 +304,7 @@ export class AgentClient {
       p.resolve(result as never);
     } else {
       this.#take(frame.id);
-      if (frame.errno) p.reject(RuntimeErrors.MachineDied(this.#machine, `agent refused: ${frame.message}`));
+      if (frame.errno) p.reject(RuntimeErrors.AgentRefused(this.#machine, frame.message));
       else p.resolve(undefined as never);
     }
     return undefined;

@@ -14,7 +14,7 @@
  * type, payload. Strings are u32 length + bytes.
  *   host->guest  EXEC(1): id, timeout_ms, max_output, user, cwd, script, n, env[n]
  *                KILL(2): id
- *                WRITE(3): id, path, mode, user, content
+ *                WRITE(3): id, path, mode, user, content  (never through a symlink root does not own: write_file)
  *                PING(4): id
  *                POWEROFF(5)
  *                PTY(6): id, cols, rows, user, n, env[n]   (an interactive login shell on a pty)
@@ -452,24 +452,90 @@ static void reap(void) {
   }
 }
 
+/*
+ * The directory that will hold the last component of `path` (an absolute
+ * path), opened O_PATH, with that component in `last`. WRITE runs as root,
+ * and a path may cross folders a learner can write (/tmp, /home/laborant,
+ * a task's :destination:), so the walk never lets the learner choose where
+ * the file lands: each component is opened from its parent's descriptor
+ * with O_NOFOLLOW (no rename race can swap a folder for a link afterwards),
+ * a symlink on the way is followed only when root owns it (/var/run ->
+ * /run; a learner cannot make one), any other symlink is refused with
+ * EPERM, and a missing folder is created 0755 (the old mkdir -p).
+ */
+static int open_parent(const char *path, char *last, size_t lastsz) {
+  const char *slash = strrchr(path, '/');
+  if (path[0] != '/' || !slash[1] || strcmp(slash + 1, ".") == 0 || strcmp(slash + 1, "..") == 0) { errno = EINVAL; return -1; }
+  if (strlen(slash + 1) >= lastsz) { errno = ENAMETOOLONG; return -1; }
+  strcpy(last, slash + 1);
+  char todo[8192], next[8192], target[4096];
+  if ((size_t)(slash - path) >= sizeof todo) { errno = ENAMETOOLONG; return -1; }
+  memcpy(todo, path, (size_t)(slash - path)); todo[slash - path] = 0;
+  int dfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC), links = 0;
+  const char *p = todo;
+  while (dfd >= 0) {
+    while (*p == '/') p++;
+    if (!*p) return dfd;
+    size_t n = strcspn(p, "/");
+    char name[256];
+    if (n >= sizeof name) { errno = ENAMETOOLONG; break; }
+    memcpy(name, p, n); name[n] = 0; p += n;
+    if (strcmp(name, ".") == 0) continue;
+    int fd = openat(dfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT && mkdirat(dfd, name, 0755) == 0) fd = openat(dfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0) { if (fd >= 0) close(fd); break; }
+    if (S_ISDIR(st.st_mode)) { close(dfd); dfd = fd; continue; }
+    if (!S_ISLNK(st.st_mode)) { close(fd); errno = ENOTDIR; break; }
+    if (st.st_uid != 0) { close(fd); errno = EPERM; break; }
+    ssize_t tl = readlinkat(fd, "", target, sizeof target - 1);
+    close(fd);
+    if (tl <= 0 || ++links > 40) { errno = tl <= 0 ? EINVAL : ELOOP; break; }
+    target[tl] = 0;
+    if ((size_t)snprintf(next, sizeof next, "%s/%s", target, p) >= sizeof next) { errno = ENAMETOOLONG; break; }
+    strcpy(todo, next); p = todo;
+    if (target[0] == '/') { close(dfd); dfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC); }
+  }
+  int e = errno;
+  if (dfd >= 0) close(dfd);
+  errno = e;
+  return -1;
+}
+
+/*
+ * WRITE: the content lands in a fresh temporary file (O_CREAT | O_EXCL |
+ * O_NOFOLLOW: a name planted in advance, link or not, is never opened)
+ * that is renamed over the target, so no existing inode is ever written to.
+ * A symlink at the target that root does not own is refused, not replaced.
+ */
 static void write_file(struct rd *r) {
   uint32_t id = rd32(r), mode = rd32(r), clen = 0;
   char *path = rdstr(r, NULL), *user = rdstr(r, NULL), *content = rdstr(r, &clen);
-  if (r->bad) { send_ack(id, EINVAL, "malformed WRITE"); goto out; }
+  int dfd = -1;
+  if (r->bad || !path) { send_ack(id, EINVAL, "malformed WRITE"); goto out; }
   struct pw pw;
   if (lookup_user(user && user[0] ? user : "root", &pw) != 0) { send_ack(id, ENOENT, "no such user"); goto out; }
-  /* mkdir -p of the parent */
-  char *dir = strdup(path);
-  for (char *c = dir + 1; *c; c++) if (*c == '/') { *c = 0; mkdir(dir, 0755); *c = '/'; }
-  free(dir);
-  char tmp[4200]; snprintf(tmp, sizeof tmp, "%s.labkit-tmp", path);
-  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode & 07777);
+  char base[256], tmp[64];
+  dfd = open_parent(path, base, sizeof base);
+  if (dfd < 0) { send_ack(id, errno, errno == EPERM ? "refused: a folder on the path is a symlink root does not own" : strerror(errno)); goto out; }
+  struct stat st;
+  if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode) && st.st_uid != 0) {
+    send_ack(id, EPERM, "refused: the file is a symlink root does not own"); goto out;
+  }
+  static uint32_t seq = 0;
+  int fd = -1;
+  for (int tries = 0; tries < 16 && fd < 0; tries++) {
+    snprintf(tmp, sizeof tmp, ".labkit-write-%u-%llu", ++seq, (unsigned long long)now_ms());
+    fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0 && errno != EEXIST) break;
+  }
   if (fd < 0) { send_ack(id, errno, strerror(errno)); goto out; }
   write_all(fd, content, clen);
   fchown(fd, pw.uid, pw.gid); fchmod(fd, mode & 07777); close(fd);
-  if (rename(tmp, path) < 0) { send_ack(id, errno, strerror(errno)); goto out; }
+  if (renameat(dfd, tmp, dfd, base) < 0) { int e = errno; unlinkat(dfd, tmp, 0); send_ack(id, e, strerror(e)); goto out; }
   send_ack(id, 0, "ok");
 out:
+  if (dfd >= 0) close(dfd);
   free(path); free(user); free(content);
 }
 
@@ -600,6 +666,18 @@ static void boot(void) {
   mkdir("/dev/shm", 01777); mount("tmpfs", "/dev/shm", "tmpfs", 0, NULL);
   mount("tmpfs", "/tmp", "tmpfs", 0, "mode=1777");
   mount("tmpfs", "/run", "tmpfs", 0, "mode=0755");
+  /* Where `examinerctl task input` leaves answers: any user may answer (the
+   * learner is often laborant), like /tmp (sticky, so nobody replaces
+   * another's file) but not listable. The engine takes an answer out of it
+   * into a root-only folder before reading it (task-engine.ts). */
+  mkdir("/run/labkit", 0755);
+  if (mkdir("/run/labkit/input", 01733) == 0) chmod("/run/labkit/input", 01733);
+  /* As systemd sets them on Debian (the kernel's default is 0, and no
+   * systemd runs here): nobody follows another user's symlink in a sticky
+   * world-writable folder (/tmp, /run/labkit/input), and nobody hard-links
+   * a file they could not write (a root file into the input folder). */
+  write_text("/proc/sys/fs/protected_symlinks", "1");
+  write_text("/proc/sys/fs/protected_hardlinks", "1");
   if (mount("cgroup2", "/sys/fs/cgroup", "cgroup2", 0, NULL) == 0) {
     write_text("/sys/fs/cgroup/cgroup.subtree_control", "+pids");
     if (mkdir("/sys/fs/cgroup/labkit", 0755) == 0 || errno == EEXIST) {

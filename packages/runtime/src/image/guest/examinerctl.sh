@@ -5,15 +5,21 @@
 #   examinerctl task get TASK                  print TASK's status code
 # Status codes are the platform's (docs/runtime.md): 10 created, 20 blocked,
 # 30 running, 35 failed, 40 completed. The task engine publishes them to
-# /run/labkit/status/<task> and reads answers from /run/labkit/input/<task>.
+# /run/labkit/status/<task> and reads answers from /run/labkit/input/<task>
+# (any user may answer; see docs/security.md).
 dir=/run/labkit
 usage() { echo "usage: examinerctl task input|wait|get TASK [--timeout DURATION]" >&2; exit 2; }
 [ "$1" = task ] && [ -n "$3" ] || usage
 task=$3
 case "$2" in
   input)
-    mkdir -p "$dir/input"
-    cat > "$dir/input/.$task.tmp" && mv "$dir/input/.$task.tmp" "$dir/input/$task" ;;
+    # The agent makes $dir/input at boot, sticky and writable by every user
+    # (mode 1733), so laborant may answer too. mktemp creates the file
+    # (O_EXCL: never a name someone planted); mv puts it in place at once.
+    [ -d "$dir/input" ] || mkdir -p -m 1733 "$dir/input" || exit 1
+    tmp=$(mktemp "$dir/input/.$task.XXXXXX") || exit 1
+    if cat > "$tmp" && mv -f "$tmp" "$dir/input/$task"; then exit 0; fi
+    rm -f "$tmp"; exit 1 ;;
   get)
     if [ -f "$dir/status/$task" ]; then cat "$dir/status/$task"
     else echo "examinerctl: no task $task" >&2; exit 1; fi ;;
