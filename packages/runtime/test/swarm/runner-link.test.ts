@@ -5,6 +5,7 @@
 // spawned input.
 import { afterEach, describe, expect, it } from 'vitest';
 import { playgroundOf, type ExecResult, type Machine, type MachineState, type Provider } from '../../src/index.ts';
+import { RuntimeErrors } from '../../src/errors.ts';
 import { RemoteMachine, openRunner, type RunnerAddress } from '../../src/providers/swarm/remote-machine.ts';
 import { readLines } from '../../src/providers/swarm/runner-protocol.ts';
 import { startRunner } from '../../src/providers/swarm/runner.ts';
@@ -19,7 +20,10 @@ class EchoMachine implements Machine {
     request.onOutput?.('stdout', Buffer.from('streamed '));
     return ok(`ran ${request.script}`);
   }
-  async copyIn() {}
+  async copyIn(file: Parameters<Machine['copyIn']>[0]) {
+    if (file.path === '/tmp/link/answer') throw RuntimeErrors.AgentRefused(this.name, 'refused: a folder on the path is a symlink root does not own');
+    if (file.path === '/dev/full/x') throw new Error('the agent went away');
+  }
   spawn(request: Parameters<NonNullable<Machine['spawn']>>[0]) {
     let input = '';
     let finish!: (r: ExecResult) => void;
@@ -96,6 +100,16 @@ describe('the runner link (loopback, fake machine)', () => {
     link2.end();
     await closed2;
     expect(seen.some((m) => 'stopping' in m)).toBe(false);
+  });
+
+  it('copyIn: a write the agent refused stays AgentRefused with its reason across the link; another failure is MachineDied', async () => {
+    const m = new RemoteMachine('m1', await provisioned());
+    await expect(m.copyIn({ path: '/tmp/answer', content: 'yes' })).resolves.toBeUndefined();
+    await expect(m.copyIn({ path: '/tmp/link/answer', content: 'yes' })).rejects.toMatchObject({
+      code: 'AgentRefused',
+      message: 'Machine `m1` refused the request: refused: a folder on the path is a symlink root does not own',
+    });
+    await expect(m.copyIn({ path: '/dev/full/x', content: 'yes' })).rejects.toMatchObject({ code: 'MachineDied', message: expect.stringContaining('the agent went away') });
   });
 
   it('a wrong secret gets the connection closed, and the exec rejects', async () => {

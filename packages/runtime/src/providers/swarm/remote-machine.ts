@@ -107,6 +107,8 @@ export class RemoteMachine implements Machine {
       readLines(socket, (m) => {
         done = true;
         if (m.ok) resolve();
+        // The agent refused the write (a learner's symlink on the path): the machine lives on.
+        else if (typeof m.refused === 'string') reject(RuntimeErrors.AgentRefused(this.name, m.refused));
         else reject(RuntimeErrors.MachineDied(this.name, String(m.error ?? 'copy failed')));
       });
       socket.on('error', () => {});
