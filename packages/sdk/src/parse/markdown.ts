@@ -94,8 +94,11 @@ const ALL = 31;
  *   so any `&` followed by `#` or a letter counts too;
  * - footnote: a call or definition starts with `[^`;
  * - strikethrough: `~`;
- * - table: the delimiter row needs a `|`, or an alignment colon next to a
- *   dash (`:-` or `-:`): `a\n:-` is a one-column table;
+ * - table: a table has a delimiter row, a line of `|`, `:`, `-`, spaces
+ *   and tabs with a `-` and a `|` or `:` (`a\n:-` is a one-column table),
+ *   after blockquote markers and indentation (a list item cannot start on
+ *   it: the head row above would be outside that item); a `|` in a code
+ *   block alone needs no table;
  * - task list item: `[` followed by `x`, `X`, a space, tab or line ending.
  */
 export function gfmNeeds(text: string): number {
@@ -103,7 +106,7 @@ export function gfmNeeds(text: string): number {
   if (/www\.|https?:\/\/|@|&[#a-z]/i.test(text)) needs |= AUTOLINK;
   if (text.includes('[^')) needs |= FOOTNOTE;
   if (text.includes('~')) needs |= STRIKETHROUGH;
-  if (text.includes('|') || text.includes(':-') || text.includes('-:')) needs |= TABLE;
+  if (hasDelimiterRowLine(text)) needs |= TABLE;
   if (/\[[\sxX]/.test(text)) needs |= TASK_LIST;
   return needs;
 }
@@ -125,6 +128,29 @@ function autolinkLikelyInProse(text: string): boolean {
     }
     if (fence) continue;
     if (/(^|[^(<`"'=\w.+/-])(www\.|https?:\/\/)|\w@/i.test(line.replace(/`[^`]*`/g, ''))) return true;
+  }
+  return false;
+}
+
+/** Whether a line of `text` could be a table's delimiter row (see {@link gfmNeeds}); linear, no regex backtracking. */
+function hasDelimiterRowLine(text: string): boolean {
+  let from = text.indexOf('-');
+  while (from !== -1) {
+    let start = text.lastIndexOf('\n', from) + 1;
+    let end = text.indexOf('\n', from);
+    if (end === -1) end = text.length;
+    while (start < end && (text[start] === ' ' || text[start] === '\t' || text[start] === '>')) start++;
+    let dash = false;
+    let mark = false;
+    let other = false;
+    for (let i = start; i < end && !other; i++) {
+      const c = text[i];
+      if (c === '-') dash = true;
+      else if (c === '|' || c === ':') mark = true;
+      else if (c !== ' ' && c !== '\t' && !(c === '\r' && i === end - 1)) other = true;
+    }
+    if (dash && mark && !other) return true;
+    from = end === text.length ? -1 : text.indexOf('-', end);
   }
   return false;
 }

@@ -86,6 +86,12 @@ const crafted: Record<string, string> = {
   'one-column table, right aligned, without a pipe': 'a\n-:\nb\n',
   'setext heading, not a table': 'a\n-\n\nb\n---\n',
   'table in a blockquote and a list': '> a | b\n> -|-\n\n- a | b\n  -|-\n',
+  'table in nested blockquotes with indentation': '> > a | b\n> >   -|-\n> > 1 | 2\n',
+  'table in a list item continuation': '- item\n\n  a | b\n  :-|-:\n  1 | 2\n',
+  'table with tabs in the delimiter row': 'a\t|\tb\n-\t|\t-\n',
+  'delimiter-like lines that are no table': '- a: b\n- -|-\n\n---\n\n| x\n',
+  'list item starting with a delimiter row': 'a | b\n- -|-\n',
+  'list items starting with a delimiter row, other markers': 'c | d\n* -|-\n\ne | f\n1. -|-\n\n- g | h\n+ -|-\n',
   'pipe in code only': '```\nps aux | grep x\n```\n\n`a|b`\n',
   'table with escaped pipe in code': '| a |\n|---|\n| `\\|` |\n',
   'strikethrough single': 'a ~b~ c\n',
@@ -177,10 +183,12 @@ describe('parseMarkdown with the GFM extensions a text can use', () => {
     expect(gfmNeeds('a && b')).toBe(0);
     expect(gfmNeeds('[^1]')).toBe(2);
     expect(gfmNeeds('~')).toBe(4);
-    expect(gfmNeeds('|')).toBe(8);
+    expect(gfmNeeds('a|b\n-|-')).toBe(8);
     expect(gfmNeeds('a\n:-')).toBe(8);
     expect(gfmNeeds('a\n-:')).toBe(8);
+    expect(gfmNeeds('> > a\n> >  | --- |\r\n')).toBe(8);
     expect(gfmNeeds('a\n-')).toBe(0);
+    expect(gfmNeeds('ps aux | grep x\n---\n- a: b\n')).toBe(0);
     expect(gfmNeeds('[ ]')).toBe(16);
     expect(gfmNeeds('[x]')).toBe(16);
     expect(gfmNeeds('[\n]')).toBe(16);
