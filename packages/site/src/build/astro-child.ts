@@ -1,14 +1,16 @@
 /**
  * The Astro run of `lab build`, in a child process of its own: it gets the
  * page models from a spool file on disk (one JSON page per line, written by
- * the render phase) and nothing else, so Astro's memory never adds to the
- * content graph's and the render workers', and is all returned to the
- * system when it exits.
+ * the render phase, each read when its route is built) and nothing else, so
+ * Astro's memory never adds to the content graph's and the render workers',
+ * and is all returned to the system when it exits.
  *
  *   node astro-child.js <job.json>
  */
-import { readFileSync } from 'node:fs';
-import { setLoaderFeed } from './astro-loader.ts';
+import { createReadStream, openSync, readFileSync, readSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { createInterface } from 'node:readline';
+import { setLoaderFeed, type PageSource } from './astro-loader.ts';
 import type { ClientAssetUrls, Page, SiteConfig } from '../shell/page-model.ts';
 
 /** What the parent hands over (as a JSON file named on the command line). */
@@ -24,11 +26,43 @@ export interface AstroJob {
   verbose: boolean;
 }
 
+/**
+ * The spool as a page source: one pass records each page's route, title,
+ * digest and place in the file; a route's model is read back from there
+ * when Astro renders it. The whole site's models (and the spool's text,
+ * ~100 MB at 3,000 pages) were held for the whole Astro run before.
+ */
+async function spooledPages(spool: string): Promise<PageSource> {
+  const list: PageSource['list'] = [];
+  const at = new Map<string, [offset: number, length: number]>();
+  let offset = 0;
+  for await (const line of createInterface({ input: createReadStream(spool), crlfDelay: Infinity })) {
+    const length = Buffer.byteLength(line);
+    if (line) {
+      const { route, title } = JSON.parse(line) as Page;
+      list.push({ route, title, digest: createHash('sha256').update(line).digest('hex').slice(0, 32) });
+      at.set(route, [offset, length]);
+    }
+    offset += length + 1;
+  }
+  const fd = openSync(spool, 'r');
+  return {
+    list,
+    get(route) {
+      const place = at.get(route);
+      if (!place) return undefined;
+      const buf = Buffer.alloc(place[1]);
+      readSync(fd, buf, 0, place[1], place[0]);
+      const page = JSON.parse(buf.toString('utf8')) as Page;
+      if (page.route !== route) throw new Error(`labkit: the spool's line for "${route}" holds "${page.route}"`);
+      return page;
+    },
+  };
+}
+
 async function main(jobFile: string): Promise<void> {
   const job = JSON.parse(readFileSync(jobFile, 'utf8')) as AstroJob;
-  const pages: Page[] = [];
-  for (const line of readFileSync(job.spool, 'utf8').split('\n')) if (line) pages.push(JSON.parse(line) as Page);
-  setLoaderFeed({ pages, config: job.config, assets: job.urls });
+  setLoaderFeed({ pages: await spooledPages(job.spool), config: job.config, assets: job.urls });
   const { build: astroBuild } = await import('astro');
   await astroBuild({
     root: job.root,
