@@ -9,7 +9,6 @@
  */
 import { createReadStream, openSync, readFileSync, readSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { createInterface } from 'node:readline';
 import { setLoaderFeed, type PageSource } from './astro-loader.ts';
 import type { ClientAssetUrls, Page, SiteConfig } from '../shell/page-model.ts';
 
@@ -35,16 +34,30 @@ export interface AstroJob {
 async function spooledPages(spool: string): Promise<PageSource> {
   const list: PageSource['list'] = [];
   const at = new Map<string, [offset: number, length: number]>();
-  let offset = 0;
-  for await (const line of createInterface({ input: createReadStream(spool), crlfDelay: Infinity })) {
-    const length = Buffer.byteLength(line);
-    if (line) {
-      const { route, title } = JSON.parse(line) as Page;
-      list.push({ route, title, digest: createHash('sha256').update(line).digest('hex').slice(0, 32) });
-      at.set(route, [offset, length]);
+  const take = (line: Buffer, offset: number) => {
+    const { route, title } = JSON.parse(line.toString('utf8')) as Page;
+    list.push({ route, title, digest: createHash('sha256').update(line).digest('hex').slice(0, 32) });
+    at.set(route, [offset, line.length]);
+  };
+  // Split on the newline byte only: JSON keeps U+2028 and U+2029 raw, and
+  // readline would end a line there.
+  const pieces: Buffer[] = [];
+  let lineStart = 0;
+  let pos = 0;
+  for await (const chunk of createReadStream(spool) as AsyncIterable<Buffer>) {
+    let start = 0;
+    for (let nl = chunk.indexOf(10); nl !== -1; nl = chunk.indexOf(10, start)) {
+      pieces.push(chunk.subarray(start, nl));
+      const line = pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces);
+      if (line.length) take(line, lineStart);
+      pieces.length = 0;
+      start = nl + 1;
+      lineStart = pos + start;
     }
-    offset += length + 1;
+    if (start < chunk.length) pieces.push(chunk.subarray(start));
+    pos += chunk.length;
   }
+  if (pieces.length) take(Buffer.concat(pieces), lineStart);
   const fd = openSync(spool, 'r');
   return {
     list,

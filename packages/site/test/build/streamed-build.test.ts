@@ -23,6 +23,12 @@ beforeAll(async () => {
   // A skill path whose unit shows the card of a tutorial with a quiz: the
   // card counts the quiz only once the tutorial is rendered, which happens
   // after the path (paths sort before tutorials).
+  // A page whose JSON holds U+2028 and U+2029 raw (JSON.stringify keeps
+  // them) and multi-byte text: the Astro child reads pages back from the
+  // spool by byte offset, one line each.
+  const sep = path.join(content, 'tutorials/separators');
+  await mkdir(sep, { recursive: true });
+  await writeFile(path.join(sep, 'index.md'), '---\nkind: tutorial\ntitle: Line separators\ndescription: Grüße, 日本語 🚀.\ncategories:\n  - linux\ncreatedAt: 2026-11-20\n---\n\nOne\u2028two\u2029three: Grüße 日本語 🚀.\n');
   const sp = path.join(content, 'skill-paths/search-path');
   await mkdir(sp, { recursive: true });
   await writeFile(path.join(sp, 'index.md'), '---\nkind: skill-path\ntitle: Search path\ncreatedAt: 2026-11-20\ndescription: One unit.\ncategories:\n  - linux\n---\n\nWork through the unit.\n');
@@ -46,6 +52,7 @@ describe('streamed full build', () => {
 
     const list = await files(path.join(tmp, 'collected'));
     expect(list).toContain('skill-paths/search-path/index.html');
+    expect(await readFile(path.join(tmp, 'collected/tutorials/separators/index.html'), 'utf8')).toContain('One\u2028two\u2029three');
     expect(list.some((f) => f.startsWith('pagefind/'))).toBe(true);
     for (const other of ['streamed', 'isolated']) {
       expect(await files(path.join(tmp, other))).toEqual(list);
