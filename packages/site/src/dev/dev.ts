@@ -116,7 +116,14 @@ export async function dev(options: DevOptions): Promise<DevHandle> {
     reporter.update(summary, [text, extra].filter(Boolean).join('\n'));
   };
   reporter?.started(url, contentDir, host !== '127.0.0.1' && host !== 'localhost' && host !== '::1');
+  let reported: BackendState | undefined;
   try {
+    // The content first (graph loaded and checked): the terminal reports it
+    // while the pages are built; tabs keep the loading page until they are.
+    if (backend.loadContent) {
+      reported = state = await backend.loadContent();
+      report({ state, changedFiles: 0, rescan: false, durationMs: performance.now() - t0 });
+    }
     state = await backend.load();
   } catch (error) {
     await server.close();
@@ -124,7 +131,8 @@ export async function dev(options: DevOptions): Promise<DevHandle> {
   }
   loaded = true;
   version++;
-  report({ state, changedFiles: 0, rescan: false, durationMs: performance.now() - t0 });
+  // Again only if building the pages changed what was reported (a render failure).
+  if (!reported || !sameDiagnostics(reported, state)) report({ state, changedFiles: 0, rescan: false, durationMs: performance.now() - t0 });
   // Tabs opened while loading get their real page now.
   const first = new Map<string, PageResult>();
   for (const tab of server.openPages) if (!first.has(tab.path)) first.set(tab.path, await pages.render(tab.path));
@@ -221,6 +229,10 @@ export async function dev(options: DevOptions): Promise<DevHandle> {
       await server.close();
     },
   };
+}
+
+function sameDiagnostics(a: BackendState, b: BackendState): boolean {
+  return a.itemCount === b.itemCount && a.diagnostics.length === b.diagnostics.length && a.diagnostics.every((d, i) => d === b.diagnostics[i]);
 }
 
 function mergeBatches(a: ChangeBatch, b: ChangeBatch, burstThreshold: number): ChangeBatch {

@@ -26,6 +26,14 @@ export interface PreviewBackend {
   /** Reads the whole content folder (start, and re-scan after a burst). */
   load(): Promise<BackendState>;
   /**
+   * The first load's content half, when the backend can split it: the graph
+   * loaded and checked (every diagnostic but render failures) and the item
+   * count, before any page is built. `load()` then builds the pages. `lab
+   * dev` reports the content when this resolves: rendering a thousand pages
+   * (from the render cache) is not what the terminal's report waits for.
+   */
+  loadContent?(): Promise<BackendState>;
+  /**
    * Brings the pages up to date with these absolute paths (removed files and
    * folders included). Diagnostics are brought up to date separately, by
    * {@link diagnose}, so the preview can be refreshed before the cross-file

@@ -133,16 +133,29 @@ export async function createSitePreviewBackend(contentDir: string, options: { st
     return { itemCount: items.size, parsedFiles, diagnostics: allDiagnostics() };
   };
 
+  // Set by loadContent(): the graph and the site model are current, load() builds the pages.
+  let contentOnly = false;
+  const loadGraph = async (): Promise<ContentChange | undefined> => {
+    // First call: the store given already loaded, else load it (the parse
+    // cache and worker threads make a cold start fast). Later calls (a
+    // burst the watcher could not follow): a re-scan, not a second load.
+    let change: ContentChange | undefined;
+    if (!store.loaded) await store.load(root, { workers: 'auto', parseCache: true });
+    else if (loadedOnce) change = await store.rescan();
+    loadedOnce = true;
+    await derive(change);
+    return change;
+  };
+
   return {
+    async loadContent() {
+      await loadGraph();
+      contentOnly = true;
+      return state();
+    },
     async load() {
-      // First call: the store given already loaded, else load it (the parse
-      // cache and worker threads make a cold start fast). Later calls (a
-      // burst the watcher could not follow): a re-scan, not a second load.
-      let change: ContentChange | undefined;
-      if (!store.loaded) await store.load(root, { workers: 'auto', parseCache: true });
-      else if (loadedOnce) change = await store.rescan();
-      loadedOnce = true;
-      await derive(change);
+      const change = contentOnly ? undefined : await loadGraph();
+      contentOnly = false;
       await rebuild();
       // Drop cached renders no page uses any more, so the cache does not grow run after run.
       if (!change) await cache.prune();
