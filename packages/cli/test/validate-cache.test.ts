@@ -111,7 +111,17 @@ describeCorpus('lab validate --cache: whole-result cache', () => {
     expect(Object.keys(after).length).toBe(Object.keys(stamps).length - 1);
     flipByte(file, 1);
     expect((await run()).fromCache).toBe(false);
-  });
+    // Once it has settled, a hit stamps it, so later hits do not read it again.
+    await sleep(2100);
+    const hit = await run();
+    expect(hit.fromCache).toBe(true);
+    const refreshed = (JSON.parse(readFileSync(validateCachePath(content, cacheDir), 'utf8')) as { stamps: Record<string, unknown> }).stamps;
+    expect(Object.keys(refreshed).sort()).toEqual(Object.keys(stamps).sort());
+    const again = await run();
+    expect(again.fromCache).toBe(true);
+    expect(again.out).toEqual(hit.out);
+    expect(again.out).toEqual((await run(false)).out);
+  }, 60_000); // two waits of 2.1 s
 
   it('a changed lab.config above the content folder is recomputed', async () => {
     writeFileSync(join(project, 'lab.config.mjs'), 'export default { title: "one" };\n');

@@ -212,6 +212,18 @@ export function writeValidateCache(file: string, key: ValidateCacheKey, result: 
 }
 
 /**
+ * Stores a hit's fresh stamps in its head when the key found files it
+ * could stamp that the head could not (changed less than RACY_MS before
+ * the entry was written, as after a checkout): without this, every hit
+ * would read and hash them again until the next miss. Never throws.
+ */
+export function refreshStamps(file: string, stored: StoredValidation, key: ValidateCacheKey): void {
+  if (stored.key !== key.key) return;
+  const fresh = Object.keys(key.stamps).some((rel) => !Object.hasOwn(stored.stamps, rel) || stored.stamps[rel]![0] !== key.stamps[rel]![0]);
+  if (fresh) writeAtomic(file, JSON.stringify({ ...stored, stamps: key.stamps } satisfies StoredValidation));
+}
+
+/**
  * A printed output of the result with `key` (`variant` names the way it was
  * printed: format, colour, filter), or `undefined`. It starts with the key's
  * line, so an output of another result is never taken. Never throws.

@@ -6,7 +6,7 @@ import { contentDir, discoverFiles, labkitCacheDir, summarize } from '@labkit/sd
 import type { ContentGraph, Diagnostic, DiagnosticSummary } from '@labkit/sdk';
 import { silentReporter } from './reporter.ts';
 import type { CommandReporter } from './reporter.ts';
-import { readValidateCache, readValidateOutput, readValidateResult, validateCacheKey, validateCachePath, writeValidateCache, writeValidateOutput } from './validate-cache.ts';
+import { readValidateCache, readValidateOutput, refreshStamps, readValidateResult, validateCacheKey, validateCachePath, writeValidateCache, writeValidateOutput } from './validate-cache.ts';
 import type { CachedValidation, StoredValidation, ValidateCacheKey } from './validate-cache.ts';
 
 export interface ValidateOptions {
@@ -106,7 +106,10 @@ export async function validate(options: ValidateOptions): Promise<ValidateResult
       const key = await validateCacheKey(root, { code, stamps: () => (stored = readValidateCache(file))?.stamps });
       if (key && stored?.key === key.key) {
         const hit = answerFromCache(root, file, stored, key, options);
-        if (hit) return hit;
+        if (hit) {
+          refreshStamps(file, stored, key);
+          return hit;
+        }
       }
       if (key !== undefined) entry = { file, key };
     }
