@@ -75,7 +75,7 @@ describeCorpus('parse pack appends', () => {
     expect(model(cached.graph)).toEqual(model(cold.graph));
     expect(cached.graph.diagnostics).toEqual(cold.graph.diagnostics);
     for (const [rel, d] of cold.graph.documents) expect(cached.graph.documents.get(rel)?.parsed, rel).toStrictEqual(d.parsed);
-  });
+  }, 60_000); // several loads of the samples
 
   it('skips a damaged tail, parses that file again and writes the pack whole', async () => {
     await load();
@@ -99,7 +99,7 @@ describeCorpus('parse pack appends', () => {
     expect((await load()).parsed).toBe(1);
     expect(served(pack)).toStrictEqual(good);
     expect((await load()).parsed).toBe(0);
-  });
+  }, 60_000); // several loads of the samples
 
   it('is written whole again before superseded lines outweigh live ones', async () => {
     await load();
@@ -120,5 +120,5 @@ describeCorpus('parse pack appends', () => {
     expect(saves).toContain('rewritten');
     const last = new ParseCache(pack).get(rel, text);
     expect(last?.digest).toBe(`${doc.digest}-1`);
-  });
+  }, 60_000); // several loads of the samples
 });
