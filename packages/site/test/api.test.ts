@@ -11,7 +11,7 @@ const siteNames = [
 ];
 const devNames = [
   'DEFAULT_DEV_PORT', 'DEV_SECRET_HEADER', 'DEV_SECRET_PARAM', 'PLAYGROUND_ASSET_PREFIX', 'dev',
-  'playgroundClientFiles', 'playgroundDevMount', 'playgroundScriptTag',
+  'lazyPlaygroundApi', 'playgroundClientFiles', 'playgroundDevMount', 'playgroundScriptTag',
 ];
 const shellNames = [
   'renderPage',
