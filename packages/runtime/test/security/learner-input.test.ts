@@ -1,6 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { TaskInput } from '@labkit/sdk';
-import { buildImage, playgroundOf, QemuMachine, TaskEngine, type EngineEvent } from '@labkit/runtime';
+import { playgroundOf, TaskEngine, type EngineEvent } from '@labkit/runtime';
+import { busyboxVm } from './busybox-vm.ts';
 
 // `examinerctl task input` as the unprivileged learner, in a real VM (run
 // under the heavy lock). laborant may answer now (/run/labkit/input is mode
@@ -9,16 +10,10 @@ import { buildImage, playgroundOf, QemuMachine, TaskEngine, type EngineEvent } f
 // path is refused, and a `:destination:` write never goes through a symlink
 // laborant planted (at the file, on the way to it, or at a temporary name).
 
-let vm: QemuMachine;
-beforeAll(async () => {
-  vm = await QemuMachine.boot({ name: 'box', image: await buildImage(), accel: 'tcg', memoryMiB: 128 });
-}, 300_000);
-afterAll(async () => {
-  await vm?.dispose();
-});
+const vm = busyboxVm();
 
-const asRoot = async (script: string) => vm.exec({ script, timeoutMs: 10_000 });
-const asLearner = async (script: string) => vm.exec({ script, user: 'laborant', timeoutMs: 10_000 });
+const asRoot = async (script: string) => vm().exec({ script, timeoutMs: 10_000 });
+const asLearner = async (script: string) => vm().exec({ script, user: 'laborant', timeoutMs: 10_000 });
 type Warning = Extract<EngineEvent, { type: 'warning' }>;
 const warnings = (events: EngineEvent[], code: string) => events.filter((e): e is Warning => e.type === 'warning' && e.code === code);
 const until = async (what: () => boolean | Promise<boolean>, ms = 20_000) => {
@@ -32,7 +27,7 @@ describe('learner answers in a real VM', () => {
       answer: { run: '[ "x(.input)" = 42 ]' },
       to_file: { run: '[ "$(cat /tmp/answer.txt)" = yes ]' },
     };
-    const engine = new TaskEngine({ tasks, playground: playgroundOf([vm]), pollIntervalMs: 250, destinations: { to_file: '/tmp/answer.txt' } });
+    const engine = new TaskEngine({ tasks, playground: playgroundOf([vm()]), pollIntervalMs: 250, destinations: { to_file: '/tmp/answer.txt' } });
     engine.start();
     const mode = await asRoot('stat -c %a:%U /run/labkit/input');
     expect(mode.stdout.trim()).toBe('1733:root');
@@ -46,14 +41,14 @@ describe('learner answers in a real VM', () => {
   }, 120_000);
 
   it('refuses a symlink, a FIFO or a hard link at the input path and never reads what it points at', async () => {
-    await vm.copyIn({ path: '/root/secret', content: 'TOP SECRET\n', mode: 0o600 });
-    await vm.copyIn({ path: '/run/secret', content: 'RUN SECRET\n', mode: 0o600 });
+    await vm().copyIn({ path: '/root/secret', content: 'TOP SECRET\n', mode: 0o600 });
+    await vm().copyIn({ path: '/run/secret', content: 'RUN SECRET\n', mode: 0o600 });
     const tasks: Record<string, TaskInput> = {
       via_link: { run: 'echo "x(.input)"' },
       via_fifo: { run: 'echo "x(.input)"' },
       via_hardlink: { run: 'echo "x(.input)"' },
     };
-    const engine = new TaskEngine({ tasks, playground: playgroundOf([vm]), pollIntervalMs: 250 });
+    const engine = new TaskEngine({ tasks, playground: playgroundOf([vm()]), pollIntervalMs: 250 });
     const events: EngineEvent[] = [];
     engine.subscribe((e) => events.push(e));
     // The kernel guard the agent turns on: laborant cannot hard-link root's file.
@@ -92,7 +87,7 @@ describe('learner answers in a real VM', () => {
       ].join(' && '),
     );
     expect(planted, planted.stderr).toMatchObject({ exitCode: 0 });
-    const engine = new TaskEngine({ tasks, playground: playgroundOf([vm]), pollIntervalMs: 250, destinations });
+    const engine = new TaskEngine({ tasks, playground: playgroundOf([vm()]), pollIntervalMs: 250, destinations });
     const events: EngineEvent[] = [];
     engine.subscribe((e) => events.push(e));
     engine.start();

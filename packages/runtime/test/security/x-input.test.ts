@@ -1,19 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { TaskInput } from '@labkit/sdk';
-import { buildImage, playgroundOf, QemuMachine, TaskEngine } from '@labkit/runtime';
+import { playgroundOf, TaskEngine } from '@labkit/runtime';
+import { busyboxVm } from './busybox-vm.ts';
 
 // Finding 8 of issue 11, in a real VM (run under the heavy lock): a learner's
 // answer and a previous task's stdout used to be spliced into the check's
 // script text, so `$(id > ~/pwned)750` ran as root inside the check (and
 // passed it). Now they reach the script as environment variables.
 
-let vm: QemuMachine;
-beforeAll(async () => {
-  vm = await QemuMachine.boot({ name: 'box', image: await buildImage(), accel: 'tcg', memoryMiB: 128 });
-}, 300_000);
-afterAll(async () => {
-  await vm?.dispose();
-});
+const vm = busyboxVm();
 
 const tasks: Record<string, TaskInput> = {
   // The iximiuz authoring guide's pattern: assign x(.input) to a variable first.
@@ -25,12 +20,12 @@ const tasks: Record<string, TaskInput> = {
   use_token: { needs: ['init_token'], run: '[ "x(.needs.init_token.stdout)" = tok ]' },
 };
 
-const pwned = async () => (await vm.exec({ script: 'ls /root/ /tmp/ | grep pwned || true', timeoutMs: 10_000 })).stdout;
+const pwned = async () => (await vm().exec({ script: 'ls /root/ /tmp/ | grep pwned || true', timeoutMs: 10_000 })).stdout;
 
 describe('x(.input) and x(.needs.T.stdout) in a real VM', () => {
   it('runs none of the hostile answers, fails the check for them, and passes the normal answer', async () => {
-    await vm.copyIn({ path: '/tmp/token', content: '$(touch /tmp/pwned-needs)tok\n' });
-    const engine = new TaskEngine({ tasks, playground: playgroundOf([vm]), guestBridge: false });
+    await vm().copyIn({ path: '/tmp/token', content: '$(touch /tmp/pwned-needs)tok\n' });
+    const engine = new TaskEngine({ tasks, playground: playgroundOf([vm()]), guestBridge: false });
     expect(await engine.runInit()).toBe(true);
 
     const hostile = [
@@ -56,8 +51,8 @@ describe('x(.input) and x(.needs.T.stdout) in a real VM', () => {
       engine.setInput(task, '750');
       expect((await engine.evaluate(task)).passed, task).toBe(true);
     }
-    await vm.copyIn({ path: '/tmp/token', content: 'tok\n' });
-    const fresh = new TaskEngine({ tasks, playground: playgroundOf([vm]), guestBridge: false });
+    await vm().copyIn({ path: '/tmp/token', content: 'tok\n' });
+    const fresh = new TaskEngine({ tasks, playground: playgroundOf([vm()]), guestBridge: false });
     expect(await fresh.runInit()).toBe(true);
     expect((await fresh.evaluate('use_token')).passed).toBe(true);
     await engine.stop();
