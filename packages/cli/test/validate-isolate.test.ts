@@ -28,6 +28,12 @@ describeCorpus('validate({ isolate: true })', () => {
     expect(JSON.stringify(isolated.diagnostics)).toBe(JSON.stringify(here.diagnostics));
   });
 
+  it('a load that outgrows the old generation cap is done again without it, with the same result', async () => {
+    const capped = await validate({ dir: content, isolate: { oldGenerationMb: 4 } });
+    expect(capped.graph).toBeUndefined();
+    expect(said(capped)).toEqual(said(await validate({ dir: content })));
+  });
+
   it('fills the --cache entry, and the hit equals an in-process run', async () => {
     const cache = join(work, 'cache');
     const miss = await validate({ dir: content, isolate: true, cache });

@@ -1,4 +1,5 @@
-import { resolve } from 'node:path';
+import { statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 // The light entry only: an unchanged folder is answered from the stored
 // result before the SDK's pipeline is loaded (loadContent is imported on a miss).
@@ -42,8 +43,11 @@ export interface ValidateOptions {
    * run peaked ~125 MB higher (1,000 challenges: 652 MB against 527 MB, the
    * same time). Not for content whose `*.lab.ts` files would run (their
    * imports of `labkit` resolve through this process's hooks): that loads here.
+   * `{ oldGenerationMb }` sets that thread's old generation cap (default:
+   * from the Markdown's size, see {@link ISOLATE_OLD_BASE_MB}); a load that
+   * runs out of it is done again without a cap.
    */
-  isolate?: boolean;
+  isolate?: boolean | { oldGenerationMb?: number };
   reporter?: CommandReporter;
 }
 
@@ -114,8 +118,15 @@ export async function validate(options: ValidateOptions): Promise<ValidateResult
       if (key !== undefined) entry = { file, key };
     }
     reporter.progress('loading content');
-    if (options.isolate && !(code && discoverFiles(root).some((f) => f.endsWith('.lab.ts')))) {
-      const r = await loadIsolated(root, { parseCache: options.cache ?? false, code });
+    const listed = options.isolate ? discoverFiles(root) : [];
+    if (options.isolate && !(code && listed.some((f) => f.endsWith('.lab.ts')))) {
+      const load = { parseCache: options.cache ?? false, code };
+      const oldMb = (typeof options.isolate === 'object' ? options.isolate.oldGenerationMb : undefined) ?? isolateOldMb(root, listed);
+      const r = await loadIsolated(root, { ...load, oldMb }).catch((error: unknown) => {
+        // Content that needs more than the cap: load again, uncapped.
+        if ((error as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY') return loadIsolated(root, load);
+        throw error;
+      });
       const counts = { items: r.items, documents: r.documents };
       const kept = entry && (await stillSame(root, code, entry.key)) ? (writeValidateCache(entry.file, entry.key, r), entry) : undefined;
       return finish(r.diagnostics, { files: new Set(r.files), counts, fromCache: false }, kept);
@@ -186,18 +197,44 @@ function answerFromCache(root: string, file: string, stored: StoredValidation, k
 /** The young generation of the isolated load's thread, in MB (see `isolate`). */
 export const ISOLATE_YOUNG_MB = 16;
 
+/**
+ * The old generation of the isolated load's thread: a base for modules and
+ * the model, plus so many MB per MB of Markdown. Without a cap V8 let it
+ * grow to 306-422 MB for 173 MB live (1,000 challenges, 11.6 MB of
+ * Markdown); with one it collects before it grows: cold peak of the
+ * process tree 560 -> 456 MB, 15.4 -> 15.9 s (one pair, load 3). Content
+ * that needs more (the worker runs out of memory) is loaded again without
+ * the cap, which costs that load twice.
+ */
+export const ISOLATE_OLD_BASE_MB = 96;
+export const ISOLATE_OLD_PER_MARKDOWN_MB = 20;
+
+function isolateOldMb(root: string, files: readonly string[]): number {
+  let bytes = 0;
+  for (const f of files) {
+    if (!f.endsWith('.md')) continue;
+    try {
+      bytes += statSync(join(root, f)).size;
+    } catch {
+      // the load reports it
+    }
+  }
+  return Math.ceil(ISOLATE_OLD_BASE_MB + (ISOLATE_OLD_PER_MARKDOWN_MB * bytes) / 2 ** 20);
+}
+
 /** Runs loadContent on a worker (validate-worker.ts); rejects with the worker's error. */
-function loadIsolated(root: string, options: { parseCache: string | boolean; code: boolean }): Promise<CachedValidation> {
+function loadIsolated(root: string, options: { parseCache: string | boolean; code: boolean; oldMb?: number }): Promise<CachedValidation> {
+  const { oldMb, ...data } = options;
   // From source (the workspace), the worker resolves @labkit/sdk to its
   // sources as bin/lab.js does for this thread; dist/ has validate-worker.js.
   const fromSource = import.meta.url.endsWith('.ts');
   const url = new URL(fromSource ? './validate-worker.ts' : './validate-worker.js', import.meta.url);
   return new Promise((resolveResult, reject) => {
     const worker = new Worker(url, {
-      workerData: { root, ...options },
+      workerData: { root, ...data },
       // Not the parent's --input-type / --eval flags: they break a worker's start.
       execArgv: [...process.execArgv.filter((a) => !/^--(input-type|eval|print)\b/.test(a)), ...(fromSource ? ['--conditions=labkit-source'] : [])],
-      resourceLimits: { maxYoungGenerationSizeMb: ISOLATE_YOUNG_MB },
+      resourceLimits: { maxYoungGenerationSizeMb: ISOLATE_YOUNG_MB, ...(oldMb ? { maxOldGenerationSizeMb: oldMb } : {}) },
     });
     let result: CachedValidation | undefined;
     worker.once('message', (m: CachedValidation) => (result = m));
