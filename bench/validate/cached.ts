@@ -88,7 +88,11 @@ console.log(`\n${runs} hits per checkout, alternating; load after the hits ${loa
 console.log(`| What | ${checkouts.map(([l, c]) => `${l} (${path.basename(c)})`).join(' | ')} |\n|---|${checkouts.map(() => '---|').join('')}`);
 const row = (what: string, f: (label: string) => string) => console.log(`| ${what} | ${checkouts.map(([l]) => f(l)).join(' | ')} |`);
 row('hit, wall (median / min)', (l) => `${s(median(res[l]!.map((r) => r.ms)))} / ${s(Math.min(...res[l]!.map((r) => r.ms)))}`);
-row('hit, CPU (median / min)', (l) => `${s(median(res[l]!.map((r) => r.cpuMs)))} / ${s(Math.min(...res[l]!.map((r) => r.cpuMs)))}`);
+// A run whose CPU line went missing is left out of the CPU row (n says how many are in it).
+row('hit, CPU (median / min, n)', (l) => {
+  const cpu = res[l]!.map((r) => r.cpuMs).filter((x) => Number.isFinite(x));
+  return `${s(median(cpu))} / ${s(Math.min(...cpu))}, ${cpu.length}`;
+});
 row('parse pack: open (median of 5)', (l) => s(median(pack[l]!.open)));
 row('parse pack: save one changed entry (median of 5)', (l) => s(median(pack[l]!.save)));
 rmSync(dir, { recursive: true, force: true });
