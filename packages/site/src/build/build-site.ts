@@ -410,6 +410,7 @@ export async function renderPhase(
           records.push(...searchRecords([p], config.base));
           if (out.errored) throw out.errored;
           if (!out.write(JSON.stringify(p) + '\n')) await once(out, 'drain');
+          if (pageCount % COLLECT_EVERY_PAGES === 0) collectGarbage();
         },
       });
       out.end();
@@ -457,6 +458,13 @@ export async function renderPhase(
   lap('spool');
   return { ...common, spool };
 }
+
+/**
+ * Pages between full collections while a one-shot build streams: what it
+ * keeps per page is small, but V8 let the render phase's garbage grow
+ * until the end (the render child from ~400 to ~880 MB at 3,000 pages).
+ */
+const COLLECT_EVERY_PAGES = 400;
 
 /**
  * Drops a rendered document's mdast from a graph nobody else holds (a
