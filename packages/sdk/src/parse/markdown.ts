@@ -136,9 +136,12 @@ function autolinkLikelyInProse(text: string): boolean {
 function hasDelimiterRowLine(text: string): boolean {
   let from = text.indexOf('-');
   while (from !== -1) {
-    let start = text.lastIndexOf('\n', from) + 1;
-    let end = text.indexOf('\n', from);
-    if (end === -1) end = text.length;
+    // A line ends at LF, CR or CRLF (CommonMark): a file with bare CR line
+    // endings has its delimiter row on a "line" of its own too.
+    let start = from;
+    while (start > 0 && text[start - 1] !== '\n' && text[start - 1] !== '\r') start--;
+    let end = from;
+    while (end < text.length && text[end] !== '\n' && text[end] !== '\r') end++;
     while (start < end && (text[start] === ' ' || text[start] === '\t' || text[start] === '>')) start++;
     let dash = false;
     let mark = false;
@@ -147,10 +150,10 @@ function hasDelimiterRowLine(text: string): boolean {
       const c = text[i];
       if (c === '-') dash = true;
       else if (c === '|' || c === ':') mark = true;
-      else if (c !== ' ' && c !== '\t' && !(c === '\r' && i === end - 1)) other = true;
+      else if (c !== ' ' && c !== '\t') other = true;
     }
     if (dash && mark && !other) return true;
-    from = end === text.length ? -1 : text.indexOf('-', end);
+    from = end === text.length ? -1 : text.indexOf('-', end + 1);
   }
   return false;
 }

@@ -124,6 +124,8 @@ const crafted: Record<string, string> = {
   ].join('\n'),
   'colon words and links': 'Pull image :latest from [hub](https://hub.docker.com) on port :8080.\n',
   'crlf line endings': 'a | b\r\n-|-\r\n\r\n- [ ] x\r\n\r\nwww.example.com\r\n',
+  'cr line endings (old Mac files)': 'intro\r\rA | B\r--|--\r1 | 2\r\r- [x] y\r',
+  'a table whose delimiter row ends at a bare CR': 'x\n\nA | B\r:-|-:\r1 | 2\n',
   'empty': '',
 };
 
