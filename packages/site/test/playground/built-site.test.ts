@@ -9,6 +9,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { build } from '../../src/index.ts';
 import { launchChromium } from '../helpers.ts';
+import { openPage, startPlayground, typeInTerminal } from './harness.ts';
 // `lab serve` for the published site (the site package itself never imports the runtime).
 import { serve, type ServeHandle } from '../../../runtime/src/index.ts';
 
@@ -63,16 +64,9 @@ describe('the built site with a playground server (lab build + lab serve)', () =
     const r = await build({ dir: content, outDir: out, site: { runtimeUrl: runtime.url } });
     expect(r.ok).toBe(true);
     const site = await serveStatic(out);
-    const page = await browser.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(`${site}challenges/live-tasks/`);
-    await page.getByRole('button', { name: 'Start playground', exact: true }).click();
-    await page.locator('.lk-pg-term[data-connected="true"] .xterm-rows').waitFor({ timeout: 180_000 });
-    await page.waitForFunction(() => /~ #/.test(document.querySelector('.lk-pg-term .xterm-rows')?.textContent ?? ''), null, { timeout: 30_000 });
-    await page.locator('.lk-pg-term .xterm-helper-textarea').focus();
-    await page.keyboard.type('touch /root/done', { delay: 5 });
-    await page.keyboard.press('Enter');
+    const { page, errors } = await openPage(browser, `${site}challenges/live-tasks/`);
+    await startPlayground(page, { timeout: 180_000, prompt: /~ #/ });
+    await typeInTerminal(page, 'touch /root/done');
     await page.waitForFunction(() => document.querySelector('[data-task="verify_done"]')?.getAttribute('data-state') === 'completed', null, { timeout: 60_000 });
     // The answer goes to the server's check, not to a local regex.
     await page.locator('[data-task="verify_answer"] input').fill('42');

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DevHandle } from '../../src/dev/index.ts';
 // The runtime is what `lab dev` mounts; the site package itself never imports it.
 import { findPlaygroundImage, type DevPlaygrounds } from '../../../runtime/src/index.ts';
-import { startPlaygroundDev } from './harness.ts';
+import { openPage, startPlaygroundDev, terminalText, typeInTerminal } from './harness.ts';
 
 /**
  * Issue 13's `lab dev` scenario on the Docker example challenge, with a real
@@ -45,25 +45,13 @@ afterAll(async () => {
   await close?.();
 });
 
-/** The visible text of the terminal (xterm.js's DOM renderer keeps one element per row). */
-const terminalText = (page: Page) => page.locator('.lk-pg-term:not([hidden]) .xterm-rows').innerText();
-
-async function type(page: Page, text: string): Promise<void> {
-  await page.locator('.lk-pg-term:not([hidden]) .xterm-helper-textarea').focus();
-  await page.keyboard.type(text, { delay: 5 });
-  await page.keyboard.press('Enter');
-}
-
 const taskState = (page: Page, name: string) => page.locator(`[data-task="${name}"]`).getAttribute('data-state');
 const completed = (page: Page, name: string, timeout: number) =>
   page.waitForFunction((n) => document.querySelector(`[data-task="${n}"]`)?.getAttribute('data-state') === 'completed', name, { timeout });
 
 describe.skipIf(!image)(`docker playground in lab dev (real Chromium, real VM)${skipped}`, () => {
   it('starts a Docker terminal where docker run --rm busybox echo hi works, and turns the tasks green live', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(new URL('challenges/serve-a-page-from-a-container/', handle.url).href);
+    const { page, errors } = await openPage(browser, new URL('challenges/serve-a-page-from-a-container/', handle.url).href, { width: 1280, height: 1000 });
     const start = page.getByRole('button', { name: 'Start playground', exact: true });
     await start.waitFor({ timeout: 20_000 });
     const tasks = ['verify_web_running', 'verify_port_published', 'verify_custom_page'];
@@ -86,7 +74,7 @@ describe.skipIf(!image)(`docker playground in lab dev (real Chromium, real VM)${
 
     // Docker works from the terminal: busybox comes through the playground registry.
     const ran = Date.now();
-    await type(page, 'docker run --rm busybox echo hi');
+    await typeInTerminal(page, 'docker run --rm busybox echo hi');
     await expect.poll(() => terminalText(page), { timeout: 180_000, interval: 500 }).toMatch(/^hi\s*$/m);
     const text = await terminalText(page);
     expect(text).toMatch(/Downloaded newer image for busybox:latest/);
@@ -97,12 +85,12 @@ describe.skipIf(!image)(`docker playground in lab dev (real Chromium, real VM)${
 
     // The challenge's work, typed as a learner would. A container created but
     // not started makes the first task's hintcheck speak, live.
-    await type(page, `mkdir -p ~/site && echo '<h1>Hello from a container</h1>' > ~/site/index.html`);
-    await type(page, 'docker create --name web -p 8080:80 -v ~/site:/www busybox httpd -f -p 80 -h /www');
+    await typeInTerminal(page, `mkdir -p ~/site && echo '<h1>Hello from a container</h1>' > ~/site/index.html`);
+    await typeInTerminal(page, 'docker create --name web -p 8080:80 -v ~/site:/www busybox httpd -f -p 80 -h /www');
     const hint = page.locator('[data-task="verify_web_running"] .lk-task-live-hint');
     await expect(hint.innerText({ timeout: 90_000 })).resolves.toMatch(/exists but is not running/);
     expect(await taskState(page, 'verify_web_running')).toBe('active');
-    await type(page, 'docker start web');
+    await typeInTerminal(page, 'docker start web');
     for (const t of tasks) await completed(page, t, 120_000);
     // The hint was about getting there: a completed task no longer shows it.
     await expect.poll(() => hint.count(), { timeout: 5_000 }).toBe(0);

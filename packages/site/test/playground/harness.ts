@@ -1,4 +1,4 @@
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { dev, type DevHandle } from '../../src/dev/index.ts';
 import { playgroundDevMount } from '../../src/playground/dev-mount.ts';
 // The runtime is what `lab dev` mounts; the site package itself never imports it.
@@ -29,4 +29,41 @@ export async function startPlaygroundDev(dir: string, options: { disconnectGrace
       await playgrounds.close();
     },
   };
+}
+
+/** A new page on `url` whose uncaught errors land in `errors` (the tests end with `expect(errors).toEqual([])`). */
+export async function openPage(browser: Browser, url: string, viewport?: { width: number; height: number }): Promise<{ page: Page; errors: string[] }> {
+  const page = await browser.newPage(viewport ? { viewport } : {});
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(url);
+  return { page, errors };
+}
+
+/**
+ * Clicks "Start playground" and waits for the first terminal to connect
+ * (`timeout`: boot included) and, with `prompt`, for its shell prompt
+ * (busybox root's is `~ #`) in the terminal's text.
+ */
+export async function startPlayground(page: Page, options: { timeout?: number; prompt?: RegExp } = {}): Promise<void> {
+  await page.getByRole('button', { name: 'Start playground', exact: true }).click();
+  // The first terminal (a multi-machine playground connects one per machine).
+  await page.locator('.lk-pg-term[data-connected="true"] .xterm-rows').first().waitFor({ timeout: options.timeout ?? 240_000 });
+  if (options.prompt) {
+    const { source, flags } = options.prompt;
+    await page.waitForFunction(([s, f]) => new RegExp(s!, f).test(document.querySelector('.lk-pg-term .xterm-rows')?.textContent ?? ''), [source, flags], { timeout: 30_000 });
+  }
+}
+
+/** Types `line` into the terminal on show and presses Enter. */
+export async function typeInTerminal(page: Page, line: string): Promise<void> {
+  await page.locator('.lk-pg-term:not([hidden]) .xterm-helper-textarea').focus();
+  await page.keyboard.type(line, { delay: 5 });
+  await page.keyboard.press('Enter');
+}
+
+/** The visible text of a terminal, `machine`'s or the one on show (xterm.js's DOM renderer keeps one element per row). */
+export function terminalText(page: Page, machine?: string): Promise<string> {
+  const sel = machine ? `.lk-pg-term[data-machine="${machine}"] .xterm-rows` : '.lk-pg-term:not([hidden]) .xterm-rows';
+  return page.locator(sel).innerText();
 }

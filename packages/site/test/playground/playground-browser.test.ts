@@ -7,7 +7,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DevHandle } from '../../src/dev/index.ts';
 import type { DevPlaygrounds } from '../../../runtime/src/index.ts';
-import { startPlaygroundDev } from './harness.ts';
+import { openPage, startPlayground, startPlaygroundDev, terminalText, typeInTerminal } from './harness.ts';
 
 const repoRoot = path.resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../..');
 const examples = path.join(repoRoot, 'examples');
@@ -35,24 +35,9 @@ afterAll(async () => {
   await close?.();
 });
 
-/** The visible text of a terminal (xterm.js's DOM renderer keeps one element per row). */
-async function terminalText(page: Page, machine?: string): Promise<string> {
-  const sel = machine ? `.lk-pg-term[data-machine="${machine}"] .xterm-rows` : '.lk-pg-term:not([hidden]) .xterm-rows';
-  return page.locator(sel).innerText();
-}
-
-async function type(page: Page, text: string): Promise<void> {
-  await page.locator('.lk-pg-term:not([hidden]) .xterm-helper-textarea').focus();
-  await page.keyboard.type(text, { delay: 5 });
-  await page.keyboard.press('Enter');
-}
-
 describe('playgrounds in lab dev (real Chromium, real VMs)', () => {
   it('starts the playground of an example challenge, takes keystrokes and turns each task complete', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(new URL('challenges/stop-a-runaway-process/', handle.url).href);
+    const { page, errors } = await openPage(browser, new URL('challenges/stop-a-runaway-process/', handle.url).href, { width: 1280, height: 1000 });
     const start = page.getByRole('button', { name: 'Start playground', exact: true });
     await start.waitFor({ timeout: 20_000 });
     const task = (name: string) => page.locator(`[data-task="${name}"]`);
@@ -66,7 +51,7 @@ describe('playgrounds in lab dev (real Chromium, real VMs)', () => {
     await page.screenshot({ path: path.join(shots, '1-started.png'), fullPage: true });
 
     // Find the runaway process in the terminal, as a learner would.
-    await type(page, `for d in /proc/[0-9]*; do [ "$(cat $d/comm 2>/dev/null)" = report-gen ] && echo "FOUND=\${d#/proc/}"; done`);
+    await typeInTerminal(page, `for d in /proc/[0-9]*; do [ "$(cat $d/comm 2>/dev/null)" = report-gen ] && echo "FOUND=\${d#/proc/}"; done`);
     await page.waitForFunction(() => /FOUND=\d+/.test(document.querySelector('.lk-pg-term .xterm-rows')?.textContent ?? ''), null, { timeout: 30_000 });
     const pid = /FOUND=(\d+)/.exec(await terminalText(page))![1]!;
 
@@ -75,7 +60,7 @@ describe('playgrounds in lab dev (real Chromium, real VMs)', () => {
     await task('verify_report_gen_pid').locator('button[type="submit"]').click();
     await page.waitForFunction(() => document.querySelector('[data-task="verify_report_gen_pid"]')?.getAttribute('data-state') === 'completed', null, { timeout: 60_000 });
 
-    await type(page, `kill ${pid}; rm /var/log/report-gen.log`);
+    await typeInTerminal(page, `kill ${pid}; rm /var/log/report-gen.log`);
     await page.waitForFunction(() => document.querySelector('[data-task="verify_report_gen_stopped"]')?.getAttribute('data-state') === 'completed', null, { timeout: 60_000 });
     // The deleted log makes the hintcheck speak: the hint shows inside its task.
     await page.locator('[data-task="verify_log_truncated"] .lk-task-live-hint').waitFor({ timeout: 60_000 });
@@ -83,7 +68,7 @@ describe('playgrounds in lab dev (real Chromium, real VMs)', () => {
     expect(await task('verify_log_truncated').getAttribute('data-state')).toBe('active');
     await page.screenshot({ path: path.join(shots, '2-hint.png'), fullPage: true });
 
-    await type(page, ': > /var/log/report-gen.log');
+    await typeInTerminal(page, ': > /var/log/report-gen.log');
     await page.waitForFunction(() => document.querySelector('[data-task="verify_log_truncated"]')?.getAttribute('data-state') === 'completed', null, { timeout: 60_000 });
     await page.locator('.lk-playground[data-state="completed"]').waitFor({ timeout: 30_000 });
     // The page's progress summary follows the live tasks.
@@ -103,19 +88,18 @@ describe('playgrounds in lab dev (real Chromium, real VMs)', () => {
   }, 420_000);
 
   it('gives a multi-machine playground a terminal tab per machine, each reaching its own machine', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
-    await page.goto(new URL('challenges/lock-out-a-leaked-account/', handle.url).href);
-    await page.getByRole('button', { name: 'Start playground', exact: true }).click();
-    await page.locator('.lk-pg-tab[data-machine="db-01"]').waitFor({ timeout: 240_000 });
+    const { page } = await openPage(browser, new URL('challenges/lock-out-a-leaked-account/', handle.url).href, { width: 1280, height: 1000 });
+    await startPlayground(page);
+    await page.locator('.lk-pg-tab[data-machine="db-01"]').waitFor({ timeout: 10_000 });
     expect(await page.locator('.lk-pg-tab').allInnerTexts()).toEqual(['web-01', 'db-01']);
     await page.locator('.lk-pg-term[data-machine="web-01"][data-connected="true"]').waitFor({ timeout: 60_000 });
-    await type(page, 'echo "HOST=$(hostname)"');
+    await typeInTerminal(page, 'echo "HOST=$(hostname)"');
     await page.waitForFunction(() => /HOST=web-01/.test(document.querySelector('.lk-pg-term[data-machine="web-01"] .xterm-rows')?.textContent ?? ''), null, { timeout: 30_000 });
     // The machine's welcome message, once.
     expect((await terminalText(page, 'web-01')).split('web-01 serves the company website.').length - 1).toBe(1);
     await page.locator('.lk-pg-tab[data-machine="db-01"]').click();
     await page.locator('.lk-pg-term[data-machine="db-01"][data-connected="true"]').waitFor({ timeout: 60_000 });
-    await type(page, 'echo "HOST=$(hostname)"');
+    await typeInTerminal(page, 'echo "HOST=$(hostname)"');
     await page.waitForFunction(() => /HOST=db-01/.test(document.querySelector('.lk-pg-term[data-machine="db-01"] .xterm-rows')?.textContent ?? ''), null, { timeout: 30_000 });
     await page.screenshot({ path: path.join(shots, '4-two-machines.png'), fullPage: true });
     // Closing the tab: after the disconnect grace the session and its VMs are gone.

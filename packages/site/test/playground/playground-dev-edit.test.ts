@@ -6,7 +6,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DevHandle } from '../../src/dev/index.ts';
 import type { DevPlaygrounds } from '../../../runtime/src/index.ts';
-import { startPlaygroundDev } from './harness.ts';
+import { openPage, startPlayground, startPlaygroundDev, typeInTerminal } from './harness.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const fixture = path.resolve(here, '../../../runtime/test/server/fixtures/content');
@@ -29,16 +29,9 @@ afterAll(async () => {
 
 describe('a running playground while the author edits the page (lab dev)', () => {
   it('keeps the session: the patched page reattaches, the terminal and live tasks keep working', async () => {
-    const page = await browser.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(new URL('challenges/live-tasks/', handle.url).href);
-    await page.getByRole('button', { name: 'Start playground', exact: true }).click();
-    await page.locator('.lk-pg-term[data-connected="true"] .xterm-rows').waitFor({ timeout: 180_000 });
-    await page.waitForFunction(() => /~ #/.test(document.querySelector('.lk-pg-term .xterm-rows')?.textContent ?? ''), null, { timeout: 30_000 });
-    await page.locator('.lk-pg-term .xterm-helper-textarea').focus();
-    await page.keyboard.type('echo BEFORE-EDIT', { delay: 5 });
-    await page.keyboard.press('Enter');
+    const { page, errors } = await openPage(browser, new URL('challenges/live-tasks/', handle.url).href);
+    await startPlayground(page, { timeout: 180_000, prompt: /~ #/ });
+    await typeInTerminal(page, 'echo BEFORE-EDIT');
 
     await appendFile(path.join(dir, 'challenges/live-tasks/index.md'), '\nA line the author just added.\n');
     await page.getByText('A line the author just added.').waitFor({ timeout: 30_000 });
@@ -47,9 +40,7 @@ describe('a running playground while the author edits the page (lab dev)', () =>
     await page.locator('.lk-pg-term[data-connected="true"] .xterm-rows').waitFor({ timeout: 30_000 });
     expect(await page.locator('.lk-playground').count()).toBe(1);
     await page.waitForFunction(() => /BEFORE-EDIT/.test(document.querySelector('.lk-pg-term .xterm-rows')?.textContent ?? ''), null, { timeout: 30_000 });
-    await page.locator('.lk-pg-term .xterm-helper-textarea').focus();
-    await page.keyboard.type('touch /root/done', { delay: 5 });
-    await page.keyboard.press('Enter');
+    await typeInTerminal(page, 'touch /root/done');
     await page.waitForFunction(() => document.querySelector('[data-task="verify_done"]')?.getAttribute('data-state') === 'completed', null, { timeout: 60_000 });
     expect(playgrounds.server.health().sessions).toBe(1);
     expect(errors).toEqual([]);
@@ -59,14 +50,9 @@ describe('a running playground while the author edits the page (lab dev)', () =>
   }, 360_000);
 
   it('shows a failcheck failure in its task with a Restart control that brings fresh machines', async () => {
-    const page = await browser.newPage();
-    await page.goto(new URL('challenges/fragile/', handle.url).href);
-    await page.getByRole('button', { name: 'Start playground', exact: true }).click();
-    await page.locator('.lk-pg-term[data-connected="true"] .xterm-rows').waitFor({ timeout: 180_000 });
-    await page.waitForFunction(() => /~ #/.test(document.querySelector('.lk-pg-term .xterm-rows')?.textContent ?? ''), null, { timeout: 30_000 });
-    await page.locator('.lk-pg-term .xterm-helper-textarea').focus();
-    await page.keyboard.type('rm /etc/keep', { delay: 5 });
-    await page.keyboard.press('Enter');
+    const { page } = await openPage(browser, new URL('challenges/fragile/', handle.url).href);
+    await startPlayground(page, { timeout: 180_000, prompt: /~ #/ });
+    await typeInTerminal(page, 'rm /etc/keep');
     await page.waitForFunction(() => document.querySelector('[data-task="verify_other"]')?.getAttribute('data-state') === 'failed', null, { timeout: 60_000 });
     expect(await page.locator('[data-task="verify_other"] .lk-task-live-failed').innerText()).toMatch(/You deleted \/etc\/keep/);
     await page.locator('.lk-playground[data-state="failed"]').waitFor();
@@ -75,9 +61,7 @@ describe('a running playground while the author edits the page (lab dev)', () =>
     await page.waitForFunction(() => document.querySelector('[data-task="verify_other"]')?.getAttribute('data-state') === 'active', null, { timeout: 60_000 });
     await page.locator('.lk-pg-term[data-connected="true"] .xterm-rows').waitFor({ timeout: 180_000 });
     await page.waitForFunction(() => /~ #/.test(document.querySelector('.lk-pg-term .xterm-rows')?.textContent ?? ''), null, { timeout: 30_000 });
-    await page.locator('.lk-pg-term .xterm-helper-textarea').focus();
-    await page.keyboard.type('ls /etc/keep && touch /root/other', { delay: 5 });
-    await page.keyboard.press('Enter');
+    await typeInTerminal(page, 'ls /etc/keep && touch /root/other');
     await page.waitForFunction(() => document.querySelector('[data-task="verify_other"]')?.getAttribute('data-state') === 'completed', null, { timeout: 60_000 });
     expect(await page.locator('[data-task="verify_other"] .lk-task-live').count()).toBe(0);
     await page.getByRole('button', { name: 'Stop', exact: true }).click();

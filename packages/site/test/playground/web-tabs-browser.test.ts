@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DevHandle } from '../../src/dev/index.ts';
-import { startPlaygroundDev } from './harness.ts';
+import { openPage, startPlayground, startPlaygroundDev } from './harness.ts';
 
 /**
  * Issue 15's learner scenario with a real VM and a real browser: the
@@ -33,12 +33,8 @@ afterAll(async () => {
 
 describe('web tabs (real Chromium, real VM)', () => {
   it('opens a page served by busybox httpd in the VM in a playground tab, and the files in the IDE tab', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(new URL('tutorials/web-tabs/', handle.url).href);
-    await page.getByRole('button', { name: 'Start playground', exact: true }).click();
-    await page.locator('.lk-pg-term[data-connected="true"] .xterm-rows').waitFor({ timeout: 240_000 });
+    const { page, errors } = await openPage(browser, new URL('tutorials/web-tabs/', handle.url).href, { width: 1280, height: 900 });
+    await startPlayground(page);
     // The declared tabs sit next to the terminal.
     const tabNames = await page.locator('.lk-pg-tabs [role=tab]').allInnerTexts();
     expect(tabNames).toEqual(['busybox', 'Web app', 'IDE']);

@@ -5,7 +5,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DevHandle } from '../../src/dev/index.ts';
 import type { DevPlaygrounds } from '../../../runtime/src/index.ts';
-import { startPlaygroundDev } from './harness.ts';
+import { openPage, startPlayground, startPlaygroundDev } from './harness.ts';
 
 /**
  * The working layout with a real VM: the playground docks beside the text
@@ -33,14 +33,10 @@ afterAll(async () => {
 
 describe('the playground working layout (real Chromium, real VM)', () => {
   it('docks beside the text, resizes, goes full screen, and click-to-run turns a task green', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(new URL('tutorials/linux-file-permissions/', handle.url).href);
+    const { page, errors } = await openPage(browser, new URL('tutorials/linux-file-permissions/', handle.url).href, { width: 1280, height: 900 });
     const run = page.locator('.lk-code[data-exec] [data-run]');
     await expect(run.first().isVisible()).resolves.toBe(false); // no playground yet: plain code blocks
-    await page.getByRole('button', { name: 'Start playground', exact: true }).click();
-    await page.locator('.lk-pg-term[data-connected="true"] .xterm-rows').waitFor({ timeout: 240_000 });
+    await startPlayground(page);
 
     // Docked on the right; the text keeps a readable column on the left.
     const panel = await page.locator('.lk-playground').boundingBox();
