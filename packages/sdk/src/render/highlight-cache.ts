@@ -1,4 +1,4 @@
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { lstat, lutimes, mkdir, open, readdir, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { createHash, randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
@@ -19,6 +19,10 @@ import { labkitCacheDir } from '../graph/parse-cache.ts';
  * figure is built never reads an old entry. A torn or foreign entry is a
  * miss. Writes go beside the entry and are renamed into place; they are
  * best effort (a failed write costs a highlight next time, never a build).
+ *
+ * The folder is bounded (256 MB, `LABKIT_HIGHLIGHT_CACHE_MAX_MB`): a hit
+ * touches the entry's mtime, and the first process to write after a quiet
+ * spell prunes the least recently used entries ({@link pruneHighlights}).
  */
 
 /** Bump when the stored shape changes for the same figure. */
@@ -97,6 +101,15 @@ export async function readHighlight(key: string, dir: string | undefined = highl
     // The key inside guards against a file copied or renamed into the wrong place.
     if (entry.key !== key || entry.figure?.type !== 'element' || entry.figure.tagName !== 'figure') return undefined;
     highlightCacheStats.reads++;
+    // Recency for the pruner: one metadata write, not awaited, never
+    // following a link. atime would cost nothing but is not kept on
+    // noatime/relatime mounts; ranking by write time alone would evict the
+    // entries every build still reads. A pruned entry is simply not touched.
+    const now = new Date();
+    const touch = lutimes(entryPath(dir, key), now, now)
+      .catch(() => {})
+      .finally(() => pending.delete(touch));
+    pending.add(touch);
     return entry.figure;
   } catch {
     return undefined;
@@ -123,9 +136,157 @@ export function writeHighlight(key: string, figure: Element, dir: string | undef
     })
     .finally(() => pending.delete(p));
   pending.add(p);
+  schedulePrune(dir);
 }
 
-/** Waits for the background writes started so far. */
+/** Waits for the background writes (and hits' mtime touches) started so far. */
 export async function flushHighlights(): Promise<void> {
   while (pending.size) await Promise.all([...pending]);
+}
+
+/** The bound in bytes: `LABKIT_HIGHLIGHT_CACHE_MAX_MB` (a number of MB, 0 or more), else 256 MB. */
+export function highlightCacheMaxBytes(): number {
+  const raw = process.env['LABKIT_HIGHLIGHT_CACHE_MAX_MB'];
+  const mb = raw === undefined || raw.trim() === '' ? NaN : Number(raw);
+  return (Number.isFinite(mb) && mb >= 0 ? mb : 256) * 1024 * 1024;
+}
+
+/** What one prune saw and did. */
+export interface PruneResult {
+  /** Entries (and stale temporary files) found, and their bytes on disk. */
+  entries: number;
+  bytes: number;
+  /** Files removed, and the bytes they held. */
+  removed: number;
+  removedBytes: number;
+}
+
+const ENTRY = /^[0-9a-f]{64}\.json$/;
+const TEMP = /^[0-9a-f]{64}\.json\.\d+-[0-9a-f]{8}$/;
+const SHARD = /^[0-9a-f]{2}$/;
+/** A temporary file this old is a crashed writer's, not one being written. */
+const STALE_TEMP_MS = 60 * 60 * 1000;
+/** The stamp of the last prune: other processes skip theirs for this long. */
+export const PRUNE_STAMP = '.pruned';
+const PRUNE_QUIET_MS = 10 * 60 * 1000;
+
+/**
+ * Brings the folder under `maxBytes`: when the files it holds (bytes on
+ * disk, as `du` counts them) are over the bound, removes the least recently
+ * used (oldest mtime) until they are under 80% of it, so the next writes do
+ * not prune again at once. Crashed writers' temporary files older than an
+ * hour go first.
+ *
+ * The folder is a boundary. Only `<2 hex>/<sha256>.json` names (and their
+ * temporary files) are candidates; links are never followed (readdir and
+ * lstat types; a link named like an entry is skipped, the shard a link
+ * points into is never entered); a folder that is itself a link is not
+ * pruned. Before each removal the shard and the entry are looked at again:
+ * a shard swapped since the scan, or an entry read or rewritten since (a
+ * newer mtime), is left alone. Removal is an unlink: a reader that already
+ * opened the entry reads it whole, a later one gets a miss, never a torn
+ * entry. Several processes may prune at once; a file already gone is fine.
+ */
+export async function pruneHighlights(dir: string, maxBytes: number = highlightCacheMaxBytes()): Promise<PruneResult> {
+  const result: PruneResult = { entries: 0, bytes: 0, removed: 0, removedBytes: 0 };
+  try {
+    if (!(await lstat(dir)).isDirectory()) return result;
+  } catch {
+    return result;
+  }
+  type Found = { shard: string; shardIno: number; file: string; name: string; mtimeMs: number; bytes: number; temp: boolean };
+  const found: Found[] = [];
+  const now = Date.now();
+  for (const shard of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+    if (!shard.isDirectory() || !SHARD.test(shard.name)) continue;
+    const shardPath = join(dir, shard.name);
+    let shardIno: number;
+    try {
+      const st = await lstat(shardPath);
+      if (!st.isDirectory()) continue;
+      shardIno = st.ino;
+    } catch {
+      continue;
+    }
+    // One shard at a time, one lstat at a time: this runs beside a build and
+    // must not crowd the thread pool its reads and writes use.
+    for (const f of await readdir(shardPath, { withFileTypes: true }).catch(() => [])) {
+      const temp = TEMP.test(f.name);
+      if (!f.isFile() || !(temp || ENTRY.test(f.name))) continue;
+      const file = join(shardPath, f.name);
+      try {
+        const st = await lstat(file);
+        if (!st.isFile()) continue;
+        const bytes = Math.max(st.size, st.blocks * 512);
+        result.entries++;
+        result.bytes += bytes;
+        // A young temporary file is a write in progress: counted, never removed.
+        if (temp && now - st.mtimeMs < STALE_TEMP_MS) continue;
+        found.push({ shard: shardPath, shardIno, file, name: f.name, mtimeMs: st.mtimeMs, bytes, temp });
+      } catch {
+        // gone since the readdir: another pruner, or a writer's rename
+      }
+    }
+  }
+  if (result.bytes <= maxBytes) return result;
+  const target = Math.floor(maxBytes * 0.8);
+  found.sort((a, b) => Number(b.temp) - Number(a.temp) || a.mtimeMs - b.mtimeMs);
+  let bytes = result.bytes;
+  for (const f of found) {
+    if (bytes <= target) break;
+    try {
+      const shard = await lstat(f.shard);
+      if (!shard.isDirectory() || shard.ino !== f.shardIno) continue;
+      const st = await lstat(f.file);
+      if (!st.isFile() || st.mtimeMs !== f.mtimeMs) continue;
+      await unlink(f.file);
+      bytes -= f.bytes;
+      result.removed++;
+      result.removedBytes += f.bytes;
+    } catch {
+      // already removed by another process, or changed under us: leave it
+    }
+  }
+  return result;
+}
+
+const pruneScheduled = new Set<string>();
+/** The prune started by this process, for tests and benches (undefined before the first write). */
+export let lastPrune: Promise<PruneResult | undefined> | undefined;
+
+/**
+ * At most once per process and folder, on the first write (a process that
+ * only reads does not grow the folder): a few seconds later, off the render
+ * path, prune, unless another process did within ten minutes (`.pruned`,
+ * created exclusively, so a build's render workers do not all scan at once).
+ * The timer does not keep the process alive.
+ */
+function schedulePrune(dir: string): void {
+  if (pruneScheduled.has(dir)) return;
+  pruneScheduled.add(dir);
+  const timer = setTimeout(() => {
+    lastPrune = pruneOnce(dir).catch(() => undefined);
+  }, 3000);
+  timer.unref();
+}
+
+/** Claims the stamp (exclusive create, so never through a planted link) and prunes; undefined when another process pruned recently. */
+export async function pruneOnce(dir: string, maxBytes: number = highlightCacheMaxBytes()): Promise<PruneResult | undefined> {
+  const stamp = join(dir, PRUNE_STAMP);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await (await open(stamp, 'wx')).close();
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) return undefined;
+      try {
+        const st = await lstat(stamp);
+        if (!st.isFile() || Date.now() - st.mtimeMs < PRUNE_QUIET_MS) return undefined;
+        await unlink(stamp);
+      } catch {
+        return undefined;
+      }
+    }
+  }
+  return pruneHighlights(dir, maxBytes);
 }
