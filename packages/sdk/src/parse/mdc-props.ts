@@ -28,6 +28,22 @@ export interface MdcSectionNode extends Parent {
 }
 
 /** Where a prop's value was written. */
+/**
+ * remark-mdc reads `{{ expr }}` as an MDC binding: a `textComponent` named
+ * `binding` with the expression in `attributes.value` and, unlike every
+ * component, no `children` (Killercoda's `{{exec}}` markers parse this way).
+ * Labkit does not evaluate bindings: they are shown as written.
+ */
+export function isMdcBinding(node: { type: string; name?: string; children?: unknown }): boolean {
+  return node.type === 'textComponent' && node.name === 'binding' && !Array.isArray(node.children);
+}
+
+/** The text a binding is shown as: `{{ expr }}`. */
+export function bindingText(node: { attributes?: Record<string, unknown> }): string {
+  const value = node.attributes?.['value'];
+  return typeof value === 'string' && value !== '' ? `{{ ${value} }}` : '{{}}';
+}
+
 export type PropOrigin = 'inline' | 'yaml';
 
 /** A component's props, read the one way Labkit reads them. */

@@ -11,7 +11,7 @@ import { h } from './hast-builders.ts';
 import { readProps } from './component-props.ts';
 import { HeadingSlugger } from './heading-ids.ts';
 import type { Diagnostic } from '../diagnostics/diagnostic.ts';
-import type { MdcComponentNode, MdcSectionNode as MdcSection } from '../parse/mdc-props.ts';
+import { bindingText, isMdcBinding, type MdcComponentNode, type MdcSectionNode as MdcSection } from '../parse/mdc-props.ts';
 import type { RenderOptions, RenderedDocument, RenderedHeading, RenderedTask } from './render-options.ts';
 
 type Handlers = NonNullable<RemarkRehypeOptions['handlers']>;
@@ -149,7 +149,8 @@ function contentHandlers(collected: Collected, options: RenderOptions): Record<s
   return {
     containerComponent: (state, node: MdcComponentNode) => component(state, node, false),
     leafComponent: (state, node: MdcComponentNode) => component(state, node, false),
-    textComponent: (state, node: MdcComponentNode) => component(state, node, true),
+    // An MDC binding (`{{ expr }}`) has no children: shown as written, never evaluated.
+    textComponent: (state, node: MdcComponentNode) => (isMdcBinding(node) ? { type: 'text', value: bindingText(node) } : component(state, node, true)),
     componentContainerSection: (state, node: MdcSection) => state.all(node as never) as ElementContent[],
     // Plain Markdown images go through the same asset resolution as
     // image-box, so they get published URLs and a width/height too.

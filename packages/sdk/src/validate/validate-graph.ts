@@ -2,7 +2,7 @@ import type { Diagnostic, Span } from '../diagnostics/diagnostic.ts';
 import { Reporter } from '../diagnostics/reporter.ts';
 import { getComponent } from '../components/registry.ts';
 import type { ContentDocument, ContentGraph, ContentItem } from '../graph/types.ts';
-import { PropLocator, readComponentProps, type MdcComponentNode } from '../parse/mdc-props.ts';
+import { PropLocator, isMdcBinding, readComponentProps, type MdcComponentNode } from '../parse/mdc-props.ts';
 import type { Image, Link } from 'mdast';
 import type { BodyUsage, BodyVisitor, DocumentContext, DocumentRule, GraphRule, ItemRule, LinkUse } from './rule.ts';
 import { checkSchema, type Placement } from './rules/schema.ts';
@@ -111,6 +111,10 @@ function documentContext(item: ContentItem, doc: ContentDocument, files: Set<str
   let locator: PropLocator | undefined;
   const nameSpan = (n: MdcComponentNode): Span => {
     const p = n.position!;
+    // A binding's place is its expression: widen it to the braces around it.
+    if (isMdcBinding(n) && p.start.offset !== undefined && source.startsWith('{{', p.start.offset - 2) && p.start.line === p.end.line) {
+      return { start: { line: p.start.line, column: p.start.column - 2 }, end: { line: p.end.line, column: p.end.column + 2 } };
+    }
     // `::name` / `:::name` (nested blocks take more colons) / `:name`, counted at the node's offset.
     let colons = n.type === 'textComponent' ? 1 : 2;
     if (n.type !== 'textComponent' && p.start.offset !== undefined) {

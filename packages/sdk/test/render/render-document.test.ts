@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { corpusPath, itCorpus } from '../../../../test-support/corpus.ts';
 import { parseDocument, parseCodeMeta, renderDocument } from '../../src/index.ts';
 
 const render = (md: string, opts = {}) => renderDocument(parseDocument(md, { file: 'x.md' }).mdast, opts);
@@ -75,6 +77,22 @@ describe('renderDocument', () => {
     expect(prod.html).not.toContain('Unknown component');
     expect(prod.html).toContain('Body text');
     expect(prod.diagnostics[0]).toMatchObject({ ruleId: 'lab:unknown-component', severity: 'warning', span: { start: { line: 1, column: 1 } } });
+  });
+
+  it('shows an MDC binding ({{ expr }}, a component without children) as written instead of throwing', async () => {
+    const out = await render('Run `ls`{{exec}} then {{ $doc.title }}.\n', { preview: true });
+    expect(out.html).toContain('<code>ls</code>{{ exec }} then {{ $doc.title }}.');
+    expect(out.html).not.toContain('Unknown component');
+  });
+
+  itCorpus('renders the Killercoda examples that use {{exec}} markers (content by others, read in place)', async () => {
+    // code-actions also has `{{}}`, which micromark's development build (the one vitest resolves) rejects, so its
+    // body is skipped with a diagnostic here; Node's production build reads it as an empty binding.
+    for (const name of ['kubernetes-1node', 'upload-assets', 'theia-ide-visual-editor', 'code-actions']) {
+      const doc = parseDocument(readFileSync(corpusPath('killercoda-examples', name, 'step1.md'), 'utf8'), { file: 'step1.md' });
+      const out = await renderDocument(doc.mdast, {});
+      if (name !== 'code-actions') expect(out.html, name).toContain('{{ exec');
+    }
   });
 
   it('resolves assets and cards through the caller and reports missing ones', async () => {
