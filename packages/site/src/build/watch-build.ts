@@ -37,13 +37,26 @@ export function watchBuild(options: WatchBuildOptions): BuildWatcher {
   let running: Promise<void> | undefined;
   let queued: Set<string> | undefined;
   let closed = false;
+  // Whether the next build must walk the folder rather than trust the
+  // watcher's list: a change may have gone unreported before the watcher
+  // was ready (the first rebuild), when the watcher reported an error, or
+  // when the last build failed (its files may not be in the kept graph).
+  let walk = true;
+  let watching = false;
 
   // `force` is for the first build only: a save must not throw the cache away.
-  const run = (changed: string[], first = false): Promise<void> =>
-    build({ ...buildOptions, keepGraph: true, force: first && options.force === true }).then(
+  const run = (changed: string[], first = false): Promise<void> => {
+    const trusted = !first && !walk;
+    // A build that starts once the watcher is ready sees every change before it on disk.
+    if (!first && watching) walk = false;
+    return build({ ...buildOptions, keepGraph: true, force: first && options.force === true, ...(trusted ? { changedFiles: changed } : {}) }).then(
       (result) => onBuild({ result, changed }),
-      (error: unknown) => onBuild({ error: error instanceof Error ? error : new Error(String(error)), changed }),
+      (error: unknown) => {
+        walk = true;
+        onBuild({ error: error instanceof Error ? error : new Error(String(error)), changed });
+      },
     );
+  };
   // One build at a time; saves that arrive meanwhile go into the next one.
   const schedule = (files: string[]) => {
     if (running) {
@@ -66,11 +79,14 @@ export function watchBuild(options: WatchBuildOptions): BuildWatcher {
         const files = [...batch.changed, ...batch.removed].filter((f) => !own(f) && !isIgnoredPath(dir, f));
         if (files.length && !closed) schedule(files.map((f) => path.relative(dir, f).split(path.sep).join('/')));
       },
-      onError: (error) => onBuild({ error, changed: [] }),
+      onError: (error) => {
+        walk = true;
+        onBuild({ error, changed: [] });
+      },
     }),
   );
   // The first build runs while the watcher scans: a save during it is queued, not lost.
-  running = Promise.all([watcher.then((w) => w.ready), run([], true)]).then(() => {
+  running = Promise.all([watcher.then((w) => w.ready.then(() => void (watching = true))), run([], true)]).then(() => {
     running = undefined;
     const next = queued;
     queued = undefined;
