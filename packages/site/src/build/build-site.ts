@@ -279,7 +279,12 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
 /** Markdown files above which a one-shot build renders in a child process. */
 const ISOLATE_ABOVE_FILES = 400;
 
-const countMarkdown = async (dir: string) => (await readdir(dir, { recursive: true })).filter((f) => f.endsWith('.md')).length;
+const countMarkdown = async (dir: string) => countIn(await readdir(dir, { recursive: true }));
+const countIn = (files: Iterable<string>) => {
+  let n = 0;
+  for (const f of files) if (f.endsWith('.md')) n++;
+  return n;
+};
 
 /** What the render child gets: the build's options without the callbacks. */
 export interface RenderJob {
@@ -368,11 +373,14 @@ export async function renderPhase(
   const config = await loadSiteConfig(dir, { ...options.site, ...(options.preview ? { preview: true } : {}) });
   // Large repositories also render on worker threads; small ones do not
   // pay the workers' start-up.
-  const markdownFiles = await countMarkdown(dir);
   if (options.force || !options.keepGraph || options.code === false) graphs.delete(dir);
   const keep = options.keepGraph === true && options.code !== false;
   // A graph the caller holds (`lab publish --test` loaded it once) is used as is.
   const graph = options.graph ?? (await loadGraph(dir, outDir, keep, options.code !== false, options.changedFiles, timings));
+  // A kept graph's stamps list the folder's files already: reading the
+  // folder again to count them was ~0.2 s of every --watch save at 3,000 pages.
+  const kept = !options.graph && keep ? graphs.get(dir)?.stamps : undefined;
+  const markdownFiles = kept ? countIn(kept.keys()) : await countMarkdown(dir);
   const content = siteContentFromGraph(graph);
   // A graph only this build holds gives each document's mdast up once it is rendered.
   const release = keep || options.graph !== undefined ? undefined : releaser(graph);
