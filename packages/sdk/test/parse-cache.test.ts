@@ -1,29 +1,12 @@
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, expect, it } from 'vitest';
-import { loadContent } from '../src/index.ts';
-import type { ContentGraph } from '../src/index.ts';
+import { expect, it } from 'vitest';
 import { ParseCache, parseCachePath, pipelineVersion, STALE_PACK_MS } from '../src/graph/parse-cache.ts';
-import { parsedFileCount } from '../src/graph/workers.ts';
-import { corpusPath, describeCorpus, hasCorpus } from '../../../test-support/corpus.ts';
+import { corpusPath, describeCorpus } from '../../../test-support/corpus.ts';
+import { model, samplesFixture } from './graph/samples-fixture.ts';
 
 const samples = corpusPath('iximiuz-samples');
-const work = mkdtempSync(join(tmpdir(), 'labkit-parse-cache-'));
-const content = join(work, 'content');
-const cacheDir = join(work, 'cache');
-if (hasCorpus) cpSync(samples, content, { recursive: true });
-afterAll(() => rmSync(work, { recursive: true, force: true }));
-
-/** The model without the loader's internal state. */
-const model = (g: ContentGraph) => ({ ...g, state: undefined });
-
-/** Loads and returns the graph with how many files were parsed (not served from the cache). */
-async function load(parseCache: string | false = cacheDir): Promise<{ graph: ContentGraph; parsed: number }> {
-  const before = parsedFileCount();
-  const graph = await loadContent(content, { parseCache, workers: 1 });
-  return { graph, parsed: parsedFileCount() - before };
-}
+const { content, cacheDir, load } = samplesFixture('labkit-parse-cache-');
 
 describeCorpus('on-disk parse cache', () => {
   const pack = parseCachePath(content, cacheDir);

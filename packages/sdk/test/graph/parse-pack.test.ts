@@ -1,29 +1,14 @@
 // The parse pack's appends: a pack patched by appending lines must read
 // back exactly as a pack written whole from the same parses, a damaged tail
 // must cost only a re-parse, and the file must not grow without bound.
-import { appendFileSync, cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, expect, it } from 'vitest';
-import { loadContent } from '../../src/index.ts';
-import type { ContentGraph } from '../../src/index.ts';
+import { expect, it } from 'vitest';
 import { ParseCache, parseCachePath } from '../../src/graph/parse-cache.ts';
-import { parsedFileCount } from '../../src/graph/workers.ts';
-import { corpusPath, describeCorpus, hasCorpus } from '../../../../test-support/corpus.ts';
+import { describeCorpus } from '../../../../test-support/corpus.ts';
+import { model, samplesFixture } from './samples-fixture.ts';
 
-const work = mkdtempSync(join(tmpdir(), 'labkit-parse-pack-'));
-const content = join(work, 'content');
-const cacheDir = join(work, 'cache');
-if (hasCorpus) cpSync(corpusPath('iximiuz-samples'), content, { recursive: true });
-afterAll(() => rmSync(work, { recursive: true, force: true }));
-
-const model = (g: ContentGraph) => ({ ...g, state: undefined });
-
-async function load(parseCache: string | false = cacheDir): Promise<{ graph: ContentGraph; parsed: number }> {
-  const before = parsedFileCount();
-  const graph = await loadContent(content, { parseCache, workers: 1 });
-  return { graph, parsed: parsedFileCount() - before };
-}
+const { content, cacheDir, load } = samplesFixture('labkit-parse-pack-');
 
 /** Every Markdown file of the content folder with its text. */
 function markdown(): Array<[string, string]> {
