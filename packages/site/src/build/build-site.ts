@@ -516,19 +516,31 @@ const graphs = new Map<string, { graph: ContentGraph; stamps: Map<string, string
 async function stampsOf(root: string, outDir: string): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   const entries = await readdir(root, { recursive: true, withFileTypes: true });
-  // The output may sit inside the content folder (`lab build . --out site`): its pages are not content.
-  const own = path.relative(root, outDir).split(path.sep).join('/');
+  const isContent = contentFilter(root, outDir);
   await Promise.all(
     entries.map(async (e) => {
       if (!e.isFile()) return;
       const abs = path.join(e.parentPath, e.name);
       const rel = path.relative(root, abs).split(path.sep).join('/');
-      if (rel.split('/').some((p) => p === 'node_modules' || p.startsWith('.')) || rel.startsWith(own + '/')) return;
+      if (!isContent(rel)) return;
       const st = await stat(abs).catch(() => undefined);
-      if (st) out.set(rel, `${st.mtimeMs}:${st.size}`);
+      if (st) out.set(rel, stampOf(st));
     }),
   );
   return out;
+}
+
+/** A file's stamp: it changed when this did. */
+const stampOf = (st: { mtimeMs: number; size: number }): string => `${st.mtimeMs}:${st.size}`;
+
+/**
+ * Which `/`-separated paths under `root` are content to stamp: not in
+ * node_modules or a dot folder, and not in the output, which may sit inside
+ * the content folder (`lab build . --out site`): its pages are not content.
+ */
+function contentFilter(root: string, outDir: string): (rel: string) => boolean {
+  const own = path.relative(root, outDir).split(path.sep).join('/') + '/';
+  return (rel) => !rel.startsWith(own) && !rel.split('/').some((p) => p === 'node_modules' || p.startsWith('.'));
 }
 
 async function loadGraph(dir: string, outDir: string, keep: boolean, code: boolean, reported: string[] | undefined, timings: Record<string, number>): Promise<ContentGraph> {
@@ -563,14 +575,12 @@ async function loadGraph(dir: string, outDir: string, keep: boolean, code: boole
  */
 async function restamp(root: string, outDir: string, previous: Map<string, string>, reported: string[]): Promise<Map<string, string> | undefined> {
   const stamps = new Map(previous);
-  const own = path.relative(root, outDir).split(path.sep).join('/');
+  const isContent = contentFilter(root, outDir);
   for (const rel of reported) {
-    const parts = rel.split('/');
-    if (!rel || path.isAbsolute(rel) || parts.includes('..')) return undefined;
-    // The same files stampsOf skips.
-    if (parts.some((p) => p === 'node_modules' || p.startsWith('.')) || rel.startsWith(own + '/')) continue;
+    if (!rel || path.isAbsolute(rel) || rel.split('/').includes('..')) return undefined;
+    if (!isContent(rel)) continue;
     const st = await stat(path.join(root, rel)).catch(() => undefined);
-    if (st?.isFile()) stamps.set(rel, `${st.mtimeMs}:${st.size}`);
+    if (st?.isFile()) stamps.set(rel, stampOf(st));
     else if (st) return undefined;
     else {
       stamps.delete(rel);
