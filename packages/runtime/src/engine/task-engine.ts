@@ -70,6 +70,8 @@ interface TaskState extends TaskSnapshot {
  * file). Exit 1: no answer; 3: refused (the reason on stderr).
  */
 const TAKE_GUEST_INPUT = [
+  // A task name is content's, any string: one that is not a single path component has no answer file.
+  'case "$T" in ""|.|..|*/*) exit 1 ;; esac',
   'f=/run/labkit/input/$T k=/run/labkit/taken',
   '[ -e "$f" ] || [ -L "$f" ] || exit 1',
   'mkdir -p -m 700 "$k" && rm -rf "$k/$T" && mv -f "$f" "$k/$T" || exit 1',
