@@ -4,26 +4,16 @@
 // piece reports. Real backend (SDK graph + site renderer) over a temp folder;
 // the page half is held at a gate so the order is observable, not timed.
 import { createServer } from 'node:net';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FILE_START, diagnostic } from '@labkit/sdk';
-import { dev, type DevHandle } from '../../src/dev/index.ts';
+import { dev } from '../../src/dev/index.ts';
 import { createSitePreviewBackend } from '../../src/dev/site-preview-backend.ts';
-import { tempContent, writeItem } from './helpers.ts';
+import { useTempContent } from './helpers.ts';
 
-let root: string;
-let cleanup: () => Promise<void>;
-let handle: DevHandle | undefined;
-
-beforeEach(async () => {
-  ({ root, cleanup } = await tempContent());
-  await writeItem(root, 'tutorials/one', { kind: 'tutorial', title: 'The first one', body: 'Body of the first.' });
+const content = useTempContent({
+  'tutorials/one': { kind: 'tutorial', title: 'The first one', body: 'Body of the first.' },
   // A content error, so the report has a diagnostic to compare.
-  await writeItem(root, 'tutorials/two', { kind: 'tutorial', title: 'The second one', body: '::unknown-widget\nhi\n::' });
-});
-afterEach(async () => {
-  await handle?.close();
-  handle = undefined;
-  await cleanup();
+  'tutorials/two': { kind: 'tutorial', title: 'The second one', body: '::unknown-widget\nhi\n::' },
 });
 
 async function freePort(): Promise<number> {
@@ -36,20 +26,20 @@ async function freePort(): Promise<number> {
 
 describe('lab dev: the content first, then the pages', () => {
   it('prints the summary before the pages are built, serves them once they are, and reports what one load reports', async () => {
-    const real = await createSitePreviewBackend(root);
+    const real = await createSitePreviewBackend(content.root);
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
     let pagesStarted = false;
     const backend = { ...real, load: async () => ((pagesStarted = true), await gate, real.load()) };
     let out = '';
     const port = await freePort();
-    const starting = dev({ dir: root, port, backend, output: { write: (s: string) => (out += s) } });
+    const starting = dev({ dir: content.root, port, backend, output: { write: (s: string) => (out += s) } });
     await expect.poll(() => out, { timeout: 20_000 }).toMatch(/2 items · \d+ errors? · /);
     expect(pagesStarted).toBe(true);
     // Reported, pages not built: still the loading page.
     expect((await fetch(`http://127.0.0.1:${port}/tutorials/one/`)).status).toBe(503);
     release();
-    handle = await starting;
+    const handle = content.own(await starting);
     const page = await fetch(`http://127.0.0.1:${port}/tutorials/one/`);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('Body of the first.');
@@ -57,7 +47,7 @@ describe('lab dev: the content first, then the pages', () => {
     expect(out.match(/2 items · /g)).toHaveLength(1);
 
     // The same diagnostics as a backend loaded in one piece.
-    const whole = await (await createSitePreviewBackend(root)).load();
+    const whole = await (await createSitePreviewBackend(content.root)).load();
     const key = (s: typeof whole) => s.diagnostics.map((d) => `${d.file}:${d.span.start.line} ${d.ruleId}`).sort();
     expect(key(handle.state)).toEqual(key(whole));
     expect(key(whole).length).toBeGreaterThan(0);
@@ -65,13 +55,13 @@ describe('lab dev: the content first, then the pages', () => {
   }, 60_000);
 
   it('reports again when building the pages finds what the content check did not (a render failure)', async () => {
-    const real = await createSitePreviewBackend(root);
+    const real = await createSitePreviewBackend(content.root);
     const failure = { ...(await real.loadContent!()), parsedFiles: 2 };
     // A stand-in page half whose render failed: its state has one more diagnostic.
     const extra = diagnostic('lab:render-failed', 'tutorials/one/index.md', FILE_START, 'Rendering failed: boom');
     const backend = { ...real, loadContent: async () => failure, load: async () => ({ ...failure, diagnostics: [extra, ...failure.diagnostics] }) };
     let out = '';
-    handle = await dev({ dir: root, port: 0, backend, output: { write: (s: string) => (out += s) } });
+    content.own(await dev({ dir: content.root, port: 0, backend, output: { write: (s: string) => (out += s) } }));
     const counts = [...out.matchAll(/2 items · (\d+) errors? · /g)].map((m) => Number(m[1]));
     expect(counts).toEqual([failure.diagnostics.filter((d) => d.severity === 'error').length, failure.diagnostics.filter((d) => d.severity === 'error').length + 1]);
   }, 60_000);
