@@ -39,8 +39,10 @@ export function watchBuild(options: WatchBuildOptions): BuildWatcher {
   let closed = false;
   // Whether the next build must walk the folder rather than trust the
   // watcher's list: a change may have gone unreported before the watcher
-  // was ready (the first rebuild), when the watcher reported an error, or
-  // when the last build failed (its files may not be in the kept graph).
+  // was ready (the first rebuild), when the watcher reported an error (its
+  // next batch is also flagged `rescan`), in a burst of events (a branch
+  // checkout: a `rescan` batch), or when the last build failed (its files
+  // may not be in the kept graph).
   let walk = true;
   let watching = false;
 
@@ -76,6 +78,8 @@ export function watchBuild(options: WatchBuildOptions): BuildWatcher {
   const watcher: Promise<FolderWatcher> = import('../dev/content-watcher.ts').then(({ watchContent, isIgnoredPath }) =>
     watchContent(dir, {
       onBatch: (batch) => {
+        // A burst, or the first batch after a watcher error: the list may be incomplete.
+        if (batch.rescan) walk = true;
         const files = [...batch.changed, ...batch.removed].filter((f) => !own(f) && !isIgnoredPath(dir, f));
         if (files.length && !closed) schedule(files.map((f) => path.relative(dir, f).split(path.sep).join('/')));
       },

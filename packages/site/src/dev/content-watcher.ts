@@ -34,9 +34,21 @@ export function isIgnoredPath(root: string, file: string, isDirectory = false): 
 /**
  * chokidar 6 over the content folder, feeding a ChangeBatcher.
  * `atomic` folds the write-temp-then-rename save into one `change`.
+ *
+ * After a watcher error, events may have been lost (the path that failed
+ * is no longer watched as it should be), so the next batch is flagged
+ * `rescan`: `lab dev` reloads the folder and `lab build --watch` walks it
+ * instead of trusting the batch's list.
  */
 export function watchContent(root: string, options: ContentWatcherOptions): FolderWatcher {
-  const batcher = new ChangeBatcher(options.onBatch, options);
+  let failed = false;
+  const batcher = new ChangeBatcher((batch) => {
+    if (failed) {
+      failed = false;
+      batch = { ...batch, rescan: true };
+    }
+    options.onBatch(batch);
+  }, options);
   const watcher: FSWatcher = watch(root, {
     ignoreInitial: true,
     atomic: true,
@@ -48,7 +60,10 @@ export function watchContent(root: string, options: ContentWatcherOptions): Fold
   watcher.on('unlink', on('unlink'));
   watcher.on('addDir', on('addDir'));
   watcher.on('unlinkDir', on('unlinkDir'));
-  watcher.on('error', (error) => options.onError(error instanceof Error ? error : new Error(String(error))));
+  watcher.on('error', (error) => {
+    failed = true;
+    options.onError(error instanceof Error ? error : new Error(String(error)));
+  });
   const ready = new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
   return {
     ready,
