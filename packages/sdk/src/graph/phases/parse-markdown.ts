@@ -1,3 +1,4 @@
+import { reparseDocument } from '../../parse/incremental.ts';
 import type { ParsedDocument } from '../../parse/parse-document.ts';
 import type { ParseCache } from '../parse-cache.ts';
 import { parseInThreads, threadCount, type ParseGuard } from '../workers.ts';
@@ -6,8 +7,9 @@ import type { ReadFile } from './read-files.ts';
 /**
  * Phase 2: parses every content document once. A file whose text is the
  * one parsed last time keeps its result (same object), then the on-disk
- * cache is asked, and only the rest is parsed (in worker threads when there
- * are many). `parsed` is updated in place and pruned to `files`.
+ * cache is asked, a file parsed before is re-parsed around its change when
+ * that is certain to equal a full parse, and only the rest is parsed (in
+ * worker threads when there are many). `parsed` is updated in place and pruned to `files`.
  */
 export async function parseMarkdown(
   mdFiles: readonly string[],
@@ -18,11 +20,22 @@ export async function parseMarkdown(
   options: { workers?: number | 'auto' | undefined; parseGuard?: ParseGuard | undefined },
 ): Promise<void> {
   const toParse: string[] = [];
+  const reparsed: ParsedDocument[] = [];
   for (const rel of mdFiles) {
     const text = read(rel);
     if (text === undefined) continue;
     const prev = parsed.get(rel);
     if (prev && prev.source === text) continue;
+    // A save in lab dev: only the blocks around the change, when that is
+    // certain to give the full parse's tree (parse/incremental.ts).
+    // Not over a tree cut down to what the rules read (`trees: 'rules'`, a
+    // load that renders nothing): the kept blocks would not be whole.
+    const again = prev && (options as { trees?: string }).trees !== 'rules' && reparseDocument(prev, text, options.parseGuard);
+    if (again) {
+      parsed.set(rel, again);
+      reparsed.push(again);
+      continue;
+    }
     const cached = cache?.get(rel, text);
     if (cached) parsed.set(rel, cached);
     else toParse.push(rel);
@@ -38,6 +51,7 @@ export async function parseMarkdown(
   if (cache) {
     // A file stopped by a limit is parsed again next time (a timeout may not recur).
     for (const doc of results) if (!doc.diagnostics.some((d) => d.ruleId === 'lab:content-limit')) cache.set(doc);
+    for (const doc of reparsed) cache.set(doc);
     cache.prune(new Set(parsed.keys()));
     cache.save();
   }
