@@ -5,7 +5,7 @@ import { diagnostic } from '../diagnostics/reporter.ts';
 import type { ParsedDocument } from '../parse/parse-document.ts';
 import { checkLink, discoverFiles, type RefusedLink, type UnreadableFolder } from './discover.ts';
 import { ParseCache, parseCachePath } from './parse-cache.ts';
-import type { ParseGuard } from './workers.ts';
+import type { ParseGuard, TreeKeep } from './workers.ts';
 import type { ContentDocument, ContentGraph, ContentItem } from './types.ts';
 import { createReader, unreadableDiagnostic, type ReadFile } from './phases/read-files.ts';
 import { importTsModules, type TsModule } from './phases/ts-modules.ts';
@@ -44,6 +44,16 @@ export interface LoadOptions {
    * a 300 ms worst-case estimate or 64 KiB). A slow CI machine may raise `timeoutMs`.
    */
   parseGuard?: ParseGuard;
+  /**
+   * What each document keeps of its mdast. `'full'` (default): the whole
+   * tree. `'rules'`: only the part the rules read (components, links,
+   * images, headings, and the nodes on the way to them), for a caller that
+   * wants diagnostics and renders nothing (`lab validate`): parse workers
+   * post back a fraction of each tree, and the graph holds a fraction.
+   * The diagnostics are the same. Ignored with `parseCache` (the pack keeps
+   * whole trees for the commands that render them).
+   */
+  trees?: TreeKeep;
 }
 
 /** What the next {@link reloadFiles} reuses from a load. */

@@ -5,17 +5,19 @@
 // such worker warm, so a save in lab dev does not start a thread and load
 // the parser again.
 import { parentPort } from 'node:worker_threads';
-import { parseDocument } from '../parse/parse-document.ts';
-import type { ParseJob } from './workers.ts';
+import { parseJob, type ParseRequest } from './workers.ts';
 
 const cpu = (): number => {
   const u = process.threadCpuUsage();
   return u.user + u.system;
 };
-parentPort?.on('message', (jobs: ParseJob[]) => {
+// With `trees: 'rules'` only the part of each mdast the rules read is
+// posted back: copying whole trees was most of what a worker cost beyond
+// its parse, and the receiving thread's garbage.
+parentPort?.on('message', ({ jobs, trees }: ParseRequest) => {
   parentPort?.postMessage({ ready: true, cpu: cpu(), at: Date.now() });
   jobs.forEach((j, index) => {
-    const doc = parseDocument(j.source, { file: j.file });
+    const doc = parseJob(j, trees);
     parentPort?.postMessage({ index, doc, cpu: cpu(), at: Date.now() });
   });
 });

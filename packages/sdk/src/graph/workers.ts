@@ -4,11 +4,25 @@ import { FILE_START } from '../diagnostics/diagnostic.ts';
 import { diagnostic } from '../diagnostics/reporter.ts';
 import { limitedDocument, parseDocument, type ParsedDocument } from '../parse/parse-document.ts';
 import { contentLimits, estimateParseMs } from '../parse/limits.ts';
+import { ruleTree } from '../validate/rule-tree.ts';
 
 /** One file to parse. */
 export interface ParseJob {
   file: string;
   source: string;
+}
+
+/**
+ * What each parse result keeps of its mdast: `'full'`, the whole tree;
+ * `'rules'`, only the part the rules read ({@link ruleTree}), for a load
+ * that validates and renders nothing (`lab validate`).
+ */
+export type TreeKeep = 'full' | 'rules';
+
+/** Parses one job, keeping `trees` of its mdast (the whole tree is garbage at once otherwise). */
+export function parseJob(job: ParseJob, trees: TreeKeep): ParsedDocument {
+  const doc = parseDocument(job.source, { file: job.file });
+  return trees === 'rules' ? { ...doc, mdast: ruleTree(doc.mdast) } : doc;
 }
 
 let parsedFiles = 0;
@@ -91,7 +105,7 @@ export interface ParseGuard {
  * worker takes the rest. Remark's parsers are superlinear on some inputs,
  * so this is what keeps one hostile file from stalling a run.
  */
-export async function parseInThreads(jobs: readonly ParseJob[], threads: number, guard: ParseGuard = {}): Promise<ParsedDocument[]> {
+export async function parseInThreads(jobs: readonly ParseJob[], threads: number, guard: ParseGuard = {}, trees: TreeKeep = 'full'): Promise<ParsedDocument[]> {
   parsedFiles += jobs.length;
   const above = guard.guardAboveChars ?? contentLimits.guardAboveChars;
   const budget = guard.inPlaceBudgetMs ?? contentLimits.inPlaceBudgetMs;
@@ -119,11 +133,11 @@ export async function parseInThreads(jobs: readonly ParseJob[], threads: number,
     // The main thread counts as a thread only when it has its share to do.
     poolSize = taken * threads >= total ? threads - 1 : threads;
   }
-  const pending = pooled.length > 0 ? runGuarded(pooled.map((i) => jobs[i]!), Math.min(poolSize, pooled.length), guard) : Promise.resolve([]);
+  const pending = pooled.length > 0 ? runGuarded(pooled.map((i) => jobs[i]!), Math.min(poolSize, pooled.length), guard, trees) : Promise.resolve([]);
   // Yield now and then so the pool's watchdog and messages run meanwhile.
   let slice = performance.now();
   for (const i of mine) {
-    results[i] = parseDocument(jobs[i]!.source, { file: jobs[i]!.file });
+    results[i] = parseJob(jobs[i]!, trees);
     if (pooled.length > 0 && performance.now() - slice > 20) {
       await new Promise((r) => setImmediate(r));
       slice = performance.now();
@@ -135,7 +149,7 @@ export async function parseInThreads(jobs: readonly ParseJob[], threads: number,
 }
 
 /** Runs `jobs` on `size` guarded workers; each result lands at its job's index. */
-function runGuarded(jobs: readonly ParseJob[], size: number, guard: ParseGuard): Promise<ParsedDocument[]> {
+function runGuarded(jobs: readonly ParseJob[], size: number, guard: ParseGuard, trees: TreeKeep): Promise<ParsedDocument[]> {
   const timeoutMs = guard.timeoutMs ?? contentLimits.timeoutMs;
   const heapMb = guard.heapMb ?? contentLimits.workerHeapMb;
   // dist/ holds parse-worker.js; the workspace runs parse-worker.ts from src/.
@@ -215,7 +229,7 @@ function runGuarded(jobs: readonly ParseJob[], size: number, guard: ParseGuard):
       // A worker that cannot start at all (an odd embedding): parse in place
       // rather than fail every file; the limits on size and nesting still hold.
       const inPlace = (): void => {
-        for (const i of list.slice(next)) results[i] = parseDocument(jobs[i]!.source, { file: jobs[i]!.file });
+        for (const i of list.slice(next)) results[i] = parseJob(jobs[i]!, trees);
         next = list.length;
         finish(undefined);
       };
@@ -240,13 +254,19 @@ function runGuarded(jobs: readonly ParseJob[], size: number, guard: ParseGuard):
           finish(list.slice(next + 1));
         } else finish(undefined);
       });
-      worker.postMessage(list.map((i) => jobs[i]));
+      worker.postMessage({ jobs: list.map((i) => jobs[i]!), trees } satisfies ParseRequest);
     };
     for (const list of lists) start(list);
   });
 }
 
 type WorkerListener = Parameters<Worker['off']>[1];
+
+/** One message to a parse worker (parse-worker.ts). */
+export interface ParseRequest {
+  jobs: ParseJob[];
+  trees: TreeKeep;
+}
 
 function startWorker(url: URL, heapMb: number): Worker {
   workerStarts++;

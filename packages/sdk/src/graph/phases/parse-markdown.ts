@@ -1,7 +1,7 @@
 import { reparseDocument } from '../../parse/incremental.ts';
 import type { ParsedDocument } from '../../parse/parse-document.ts';
 import type { ParseCache } from '../parse-cache.ts';
-import { parseInThreads, threadCount, type ParseGuard } from '../workers.ts';
+import { parseInThreads, threadCount, type ParseGuard, type TreeKeep } from '../workers.ts';
 import type { ReadFile } from './read-files.ts';
 
 /**
@@ -17,7 +17,7 @@ export async function parseMarkdown(
   parsed: Map<string, ParsedDocument>,
   cache: ParseCache | undefined,
   read: ReadFile,
-  options: { workers?: number | 'auto' | undefined; parseGuard?: ParseGuard | undefined },
+  options: { workers?: number | 'auto' | undefined; parseGuard?: ParseGuard | undefined; trees?: TreeKeep | undefined },
 ): Promise<void> {
   const toParse: string[] = [];
   const reparsed: ParsedDocument[] = [];
@@ -45,6 +45,8 @@ export async function parseMarkdown(
     toParse.map((rel) => ({ file: rel, source: read(rel) ?? '' })),
     threads,
     options.parseGuard,
+    // The pack serves other commands (lab build renders its trees): whole trees only.
+    cache ? 'full' : (options.trees ?? 'full'),
   );
   for (const doc of results) parsed.set(doc.file, doc);
   for (const key of [...parsed.keys()]) if (!files.has(key)) parsed.delete(key);
