@@ -18,7 +18,6 @@
 // disk highlight cache (<LABKIT_CACHE>/highlight) shows after a restart.
 //
 //   node bench/dev-reload/run.ts [--items 1000] [--edits 30] [--sample] [--site /work/baseline]
-import { spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { loadavg, cpus, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -26,14 +25,10 @@ import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
 import type { DevUpdate } from '../../packages/site/src/dev/index.ts';
 import { generateRepo, itemDir as generatedDir, itemSource, marker } from './generate-repo.ts';
+import { rerunWithSourceConditions } from '../lib/measure.ts';
 
-// dev() imports @labkit/sdk: without this condition Node resolves it to the
-// package's dist/, a build that may be older than the sources (it was, and
-// the figures measured that build). Run again under the condition.
-if (!process.execArgv.includes('--conditions=labkit-source')) {
-  const again = spawnSync(process.execPath, ['--conditions=labkit-source', ...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit' });
-  process.exit(again.status ?? 1);
-}
+// dev() imports @labkit/sdk: run again under the source condition (not dist/).
+rerunWithSourceConditions();
 
 const { values } = parseArgs({
   options: { items: { type: 'string', default: '1000' }, edits: { type: 'string', default: '30' }, keep: { type: 'boolean', default: false }, sample: { type: 'boolean', default: false }, site: { type: 'string' } },

@@ -3,7 +3,7 @@
  * process tree (from /proc), medians, the machine load, and interleaved
  * before/after runs against a second checkout (`--baseline <dir>`).
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 
@@ -80,8 +80,40 @@ export function memoryLine(samples: Array<[number, number]>, buckets = 20): stri
   return `${out.join(' ')} MB (each ${(end / buckets / 1000).toFixed(1)} s)`;
 }
 
-/** `--name value` from argv. */
+/** `--name value` (or `--name=value`) from argv. */
 export function arg(name: string): string | undefined {
+  const eq = process.argv.find((a) => a.startsWith(`--${name}=`));
+  if (eq) return eq.slice(name.length + 3);
   const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : undefined;
+  const value = i > 0 ? process.argv[i + 1] : undefined;
+  return value === undefined || value.startsWith('--') ? undefined : value;
+}
+
+/** A numeric `--name N`, `fallback` when absent; anything but a number (`--runs x`, `--runs` with no value) ends the bench with a message instead of a silent NaN. */
+export function numberArg(name: string, fallback: number): number {
+  const raw = arg(name);
+  if (raw === undefined && !process.argv.includes(`--${name}`)) return fallback;
+  const n = Number(raw);
+  if (raw === undefined || raw.trim() === '' || !Number.isFinite(n)) {
+    console.error(`--${name} takes a number (got ${raw === undefined ? 'nothing' : JSON.stringify(raw)})`);
+    process.exit(2);
+  }
+  return n;
+}
+
+/** Whether the bare flag `--name` was given. */
+export function flagArg(name: string): boolean {
+  return process.argv.includes(`--${name}`);
+}
+
+/**
+ * Runs this bench again under `--conditions=labkit-source` unless it already
+ * is, and exits with that run's code. Without the condition Node resolves
+ * `@labkit/*` to the packages' dist/, a build that may be older than the
+ * sources (it was once, and the figures measured that build).
+ */
+export function rerunWithSourceConditions(): void {
+  if (process.execArgv.includes('--conditions=labkit-source')) return;
+  const again = spawnSync(process.execPath, ['--conditions=labkit-source', ...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit' });
+  process.exit(again.status ?? 1);
 }

@@ -14,9 +14,9 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pathological } from '../../packages/sdk/test/security/pathological.ts';
+import { numberArg } from '../lib/measure.ts';
 
-const args = process.argv.slice(2);
-const runs = Number(args[args.indexOf('--runs') + 1] ?? 3) || 3;
+const runs = numberArg('runs', 3);
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const lab = join(repo, 'packages/cli/bin/lab.js');
 const work = mkdtempSync(join(tmpdir(), 'labkit-bench-limits-'));
