@@ -4,14 +4,18 @@
 // site preview backend of `lab dev` over a temp folder (the sample's
 // index.md copied, its __static__ files symlinked, read in place from
 // ../shared/corpus); each edit appends a paragraph and is timed through:
-//   updateFiles   the SDK store: read, parse (guarded worker), rules
+//   updateFiles   the SDK store: read, parse (the blocks around the change,
+//                 parse/incremental.ts; the whole file in the guarded
+//                 worker with LABKIT_REPARSE=0), rules
 //   pages         derive the site model, rebuild the page models (renders the changed document)
 //   page HTML     the edited page's full HTML (the shell around the document)
-// plus parseDocument of the edited text on this thread (the parse alone)
+// plus parseDocument of the edited text on this thread (the parse alone),
+// against reparseDocument from the previous parse (an edit at the end and one in the middle)
 // and, in the same process, renderDocument of the tutorial with its figures
 // serialized into the tree (as before 107c4d7) and spliced in (now).
 //
 //   node bench/dev-reload/save-phases.ts [--edits 20]
+//   LABKIT_REPARSE=0 node bench/dev-reload/save-phases.ts   (whole-file parse on every save: the before)
 import { spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -28,6 +32,7 @@ const { values } = parseArgs({ options: { edits: { type: 'string', default: '20'
 const EDITS = Number(values.edits);
 const repo = path.join(import.meta.dirname, '../..');
 const { ContentStore, parseDocument } = (await import(path.join(repo, 'packages/sdk/src/index.ts'))) as typeof import('../../packages/sdk/src/index.ts');
+const { reparseDocument } = (await import(path.join(repo, 'packages/sdk/src/parse/incremental.ts'))) as typeof import('../../packages/sdk/src/parse/incremental.ts');
 const { renderDocumentAs } = (await import(path.join(repo, 'packages/sdk/src/render/render-document.ts'))) as typeof import('../../packages/sdk/src/render/render-document.ts');
 const { createSitePreviewBackend } = (await import(path.join(repo, 'packages/site/src/dev/site-preview-backend.ts'))) as typeof import('../../packages/site/src/dev/site-preview-backend.ts');
 
@@ -78,12 +83,27 @@ for (let i = 0; i < 45; i++) {
     if (i >= 5) ab[mode].push(performance.now() - t);
   }
 }
-// The parse alone, on this thread (what updateFiles runs in its guarded worker).
+// The parse alone, on this thread: the whole file (what updateFiles ran in
+// its guarded worker before parse/incremental.ts, and still runs with
+// LABKIT_REPARSE=0), and the re-parse of the blocks around the change from
+// the previous parse (what it runs now), alternating. Two edits: a
+// paragraph appended (the saves above) and one typed in the middle.
 const parseMs: number[] = [];
+const reparseMs: Record<'end' | 'middle', number[]> = { end: [], middle: [] };
+const prevDoc = parseDocument(text, { file: 'index.md' });
+const mid = text.indexOf('\n\n', text.length >> 1) + 2;
 for (let i = 0; i < 15; i++) {
-  const t = performance.now();
-  parseDocument(`${text}\n\nParse ${i}.\n`, { file: 'index.md' });
+  const next = `${text}\n\nParse ${i}.\n`;
+  let t = performance.now();
+  parseDocument(next, { file: 'index.md' });
   if (i >= 3) parseMs.push(performance.now() - t);
+  if (process.env.LABKIT_REPARSE === '0') continue;
+  for (const [where, edited] of [['end', next], ['middle', `${text.slice(0, mid)}Parse ${i} in the middle.\n\n${text.slice(mid)}`]] as const) {
+    t = performance.now();
+    const doc = reparseDocument(prevDoc, edited);
+    if (i >= 3) reparseMs[where].push(performance.now() - t);
+    if (!doc) throw new Error(`the ${where} edit was not re-parsed in part`);
+  }
 }
 const loadAfter = loadavg();
 await rm(root, { recursive: true, force: true });
@@ -92,8 +112,8 @@ const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(
 const ms = (xs: number[]) => `p50 ${pct(xs, 50).toFixed(1)} ms  p95 ${pct(xs, 95).toFixed(1)} ms`;
 const la = (l: number[]) => l.map((x) => x.toFixed(2)).join(' ');
 console.log(`bench/dev-reload/save-phases: the iximiuz sample tutorial (62 KB, read in place), ${EDITS} edits, lab dev's site backend of ${repo} (${cpus().length} CPUs)`);
-console.log(`  updateFiles (read, guarded parse, rules): ${ms(rows.map((r) => r.store))}`);
-console.log(`    of which the parse itself (parseDocument on this thread): ${ms(parseMs)}`);
+console.log(`  updateFiles (read, parse, rules):         ${ms(rows.map((r) => r.store))}`);
+console.log(`    the parse alone, this thread: whole file ${ms(parseMs)}; ${process.env.LABKIT_REPARSE === '0' ? 'LABKIT_REPARSE=0' : `re-parse around the change (end) ${ms(reparseMs.end)}, (middle) ${ms(reparseMs.middle)}`}`);
 console.log(`  pages (site model, page models, render):  ${ms(rows.map((r) => r.pages))}`);
 console.log(`  page HTML (shell):                         ${ms(rows.map((r) => r.html))}`);
 console.log(`  save on the server, without the watcher's quiet window and the push: ${ms(rows.map((r) => r.total))}`);

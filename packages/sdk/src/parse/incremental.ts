@@ -121,9 +121,12 @@ export function reparseMarkdown(oldBody: string, oldTree: Root, newBody: string,
  * thread (a file longer than `guardAboveChars` is not re-parsed at all).
  * `undefined` whenever the result would not be certain to equal
  * `parseDocument(source)`: the caller then parses the file as before.
+ * `LABKIT_REPARSE=0` in the environment turns it off (every save parses
+ * the whole file): the before of bench/dev-reload, and a way out should a
+ * page ever render differently after a save than after a restart.
  */
 export function reparseDocument(previous: ParsedDocument, source: string, guard: { inPlaceBudgetMs?: number | undefined; guardAboveChars?: number | undefined } = {}): ParsedDocument | undefined {
-  if (source === previous.source) return undefined;
+  if (source === previous.source || process.env.LABKIT_REPARSE === '0') return undefined;
   if (source.length > contentLimits.maxChars || source.length > (guard.guardAboveChars ?? contentLimits.guardAboveChars)) return undefined;
   if (previous.diagnostics.some((d) => d.ruleId === 'lab:content-limit')) return undefined;
   const old = previous.source;
