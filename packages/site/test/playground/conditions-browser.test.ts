@@ -1,22 +1,11 @@
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPage, startPlayground, startPlaygroundDev, typeInTerminal, type PlaygroundDev } from './harness.ts';
+import { describe, expect, it } from 'vitest';
+import { openPage, repoRoot, startPlayground, typeInTerminal, usePlaygroundDev } from './harness.ts';
 
 // Init condition values chosen in the page before Start (lab dev, real
 // Chromium, a real busybox VM): the chosen variant's init task and check run,
 // the other variant's do not.
-const repoRoot = path.resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../..');
-const content = path.join(repoRoot, 'packages/runtime/test/server/fixtures/conditions');
-let dev: PlaygroundDev;
-
-beforeAll(async () => {
-  dev = await startPlaygroundDev(content);
-}, 120_000);
-
-afterAll(async () => {
-  await dev?.close();
-});
+const dev = usePlaygroundDev(path.join(repoRoot, 'packages/runtime/test/server/fixtures/conditions'));
 
 describe('init conditions in the learner page (real Chromium, real VM)', () => {
   it('offers the declared values with the defaults prefilled and starts the chosen variant', async () => {

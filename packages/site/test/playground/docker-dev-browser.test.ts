@@ -1,12 +1,9 @@
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DevHandle } from '../../src/dev/index.ts';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 // The runtime is what `lab dev` mounts; the site package itself never imports it.
-import { findPlaygroundImage, type DevPlaygrounds } from '../../../runtime/src/index.ts';
-import { openPage, startPlaygroundDev, terminalText, typeInTerminal } from './harness.ts';
+import { findPlaygroundImage } from '../../../runtime/src/index.ts';
+import { examplesDir, openPage, shotsDir, terminalText, typeInTerminal, usePlaygroundDev } from './harness.ts';
 
 /**
  * Issue 13's `lab dev` scenario on the Docker example challenge, with a real
@@ -22,28 +19,10 @@ import { openPage, startPlaygroundDev, terminalText, typeInTerminal } from './ha
  * (`lab test examples` saved it in CI; the first start anywhere else boots
  * it cold and saves it, within the start timeout below).
  */
-const repoRoot = path.resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../..');
-const examples = path.join(repoRoot, 'examples');
-const shots = path.join(repoRoot, 'test-output', 'playground');
-
 const image = await findPlaygroundImage('docker').catch(() => undefined);
 const skipped = image ? '' : ' (skipped: the docker image is not in ~/.cache/labkit/images; `lab image build docker` builds it)';
-
-let handle: DevHandle;
-let playgrounds: DevPlaygrounds;
-let browser: Browser;
-let close: (() => Promise<void>) | undefined;
-
-beforeAll(async () => {
-  if (!image) return;
-  await mkdir(shots, { recursive: true });
-  // One pooled machine: lab dev pools machines like the first playground page opened, here a docker one.
-  ({ handle, playgrounds, browser, close } = await startPlaygroundDev(examples, { poolSize: 1, disconnectGraceMs: 5_000 }));
-}, 120_000);
-
-afterAll(async () => {
-  await close?.();
-});
+// One pooled machine: lab dev pools machines like the first playground page opened, here a docker one.
+const dev = usePlaygroundDev(examplesDir, { poolSize: 1, disconnectGraceMs: 5_000, when: image !== undefined });
 
 const taskState = (page: Page, name: string) => page.locator(`[data-task="${name}"]`).getAttribute('data-state');
 const completed = (page: Page, name: string, timeout: number) =>
@@ -51,17 +30,17 @@ const completed = (page: Page, name: string, timeout: number) =>
 
 describe.skipIf(!image)(`docker playground in lab dev (real Chromium, real VM)${skipped}`, () => {
   it('starts a Docker terminal where docker run --rm busybox echo hi works, and turns the tasks green live', async () => {
-    const { page, errors } = await openPage(browser, new URL('challenges/serve-a-page-from-a-container/', handle.url).href, { width: 1280, height: 1000 });
+    const { page, errors } = await openPage(dev.browser, new URL('challenges/serve-a-page-from-a-container/', dev.handle.url).href, { width: 1280, height: 1000 });
     const start = page.getByRole('button', { name: 'Start playground', exact: true });
     await start.waitFor({ timeout: 20_000 });
     const tasks = ['verify_web_running', 'verify_port_published', 'verify_custom_page'];
     for (const t of tasks) expect(await taskState(page, t)).toBe('active');
     // Opening the page filled the pool with a docker machine (restored from saved state, its docker CLI run once).
-    await expect.poll(() => playgrounds.server.health().poolIdle, { timeout: 240_000, interval: 500 }).toBe(1);
+    await expect.poll(() => dev.playgrounds.server.health().poolIdle, { timeout: 240_000, interval: 500 }).toBe(1);
 
     // Sampled while the playground starts: a take empties the pool for seconds (its refill restores and warms a machine).
     const idleSeen = new Set<number>();
-    const sampler = setInterval(() => idleSeen.add(playgrounds.server.health().poolIdle), 100);
+    const sampler = setInterval(() => idleSeen.add(dev.playgrounds.server.health().poolIdle), 100);
     const clicked = Date.now();
     await start.click();
     await page.locator('.lk-pg-term[data-connected="true"] .xterm-rows').waitFor({ timeout: 240_000 });
@@ -79,7 +58,7 @@ describe.skipIf(!image)(`docker playground in lab dev (real Chromium, real VM)${
     const text = await terminalText(page);
     expect(text).toMatch(/Downloaded newer image for busybox:latest/);
     console.log(`  docker run --rm busybox echo hi: ${Date.now() - ran} ms`);
-    await page.screenshot({ path: path.join(shots, 'docker-1-hi.png'), fullPage: true });
+    await page.screenshot({ path: path.join(shotsDir, 'docker-1-hi.png'), fullPage: true });
     // Nothing of the challenge is done yet.
     for (const t of tasks) expect(await taskState(page, t)).toBe('active');
 
@@ -96,7 +75,7 @@ describe.skipIf(!image)(`docker playground in lab dev (real Chromium, real VM)${
     await expect.poll(() => hint.count(), { timeout: 5_000 }).toBe(0);
     await page.locator('.lk-playground[data-state="completed"]').waitFor({ timeout: 30_000 });
     expect(await page.locator('.lk-task-summary .lk-progress-label').innerText()).toBe('Completed');
-    await page.screenshot({ path: path.join(shots, 'docker-2-completed.png'), fullPage: true });
+    await page.screenshot({ path: path.join(shotsDir, 'docker-2-completed.png'), fullPage: true });
 
     await page.getByRole('button', { name: 'Stop', exact: true }).click();
     expect(errors).toEqual([]);

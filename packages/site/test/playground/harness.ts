@@ -1,9 +1,18 @@
+import { cp, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 import { dev, type DevHandle } from '../../src/dev/index.ts';
 import { playgroundDevMount } from '../../src/playground/dev-mount.ts';
 // The runtime is what `lab dev` mounts; the site package itself never imports it.
 import { devPlaygrounds, type DevPlaygrounds } from '../../../runtime/src/index.ts';
-import { launchChromium } from '../helpers.ts';
+import { launchChromium, repoRoot } from '../helpers.ts';
+
+export { repoRoot };
+export const examplesDir = path.join(repoRoot, 'examples');
+/** Where the playground tests leave their screenshots (made by usePlaygroundDev). */
+export const shotsDir = path.join(repoRoot, 'test-output', 'playground');
 
 /** `lab dev` on `dir` with real playgrounds mounted (one pooled VM unless `poolSize` says otherwise), and a real Chromium. */
 export interface PlaygroundDev {
@@ -28,6 +37,59 @@ export async function startPlaygroundDev(dir: string, options: { disconnectGrace
       await handle.close();
       await playgrounds.close();
     },
+  };
+}
+
+/** What `usePlaygroundDev()` gives a test file: the started parts, read inside its tests. */
+export interface PlaygroundDevFixture extends PlaygroundDev {
+  /** The content folder lab dev serves (the temp copy with `copy: true`). */
+  readonly dir: string;
+}
+
+/**
+ * `startPlaygroundDev()` for a whole test file: started before its tests
+ * (with the screenshot folder made), closed after them. `copy: true` serves
+ * a temp copy of `dir` (for tests that edit the content), removed after.
+ * `when: false` starts nothing (a file whose tests are skipped).
+ */
+export function usePlaygroundDev(dir: string, options: { disconnectGraceMs?: number; poolSize?: number; copy?: boolean; when?: boolean } = {}): PlaygroundDevFixture {
+  const { copy = false, when = true, ...startOptions } = options;
+  let started: PlaygroundDev | undefined;
+  let served: string | undefined;
+  let copied: string | undefined;
+  beforeAll(async () => {
+    if (!when) return;
+    await mkdir(shotsDir, { recursive: true });
+    if (copy) {
+      copied = await mkdtemp(path.join(tmpdir(), 'lab-pg-'));
+      await cp(dir, copied, { recursive: true });
+    }
+    served = copied ?? dir;
+    started = await startPlaygroundDev(served, startOptions);
+  }, 120_000);
+  afterAll(async () => {
+    await started?.close();
+    if (copied) await rm(copied, { recursive: true, force: true });
+  });
+  const get = (): PlaygroundDev => {
+    if (!started) throw new Error('usePlaygroundDev(): lab dev runs only inside the file\'s tests');
+    return started;
+  };
+  return {
+    get dir() {
+      get();
+      return served!;
+    },
+    get handle() {
+      return get().handle;
+    },
+    get playgrounds() {
+      return get().playgrounds;
+    },
+    get browser() {
+      return get().browser;
+    },
+    close: () => get().close(),
   };
 }
 

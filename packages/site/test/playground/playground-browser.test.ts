@@ -1,22 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DevHandle } from '../../src/dev/index.ts';
-import type { DevPlaygrounds } from '../../../runtime/src/index.ts';
-import { openPage, startPlayground, startPlaygroundDev, terminalText, typeInTerminal } from './harness.ts';
+import { describe, expect, it } from 'vitest';
+import { examplesDir, openPage, shotsDir, startPlayground, terminalText, typeInTerminal, usePlaygroundDev } from './harness.ts';
 
-const repoRoot = path.resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../..');
-const examples = path.join(repoRoot, 'examples');
-const shots = path.join(repoRoot, 'test-output', 'playground');
-
-let handle: DevHandle;
-let playgrounds: DevPlaygrounds;
-let browser: Browser;
-let close: (() => Promise<void>) | undefined;
+const dev = usePlaygroundDev(examplesDir, { disconnectGraceMs: 5_000 });
 
 function qemuPids(): number[] {
   try {
@@ -26,18 +14,9 @@ function qemuPids(): number[] {
   }
 }
 
-beforeAll(async () => {
-  await mkdir(shots, { recursive: true });
-  ({ handle, playgrounds, browser, close } = await startPlaygroundDev(examples, { disconnectGraceMs: 5_000 }));
-}, 120_000);
-
-afterAll(async () => {
-  await close?.();
-});
-
 describe('playgrounds in lab dev (real Chromium, real VMs)', () => {
   it('starts the playground of an example challenge, takes keystrokes and turns each task complete', async () => {
-    const { page, errors } = await openPage(browser, new URL('challenges/stop-a-runaway-process/', handle.url).href, { width: 1280, height: 1000 });
+    const { page, errors } = await openPage(dev.browser, new URL('challenges/stop-a-runaway-process/', dev.handle.url).href, { width: 1280, height: 1000 });
     const start = page.getByRole('button', { name: 'Start playground', exact: true });
     await start.waitFor({ timeout: 20_000 });
     const task = (name: string) => page.locator(`[data-task="${name}"]`);
@@ -48,7 +27,7 @@ describe('playgrounds in lab dev (real Chromium, real VMs)', () => {
     await page.locator('.lk-pg-init [data-status="completed"]').first().waitFor({ timeout: 180_000 });
     await page.locator('.lk-pg-term[data-connected="true"] .xterm-rows').waitFor({ timeout: 60_000 });
     await page.waitForFunction(() => /#\s*$/m.test(document.querySelector('.lk-pg-term .xterm-rows')?.textContent ?? ''), null, { timeout: 30_000 });
-    await page.screenshot({ path: path.join(shots, '1-started.png'), fullPage: true });
+    await page.screenshot({ path: path.join(shotsDir, '1-started.png'), fullPage: true });
 
     // Find the runaway process in the terminal, as a learner would.
     await typeInTerminal(page, `for d in /proc/[0-9]*; do [ "$(cat $d/comm 2>/dev/null)" = report-gen ] && echo "FOUND=\${d#/proc/}"; done`);
@@ -66,7 +45,7 @@ describe('playgrounds in lab dev (real Chromium, real VMs)', () => {
     await page.locator('[data-task="verify_log_truncated"] .lk-task-live-hint').waitFor({ timeout: 60_000 });
     expect(await page.locator('[data-task="verify_log_truncated"] .lk-task-live-hint').innerText()).toMatch(/Deleting a log file/);
     expect(await task('verify_log_truncated').getAttribute('data-state')).toBe('active');
-    await page.screenshot({ path: path.join(shots, '2-hint.png'), fullPage: true });
+    await page.screenshot({ path: path.join(shotsDir, '2-hint.png'), fullPage: true });
 
     await typeInTerminal(page, ': > /var/log/report-gen.log');
     await page.waitForFunction(() => document.querySelector('[data-task="verify_log_truncated"]')?.getAttribute('data-state') === 'completed', null, { timeout: 60_000 });
@@ -76,19 +55,19 @@ describe('playgrounds in lab dev (real Chromium, real VMs)', () => {
     // The #completed slot is what shows now.
     expect(await task('verify_log_truncated').locator('.lk-task-completed').isVisible()).toBe(true);
     expect(await task('verify_log_truncated').locator('.lk-task-active').isVisible()).toBe(false);
-    await page.screenshot({ path: path.join(shots, '3-completed.png'), fullPage: true });
+    await page.screenshot({ path: path.join(shotsDir, '3-completed.png'), fullPage: true });
 
     // Stop: the session's machines are gone.
-    const before = playgrounds.server.health().machines;
+    const before = dev.playgrounds.server.health().machines;
     expect(before).toBeGreaterThan(0);
     await page.getByRole('button', { name: 'Stop', exact: true }).click();
-    await expect.poll(() => playgrounds.server.health().sessions, { timeout: 30_000 }).toBe(0);
+    await expect.poll(() => dev.playgrounds.server.health().sessions, { timeout: 30_000 }).toBe(0);
     expect(errors).toEqual([]);
     await page.close();
   }, 420_000);
 
   it('gives a multi-machine playground a terminal tab per machine, each reaching its own machine', async () => {
-    const { page } = await openPage(browser, new URL('challenges/lock-out-a-leaked-account/', handle.url).href, { width: 1280, height: 1000 });
+    const { page } = await openPage(dev.browser, new URL('challenges/lock-out-a-leaked-account/', dev.handle.url).href, { width: 1280, height: 1000 });
     await startPlayground(page);
     await page.locator('.lk-pg-tab[data-machine="db-01"]').waitFor({ timeout: 10_000 });
     expect(await page.locator('.lk-pg-tab').allInnerTexts()).toEqual(['web-01', 'db-01']);
@@ -101,18 +80,18 @@ describe('playgrounds in lab dev (real Chromium, real VMs)', () => {
     await page.locator('.lk-pg-term[data-machine="db-01"][data-connected="true"]').waitFor({ timeout: 60_000 });
     await typeInTerminal(page, 'echo "HOST=$(hostname)"');
     await page.waitForFunction(() => /HOST=db-01/.test(document.querySelector('.lk-pg-term[data-machine="db-01"] .xterm-rows')?.textContent ?? ''), null, { timeout: 30_000 });
-    await page.screenshot({ path: path.join(shots, '4-two-machines.png'), fullPage: true });
+    await page.screenshot({ path: path.join(shotsDir, '4-two-machines.png'), fullPage: true });
     // Closing the tab: after the disconnect grace the session and its VMs are gone.
     await page.close();
-    await expect.poll(() => playgrounds.server.health().sessions, { timeout: 60_000, interval: 500 }).toBe(0);
+    await expect.poll(() => dev.playgrounds.server.health().sessions, { timeout: 60_000, interval: 500 }).toBe(0);
   }, 420_000);
 
   it('leaves no VM and no temp folder behind once lab dev closes', async () => {
-    const runDir = playgrounds.runDir!;
+    const runDir = dev.playgrounds.runDir!;
     expect(runDir).toBeTruthy();
     expect(qemuPidsOf(process.pid).length).toBeGreaterThan(0); // the pool's idle machine
-    await handle.close();
-    await playgrounds.close();
+    await dev.handle.close();
+    await dev.playgrounds.close();
     await expect.poll(() => qemuPidsOf(process.pid), { timeout: 20_000 }).toEqual([]);
     expect(existsSync(runDir)).toBe(false);
   }, 60_000);

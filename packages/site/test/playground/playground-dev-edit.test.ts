@@ -1,39 +1,19 @@
-import { appendFile, cp, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { appendFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DevHandle } from '../../src/dev/index.ts';
-import type { DevPlaygrounds } from '../../../runtime/src/index.ts';
-import { openPage, startPlayground, startPlaygroundDev, typeInTerminal } from './harness.ts';
+import { describe, expect, it } from 'vitest';
+import { openPage, startPlayground, typeInTerminal, usePlaygroundDev } from './harness.ts';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const fixture = path.resolve(here, '../../../runtime/test/server/fixtures/content');
-let dir: string;
-let handle: DevHandle;
-let playgrounds: DevPlaygrounds;
-let browser: Browser;
-let close: (() => Promise<void>) | undefined;
-
-beforeAll(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), 'lab-pg-edit-'));
-  await cp(fixture, dir, { recursive: true });
-  ({ handle, playgrounds, browser, close } = await startPlaygroundDev(dir));
-}, 120_000);
-
-afterAll(async () => {
-  await close?.();
-  await rm(dir, { recursive: true, force: true });
-});
+const fixture = path.resolve(import.meta.dirname, '../../../runtime/test/server/fixtures/content');
+// A copy: the test edits the content.
+const dev = usePlaygroundDev(fixture, { copy: true });
 
 describe('a running playground while the author edits the page (lab dev)', () => {
   it('keeps the session: the patched page reattaches, the terminal and live tasks keep working', async () => {
-    const { page, errors } = await openPage(browser, new URL('challenges/live-tasks/', handle.url).href);
+    const { page, errors } = await openPage(dev.browser, new URL('challenges/live-tasks/', dev.handle.url).href);
     await startPlayground(page, { timeout: 180_000, prompt: /~ #/ });
     await typeInTerminal(page, 'echo BEFORE-EDIT');
 
-    await appendFile(path.join(dir, 'challenges/live-tasks/index.md'), '\nA line the author just added.\n');
+    await appendFile(path.join(dev.dir, 'challenges/live-tasks/index.md'), '\nA line the author just added.\n');
     await page.getByText('A line the author just added.').waitFor({ timeout: 30_000 });
 
     // One panel, attached to the same session: the replayed terminal shows what was typed before.
@@ -42,15 +22,15 @@ describe('a running playground while the author edits the page (lab dev)', () =>
     await page.waitForFunction(() => /BEFORE-EDIT/.test(document.querySelector('.lk-pg-term .xterm-rows')?.textContent ?? ''), null, { timeout: 30_000 });
     await typeInTerminal(page, 'touch /root/done');
     await page.waitForFunction(() => document.querySelector('[data-task="verify_done"]')?.getAttribute('data-state') === 'completed', null, { timeout: 60_000 });
-    expect(playgrounds.server.health().sessions).toBe(1);
+    expect(dev.playgrounds.server.health().sessions).toBe(1);
     expect(errors).toEqual([]);
     await page.getByRole('button', { name: 'Stop', exact: true }).click();
-    await expect.poll(() => playgrounds.server.health().sessions, { timeout: 30_000 }).toBe(0);
+    await expect.poll(() => dev.playgrounds.server.health().sessions, { timeout: 30_000 }).toBe(0);
     await page.close();
   }, 360_000);
 
   it('shows a failcheck failure in its task with a Restart control that brings fresh machines', async () => {
-    const { page } = await openPage(browser, new URL('challenges/fragile/', handle.url).href);
+    const { page } = await openPage(dev.browser, new URL('challenges/fragile/', dev.handle.url).href);
     await startPlayground(page, { timeout: 180_000, prompt: /~ #/ });
     await typeInTerminal(page, 'rm /etc/keep');
     await page.waitForFunction(() => document.querySelector('[data-task="verify_other"]')?.getAttribute('data-state') === 'failed', null, { timeout: 60_000 });
@@ -65,7 +45,7 @@ describe('a running playground while the author edits the page (lab dev)', () =>
     await page.waitForFunction(() => document.querySelector('[data-task="verify_other"]')?.getAttribute('data-state') === 'completed', null, { timeout: 60_000 });
     expect(await page.locator('[data-task="verify_other"] .lk-task-live').count()).toBe(0);
     await page.getByRole('button', { name: 'Stop', exact: true }).click();
-    await expect.poll(() => playgrounds.server.health().sessions, { timeout: 30_000 }).toBe(0);
+    await expect.poll(() => dev.playgrounds.server.health().sessions, { timeout: 30_000 }).toBe(0);
     await page.close();
   }, 420_000);
 });

@@ -1,10 +1,6 @@
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DevHandle } from '../../src/dev/index.ts';
-import { openPage, startPlayground, startPlaygroundDev } from './harness.ts';
+import { describe, expect, it } from 'vitest';
+import { openPage, shotsDir, startPlayground, usePlaygroundDev } from './harness.ts';
 
 /**
  * Issue 15's learner scenario with a real VM and a real browser: the
@@ -14,26 +10,12 @@ import { openPage, startPlayground, startPlaygroundDev } from './harness.ts';
  * a :tab link, browses the machine's files in the IDE tab, and answers a
  * quiz; a browser without the session's cookie gets 401.
  */
-const repoRoot = path.resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../..');
-const fixture = path.resolve(fileURLToPath(new URL('.', import.meta.url)), '../fixtures/web-tabs');
-const shots = path.join(repoRoot, 'test-output', 'playground');
-
-let handle: DevHandle;
-let browser: Browser;
-let close: (() => Promise<void>) | undefined;
-
-beforeAll(async () => {
-  await mkdir(shots, { recursive: true });
-  ({ handle, browser, close } = await startPlaygroundDev(fixture, { poolSize: 0, disconnectGraceMs: 5_000 }));
-}, 120_000);
-
-afterAll(async () => {
-  await close?.();
-});
+const fixture = path.resolve(import.meta.dirname, '../fixtures/web-tabs');
+const dev = usePlaygroundDev(fixture, { poolSize: 0, disconnectGraceMs: 5_000 });
 
 describe('web tabs (real Chromium, real VM)', () => {
   it('opens a page served by busybox httpd in the VM in a playground tab, and the files in the IDE tab', async () => {
-    const { page, errors } = await openPage(browser, new URL('tutorials/web-tabs/', handle.url).href, { width: 1280, height: 900 });
+    const { page, errors } = await openPage(dev.browser, new URL('tutorials/web-tabs/', dev.handle.url).href, { width: 1280, height: 900 });
     await startPlayground(page);
     // The declared tabs sit next to the terminal.
     const tabNames = await page.locator('.lk-pg-tabs [role=tab]').allInnerTexts();
@@ -51,7 +33,7 @@ describe('web tabs (real Chromium, real VM)', () => {
     const token = await page.evaluate(() => Object.entries(sessionStorage).find(([k]) => k.startsWith('labkit:session:'))?.[1]);
     expect(token).toBeTruthy();
     expect(src.join(' ')).not.toContain(token!); // the token never goes into a URL
-    await page.screenshot({ path: path.join(shots, 'web-tab.png') });
+    await page.screenshot({ path: path.join(shotsDir, 'web-tab.png') });
 
     // The :tab link in the text switches back to the machine's terminal.
     await page.locator('.lk-chip-tab.lk-chip-live').click();
@@ -60,7 +42,7 @@ describe('web tabs (real Chromium, real VM)', () => {
 
     // Another browser (no session cookie) cannot open the same address.
     const url = src.find((u) => u.includes('/8080/'))!;
-    const stranger = await browser.newPage();
+    const stranger = await dev.browser.newPage();
     const res = await stranger.goto(url);
     expect(res?.status()).toBe(401);
     await expect(stranger.locator('body').innerText()).resolves.not.toContain('Hello from the VM');
@@ -74,7 +56,7 @@ describe('web tabs (real Chromium, real VM)', () => {
     const ide = page.frameLocator('.lk-pg-web:not([hidden]) iframe');
     await ide.locator('a', { hasText: /^tmp\/$/ }).waitFor({ timeout: 60_000 });
     await expect(ide.locator('h1').innerText()).resolves.toBe('/');
-    await page.screenshot({ path: path.join(shots, 'ide-tab.png') });
+    await page.screenshot({ path: path.join(shotsDir, 'ide-tab.png') });
     await ide.locator('a', { hasText: /^tmp\/$/ }).click();
     await ide.locator('a', { hasText: /^www\/$/ }).click({ timeout: 30_000 });
     await expect(ide.locator('#vm').innerText({ timeout: 30_000 })).resolves.toBe('Hello from the VM');

@@ -1,11 +1,6 @@
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DevHandle } from '../../src/dev/index.ts';
-import type { DevPlaygrounds } from '../../../runtime/src/index.ts';
-import { openPage, startPlayground, startPlaygroundDev } from './harness.ts';
+import { describe, expect, it } from 'vitest';
+import { examplesDir, openPage, shotsDir, startPlayground, usePlaygroundDev } from './harness.ts';
 
 /**
  * The working layout with a real VM: the playground docks beside the text
@@ -13,27 +8,11 @@ import { openPage, startPlayground, startPlaygroundDev } from './harness.ts';
  * full screen, lists the tasks in its header, and a click-to-run block
  * types into the terminal until a task turns green.
  */
-const repoRoot = path.resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../..');
-const examples = path.join(repoRoot, 'examples');
-const shots = path.join(repoRoot, 'test-output', 'playground');
-
-let handle: DevHandle;
-let playgrounds: DevPlaygrounds;
-let browser: Browser;
-let close: (() => Promise<void>) | undefined;
-
-beforeAll(async () => {
-  await mkdir(shots, { recursive: true });
-  ({ handle, playgrounds, browser, close } = await startPlaygroundDev(examples, { disconnectGraceMs: 5_000 }));
-}, 120_000);
-
-afterAll(async () => {
-  await close?.();
-});
+const dev = usePlaygroundDev(examplesDir, { disconnectGraceMs: 5_000 });
 
 describe('the playground working layout (real Chromium, real VM)', () => {
   it('docks beside the text, resizes, goes full screen, and click-to-run turns a task green', async () => {
-    const { page, errors } = await openPage(browser, new URL('tutorials/linux-file-permissions/', handle.url).href, { width: 1280, height: 900 });
+    const { page, errors } = await openPage(dev.browser, new URL('tutorials/linux-file-permissions/', dev.handle.url).href, { width: 1280, height: 900 });
     const run = page.locator('.lk-code[data-exec] [data-run]');
     await expect(run.first().isVisible()).resolves.toBe(false); // no playground yet: plain code blocks
     await startPlayground(page);
@@ -68,7 +47,7 @@ describe('the playground working layout (real Chromium, real VM)', () => {
     await page.waitForFunction(() => /chmod/.test(document.querySelector('.lk-pg-term:not([hidden]) .xterm-rows')?.textContent ?? ''), null, { timeout: 30_000 });
     await page.waitForFunction(() => document.querySelector('[data-task="verify_script_executable"]')?.getAttribute('data-state') === 'completed', null, { timeout: 90_000 });
     await expect(page.locator('.lk-pg-tasklist button[data-state=completed]').count()).resolves.toBeGreaterThan(0);
-    await page.screenshot({ path: path.join(shots, 'workbench-desktop.png') });
+    await page.screenshot({ path: path.join(shotsDir, 'workbench-desktop.png') });
 
     // Full screen on demand, and back.
     await page.locator('[data-pg-full]').click();
@@ -82,7 +61,7 @@ describe('the playground working layout (real Chromium, real VM)', () => {
     const stacked = (await page.locator('.lk-playground').boundingBox())!;
     expect(stacked.width).toBeGreaterThanOrEqual(389);
     expect(stacked.y).toBeGreaterThan(300);
-    await page.screenshot({ path: path.join(shots, 'workbench-phone.png') });
+    await page.screenshot({ path: path.join(shotsDir, 'workbench-phone.png') });
     expect(errors).toEqual([]);
     await page.getByRole('button', { name: 'Stop', exact: true }).click();
     await page.close();
