@@ -20,7 +20,7 @@ import { SiteErrors } from '../errors.ts';
 import { buildSitePages } from './site-pages.ts';
 import { RenderCache } from './render-cache.ts';
 import { loadClientAssets } from './client-assets.ts';
-import { indexSearch, searchRecords, type SearchRecord, type SearchSummary } from './search-index.ts';
+import { buildSearchShards, indexSearch, linkSearch, searchRecords, type SearchRecord, type SearchSummary } from './search-index.ts';
 import type { AstroJob } from './astro-child.ts';
 
 export interface BuildOptions {
@@ -228,9 +228,24 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     lap('search');
   } else {
     const work = path.join(path.dirname(outDir), `.${path.basename(outDir)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+    // Pagefind is fed the records, never the built HTML, so the search
+    // shards are indexed into the cache while the Astro child writes the
+    // pages (one shard at a time: Pagefind's memory stays one shard's
+    // beside Astro's); they are linked into the new tree once it exists.
+    const searchStarted = performance.now();
+    const shards = buildSearchShards(r.records, { ...searchOptions, concurrency: 1 }).then((built) => {
+      timings['searchIndexMs'] = Math.round(performance.now() - searchStarted);
+      return built;
+    });
+    shards.catch(() => {}); // awaited below, after Astro (or its failure)
     try {
       progress('astro', `Building ${r.pageCount} pages with Astro`);
-      await runAstro(r.spool!, config, client.urls, work, cacheDir, options.verbose === true);
+      try {
+        await runAstro(r.spool!, config, client.urls, work, cacheDir, options.verbose === true);
+      } catch (error) {
+        await shards.catch(() => {});
+        throw error;
+      }
       pagesWritten = r.pageCount;
       lap('astro');
       for (const f of client.files) {
@@ -246,7 +261,8 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
       }
       lap('assets');
       progress('search', 'Indexing for search');
-      search = await indexSearch(work, r.records, searchOptions);
+      // `search`: the wait for the shards after Astro, and their links (`searchIndexMs`: the indexing, from Astro's start).
+      search = await linkSearch(work, await shards);
       lap('search');
       progress('swap', `Writing ${outDir}`);
       await swapInto(work, outDir);

@@ -109,6 +109,14 @@ function shardCount(records: number, size: number, previous: number | undefined)
   return ideal;
 }
 
+/** What {@link buildSearchShards} leaves for {@link linkSearch}: every shard's key, built and in the cache. */
+export interface SearchShards {
+  root: string;
+  keys: string[];
+  /** The shards indexed now (the rest were in the cache). */
+  dirty: number[];
+}
+
 /**
  * Builds the search into `<siteDir>/pagefind`: the records split into
  * stable shards (by a hash of the page URL), each its own Pagefind index
@@ -119,7 +127,31 @@ function shardCount(records: number, size: number, previous: number | undefined)
  * changed. The search page loads the first shard and merges the others
  * (Pagefind's `mergeIndex`).
  */
-export async function indexSearch(siteDir: string, records: SearchRecord[], options: { cacheDir: string; shardSize?: number; force?: boolean; memo?: Map<string, string> }): Promise<SearchSummary> {
+export async function indexSearch(siteDir: string, records: SearchRecord[], options: SearchOptions): Promise<SearchSummary> {
+  return linkSearch(siteDir, await buildSearchShards(records, options));
+}
+
+export interface SearchOptions {
+  cacheDir: string;
+  shardSize?: number;
+  force?: boolean;
+  memo?: Map<string, string>;
+  /**
+   * Dirty shards indexed at once (default: all). A full build indexes
+   * while the Astro child runs and passes 1, so Pagefind's memory beside
+   * Astro's stays one shard's.
+   */
+  concurrency?: number;
+}
+
+/**
+ * The first half of {@link indexSearch}: indexes the shards that are not
+ * in the cache yet, into the cache. It reads only the records (Pagefind is
+ * fed custom records, never the built HTML), so a full build runs it while
+ * Astro writes the pages; {@link linkSearch} then links the shards into the
+ * site.
+ */
+export async function buildSearchShards(records: SearchRecord[], options: SearchOptions): Promise<SearchShards> {
   const root = path.join(options.cacheDir, 'search');
   await mkdir(root, { recursive: true });
   const statePath = path.join(root, 'state.json');
@@ -146,16 +178,58 @@ export async function indexSearch(siteDir: string, records: SearchRecord[], opti
   // A shard whose records show up twice (rare) is built once.
   const toBuild = [...new Map(dirty.map((i) => [keys[i]!, i])).values()];
   if (toBuild.length) {
-    const pagefind = await import('pagefind');
+    const pagefind = await openPagefind();
     try {
-      // One Pagefind service, the dirty shards' indexes fed side by side.
-      await Promise.all(toBuild.map((i) => buildShard(pagefind, shards[i]!, root, keys[i]!)));
+      // One Pagefind service, the dirty shards' indexes fed side by side
+      // (at most `concurrency` at a time).
+      const queue = [...toBuild];
+      const lanes = Math.max(1, Math.min(options.concurrency ?? queue.length, queue.length));
+      // Every lane has stopped before the service closes; the first failure empties the queue.
+      const settled = await Promise.allSettled(
+        Array.from({ length: lanes }, async () => {
+          try {
+            for (let i = queue.shift(); i !== undefined; i = queue.shift()) await buildShard(pagefind, shards[i]!, root, keys[i]!);
+          } catch (error) {
+            queue.length = 0;
+            throw error;
+          }
+        }),
+      );
+      for (const s of settled) if (s.status === 'rejected') throw s.reason;
     } finally {
-      await pagefind.close();
+      await closePagefind(pagefind);
     }
   }
+  return { root, keys, dirty };
+}
+
+/**
+ * Pagefind runs one service per process, and `close()` fails every request
+ * still pending in it. Two builds in one process (a watcher's rebuild
+ * beside another build, a full build indexing through the whole Astro run)
+ * share the service: the last one to finish closes it.
+ */
+let pagefindUsers = 0;
+async function openPagefind(): Promise<typeof import('pagefind')> {
+  pagefindUsers++;
+  try {
+    return await import('pagefind');
+  } catch (error) {
+    pagefindUsers--;
+    throw error;
+  }
+}
+async function closePagefind(pagefind: typeof import('pagefind')): Promise<void> {
+  if (--pagefindUsers === 0) await pagefind.close();
+}
+
+/** The second half of {@link indexSearch}: links the built shards into `<siteDir>/pagefind` and drops other shards from the cache. */
+export async function linkSearch(siteDir: string, built: SearchShards): Promise<SearchSummary> {
+  const { root, keys, dirty } = built;
+  const n = keys.length;
+  const statePath = path.join(root, 'state.json');
   const out = path.join(siteDir, 'pagefind');
-  const dirs = n === 1 ? [''] : shards.map((_, i) => `${i}/`);
+  const dirs = n === 1 ? [''] : keys.map((_, i) => `${i}/`);
   // `siteDir` may be the live output (an incremental build): every change
   // is made beside it and renamed into place, so a reader never finds a
   // shard half-linked. A shard folder that still is the cached shard (same
@@ -199,6 +273,9 @@ async function buildShard(pagefind: typeof import('pagefind'), records: SearchRe
   }
   const tmp = path.join(root, `${key}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
   const written = await index.writeFiles({ outputPath: tmp });
+  // The service keeps an index until told: a full build's shards run one
+  // after another beside Astro, and each one's memory is given back.
+  await index.deleteIndex();
   if (written.errors.length) {
     await rm(tmp, { recursive: true, force: true });
     throw SiteErrors.SearchIndexFailed(written.errors.join('; '));
