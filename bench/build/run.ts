@@ -9,6 +9,10 @@
  *   node bench/build/run.ts [--pages 3000] [--runs 3] [--baseline /work/baseline] [--astro]
  *   node bench/build/run.ts --scale 300,1000,3000,10000     # how cost grows (this checkout only)
  *
+ * Each run takes minutes and both cores: on a shared machine run it under
+ * `flock /tmp/labkit-heavy.lock`. --help (or any unknown flag) prints this
+ * and builds nothing.
+ *
  * With --baseline <checkout> every run builds with both checkouts, taking
  * turns (baseline, current, current, baseline, ...), so both see the same
  * machine load; the table shows medians. Timings depend on the machine and
@@ -21,6 +25,15 @@ import path from 'node:path';
 import { generateContent } from './generate-content.ts';
 import { writeAstroBaseline } from './astro-baseline.ts';
 import { arg, load, median, memoryLine, run, secs, type Run } from '../lib/measure.ts';
+
+// --help prints the usage above and builds nothing (the bench runs for minutes: an unknown flag must not start it).
+const known = new Set(['--pages', '--runs', '--baseline', '--astro', '--scale']);
+const unknown = process.argv.slice(2).filter((a) => a.startsWith('--') && !known.has(a.split('=')[0]!));
+if (unknown.length) {
+  const usage = readFileSync(import.meta.filename, 'utf8').split('*/')[0]!.replace(/^\/\*\*\n/, '').replace(/^ \* ?/gm, '');
+  console.log(usage.trim());
+  process.exit(unknown.every((a) => a === '--help') ? 0 : 2);
+}
 
 const repo = path.resolve(import.meta.dirname, '../..');
 const count = Number(arg('pages') ?? 3000);
