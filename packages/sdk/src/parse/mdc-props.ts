@@ -155,18 +155,8 @@ export class PropLocator {
     if (!node.rawData || start === undefined) return out;
     const base = this.source.indexOf(node.rawData, start);
     if (base === -1) return out;
-    const doc = parseYamlDocument(node.rawData.replace(/\s-+\s*$/, ''), { keepSourceTokens: false });
-    if (!isMap(doc.contents)) return out;
-    const at = (n: YamlNode | null | undefined): Span | undefined => (n?.range ? this.index().span(base + n.range[0], base + n.range[1]) : undefined);
-    for (const pair of doc.contents.items) {
-      const k = pair.key;
-      if (!isScalar(k)) continue;
-      const name = String(k.value).replace(/^:/, '');
-      const key = at(k);
-      if (!key) continue;
-      const value = at(pair.value as YamlNode | null);
-      out.set(name, value ? { key, value } : { key });
-    }
+    const span = (r: readonly [number, number]): Span => this.index().span(base + r[0], base + r[1]);
+    for (const p of yamlPropRanges(node.rawData)) out.set(p.name, p.value ? { key: span(p.key), value: span(p.value) } : { key: span(p.key) });
     return out;
   }
 
@@ -219,6 +209,53 @@ export class PropLocator {
     }
     return out;
   }
+}
+
+/** A YAML prop block's keys and values as offsets into the block's raw text. */
+interface YamlPropRange {
+  name: string;
+  key: readonly [number, number];
+  value?: readonly [number, number];
+}
+
+/**
+ * The ranges of {@link yamlPropRanges} by raw YAML text, most recently used
+ * last. A save in `lab dev` runs the rules of the changed page again, and
+ * each rule that reports a component's prop asks where it is: the block's
+ * YAML was parsed again for every such component on every save. Offsets
+ * are relative to the block, so a block that moved with the text above it
+ * is still a hit. Bounded: the oldest entries go past the limit.
+ */
+const yamlRanges = new Map<string, readonly YamlPropRange[]>();
+const YAML_RANGES_MAX = 2000;
+
+/** Empties the cache of YAML prop ranges (tests compare it with a cold parse). */
+export function clearPropPlaceCache(): void {
+  yamlRanges.clear();
+}
+
+/** The keys (and values) of a component's YAML prop block, as offsets into `raw`; cached by `raw`. */
+function yamlPropRanges(raw: string): readonly YamlPropRange[] {
+  const hit = yamlRanges.get(raw);
+  if (hit) {
+    yamlRanges.delete(raw);
+    yamlRanges.set(raw, hit);
+    return hit;
+  }
+  const out: YamlPropRange[] = [];
+  const doc = parseYamlDocument(raw.replace(/\s-+\s*$/, ''), { keepSourceTokens: false });
+  if (isMap(doc.contents)) {
+    for (const pair of doc.contents.items) {
+      const k = pair.key;
+      if (!isScalar(k) || !k.range) continue;
+      const v = pair.value as YamlNode | null;
+      const name = String(k.value).replace(/^:/, '');
+      out.push(v?.range ? { name, key: [k.range[0], k.range[1]], value: [v.range[0], v.range[1]] } : { name, key: [k.range[0], k.range[1]] });
+    }
+  }
+  yamlRanges.set(raw, out);
+  if (yamlRanges.size > YAML_RANGES_MAX) yamlRanges.delete(yamlRanges.keys().next().value as string);
+  return out;
 }
 
 /** Props of a component node, read by the one props reader ({@link readComponentProps}: YAML block wins, `:` dropped). */
