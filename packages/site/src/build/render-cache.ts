@@ -1,4 +1,5 @@
-import { mkdir, readFile, writeFile, readdir, unlink } from 'node:fs/promises';
+import { mkdir, writeFile, readdir, unlink } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { renderDocument, type RenderOptions, type RenderedDocument } from '@labkit/sdk';
@@ -58,7 +59,7 @@ export class RenderCache {
   ): Promise<RenderedDocument> {
     const id = createHash('sha256').update(`${RENDER_VERSION}\0${key.file}\0${key.digest}\0${options.preview ? 1 : 0}\0${options.allowDangerousHtml ? 1 : 0}`).digest('hex').slice(0, 32);
     this.#used.add(id);
-    const entry = this.#read ? (this.#memory.get(id) ?? (await this.#readDisk(id))) : undefined;
+    const entry = this.#read ? (this.#memory.get(id) ?? this.#readDisk(id)) : undefined;
     if (entry && this.#stillValid(entry, options)) {
       this.hits++;
       return entry.result;
@@ -112,12 +113,19 @@ export class RenderCache {
     return true;
   }
 
-  async #readDisk(id: string): Promise<Entry | undefined> {
+  /**
+   * Synchronous on purpose: a fresh `lab build` over a previous output reads
+   * an entry per document (3,000 at 3,000 pages), and an awaited readFile
+   * (open, stat, read, close through the thread pool, each a promise) cost
+   * ~3-4x the CPU of readFileSync for these small files: 340-530 ms against
+   * 100-130 ms for 3,005 entries (54 MB), read and parsed.
+   */
+  #readDisk(id: string): Entry | undefined {
     if (!this.#dir) return undefined;
     const file = path.join(this.#dir, `${id}.json`);
     let text: string;
     try {
-      text = await readFile(file, 'utf8');
+      text = readFileSync(file, 'utf8');
     } catch (error) {
       // No entry yet is a miss; any other failure (EISDIR, EACCES, EIO) is
       // said, with the file, rather than passed off as one.
