@@ -41,5 +41,18 @@ if (fromSource) {
     },
   });
 }
-const { main } = fromSource ? await import('../src/main.ts') : await import('../dist/main.js');
-process.exitCode = await main(process.argv.slice(2));
+const argv = process.argv.slice(2);
+// `lab validate --cache` on an unchanged folder prints its kept output
+// without loading the CLI (commander, the command modules, the project
+// hook); anything else, or anything it does not take as `validate` would,
+// goes on to main() with nothing printed (src/run/validate-hit.ts).
+let served;
+if (argv[0] === 'validate' && argv.includes('--cache')) {
+  const { serveValidateHit } = fromSource ? await import('../src/run/validate-hit.ts') : await import('../dist/run/validate-hit.js');
+  served = await serveValidateHit(argv);
+}
+if (served !== undefined) process.exitCode = served;
+else {
+  const { main } = fromSource ? await import('../src/main.ts') : await import('../dist/main.js');
+  process.exitCode = await main(argv);
+}

@@ -67,7 +67,7 @@ function validateRecorded(args: string[]): { status: number | null; stdout: stri
 }
 
 describeCorpus('lab validate --cache, nothing changed', () => {
-  it('prints what an uncached run prints, without loading the pipeline, the schemas or another command', () => {
+  it('prints what an uncached run prints, without loading the pipeline, the schemas, the CLI or any command', () => {
     const cold = validateRecorded([]);
     expect(cold.loaded.some((u) => u.includes('/remark-mdc/')), 'a cold run parses').toBe(true);
     validateRecorded(['--cache']); // fills the entry
@@ -77,6 +77,8 @@ describeCorpus('lab validate --cache, nothing changed', () => {
     expect(JSON.parse(hit.stdout).diagnostics.length).toBeGreaterThan(0);
     const heavy = hit.loaded.filter((u) => /\/(zod|yaml|unified|micromark[\w-]*|mdast-[\w-]+|remark-[\w-]+|shiki|@labkit\/site|@labkit\/runtime)\//.test(u) || /\/packages\/(runtime|site)\/|\/sdk\/src\/index\.ts$/.test(u));
     expect(heavy).toEqual([]);
-    expect(hit.loaded.filter((u) => /\/cli\/src\/commands\//.test(u)).map((u) => u.replace(/.*\/commands\//, ''))).toEqual(['validate.ts']);
+    // bin/lab.js serves the hit (run/validate-hit.ts) before the CLI loads: no command module, no commander.
+    expect(hit.loaded.filter((u) => /\/cli\/src\/commands\//.test(u)).map((u) => u.replace(/.*\/commands\//, ''))).toEqual([]);
+    expect(hit.loaded.filter((u) => /\/commander\/|\/cli\/src\/main\.ts$/.test(u))).toEqual([]);
   });
 });

@@ -104,18 +104,9 @@ export async function validate(options: ValidateOptions): Promise<ValidateResult
   if (!graph) {
     contentDir(root);
     if (options.cache) {
-      const file = validateCachePath(root, typeof options.cache === 'string' ? options.cache : labkitCacheDir());
-      let stored: StoredValidation | undefined;
-      // The entry is read while the files' stats run on the thread pool.
-      const key = await validateCacheKey(root, { code, stamps: () => (stored = readValidateCache(file))?.stamps });
-      if (key && stored?.key === key.key) {
-        const hit = answerFromCache(root, file, stored, key, options);
-        if (hit) {
-          refreshStamps(file, stored, key);
-          return hit;
-        }
-      }
-      if (key !== undefined) entry = { file, key };
+      const looked = await lookUp(root, options);
+      if (looked.hit) return looked.hit;
+      entry = looked.entry;
     }
     reporter.progress('loading content');
     const listed = options.isolate ? discoverFiles(root) : [];
@@ -142,6 +133,39 @@ export async function validate(options: ValidateOptions): Promise<ValidateResult
     kept = entry;
   }
   return finish(graph.diagnostics, { graph, files: graph.files, counts, fromCache: false }, kept);
+}
+
+/**
+ * The `--cache` entry of `root`: the answer when nothing changed (`hit`),
+ * else where a new result goes and under which key (`entry`, none when the
+ * folder cannot have one).
+ */
+async function lookUp(root: string, options: ValidateOptions): Promise<{ hit?: ValidateResult; entry?: { file: string; key: ValidateCacheKey } }> {
+  const code = options.code !== false;
+  const file = validateCachePath(root, typeof options.cache === 'string' ? options.cache : labkitCacheDir());
+  let stored: StoredValidation | undefined;
+  // The entry is read while the files' stats run on the thread pool.
+  const key = await validateCacheKey(root, { code, stamps: () => (stored = readValidateCache(file))?.stamps });
+  if (key && stored?.key === key.key) {
+    const hit = answerFromCache(root, file, stored, key, options);
+    if (hit) {
+      refreshStamps(file, stored, key);
+      return { hit };
+    }
+  }
+  return key === undefined ? {} : { entry: { file, key } };
+}
+
+/**
+ * Only the hit of `validate({ ...options, cache })`: the stored result when
+ * nothing changed, else `undefined` (nothing is loaded or stored). For the
+ * `lab validate --cache` fast path (validate-hit.ts). Throws as `validate`
+ * does for a folder that is not one.
+ */
+export async function validateHit(options: ValidateOptions & { cache: true | string }): Promise<ValidateResult | undefined> {
+  const root = resolve(options.dir);
+  contentDir(root);
+  return (await lookUp(root, options)).hit;
 }
 
 /** Whether the key taken again after a load is the one taken before it. */
