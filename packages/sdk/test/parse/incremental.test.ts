@@ -199,6 +199,15 @@ describe('reparseMarkdown equals the full parse', () => {
     ['carriage returns', 'A\r\n\r\nB\r\n', 'A\r\n\r\nBC\r\n'],
     ['a bare colon word', 'A\n\nimage :latest\n\nB :x\n', 'A\n\nimage :latest now\n\nB :x\n'],
     ['whitespace-only lines', 'A\n   \nB\n \t \nC\n', 'A\n   \nBx\n \t \nC\n'],
+    ['an html block of kind 1 across a blank line', 'A\n\n<pre>\nx\n\nB\n</pre>\n\nC\n', 'A\n\n<pre>\nx\n\nB\n\nC\n'],
+    ['an html block of kind 7 ends at a blank line', 'A\n\n<x-tag>\nx\n\nB\n\nC\n', 'A\n\n<x-tag>\nxy\n\nB\n\nC\n'],
+    ['a component with yaml props', 'Intro\n\n::card\n---\ntitle: x\n---\nBody\n::\n\nText\n', 'Intro\n\n::card\n---\ntitle: y\n---\nBody\n::\n\nText\n'],
+    ['nested components', 'A\n\n::tabs\n:::tab\nx\n\nB\n:::\n::\n\nC\n', 'A\n\n::tabs\n:::tab\nx\n\nBee\n:::\n::\n\nC\n'],
+    ['paragraphs joined', 'A\n\nB\n\nC\n', 'A\nx\nB\n\nC\n'],
+    ['a blank line removed', 'A\n\nB\n\nC\n', 'A\nB\n\nC\n'],
+    ['everything replaced', 'A\n\nB\n', '# C\n\n- d\n'],
+    ['emptied', 'A\n\nB\n', ''],
+    ['a heading typed above a fence', '# A\n\n```sh\nx\n```\n\n# B\n', '# A\n\nNew words.\n\n```sh\nx\n```\n\n# B\n'],
   ];
   for (const [name, before, after] of crafted) {
     it(`crafted: ${name}`, () => {
