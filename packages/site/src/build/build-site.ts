@@ -409,7 +409,11 @@ export async function renderPhase(
   progress('render', `Rendering ${content.items.length} items`);
   // A one-shot build (the CLI) keeps no renders in memory: they go to disk
   // and into the page models; a long-lived caller keeps them for next time.
-  const cache = options.force ? new RenderCache(path.join(cacheDir, 'render'), { read: false, memory: false }) : keep ? getCache(cacheDir) : new RenderCache(path.join(cacheDir, 'render'), { memory: false });
+  // A one-shot build takes each document's search text from its cache
+  // entry (written there when the document was rendered): a fresh rebuild
+  // then extracts text from the changed documents only.
+  const texts = keep ? undefined : new Map<string, string>();
+  const cache = options.force ? new RenderCache(path.join(cacheDir, 'render'), { read: false, memory: false, texts }) : keep ? getCache(cacheDir) : new RenderCache(path.join(cacheDir, 'render'), { memory: false, texts });
   const hits0 = cache.hits;
   const misses0 = cache.misses;
   const assets = await collectAssets(content.items, content.root);
@@ -442,7 +446,7 @@ export async function renderPhase(
         sink: async (p) => {
           pageCount++;
           pageDigests[p.route] = pageDigest(p);
-          records.push(...searchRecords([p], config.base));
+          records.push(...searchRecords([p], config.base, texts, { consume: true }));
           if (out.errored) throw out.errored;
           if (!out.write(JSON.stringify(p) + '\n')) await once(out, 'drain');
           if (pageCount % COLLECT_EVERY_PAGES === 0) collectGarbage();
@@ -470,7 +474,7 @@ export async function renderPhase(
   const used = new Set<string>();
   for (const p of pages) pageDigests[p.route] = pageDigest(p, memo, used);
   if (memo) for (const h of memo.keys()) if (!used.has(h)) memo.delete(h);
-  const records = searchRecords(pages, config.base, keep ? memoFor(textMemos, cacheDir) : undefined);
+  const records = searchRecords(pages, config.base, keep ? memoFor(textMemos, cacheDir) : texts);
   const canPatch = mayPatch && sameKeys(previous.pages, pageDigests);
   const common = { diagnostics, usedAssets, config, client, pageDigests, pageCount: pages.length, records, previous, ...counts() };
   if (canPatch) {

@@ -21,6 +21,9 @@ function decodeReference(whole: string, hex?: string, dec?: string, name?: strin
   return NAMED[name!.toLowerCase()] ?? whole;
 }
 
+/** Bump when {@link textOf} gives other text for the same HTML: render cache entries keep the text they were written with. */
+export const SEARCH_TEXT_VERSION = 't1';
+
 /**
  * Plain text of rendered content HTML (tags dropped, entities decoded).
  * A string pass on purpose: by search time the pages hold HTML strings (the
@@ -47,7 +50,7 @@ export function textOf(html: string): string {
  * Pagefind re-read and parse every built HTML file, is several times faster
  * on big sites and keeps headers and navigation out of the results.
  */
-export function searchRecords(pages: Page[], base: string, memo?: Map<string, string>): SearchRecord[] {
+export function searchRecords(pages: Page[], base: string, memo?: Map<string, string>, options: { consume?: boolean } = {}): SearchRecord[] {
   // A long-lived build (`lab build --watch`) passes a memo: the HTML of an
   // unchanged document is the same string as last time (from the render
   // cache in memory), so its text is not extracted again.
@@ -82,8 +85,12 @@ export function searchRecords(pages: Page[], base: string, memo?: Map<string, st
     for (const part of parts) seen?.add(part);
     out.push({ url: base + p.route, title: p.title, content: parts.map(text).join('\n') });
   }
-  // Only this build's texts stay in the memo.
-  if (memo && seen) for (const k of memo.keys()) if (!seen.has(k)) memo.delete(k);
+  // Only this build's texts stay in the memo; `consume` (a streamed build,
+  // one page at a time) drops the texts just used instead.
+  if (memo && seen) {
+    if (options.consume) for (const k of seen) memo.delete(k);
+    else for (const k of memo.keys()) if (!seen.has(k)) memo.delete(k);
+  }
   return out;
 }
 

@@ -1,9 +1,10 @@
-import { mkdtemp, readFile, readdir } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseDocument, renderDocument, type RenderOptions } from '@labkit/sdk';
 import { RenderCache } from '../../src/build/render-cache.ts';
+import { SEARCH_TEXT_VERSION, textOf } from '../../src/build/search-index.ts';
 
 /**
  * The render cache on a real page (the iximiuz sample tutorial, read in
@@ -52,5 +53,33 @@ describe('RenderCache', () => {
     const rerendered = await cache.render(key, () => structuredClone(doc.mdast), moved);
     expect(cache.misses).toBe(1);
     expect(rerendered).toEqual(await renderDocument(structuredClone(doc.mdast), moved));
+  }, 120_000);
+
+  it('keeps each render\'s search text with its entry: read back, it equals extracting it from the HTML, and a stale one is not used', async () => {
+    const source = await readFile(file, 'utf8');
+    const doc = parseDocument(source, { file });
+    const options: RenderOptions = { preview: false };
+    const dir = path.join(await mkdtemp(path.join(os.tmpdir(), 'labkit-render-cache-')), 'render');
+    const key = { file, digest: doc.digest };
+    const texts = new Map<string, string>();
+    const fresh = await new RenderCache(dir, { memory: false, texts }).render(key, () => structuredClone(doc.mdast), options);
+    const expected = textOf(fresh.html);
+    expect(expected.length).toBeGreaterThan(500);
+    expect([...texts]).toEqual([[fresh.html, expected]]);
+    const [entryFile] = (await readdir(dir)).filter((f) => f.endsWith('.json'));
+    const entry = JSON.parse(await readFile(path.join(dir, entryFile!), 'utf8')) as { text: [string, string] };
+    expect(entry.text).toEqual([SEARCH_TEXT_VERSION, expected]);
+
+    // The next build's cache hands the stored text over with the hit.
+    const next = new Map<string, string>();
+    const hit = await new RenderCache(dir, { memory: false, texts: next }).render(key, () => structuredClone(doc.mdast), options);
+    expect(hit).toEqual(fresh);
+    expect([...next]).toEqual([[fresh.html, expected]]);
+
+    // Text written by another version of textOf is extracted again, not trusted.
+    await writeFile(path.join(dir, entryFile!), JSON.stringify({ ...entry, text: ['t0', 'stale words'] }));
+    const again = new Map<string, string>();
+    await new RenderCache(dir, { memory: false, texts: again }).render(key, () => structuredClone(doc.mdast), options);
+    expect([...again]).toEqual([[fresh.html, expected]]);
   }, 120_000);
 });

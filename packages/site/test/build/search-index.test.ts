@@ -1,4 +1,4 @@
-import { cp, mkdtemp, readFile, readdir } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -53,6 +53,22 @@ describe('search built beside Astro', () => {
       await indexSearch(after, records, { cacheDir: path.join(tmp, `cache-${shardSize}`), shardSize, force: true });
       await expectSameTree(path.join(out, 'pagefind'), path.join(after, 'pagefind'));
     }
+  }, 240_000);
+
+  it('a fresh rebuild, with search text from the render cache, indexes what a forced full build does', async () => {
+    const tmp = await mkdtemp(path.join(os.tmpdir(), 'labkit-search-'));
+    const content = path.join(tmp, 'content');
+    await cp(fixtureSite, content, { recursive: true });
+    const out = path.join(tmp, 'out');
+    expect(await build({ dir: content, outDir: out })).toMatchObject({ ok: true, mode: 'full' });
+    const file = path.join(content, 'challenges/xss-and-tasks/index.md');
+    await writeFile(file, (await readFile(file, 'utf8')).replace('Start with the first task.', 'Start with the zyzzogeton task.'));
+    const rebuilt = await build({ dir: content, outDir: out });
+    expect(rebuilt).toMatchObject({ ok: true, mode: 'incremental', rendered: 1 });
+    expect(rebuilt.reused).toBeGreaterThan(5);
+    const full = await build({ dir: content, outDir: path.join(tmp, 'full'), force: true });
+    expect(full.mode).toBe('full');
+    await expectSameTree(path.join(out, 'pagefind'), path.join(tmp, 'full', 'pagefind'));
   }, 240_000);
 
   it('shards built one at a time before the site folder exists link to the same files as indexSearch', async () => {
