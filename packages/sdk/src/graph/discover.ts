@@ -1,5 +1,5 @@
 import { readdirSync, readlinkSync, realpathSync, statSync, type Stats } from 'node:fs';
-import { isAbsolute, join, relative, sep } from 'node:path';
+import { isAbsolute, join, normalize, relative, sep } from 'node:path';
 
 /** Folders never scanned for content (besides every dot folder), by name. */
 export const ignoredFolders: ReadonlySet<string> = new Set(['node_modules', 'dist', '.git', '.astro', '.labkit', '.lab-cache']);
@@ -49,6 +49,11 @@ export function discoverFiles(root: string, refused: RefusedLink[] = [], unreada
   }
   // Real paths of the folders being walked: a link back to one is a loop.
   const walking = new Set<string>();
+  // Where each link target resolved, by the target as a path from a real
+  // folder: 1,000 links to one folder outside the root (a shared
+  // __static__) cost one realpath and one stat instead of 1,000 each
+  // (realpath(3) checks every segment: ~0.5 ms a link on a loaded machine).
+  const resolved = new Map<string, Resolved>();
   const walk = (abs: string, rel: string, real: string): void => {
     let entries;
     try {
@@ -66,7 +71,7 @@ export function discoverFiles(root: string, refused: RefusedLink[] = [], unreada
       let isDir = e.isDirectory();
       let childReal = '';
       if (e.isSymbolicLink()) {
-        const link = checkLink(realRoot, join(abs, e.name));
+        const link = checkLink(realRoot, join(abs, e.name), { real, resolved });
         if (!link.ok) {
           refused.push({ path: childRel, target: link.target, reason: link.reason });
           continue;
@@ -94,29 +99,41 @@ export function discoverFiles(root: string, refused: RefusedLink[] = [], unreada
 export function checkLink(
   realRoot: string,
   abs: string,
+  within?: { real: string; resolved: Map<string, Resolved> },
 ): { ok: true; real: string; isDir: boolean } | { ok: false; target: string; reason: 'outside' | 'broken' } {
-  let target = '';
+  let target: string | undefined;
   try {
     target = readlinkSync(abs);
   } catch {
     // not a link after all (raced); resolved below like any path
   }
-  let real: string;
-  let stat: Stats;
-  try {
-    // The native call: one realpath(3) instead of an lstat per path segment
-    // (a third of discovering 1,000 linked folders on a loaded machine).
-    real = realpathSync.native(abs);
-    stat = statSync(real);
-  } catch {
-    return { ok: false, target, reason: 'broken' };
+  // A link in the real folder `within.real` leads where its target, read
+  // from that folder, leads: a real folder has no link to make `..` differ.
+  const key = within && target ? (isAbsolute(target) ? normalize(target) : join(within.real, target)) : undefined;
+  let found = key === undefined ? undefined : within!.resolved.get(key);
+  if (!found) {
+    try {
+      // The native call: one realpath(3) instead of an lstat per path segment
+      // (a third of discovering 1,000 linked folders on a loaded machine).
+      const real = realpathSync.native(abs);
+      found = { real, stat: statSync(real) };
+    } catch {
+      found = 'broken';
+    }
+    if (key !== undefined) within!.resolved.set(key, found);
   }
+  target ??= '';
+  if (found === 'broken') return { ok: false, target, reason: 'broken' };
+  const { real, stat } = found;
   const r = relative(realRoot, real);
   if (r === '..' || r.startsWith(`..${sep}`) || isAbsolute(r)) return { ok: false, target, reason: 'outside' };
   const isDir = stat.isDirectory();
   if (!isDir && !stat.isFile()) return { ok: false, target, reason: 'broken' }; // a FIFO or device: reading it could hang
   return { ok: true, real, isDir };
 }
+
+/** Where a link target led: its real path and stat, or nowhere readable. */
+export type Resolved = { real: string; stat: Stats } | 'broken';
 
 /** `index.md` or a numbered index (`000.index.md`). */
 export function isIndexFile(base: string): boolean {
