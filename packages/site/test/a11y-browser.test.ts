@@ -1,11 +1,9 @@
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { build } from '../src/index.ts';
-import { fixtureSite, launchChromium, repoRoot, serveStatic } from './helpers.ts';
+import { buildSites, examplesDir, fixtureSite, type ServedSite } from './helpers.ts';
 import { corpusPath, hasCorpus } from '../../../test-support/corpus.ts';
 
 /**
@@ -17,28 +15,16 @@ import { corpusPath, hasCorpus } from '../../../test-support/corpus.ts';
 const axeSource = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 let browser: Browser;
-let examples: { url: string; close: () => Promise<void> };
-let fixture: { url: string; close: () => Promise<void> };
-let samples: { url: string; close: () => Promise<void> };
+let examples: ServedSite;
+let fixture: ServedSite;
+let samples: ServedSite;
+let close: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
-  const tmp = await mkdtemp(path.join(os.tmpdir(), 'labkit-a11y-'));
-  // One after the other: Pagefind's indexing service is shared by the process.
-  const builds = [];
-  for (const [dir, name] of [[path.join(repoRoot, 'examples'), 'examples'], [fixtureSite, 'fixture'], ...(hasCorpus ? [[corpusPath('iximiuz-samples'), 'samples'] as const] : [])] as const) {
-    builds.push(await build({ dir, outDir: path.join(tmp, name), force: true }));
-  }
-  for (const b of builds) expect(b.ok).toBe(true);
-  examples = await serveStatic(builds[0]!.outDir);
-  fixture = await serveStatic(builds[1]!.outDir);
-  if (hasCorpus) samples = await serveStatic(builds[2]!.outDir);
-  browser = await launchChromium();
+  const sources = { examples: examplesDir, fixture: fixtureSite, samples: hasCorpus ? corpusPath('iximiuz-samples') : undefined };
+  ({ browser, sites: { examples, fixture, samples }, close } = await buildSites(sources, 'labkit-a11y-'));
 }, 300_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await Promise.all([examples?.close(), fixture?.close(), samples?.close()]);
-});
+afterAll(() => close?.());
 
 const PAGES: Array<[string, () => string]> = [
   ['catalog', () => examples.url],

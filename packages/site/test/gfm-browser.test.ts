@@ -1,10 +1,7 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { build } from '../src/index.ts';
-import { launchChromium, screenshotDir, serveStatic } from './helpers.ts';
+import { buildSites, screenshotDir, type ServedSite } from './helpers.ts';
 
 /**
  * GitHub-flavoured Markdown in a built page, in real Chromium: the SDK's one
@@ -13,25 +10,16 @@ import { launchChromium, screenshotDir, serveStatic } from './helpers.ts';
  */
 const fixture = path.join(import.meta.dirname, 'fixtures/gfm-site');
 let browser: Browser;
-let site: { url: string; close: () => Promise<void> };
-let tmp: string;
+let site: ServedSite;
+let close: (() => Promise<void>) | undefined;
 let page: Page;
 
 beforeAll(async () => {
-  tmp = await mkdtemp(path.join(os.tmpdir(), 'labkit-gfm-'));
-  const result = await build({ dir: fixture, outDir: path.join(tmp, 'out'), force: true });
-  expect(result.ok).toBe(true);
-  site = await serveStatic(result.outDir);
-  browser = await launchChromium();
+  ({ browser, sites: { site }, close } = await buildSites({ site: fixture }, 'labkit-gfm-'));
   page = await (await browser.newContext()).newPage();
   await page.goto(`${site.url}tutorials/gfm-tour/`, { waitUntil: 'load' });
 }, 240_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await site?.close();
-  if (tmp) await rm(tmp, { recursive: true, force: true });
-});
+afterAll(() => close?.());
 
 describe('GFM in a built page', () => {
   it('renders a real table with aligned cells', async () => {

@@ -1,10 +1,8 @@
-import { mkdir, mkdtemp, readFile, stat } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { build } from '../src/index.ts';
-import { fixtureSite, launchChromium, repoRoot, screenshotDir, serveStatic } from './helpers.ts';
+import { buildSites, examplesDir, fixtureSite, repoRoot, screenshotDir, type ServedSite } from './helpers.ts';
 
 /**
  * Every page kind at a phone (390 px) and a desktop (1280 px) width, in
@@ -14,25 +12,14 @@ import { fixtureSite, launchChromium, repoRoot, screenshotDir, serveStatic } fro
  * single-unit lesson.
  */
 let browser: Browser;
-let examples: { url: string; close: () => Promise<void>; dir: string };
-let fixture: { url: string; close: () => Promise<void>; dir: string };
+let examples: ServedSite;
+let fixture: ServedSite;
+let close: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
-  const tmp = await mkdtemp(path.join(os.tmpdir(), 'labkit-layout-'));
-  const a = await build({ dir: path.join(repoRoot, 'examples'), outDir: path.join(tmp, 'examples'), force: true });
-  expect(a.ok).toBe(true);
-  const b = await build({ dir: fixtureSite, outDir: path.join(tmp, 'fixture'), force: true });
-  expect(b.ok).toBe(true);
-  examples = { ...(await serveStatic(a.outDir)), dir: a.outDir };
-  fixture = { ...(await serveStatic(b.outDir)), dir: b.outDir };
-  browser = await launchChromium();
+  ({ browser, sites: { examples, fixture }, close } = await buildSites({ examples: examplesDir, fixture: fixtureSite }, 'labkit-layout-'));
 }, 240_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await examples?.close();
-  await fixture?.close();
-});
+afterAll(() => close?.());
 
 export const PAGE_KINDS: Record<string, string> = {
   catalog: '',

@@ -1,11 +1,9 @@
-import { mkdtemp, readFile, readdir } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { build } from '../src/index.ts';
-import { fixtureSite, launchChromium, screenshotDir, serveStatic } from './helpers.ts';
+import { buildSites, fixtureSite, screenshotDir, type ServedSite } from './helpers.ts';
 import { corpusPath, hasCorpus, itCorpus } from '../../../test-support/corpus.ts';
 
 /**
@@ -14,27 +12,14 @@ import { corpusPath, hasCorpus, itCorpus } from '../../../test-support/corpus.ts
  * to test-output/site/.
  */
 let browser: Browser;
-let fixture: { url: string; close: () => Promise<void>; dir: string };
-let samples: { url: string; close: () => Promise<void>; dir: string };
+let fixture: ServedSite;
+let samples: ServedSite;
+let close: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
-  const tmp = await mkdtemp(path.join(os.tmpdir(), 'labkit-site-'));
-  const a = await build({ dir: fixtureSite, outDir: path.join(tmp, 'fixture'), force: true });
-  expect(a.ok).toBe(true);
-  fixture = { ...(await serveStatic(a.outDir)), dir: a.outDir };
-  if (hasCorpus) {
-    const b = await build({ dir: corpusPath('iximiuz-samples'), outDir: path.join(tmp, 'samples'), force: true });
-    expect(b.ok).toBe(true);
-    samples = { ...(await serveStatic(b.outDir)), dir: b.outDir };
-  }
-  browser = await launchChromium();
+  ({ browser, sites: { fixture, samples }, close } = await buildSites({ fixture: fixtureSite, samples: hasCorpus ? corpusPath('iximiuz-samples') : undefined }, 'labkit-site-'));
 }, 240_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await fixture?.close();
-  await samples?.close();
-});
+afterAll(() => close?.());
 
 async function open(url: string, opts: { js?: boolean; dark?: boolean; width?: number } = {}): Promise<Page> {
   const context = await browser.newContext({ javaScriptEnabled: opts.js ?? true, colorScheme: opts.dark ? 'dark' : 'light', viewport: { width: opts.width ?? 1360, height: 900 } });

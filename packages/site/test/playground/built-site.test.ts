@@ -1,14 +1,12 @@
-import { createReadStream, existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { build } from '../../src/index.ts';
-import { launchChromium } from '../helpers.ts';
+import { launchChromium, serveStatic } from '../helpers.ts';
 import { openPage, startPlayground, typeInTerminal } from './harness.ts';
 // `lab serve` for the published site (the site package itself never imports the runtime).
 import { serve, type ServeHandle } from '../../../runtime/src/index.ts';
@@ -18,21 +16,7 @@ const content = path.resolve(here, '../../../runtime/test/server/fixtures/conten
 let runtime: ServeHandle;
 let browser: Browser;
 let work: string;
-let statics: Server;
-
-/** A static file server for the built site, on its own origin (so CORS is exercised). */
-function serveStatic(root: string): Promise<string> {
-  statics = createServer((req, res) => {
-    let file = path.join(root, decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname));
-    if (!file.startsWith(root)) return void res.writeHead(403).end();
-    if (existsSync(file) && statSync(file).isDirectory()) file = path.join(file, 'index.html');
-    if (!existsSync(file)) return void res.writeHead(404).end();
-    const type = file.endsWith('.html') ? 'text/html' : file.endsWith('.css') ? 'text/css' : file.endsWith('js') || file.endsWith('.mjs') ? 'text/javascript' : 'application/octet-stream';
-    res.writeHead(200, { 'content-type': type });
-    createReadStream(file).pipe(res);
-  });
-  return new Promise((resolve) => statics.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(statics.address() as AddressInfo).port}/`)));
-}
+let statics: { url: string; close(): Promise<void> } | undefined;
 
 beforeAll(async () => {
   work = await mkdtemp(path.join(tmpdir(), 'lab-pg-site-'));
@@ -43,8 +27,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await runtime?.close();
-  statics?.closeAllConnections();
-  await new Promise((r) => statics?.close(r));
+  await statics?.close();
   await rm(work, { recursive: true, force: true });
 });
 
@@ -63,8 +46,9 @@ describe('the built site with a playground server (lab build + lab serve)', () =
     const out = path.join(work, 'live');
     const r = await build({ dir: content, outDir: out, site: { runtimeUrl: runtime.url } });
     expect(r.ok).toBe(true);
-    const site = await serveStatic(out);
-    const { page, errors } = await openPage(browser, `${site}challenges/live-tasks/`);
+    // On its own origin, apart from the playground server's (so CORS is exercised).
+    statics = await serveStatic(out);
+    const { page, errors } = await openPage(browser, `${statics.url}challenges/live-tasks/`);
     await startPlayground(page, { timeout: 180_000, prompt: /~ #/ });
     await typeInTerminal(page, 'touch /root/done');
     await page.waitForFunction(() => document.querySelector('[data-task="verify_done"]')?.getAttribute('data-state') === 'completed', null, { timeout: 60_000 });
