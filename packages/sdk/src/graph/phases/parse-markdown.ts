@@ -30,7 +30,7 @@ export async function parseMarkdown(
     // certain to give the full parse's tree (parse/incremental.ts).
     // Not over a tree cut down to what the rules read (`trees: 'rules'`, a
     // load that renders nothing): the kept blocks would not be whole.
-    const again = prev && (options as { trees?: string }).trees !== 'rules' && reparseDocument(prev, text, options.parseGuard);
+    const again = prev && options.trees !== 'rules' && reparseDocument(prev, text, options.parseGuard);
     if (again) {
       parsed.set(rel, again);
       reparsed.push(again);
