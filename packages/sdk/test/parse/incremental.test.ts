@@ -312,4 +312,28 @@ describe('a content store update with re-parsed documents', () => {
       rmSync(root, { recursive: true, force: true });
     }
   }, 120_000);
+
+  it('parses in full over trees cut down to what the rules read (trees: rules)', async () => {
+    if (!hasCorpus) return;
+    const { mkdtempSync, mkdirSync, rmSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { ContentStore, loadContent } = await import('../../src/index.ts');
+    const { parsedFileCount } = await import('../../src/graph/workers.ts');
+    const text = readFileSync(path.join(corpusDir, 'iximiuz-samples/sample-tutorial/index.md'), 'utf8');
+    const root = mkdtempSync(path.join(tmpdir(), 'lab-reparse-'));
+    try {
+      const file = path.join(root, 'tutorials/sample-tutorial/index.md');
+      mkdirSync(path.dirname(file), { recursive: true });
+      writeFileSync(file, text);
+      const store = await ContentStore.open(root, { trees: 'rules' });
+      writeFileSync(file, `${text}\n\nAppended at the end.\n`);
+      const before = parsedFileCount();
+      await store.updateFiles([file]);
+      expect(parsedFileCount()).toBe(before + 1);
+      const fresh = await loadContent(root, { trees: 'rules' });
+      expect(store.graph.documents.get('tutorials/sample-tutorial/index.md')?.parsed.mdast).toStrictEqual(fresh.documents.get('tutorials/sample-tutorial/index.md')?.parsed.mdast);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
