@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { cp, mkdtemp, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { cp, mkdir, mkdtemp, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -19,6 +19,8 @@ import { useTempContent } from './dev/helpers.ts';
  *   makes chokidar fail with ELOOP when it reaches it. Events may be lost
  *   then, so the next batch is flagged `rescan`: lab dev reloads the folder
  *   and lab build --watch walks it instead of statting only the listed files.
+ * - A burst of events (a branch checkout) is a `rescan` batch too: lab build
+ *   --watch walks the folder rather than trust the storm's list.
  * - Editors that save through a temp file and a rename (`index.md.tmp`
  *   renamed over the file; vim's `4913` probe, `index.md~` backup made by
  *   renaming the original away, then a new `index.md`) rebuild the real file,
@@ -154,6 +156,28 @@ describe('lab build --watch', () => {
     expect(builds.every((o) => o.result?.ok)).toBe(true);
     expect(await readFile(pageFile, 'utf8')).toContain('Start with the task vim saved.');
     await writeFile(file, source);
+  }, 240_000);
+
+  it('walks the folder after a burst of events (a branch checkout) instead of trusting its list', async () => {
+    const burst = 600; // well past the batcher's 200, even if the burst arrives in two or three batches
+    const notes = path.join(content, 'notes');
+    // The folder first, so the burst's events come from a folder already watched.
+    await buildsAfter(async () => {
+      await mkdir(notes);
+      await writeFile(path.join(notes, 'first.txt'), '\n');
+    }, (o) => o.some((x) => x.result && x.changed.includes('notes/first.txt')));
+    // Written in one go, synchronously: the watcher (in this process) sees the storm at once, as from a checkout.
+    // The storm reaches the watcher in several batches (77 files in the first one here); the
+    // builds end with one that walked the folder: it stats every file, more than the burst.
+    const walked = (o: Outcome) => (stamped(o) ?? 0) > burst;
+    const builds = await buildsAfter(async () => {
+      for (let i = 0; i < burst; i++) writeFileSync(path.join(notes, `n-${i}.txt`), `${i}\n`);
+    }, (o) => o.some(walked));
+    expect(builds.every((o) => o.result?.ok)).toBe(true);
+    // No build trusted a list of more than 200 files: a listed build stats exactly the files it was given.
+    const listed = builds.filter((o) => !walked(o));
+    for (const o of listed) expect(o.changed.length).toBeLessThanOrEqual(200);
+    expect(builds.filter(walked).length).toBeGreaterThan(0);
   }, 240_000);
 });
 

@@ -29,6 +29,9 @@ export interface BuildWatcher {
  * The output and cache folders are not watched when they sit inside the
  * content folder (the build's own writes must not set off another build).
  */
+/** More changed paths than this in one batch, or queued behind a build, and the next build walks the folder (as `lab dev` re-scans). */
+const BURST_THRESHOLD = 200;
+
 export function watchBuild(options: WatchBuildOptions): BuildWatcher {
   const { onBuild, ...buildOptions } = options;
   const dir = path.resolve(options.dir);
@@ -64,6 +67,8 @@ export function watchBuild(options: WatchBuildOptions): BuildWatcher {
     if (running) {
       queued ??= new Set();
       for (const f of files) queued.add(f);
+      // A storm that arrived in several smaller batches during a build is a burst all the same.
+      if (queued.size > BURST_THRESHOLD) walk = true;
       return;
     }
     running = run(files).then(() => {
@@ -77,6 +82,7 @@ export function watchBuild(options: WatchBuildOptions): BuildWatcher {
   // The watcher (chokidar) loads only here: a plain `lab build` never pays for it.
   const watcher: Promise<FolderWatcher> = import('../dev/content-watcher.ts').then(({ watchContent, isIgnoredPath }) =>
     watchContent(dir, {
+      burstThreshold: BURST_THRESHOLD,
       onBatch: (batch) => {
         // A burst, or the first batch after a watcher error: the list may be incomplete.
         if (batch.rescan) walk = true;
