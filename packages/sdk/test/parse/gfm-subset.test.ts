@@ -4,24 +4,15 @@
 // of remark-gfm (parseMarkdownFull): the same mdast, node for node, on every
 // Markdown file of the corpus and examples/, and on crafted documents that
 // use each construct alone, mixed, in odd cases and where it can be mistaken.
-import { readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { corpusDir, itCorpus } from '../../../../test-support/corpus.ts';
+import { markdownFiles } from '../../../../test-support/markdown.ts';
 import { gfmNeeds, parseMarkdown, parseMarkdownFull } from '../../src/parse/markdown.ts';
 
 const repo = path.resolve(import.meta.dirname, '../../../..');
-
-function markdownFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const abs = path.join(dir, e.name);
-    if (e.isDirectory() && e.name !== 'node_modules') out.push(...markdownFiles(abs));
-    else if (e.isFile() && e.name.endsWith('.md')) out.push(abs);
-  }
-  return out;
-}
 
 /** The file as parseDocument hands it to the parser: front matter blanked, offsets kept. */
 function body(text: string): string {

@@ -6,11 +6,12 @@
 // deleted anywhere: in fences, components, lists, tables, front matter), in
 // chains that reuse each re-parse as the next one's previous tree (as lab dev
 // does), and on crafted cases where blocks depend on each other.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Root } from 'mdast';
 import { describe, expect, it } from 'vitest';
 import { corpusDir, hasCorpus } from '../../../../test-support/corpus.ts';
+import { markdownFiles, rng } from '../../../../test-support/markdown.ts';
 import { reparseDocument, reparseMarkdown } from '../../src/parse/incremental.ts';
 import { parseMarkdown } from '../../src/parse/markdown.ts';
 import { parseDocument } from '../../src/parse/parse-document.ts';
@@ -20,32 +21,10 @@ const BUDGET = 300;
 /** More rounds of random edits per file for a longer hunt: LABKIT_REPARSE_ROUNDS=10 pnpm vitest run <this file>. */
 const ROUNDS = Number(process.env.LABKIT_REPARSE_ROUNDS ?? 1);
 
-function markdownFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const abs = path.join(dir, e.name);
-    if (e.isDirectory() && e.name !== 'node_modules') out.push(...markdownFiles(abs));
-    else if (e.isFile() && e.name.endsWith('.md')) out.push(abs);
-  }
-  return out.sort();
-}
-
 /** The file as parseDocument hands it to the parser: front matter blanked, offsets kept. */
 function body(text: string): string {
   const m = /^---\n[\s\S]*?\n---\n/.exec(text);
   return m ? m[0].replace(/[^\n]/g, ' ') + text.slice(m[0].length) : text;
-}
-
-/** A small seeded generator (mulberry32), so a failure names its seed and replays. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const CHARS = 'ab Z09#-*+`~:>[]()|<!{}_\\\n\n\n  \t.=&@';

@@ -3,24 +3,15 @@
 // not parse the same blocks again. A hit must give the places a cold parse
 // gives: checked on every component of every Markdown file of the corpus and
 // examples/, and for a block that moved (the same YAML further down the file).
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { corpusDir, hasCorpus } from '../../../../test-support/corpus.ts';
+import { markdownFiles } from '../../../../test-support/markdown.ts';
 import { clearPropPlaceCache, PropLocator, readComponentProps, type MdcComponentNode } from '../../src/parse/mdc-props.ts';
 import { parseDocument } from '../../src/parse/parse-document.ts';
 
 const repo = path.resolve(import.meta.dirname, '../../../..');
-
-function markdownFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const abs = path.join(dir, e.name);
-    if (e.isDirectory() && e.name !== 'node_modules') out.push(...markdownFiles(abs));
-    else if (e.isFile() && e.name.endsWith('.md')) out.push(abs);
-  }
-  return out.sort();
-}
 
 function components(node: { type: string; children?: unknown[] }, out: MdcComponentNode[] = []): MdcComponentNode[] {
   if (node.type === 'containerComponent' || node.type === 'leafComponent' || node.type === 'textComponent') out.push(node as MdcComponentNode);

@@ -13,6 +13,7 @@ import { parseInThreads } from '../../src/graph/workers.ts';
 import { estimateParseMs } from '../../src/parse/limits.ts';
 import { pathological } from './pathological.ts';
 import { corpusPath, hasCorpus } from '../../../../test-support/corpus.ts';
+import { rng } from '../../../../test-support/markdown.ts';
 
 const repo = resolve(import.meta.dirname, '../../../..');
 // The samples add seeds where the corpus is on this machine (CI has it).
@@ -25,18 +26,6 @@ function markdownUnder(dir: string): string[] {
     .filter((e) => e.isFile() && e.name.endsWith('.md'))
     .map((e) => join(e.parentPath, e.name))
     .sort();
-}
-
-/** mulberry32: small, seeded, good enough to spread mutations. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const SPECIAL = ['[', ']', '(', ')', '<', '>', '{', '}', '*', '_', '~', '`', ':', '|', '!', '#', '-', '+', '=', '\n', ' ', '&', '"', "'", '\\', '::', '---', '```', '&a', '*a', '\t', '\u0000', '\uFFFD'];
