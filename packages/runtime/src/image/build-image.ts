@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
-import { chmod, copyFile, mkdir, mkdtemp, readdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, readdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sha256Hex } from '@labkit/sdk';
 import { RuntimeErrors } from '../errors.ts';
+import { makeBuildFolder } from './build-folder.ts';
 import { cacheDir } from './cache-dir.ts';
 import { run, requireTool } from './run-tool.ts';
 import { collectModules } from './kernel-modules.ts';
@@ -124,7 +125,8 @@ async function doBuild(kind: BaseImageKind, root: string, options: BuildImageOpt
 
   progress(`building ${kind} guest image ${digest} (kernel ${kernelPackage})`);
   await mkdir(path.join(root, 'images'), { recursive: true });
-  const work = await mkdtemp(path.join(root, 'images', `.build-${kind}-`));
+  // Records this process as the owner, after removing what killed builds left.
+  const work = await makeBuildFolder(path.join(root, 'images'), kind);
   try {
     const kernelTree = path.join(work, 'kernel');
     const deb = debs.kernel.file;

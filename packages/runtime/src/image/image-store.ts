@@ -4,6 +4,7 @@ import path from 'node:path';
 import { builtinPlaygrounds, loadContent, playgroundsOf, type PlaygroundEntry } from '@labkit/sdk';
 import { RuntimeErrors } from '../errors.ts';
 import type { GuestImage } from './build-image.ts';
+import { sweepBuildFolders } from './build-folder.ts';
 import { cacheDir } from './cache-dir.ts';
 import { playgroundImage } from './playground-image.ts';
 
@@ -88,9 +89,9 @@ export async function listImages(cache = cacheDir()): Promise<StoredImage[]> {
 
 /**
  * `lab image prune`: removes every cached image but the newest of each
- * playground (or all with `all`), and build folders a killed build left.
- * Returns what it removed. An image a running VM uses keeps working: QEMU
- * holds its files open.
+ * playground (or all with `all`), and the build folders of builds that are
+ * gone (killed; see build-folder.ts). Returns the images it removed. An
+ * image a running VM uses keeps working: QEMU holds its files open.
  */
 export async function pruneImages(options: { cache?: string; all?: boolean } = {}): Promise<StoredImage[]> {
   const cache = options.cache ?? cacheDir();
@@ -105,8 +106,8 @@ export async function pruneImages(options: { cache?: string; all?: boolean } = {
     await rm(image.dir, { recursive: true, force: true });
     removed.push(image);
   }
-  const dir = path.join(cache, 'images');
-  if (existsSync(dir)) for (const id of await readdir(dir)) if (id.startsWith('.build-')) await rm(path.join(dir, id), { recursive: true, force: true });
+  // Only folders whose build is gone: a build running in another process keeps its folder.
+  await sweepBuildFolders(path.join(cache, 'images'));
   return removed;
 }
 

@@ -1,10 +1,11 @@
 import { existsSync } from 'node:fs';
-import { chmod, copyFile, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { builtinPlaygrounds, type PlaygroundDefinition, sha256Hex } from '@labkit/sdk';
 import { RuntimeErrors } from '../errors.ts';
 import { buildImage, type GuestImage } from './build-image.ts';
+import { makeBuildFolder } from './build-folder.ts';
 import { cacheDir } from './cache-dir.ts';
 import { fetchGuestDebs } from './debian/guest-debs.ts';
 import { unpackDeb } from './debian/unpack-deb.ts';
@@ -111,7 +112,8 @@ async function doBuild(name: string, def: PlaygroundDefinition, root: string, op
   const started = Date.now();
   progress(`building ${name} image ${digest} (Debian 12 + ${def.build.packages?.length ?? 0} packages); this takes minutes`);
   await mkdir(path.join(root, 'images'), { recursive: true });
-  const work = await mkdtemp(path.join(root, 'images', `.build-${name}-`));
+  // Records this process as the owner, after removing what killed builds left.
+  const work = await makeBuildFolder(path.join(root, 'images'), name);
   try {
     const target = path.join(work, 'root');
     const setup = path.join(work, 'setup.sh');

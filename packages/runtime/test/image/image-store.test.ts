@@ -1,6 +1,6 @@
 // lab image list / prune on a real cache folder, and lab image build's
 // choice of playgrounds (what the content uses, or the names given).
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,7 +23,10 @@ describe('image store', () => {
     image('docker-00000000000000aa', '2026-12-01T00:00:00Z', 8192);
     image('docker-00000000000000bb', '2026-12-02T00:00:00Z', 4096);
     image('busybox-00000000000000cc', '2026-11-30T00:00:00Z', 4096);
+    // A build folder from before owner records, two days old (build-folders.test.ts covers the rest).
     mkdirSync(path.join(cache, 'images', '.build-docker-x1'), { recursive: true });
+    const twoDaysAgo = (Date.now() - 2 * 86_400_000) / 1000;
+    utimesSync(path.join(cache, 'images', '.build-docker-x1'), twoDaysAgo, twoDaysAgo);
     const listed = await listImages(cache);
     expect(listed.map((i) => i.id)).toEqual(['docker-00000000000000bb', 'docker-00000000000000aa', 'busybox-00000000000000cc']);
     expect(listed[1]!.bytes).toBeGreaterThanOrEqual(8192);
