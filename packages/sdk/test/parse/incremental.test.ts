@@ -253,19 +253,29 @@ describe('reparseDocument equals parseDocument', () => {
   });
 });
 
+/** The iximiuz sample tutorial alone in a temp content folder: `run` gets the folder, the file and its text; the folder goes after. */
+async function withSampleTutorial(run: (root: string, file: string, text: string) => Promise<void>): Promise<void> {
+  const { mkdtempSync, mkdirSync, rmSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const text = readFileSync(path.join(corpusDir, 'iximiuz-samples/sample-tutorial/index.md'), 'utf8');
+  const root = mkdtempSync(path.join(tmpdir(), 'lab-reparse-'));
+  try {
+    const file = path.join(root, 'tutorials/sample-tutorial/index.md');
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, text);
+    await run(root, file, text);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
 describe('a content store update with re-parsed documents', () => {
   it('gives the graph a fresh load gives (the iximiuz sample tutorial, saved five ways)', async () => {
     if (!hasCorpus) return;
-    const { mkdtempSync, mkdirSync, rmSync, writeFileSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
+    const { writeFileSync } = await import('node:fs');
     const { ContentStore, loadContent } = await import('../../src/index.ts');
     const { parsedFileCount } = await import('../../src/graph/workers.ts');
-    const text = readFileSync(path.join(corpusDir, 'iximiuz-samples/sample-tutorial/index.md'), 'utf8');
-    const root = mkdtempSync(path.join(tmpdir(), 'lab-reparse-'));
-    try {
-      const file = path.join(root, 'tutorials/sample-tutorial/index.md');
-      mkdirSync(path.dirname(file), { recursive: true });
-      writeFileSync(file, text);
+    await withSampleTutorial(async (root, file, text) => {
       const store = await ContentStore.open(root);
       const mid = text.indexOf('\n\n', text.length >> 1) + 2;
       // Each save edits the one before, as an author does.
@@ -287,23 +297,15 @@ describe('a content store update with re-parsed documents', () => {
       }
       // The body edits took the re-parse; the front matter edit parsed in full.
       expect(reparsed).toBe(4);
-    } finally {
-      rmSync(root, { recursive: true, force: true });
-    }
+    });
   }, 120_000);
 
   it('parses in full over trees cut down to what the rules read (trees: rules)', async () => {
     if (!hasCorpus) return;
-    const { mkdtempSync, mkdirSync, rmSync, writeFileSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
+    const { writeFileSync } = await import('node:fs');
     const { ContentStore, loadContent } = await import('../../src/index.ts');
     const { parsedFileCount } = await import('../../src/graph/workers.ts');
-    const text = readFileSync(path.join(corpusDir, 'iximiuz-samples/sample-tutorial/index.md'), 'utf8');
-    const root = mkdtempSync(path.join(tmpdir(), 'lab-reparse-'));
-    try {
-      const file = path.join(root, 'tutorials/sample-tutorial/index.md');
-      mkdirSync(path.dirname(file), { recursive: true });
-      writeFileSync(file, text);
+    await withSampleTutorial(async (root, file, text) => {
       const store = await ContentStore.open(root, { trees: 'rules' });
       writeFileSync(file, `${text}\n\nAppended at the end.\n`);
       const before = parsedFileCount();
@@ -311,8 +313,6 @@ describe('a content store update with re-parsed documents', () => {
       expect(parsedFileCount()).toBe(before + 1);
       const fresh = await loadContent(root, { trees: 'rules' });
       expect(store.graph.documents.get('tutorials/sample-tutorial/index.md')?.parsed.mdast).toStrictEqual(fresh.documents.get('tutorials/sample-tutorial/index.md')?.parsed.mdast);
-    } finally {
-      rmSync(root, { recursive: true, force: true });
-    }
+    });
   }, 120_000);
 });
