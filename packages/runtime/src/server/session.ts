@@ -127,7 +127,7 @@ export class PlaygroundSession {
   setQueued(position: number): void {
     this.position = position;
     if (this.attempt === 0 && position === 1) this.#wide({ type: 'session', state: 'queued', ageMs: Date.now() - this.createdAt, tasksCompleted: 0 });
-    this.#broadcast({ type: 'session', state: 'queued', attempt: this.attempt, position, at: Date.now() });
+    this.#sendToAll({ type: 'session', state: 'queued', attempt: this.attempt, position, at: Date.now() });
   }
 
   /** Boots the playground (fresh machines), runs init, starts the checks. */
@@ -213,10 +213,10 @@ export class PlaygroundSession {
       if (event.type === 'task' && this.firstStatusMs === undefined && event.kind === 'regular') this.firstStatusMs = performance.now() - t0;
       // Check output and results stay on the server: they may hold what the
       // author keeps from the learner (expected values, secrets of the init).
-      if (event.type === 'task' || event.type === 'hint' || event.type === 'playground' || event.type === 'machine') this.#broadcast(event);
+      if (event.type === 'task' || event.type === 'hint' || event.type === 'playground' || event.type === 'machine') this.#sendToAll(event);
     });
     this.#setState('running');
-    this.#broadcast(this.snapshot());
+    this.#sendToAll(this.snapshot());
     return engine;
   }
 
@@ -318,11 +318,11 @@ export class PlaygroundSession {
     this.#state = state;
     this.#detail = detail;
     this.#wide({ type: 'session', state, ...(detail ? { detail } : {}), ageMs: Date.now() - this.createdAt, tasksCompleted: this.#engine?.snapshot().tasks.filter((t) => t.kind === 'regular' && t.status === 'completed').length ?? 0 });
-    this.#broadcast({ type: 'session', state, attempt: this.attempt, ...(detail ? { detail } : {}), at: Date.now() });
+    this.#sendToAll({ type: 'session', state, attempt: this.attempt, ...(detail ? { detail } : {}), at: Date.now() });
     this.#onState(this);
   }
 
-  #broadcast(message: SessionMessage): void {
+  #sendToAll(message: SessionMessage): void {
     const text = JSON.stringify(message);
     for (const ws of this.#sockets) {
       if (ws.readyState === ws.OPEN && !sendBounded(ws, text, SOCKET_LIMITS.eventsBacklogBytes)) {

@@ -133,7 +133,7 @@ export class DevServer {
   }
 
   /** Pushes the new state to every tab; `pages` holds the fresh render of each open path. */
-  async broadcast(pages: Map<string, PageResult>): Promise<void> {
+  async pushToTabs(pages: Map<string, PageResult>): Promise<void> {
     const pageHtml: Record<string, string> = {};
     if (this.#hooks.mount?.transformPage) for (const [key, page] of pages) pageHtml[key] = await this.#hooks.mount.transformPage(page.html);
     const version = this.#hooks.version();

@@ -136,7 +136,7 @@ export async function dev(options: DevOptions): Promise<DevHandle> {
   // Tabs opened while loading get their real page now.
   const first = new Map<string, PageResult>();
   for (const tab of server.openPages) if (!first.has(tab.path)) first.set(tab.path, await pages.render(tab.path));
-  await server.broadcast(first);
+  await server.pushToTabs(first);
 
   let waiters: Array<(update: DevUpdate) => void> = [];
   // Batches are applied one at a time, in order; batches that arrive while
@@ -161,14 +161,14 @@ export async function dev(options: DevOptions): Promise<DevHandle> {
     }
     // Pages first (what the author looks at), then the cross-file rules, then
     // the overlay and terminal catch up.
-    await server.broadcast(fresh);
+    await server.pushToTabs(fresh);
     const pagesMs = performance.now() - batch.firstEventAt;
     if (!batch.rescan) {
       // Let the event loop flush the tabs' sockets (http corks writes until
       // the next tick) before the CPU-bound rules run.
       await new Promise<void>((resolve) => setImmediate(resolve));
       state = await backend.diagnose(paths);
-      await server.broadcast(fresh);
+      await server.pushToTabs(fresh);
     }
     const durationMs = performance.now() - batch.firstEventAt;
     report({ state, changedFiles: paths.length, rescan: batch.rescan, durationMs });

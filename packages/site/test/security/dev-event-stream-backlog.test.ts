@@ -37,7 +37,7 @@ describe('lab dev event stream to a tab that stops reading', () => {
     // 64 updates of 1 MiB each: far past what the kernel's socket buffers absorb.
     for (let i = 0; i < 64 && server.openPages.length > 1; i++) {
       n++;
-      await server.broadcast(new Map([['/', page()]]));
+      await server.pushToTabs(new Map([['/', page()]]));
       await new Promise((r) => setTimeout(r, 20));
     }
     expect(server.openPages).toHaveLength(1);
