@@ -1,6 +1,7 @@
 import { constants } from 'node:fs';
 import { lstat, mkdtemp, open, readdir, readFile, readlink, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { processAlive } from '../process-alive.ts';
 
 /**
  * `lab image build` works in `images/.build-<name>-XXXXXX`. A build that is
@@ -130,21 +131,12 @@ async function procStartTime(pid: number): Promise<string | null | undefined> {
     stat = await readFile(`/proc/${pid}/stat`, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT' && (await procAvailable())) return undefined;
-    return signalable(pid) ? null : undefined;
+    return processAlive(pid) ? null : undefined;
   }
   // The command name (field 2) may hold spaces and parentheses: fields follow the last ')'.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   if (fields[0] === 'Z' || fields[0] === 'X') return undefined;
   return fields[19] ?? null;
-}
-
-function signalable(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 let procChecked: Promise<boolean> | undefined;

@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { processAlive } from '../process-alive.ts';
 
 /** What `lab playground list` shows and what clients need to reach a playground. */
 export interface PlaygroundRecord {
@@ -29,15 +30,6 @@ export interface PlaygroundRecord {
 
 export const recordPath = (dir: string, id: string) => path.join(dir, `${id}.json`);
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Running playgrounds; records whose supervisor is gone are removed on the way. */
 export function readRecords(dir: string): PlaygroundRecord[] {
   const out: PlaygroundRecord[] = [];
@@ -50,7 +42,7 @@ export function readRecords(dir: string): PlaygroundRecord[] {
     } catch {
       continue; // being written
     }
-    if (!alive(record.pid)) {
+    if (!processAlive(record.pid)) {
       for (const leftover of [file, record.socket, path.join(dir, `${record.id}.log`)]) rmSync(leftover, { force: true });
       rmSync(path.join(dir, `${record.id}-ssh`), { recursive: true, force: true });
       continue;
@@ -59,5 +51,3 @@ export function readRecords(dir: string): PlaygroundRecord[] {
   }
   return out.sort((a, b) => a.startedAt.localeCompare(b.startedAt));
 }
-
-export { alive as processAlive };
