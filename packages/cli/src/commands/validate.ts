@@ -23,20 +23,20 @@ export function register(program: Command): void {
     .option('--cache', 'nothing changed: reuse the last result; else reuse parse results of unchanged files (~/.cache/labkit; off: a cold run)')
     .option('--no-code', 'never import *.lab.ts files (their code would run here): for CI on pull requests from strangers')
     .action(async (dir: string, flags: ValidateFlags) => {
-      const [{ validate }, { formatDiagnostics, readIfExists }, { default: pc }, { join }] = await Promise.all([
+      const [{ validate, printedAs, closingLines }, { formatDiagnostics, readIfExists }, { default: pc }, { join }] = await Promise.all([
         import('../run/validate.ts'),
         import('@labkit/sdk/light'),
         import('picocolors'),
         import('node:path'),
       ]);
-      const color = flags.color && flags.format === 'pretty' && Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
+      const { color, output } = printedAs(flags.format, flags.color, flags.quiet === true);
       const result = await validate({
         dir,
         cache: flags.cache === true,
         code: flags.code !== false,
         isolate: true,
         // What the printed text depends on besides the result: a hit prints the text kept for it.
-        output: `${flags.format}-${color ? 'color' : 'plain'}-${flags.quiet ? 'errors' : 'all'}`,
+        output,
         ...(flags.maxWarnings !== undefined ? { maxWarnings: flags.maxWarnings } : {}),
       });
       if (result.cachedOutput) process.stdout.write(result.cachedOutput);
@@ -53,11 +53,7 @@ export function register(program: Command): void {
         process.stdout.write(text);
         await result.keepOutput?.(text);
       }
-      const { root } = result;
-      if (flags.format === 'pretty') {
-        process.stdout.write(pc.dim(`Checked ${result.counts.items} item(s), ${result.counts.documents} document(s) in ${root}${result.fromCache ? ' (unchanged: cached result)' : ''}.\n`));
-        if (result.tooManyWarnings) process.stdout.write(`${pc.red('✗')} ${result.summary.warnings} warning(s), more than --max-warnings ${flags.maxWarnings}.\n`);
-      }
+      if (flags.format === 'pretty') process.stdout.write(closingLines(result, flags.maxWarnings, pc));
       process.exitCode = result.ok ? 0 : 1;
     });
 }

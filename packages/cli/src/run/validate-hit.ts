@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { CONFIG_FILES } from '../config/lab-config-files.ts';
 import { findProjectRoot } from '../project-root.ts';
-import { validateHit } from './validate.ts';
+import { closingLines, printedAs, validateHit } from './validate.ts';
 
 /**
  * `lab validate --cache` on an unchanged folder without the CLI: bin/lab.js
@@ -23,22 +23,19 @@ export async function serveValidateHit(argv: readonly string[]): Promise<number 
     // As project-root.ts's applyProjectRoot: a folder left out is the project's root.
     const dir = flags.dir ?? findProjectRoot(process.cwd()) ?? '.';
     if (CONFIG_FILES.some((f) => existsSync(join(dir, f)))) return undefined;
-    const color = flags.color && flags.format === 'pretty' && Boolean(process.stdout.isTTY) && !process.env['NO_COLOR'];
     const result = await validateHit({
       dir,
       cache: true,
       code: flags.code,
       isolate: true,
-      output: `${flags.format}-${color ? 'color' : 'plain'}-${flags.quiet ? 'errors' : 'all'}`,
+      output: printedAs(flags.format, flags.color, flags.quiet).output,
       ...(flags.maxWarnings !== undefined ? { maxWarnings: flags.maxWarnings } : {}),
     });
     if (!result?.cachedOutput) return undefined;
     let text: string | Buffer = result.cachedOutput;
     if (flags.format === 'pretty') {
       const { default: pc } = await import('picocolors');
-      let tail = pc.dim(`Checked ${result.counts.items} item(s), ${result.counts.documents} document(s) in ${result.root} (unchanged: cached result).\n`);
-      if (result.tooManyWarnings) tail += `${pc.red('✗')} ${result.summary.warnings} warning(s), more than --max-warnings ${flags.maxWarnings}.\n`;
-      text = Buffer.concat([result.cachedOutput, Buffer.from(tail)]);
+      text = Buffer.concat([result.cachedOutput, Buffer.from(closingLines(result, flags.maxWarnings, pc))]);
     }
     process.stdout.write(text);
     return result.ok ? 0 : 1;

@@ -168,6 +168,23 @@ export async function validateHit(options: ValidateOptions & { cache: true | str
   return (await lookUp(root, options)).hit;
 }
 
+/**
+ * How `lab validate` prints (both the command and the `--cache` fast path):
+ * whether in colour, and the key of the kept output that way of printing
+ * gives (the printed text depends on it besides the result).
+ */
+export function printedAs(format: 'pretty' | 'json', colorFlag: boolean, quiet: boolean): { color: boolean; output: string } {
+  const color = colorFlag && format === 'pretty' && Boolean(process.stdout.isTTY) && !process.env['NO_COLOR'];
+  return { color, output: `${format}-${color ? 'color' : 'plain'}-${quiet ? 'errors' : 'all'}` };
+}
+
+/** The lines a pretty `lab validate` ends with: what was checked, and the --max-warnings failure. */
+export function closingLines(result: ValidateResult, maxWarnings: number | undefined, pc: { dim(s: string): string; red(s: string): string }): string {
+  let text = pc.dim(`Checked ${result.counts.items} item(s), ${result.counts.documents} document(s) in ${result.root}${result.fromCache ? ' (unchanged: cached result)' : ''}.\n`);
+  if (result.tooManyWarnings) text += `${pc.red('✗')} ${result.summary.warnings} warning(s), more than --max-warnings ${maxWarnings}.\n`;
+  return text;
+}
+
 /** Whether the key taken again after a load is the one taken before it. */
 async function stillSame(root: string, code: boolean, key: ValidateCacheKey): Promise<boolean> {
   return (await validateCacheKey(root, { code, stamps: key.stamps }))?.key === key.key;
