@@ -109,7 +109,10 @@ export function checkLink(
   }
   // A link in the real folder `within.real` leads where its target, read
   // from that folder, leads: a real folder has no link to make `..` differ.
-  const key = within && target ? (isAbsolute(target) ? normalize(target) : join(within.real, target)) : undefined;
+  // Only for a target whose `..` segments all lead it: `x/../b` goes through
+  // whatever `x` links to, while its lexical form (`b`) would share the
+  // memo entry of a plain `b` link.
+  const key = within && target && lexicalIsPhysical(target) ? (isAbsolute(target) ? normalize(target) : join(within.real, target)) : undefined;
   let found = key === undefined ? undefined : within!.resolved.get(key);
   if (!found) {
     try {
@@ -176,4 +179,16 @@ export function orderOf(base: string): number {
 /** Slug without the numeric prefix (`010.intro` → `intro`). */
 export function slugOf(base: string): string {
   return base.replace(/^\d+\./, '');
+}
+
+/** Whether a link target resolves the same read as written or normalized: no `..` after a named segment (an absolute one: none at all). */
+function lexicalIsPhysical(target: string): boolean {
+  const parts = target.split('/').filter((p) => p !== '' && p !== '.');
+  let named = isAbsolute(target);
+  for (const p of parts) {
+    if (p === '..') {
+      if (named) return false;
+    } else named = true;
+  }
+  return true;
 }

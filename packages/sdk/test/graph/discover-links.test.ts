@@ -11,6 +11,25 @@ const work = mkdtempSync(join(tmpdir(), 'labkit-discover-links-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe('discoverFiles with many links', () => {
+  it('does not take a target that goes back out of a linked folder (x/../b) for the plain target it reads as (b)', () => {
+    // x links outside; x/../b is then outside/b, although it reads as the root's own b.
+    const outside = join(work, 'dotdot-out');
+    mkdirSync(join(outside, 'inner'), { recursive: true });
+    mkdirSync(join(outside, 'b'));
+    writeFileSync(join(outside, 'b', 'secret.md'), '# outside\n');
+    const root = join(work, 'dotdot-root');
+    mkdirSync(join(root, 'b'), { recursive: true });
+    writeFileSync(join(root, 'b', 'index.md'), '# inside\n');
+    symlinkSync(join(outside, 'inner'), join(root, 'x'));
+    symlinkSync('b', join(root, 'a-plain')); // judged first: inside
+    symlinkSync('x/../b', join(root, 'z-through-x')); // the same text normalized, but outside
+    const refused: RefusedLink[] = [];
+    const files = discoverFiles(root, refused);
+    expect(files.filter((f) => f.includes('z-through-x'))).toEqual([]);
+    expect(refused.map((r) => r.path)).toContain('z-through-x');
+    expect(checkLink(root, join(root, 'z-through-x')).ok).toBe(false);
+  });
+
   it('lists and refuses what resolving each link alone gives', () => {
     const outside = join(work, 'outside');
     mkdirSync(join(outside, 'assets'), { recursive: true });
