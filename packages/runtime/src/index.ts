@@ -7,7 +7,7 @@ export { cacheDir } from './image/cache-dir.ts';
 export { playgroundImage, findPlaygroundImage, bootScript, setupScript, BOOT_SCRIPT } from './image/playground-image.ts';
 export type { PlaygroundImageOptions } from './image/playground-image.ts';
 export { buildPlaygroundImages, listImages, pruneImages } from './image/image-store.ts';
-export type { ImageBuildRequest, BuiltImage, StoredImage } from './image/image-store.ts';
+export type { ImageBuildRequest, BuiltImage, StoredImage, PruneResult } from './image/image-store.ts';
 export { seedRegistry } from './image/registry-seed.ts';
 export { playgroundMachines, ramMiB } from './server/playground-machines.ts';
 export { QemuProvider, playgroundOf } from './providers/qemu/qemu-provider.ts';

@@ -42,8 +42,10 @@ export function register(program: Command): void {
     .option('--all', 'remove every image')
     .action(async (opts: { all?: boolean }) => {
       const { pruneImages } = await import('../run/image.ts');
-      const removed = await pruneImages({ all: Boolean(opts.all) });
-      const bytes = removed.reduce((t, i) => t + i.bytes, 0);
-      process.stdout.write(`Removed ${removed.length} image(s), ${(bytes / MiB).toFixed(0)} MiB.\n`);
+      const { images, buildFolders } = await pruneImages({ all: Boolean(opts.all) });
+      const bytes = images.reduce((t, i) => t + i.bytes, 0);
+      process.stdout.write(`Removed ${images.length} image(s), ${(bytes / MiB).toFixed(0)} MiB.\n`);
+      // The work folders of killed builds: named, so a user who wondered where the space went sees it.
+      if (buildFolders.length) process.stdout.write(`Removed ${buildFolders.length} work folder(s) of killed builds: ${buildFolders.join(', ')}.\n`);
     });
 }

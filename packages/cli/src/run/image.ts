@@ -32,5 +32,5 @@ export async function buildBaseImage(options: { kind: 'busybox' | 'debian'; forc
 /** `lab image list`: the cached images, newest first. */
 export const listImages = (): ReturnType<typeof listStored> => listStored();
 
-/** `lab image prune`: removes cached images but the newest of each playground (`all`: every one); returns the removed ones. */
+/** `lab image prune`: removes cached images but the newest of each playground (`all`: every one) and killed builds' work folders; returns what it removed. */
 export const pruneImages = (options: { all?: boolean } = {}): ReturnType<typeof pruneStored> => pruneStored({ all: Boolean(options.all) });

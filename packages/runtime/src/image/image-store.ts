@@ -87,13 +87,21 @@ export async function listImages(cache = cacheDir()): Promise<StoredImage[]> {
   return out.sort((a, b) => (b.builtAt ?? '').localeCompare(a.builtAt ?? ''));
 }
 
+/** What `pruneImages` removed. */
+export interface PruneResult {
+  /** The images removed. */
+  images: StoredImage[];
+  /** The `.build-*` work folders of killed builds removed (names in the images folder). */
+  buildFolders: string[];
+}
+
 /**
  * `lab image prune`: removes every cached image but the newest of each
  * playground (or all with `all`), and the build folders of builds that are
- * gone (killed; see build-folder.ts). Returns the images it removed. An
- * image a running VM uses keeps working: QEMU holds its files open.
+ * gone (killed; see build-folder.ts). An image a running VM uses keeps
+ * working: QEMU holds its files open.
  */
-export async function pruneImages(options: { cache?: string; all?: boolean } = {}): Promise<StoredImage[]> {
+export async function pruneImages(options: { cache?: string; all?: boolean } = {}): Promise<PruneResult> {
   const cache = options.cache ?? cacheDir();
   const images = await listImages(cache);
   const kept = new Set<string>();
@@ -107,8 +115,8 @@ export async function pruneImages(options: { cache?: string; all?: boolean } = {
     removed.push(image);
   }
   // Only folders whose build is gone: a build running in another process keeps its folder.
-  await sweepBuildFolders(path.join(cache, 'images'));
-  return removed;
+  const buildFolders = await sweepBuildFolders(path.join(cache, 'images'));
+  return { images: removed, buildFolders };
 }
 
 async function builtAt(dir: string): Promise<number> {

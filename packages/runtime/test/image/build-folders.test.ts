@@ -64,11 +64,11 @@ describe('build folders of killed builds', () => {
     expect(owner).toEqual(await processOwner(child.pid!));
     writeFileSync(path.join(dir, 'rootfs.partial'), Buffer.alloc(64 * 1024, 1));
 
-    await pruneImages({ cache });
+    expect((await pruneImages({ cache })).buildFolders).toEqual([]);
     expect(existsSync(path.join(dir, 'rootfs.partial'))).toBe(true);
 
     await kill(child);
-    await pruneImages({ cache });
+    expect((await pruneImages({ cache })).buildFolders).toEqual([path.basename(dir)]);
     expect(existsSync(dir)).toBe(false);
   });
 

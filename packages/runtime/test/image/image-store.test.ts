@@ -31,10 +31,11 @@ describe('image store', () => {
     expect(listed.map((i) => i.id)).toEqual(['docker-00000000000000bb', 'docker-00000000000000aa', 'busybox-00000000000000cc']);
     expect(listed[1]!.bytes).toBeGreaterThanOrEqual(8192);
     const removed = await pruneImages({ cache });
-    expect(removed.map((i) => i.id)).toEqual(['docker-00000000000000aa']);
+    expect(removed.images.map((i) => i.id)).toEqual(['docker-00000000000000aa']);
+    expect(removed.buildFolders).toEqual(['.build-docker-x1']);
     expect(existsSync(path.join(cache, 'images', '.build-docker-x1'))).toBe(false);
     expect((await listImages(cache)).map((i) => i.id)).toEqual(['docker-00000000000000bb', 'busybox-00000000000000cc']);
-    expect((await pruneImages({ cache, all: true })).length).toBe(2);
+    expect(await pruneImages({ cache, all: true })).toMatchObject({ images: [{ id: 'docker-00000000000000bb' }, { id: 'busybox-00000000000000cc' }], buildFolders: [] });
     expect(await listImages(cache)).toEqual([]);
   });
 
