@@ -43,7 +43,29 @@ export function parseCodeMeta(meta: string | null | undefined): CodeMeta {
 const THEMES = { light: 'github-light-high-contrast', dark: 'github-dark-high-contrast' } as const;
 const ALIASES: Record<string, string> = { sh: 'shellscript', shell: 'shellscript', bash: 'shellscript', console: 'shellsession', yml: 'yaml', dockerfile: 'docker', text: 'text', txt: 'text', plaintext: 'text' };
 
-let highlighterPromise: Promise<Highlighter> | undefined;
+/**
+ * The regex engine under Shiki's TextMate tokenizer. `javascript` (Shiki's
+ * JavaScript RegExp engine: each Oniguruma pattern translated to a native
+ * RegExp) highlights ~1.5x faster than `oniguruma` (the WASM build of the
+ * engine the grammars are written for). Only the languages in
+ * {@link JAVASCRIPT_LANGUAGES} use it; a language whose grammar it cannot
+ * take (a pattern it cannot translate throws) goes back to Oniguruma.
+ */
+export type RegexEngineName = 'javascript' | 'oniguruma';
+
+/**
+ * The languages highlighted with the JavaScript engine: each gives the same
+ * HTML under both engines for every fence of the examples, the shared corpus
+ * and the build bench (test/render/regex-engine.test.ts, which also fails
+ * when a language here has no fence to compare). Any other language stays on
+ * Oniguruma: a grammar nobody compared could colour a token differently.
+ */
+export const JAVASCRIPT_LANGUAGES: ReadonlySet<string> = new Set(['docker', 'go', 'javascript', 'makefile', 'markdown', 'python', 'shellscript', 'text', 'yaml']);
+
+/** Languages that threw under the JavaScript engine in this process. */
+const onigurumaAfterError = new Set<string>();
+
+const highlighters = new Map<RegexEngineName, Promise<Highlighter>>();
 const loading = new Map<string, Promise<void>>();
 
 // shiki is heavy: it loads on the first highlight, so importing @labkit/sdk
@@ -51,25 +73,45 @@ const loading = new Map<string, Promise<void>>();
 let shikiModule: Promise<typeof import('shiki')> | undefined;
 const loadShiki = (): Promise<typeof import('shiki')> => (shikiModule ??= import('shiki'));
 
-/** One highlighter per process; languages load on first use. */
-function getHighlighter(): Promise<Highlighter> {
-  highlighterPromise ??= loadShiki().then((s) => s.createHighlighter({ themes: [THEMES.light, THEMES.dark], langs: [] }));
-  return highlighterPromise;
+/** One highlighter per engine per process (the Oniguruma one only once a language needs it); languages load on first use. */
+function getHighlighter(engine: RegexEngineName): Promise<Highlighter> {
+  let h = highlighters.get(engine);
+  if (!h) {
+    h = (async () => {
+      const shiki = await loadShiki();
+      const regexEngine =
+        engine === 'javascript'
+          ? (await import('shiki/engine/javascript')).createJavaScriptRegexEngine()
+          : await (await import('shiki/engine/oniguruma')).createOnigurumaEngine(import('shiki/wasm'));
+      return shiki.createHighlighter({ themes: [THEMES.light, THEMES.dark], langs: [], engine: regexEngine });
+    })();
+    highlighters.set(engine, h);
+  }
+  return h;
 }
 
-async function ensureLanguage(h: Highlighter, lang: string): Promise<string> {
+/** The bundled language id (or alias) a fence's language is highlighted as, or `text` (no grammar). */
+export async function languageId(lang: string): Promise<string> {
   const id = ALIASES[lang] ?? lang;
   if (id === 'text') return 'text';
-  if (!(id in (await loadShiki()).bundledLanguages)) return 'text';
-  if (!h.getLoadedLanguages().includes(id)) {
-    let p = loading.get(id);
-    if (!p) {
-      p = h.loadLanguage(id as BundledLanguage);
-      loading.set(id, p);
-    }
-    await p;
+  return id in (await loadShiki()).bundledLanguages ? id : 'text';
+}
+
+async function ensureLanguage(h: Highlighter, engine: RegexEngineName, id: string): Promise<void> {
+  if (id === 'text' || h.getLoadedLanguages().includes(id)) return;
+  const key = `${engine}\0${id}`;
+  let p = loading.get(key);
+  if (!p) {
+    p = h.loadLanguage(id as BundledLanguage);
+    loading.set(key, p);
   }
-  return id;
+  await p;
+}
+
+/** The engine a language is highlighted with: `LABKIT_SHIKI_ENGINE=oniguruma` puts every language on Oniguruma (a before/after measurement). */
+function engineFor(id: string): RegexEngineName {
+  if (process.env['LABKIT_SHIKI_ENGINE'] === 'oniguruma') return 'oniguruma';
+  return JAVASCRIPT_LANGUAGES.has(id) && !onigurumaAfterError.has(id) ? 'javascript' : 'oniguruma';
 }
 
 /**
@@ -78,11 +120,21 @@ async function ensureLanguage(h: Highlighter, lang: string): Promise<string> {
  * the code is still there to select).
  */
 export async function highlightCode(code: string, lang: string | null | undefined, meta: string | null | undefined): Promise<Element> {
+  return structuredClone(await sharedFigure(code, lang, meta, true));
+}
+
+/**
+ * The figure, shared: never handed out to be changed (a caller that gets
+ * one clones it). `keep`: remember it in memory for the next call; the HTML
+ * path keeps the HTML string instead, so a build's figures (each used once,
+ * in its page's HTML) are not held and promoted to the old generation.
+ */
+async function sharedFigure(code: string, lang: string | null | undefined, meta: string | null | undefined, keep: boolean): Promise<Element> {
   // Editing one paragraph of a long tutorial must not re-highlight its fifty
   // fences: `lab dev` re-renders the document, Shiki runs only for new code.
   const key = `${lang ?? ''}\0${meta ?? ''}\0${code}`;
   const hit = highlighted.get(key);
-  if (hit) return structuredClone(hit);
+  if (hit) return hit;
   // Then the disk, shared by every build and dev process (highlight-cache.ts):
   // the first render after a restart does not run Shiki for known code.
   const digest = highlightKey(highlightVersion(THEMES, import.meta.url), code, lang, meta);
@@ -91,9 +143,11 @@ export async function highlightCode(code: string, lang: string | null | undefine
     out = await highlightUncached(code, lang, meta);
     writeHighlight(digest, out);
   }
-  if (highlighted.size >= 4000) highlighted.delete(highlighted.keys().next().value!);
-  highlighted.set(key, out);
-  return structuredClone(out);
+  if (keep) {
+    if (highlighted.size >= 4000) highlighted.delete(highlighted.keys().next().value!);
+    highlighted.set(key, out);
+  }
+  return out;
 }
 
 const highlighted = new Map<string, Element>();
@@ -110,7 +164,8 @@ export async function highlightCodeHtml(code: string, lang: string | null | unde
   const key = `${lang ?? ''}\0${meta ?? ''}\0${code}`;
   const hit = highlightedHtml.get(key);
   if (hit !== undefined) return hit;
-  const html = toHtml(await highlightCode(code, lang, meta));
+  // toHtml only reads the tree: no copy of the shared figure is needed.
+  const html = toHtml(await sharedFigure(code, lang, meta, false));
   if (highlightedHtml.size >= 4000) highlightedHtml.delete(highlightedHtml.keys().next().value!);
   highlightedHtml.set(key, html);
   return html;
@@ -124,23 +179,42 @@ export function clearHighlightMemory(): void {
   highlightedHtml.clear();
 }
 
-/** Shiki, with no cache: what every cached figure must equal. */
-export async function highlightUncached(code: string, lang: string | null | undefined, meta: string | null | undefined): Promise<Element> {
-  const h = await getHighlighter();
-  const language = await ensureLanguage(h, (lang ?? 'text').toLowerCase());
+/**
+ * Shiki, with no cache: what every cached figure must equal. `engine`
+ * forces one regex engine (tests compare them); without it the language's
+ * engine is used, and a language the JavaScript engine throws on is
+ * highlighted with Oniguruma, now and for the rest of the process.
+ */
+export async function highlightUncached(code: string, lang: string | null | undefined, meta: string | null | undefined, engine?: RegexEngineName): Promise<Element> {
+  const language = await languageId((lang ?? 'text').toLowerCase());
   const { filename, highlight, exec } = parseCodeMeta(meta);
-  const tree = h.codeToHast(code.replace(/\n$/, ''), {
-    lang: language,
-    themes: THEMES,
-    defaultColor: 'light',
-    transformers: [
-      {
-        line(node, line) {
-          if (highlight.has(line)) this.addClassToHast(node, 'hl');
+  const toHast = async (e: RegexEngineName) => {
+    const h = await getHighlighter(e);
+    await ensureLanguage(h, e, language);
+    return h.codeToHast(code.replace(/\n$/, ''), {
+      lang: language,
+      themes: THEMES,
+      defaultColor: 'light',
+      transformers: [
+        {
+          line(node, line) {
+            if (highlight.has(line)) this.addClassToHast(node, 'hl');
+          },
         },
-      },
-    ],
-  }) as HastRoot;
+      ],
+    }) as HastRoot;
+  };
+  const chosen = engine ?? engineFor(language);
+  let tree: HastRoot;
+  try {
+    tree = await toHast(chosen);
+  } catch (error) {
+    if (chosen !== 'javascript' || engine !== undefined) throw error;
+    // A pattern the JavaScript engine cannot translate (it throws when the
+    // rule is first compiled): this language goes to Oniguruma.
+    onigurumaAfterError.add(language);
+    tree = await toHast('oniguruma');
+  }
   const pre = tree.children.find((c): c is Element => c.type === 'element' && c.tagName === 'pre');
   if (!pre) throw new Error('shiki returned no <pre>');
   const { tabindex: _t, ...rest } = pre.properties;
