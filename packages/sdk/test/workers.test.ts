@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadContent, type ContentGraph } from '../src/index.ts';
 import { parseInThreads, parseWorkerStarts } from '../src/graph/workers.ts';
+import { warmParseWorker } from '../src/graph/parse-pool.ts';
 import { parseDocument } from '../src/parse/parse-document.ts';
 import { corpusPath, describeCorpus, hasCorpus } from '../../../test-support/corpus.ts';
 
@@ -59,5 +60,39 @@ describe('the guarded parse worker kept warm', () => {
     expect(after!.mdast).toEqual(parseDocument(page(6).source, { file: 'p6.md' }).mdast);
     // The warm worker took the hostile file and was ended; page 6 needed a new one.
     expect(parseWorkerStarts() - starts).toBe(1);
+  }, 30_000);
+});
+
+describe('one list shared by the main thread and the workers', () => {
+  const page = (n: number) => ({ file: `s${n}.md`, source: `---\nkind: tutorial\ntitle: Page ${n}\n---\n\n# Page ${n}\n\n${'Some *text* with `code` and a [link](./x.md).\n\n'.repeat(1 + (n % 7))}` });
+  const alone = (j: { file: string; source: string }) => parseDocument(j.source, { file: j.file });
+
+  it('gives every file its in-place result, in order, whichever thread took it', async () => {
+    const jobs = Array.from({ length: 120 }, (_, n) => page(n));
+    for (const threads of [2, 3]) {
+      const docs = await parseInThreads(jobs, threads);
+      expect(docs).toEqual(jobs.map(alone));
+    }
+  }, 60_000);
+
+  it('still stops a hostile file in a worker, and the files around it are parsed', async () => {
+    // Over guardAboveChars: only a worker may take it, never the main thread.
+    const hostile = { file: 'slow.md', source: '['.repeat(400_000) };
+    const jobs = [page(0), page(1), hostile, ...Array.from({ length: 60 }, (_, n) => page(n + 2))];
+    const docs = await parseInThreads(jobs, 2, { timeoutMs: 300 });
+    expect(docs[2]!.diagnostics.map((d) => d.ruleId)).toEqual(['lab:content-limit']);
+    expect(docs[2]!.mdast.children).toEqual([]);
+    const others = jobs.filter((j) => j !== hostile);
+    expect(docs.filter((_, i) => i !== 2)).toEqual(others.map(alone));
+  }, 60_000);
+
+  it('uses the worker warmParseWorker started for a big load', async () => {
+    expect(warmParseWorker(10)).toBe(false); // too few files for workers
+    const starts = parseWorkerStarts();
+    const warmed = warmParseWorker(500);
+    const jobs = Array.from({ length: 40 }, (_, n) => page(n));
+    expect(await parseInThreads(jobs, 2)).toEqual(jobs.map(alone));
+    // A worker kept warm by an earlier test is taken the same way: no second start.
+    expect(parseWorkerStarts() - starts).toBe(warmed ? 1 : 0);
   }, 30_000);
 });

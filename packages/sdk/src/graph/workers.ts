@@ -1,10 +1,11 @@
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { FILE_START } from '../diagnostics/diagnostic.ts';
 import { diagnostic } from '../diagnostics/reporter.ts';
 import { limitedDocument, parseDocument, type ParsedDocument } from '../parse/parse-document.ts';
 import { contentLimits, estimateParseMs } from '../parse/limits.ts';
 import { ruleTree } from '../validate/rule-tree.ts';
+import { AUTO_WORKERS_MIN_FILES, park, startWorker, takeSpare } from './parse-pool.ts';
 
 /** One file to parse. */
 export interface ParseJob {
@@ -31,46 +32,8 @@ export function parsedFileCount(): number {
   return parsedFiles;
 }
 
-let workerStarts = 0;
-/** Guarded parse workers started in this process (tests prove the warm worker is reused with it). */
-export function parseWorkerStarts(): number {
-  return workerStarts;
-}
+export { AUTO_WORKERS_MIN_FILES, parseWorkerStarts } from './parse-pool.ts';
 
-/**
- * One guarded worker kept warm between runs (a save in lab dev parses one
- * file: starting a thread and loading remark for it cost more than the
- * parse). Only a worker that finished its whole list cleanly is kept; one
- * that hit a limit is ended. It is unref'd, so it never keeps a process up.
- */
-let spare: { worker: Worker; heapMb: number; drop: () => void } | undefined;
-
-function takeSpare(heapMb: number): Worker | undefined {
-  const kept = spare;
-  if (!kept || kept.heapMb !== heapMb) return undefined;
-  spare = undefined;
-  kept.worker.off('error', kept.drop).off('exit', kept.drop);
-  return kept.worker;
-}
-
-function park(worker: Worker, heapMb: number): void {
-  if (spare) {
-    void worker.terminate();
-    return;
-  }
-  const kept = {
-    worker,
-    heapMb,
-    drop: (): void => {
-      if (spare === kept) spare = undefined;
-    },
-  };
-  worker.on('error', kept.drop).on('exit', kept.drop);
-  spare = kept;
-}
-
-/** Below this many files, starting workers costs more than it saves. */
-export const AUTO_WORKERS_MIN_FILES = 200;
 
 /** Threads to use for `workers` (`'auto'`: one per core, only for big loads). */
 export function threadCount(workers: number | 'auto' | undefined, files: number): number {
@@ -95,15 +58,22 @@ export interface ParseGuard {
 /**
  * Parses files on `threads` threads; results keep input order.
  *
- * Ordinary files parse on the main thread, as before; files whose
- * worst-case estimate (`estimateParseMs`) is over `inPlaceBudgetMs`, or
- * that are longer than `guardAboveChars` (and, on big loads, the workers'
- * share of the rest) go to the guarded pool: each worker has a capped heap and parses its list in
- * order, posting each result, and a watchdog ends a worker whose current
- * file takes longer than `timeoutMs`. That file (or one that ran a worker
- * out of memory) gets a `lab:content-limit` error and an empty body; a new
- * worker takes the rest. Remark's parsers are superlinear on some inputs,
- * so this is what keeps one hostile file from stalling a run.
+ * Ordinary files parse on the main thread; files whose worst-case estimate
+ * (`estimateParseMs`) is over `inPlaceBudgetMs`, or that are longer than
+ * `guardAboveChars`, go to the guarded pool: each worker has a capped heap,
+ * takes the next file of the pool's list, posts its result, and so on; a
+ * watchdog ends a worker whose current file takes longer than `timeoutMs`.
+ * That file (or one that ran a worker out of memory) gets a
+ * `lab:content-limit` error and an empty body; a new worker takes the rest.
+ * Remark's parsers are superlinear on some inputs, so this is what keeps one
+ * hostile file from stalling a run.
+ *
+ * On big loads (`threads` > 1) the pool's list holds every file, risky ones
+ * first, and the main thread takes ordinary files from its end while the
+ * workers take them from its start, each file claimed once in shared memory,
+ * until they meet: the threads finish together however fast each one is
+ * (a fixed split left one idle for seconds while the other, slower from
+ * its garbage collection or later start, went on).
  */
 export async function parseInThreads(jobs: readonly ParseJob[], threads: number, guard: ParseGuard = {}, trees: TreeKeep = 'full'): Promise<ParsedDocument[]> {
   parsedFiles += jobs.length;
@@ -118,72 +88,103 @@ export async function parseInThreads(jobs: readonly ParseJob[], threads: number,
   let mine = inPlace;
   let pooled = guarded;
   let poolSize = 1;
+  // With `shared`, positions from `guarded.length` on may be taken by this thread too.
+  let stealFrom = Number.POSITIVE_INFINITY;
   if (threads > 1 && jobs.length >= 2) {
-    // Big loads: the main thread keeps small files up to its share of the
-    // characters (parse time follows size), the workers take the rest and
-    // every big file.
-    let total = 0;
-    for (const j of jobs) total += j.source.length;
-    const share = total / threads;
-    let taken = 0;
-    let k = 0;
-    while (k < inPlace.length && taken < share) taken += jobs[inPlace[k++]!]!.source.length;
-    mine = inPlace.slice(0, k);
-    pooled = guarded.concat(inPlace.slice(k));
-    // The main thread counts as a thread only when it has its share to do.
-    poolSize = taken * threads >= total ? threads - 1 : threads;
+    mine = [];
+    pooled = guarded.concat(inPlace);
+    poolSize = Math.max(1, threads - 1);
+    stealFrom = guarded.length;
   }
-  const pending = pooled.length > 0 ? runGuarded(pooled.map((i) => jobs[i]!), Math.min(poolSize, pooled.length), guard, trees) : Promise.resolve([]);
+  const pool = pooled.length > 0 ? runGuarded(pooled.map((i) => jobs[i]!), Math.min(poolSize, pooled.length), guard, trees) : undefined;
   // Yield now and then so the pool's watchdog and messages run meanwhile.
   let slice = performance.now();
-  for (const i of mine) {
-    results[i] = parseJob(jobs[i]!, trees);
-    if (pooled.length > 0 && performance.now() - slice > 20) {
+  const pause = async (): Promise<void> => {
+    if (pool && performance.now() - slice > 20) {
       await new Promise((r) => setImmediate(r));
       slice = performance.now();
     }
+  };
+  for (const i of mine) {
+    results[i] = parseJob(jobs[i]!, trees);
+    await pause();
   }
-  const docs = await pending;
-  pooled.forEach((i, k) => (results[i] = docs[k]!));
+  if (pool) {
+    // From the end of the pool's list down, while no worker has claimed the file.
+    for (let k = pooled.length - 1; k >= stealFrom && pool.claim(k); k--) {
+      results[pooled[k]!] = parseJob(jobs[pooled[k]!]!, trees);
+      await pause();
+    }
+    const docs = await pool.done;
+    pooled.forEach((i, k) => (results[i] ??= docs[k]!));
+  }
   return results;
 }
 
-/** Runs `jobs` on `size` guarded workers; each result lands at its job's index. */
-function runGuarded(jobs: readonly ParseJob[], size: number, guard: ParseGuard, trees: TreeKeep): Promise<ParsedDocument[]> {
+/** Jobs claimed in shared memory: 0 free, 1 a worker's, 2 the main thread's. */
+const BY_WORKER = 1;
+const BY_MAIN = 2;
+
+/** A running pool: `claim(k)` takes job `k` for the caller's thread; `done` has the workers' results (a job the caller claimed stays empty). */
+interface Pool {
+  claim(k: number): boolean;
+  done: Promise<ParsedDocument[]>;
+}
+
+/** Runs `jobs` on `size` guarded workers, which take them in order; each result lands at its job's index. */
+function runGuarded(jobs: readonly ParseJob[], size: number, guard: ParseGuard, trees: TreeKeep): Pool {
   const timeoutMs = guard.timeoutMs ?? contentLimits.timeoutMs;
   const heapMb = guard.heapMb ?? contentLimits.workerHeapMb;
-  // dist/ holds parse-worker.js; the workspace runs parse-worker.ts from src/.
-  const url = new URL(import.meta.url.endsWith('.ts') ? './parse-worker.ts' : './parse-worker.js', import.meta.url);
   const results = new Array<ParsedDocument>(jobs.length);
-  const per = Math.ceil(jobs.length / size);
-  const lists = Array.from({ length: size }, (_, w) => Array.from({ length: Math.max(0, Math.min(per, jobs.length - w * per)) }, (_, k) => w * per + k)).filter((l) => l.length);
-  return new Promise((resolveAll) => {
+  // [0]: the next position a worker looks at; [1 + w]: the job worker slot w is parsing (-1: none).
+  const cursor = new Int32Array(new SharedArrayBuffer(4 * (1 + size)));
+  const claims = new Int32Array(new SharedArrayBuffer(4 * Math.max(1, jobs.length)));
+  const claim = (k: number): boolean => Atomics.compareExchange(claims, k, 0, BY_MAIN) === 0;
+  const all = new Promise<ParsedDocument[]>((resolveAll) => {
     let running = 0;
     const failed = (index: number, message: string): void => {
       const job = jobs[index]!;
       results[index] = limitedDocument(job.file, job.source, [diagnostic('lab:content-limit', job.file, FILE_START, message)]);
     };
-    const start = (list: number[]): void => {
-      if (list.length === 0) {
-        if (running === 0) resolveAll(results);
-        return;
-      }
+    // Jobs a worker took but whose result never came (it was ended between
+    // two files): taken again by a new pool, once every worker has stopped.
+    const settle = (): void => {
+      const lost: number[] = [];
+      for (let k = 0; k < jobs.length; k++) if (results[k] === undefined && claims[k] !== BY_MAIN) lost.push(k);
+      if (lost.length === 0) return resolveAll(results);
+      const again = runGuarded(
+        lost.map((k) => jobs[k]!),
+        1,
+        guard,
+        trees,
+      );
+      void again.done.then((docs) => {
+        lost.forEach((k, i) => (results[k] = docs[i]!));
+        resolveAll(results);
+      });
+    };
+    const start = (slot: number): void => {
       running++;
-      let next = 0; // position in `list` of the file being parsed
-      let sinceCpu = 0; // the worker's CPU time (µs) when that file started
+      Atomics.store(cursor, 1 + slot, -1);
+      let sinceCpu = 0; // the worker's CPU time (µs) when its current file started
       let sinceAt = Number.POSITIVE_INFINITY; // and the wall clock
       let done = false;
       let checking = false;
       let ready = false;
-      const worker = takeSpare(heapMb) ?? startWorker(url, heapMb);
+      const worker = takeSpare(heapMb) ?? startWorker(heapMb);
       // This run's listeners, taken off again before the worker is kept warm.
       const attached: Array<[string, WorkerListener]> = [];
       const listen = (event: 'message' | 'error' | 'exit', fn: WorkerListener): void => {
         worker.on(event, fn);
         attached.push([event, fn]);
       };
-      // `clean`: the worker parsed its whole list and may be kept warm.
-      const finish = (rest: number[] | undefined, clean = false): void => {
+      /** The job this worker was parsing when it stopped, if its result is not in. */
+      const current = (): number | undefined => {
+        const k = Atomics.load(cursor, 1 + slot);
+        return k >= 0 && results[k] === undefined ? k : undefined;
+      };
+      // `clean`: the worker went through the list and may be kept warm; `more`: start another in its slot.
+      const finish = (clean: boolean, more: boolean): void => {
         if (done) return;
         done = true;
         clearInterval(watchdog);
@@ -191,12 +192,13 @@ function runGuarded(jobs: readonly ParseJob[], size: number, guard: ParseGuard, 
         if (clean) park(worker, heapMb);
         else void worker.terminate();
         running--;
-        if (rest) start(rest);
-        else if (running === 0) resolveAll(results);
+        if (more && Atomics.load(cursor, 0) < jobs.length) start(slot);
+        else if (running === 0) settle();
       };
       const timedOut = (): void => {
-        failed(list[next]!, `This file took over ${timeoutMs / 1000} s to parse, so Labkit stopped (the limit is ${timeoutMs / 1000} s of CPU time per file); it is skipped. Long runs of brackets, backticks or table cells are the usual cause.`);
-        finish(list.slice(next + 1));
+        const k = current();
+        if (k !== undefined) failed(k, `This file took over ${timeoutMs / 1000} s to parse, so Labkit stopped (the limit is ${timeoutMs / 1000} s of CPU time per file); it is skipped. Long runs of brackets, backticks or table cells are the usual cause.`);
+        finish(false, true);
       };
       // A file over its time: end the worker, report the file, go on with
       // the rest. Time is the worker thread's CPU time, so a machine busy
@@ -214,7 +216,7 @@ function runGuarded(jobs: readonly ParseJob[], size: number, guard: ParseGuard, 
           () => (checking = false),
         );
       }, Math.min(100, timeoutMs / 4));
-      listen('message', (m: { ready?: boolean; index?: number; doc?: ParsedDocument; cpu: number; at: number }) => {
+      listen('message', (m: ParseReply) => {
         if (done) return;
         sinceCpu = m.cpu;
         sinceAt = m.at;
@@ -222,59 +224,84 @@ function runGuarded(jobs: readonly ParseJob[], size: number, guard: ParseGuard, 
           ready = true;
           return;
         }
-        results[list[m.index!]!] = m.doc!;
-        next = m.index! + 1;
-        if (next >= list.length) finish(undefined, true);
+        if (m.end) return finish(true, false);
+        results[m.index!] = m.doc!;
       });
       // A worker that cannot start at all (an odd embedding): parse in place
       // rather than fail every file; the limits on size and nesting still hold.
       const inPlace = (): void => {
-        for (const i of list.slice(next)) results[i] = parseJob(jobs[i]!, trees);
-        next = list.length;
-        finish(undefined);
+        for (let k = Atomics.add(cursor, 0, 1); k < jobs.length; k = Atomics.add(cursor, 0, 1)) {
+          if (Atomics.compareExchange(claims, k, 0, BY_WORKER) !== 0) break;
+          results[k] = parseJob(jobs[k]!, trees);
+        }
+        finish(false, false);
       };
       listen('error', (error: Error & { code?: string }) => {
         if (done) return;
         if (!ready) return inPlace();
-        if (next >= list.length) return finish(undefined);
-        const memory = error.code === 'ERR_WORKER_OUT_OF_MEMORY' || /heap|memory/i.test(error.message);
-        failed(
-          list[next]!,
-          memory
-            ? `Parsing this file needed more than ${heapMb} MB of memory, so Labkit stopped (the limit is ${heapMb} MB per file); it is skipped.`
-            : `The parser failed on this file (${error.message.split('\n')[0]}); it is skipped.`,
-        );
-        finish(list.slice(next + 1));
+        const k = current();
+        if (k !== undefined) {
+          const memory = error.code === 'ERR_WORKER_OUT_OF_MEMORY' || /heap|memory/i.test(error.message);
+          failed(
+            k,
+            memory
+              ? `Parsing this file needed more than ${heapMb} MB of memory, so Labkit stopped (the limit is ${heapMb} MB per file); it is skipped.`
+              : `The parser failed on this file (${error.message.split('\n')[0]}); it is skipped.`,
+          );
+        }
+        finish(false, true);
       });
       listen('exit', (code: number) => {
         if (done) return;
         if (!ready) return inPlace();
-        if (next < list.length) {
-          failed(list[next]!, `The parse worker stopped on this file (exit code ${code}); it is skipped.`);
-          finish(list.slice(next + 1));
-        } else finish(undefined);
+        const k = current();
+        if (k !== undefined) failed(k, `The parse worker stopped on this file (exit code ${code}); it is skipped.`);
+        finish(false, true);
       });
-      worker.postMessage({ jobs: list.map((i) => jobs[i]!), trees } satisfies ParseRequest);
+      worker.postMessage({ jobs, trees, cursor, claims, slot } satisfies ParseRequest);
     };
-    for (const list of lists) start(list);
+    for (let slot = 0; slot < size; slot++) start(slot);
   });
+  return { claim, done: all };
+}
+
+/**
+ * A worker's side of {@link runGuarded}: takes the next position from
+ * `cursor[0]`, claims that job (a job the main thread claimed ends the list:
+ * it takes them from the end), records it as its current one, parses it and
+ * posts the result; posts `end` when the list is through.
+ */
+export function workThrough({ jobs, trees, cursor, claims, slot }: ParseRequest, post: (reply: ParseReply) => void, cpu: () => number): void {
+  post({ ready: true, cpu: cpu(), at: Date.now() });
+  for (let k = Atomics.add(cursor, 0, 1); k < jobs.length; k = Atomics.add(cursor, 0, 1)) {
+    if (Atomics.compareExchange(claims, k, 0, BY_WORKER) !== 0) break;
+    Atomics.store(cursor, 1 + slot, k);
+    const doc = parseJob(jobs[k]!, trees);
+    post({ index: k, doc, cpu: cpu(), at: Date.now() });
+  }
+  Atomics.store(cursor, 1 + slot, -1);
+  post({ end: true, cpu: cpu(), at: Date.now() });
 }
 
 type WorkerListener = Parameters<Worker['off']>[1];
 
-/** One message to a parse worker (parse-worker.ts). */
+/** One message to a parse worker (parse-worker.ts): the whole list, shared with the other threads. */
 export interface ParseRequest {
-  jobs: ParseJob[];
+  jobs: readonly ParseJob[];
   trees: TreeKeep;
+  /** `[0]`: the next position to look at; `[1 + slot]`: this worker's current job. */
+  cursor: Int32Array;
+  /** Per job: 0 free, 1 taken by a worker, 2 by the main thread. */
+  claims: Int32Array;
+  slot: number;
 }
 
-function startWorker(url: URL, heapMb: number): Worker {
-  workerStarts++;
-  const worker = new Worker(url, {
-    // Not the parent's --input-type / --eval flags: they break a worker's start.
-    execArgv: process.execArgv.filter((a) => !/^--(input-type|eval|print)\b/.test(a)),
-    resourceLimits: { maxOldGenerationSizeMb: heapMb, maxYoungGenerationSizeMb: 32, stackSizeMb: 4 },
-  });
-  worker.unref();
-  return worker;
+/** One message from a parse worker, with its thread's CPU time (µs) and the wall clock then. */
+export interface ParseReply {
+  ready?: boolean;
+  end?: boolean;
+  index?: number;
+  doc?: ParsedDocument;
+  cpu: number;
+  at: number;
 }
