@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -54,6 +54,17 @@ describe('RenderCache', () => {
     expect(cache.misses).toBe(1);
     expect(rerendered).toEqual(await renderDocument(structuredClone(doc.mdast), moved));
   }, 120_000);
+
+  it('a long-lived cache whose folder was removed between builds makes it again and stores the entry', async () => {
+    const doc = parseDocument('# Title\n\nSome text.\n', { file: 'index.md' });
+    const dir = path.join(await mkdtemp(path.join(os.tmpdir(), 'labkit-render-cache-')), 'render');
+    const cache = new RenderCache(dir, { memory: false });
+    await cache.render({ file: 'a.md', digest: 'a' }, () => structuredClone(doc.mdast), {});
+    await rm(dir, { recursive: true });
+    const second = await cache.render({ file: 'b.md', digest: 'b' }, () => structuredClone(doc.mdast), {});
+    expect(second).toEqual(await renderDocument(structuredClone(doc.mdast), {}));
+    expect((await readdir(dir)).filter((f) => f.endsWith('.json'))).toHaveLength(1);
+  });
 
   it('keeps each render\'s search text with its entry: read back, it equals extracting it from the HTML, and a stale one is not used', async () => {
     const source = await readFile(file, 'utf8');
