@@ -54,6 +54,29 @@ export interface LoadOptions {
    * whole trees for the commands that render them).
    */
   trees?: TreeKeep;
+  /**
+   * Graph snapshot (with `parseCache` only; see graph/snapshot.ts): `true`
+   * starts from the one the last load of this folder wrote, when it is
+   * whole and of this code, stats every file and parses and checks again
+   * only what changed; then writes a new one. `'write'` loads everything
+   * (a forced build) and writes one. Trees of unchanged documents are read
+   * from the parse pack when first used. Default off.
+   */
+  snapshot?: boolean | 'write';
+  /** Told how the load used the snapshot (with `snapshot` only). */
+  onSnapshot?: (report: SnapshotReport) => void;
+}
+
+/** How a load used its graph snapshot. */
+export interface SnapshotReport {
+  /** `restored`: started from the snapshot; else why not (`none`: no usable one; `skipped`: `snapshot: 'write'`). */
+  use: 'restored' | 'none' | 'skipped';
+  /** Content files whose stamp differed from the snapshot's (added, edited, removed); every file when not restored. */
+  changed: number;
+  /** Whether a new snapshot was written. */
+  written: boolean;
+  /** Milliseconds spent reading and writing the snapshot and statting the files. */
+  ms: number;
 }
 
 /** What the next {@link reloadFiles} reuses from a load. */
@@ -69,6 +92,12 @@ export interface LoaderState {
   refusedLinks: Map<string, RefusedLink>;
   /** Folders that could not be listed, by relative path. */
   unreadable: Map<string, UnreadableFolder>;
+  /**
+   * Files whose entry in `parsed` is known to be of the text on disk by
+   * their stamp (restored from a graph snapshot): their text is not read
+   * to compare. An update drops the paths it is given.
+   */
+  known?: Set<string>;
 }
 
 /**
@@ -84,6 +113,8 @@ export interface LoadedContent extends Pick<ContentGraph, 'root' | 'items' | 'by
   /** Reads a listed file (texts cached in `state`; unreadable ones reported). */
   read: ReadFile;
   state: LoaderState;
+  /** The parse pack this load read and saved (with `parseCache`). */
+  pack?: ParseCache;
 }
 
 /** How many times this process walked a whole folder or updated files (tests count them). */
@@ -95,18 +126,33 @@ export const loaderStats = { folderLoads: 0, fileUpdates: 0 };
  * as code) and derives their fields. Never throws for content problems:
  * they are `diagnostics`. Does not validate (see `ContentStore`).
  */
-export async function loadFolder(rootDir: string, options: LoadOptions = {}): Promise<LoadedContent> {
+export async function loadFolder(rootDir: string, options: LoadOptions = {}, found: Found = discover(resolve(rootDir))): Promise<LoadedContent> {
   loaderStats.folderLoads++;
   const root = resolve(rootDir);
   const state: LoaderState = { options, parsed: new Map(), ts: new Map(), texts: new Map(), refusedLinks: new Map(), unreadable: new Map() };
-  const refused: RefusedLink[] = [];
-  const unreadable: UnreadableFolder[] = [];
-  const files = discoverFiles(root, refused, unreadable);
-  for (const r of refused) state.refusedLinks.set(r.path, r);
-  for (const u of unreadable) state.unreadable.set(u.path, u);
   const { parseCache } = options;
   const cache = parseCache ? new ParseCache(parseCachePath(root, typeof parseCache === 'string' ? parseCache : undefined)) : undefined;
-  return assemble(root, files, state, new Set(files), cache);
+  return { ...(await loadFound(root, found, state, new Set(found.files), cache)), ...(cache ? { pack: cache } : {}) };
+}
+
+/** A folder's walk: its files, the symlinks refused and the folders that could not be listed. */
+export type Found = ReturnType<typeof discover>;
+
+/**
+ * Loads `found` (a fresh walk of `root`) over a state restored from a
+ * graph snapshot: entries of `state.parsed` in `state.known` are taken as
+ * they are, every other Markdown file is read and parsed, items are
+ * assembled afresh. `changed`: the paths whose stamps differed.
+ */
+export async function loadRestored(root: string, found: Found, state: LoaderState, changed: ReadonlySet<string>): Promise<LoadedContent> {
+  loaderStats.folderLoads++;
+  return loadFound(root, found, state, changed, undefined);
+}
+
+function loadFound(root: string, found: Found, state: LoaderState, changed: ReadonlySet<string>, cache: ParseCache | undefined): Promise<LoadedContent> {
+  for (const r of found.refused) state.refusedLinks.set(r.path, r);
+  for (const u of found.unreadable) state.unreadable.set(u.path, u);
+  return assemble(root, found.files, state, changed, cache);
 }
 
 /**
@@ -124,6 +170,7 @@ export async function reloadFiles(previous: Pick<LoadedContent, 'root' | 'files'
     texts: new Map(state.texts),
     refusedLinks: new Map(state.refusedLinks),
     unreadable: new Map(state.unreadable),
+    ...(state.known ? { known: new Set(state.known) } : {}),
   };
   const files = new Set(previous.files);
   const changed = new Set<string>();
@@ -133,12 +180,14 @@ export async function reloadFiles(previous: Pick<LoadedContent, 'root' | 'files'
     next.parsed.delete(rel);
     next.ts.delete(rel);
     next.texts.delete(rel);
+    next.known?.delete(rel);
     next.refusedLinks.delete(rel);
   };
   for (const p of changedPaths) {
     const rel = toRel(root, p);
     if (rel === undefined) continue;
     changed.add(rel);
+    next.known?.delete(rel);
     next.texts.delete(rel);
     next.refusedLinks.delete(rel);
     next.unreadable.delete(rel);
@@ -185,7 +234,7 @@ async function assemble(root: string, fileList: string[], state: LoaderState, ch
   const read = createReader(root, files, state.texts, diagnostics);
   const bodyFiles = await importTsModules(root, fileList, files, state.ts, changed, state.options.code !== false, read, diagnostics);
   const mdFiles = fileList.filter((f) => isContentMarkdown(f) || bodyFiles.has(f));
-  await parseMarkdown(mdFiles, files, state.parsed, cache, read, state.options);
+  await parseMarkdown(mdFiles, files, state.parsed, cache, read, state.options, state.known);
   const md = markdownItems(root, fileList, mdFiles, bodyFiles, state.parsed, diagnostics);
   linkCourses(md.items, md.itemByDir, md.courseDirs);
   const items = [...md.items, ...tsContentItems(root, state.ts, read, md.documents, md.itemByDir, md.solutionsByDir, diagnostics)];

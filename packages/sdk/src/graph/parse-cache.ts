@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { appendFileSync, closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeSync } from 'node:fs';
+import { appendFileSync, closeSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, utimesSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -50,7 +50,7 @@ const PACK_FORMAT = 2;
 const HEADER_SLACK = 4096;
 
 /** Whether `v` survives a JSON round trip unchanged (finite numbers, no undefined). */
-function jsonSafe(v: unknown): boolean {
+export function jsonSafe(v: unknown): boolean {
   if (v === null || typeof v === 'string' || typeof v === 'boolean') return true;
   if (typeof v === 'number') return Number.isFinite(v) && !Object.is(v, -0);
   if (Array.isArray(v)) return v.every(jsonSafe);
@@ -71,7 +71,8 @@ export function parseCachePath(root: string, cacheDir: string = labkitCacheDir()
   return join(cacheDir, 'parse', `${key}.json`);
 }
 
-function packageVersion(entryUrl: string, name: string): string {
+/** The version in the package.json of `name` found above `entryUrl` (`?` when none). */
+export function packageVersion(entryUrl: string, name: string): string {
   let dir = dirname(fileURLToPath(entryUrl));
   for (;;) {
     try {
@@ -129,6 +130,8 @@ export class ParseCache {
   private entries: Map<string, Entry>;
   /** Length of each live entry's line in the file (or pending), for the rewrite rule. */
   private lineBytes = new Map<string, number>();
+  /** Byte offset of each live entry's line in the file as read or last saved (not pending ones). */
+  private lineAt = new Map<string, number>();
   /** Entries set or dropped since the pack was read or last saved (`null`: dropped). */
   private pending = new Map<string, Entry | null>();
   /** The file must be written whole (missing, foreign, outdated or damaged). */
@@ -178,10 +181,13 @@ export class ParseCache {
       return;
     }
     if (!text.endsWith('\n')) this.markDirty(true);
+    let at = Buffer.byteLength(text.slice(0, end + 1));
     while (end >= 0 && end < text.length - 1) {
       const start = end + 1;
       end = text.indexOf('\n', start);
       const line = text.slice(start, end < 0 ? undefined : end);
+      const lineAt = at;
+      at += Buffer.byteLength(line) + 1;
       let row: unknown;
       try {
         row = JSON.parse(line);
@@ -197,9 +203,11 @@ export class ParseCache {
       if (entry === null) {
         this.entries.delete(rel);
         this.lineBytes.delete(rel);
+        this.lineAt.delete(rel);
       } else if (entry && typeof entry === 'object' && typeof entry.hash === 'string' && entry.doc && typeof entry.doc === 'object') {
         this.entries.set(rel, entry);
-        this.lineBytes.set(rel, Buffer.byteLength(line) + 1);
+        this.lineBytes.set(rel, at - lineAt);
+        this.lineAt.set(rel, lineAt);
       } else this.markDirty(true);
     }
   }
@@ -217,6 +225,18 @@ export class ParseCache {
     this.hits++;
     const { frontMatter } = e.doc;
     return { ...e.doc, frontMatter: Object.hasOwn(frontMatter, 'data') ? frontMatter : { ...frontMatter, data: undefined }, source };
+  }
+
+  /**
+   * Where `rel`'s line is in the pack file (byte offset and length, the
+   * newline included), when the file holds its current entry: a graph
+   * snapshot (graph/snapshot.ts) reads one tree from there with
+   * {@link readPackEntry} instead of the whole pack.
+   */
+  where(rel: string): [offset: number, length: number] | undefined {
+    const at = this.lineAt.get(rel);
+    const n = this.lineBytes.get(rel);
+    return at === undefined || n === undefined || this.pending.has(rel) ? undefined : [at, n];
   }
 
   /** Records a fresh parse. */
@@ -239,6 +259,7 @@ export class ParseCache {
   private drop(rel: string): void {
     if (!this.entries.has(rel)) return;
     this.entries.delete(rel);
+    this.lineAt.delete(rel);
     this.pending.set(rel, null);
     this.dirty = true;
   }
@@ -265,11 +286,15 @@ export class ParseCache {
     }
     if (!this.rewrite) {
       let lines = '';
+      let at = this.fileBytes;
+      const placed = new Map<string, number>();
       for (const [rel, entry] of this.pending) {
         const line = JSON.stringify([rel, entry]) + '\n';
         lines += line;
-        if (entry) this.lineBytes.set(rel, Buffer.byteLength(line));
+        const n = Buffer.byteLength(line);
+        if (entry) (this.lineBytes.set(rel, n), placed.set(rel, at));
         else this.lineBytes.delete(rel);
+        at += n;
       }
       let live = HEADER_SLACK;
       for (const n of this.lineBytes.values()) live += n;
@@ -277,6 +302,7 @@ export class ParseCache {
       if (total <= 2 * live) {
         try {
           appendFileSync(this.file, lines);
+          for (const [rel, a] of placed) this.lineAt.set(rel, a);
           this.fileBytes = total;
           this.pending.clear();
           this.dirty = false;
@@ -297,6 +323,7 @@ export class ParseCache {
       let chunk = JSON.stringify({ labkitParsePack: PACK_FORMAT, version: this.version } satisfies PackHeader) + '\n';
       let bytes = Buffer.byteLength(chunk);
       this.lineBytes.clear();
+      this.lineAt.clear();
       const fd = openSync(tmp, 'w');
       try {
         // Written in slices: one string of the whole pack would double its memory.
@@ -304,6 +331,7 @@ export class ParseCache {
           const line = JSON.stringify([rel, entry]) + '\n';
           const n = Buffer.byteLength(line);
           this.lineBytes.set(rel, n);
+          this.lineAt.set(rel, bytes);
           bytes += n;
           chunk += line;
           if (chunk.length > 1 << 20) {
@@ -348,4 +376,90 @@ export class ParseCache {
       }
     }
   }
+}
+
+/**
+ * One entry of a pack, read from `offset` (see {@link ParseCache.where})
+ * without reading the rest: the parse of `rel` if the line there is its
+ * entry and the entry is of this text (`digest`, the sha1 of the text the
+ * caller's snapshot recorded), else `undefined` (the pack was written again
+ * since, or damaged): the caller parses the file instead.
+ */
+export function readPackEntry(file: string, offset: number, length: number, rel: string, digest: string): Omit<ParsedDocument, 'source'> | undefined {
+  let line: string;
+  try {
+    const fd = openSync(file, 'r');
+    try {
+      const buf = Buffer.alloc(length);
+      let got = 0;
+      while (got < length) {
+        const n = readSync(fd, buf, got, length - got, offset + got);
+        if (n === 0) return undefined;
+        got += n;
+      }
+      line = buf.toString('utf8');
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return undefined;
+  }
+  let row: unknown;
+  try {
+    row = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(row) || row[0] !== rel) return undefined;
+  const entry = row[1] as Entry | null;
+  if (!entry || typeof entry !== 'object' || !entry.doc || typeof entry.doc !== 'object' || entry.doc.digest !== digest) return undefined;
+  const { frontMatter } = entry.doc;
+  return { ...entry.doc, frontMatter: Object.hasOwn(frontMatter, 'data') ? frontMatter : { ...frontMatter, data: undefined } };
+}
+
+/**
+ * Appends fresh parses to a pack of this pipeline version without reading
+ * it (a fresh process restored from a graph snapshot parsed only these);
+ * returns where each line went, or `undefined` when the pack is missing,
+ * foreign or does not end in a newline (nothing is written: the next full
+ * load writes the pack whole). Entries a limit stopped are not cached.
+ * The next {@link ParseCache} that reads the pack compacts it when the
+ * lines it no longer needs outweigh the live ones.
+ */
+export function appendPackEntries(file: string, docs: readonly ParsedDocument[], version: string = pipelineVersion()): Map<string, [offset: number, length: number]> | undefined {
+  const placed = new Map<string, [number, number]>();
+  try {
+    const fd = openSync(file, 'a+');
+    try {
+      const head = Buffer.alloc(4096);
+      const n = readSync(fd, head, 0, head.length, 0);
+      const nl = head.subarray(0, n).indexOf(10);
+      if (nl < 0) return undefined;
+      const header = JSON.parse(head.toString('utf8', 0, nl)) as Partial<PackHeader>;
+      if (header.labkitParsePack !== PACK_FORMAT || header.version !== version) return undefined;
+      const size = fstatSync(fd).size;
+      const last = Buffer.alloc(1);
+      if (readSync(fd, last, 0, 1, size - 1) !== 1 || last[0] !== 10) return undefined;
+      let text = '';
+      let at = size;
+      for (const doc of docs) {
+        if (doc.diagnostics.some((d) => d.ruleId === 'lab:content-limit')) continue;
+        const { source, ...rest } = doc;
+        if (rest.frontMatter.data !== undefined && !jsonSafe(rest.frontMatter.data)) continue;
+        const line = JSON.stringify([doc.file, { hash: contentHash(source), doc: rest }]) + '\n';
+        const bytes = Buffer.byteLength(line);
+        placed.set(doc.file, [at, bytes]);
+        at += bytes;
+        text += line;
+      }
+      if (!text) return placed;
+      // O_APPEND: one write, after whatever another process appended (its offsets are then wrong, which readPackEntry detects).
+      writeAll(fd, text);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return undefined;
+  }
+  return placed;
 }

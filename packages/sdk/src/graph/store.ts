@@ -2,7 +2,10 @@ import { compareDiagnostics, type Diagnostic } from '../diagnostics/diagnostic.t
 import { defineErrors } from '../errors/labkit-error.ts';
 import { svgScriptDiagnostics } from '../validate/rules/svg-script.ts';
 import { validateGraph, type ValidationCache } from '../validate/validate-graph.ts';
-import { discover, loadFolder, reloadFiles, type LoadedContent, type LoaderState, type LoadOptions } from './loader.ts';
+import { discover, loadFolder, loadRestored, reloadFiles, type LoadedContent, type LoaderState, type LoadOptions } from './loader.ts';
+import { appendPackEntries, parseCachePath } from './parse-cache.ts';
+import { lazyDocument, packInode, placeOf, readSnapshot, snapshotDoc, snapshotKey, snapshotPath, stampFiles, writeSnapshot, type PackPlace, type SnapshotDoc } from './snapshot.ts';
+import { resolve } from 'node:path';
 import type { ContentGraph } from './types.ts';
 
 /** What one update of a {@link ContentStore} changed. */
@@ -135,7 +138,80 @@ export class ContentStore {
  * Never throws for content problems: they are `diagnostics`.
  */
 export async function loadContent(rootDir: string, options: LoadOptions = {}): Promise<ContentGraph> {
+  if (options.snapshot && options.parseCache) return loadWithSnapshot(rootDir, options);
   return validated(await loadFolder(rootDir, options), { items: new Map() });
+}
+
+/**
+ * {@link loadContent} through a graph snapshot (graph/snapshot.ts): the
+ * folder is walked and every file statted; with a usable snapshot only the
+ * files whose stamps changed are read and parsed, their parses appended to
+ * the parse pack, and the rules re-run for the items they touch (the
+ * per-item results of unchanged items come from the snapshot, as
+ * `updateFiles` reuses them in a long-lived process). Without one, a full
+ * load. Either way a new snapshot is written for the next process.
+ */
+async function loadWithSnapshot(rootDir: string, options: LoadOptions): Promise<ContentGraph> {
+  const t0 = performance.now();
+  let ms = 0;
+  const root = resolve(rootDir);
+  const cacheDir = typeof options.parseCache === 'string' ? options.parseCache : undefined;
+  const file = snapshotPath(root, cacheDir);
+  const pack = parseCachePath(root, cacheDir);
+  const key = snapshotKey(root, options);
+  const found = discover(root);
+  // Stamps before any file is read: a file saved during the load is parsed again next time.
+  const stamps = await stampFiles(root, found.files);
+  const read = options.snapshot === 'write' ? undefined : readSnapshot(file, key);
+  // Places in a pack written whole since point nowhere: start afresh.
+  const snap = read && read.packIno === packInode(pack) ? read : undefined;
+  ms += performance.now() - t0;
+  let loaded: LoadedContent;
+  let validation: ValidationCache;
+  let changed = found.files.length;
+  const places = new Map<string, PackPlace>();
+  if (snap) {
+    const now = new Set(found.files);
+    const changedFiles = new Set<string>();
+    for (const [rel, stamp] of stamps) if (snap.stamps.get(rel) !== stamp) changedFiles.add(rel);
+    for (const rel of snap.stamps.keys()) if (!now.has(rel)) changedFiles.add(rel);
+    for (const rel of found.files) if (!stamps.has(rel)) changedFiles.add(rel);
+    changed = changedFiles.size;
+    const state: LoaderState = { options, parsed: new Map(), ts: new Map(), texts: new Map(), refusedLinks: new Map(), unreadable: new Map(), known: new Set() };
+    for (const rec of snap.docs) {
+      if (changedFiles.has(rec.file) || !now.has(rec.file)) continue;
+      state.parsed.set(rec.file, lazyDocument(root, pack, rec));
+      state.known!.add(rec.file);
+    }
+    loaded = await loadRestored(root, found, state, changedFiles);
+    validation = { items: snap.validation };
+    // The fresh parses go into the pack, where the next process reads their trees.
+    const fresh = [...loaded.state.parsed.values()].filter((d) => !state.known!.has(d.file));
+    const t1 = performance.now();
+    for (const [rel, at] of (fresh.length ? appendPackEntries(pack, fresh) : undefined) ?? []) places.set(rel, at);
+    ms += performance.now() - t1;
+  } else {
+    loaded = await loadFolder(root, options, found);
+    validation = { items: new Map() };
+  }
+  const graph = validated(loaded, validation);
+  const t2 = performance.now();
+  const written = writeSnapshotOf(file, key, stamps, loaded, validation, places, packInode(pack));
+  ms += performance.now() - t2;
+  options.onSnapshot?.({ use: snap ? 'restored' : options.snapshot === 'write' ? 'skipped' : 'none', changed, written, ms: Math.round(ms) });
+  return graph;
+}
+
+/** Writes the snapshot of a load, unless a document's tree is neither in the pack nor small enough to keep. */
+function writeSnapshotOf(file: string, key: string, stamps: Map<string, string>, loaded: LoadedContent, validation: ValidationCache, places: Map<string, PackPlace>, packIno: number): boolean {
+  if (packIno < 0) return false;
+  const docs: SnapshotDoc[] = [];
+  for (const doc of loaded.state.parsed.values()) {
+    const rec = snapshotDoc(doc, placeOf(doc) ?? places.get(doc.file) ?? loaded.pack?.where(doc.file));
+    if (!rec) return false;
+    docs.push(rec);
+  }
+  return writeSnapshot(file, { key, stamps, docs, validation: validation.items, packIno });
 }
 
 /**

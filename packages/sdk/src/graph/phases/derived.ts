@@ -1,3 +1,4 @@
+import type { Root } from 'mdast';
 import { pointerSegment } from '../../parse/front-matter.ts';
 import { referenceKinds, type ReferenceKey } from '../../schemas/references.ts';
 import { DEFAULT_TASK_TIMEOUT_SECONDS, taskSchema, type Task } from '../../schemas/task.ts';
@@ -5,6 +6,7 @@ import type { Playground } from '../../schemas/playground.ts';
 import { dirName } from '../discover.ts';
 import type { ContentDocument, ContentItem, ContentReference, TaskEntry } from '../types.ts';
 import { EMPTY_ROOT } from './new-item.ts';
+import { isLazyDocument } from '../snapshot.ts';
 
 /**
  * Phase 6, derived fields: each file goes to the item owning its folder
@@ -36,7 +38,16 @@ export function deriveFields(items: readonly ContentItem[], fileList: readonly s
     }
     const index = item.documents[0];
     item.data = index?.data;
-    item.mdast = index?.parsed.mdast ?? EMPTY_ROOT;
+    if (index && isLazyDocument(index.parsed)) {
+      // A snapshot's tree is read when first used: the item's view of it must not read it now.
+      const parsed = index.parsed;
+      Object.defineProperty(item, 'mdast', {
+        enumerable: true,
+        configurable: true,
+        get: () => parsed.mdast,
+        set: (v: Root) => Object.defineProperty(item, 'mdast', { value: v, writable: true, enumerable: true, configurable: true }),
+      });
+    } else item.mdast = index?.parsed.mdast ?? EMPTY_ROOT;
     item.tasks = tasksOf(index);
     item.references = item.documents.flatMap(referencesOf);
   }

@@ -18,10 +18,13 @@ export async function parseMarkdown(
   cache: ParseCache | undefined,
   read: ReadFile,
   options: { workers?: number | 'auto' | undefined; parseGuard?: ParseGuard | undefined; trees?: TreeKeep | undefined },
+  /** Files whose entry in `parsed` is current by their stamp (a graph snapshot's): not read. */
+  known?: ReadonlySet<string>,
 ): Promise<void> {
   const toParse: string[] = [];
   const reparsed: ParsedDocument[] = [];
   for (const rel of mdFiles) {
+    if (known?.has(rel) && parsed.has(rel)) continue;
     const text = read(rel);
     if (text === undefined) continue;
     const prev = parsed.get(rel);

@@ -1,0 +1,203 @@
+// The graph snapshot (graph/snapshot.ts): a load restored from it must give
+// the graph a full load gives (items, front matter, diagnostics, every tree
+// and text), after edits to a body, to front matter, a deleted file, a new
+// file and a renamed folder, on the examples, the corpus and generated
+// content; a corrupt or stale snapshot, or a pack written whole since, is
+// never trusted; the snapshot lives in the user cache only.
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadContent, type ContentGraph, type LoadOptions } from '../../src/index.ts';
+import type { SnapshotReport } from '../../src/graph/loader.ts';
+import { parseCachePath } from '../../src/graph/parse-cache.ts';
+import { snapshotPath, snapshotStats, snapshotTuning } from '../../src/graph/snapshot.ts';
+import { corpusPath, describeCorpus } from '../../../../test-support/corpus.ts';
+
+const repo = join(import.meta.dirname, '../../../..');
+const work = mkdtempSync(join(tmpdir(), 'labkit-snapshot-'));
+let racy = 0;
+beforeAll(() => {
+  // Files written by the test are seconds old at most: trust their stamps anyway (the guard has its own test).
+  racy = snapshotTuning.racyMs;
+  snapshotTuning.racyMs = 0;
+});
+afterAll(() => {
+  snapshotTuning.racyMs = racy;
+  rmSync(work, { recursive: true, force: true });
+});
+
+let n = 0;
+function copy(from: string): { content: string; cache: string } {
+  const dir = join(work, `c${n++}`);
+  cpSync(from, join(dir, 'content'), { recursive: true });
+  // The examples' *.lab.ts import the SDK by a path relative to the repository.
+  for (const f of readdirSync(join(dir, 'content'), { recursive: true, encoding: 'utf8' })) {
+    if (!f.endsWith('.lab.ts')) continue;
+    const file = join(dir, 'content', f);
+    writeFileSync(file, readFileSync(file, 'utf8').replaceAll('../../../packages/sdk/src/index.ts', join(repo, 'packages/sdk/src/index.ts')));
+  }
+  return { content: join(dir, 'content'), cache: join(dir, 'cache') };
+}
+
+async function snapLoad(content: string, cache: string, extra: LoadOptions = {}): Promise<{ graph: ContentGraph; report: SnapshotReport }> {
+  let report: SnapshotReport | undefined;
+  const graph = await loadContent(content, { parseCache: cache, snapshot: true, workers: 1, onSnapshot: (r) => (report = r), ...extra });
+  return { graph, report: report! };
+}
+
+/** Everything a consumer reads of a graph, trees and texts included (reading them makes a restored graph load them). */
+function view(g: ContentGraph) {
+  return {
+    files: [...g.files].sort(),
+    diagnostics: g.diagnostics,
+    items: g.items.map((i) => ({
+      ...i,
+      mdast: i.mdast,
+      documents: i.documents.map((d) => ({ ...d, parsed: { ...d.parsed, source: d.parsed.source, mdast: d.parsed.mdast } })),
+    })),
+    documents: [...g.documents.keys()].sort(),
+  };
+}
+
+async function expectSameAsFull(content: string, restored: ContentGraph): Promise<void> {
+  const full = await loadContent(content, { workers: 1 });
+  expect(full.diagnostics.filter((d) => d.ruleId === 'lab:ts-load')).toEqual([]);
+  expect(view(restored)).toEqual(view(full));
+}
+
+
+function checkEdits(source: () => string, pick: (content: string) => { body: string; other: string; folder: string; tsBody?: string }) {
+  it('restores after a body edit, a front matter edit, a deleted file, a new file and a renamed folder, each equal to a full load', async () => {
+    const { content, cache } = copy(source());
+    const first = await snapLoad(content, cache);
+    expect(first.report).toMatchObject({ use: 'none', written: true });
+    await expectSameAsFull(content, first.graph);
+    const untouched = await snapLoad(content, cache);
+    expect(untouched.report).toMatchObject({ use: 'restored', changed: 0, written: true });
+    await expectSameAsFull(content, untouched.graph);
+    const f = pick(content);
+    const steps: Array<[string, () => void]> = [
+      ['body', () => writeFileSync(f.body, readFileSync(f.body, 'utf8') + '\n\nA paragraph the snapshot test added, with [a link](./nowhere.md).\n')],
+      ['front matter', () => writeFileSync(f.other, readFileSync(f.other, 'utf8').replace(/^title: .*$/m, 'title: Renamed by the snapshot test'))],
+      ...(f.tsBody ? [['content as code body', () => writeFileSync(f.tsBody!, readFileSync(f.tsBody!, 'utf8') + '\n\nMore body from the snapshot test.\n')] as [string, () => void]] : []),
+      ['deleted', () => rmSync(f.body)],
+      ['new', () => writeFileSync(join(f.folder, 'extra.md'), '---\nkind: unit\nname: extra\ntitle: Extra\n---\n\n# Extra\n\n::unknown-component-x\n::\n')],
+      ['renamed folder', () => renameSync(f.folder, f.folder + '-moved')],
+    ];
+    for (const [what, step] of steps) {
+      step();
+      const read = snapshotStats.treesRead;
+      const r = await snapLoad(content, cache);
+      expect(r.report.use, what).toBe('restored');
+      expect(r.report.changed, what).toBeGreaterThan(0);
+      // An edit inside one file walks only its item: most trees stay on disk.
+      // (A changed file list re-checks every item: a link may now resolve.)
+      if (what !== 'deleted' && what !== 'new' && what !== 'renamed folder') expect(snapshotStats.treesRead - read, what).toBeLessThan(r.graph.documents.size);
+      await expectSameAsFull(content, r.graph);
+    }
+  });
+}
+
+describe('graph snapshot: examples', () => {
+  checkEdits(
+    () => join(repo, 'examples'),
+    (c) => ({ body: join(c, 'tutorials/linux-file-permissions/index.md'), other: join(c, 'challenges/stop-a-runaway-process/index.md'), folder: join(c, 'challenges/create-a-service-account'), tsBody: join(c, 'challenges/create-a-service-account/body.md') }),
+  );
+});
+
+describeCorpus('graph snapshot: corpus', () => {
+  checkEdits(
+    () => corpusPath('iximiuz-samples'),
+    (c) => ({ body: join(c, 'sample-skill-path/unit-10.md'), other: join(c, 'sample-challenge/index.md'), folder: join(c, 'sample-tutorial') }),
+  );
+});
+
+/** Generated tutorials with cross links, headings and components (a small bench/build). */
+function generated(count: number): string {
+  const dir = join(work, `gen${n++}`);
+  for (let i = 0; i < count; i++) {
+    const t = join(dir, 'tutorials', `t-${i}`);
+    mkdirSync(t, { recursive: true });
+    writeFileSync(
+      join(t, 'index.md'),
+      `---\nkind: tutorial\ntitle: Tutorial ${i}\ndescription: Generated ${i}\n---\n\n## Overview of ${i}\n\nSee [the next one](../t-${(i + 1) % count}/index.md#overview-of-${(i + 1) % count}) and [a missing anchor](../t-${(i + 2) % count}/index.md#nope).\n\n::note\nA note.\n::\n\n\`\`\`sh\necho ${i}\n\`\`\`\n`,
+    );
+  }
+  return dir;
+}
+
+describe('graph snapshot: generated content', () => {
+  checkEdits(
+    () => generated(40),
+    (c) => ({ body: join(c, 'tutorials/t-1/index.md'), other: join(c, 'tutorials/t-2/index.md'), folder: join(c, 'tutorials/t-3') }),
+  );
+});
+
+describe('graph snapshot: never trusted when it should not be', () => {
+  it('ignores a corrupt snapshot, one of other load options, and one whose pack was written whole since', async () => {
+    const { content, cache } = copy(join(repo, 'examples'));
+    await snapLoad(content, cache);
+    const file = snapshotPath(content, cache);
+    const bytes = readFileSync(file);
+    bytes[bytes.length - 10] = bytes[bytes.length - 10]! ^ 0xff;
+    writeFileSync(file, bytes);
+    const corrupt = await snapLoad(content, cache);
+    expect(corrupt.report.use).toBe('none');
+    await expectSameAsFull(content, corrupt.graph);
+    // Rewritten whole by that load: usable again; truncated: not.
+    writeFileSync(file, readFileSync(file).subarray(0, 100));
+    expect((await snapLoad(content, cache)).report.use).toBe('none');
+    // Written with code on: not for a --no-code load.
+    const noCode = await snapLoad(content, cache, { code: false });
+    expect(noCode.report.use).toBe('none');
+    expect(noCode.graph.diagnostics).toEqual((await loadContent(content, { code: false })).diagnostics);
+    // The pack written whole (a new file renamed over it): its places are void.
+    await snapLoad(content, cache);
+    const pack = parseCachePath(content, cache);
+    writeFileSync(pack + '.tmp', readFileSync(pack));
+    renameSync(pack + '.tmp', pack);
+    expect((await snapLoad(content, cache)).report.use).toBe('none');
+  });
+
+  it('parses a tree again from its text when the pack no longer holds it where the snapshot says', async () => {
+    const { content, cache } = copy(join(repo, 'examples'));
+    await snapLoad(content, cache);
+    const pack = parseCachePath(content, cache);
+    // Same inode, other bytes: the entries in reverse order.
+    const [header, ...lines] = readFileSync(pack, 'utf8').trimEnd().split('\n');
+    writeFileSync(pack, [header, ...lines.reverse()].join('\n') + '\n');
+    const parsedBefore = snapshotStats.treesParsed;
+    const r = await snapLoad(content, cache);
+    expect(r.report.use).toBe('restored');
+    await expectSameAsFull(content, r.graph);
+    expect(snapshotStats.treesParsed).toBeGreaterThan(parsedBefore);
+  });
+
+  it('does not trust the stamp of a file changed within the racy window', async () => {
+    const { content, cache } = copy(join(repo, 'examples'));
+    snapshotTuning.racyMs = 60_000;
+    try {
+      await snapLoad(content, cache);
+      const r = await snapLoad(content, cache);
+      // Every file was written seconds ago: none has a stamp, each is parsed again.
+      expect(r.report.use).toBe('restored');
+      expect(r.report.changed).toBe(r.graph.files.size);
+      await expectSameAsFull(content, r.graph);
+    } finally {
+      snapshotTuning.racyMs = 0;
+    }
+  });
+
+  it('lives in the cache folder, out of the content repository’s reach', async () => {
+    const { content, cache } = copy(join(repo, 'examples'));
+    const file = snapshotPath(content, cache);
+    expect(file.startsWith(join(cache, 'graph') + '/')).toBe(true);
+    // A snapshot-looking file planted in the content is content, never read as a snapshot.
+    mkdirSync(join(content, 'graph'), { recursive: true });
+    writeFileSync(join(content, 'graph', file.split('/').pop()!), readFileSync(join(repo, 'examples/README.md')));
+    const r = await snapLoad(content, cache);
+    expect(r.report.use).toBe('none');
+    await expectSameAsFull(content, r.graph);
+  });
+});
