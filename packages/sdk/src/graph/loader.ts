@@ -73,7 +73,7 @@ export interface SnapshotReport {
   use: 'restored' | 'none' | 'skipped';
   /** Content files whose stamp differed from the snapshot's (added, edited, removed); every file when not restored. */
   changed: number;
-  /** Whether a new snapshot was written. */
+  /** Whether a new snapshot was written (not after a few edited files: the next load checks them again, see graph/store.ts). */
   written: boolean;
   /** Milliseconds spent reading and writing the snapshot and statting the files. */
   ms: number;
