@@ -131,7 +131,6 @@ export { ContentStore, StoreErrors, loadContent, updateFiles } from './graph/sto
 export type { ContentChange, ContentListener } from './graph/store.ts';
 export type { LoadOptions } from './graph/loader.ts';
 export type { ParseGuard } from './graph/workers.ts';
-export { warmParseWorker } from './graph/parse-pool.ts';
 export type {
   ContentGraph,
   ContentItem,

@@ -10,7 +10,6 @@ export { ContentDirErrors, contentDir } from './graph/content-dir.ts';
 export { discoverFiles } from './graph/discover.ts';
 export type { RefusedLink, UnreadableFolder } from './graph/discover.ts';
 export { labkitCacheDir, pipelineVersion } from './graph/parse-cache.ts';
-export { warmParseWorker } from './graph/parse-pool.ts';
 export { compareDiagnostics } from './diagnostics/diagnostic.ts';
 export type { Diagnostic, Point, Span, Severity } from './diagnostics/diagnostic.ts';
 export { compatibilityReport, formatDiagnostics, summarize } from './diagnostics/format.ts';

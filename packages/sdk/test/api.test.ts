@@ -30,7 +30,7 @@ const publicNames = [
   'sha256Hex', 'skillPathSchema', 'skillPathUnitSchema', 'staleFiles', 'startupFileSchema', 'summarize',
   'svgResponseHeaders', 'tabKinds', 'tabSchema', 'task', 'taskComponentNames', 'taskConditionSchema',
   'taskSchema', 'tasksSchema', 'toPointer', 'tutorialSchema', 'updateFiles', 'userInput', 'usersOf',
-  'validateGraph', 'warmParseWorker',
+  'validateGraph',
 ];
 
 describe('@labkit/sdk public API', () => {
@@ -42,7 +42,7 @@ describe('@labkit/sdk public API', () => {
     expect(Object.keys(light).sort()).toEqual([
       'ContentDirErrors', 'LabkitError', 'compareDiagnostics', 'compatibilityReport', 'contentDir', 'defineErrors',
       'discoverFiles', 'formatDiagnostics', 'isLabkitError', 'labkitCacheDir', 'pipelineVersion', 'readIfExists',
-      'summarize', 'warmParseWorker',
+      'summarize',
     ]);
     for (const [name, value] of Object.entries(light)) expect((sdk as Record<string, unknown>)[name], name).toBe(value);
   });

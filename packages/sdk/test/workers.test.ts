@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadContent, type ContentGraph } from '../src/index.ts';
 import { parseInThreads, parseWorkerStarts } from '../src/graph/workers.ts';
-import { warmParseWorker } from '../src/graph/parse-pool.ts';
 import { parseDocument } from '../src/parse/parse-document.ts';
 import { corpusPath, describeCorpus, hasCorpus } from '../../../test-support/corpus.ts';
 
@@ -85,14 +84,4 @@ describe('one list shared by the main thread and the workers', () => {
     const others = jobs.filter((j) => j !== hostile);
     expect(docs.filter((_, i) => i !== 2)).toEqual(others.map(alone));
   }, 60_000);
-
-  it('uses the worker warmParseWorker started for a big load', async () => {
-    expect(warmParseWorker(10)).toBe(false); // too few files for workers
-    const starts = parseWorkerStarts();
-    const warmed = warmParseWorker(500);
-    const jobs = Array.from({ length: 40 }, (_, n) => page(n));
-    expect(await parseInThreads(jobs, 2)).toEqual(jobs.map(alone));
-    // A worker kept warm by an earlier test is taken the same way: no second start.
-    expect(parseWorkerStarts() - starts).toBe(warmed ? 1 : 0);
-  }, 30_000);
 });

@@ -111,7 +111,7 @@ export async function validate(options: ValidateOptions): Promise<ValidateResult
     reporter.progress('loading content');
     const listed = options.isolate ? discoverFiles(root) : [];
     if (options.isolate && !(code && listed.some((f) => f.endsWith('.lab.ts')))) {
-      const load = { parseCache: options.cache ?? false, code, markdownFiles: listed.filter((f) => f.endsWith('.md')).length };
+      const load = { parseCache: options.cache ?? false, code };
       const oldMb = (typeof options.isolate === 'object' ? options.isolate.oldGenerationMb : undefined) ?? isolateOldMb(root, listed);
       const r = await loadIsolated(root, { ...load, oldMb }).catch((error: unknown) => {
         // Content that needs more than the cap: load again, uncapped.
@@ -264,7 +264,7 @@ function isolateOldMb(root: string, files: readonly string[]): number {
 }
 
 /** Runs loadContent on a worker (validate-worker.ts); rejects with the worker's error. */
-function loadIsolated(root: string, options: { parseCache: string | boolean; code: boolean; markdownFiles: number; oldMb?: number }): Promise<CachedValidation> {
+function loadIsolated(root: string, options: { parseCache: string | boolean; code: boolean; oldMb?: number }): Promise<CachedValidation> {
   const { oldMb, ...data } = options;
   // From source (the workspace), the worker resolves @labkit/sdk to its
   // sources as bin/lab.js does for this thread; dist/ has validate-worker.js.

@@ -1,13 +1,7 @@
 // The parse workers' threads themselves, apart from what they parse
-// (workers.ts): starting one, and the one kept warm. Small on purpose, with
-// no parser in its imports, so a caller that knows a big parse is coming
-// (`lab validate`'s load thread, through `@labkit/sdk/light`) can start the
-// worker before it loads the SDK itself: the worker's own start and module
-// loading (~0.5 s of CPU from source) then overlap the caller's instead of
-// delaying the parse.
-import { availableParallelism } from 'node:os';
+// (workers.ts): starting one, and the one kept warm. No parser in its
+// imports.
 import { Worker } from 'node:worker_threads';
-import { contentLimits } from '../parse/limits.ts';
 
 let workerStarts = 0;
 /** Guarded parse workers started in this process (tests prove the warm worker is reused with it). */
@@ -65,19 +59,3 @@ export function startWorker(heapMb: number): Worker {
 
 /** Below this many files, starting workers costs more than it saves. */
 export const AUTO_WORKERS_MIN_FILES = 200;
-
-/**
- * For a load about to parse `markdownFiles` files with the default worker
- * count and limits: starts the parse worker it will use and keeps it warm,
- * so the load takes it instead of starting one. Does nothing when the load
- * would parse on its own thread alone (fewer than
- * {@link AUTO_WORKERS_MIN_FILES} files, one core) or one is kept already. A
- * worker no load takes waits, unref'd, and goes with the thread. Returns
- * whether one was started.
- */
-export function warmParseWorker(markdownFiles: number): boolean {
-  const heapMb = contentLimits.workerHeapMb;
-  if (spare || markdownFiles < AUTO_WORKERS_MIN_FILES || availableParallelism() < 2) return false;
-  park(startWorker(heapMb), heapMb);
-  return true;
-}
