@@ -1,5 +1,5 @@
-import { readdir, unlink } from 'node:fs/promises';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdir, writeFile, readdir, unlink } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { renderDocument, type RenderOptions, type RenderedDocument } from '@labkit/sdk';
@@ -36,7 +36,6 @@ export class RenderCache {
   readonly #memory = new Map<string, Entry>();
   readonly #used = new Set<string>();
   readonly #texts: Map<string, string> | undefined;
-  #madeDir = false;
   hits = 0;
   misses = 0;
 
@@ -117,21 +116,8 @@ export class RenderCache {
     }
     if (this.#keep || !this.#dir) this.#memory.set(id, entry);
     if (this.#dir) {
-      // Synchronous, like the read (3,000 entries in a cold build at 3,000
-      // pages: an awaited mkdir and writeFile per entry were thread-pool and
-      // promise traffic on the rendering thread); the folder is made once.
-      const file = path.join(this.#dir, `${id}.json`);
-      const body = JSON.stringify(entry);
-      if (!this.#madeDir) mkdirSync(this.#dir, { recursive: true });
-      this.#madeDir = true;
-      try {
-        writeFileSync(file, body);
-      } catch (error) {
-        // The folder was removed since (a long-lived watch process): make it again.
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-        mkdirSync(this.#dir, { recursive: true });
-        writeFileSync(file, body);
-      }
+      await mkdir(this.#dir, { recursive: true });
+      await writeFile(path.join(this.#dir, `${id}.json`), JSON.stringify(entry));
     }
   }
 
