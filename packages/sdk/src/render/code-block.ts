@@ -104,27 +104,8 @@ async function ensureLanguage(h: Highlighter, engine: RegexEngineName, id: strin
   if (!p) {
     p = h.loadLanguage(id as BundledLanguage);
     loading.set(key, p);
-    inFlight.add(p);
-    void p.catch(() => {}).finally(() => inFlight.delete(p!));
   }
   await p;
-}
-
-/**
- * Language loads not yet finished. A page's fences are highlighted
- * concurrently, each loading its language, and Shiki re-creates loaded
- * grammars when a language they embed or take injections from arrives: a
- * fence tokenized while other loads were in flight came out coloured
- * differently from the same fence later in the process (the sample
- * tutorial's `javascript` fence, in about 1 run of 5 of the render tests
- * under load, once reads stopped waiting on the thread pool). So a fence
- * waits until no load is in flight: the languages a page asks for are all
- * in before any of its fences is tokenized, whatever the timing.
- */
-const inFlight = new Set<Promise<void>>();
-
-async function languagesSettled(): Promise<void> {
-  while (inFlight.size) await Promise.allSettled([...inFlight]);
 }
 
 /** The engine a language is highlighted with: `LABKIT_SHIKI_ENGINE=oniguruma` puts every language on Oniguruma (a before/after measurement). */
@@ -210,7 +191,6 @@ export async function highlightUncached(code: string, lang: string | null | unde
   const toHast = async (e: RegexEngineName) => {
     const h = await getHighlighter(e);
     await ensureLanguage(h, e, language);
-    await languagesSettled();
     return h.codeToHast(code.replace(/\n$/, ''), {
       lang: language,
       themes: THEMES,

@@ -1,5 +1,5 @@
-import { lstat, open, unlink } from 'node:fs/promises';
-import { lstatSync, lutimesSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync, type Dirent } from 'node:fs';
+import { lstat, mkdir, open, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
+import { lstatSync, lutimesSync, readdirSync, readFileSync, unlinkSync, type Dirent } from 'node:fs';
 import { createHash, randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -87,19 +87,12 @@ export const highlightCacheStats = { reads: 0, writes: 0 };
 const pending = new Set<Promise<void>>();
 const madeFolders = new Set<string>();
 
-/**
- * The stored figure, or undefined (no entry, unreadable, torn, or not a
- * figure). Read synchronously: a cold build looks up every fence (15,000
- * at 3,000 generated pages) and finds none, and an awaited readFile that
- * fails cost ~5x the CPU of a readFileSync that fails (thread-pool and
- * promise traffic; 400 against 75 ms for 5,000 misses), on the thread that
- * renders. A hit is a small file in the page cache.
- */
+/** The stored figure, or undefined (no entry, unreadable, torn, or not a figure). */
 export async function readHighlight(key: string, dir: string | undefined = highlightCacheDir()): Promise<Element | undefined> {
   if (dir === undefined) return undefined;
   let text: string;
   try {
-    text = readFileSync(entryPath(dir, key), 'utf8');
+    text = await readFile(entryPath(dir, key), 'utf8');
   } catch {
     return undefined;
   }
@@ -152,46 +145,30 @@ async function drainTouches(): Promise<void> {
   touching = undefined;
 }
 
-/**
- * Stores a figure: written beside the entry and renamed into place, so a
- * reader sees the whole entry or none. Synchronous, like the read: 15,000
- * awaited writeFile + rename (each a promise and thread-pool round trips,
- * and a random temporary name) cost ~3x the CPU of the same calls made
- * synchronously (1.6 against 0.5 s for 5,000 entries), on a 2-core machine
- * that is also rendering.
- */
+/** Stores a figure in the background; {@link flushHighlights} waits for every pending write. */
 export function writeHighlight(key: string, figure: Element, dir: string | undefined = highlightCacheDir()): void {
   if (dir === undefined) return;
   const file = entryPath(dir, key);
-  // Unique per write in this process and thread: a random base per thread, then a count.
-  const tmp = `${file}.${process.pid}-${(tempBase + tempCount++ >>> 0).toString(16).padStart(8, '0')}`;
+  const tmp = `${file}.${process.pid}-${randomBytes(4).toString('hex')}`;
+  // One mkdir per folder per process (256 folders), not one per entry.
   const folder = dirname(file);
-  try {
-    // One mkdir per folder per process (256 folders), not one per entry.
-    if (!madeFolders.has(folder)) {
-      mkdirSync(folder, { recursive: true });
-      madeFolders.add(folder);
-    }
-    writeFileSync(tmp, JSON.stringify({ key, figure }));
-    renameSync(tmp, file);
-    highlightCacheStats.writes++;
-  } catch {
+  const made = madeFolders.has(folder) ? Promise.resolve() : mkdir(folder, { recursive: true }).then(() => void madeFolders.add(folder));
+  const p = made
+    .then(() => writeFile(tmp, JSON.stringify({ key, figure })))
+    .then(() => rename(tmp, file))
+    .then(() => void highlightCacheStats.writes++)
     // Best effort: a read-only or full cache costs a highlight next time.
-    // The folder may have been removed under us: make it again next time.
-    madeFolders.delete(folder);
-    try {
-      rmSync(tmp, { force: true });
-    } catch {
-      // nothing to remove
-    }
-  }
+    .catch(() => {
+      // The folder may have been removed under us: make it again next time.
+      madeFolders.delete(folder);
+      return rm(tmp, { force: true }).catch(() => {});
+    })
+    .finally(() => pending.delete(p));
+  pending.add(p);
   schedulePrune(dir);
 }
 
-const tempBase = randomBytes(4).readUInt32BE(0);
-let tempCount = 0;
-
-/** Waits for the background work started so far: hits' mtime touches (writes are done when writeHighlight returns). */
+/** Waits for the background writes (and hits' mtime touches) started so far. */
 export async function flushHighlights(): Promise<void> {
   while (pending.size) await Promise.all([...pending]);
 }
