@@ -230,10 +230,7 @@ function runGuarded(jobs: readonly ParseJob[], size: number, guard: ParseGuard, 
       // A worker that cannot start at all (an odd embedding): parse in place
       // rather than fail every file; the limits on size and nesting still hold.
       const inPlace = (): void => {
-        for (let k = Atomics.add(cursor, 0, 1); k < jobs.length; k = Atomics.add(cursor, 0, 1)) {
-          if (Atomics.compareExchange(claims, k, 0, BY_WORKER) !== 0) break;
-          results[k] = parseJob(jobs[k]!, trees);
-        }
+        for (let k = nextJob(cursor, claims, jobs.length); k >= 0; k = nextJob(cursor, claims, jobs.length)) results[k] = parseJob(jobs[k]!, trees);
         finish(false, false);
       };
       listen('error', (error: Error & { code?: string }) => {
@@ -273,14 +270,23 @@ function runGuarded(jobs: readonly ParseJob[], size: number, guard: ParseGuard, 
  */
 export function workThrough({ jobs, trees, cursor, claims, slot }: ParseRequest, post: (reply: ParseReply) => void, cpu: () => number): void {
   post({ ready: true, cpu: cpu(), at: Date.now() });
-  for (let k = Atomics.add(cursor, 0, 1); k < jobs.length; k = Atomics.add(cursor, 0, 1)) {
-    if (Atomics.compareExchange(claims, k, 0, BY_WORKER) !== 0) break;
+  for (let k = nextJob(cursor, claims, jobs.length); k >= 0; k = nextJob(cursor, claims, jobs.length)) {
     Atomics.store(cursor, 1 + slot, k);
     const doc = parseJob(jobs[k]!, trees);
     post({ index: k, doc, cpu: cpu(), at: Date.now() });
   }
   Atomics.store(cursor, 1 + slot, -1);
   post({ end: true, cpu: cpu(), at: Date.now() });
+}
+
+/**
+ * A worker thread's next job: the next position of `cursor[0]`, claimed for
+ * a worker; -1 when the list is through or that job is the main thread's
+ * (it claims from the end, so the threads have met).
+ */
+function nextJob(cursor: Int32Array, claims: Int32Array, total: number): number {
+  const k = Atomics.add(cursor, 0, 1);
+  return k < total && Atomics.compareExchange(claims, k, 0, BY_WORKER) === 0 ? k : -1;
 }
 
 type WorkerListener = Parameters<Worker['off']>[1];
