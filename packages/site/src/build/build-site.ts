@@ -401,8 +401,8 @@ export async function renderPhase(
   // A kept graph's stamps list the folder's files already: reading the
   // folder again to count them was ~0.2 s of every --watch save at 3,000 pages.
   const kept = !options.graph && keep ? graphs.get(dir)?.stamps : undefined;
-  // A restored graph has just walked the folder: its list counts as well as a second walk (~0.2-0.3 s at 3,000 pages).
-  const markdownFiles = kept ? countIn(kept.keys()) : timings['snapshotRestored'] === 1 ? countIn(graph.files) : await countMarkdown(dir);
+  // The graph's load has just walked the folder: its list counts as well as a second walk (~0.2-0.3 s at 3,000 pages).
+  const markdownFiles = countIn(kept ? kept.keys() : graph.files);
   const content = siteContentFromGraph(graph);
   // A graph only this build holds gives each document's mdast up once it is rendered.
   // A graph restored from its snapshot reads each tree when it is rendered, and holds no others.
