@@ -223,8 +223,7 @@ export class ParseCache {
     const e = this.entries.get(rel);
     if (!e || e.hash !== contentHash(source)) return undefined;
     this.hits++;
-    const { frontMatter } = e.doc;
-    return { ...e.doc, frontMatter: Object.hasOwn(frontMatter, 'data') ? frontMatter : { ...frontMatter, data: undefined }, source };
+    return { ...storedDoc(e.doc), source };
   }
 
   /**
@@ -413,8 +412,13 @@ export function readPackEntry(file: string, offset: number, length: number, rel:
   if (!Array.isArray(row) || row[0] !== rel) return undefined;
   const entry = row[1] as Entry | null;
   if (!entry || typeof entry !== 'object' || !entry.doc || typeof entry.doc !== 'object' || entry.doc.digest !== digest) return undefined;
-  const { frontMatter } = entry.doc;
-  return { ...entry.doc, frontMatter: Object.hasOwn(frontMatter, 'data') ? frontMatter : { ...frontMatter, data: undefined } };
+  return storedDoc(entry.doc);
+}
+
+/** A pack entry's parse as it was set: JSON has no `undefined`, so front matter without `data` gets it back. */
+function storedDoc(doc: Entry['doc']): Entry['doc'] {
+  const { frontMatter } = doc;
+  return Object.hasOwn(frontMatter, 'data') ? doc : { ...doc, frontMatter: { ...frontMatter, data: undefined } };
 }
 
 /**
