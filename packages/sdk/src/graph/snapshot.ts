@@ -119,8 +119,11 @@ export const snapshotTuning = { racyMs: 2000 };
  * Each file's stamp (device, inode, size, mtime and ctime in nanoseconds;
  * no write, nor a `touch` that puts the mtime back, leaves the ctime as it
  * was), statted on libuv's threads. A file changed within the last two
- * seconds gets none: a second write in the same clock tick could leave
- * the stamp as it was, so it is never trusted and is parsed again next time.
+ * seconds gets the empty stamp: a second write in the same clock tick could
+ * leave the stamp as it was, so it is never trusted and is parsed again next
+ * time; it is still listed, so the snapshot knows the file was there (an
+ * edit then is an edit, not an added file). A file that cannot be statted
+ * is not in the map.
  */
 export async function stampFiles(root: string, files: readonly string[]): Promise<Map<string, string>> {
   const settled = (BigInt(Date.now()) - BigInt(snapshotTuning.racyMs)) * 1_000_000n;
@@ -128,7 +131,7 @@ export async function stampFiles(root: string, files: readonly string[]): Promis
   const out = new Map<string, string>();
   files.forEach((rel, i) => {
     const st = stats[i];
-    if (st && st.ctimeNs < settled) out.set(rel, `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`);
+    if (st) out.set(rel, st.ctimeNs < settled ? `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}` : '');
   });
   return out;
 }

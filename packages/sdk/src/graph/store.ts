@@ -174,7 +174,8 @@ async function loadWithSnapshot(rootDir: string, options: LoadOptions): Promise<
   if (snap) {
     const now = new Set(found.files);
     const changedFiles = new Set<string>();
-    for (const [rel, stamp] of stamps) if (snap.stamps.get(rel) !== stamp) changedFiles.add(rel);
+    // The empty stamp (changed within the racy window, now or when the snapshot was written) never matches.
+    for (const [rel, stamp] of stamps) if (!stamp || snap.stamps.get(rel) !== stamp) changedFiles.add(rel);
     for (const rel of snap.stamps.keys()) if (!now.has(rel)) changedFiles.add(rel);
     for (const rel of found.files) if (!stamps.has(rel)) changedFiles.add(rel);
     changed = changedFiles.size;

@@ -192,6 +192,33 @@ describe('graph snapshot: never trusted when it should not be', () => {
     }
   });
 
+  it('lists a file changed within the racy window, so a quick second edit leaves the snapshot as it was', async () => {
+    const { content, cache } = copy(join(repo, 'examples'));
+    const file = join(content, 'tutorials/linux-file-permissions/index.md');
+    await snapLoad(content, cache);
+    // An edit and a build at once: the file's stamp is not trusted, and the snapshot is written without it.
+    // (The copied files are older than the window, the edited one is not.)
+    await new Promise((r) => setTimeout(r, 1500));
+    snapshotTuning.racyMs = 1000;
+    try {
+      writeFileSync(file, readFileSync(file, 'utf8') + '\nFirst edit.\n');
+      // A new file as well: the file list changed, so this load writes its snapshot.
+      writeFileSync(join(content, 'tutorials/linux-file-permissions/__static__/notes.txt'), 'notes\n');
+      const first = await snapLoad(content, cache);
+      expect(first.report).toMatchObject({ use: 'restored', changed: 2, written: true });
+    } finally {
+      snapshotTuning.racyMs = 0;
+    }
+    // The next edit to the same file is an edit (the file is listed), not an added file: a few
+    // edited files leave the snapshot as it was, and the restored graph equals a full load.
+    // (Both files are parsed again: their stamps were not trusted when the snapshot was written.)
+    writeFileSync(file, readFileSync(file, 'utf8') + '\nSecond edit.\n');
+    const second = await snapLoad(content, cache);
+    expect(second.report).toMatchObject({ use: 'restored', changed: 2, written: false });
+    expect(second.graph.documents.get('tutorials/linux-file-permissions/index.md')?.parsed.source).toContain('Second edit.');
+    await expectSameAsFull(content, second.graph);
+  });
+
   it('lives in the cache folder, out of the content repository’s reach', async () => {
     const { content, cache } = copy(join(repo, 'examples'));
     const file = snapshotPath(content, cache);
