@@ -18,9 +18,9 @@ import { renderPage } from '../shell/render-page.ts';
 import type { ClientAssetUrls, Page, SiteConfig } from '../shell/page-model.ts';
 import { SiteErrors } from '../errors.ts';
 import { buildSitePages } from './site-pages.ts';
-import { RenderCache } from './render-cache.ts';
+import { RenderCache, htmlDigest } from './render-cache.ts';
 import { loadClientAssets } from './client-assets.ts';
-import { buildSearchShards, indexSearch, linkSearch, searchRecords, type SearchRecord, type SearchSummary } from './search-index.ts';
+import { buildSearchShards, indexSearch, linkSearch, searchRecords, type SearchOptions, type SearchRecord, type SearchSummary } from './search-index.ts';
 import type { AstroJob } from './astro-child.ts';
 
 export interface BuildOptions {
@@ -144,6 +144,8 @@ interface Rendered {
   spool?: string;
   rendered: number;
   reused: number;
+  /** Render index tokens in the records (a fresh rebuild in this process): their digests and texts. */
+  tokens?: SearchOptions['tokens'];
 }
 
 /**
@@ -224,7 +226,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     for (const old of previous?.assets ?? []) if (!wanted.has(old)) await rm(path.join(outDir, old), { force: true });
     lap('write');
     progress('search', 'Indexing for search');
-    search = await indexSearch(outDir, r.records, searchOptions);
+    search = await indexSearch(outDir, r.records, { ...searchOptions, ...(r.tokens ? { tokens: r.tokens } : {}) });
     lap('search');
   } else {
     const work = path.join(path.dirname(outDir), `.${path.basename(outDir)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
@@ -233,7 +235,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     // pages (one shard at a time: Pagefind's memory stays one shard's
     // beside Astro's); they are linked into the new tree once it exists.
     const searchStarted = performance.now();
-    const shards = buildSearchShards(r.records, { ...searchOptions, concurrency: 1 }).then((built) => {
+    const shards = buildSearchShards(r.records, { ...searchOptions, concurrency: 1, ...(r.tokens ? { tokens: r.tokens } : {}) }).then((built) => {
       timings['searchIndexMs'] = Math.round(performance.now() - searchStarted);
       return built;
     });
@@ -420,10 +422,6 @@ export async function renderPhase(
   // entry (written there when the document was rendered): a fresh rebuild
   // then extracts text from the changed documents only.
   const texts = keep ? undefined : new Map<string, string>();
-  const cache = options.force ? new RenderCache(path.join(cacheDir, 'render'), { read: false, memory: false, texts }) : keep ? getCache(cacheDir) : new RenderCache(path.join(cacheDir, 'render'), { memory: false, texts });
-  const hits0 = cache.hits;
-  const misses0 = cache.misses;
-  const assets = await collectAssets(content.items, content.root);
   const previous = options.force ? undefined : await readManifest(cacheDir);
   const mayPatch =
     previous !== undefined &&
@@ -431,6 +429,17 @@ export async function renderPhase(
     previous.configDigest === sha(JSON.stringify(config)) &&
     previous.clientDigest === clientDigestOf(client) &&
     existsSync(path.join(outDir, 'index.html'));
+  // A fresh process over a previous output (most likely a few changed pages)
+  // takes unchanged documents from the render index: their HTML stands in as
+  // a token (digest known, text known) until a page that shows it is written.
+  const cache = options.force
+    ? new RenderCache(path.join(cacheDir, 'render'), { read: false, memory: false, texts })
+    : keep
+      ? getCache(cacheDir)
+      : new RenderCache(path.join(cacheDir, 'render'), { memory: false, texts, tokens: mayPatch });
+  const hits0 = cache.hits;
+  const misses0 = cache.misses;
+  const assets = await collectAssets(content.items, content.root);
   // Big builds render on worker threads, one per core.
   const parallel = markdownFiles > 400 && threads === 'auto';
   const counts = () => ({ rendered: cache.misses - misses0, reused: cache.hits - hits0 });
@@ -461,7 +470,7 @@ export async function renderPhase(
       });
       out.end();
       await finished(out);
-      await cache.prune();
+      await cache.finish();
       // Rendering, page digests, search text and the spool were one pass.
       lap('render');
       return { diagnostics, usedAssets, config, client, pageDigests, pageCount, records, previous, ...counts(), spool };
@@ -473,20 +482,21 @@ export async function renderPhase(
   }
 
   const { pages, assets: usedAssets } = await buildSitePages(content, assets, config, cache, { parallel, ...(release ? { release } : {}) });
-  await cache.prune();
+  await cache.finish();
   lap('render');
 
   const pageDigests: Record<string, string> = {};
   const memo = keep ? memoFor(htmlDigestMemos, cacheDir) : undefined;
   const used = new Set<string>();
-  for (const p of pages) pageDigests[p.route] = pageDigest(p, memo, used);
+  for (const p of pages) pageDigests[p.route] = pageDigest(p, memo, used, cache);
   if (memo) for (const h of memo.keys()) if (!used.has(h)) memo.delete(h);
-  const records = searchRecords(pages, config.base, keep ? memoFor(textMemos, cacheDir) : texts);
+  const records = searchRecords(pages, config.base, keep ? memoFor(textMemos, cacheDir) : texts, { resolve: (html) => cache.resolve(html) });
   const canPatch = mayPatch && sameKeys(previous.pages, pageDigests);
-  const common = { diagnostics, usedAssets, config, client, pageDigests, pageCount: pages.length, records, previous, ...counts() };
+  const tokens: SearchOptions['tokens'] = { digestOf: (part) => cache.textDigestOf(part), text: (part) => cache.text(part) };
+  const common = { diagnostics, usedAssets, config, client, pageDigests, pageCount: pages.length, records, previous, tokens, ...counts() };
   if (canPatch) {
     const changed = new Map<string, string>();
-    for (const p of pages) if (previous.pages[p.route] !== pageDigests[p.route]) changed.set(pageFile(p.route), renderPage(p, config, client.urls));
+    for (const p of pages) if (previous.pages[p.route] !== pageDigests[p.route]) changed.set(pageFile(p.route), renderPage(resolvePage(p, cache), config, client.urls));
     // Page digests, search text and the changed pages' HTML (build() restarts the timer after this phase).
     lap('pages');
     return { ...common, changed };
@@ -498,7 +508,7 @@ export async function renderPhase(
   const out = createWriteStream(spool);
   // Stringified again rather than kept from the digests: holding every
   // page twice would raise the render phase's peak.
-  for (const p of pages) if (!out.write(JSON.stringify(p) + '\n')) await once(out, 'drain');
+  for (const p of pages) if (!out.write(JSON.stringify(p, resolver(cache)) + '\n')) await once(out, 'drain');
   out.end();
   await finished(out);
   lap('spool');
@@ -647,19 +657,39 @@ function memoFor(memos: Map<string, Map<string, string>>, cacheDir: string): Map
  * memo, the HTML of unchanged documents is not hashed again, and what is
  * left to hash per page is small.
  */
-function pageDigest(p: Page, memo?: Map<string, string>, used?: Set<string>): string {
+function pageDigest(p: Page, memo?: Map<string, string>, used?: Set<string>, cache?: RenderCache): string {
+  // Pages without rendered content (the catalog, tags, categories: every
+  // card, ~4 MB of JSON at 3,000 pages) have no `html` for a replacer to
+  // swap, and JSON.stringify runs several times faster without one.
+  if (!('html' in p.model)) return sha(JSON.stringify(p));
   return sha(
     JSON.stringify(p, (key, value: unknown) => {
       if (key !== 'html' || typeof value !== 'string') return value;
-      used?.add(value);
-      let d = memo?.get(value);
+      // A render index token carries its HTML's digest; HTML that joins
+      // tokens (a lesson merged with its unit) is read and hashed whole.
+      const token = cache?.digestOf(value);
+      if (token !== undefined) return `#${token}`;
+      const html = cache ? cache.resolve(value) : value;
+      used?.add(html);
+      let d = memo?.get(html);
       if (d === undefined) {
-        d = sha(value);
-        memo?.set(value, d);
+        d = htmlDigest(html);
+        memo?.set(html, d);
       }
       return `#${d}`;
     }),
   );
+}
+
+/** A JSON replacer that puts each `html` token's HTML back (a page about to be written). */
+function resolver(cache: RenderCache): (key: string, value: unknown) => unknown {
+  return (key, value) => (key === 'html' && typeof value === 'string' ? cache.resolve(value) : value);
+}
+
+/** A page with every `html` token replaced by its HTML (a copy when it has any). */
+function resolvePage(p: Page, cache: RenderCache): Page {
+  const json = JSON.stringify(p);
+  return json.includes('\\u0000') ? (JSON.parse(JSON.stringify(p, resolver(cache))) as Page) : p;
 }
 
 // One cache per folder per process: a long-lived caller (tests, the bench,

@@ -5,11 +5,17 @@ import path from 'node:path';
 import { SiteErrors } from '../errors.ts';
 import type { Page } from '../shell/page-model.ts';
 
-/** One searchable page: its URL, title and plain text. */
+/**
+ * One searchable page: its URL, title and plain text, in parts (title,
+ * description, each rendered document's text), joined by newlines when
+ * indexed. A part may be a render index token (see render-cache.ts) that
+ * stands for a document's text by its digest: the shard's key needs only
+ * the digests, the text is read when the shard is indexed.
+ */
 export interface SearchRecord {
   url: string;
   title: string;
-  content: string;
+  parts: string[];
 }
 
 const NAMED: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
@@ -50,17 +56,20 @@ export function textOf(html: string): string {
  * Pagefind re-read and parse every built HTML file, is several times faster
  * on big sites and keeps headers and navigation out of the results.
  */
-export function searchRecords(pages: Page[], base: string, memo?: Map<string, string>, options: { consume?: boolean } = {}): SearchRecord[] {
+export function searchRecords(pages: Page[], base: string, memo?: Map<string, string>, options: { consume?: boolean; resolve?: (html: string) => string } = {}): SearchRecord[] {
   // A long-lived build (`lab build --watch`) passes a memo: the HTML of an
   // unchanged document is the same string as last time (from the render
-  // cache in memory), so its text is not extracted again.
+  // cache in memory), so its text is not extracted again. A fresh rebuild's
+  // memo holds the text of each render index token; `resolve` gives the HTML
+  // of a string that joins tokens (a lesson merged with its unit).
+  const resolve = options.resolve ?? ((html: string) => html);
   const text = memo
     ? (html: string) => {
         let t = memo.get(html);
-        if (t === undefined) memo.set(html, (t = textOf(html)));
+        if (t === undefined) memo.set(html, (t = textOf(resolve(html))));
         return t;
       }
-    : textOf;
+    : (html: string) => textOf(resolve(html));
   const seen = memo ? new Set<string>() : undefined;
   const out: SearchRecord[] = [];
   for (const p of pages) {
@@ -83,7 +92,7 @@ export function searchRecords(pages: Page[], base: string, memo?: Map<string, st
         continue;
     }
     for (const part of parts) seen?.add(part);
-    out.push({ url: base + p.route, title: p.title, content: parts.map(text).join('\n') });
+    out.push({ url: base + p.route, title: p.title, parts: parts.map(text) });
   }
   // Only this build's texts stay in the memo; `consume` (a streamed build,
   // one page at a time) drops the texts just used instead.
@@ -98,7 +107,8 @@ export function searchRecords(pages: Page[], base: string, memo?: Map<string, st
 export const DEFAULT_SHARD_SIZE = 200;
 /** Bump when what goes into a shard's files changes for the same records. */
 // s2: a shard's key is the digest of its records' digests.
-const SEARCH_VERSION = 's2';
+// s3: a record's digest is of its parts' digests (a render index token's is known without its text).
+const SEARCH_VERSION = 's3';
 
 export interface SearchSummary {
   /** How many Pagefind indexes the site's search loads (1: all in `pagefind/`). */
@@ -143,6 +153,8 @@ export interface SearchOptions {
   shardSize?: number;
   force?: boolean;
   memo?: Map<string, string>;
+  /** The digest and the text of a part that is a render index token (else undefined). */
+  tokens?: { digestOf: (part: string) => string | undefined; text: (part: string) => string };
   /**
    * Dirty shards indexed at once (default: all). A full build indexes
    * while the Astro child runs and passes 1, so Pagefind's memory beside
@@ -169,7 +181,10 @@ export async function buildSearchShards(records: SearchRecord[], options: Search
   // A long-lived build (`options.memo`, by text) does not hash an unchanged page's text again.
   const memo = options.memo;
   const used = new Set<string>();
+  const tokens = options.tokens;
   const textDigest = (text: string) => {
+    const known = tokens?.digestOf(text);
+    if (known !== undefined) return known;
     used.add(text);
     let d = memo?.get(text);
     if (d === undefined) {
@@ -178,7 +193,7 @@ export async function buildSearchShards(records: SearchRecord[], options: Search
     }
     return d;
   };
-  const recordDigest = (r: SearchRecord) => digest(`${JSON.stringify(r.url)}\0${JSON.stringify(r.title)}\0${textDigest(r.content)}`);
+  const recordDigest = (r: SearchRecord) => digest(`${JSON.stringify(r.url)}\0${JSON.stringify(r.title)}\0${r.parts.map(textDigest).join(',')}`);
   const keys = shards.map((s) => digest(SEARCH_VERSION + '\0' + s.sort((a, b) => (a.url < b.url ? -1 : a.url > b.url ? 1 : 0)).map(recordDigest).join('\n')));
   if (memo) for (const t of memo.keys()) if (!used.has(t)) memo.delete(t);
   const dirty = keys.map((k, i) => (options.force || !existsSync(path.join(root, k, 'pagefind.js')) ? i : -1)).filter((i) => i >= 0);
@@ -195,7 +210,7 @@ export async function buildSearchShards(records: SearchRecord[], options: Search
       const settled = await Promise.allSettled(
         Array.from({ length: lanes }, async () => {
           try {
-            for (let i = queue.shift(); i !== undefined; i = queue.shift()) await buildShard(pagefind, shards[i]!, root, keys[i]!);
+            for (let i = queue.shift(); i !== undefined; i = queue.shift()) await buildShard(pagefind, shards[i]!, root, keys[i]!, tokens?.text);
           } catch (error) {
             queue.length = 0;
             throw error;
@@ -269,12 +284,14 @@ export async function linkSearch(siteDir: string, built: SearchShards): Promise<
   return { shards: n, rebuilt: dirty };
 }
 
-async function buildShard(pagefind: typeof import('pagefind'), records: SearchRecord[], root: string, key: string): Promise<void> {
+async function buildShard(pagefind: typeof import('pagefind'), records: SearchRecord[], root: string, key: string, text: (part: string) => string = (part) => part): Promise<void> {
   const { index, errors } = await pagefind.createIndex({});
   if (!index) throw SiteErrors.SearchIndexFailed(errors.join('; '));
   // Pagefind's service handles requests concurrently: send them in batches.
   for (let i = 0; i < records.length; i += 200) {
-    const batch = await Promise.all(records.slice(i, i + 200).map((r) => index.addCustomRecord({ url: r.url, content: r.content, language: 'en', meta: { title: r.title } })));
+    // Texts first: one that cannot be read fails the shard before any request is sent.
+    const part = records.slice(i, i + 200).map((r) => ({ r, content: r.parts.map(text).join('\n') }));
+    const batch = await Promise.all(part.map(({ r, content }) => index.addCustomRecord({ url: r.url, content, language: 'en', meta: { title: r.title } })));
     const failed = batch.flatMap((b) => b.errors);
     if (failed.length) throw SiteErrors.SearchIndexFailed(failed.join('; '));
   }

@@ -73,7 +73,7 @@ describe('search built beside Astro', () => {
 
   it('shards built one at a time before the site folder exists link to the same files as indexSearch', async () => {
     const tmp = await mkdtemp(path.join(os.tmpdir(), 'labkit-search-'));
-    const records = Array.from({ length: 9 }, (_, i) => ({ url: `/p${i}/`, title: `Page ${i}`, content: `Body of page ${i} with the word zorblax${'abcdefghi'[i]}q.` }));
+    const records = Array.from({ length: 9 }, (_, i) => ({ url: `/p${i}/`, title: `Page ${i}`, parts: [`Body of page ${i} with the word zorblax${'abcdefghi'[i]}q.`] }));
     const built = await buildSearchShards(records, { cacheDir: path.join(tmp, 'c1'), shardSize: 3, concurrency: 1 });
     expect(built.dirty).toEqual([0, 1, 2]);
     const summary = await linkSearch(path.join(tmp, 'site1'), built);
@@ -87,7 +87,7 @@ describe('search built beside Astro', () => {
 
   it('two indexings in one process share the Pagefind service: the first to finish does not fail the other', async () => {
     const tmp = await mkdtemp(path.join(os.tmpdir(), 'labkit-search-'));
-    const records = (n: number) => Array.from({ length: n }, (_, i) => ({ url: `/q${i}/`, title: `Q ${i}`, content: `Text ${i} `.repeat(200) }));
+    const records = (n: number) => Array.from({ length: n }, (_, i) => ({ url: `/q${i}/`, title: `Q ${i}`, parts: [`Text ${i} `.repeat(200)] }));
     // Small indexings start and finish, one after another, for as long as the big one runs.
     let bigDone = false;
     const big = buildSearchShards(records(600), { cacheDir: path.join(tmp, 'big'), shardSize: 100, concurrency: 1 }).finally(() => (bigDone = true));

@@ -1,0 +1,127 @@
+// The render index (render-cache.ts): a fresh `lab build` over a previous
+// output takes unchanged documents' digests, metadata and search-text
+// digests from one index file instead of reading an entry per document.
+// These tests show the index is what the rebuild used, that a rebuild
+// through it writes what a --force build writes, that an entry changed
+// behind the index's back is an error (never a page or search text
+// written from it) after which the next build recovers, that any other
+// writer drops the index, and that content cannot forge a token.
+import { cp, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { build } from '../../src/index.ts';
+import { fixtureSite } from '../helpers.ts';
+
+async function site(): Promise<{ content: string; out: string; render: string }> {
+  const tmp = await mkdtemp(path.join(os.tmpdir(), 'labkit-render-index-'));
+  const content = path.join(tmp, 'content');
+  await cp(fixtureSite, content, { recursive: true });
+  const out = path.join(tmp, 'out');
+  // build()'s default cache folder for `out`.
+  return { content, out, render: path.join(tmp, '.labkit-cache', 'out', 'render') };
+}
+
+async function entries(render: string): Promise<string[]> {
+  return (await readdir(render)).filter((f) => f.endsWith('.json')).map((f) => path.join(render, f));
+}
+
+async function edit(file: string, from: string, to: string): Promise<void> {
+  const text = await readFile(file, 'utf8');
+  expect(text).toContain(from);
+  await writeFile(file, text.replace(from, to));
+}
+
+async function htmlFiles(dir: string): Promise<string[]> {
+  return (await readdir(dir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile() && e.name.endsWith('.html')).map((e) => path.relative(dir, path.join(e.parentPath, e.name))).sort();
+}
+
+const challenge = (content: string) => path.join(content, 'challenges/xss-and-tasks/index.md');
+
+describe('render index', () => {
+  it('a fresh rebuild takes unchanged documents from the index, not their entries, and writes what --force writes', async () => {
+    const { content, out, render } = await site();
+    expect(await build({ dir: content, outDir: out })).toMatchObject({ ok: true, mode: 'full' });
+    expect(existsSync(path.join(render, 'index.jsonl'))).toBe(true);
+    // The tutorial's entry changed behind the cache's back (its HTML; its text left as it
+    // was): a rebuild that read it would see a new digest and write the page again.
+    let tampered = 0;
+    for (const f of await entries(render)) {
+      const e = JSON.parse(await readFile(f, 'utf8')) as { result: { html: string } };
+      if (!e.result.html.includes('quokkalicious')) continue;
+      e.result.html += '<!-- read-from-entry -->';
+      await writeFile(f, JSON.stringify(e));
+      tampered++;
+    }
+    expect(tampered).toBe(1);
+    await edit(challenge(content), 'Start with the first task.', 'Start with the zyzzogeton task.');
+    const rebuilt = await build({ dir: content, outDir: out });
+    expect(rebuilt).toMatchObject({ ok: true, mode: 'incremental', rendered: 1 });
+    const tutorial = await readFile(path.join(out, 'tutorials/searchable-tutorial/index.html'), 'utf8');
+    expect(tutorial).not.toContain('read-from-entry');
+    expect(await readFile(path.join(out, 'challenges/xss-and-tasks/index.html'), 'utf8')).toContain('zyzzogeton');
+
+    // With honest entries, a rebuild through the index equals a --force build, page for page.
+    const honest = await site();
+    await build({ dir: honest.content, outDir: honest.out });
+    await edit(challenge(honest.content), 'Start with the first task.', 'Start with the zyzzogeton task.');
+    expect(await build({ dir: honest.content, outDir: honest.out })).toMatchObject({ ok: true, mode: 'incremental' });
+    const full = path.join(path.dirname(honest.out), 'full');
+    await build({ dir: honest.content, outDir: full, force: true });
+    const pages = await htmlFiles(full);
+    expect(await htmlFiles(honest.out)).toEqual(pages);
+    for (const p of pages) expect(await readFile(path.join(honest.out, p), 'utf8'), p).toBe(await readFile(path.join(full, p), 'utf8'));
+  }, 240_000);
+
+  it('an entry that no longer matches the index is an error, never search text or a page; the next build recovers', async () => {
+    const { content, out, render } = await site();
+    await build({ dir: content, outDir: out });
+    // The tutorial's search text changed behind the index (all pages share one search shard here).
+    let tampered = 0;
+    for (const f of await entries(render)) {
+      const e = JSON.parse(await readFile(f, 'utf8')) as { text?: [string, string] };
+      if (!e.text?.[1].includes('quokkalicious')) continue;
+      e.text[1] = 'planted text';
+      await writeFile(f, JSON.stringify(e));
+      tampered++;
+    }
+    expect(tampered).toBe(1);
+    await edit(challenge(content), 'Start with the first task.', 'Start with the zyzzogeton task.');
+    await expect(build({ dir: content, outDir: out })).rejects.toMatchObject({ code: 'RenderCacheUnreadable', message: expect.stringContaining('render index') });
+    // The failed build dropped the index: the next one reads the entries themselves.
+    expect(existsSync(path.join(render, 'index.jsonl'))).toBe(false);
+    expect(await build({ dir: content, outDir: out })).toMatchObject({ ok: true });
+    expect(await readFile(path.join(out, 'challenges/xss-and-tasks/index.html'), 'utf8')).toContain('zyzzogeton');
+  }, 240_000);
+
+  it('a build that keeps its cache in memory (lab build --watch, lab dev) drops the index before changing an entry', async () => {
+    const { content, out, render } = await site();
+    await build({ dir: content, outDir: out });
+    expect(existsSync(path.join(render, 'index.jsonl'))).toBe(true);
+    await edit(challenge(content), 'Start with the first task.', 'Start with the zyzzogeton task.');
+    expect(await build({ dir: content, outDir: out, keepGraph: true })).toMatchObject({ ok: true, rendered: 1 });
+    expect(existsSync(path.join(render, 'index.jsonl'))).toBe(false);
+    // The next fresh process reads the entries (the one just rewritten included) and writes a new index.
+    await edit(challenge(content), 'zyzzogeton', 'quux');
+    expect(await build({ dir: content, outDir: out })).toMatchObject({ ok: true, mode: 'incremental' });
+    expect(existsSync(path.join(render, 'index.jsonl'))).toBe(true);
+    expect(await readFile(path.join(out, 'challenges/xss-and-tasks/index.html'), 'utf8')).toContain('quux');
+  }, 240_000);
+
+  it('content shaped like a token is content: it cannot pull another entry into a page', async () => {
+    const { content, out, render } = await site();
+    await build({ dir: content, outDir: out });
+    const [line] = (await readFile(path.join(render, 'index.jsonl'), 'utf8')).split('\n').slice(1);
+    const [id, , , digest] = JSON.parse(line!) as [string, unknown, unknown, string];
+    // A NUL-framed token with a real entry id and digest, under any nonce the author might guess.
+    const forged = `\u0000lk-000000000000:${id}:${digest}\u0000 and lk-000000000000:${id}:${digest}`;
+    await edit(challenge(content), 'Start with the first task.', `Start with the first task. ${forged}`);
+    expect(await build({ dir: content, outDir: out })).toMatchObject({ ok: true, mode: 'incremental' });
+    const full = path.join(path.dirname(out), 'full');
+    await build({ dir: content, outDir: full, force: true });
+    const page = 'challenges/xss-and-tasks/index.html';
+    expect(await readFile(path.join(out, page), 'utf8')).toBe(await readFile(path.join(full, page), 'utf8'));
+    expect(await readFile(path.join(out, page), 'utf8')).toContain(`lk-000000000000:${id}:${digest}`);
+  }, 240_000);
+});
