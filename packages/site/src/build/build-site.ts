@@ -15,12 +15,12 @@ import type { SiteDoc } from '../content/site-content.ts';
 import { collectAssets, type SiteAsset } from '../content/assets.ts';
 import { loadSiteConfig, type SiteUserConfig } from '../config/site-config.ts';
 import { renderPage } from '../shell/render-page.ts';
-import type { ClientAssetUrls, Page, SiteConfig } from '../shell/page-model.ts';
+import type { ClientAssetUrls, Page, PageModel, SiteConfig } from '../shell/page-model.ts';
 import { SiteErrors } from '../errors.ts';
 import { buildSitePages } from './site-pages.ts';
 import { RenderCache, htmlDigest } from './render-cache.ts';
 import { loadClientAssets } from './client-assets.ts';
-import { buildSearchShards, indexSearch, linkSearch, searchRecords, type SearchOptions, type SearchRecord, type SearchSummary } from './search-index.ts';
+import { buildSearchShards, indexSearch, linkSearch, searchRecords, warmSearch, type SearchOptions, type SearchRecord, type SearchSummary } from './search-index.ts';
 import type { AstroJob } from './astro-child.ts';
 
 export interface BuildOptions {
@@ -184,6 +184,18 @@ export function phaseTimer(): { timings: Record<string, number>; lap: (name: str
  * leaves the previous output untouched.
  */
 export async function build(options: BuildOptions): Promise<BuildResult> {
+  // A rebuild over a previous output most likely indexes a search shard:
+  // Pagefind's service starts while the content loads and renders.
+  const out = path.resolve(options.outDir);
+  const release = !options.force && existsSync(path.join(out, 'index.html')) ? warmSearch() : undefined;
+  try {
+    return await buildOnce(options);
+  } finally {
+    await release?.();
+  }
+}
+
+async function buildOnce(options: BuildOptions): Promise<BuildResult> {
   const started = performance.now();
   const { timings, lap, restart } = phaseTimer();
   const progress = (phase: BuildProgress['phase'], message: string) => options.onProgress?.({ phase, message });

@@ -5,9 +5,11 @@
 // through it writes what a --force build writes, that an entry changed
 // behind the index's back is an error (never a page or search text
 // written from it) after which the next build recovers, that any other
-// writer drops the index, and that content cannot forge a token.
+// writer drops the index, and that content cannot forge a token. The
+// rebuild's early start of Pagefind's service leaves no backend running.
 import { cp, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -37,6 +39,12 @@ async function htmlFiles(dir: string): Promise<string[]> {
   return (await readdir(dir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile() && e.name.endsWith('.html')).map((e) => path.relative(dir, path.join(e.parentPath, e.name))).sort();
 }
 
+/** This process's Pagefind backends still running. */
+function pagefindChildren(): string[] {
+  const r = spawnSync('ps', ['--ppid', String(process.pid), '-o', 'stat=,comm='], { encoding: 'utf8' });
+  return r.stdout.split('\n').filter((l) => l.includes('pagefind') && !l.trim().startsWith('Z'));
+}
+
 const challenge = (content: string) => path.join(content, 'challenges/xss-and-tasks/index.md');
 
 describe('render index', () => {
@@ -58,6 +66,8 @@ describe('render index', () => {
     await edit(challenge(content), 'Start with the first task.', 'Start with the zyzzogeton task.');
     const rebuilt = await build({ dir: content, outDir: out });
     expect(rebuilt).toMatchObject({ ok: true, mode: 'incremental', rendered: 1 });
+    // The rebuild started Pagefind's service early (warmSearch) and closed it when done.
+    await expect.poll(() => pagefindChildren(), { timeout: 5000 }).toEqual([]);
     const tutorial = await readFile(path.join(out, 'tutorials/searchable-tutorial/index.html'), 'utf8');
     expect(tutorial).not.toContain('read-from-entry');
     expect(await readFile(path.join(out, 'challenges/xss-and-tasks/index.html'), 'utf8')).toContain('zyzzogeton');
