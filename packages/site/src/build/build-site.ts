@@ -670,27 +670,41 @@ function memoFor(memos: Map<string, Map<string, string>>, cacheDir: string): Map
  * left to hash per page is small.
  */
 function pageDigest(p: Page, memo?: Map<string, string>, used?: Set<string>, cache?: RenderCache): string {
-  // Pages without rendered content (the catalog, tags, categories: every
-  // card, ~4 MB of JSON at 3,000 pages) have no `html` for a replacer to
-  // swap, and JSON.stringify runs several times faster without one.
-  if (!('html' in p.model)) return sha(JSON.stringify(p));
-  return sha(
-    JSON.stringify(p, (key, value: unknown) => {
-      if (key !== 'html' || typeof value !== 'string') return value;
-      // A render index token carries its HTML's digest; HTML that joins
-      // tokens (a lesson merged with its unit) is read and hashed whole.
-      const token = cache?.digestOf(value);
-      if (token !== undefined) return `#${token}`;
-      const html = cache ? cache.resolve(value) : value;
-      used?.add(html);
-      let d = memo?.get(html);
-      if (d === undefined) {
-        d = htmlDigest(html);
-        memo?.set(html, d);
-      }
-      return `#${d}`;
-    }),
-  );
+  const h = (value: string): string => {
+    // A render index token carries its HTML's digest; HTML that joins
+    // tokens (a lesson merged with its unit) is read and hashed whole.
+    const token = cache?.digestOf(value);
+    if (token !== undefined) return `#${token}`;
+    const html = cache ? cache.resolve(value) : value;
+    used?.add(html);
+    let d = memo?.get(html);
+    if (d === undefined) {
+      d = htmlDigest(html);
+      memo?.set(html, d);
+    }
+    return `#${d}`;
+  };
+  // The model with each `html` (the only fields that hold rendered HTML)
+  // swapped, by copies that keep the key order: the JSON a replacer would
+  // give, without a replacer call per value (~4x slower at 3,000 pages).
+  const m = p.model;
+  let model: PageModel;
+  switch (m.type) {
+    case 'item':
+      model = { ...m, html: h(m.html), extras: m.extras.map((x) => ({ ...x, html: h(x.html) })) };
+      break;
+    case 'path':
+      model = { ...m, html: h(m.html), units: m.units.map((u) => ({ ...u, html: h(u.html) })) };
+      break;
+    case 'course':
+    case 'lesson':
+      model = { ...m, html: h(m.html) };
+      break;
+    default:
+      // The catalog, tags, categories (every card: ~4 MB of JSON at 3,000 pages), search, 404, redirects.
+      return sha(JSON.stringify(p));
+  }
+  return sha(JSON.stringify({ ...p, model }));
 }
 
 /** A JSON replacer that puts each `html` token's HTML back (a page about to be written). */
