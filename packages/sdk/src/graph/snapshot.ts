@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { stat } from 'node:fs/promises';
 import type { Root } from 'mdast';
 import type { Diagnostic } from '../diagnostics/diagnostic.ts';
 import { defineErrors } from '../errors/labkit-error.ts';
@@ -118,16 +117,24 @@ export const snapshotTuning = { racyMs: 2000 };
 /**
  * Each file's stamp (device, inode, size, mtime and ctime in nanoseconds;
  * no write, nor a `touch` that puts the mtime back, leaves the ctime as it
- * was), statted on libuv's threads. A file changed within the last two
+ * was). A file changed within the last two
  * seconds gets the empty stamp: a second write in the same clock tick could
  * leave the stamp as it was, so it is never trusted and is parsed again next
  * time; it is still listed, so the snapshot knows the file was there (an
  * edit then is an edit, not an added file). A file that cannot be statted
  * is not in the map.
  */
-export async function stampFiles(root: string, files: readonly string[]): Promise<Map<string, string>> {
+export function stampFiles(root: string, files: readonly string[]): Map<string, string> {
   const settled = (BigInt(Date.now()) - BigInt(snapshotTuning.racyMs)) * 1_000_000n;
-  const stats = await Promise.all(files.map((rel) => stat(join(root, rel), { bigint: true }).catch(() => undefined)));
+  // Synchronous: 3,060 stats on libuv's threads cost the main thread more
+  // (a promise each) than statting them here (load phase -70 ms, 5 pairs).
+  const stats = files.map((rel) => {
+    try {
+      return statSync(join(root, rel), { bigint: true, throwIfNoEntry: false });
+    } catch {
+      return undefined; // unreadable (EACCES, ELOOP): no stamp, as a vanished file
+    }
+  });
   const out = new Map<string, string>();
   files.forEach((rel, i) => {
     const st = stats[i];

@@ -161,7 +161,7 @@ async function loadWithSnapshot(rootDir: string, options: LoadOptions): Promise<
   const key = snapshotKey(root, options);
   const found = discover(root);
   // Stamps before any file is read: a file saved during the load is parsed again next time.
-  const stamps = await stampFiles(root, found.files);
+  const stamps = stampFiles(root, found.files);
   const read = options.snapshot === 'write' ? undefined : readSnapshot(file, key);
   // Places in a pack written whole since point nowhere: start afresh.
   const snap = read && read.packIno === packInode(pack) ? read : undefined;
