@@ -36,6 +36,8 @@ type IndexLine = [id: string, deps: Dep[], meta: Omit<RenderedDocument, 'html'>,
 
 /** The render index's file in the cache folder (not an entry: prune keeps it). */
 const INDEX_FILE = 'index.jsonl';
+const ID = /^[0-9a-f]{32}$/;
+const DIGEST = /^[0-9a-f]{24}$/;
 const INDEX_HEADER = JSON.stringify({ index: 2, render: RENDER_VERSION, text: SEARCH_TEXT_VERSION });
 
 /**
@@ -256,7 +258,8 @@ export class RenderCache {
             const raw = lines[i]!;
             if (!raw) continue;
             const line = JSON.parse(raw) as IndexLine;
-            if (Array.isArray(line) && line.length === 5 && typeof line[0] === 'string' && Array.isArray(line[1]) && typeof line[3] === 'string' && typeof line[4] === 'string') m.set(line[0], { line, raw });
+            // A line a token could not carry (not an entry id, not digests) is no line: that document is read from its entry.
+            if (Array.isArray(line) && line.length === 5 && ID.test(String(line[0])) && Array.isArray(line[1]) && line[2] !== null && typeof line[2] === 'object' && DIGEST.test(String(line[3])) && DIGEST.test(String(line[4]))) m.set(line[0], { line, raw });
           }
           this.#index = m;
         }

@@ -138,6 +138,20 @@ describe('render index', () => {
     expect(await readFile(path.join(out, 'challenges/xss-and-tasks/index.html'), 'utf8')).toContain('quux');
   }, 240_000);
 
+  it('an index line no token could carry (a bad id or digest) is skipped: that document is read from its entry', async () => {
+    const { content, out, render } = await site();
+    await build({ dir: content, outDir: out });
+    const file = path.join(render, 'index.jsonl');
+    const [header, ...lines] = (await readFile(file, 'utf8')).split('\n');
+    await writeFile(file, [header, ...lines.map((l) => (l ? JSON.stringify((JSON.parse(l) as unknown[]).map((v, i) => (i === 3 ? 'not-a-digest' : v))) : l))].join('\n'));
+    await edit(challenge(content), 'Start with the first task.', 'Start with the zyzzogeton task.');
+    expect(await build({ dir: content, outDir: out })).toMatchObject({ ok: true, mode: 'incremental' });
+    const full = path.join(path.dirname(out), 'full');
+    await build({ dir: content, outDir: full, force: true });
+    const pages = await htmlFiles(full);
+    for (const p of pages) expect(await readFile(path.join(out, p), 'utf8'), p).toBe(await readFile(path.join(full, p), 'utf8'));
+  }, 240_000);
+
   it('content shaped like a token is content: it cannot pull another entry into a page', async () => {
     const { content, out, render } = await site();
     await build({ dir: content, outDir: out });
