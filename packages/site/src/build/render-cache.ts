@@ -23,6 +23,9 @@ interface Entry {
   text?: [version: string, text: string];
 }
 
+/** An entry's search text: the one stored with it when of this version, else extracted from its HTML. */
+const entryText = (entry: Entry): string => (entry.text?.[0] === SEARCH_TEXT_VERSION ? entry.text[1] : textOf(entry.result.html));
+
 /** The digest a page digest gives an HTML string (build-site's `pageDigest`), and the render index keeps. */
 export const htmlDigest = (html: string): string => createHash('sha256').update(html).digest('hex').slice(0, 24);
 
@@ -123,7 +126,7 @@ export class RenderCache {
     const entry = this.#read ? (this.#memory.get(id) ?? this.#readDisk(id)) : undefined;
     if (entry && this.#stillValid(entry.deps, options)) {
       this.hits++;
-      const text = entry.text?.[0] === SEARCH_TEXT_VERSION ? entry.text[1] : textOf(entry.result.html);
+      const text = entryText(entry);
       if (this.#texts) this.#texts.set(entry.result.html, text);
       this.#remember(id, entry.deps, entry.result, text);
       return entry.result;
@@ -175,11 +178,7 @@ export class RenderCache {
       // index, never a stale one); a one-shot build writes a new one at its end.
       if (!this.#indexDropped) {
         this.#indexDropped = true;
-        try {
-          unlinkSync(path.join(this.#dir, INDEX_FILE));
-        } catch {
-          // none yet
-        }
+        this.#dropIndex();
       }
       await mkdir(this.#dir, { recursive: true });
       await writeFile(path.join(this.#dir, `${id}.json`), JSON.stringify(entry));
@@ -223,6 +222,14 @@ export class RenderCache {
     }
     if (this.#keep) this.#memory.set(id, entry);
     return entry;
+  }
+
+  #dropIndex(): void {
+    try {
+      unlinkSync(path.join(this.#dir!, INDEX_FILE));
+    } catch {
+      // none (yet, or any more)
+    }
   }
 
   #remember(id: string, deps: Dep[], result: RenderedDocument, text: string): void {
@@ -275,13 +282,12 @@ export class RenderCache {
    * without reading its entry. Undefined for HTML that is not one token.
    */
   digestOf(html: string): string | undefined {
-    const m = this.#tokenOnly(html);
-    return m ? m[2] : undefined;
+    return this.#token(this.#one, html)?.[2];
   }
 
-  #tokenOnly(html: string): RegExpExecArray | null {
-    if (!this.#tokens || html.charCodeAt(0) !== 0) return null;
-    return this.#one.exec(html);
+  /** `s` as a whole token of `pattern` (id and digest), if this cache hands out tokens. */
+  #token(pattern: RegExp, s: string): RegExpExecArray | null {
+    return this.#tokens && s.charCodeAt(0) === 0 ? pattern.exec(s) : null;
   }
 
   /**
@@ -306,27 +312,22 @@ export class RenderCache {
    * entries themselves, and this one stops rather than write from either.
    */
   #mismatch(file: string): Error {
-    try {
-      unlinkSync(path.join(this.#dir!, INDEX_FILE));
-    } catch {
-      // already gone
-    }
+    this.#dropIndex();
     return SiteErrors.RenderCacheUnreadable(file, 'the entry no longer matches the render index (changed or removed by something other than a Labkit build); the index is removed, run the build again');
   }
 
   /** The digest of a search text this cache handed out as a token (see searchRecords); undefined for a text. */
   textDigestOf(text: string): string | undefined {
-    if (!this.#tokens || text.charCodeAt(0) !== 0) return undefined;
-    return this.#text.exec(text)?.[2];
+    return this.#token(this.#text, text)?.[2];
   }
 
   /** A search text token's text, from its entry (which must still match the index); any other string as it is. */
   text(part: string): string {
-    const m = this.#tokens && part.charCodeAt(0) === 0 ? this.#text.exec(part) : null;
+    const m = this.#token(this.#text, part);
     if (!m) return part;
     const [, id, digest] = m as unknown as [string, string, string];
     const entry = this.#readDisk(id);
-    const text = entry && (entry.text?.[0] === SEARCH_TEXT_VERSION ? entry.text[1] : textOf(entry.result.html));
+    const text = entry && entryText(entry);
     if (text === undefined || htmlDigest(text) !== digest) throw this.#mismatch(path.join(this.#dir!, `${id}.json`));
     return text;
   }
@@ -354,7 +355,8 @@ export class RenderCache {
     // Best effort: a stale entry that cannot be removed costs disk, not correctness.
     const files = await readdir(this.#dir).catch(() => [] as string[]);
     // Index files a killed build left half-written go too (not the one being written).
-    const stale = (f: string) => (f.endsWith('.json') && !this.#used.has(f.slice(0, -5))) || (f.startsWith(`${INDEX_FILE}.`) && f.endsWith('.tmp') && f !== path.basename(this.#indexOut?.tmp ?? ''));
+    const writing = this.#indexOut ? path.basename(this.#indexOut.tmp) : undefined;
+    const stale = (f: string) => (f.endsWith('.json') && !this.#used.has(f.slice(0, -5))) || (f.startsWith(`${INDEX_FILE}.`) && f.endsWith('.tmp') && f !== writing);
     await Promise.all(files.filter(stale).map((f) => unlink(path.join(this.#dir!, f)).catch(() => {})));
   }
 }
