@@ -226,6 +226,7 @@ async function buildOnce(options: BuildOptions): Promise<BuildResult> {
     force: options.force === true,
     ...(options.searchShardSize !== undefined ? { shardSize: options.searchShardSize } : {}),
     ...(options.keepGraph === true && options.code !== false ? { memo: memoFor(searchDigestMemos, cacheDir) } : {}),
+    ...(r.tokens ? { tokens: r.tokens } : {}),
   };
   if (r.changed) {
     // Only the changed files move, each by a rename into the live output.
@@ -238,7 +239,7 @@ async function buildOnce(options: BuildOptions): Promise<BuildResult> {
     for (const old of previous?.assets ?? []) if (!wanted.has(old)) await rm(path.join(outDir, old), { force: true });
     lap('write');
     progress('search', 'Indexing for search');
-    search = await indexSearch(outDir, r.records, { ...searchOptions, ...(r.tokens ? { tokens: r.tokens } : {}) });
+    search = await indexSearch(outDir, r.records, searchOptions);
     lap('search');
   } else {
     const work = path.join(path.dirname(outDir), `.${path.basename(outDir)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
@@ -247,7 +248,7 @@ async function buildOnce(options: BuildOptions): Promise<BuildResult> {
     // pages (one shard at a time: Pagefind's memory stays one shard's
     // beside Astro's); they are linked into the new tree once it exists.
     const searchStarted = performance.now();
-    const shards = buildSearchShards(r.records, { ...searchOptions, concurrency: 1, ...(r.tokens ? { tokens: r.tokens } : {}) }).then((built) => {
+    const shards = buildSearchShards(r.records, { ...searchOptions, concurrency: 1 }).then((built) => {
       timings['searchIndexMs'] = Math.round(performance.now() - searchStarted);
       return built;
     });
@@ -712,10 +713,9 @@ function resolver(cache: RenderCache): (key: string, value: unknown) => unknown 
   return (key, value) => (key === 'html' && typeof value === 'string' ? cache.resolve(value) : value);
 }
 
-/** A page with every `html` token replaced by its HTML (a copy when it has any). */
+/** A copy of a page with every `html` token replaced by its HTML (a changed page, about to be written). */
 function resolvePage(p: Page, cache: RenderCache): Page {
-  const json = JSON.stringify(p);
-  return json.includes('\\u0000') ? (JSON.parse(JSON.stringify(p, resolver(cache))) as Page) : p;
+  return JSON.parse(JSON.stringify(p, resolver(cache))) as Page;
 }
 
 // One cache per folder per process: a long-lived caller (tests, the bench,
