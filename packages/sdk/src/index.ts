@@ -120,16 +120,16 @@ export type { BundleManifest, BundleItem, BundleFileEntry } from './bundle/manif
 export { parseBundleManifest, manifestFileDigests } from './bundle/read-manifest.ts';
 
 // Importers
-export { importKillercoda } from './importers/killercoda/import-killercoda.ts';
+export { importKillercoda } from './importers/lazy.ts';
 export type { ImportKillercodaOptions, ImportKillercodaResult, ImportedItem } from './importers/killercoda/import-killercoda.ts';
-export { killercodaRules } from './importers/killercoda/diagnostics.ts';
-export type { KillercodaRuleId } from './importers/killercoda/diagnostics.ts';
+export { killercodaRules } from './diagnostics/rules.ts';
+export type { KillercodaRuleId } from './diagnostics/rules.ts';
 export { ImportErrors } from './importers/import-errors.ts';
 
 // Content graph (load once, update incrementally)
 export { ContentStore, StoreErrors, loadContent, updateFiles } from './graph/store.ts';
 export type { ContentChange, ContentListener } from './graph/store.ts';
-export type { LoadOptions } from './graph/loader.ts';
+export type { LoadOptions, SnapshotReport } from './graph/loader.ts';
 export type { ParseGuard } from './graph/workers.ts';
 export type {
   ContentGraph,

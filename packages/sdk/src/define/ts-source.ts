@@ -1,4 +1,5 @@
-import { parse, type ParseResult } from '@babel/parser';
+import { createRequire } from 'node:module';
+import type { ParseResult } from '@babel/parser';
 import type { Span } from '../diagnostics/diagnostic.ts';
 import { pointerSegment, type YamlPlace } from '../parse/front-matter.ts';
 import type { LineIndex } from '../parse/line-index.ts';
@@ -18,8 +19,14 @@ type Node = { type: string; start?: number | null; end?: number | null; [k: stri
 
 const memo = new Map<string, Record<string, YamlPlace> | undefined>();
 
+/**
+ * @babel/parser is loaded on the first `*.lab.ts` file: content of Markdown
+ * only (most folders, every fresh rebuild of one) does not pay its ~25 ms.
+ */
+let babelParse: typeof import('@babel/parser').parse | undefined;
 function parseModule(source: string): ParseResult {
-  return parse(source, { sourceType: 'module', plugins: ['typescript'], errorRecovery: false });
+  babelParse ??= (createRequire(import.meta.url)('@babel/parser') as typeof import('@babel/parser')).parse;
+  return babelParse(source, { sourceType: 'module', plugins: ['typescript'], errorRecovery: false });
 }
 
 /**

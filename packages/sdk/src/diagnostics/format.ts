@@ -1,4 +1,4 @@
-import { codeFrameColumns } from '@babel/code-frame';
+import { createRequire } from 'node:module';
 import { compareDiagnostics, type Diagnostic, type Severity } from './diagnostic.ts';
 import type { RuleId } from './rules.ts';
 
@@ -85,7 +85,7 @@ export function formatDiagnostics(diagnostics: readonly Diagnostic[], options: F
       const start = { line: d.span.start.line, column: d.span.start.column - 1 };
       const loc = end ? { start, end: { line: end.line, column: end.column - 1 } } : { start };
       out.push(
-        codeFrameColumns(source, loc, {
+        codeFrame()(source, loc, {
           highlightCode: false,
           forceColor: options.color ?? false,
           linesAbove: 1,
@@ -123,3 +123,7 @@ function colors(on: boolean) {
     cyan: wrap(36, 39),
   };
 }
+
+/** @babel/code-frame, loaded when the first frame is printed (JSON output and clean runs never load it). */
+let codeFrameColumns: typeof import('@babel/code-frame').codeFrameColumns | undefined;
+const codeFrame = () => (codeFrameColumns ??= (createRequire(import.meta.url)('@babel/code-frame') as typeof import('@babel/code-frame')).codeFrameColumns);
