@@ -5,6 +5,7 @@ import { DEFAULT_TASK_TIMEOUT_SECONDS, taskSchema, type Task } from '../../schem
 import type { Playground } from '../../schemas/playground.ts';
 import { dirName } from '../discover.ts';
 import type { ContentDocument, ContentItem, ContentReference, TaskEntry } from '../types.ts';
+import type { Span } from '../../diagnostics/diagnostic.ts';
 import { EMPTY_ROOT } from './new-item.ts';
 import { isLazyDocument } from '../snapshot.ts';
 
@@ -76,7 +77,6 @@ function playgroundOf(data: Record<string, unknown> | undefined): Playground | u
 function tasksOf(doc: ContentDocument | undefined): TaskEntry[] {
   const raw = doc?.data?.['tasks'];
   if (!doc || !raw || typeof raw !== 'object' || Array.isArray(raw)) return [];
-  const places = doc.parsed.frontMatter.places;
   const out: TaskEntry[] = [];
   for (const [name, value] of Object.entries(raw as Record<string, unknown>)) {
     if (!value || typeof value !== 'object' || Array.isArray(value)) continue;
@@ -84,8 +84,7 @@ function tasksOf(doc: ContentDocument | undefined): TaskEntry[] {
     const task: Task = r.success
       ? r.data
       : ({ ...(value as object), timeout_seconds: (value as { timeout_seconds?: number }).timeout_seconds ?? DEFAULT_TASK_TIMEOUT_SECONDS } as Task);
-    const place = places[`/tasks/${pointerSegment(name)}`];
-    out.push({ name, task, file: doc.metaFile, span: place?.key ?? doc.parsed.frontMatter.span });
+    out.push(withSpan({ name, task, file: doc.metaFile }, doc, `/tasks/${pointerSegment(name)}`));
   }
   return out;
 }
@@ -101,9 +100,31 @@ function referencesOf(doc: ContentDocument): ContentReference[] {
       const lessons = entry && typeof entry === 'object' && Array.isArray((entry as { lessons?: unknown }).lessons)
         ? ((entry as { lessons: unknown[] }).lessons.filter((l) => typeof l === 'string') as string[])
         : [];
-      const place = doc.parsed.frontMatter.places[`/${pointerSegment(map)}/${pointerSegment(name)}`];
-      out.push({ map, name, lessons, file: doc.metaFile, span: place?.key ?? doc.parsed.frontMatter.span, target: undefined });
+      out.push(withSpan({ map, name, lessons, file: doc.metaFile, target: undefined }, doc, `/${pointerSegment(map)}/${pointerSegment(name)}`));
     }
   }
   return out;
+}
+
+/**
+ * `entry` with `span`: where `pointer`'s key is in the document's front
+ * matter (else the whole front matter), looked up when first read. Only a
+ * diagnostic reads it, and a document restored from a graph snapshot
+ * unpacks its places on first use: every task's span read eagerly was
+ * ~75 ms of a restored load of 1,000 challenges (and its garbage).
+ */
+function withSpan<T extends object>(entry: T, doc: ContentDocument, pointer: string): T & { span: Span } {
+  const settle = (span: Span) => Object.defineProperty(entry, 'span', { value: span, writable: true, enumerable: true, configurable: true });
+  return Object.defineProperty(entry, 'span', {
+    enumerable: true,
+    configurable: true,
+    get(): Span {
+      const span = doc.parsed.frontMatter.places[pointer]?.key ?? doc.parsed.frontMatter.span;
+      settle(span);
+      return span;
+    },
+    set(span: Span) {
+      settle(span);
+    },
+  }) as T & { span: Span };
 }
