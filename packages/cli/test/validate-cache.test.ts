@@ -2,7 +2,7 @@
 // (read from the shared corpus, copied to a temp folder): a hit equals an
 // uncached run, and any changed input (a byte of any file, with its mtime put
 // back; the config; a corrupt entry) is recomputed, never a stale hit.
-import { cpSync, readFileSync, readdirSync, renameSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, readdirSync, renameSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import type { Diagnostic } from '@labkit/sdk';
@@ -10,6 +10,8 @@ import { afterAll, expect, it } from 'vitest';
 import { validate } from '../src/index.ts';
 import type { CommandReporter, ValidateResult } from '../src/index.ts';
 import { validateCachePath } from '../src/run/validate-cache.ts';
+import { validateHit } from '../src/run/validate.ts';
+import { snapshotPath, snapshotTuning } from '../../sdk/src/graph/snapshot.ts';
 import { corpusPath, describeCorpus, hasCorpus } from '../../../test-support/corpus.ts';
 import { lab, tempDir } from './helpers.ts';
 
@@ -27,6 +29,8 @@ async function run(cache: string | false = cacheDir): Promise<{ fromCache: boole
   const r = await validate({ dir: content, cache, reporter });
   return { fromCache: r.fromCache, loaded: steps.includes('loading content'), out: { diagnostics: r.diagnostics, summary: r.summary, counts: r.counts, ok: r.ok, files: [...r.files].sort() } };
 }
+
+const silent: CommandReporter = { progress: () => undefined, diagnostics: () => undefined };
 
 /** Changes one byte of `file` in place (same size) and puts its mtime back, so only the bytes tell. */
 function flipByte(file: string, at = 0): void {
@@ -89,6 +93,56 @@ describeCorpus('lab validate --cache: whole-result cache', () => {
       expect(fresh.out.files, what).not.toEqual(before.files);
       expect((await run()).fromCache, what).toBe(true);
     }
+  });
+
+  it('after an edit the load starts from the graph snapshot (as lab build does) and equals a fresh run, in this thread and isolated', async () => {
+    // Files written in the last 2 s get no snapshot stamp: the copy above is that recent.
+    const racy = snapshotTuning.racyMs;
+    snapshotTuning.racyMs = 0;
+    try {
+      // Earlier tests broke this file's front matter: start from the corpus's.
+      const index = join(content, 'sample-challenge', 'index.md');
+      writeFileSync(index, readFileSync(corpusPath('iximiuz-samples', 'sample-challenge', 'index.md')));
+      // A snapshot an earlier test left lists its recent files unstamped: start from a fresh one.
+      rmSync(snapshotPath(content, cacheDir), { force: true });
+      rmSync(validateCachePath(content, cacheDir), { force: true });
+      const fill = await validate({ dir: content, cache: cacheDir, reporter: silent });
+      expect(fill.snapshot).toMatchObject({ use: 'none', written: true });
+      expect(existsSync(snapshotPath(content, cacheDir))).toBe(true);
+      for (const isolate of [false, true]) {
+        writeFileSync(index, readFileSync(index, 'utf8') + `\nEdited (isolate: ${isolate}):\n\n::no-such-component-${isolate}\nText.\n::\n`);
+        const cached = await validate({ dir: content, cache: cacheDir, reporter: silent, isolate });
+        expect(cached.fromCache).toBe(false);
+        expect(cached.snapshot, `isolate: ${isolate}`).toMatchObject({ use: 'restored' });
+        // The worker keeps the 2 s racy window (its own module): files earlier tests wrote may count too.
+        if (!isolate) expect(cached.snapshot!.changed).toBe(1);
+        else expect(cached.snapshot!.changed).toBeLessThan(cached.files.size / 2);
+        const fresh = await run(false);
+        expect({ diagnostics: cached.diagnostics, summary: cached.summary, counts: cached.counts, ok: cached.ok, files: [...cached.files].sort() }).toEqual(fresh.out);
+        expect(cached.diagnostics.filter((d) => d.message.includes(`no-such-component-${isolate}`))).toHaveLength(1);
+      }
+    } finally {
+      snapshotTuning.racyMs = racy;
+    }
+  });
+
+  it("the fast path's miss, taken over by the command, stores nothing when a file changed in between", async () => {
+    const solution = join(content, 'sample-challenge', 'solution.md');
+    const s1 = readFileSync(solution, 'utf8');
+    writeFileSync(solution, s1 + '\nA first edit.\n');
+    const state1 = readFileSync(solution);
+    expect(await validateHit({ dir: content, cache: cacheDir })).toBeUndefined();
+    // Between the fast path (bin/lab.js) and the command: the folder moves on.
+    writeFileSync(solution, s1 + '\nA second edit:\n\n::no-such-widget\nText.\n::\n');
+    const cached = await run();
+    expect(cached.fromCache).toBe(false);
+    expect(cached.out).toEqual((await run(false)).out);
+    expect(cached.out.diagnostics.some((d) => d.message.includes('no-such-widget'))).toBe(true);
+    // Back to the state the fast path saw: its answer, not the second edit's.
+    writeFileSync(solution, state1);
+    const again = await run();
+    expect(again.out).toEqual((await run(false)).out);
+    expect(again.out.diagnostics.some((d) => d.message.includes('no-such-widget'))).toBe(false);
   });
 
   it('a file whose stat the entry keeps is still re-read when rewritten in place (same size, mtime put back)', async () => {

@@ -68,6 +68,9 @@ export interface StoredValidation {
 export interface ValidateCacheKey {
   key: string;
   stamps: Stamps;
+  /** The files the key was taken over (as `discoverFiles` lists them), and their Markdown's bytes. */
+  files: readonly string[];
+  markdownBytes: number;
 }
 
 /** The entry file (head) of a content root. */
@@ -156,12 +159,14 @@ export async function validateCacheKey(root: string, options: { code: boolean; s
       return digest;
     }),
   );
+  let markdownBytes = 0;
   for (const [i, rel] of files.entries()) {
     const digest = digests[i];
     if (digest === undefined) return undefined;
     h.update(`file ${rel}\0${digest}\n`);
+    if (rel.endsWith('.md')) markdownBytes += Number(all[i]!.size);
   }
-  return { key: h.digest('hex'), stamps };
+  return { key: h.digest('hex'), stamps, files, markdownBytes };
 }
 
 /** The stored head (whatever its key), or `undefined` (missing, corrupt, foreign). Never throws. */
