@@ -15,6 +15,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { build } from '../../src/index.ts';
 import { fixtureSite } from '../helpers.ts';
+import { corpusPath, describeCorpus } from '../../../../test-support/corpus.ts';
 
 async function site(): Promise<{ content: string; out: string; render: string }> {
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'labkit-render-index-'));
@@ -167,4 +168,45 @@ describe('render index', () => {
     expect(await readFile(path.join(out, page), 'utf8')).toBe(await readFile(path.join(full, page), 'utf8'));
     expect(await readFile(path.join(out, page), 'utf8')).toContain(`lk-000000000000:${id}:${digest}`);
   }, 240_000);
+});
+
+/** Every file under `dir` (pages, search shards, assets), sorted. */
+async function allFiles(dir: string): Promise<string[]> {
+  return (await readdir(dir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).map((e) => path.relative(dir, path.join(e.parentPath, e.name))).sort();
+}
+
+describeCorpus('render index on real content (the iximiuz samples)', () => {
+  it('fresh rebuilds after a body edit and a title edit write what --force writes, file for file', async () => {
+    const tmp = await mkdtemp(path.join(os.tmpdir(), 'labkit-render-index-corpus-'));
+    const content = path.join(tmp, 'content');
+    await cp(corpusPath('iximiuz-samples'), content, { recursive: true });
+    const out = path.join(tmp, 'out');
+    const render = path.join(tmp, '.labkit-cache', 'out', 'render');
+    expect(await build({ dir: content, outDir: out })).toMatchObject({ ok: true, mode: 'full' });
+    expect(existsSync(path.join(render, 'index.jsonl'))).toBe(true);
+    const edits: Array<[string, string, string, string]> = [
+      // The tutorial's body (code blocks, many components): one page and its search text.
+      ['body', 'sample-tutorial/index.md', '## How to Edit the Tutorial', '## How to Edit the Tutorial (numbatine)'],
+      // The challenge's title: its page, and every card and list that names it.
+      ['title', 'sample-challenge/index.md', "title: 'Sample Challenge: Start and Inspect a Container With Docker'", "title: 'Sample Challenge: Start and Inspect a Quollish Container'"],
+    ];
+    for (const [what, file, from, to] of edits) {
+      await edit(path.join(content, file), from, to);
+      const rebuilt = await build({ dir: content, outDir: out });
+      expect(rebuilt, what).toMatchObject({ ok: true, mode: 'incremental' });
+      // One document rendered; the other eleven came from the index (a title also rewrites the pages that name it).
+      expect(rebuilt, what).toMatchObject({ rendered: 1, reused: 11 });
+      expect(rebuilt.pagesWritten, what).toBe(what === 'body' ? 1 : 7);
+      // The render index was what the rebuild started from, and it wrote a new one.
+      expect(existsSync(path.join(render, 'index.jsonl')), what).toBe(true);
+      const full = path.join(tmp, `full-${what}`);
+      await build({ dir: content, outDir: full, force: true });
+      const list = await allFiles(full);
+      expect(await allFiles(out), what).toEqual(list);
+      for (const f of list) expect(await readFile(path.join(out, f)), `${what}: ${f}`).toEqual(await readFile(path.join(full, f)));
+      const marker = what === 'body' ? 'numbatine' : 'Quollish';
+      expect(list.filter((f) => f.endsWith('.html')).length).toBeGreaterThan(3);
+      expect(await readFile(path.join(out, file.replace(/index\.md$/, 'index.html').replace(/^sample-tutorial/, 'tutorials/sample-tutorial').replace(/^sample-challenge/, 'challenges/sample-challenge')), 'utf8'), what).toContain(marker);
+    }
+  }, 300_000);
 });
