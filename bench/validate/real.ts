@@ -2,7 +2,7 @@
 // sample challenge (index.md + solution.md, read from ../shared/corpus and
 // copied into a temp folder outside the repository; the images are
 // symlinked), cold, with `--cache` when nothing changed and with `--cache`
-// after one file was edited (the parse pack's path), with the peak
+// after one file was edited (the graph snapshot's path), with the peak
 // RSS of the process tree, against a bare single-thread parse of the same
 // files. With --baseline <checkout> both checkouts take turns on the same
 // files (before/after); medians of --runs runs, with the load average.
