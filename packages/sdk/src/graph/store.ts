@@ -179,7 +179,11 @@ async function loadWithSnapshot(rootDir: string, options: LoadOptions): Promise<
     for (const rel of snap.stamps.keys()) if (!now.has(rel)) changedFiles.add(rel);
     for (const rel of found.files) if (!stamps.has(rel)) changedFiles.add(rel);
     changed = changedFiles.size;
-    const state: LoaderState = { options, parsed: new Map(), ts: new Map(), texts: new Map(), refusedLinks: new Map(), unreadable: new Map(), known: new Set() };
+    // The changed files' parses go into the shared pack, where `lab build`
+    // reads the trees it renders: whole trees only, even for a load that
+    // keeps only the rules' part (`trees: 'rules'`, lab validate --cache), as
+    // a load through the parse cache does (phases/parse-markdown.ts).
+    const state: LoaderState = { options: options.trees === 'rules' ? { ...options, trees: 'full' } : options, parsed: new Map(), ts: new Map(), texts: new Map(), refusedLinks: new Map(), unreadable: new Map(), known: new Set() };
     for (const rec of snap.docs) {
       if (changedFiles.has(rec.file) || !now.has(rec.file)) continue;
       state.parsed.set(rec.file, lazyDocument(root, pack, rec));

@@ -219,6 +219,21 @@ describe('graph snapshot: never trusted when it should not be', () => {
     await expectSameAsFull(content, second.graph);
   });
 
+  it('a load that keeps only the rules’ part of each tree (lab validate --cache) appends whole trees to the shared pack', async () => {
+    const { content, cache } = copy(join(repo, 'examples'));
+    const file = join(content, 'tutorials/linux-file-permissions/index.md');
+    await snapLoad(content, cache);
+    // An edit and an added file: the file list changed, so the rules' load writes the pack and the snapshot.
+    writeFileSync(file, readFileSync(file, 'utf8') + '\n## Added section\n\nA paragraph with `code` and a [link](https://example.com).\n');
+    writeFileSync(join(content, 'tutorials/linux-file-permissions/__static__/notes.txt'), 'notes\n');
+    const rules = await snapLoad(content, cache, { trees: 'rules' });
+    expect(rules.report).toMatchObject({ use: 'restored', written: true });
+    // The next load (lab build, which renders) restores the trees the rules' load appended.
+    const next = await snapLoad(content, cache);
+    expect(next.report).toMatchObject({ use: 'restored', changed: 0 });
+    await expectSameAsFull(content, next.graph);
+  });
+
   it('lives in the cache folder, out of the content repository’s reach', async () => {
     const { content, cache } = copy(join(repo, 'examples'));
     const file = snapshotPath(content, cache);
