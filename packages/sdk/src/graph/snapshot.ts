@@ -70,9 +70,14 @@ export const SnapshotErrors = defineErrors({
   },
 });
 
-/** Snapshot file of a content root. */
-export function snapshotPath(root: string, cacheDir: string = labkitCacheDir()): string {
-  return join(cacheDir, 'graph', `${createHash('sha256').update(resolve(root)).digest('hex')}.bin`);
+/**
+ * Snapshot file of a content root. A load without the content's code
+ * (`code: false`: `lab validate --cache --no-code`, `lab build --no-code`)
+ * has its own: one snapshot for both would make each of two alternating
+ * commands find the other's and load in full.
+ */
+export function snapshotPath(root: string, cacheDir: string = labkitCacheDir(), options: { code?: boolean } = {}): string {
+  return join(cacheDir, 'graph', `${createHash('sha256').update(resolve(root)).digest('hex')}${options.code === false ? '-no-code' : ''}.bin`);
 }
 
 let codeStampMemo: string | undefined;

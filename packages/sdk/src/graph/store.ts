@@ -156,7 +156,7 @@ async function loadWithSnapshot(rootDir: string, options: LoadOptions): Promise<
   let ms = 0;
   const root = resolve(rootDir);
   const cacheDir = typeof options.parseCache === 'string' ? options.parseCache : undefined;
-  const file = snapshotPath(root, cacheDir);
+  const file = snapshotPath(root, cacheDir, options);
   const pack = parseCachePath(root, cacheDir);
   const key = snapshotKey(root, options);
   const found = discover(root);

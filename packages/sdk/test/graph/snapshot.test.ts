@@ -4,7 +4,7 @@
 // file and a renamed folder, on the examples, the corpus and generated
 // content; a corrupt or stale snapshot, or a pack written whole since, is
 // never trusted; the snapshot lives in the user cache only.
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -232,6 +232,19 @@ describe('graph snapshot: never trusted when it should not be', () => {
     const next = await snapLoad(content, cache);
     expect(next.report).toMatchObject({ use: 'restored', changed: 0 });
     await expectSameAsFull(content, next.graph);
+  });
+
+  it('keeps a load without the content’s code apart, so alternating commands each restore their own', async () => {
+    const { content, cache } = copy(join(repo, 'examples'));
+    expect((await snapLoad(content, cache)).report).toMatchObject({ use: 'none', written: true });
+    expect((await snapLoad(content, cache, { code: false })).report).toMatchObject({ use: 'none', written: true });
+    expect(existsSync(snapshotPath(content, cache, { code: false }))).toBe(true);
+    expect(snapshotPath(content, cache, { code: false })).not.toBe(snapshotPath(content, cache));
+    expect((await snapLoad(content, cache)).report).toMatchObject({ use: 'restored', changed: 0 });
+    const noCode = await snapLoad(content, cache, { code: false });
+    expect(noCode.report).toMatchObject({ use: 'restored', changed: 0 });
+    const full = await loadContent(content, { workers: 1, code: false });
+    expect(view(noCode.graph)).toEqual(view(full));
   });
 
   it('lives in the cache folder, out of the content repository’s reach', async () => {
