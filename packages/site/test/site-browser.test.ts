@@ -171,6 +171,22 @@ describe('built site in Chromium', () => {
     await page.context().close();
   });
 
+  it('search shows a code block as it is written, and no button label matches', async () => {
+    const page = await open(`${fixture.url}search/?q=apiVersion`);
+    const item = page.locator('.lk-search-list li').first();
+    await item.waitFor({ timeout: 20_000 });
+    await expect(item.locator('a').first().getAttribute('href')).resolves.toContain('/tutorials/searchable-tutorial/');
+    // The highlighter's spans used to reach the index as spaces: "apiVersion : v1".
+    await expect(item.innerText()).resolves.toMatch(/apiVersion: v1\b/);
+    // Every page with a code block used to match the Copy button's label.
+    const copy = await open(`${fixture.url}search/?q=copy`);
+    const count = copy.locator('#lk-search-results > .lk-muted');
+    await count.waitFor({ timeout: 20_000 });
+    await expect(count.innerText()).resolves.toBe('0 results');
+    await page.context().close();
+    await copy.context().close();
+  });
+
   it('XSS payloads from the fixture do not run', async () => {
     const page = await open(`${fixture.url}challenges/xss-and-tasks/`);
     let dialogs = 0;

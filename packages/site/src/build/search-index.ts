@@ -28,7 +28,9 @@ function decodeReference(whole: string, hex?: string, dec?: string, name?: strin
 }
 
 /** Bump when {@link textOf} gives other text for the same HTML: render cache entries keep the text they were written with. */
-export const SEARCH_TEXT_VERSION = 't1';
+// t2: code as written (no space between a code block's highlighting spans),
+// and no control labels (Copy, Run, Check, Submit).
+export const SEARCH_TEXT_VERSION = 't2';
 
 /**
  * Plain text of rendered content HTML (tags dropped, entities decoded).
@@ -40,6 +42,13 @@ export const SEARCH_TEXT_VERSION = 't1';
 export function textOf(html: string): string {
   return html
     .replace(/<(?:script|style)[\s\S]*?<\/(?:script|style)>/gi, ' ')
+    // The renderer's controls (a code block's Copy and Run, a quiz's Check, a
+    // form's Submit) are not content: every page with code would match "copy".
+    .replace(/<button\b[^>]*\bclass="[^"]*\blk-(?:copy|run|btn)\b[^"]*"[^>]*>[\s\S]*?<\/button>/gi, ' ')
+    // A code block's text is its own: the highlighter's spans split tokens
+    // (`fmt.</span><span>Println`), so inside <pre> every tag goes without a
+    // trace and the block's newlines stay.
+    .replace(/<pre\b[^>]*>([\s\S]*?)<\/pre>/gi, (_, code: string) => `\n${code.replace(/<[^>]*>/g, '')}\n`)
     .replace(/<(?:br|\/p|\/li|\/h\d|\/div|\/pre|\/tr)\b[^>]*>/gi, '\n')
     // Inline tags become nothing, others a space ("challenge</span><strong>Title" must not glue).
     .replace(/<\/?(?:a|em|strong|code|b|i|mark|small|kbd|sub|sup|del|s)\b[^>]*>/gi, '')
