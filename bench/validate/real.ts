@@ -78,7 +78,7 @@ console.log(`| \`lab validate\` cold, wall | ${cell('before', 'cold')} | ${cell(
 console.log(`| cold / bare single-thread parse | ${cell('before', 'ratio')} | ${cell('after', 'ratio')} | ≤ 0.8× |`);
 console.log(`| cold / bare parse with remark-gfm (Labkit's plugins) | ${cell('before', 'ratio-gfm')} | ${cell('after', 'ratio-gfm')} | |`);
 console.log(`| \`--cache\`, nothing changed | ${cell('before', 'cached')} | ${cell('after', 'cached')} | ≤ 0.4 s |`);
-console.log(`| \`--cache\`, one file edited (parse pack: 1,999 hits, 1 parse) | ${cell('before', 'edit')} | ${cell('after', 'edit')} | |`);
+console.log(`| \`--cache\`, one file edited (graph snapshot: 1 file parsed, its item checked again) | ${cell('before', 'edit')} | ${cell('after', 'edit')} | |`);
 console.log(`| peak memory (process tree), cold | ${cell('before', 'peak')} | ${cell('after', 'peak')} | ≤ 400 MB |`);
 rmSync(dir, { recursive: true, force: true });
 for (const e of readdirSync(path.dirname(dir))) if (e.startsWith(`${path.basename(dir)}-cache-`)) rmSync(path.join(path.dirname(dir), e), { recursive: true, force: true });
