@@ -9,6 +9,7 @@ import type { FrontMatter } from '../parse/front-matter.ts';
 import { digestOf, parseDocument, type ParsedDocument } from '../parse/parse-document.ts';
 import type { ValidationCache } from '../validate/validate-graph.ts';
 import { jsonSafe, labkitCacheDir, packageVersion, pipelineVersion, readPackEntry, STALE_PACK_MS } from './parse-cache.ts';
+import { lazyProperty } from '../util/lazy-property.ts';
 
 /**
  * Graph snapshot: what a fresh `lab build` process needs to rebuild one
@@ -185,19 +186,7 @@ function unpackPlaces(rows: PackedPlace[]): FrontMatter['places'] {
 
 /** `places` unpacked on first read (then a plain property), so a restored load pays only for those it reads. */
 function lazyPlaces(fm: FrontMatter, rows: PackedPlace[]): void {
-  const settle = (places: FrontMatter['places']) => Object.defineProperty(fm, 'places', { value: places, writable: true, enumerable: true, configurable: true });
-  Object.defineProperty(fm, 'places', {
-    enumerable: true,
-    configurable: true,
-    get() {
-      const places = unpackPlaces(rows);
-      settle(places);
-      return places;
-    },
-    set(places: FrontMatter['places']) {
-      settle(places);
-    },
-  });
+  lazyProperty(fm, 'places', () => unpackPlaces(rows));
 }
 
 /** The snapshot as written: JSON (parsed ~10x faster than `v8.deserialize` here, 8 MB at 3,000 pages). */

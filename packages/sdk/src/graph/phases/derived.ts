@@ -6,6 +6,7 @@ import type { Playground } from '../../schemas/playground.ts';
 import { dirName } from '../discover.ts';
 import type { ContentDocument, ContentItem, ContentReference, TaskEntry } from '../types.ts';
 import type { Span } from '../../diagnostics/diagnostic.ts';
+import { lazyProperty } from '../../util/lazy-property.ts';
 import { EMPTY_ROOT } from './new-item.ts';
 import { isLazyDocument } from '../snapshot.ts';
 
@@ -114,17 +115,5 @@ function referencesOf(doc: ContentDocument): ContentReference[] {
  * ~75 ms of a restored load of 1,000 challenges (and its garbage).
  */
 function withSpan<T extends object>(entry: T, doc: ContentDocument, pointer: string): T & { span: Span } {
-  const settle = (span: Span) => Object.defineProperty(entry, 'span', { value: span, writable: true, enumerable: true, configurable: true });
-  return Object.defineProperty(entry, 'span', {
-    enumerable: true,
-    configurable: true,
-    get(): Span {
-      const span = doc.parsed.frontMatter.places[pointer]?.key ?? doc.parsed.frontMatter.span;
-      settle(span);
-      return span;
-    },
-    set(span: Span) {
-      settle(span);
-    },
-  }) as T & { span: Span };
+  return lazyProperty(entry, 'span', (): Span => doc.parsed.frontMatter.places[pointer]?.key ?? doc.parsed.frontMatter.span);
 }
