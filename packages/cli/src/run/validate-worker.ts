@@ -12,5 +12,5 @@ import { loadContent, type SnapshotReport } from '@labkit/sdk';
 
 const { root, parseCache, code } = workerData as { root: string; parseCache: string | boolean; code: boolean };
 let snapshot: SnapshotReport | undefined;
-const graph = await loadContent(root, { parseCache, code, trees: 'rules', snapshot: parseCache !== false, onSnapshot: (r) => (snapshot = r) });
+const graph = await loadContent(root, { parseCache, code, trees: 'rules', snapshot: true, onSnapshot: (r) => (snapshot = r) });
 parentPort!.postMessage({ diagnostics: graph.diagnostics, files: [...graph.files], items: graph.items.length, documents: graph.documents.size, ...(snapshot ? { snapshot } : {}) });

@@ -120,7 +120,7 @@ export async function validate(options: ValidateOptions): Promise<ValidateResult
     const listed = !options.isolate ? [] : (entry?.key.files ?? discoverFiles(root));
     if (options.isolate && !(code && listed.some((f) => f.endsWith('.lab.ts')))) {
       const load = { parseCache: options.cache ?? false, code };
-      const oldMb = (typeof options.isolate === 'object' ? options.isolate.oldGenerationMb : undefined) ?? isolateOldMb(root, listed, entry?.key.markdownBytes);
+      const oldMb = (typeof options.isolate === 'object' ? options.isolate.oldGenerationMb : undefined) ?? isolateOldMb(entry?.key.markdownBytes ?? markdownBytes(root, listed));
       const r = await loadIsolated(root, { ...load, oldMb }).catch((error: unknown) => {
         // Content that needs more than the cap: load again, uncapped.
         if ((error as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY') return loadIsolated(root, load);
@@ -131,7 +131,7 @@ export async function validate(options: ValidateOptions): Promise<ValidateResult
       return finish(r.diagnostics, { files: new Set(r.files), counts, fromCache: false, ...(r.snapshot ? { snapshot: r.snapshot } : {}) }, kept);
     }
     const { loadContent } = await import('@labkit/sdk');
-    graph = await loadContent(root, { parseCache: options.cache ?? false, code, snapshot: options.cache !== undefined && options.cache !== false, onSnapshot: (r) => (snapshot = r) });
+    graph = await loadContent(root, { parseCache: options.cache ?? false, code, snapshot: true, onSnapshot: (r) => (snapshot = r) });
   }
   const counts = { items: graph.items.length, documents: graph.documents.size };
   // Stored only if nothing changed while loading: the key is taken again.
@@ -275,9 +275,13 @@ export const ISOLATE_YOUNG_MB = 16;
 export const ISOLATE_OLD_BASE_MB = 96;
 export const ISOLATE_OLD_PER_MARKDOWN_MB = 20;
 
-function isolateOldMb(root: string, files: readonly string[], known?: number): number {
-  let bytes = known ?? 0;
-  if (known === undefined) for (const f of files) {
+function isolateOldMb(markdownBytes: number): number {
+  return Math.ceil(ISOLATE_OLD_BASE_MB + (ISOLATE_OLD_PER_MARKDOWN_MB * markdownBytes) / 2 ** 20);
+}
+
+function markdownBytes(root: string, files: readonly string[]): number {
+  let bytes = 0;
+  for (const f of files) {
     if (!f.endsWith('.md')) continue;
     try {
       bytes += statSync(join(root, f)).size;
@@ -285,7 +289,7 @@ function isolateOldMb(root: string, files: readonly string[], known?: number): n
       // the load reports it
     }
   }
-  return Math.ceil(ISOLATE_OLD_BASE_MB + (ISOLATE_OLD_PER_MARKDOWN_MB * bytes) / 2 ** 20);
+  return bytes;
 }
 
 /** Runs loadContent on a worker (validate-worker.ts); rejects with the worker's error. */
