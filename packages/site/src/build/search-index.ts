@@ -49,7 +49,7 @@ export function textOf(html: string): string {
     // (`fmt.</span><span>Println`), so inside <pre> every tag goes without a
     // trace and the block's newlines stay.
     .replace(/<pre\b[^>]*>([\s\S]*?)<\/pre>/gi, (_, code: string) => `\n${code.replace(/<[^>]*>/g, '')}\n`)
-    .replace(/<(?:br|\/p|\/li|\/h\d|\/div|\/pre|\/tr)\b[^>]*>/gi, '\n')
+    .replace(/<(?:br|\/p|\/li|\/h\d|\/div|\/tr)\b[^>]*>/gi, '\n')
     // Inline tags become nothing, others a space ("challenge</span><strong>Title" must not glue).
     .replace(/<\/?(?:a|em|strong|code|b|i|mark|small|kbd|sub|sup|del|s)\b[^>]*>/gi, '')
     .replace(/<[^>]+>/g, ' ')
