@@ -8,7 +8,7 @@ import type { ServeEvent } from './serve-events.ts';
 import { formatMetrics, type MetricSample } from './metrics.ts';
 import { PlaygroundSession } from './session.ts';
 import { SOCKET_LIMITS } from './socket-limits.ts';
-import { parseSize } from './terminal-channel.ts';
+import { parseSize, pendingBytes } from './terminal-channel.ts';
 import { WebProxy, type WebProxyLimits } from './web-proxy.ts';
 
 export interface ServerLimits {
@@ -267,6 +267,7 @@ export class PlaygroundServer {
   metrics(): string {
     const h = this.health();
     const sorted = [...this.#startTimes].sort((a, b) => a - b);
+    const mem = process.memoryUsage();
     const q = (p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]! / 1000 : 0);
     return formatMetrics([
       { name: 'labkit_sessions', help: 'Sessions known to the server (any state).', type: 'gauge', value: h.sessions },
@@ -285,16 +286,18 @@ export class PlaygroundServer {
       { name: 'labkit_websockets_open', help: 'Browser WebSockets (events and terminals) open now.', type: 'gauge', value: this.#wss.clients.size },
       { name: 'labkit_websocket_buffered_bytes', help: 'Bytes sent to browser WebSockets and not yet taken by the peer (bounded per socket).', type: 'gauge', value: this.bufferedBytes() },
       { name: 'labkit_websockets_closed_slow_total', help: 'Sockets closed because their peer did not read (backlog over the limit).', type: 'counter', value: this.#counters.slowSockets },
-      { name: 'process_resident_memory_bytes', help: 'Resident memory of the server process.', type: 'gauge', value: process.memoryUsage.rss() },
+      { name: 'process_resident_memory_bytes', help: 'Resident memory of the server process.', type: 'gauge', value: mem.rss },
+      // prom-client's name for it. Output queued for sockets showed here (and in RSS) as ~10x its size.
+      { name: 'nodejs_heap_size_used_bytes', help: 'V8 heap in use (live objects and garbage not yet collected).', type: 'gauge', value: mem.heapUsed },
       // Providers that run machines elsewhere report them here (the Swarm provider: services per node and pool).
       ...((this.#provider as { metricSamples?: () => MetricSample[] }).metricSamples?.() ?? []),
     ]);
   }
 
-  /** Unsent bytes held for every browser socket now (the sum of ws `bufferedAmount`). */
+  /** Unsent bytes held for every browser socket now (ws `bufferedAmount` and terminal output waiting for its frame). */
   bufferedBytes(): number {
     let n = 0;
-    for (const ws of this.#wss.clients) n += ws.bufferedAmount;
+    for (const ws of this.#wss.clients) n += ws.bufferedAmount + pendingBytes(ws);
     return n;
   }
 

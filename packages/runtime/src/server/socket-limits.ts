@@ -42,7 +42,8 @@ export function sendBounded(ws: WebSocket, data: Buffer | string, limit: number)
   return true;
 }
 
-function closeSlow(ws: WebSocket): void {
+/** Closes a socket whose peer does not read with CLOSE_TOO_SLOW, and cuts it if the close is not answered. */
+export function closeSlow(ws: WebSocket): void {
   ws.close(CLOSE_TOO_SLOW, 'output not read fast enough');
   // The close frame waits behind the backlog the peer is not reading: cut it
   // with a TCP reset, which also drops what the kernel still holds for it. A

@@ -1,10 +1,33 @@
 import type { WebSocket } from 'ws';
 import type { Machine, Terminal } from '../provider.ts';
 import { closeReason } from './close-reason.ts';
-import { CLOSE_TOO_MANY, SOCKET_LIMITS, sendBounded } from './socket-limits.ts';
+import { CLOSE_TOO_MANY, SOCKET_LIMITS, closeSlow } from './socket-limits.ts';
 
 /** Output kept for a tab that (re)connects: enough to redraw a screen or two. */
 const SCROLLBACK_BYTES = 128 * 1024;
+
+/**
+ * One tab's output not yet sent. A tab has one frame in flight at a time;
+ * what the guest prints meanwhile is joined into the next frame. The guest
+ * prints in small pieces (tens of bytes per read under `yes`), and queueing
+ * each piece as its own frame cost ws and the socket ~10 bytes of heap per
+ * byte of output: a tab that stopped reading held ~12 MiB of heap at its
+ * 1 MiB backlog, and a guest printing one byte at a time could make that far
+ * worse. Joined, the backlog costs about its own size, and a tab that reads
+ * gets fewer, larger frames.
+ */
+interface Tab {
+  pending: Buffer[];
+  pendingBytes: number;
+  inFlight: boolean;
+}
+
+const tabs = new WeakMap<WebSocket, Tab>();
+
+/** Terminal output held for this socket and not yet given to it (beside its ws `bufferedAmount`). */
+export function pendingBytes(ws: WebSocket): number {
+  return tabs.get(ws)?.pendingBytes ?? 0;
+}
 
 /**
  * One machine's terminal in a session: a login shell on a guest pty that
@@ -23,7 +46,7 @@ export class TerminalChannel {
   #terminal: Terminal | undefined;
   #scrollback: Buffer[] = [];
   #scrollbackBytes = 0;
-  #sockets = new Set<WebSocket>();
+  #sockets = new Map<WebSocket, Tab>();
   #size = { cols: 80, rows: 24 };
   #closed = false;
   #onActivity: () => void;
@@ -53,8 +76,10 @@ export class TerminalChannel {
       return;
     }
     // Replay first, then join: what #open() prints must reach this tab once.
-    if (this.#scrollbackBytes) ws.send(Buffer.concat(this.#scrollback));
-    this.#sockets.add(ws);
+    const tab: Tab = { pending: [], pendingBytes: 0, inFlight: false };
+    tabs.set(ws, tab);
+    if (this.#scrollbackBytes) this.#send(ws, tab, Buffer.concat(this.#scrollback));
+    this.#sockets.set(ws, tab);
     if (size) this.#size = size;
     if (!this.#terminal) this.#open();
     else if (size) this.#terminal.resize(size.cols, size.rows);
@@ -87,7 +112,7 @@ export class TerminalChannel {
     this.#closed = true;
     this.#terminal?.close();
     this.#terminal = undefined;
-    for (const ws of this.#sockets) ws.close(1000, closeReason(reason));
+    for (const ws of this.#sockets.keys()) ws.close(1000, closeReason(reason));
     this.#sockets.clear();
   }
 
@@ -115,14 +140,36 @@ export class TerminalChannel {
     this.#scrollback.push(chunk);
     this.#scrollbackBytes += chunk.length;
     while (this.#scrollbackBytes > SCROLLBACK_BYTES && this.#scrollback.length > 1) this.#scrollbackBytes -= this.#scrollback.shift()!.length;
-    for (const ws of this.#sockets) {
+    for (const [ws, tab] of this.#sockets) {
       if (ws.readyState !== ws.OPEN) continue;
+      if (!tab.inFlight) {
+        this.#send(ws, tab, chunk);
+        continue;
+      }
+      tab.pending.push(chunk);
+      tab.pendingBytes += chunk.length;
       // A tab that stops reading while the guest prints (`yes`) is cut, not buffered for.
-      if (!sendBounded(ws, chunk, this.#backlogBytes)) {
+      if (tab.pendingBytes + ws.bufferedAmount > this.#backlogBytes) {
         this.#sockets.delete(ws);
+        tab.pending = [];
+        tab.pendingBytes = 0;
+        closeSlow(ws);
         this.#onSlowClient();
       }
     }
+  }
+
+  /** Sends one frame; when the socket has taken it, what came meanwhile goes as the next one. */
+  #send(ws: WebSocket, tab: Tab, data: Buffer): void {
+    tab.inFlight = true;
+    ws.send(data, (error) => {
+      tab.inFlight = false;
+      if (error || !tab.pendingBytes || ws.readyState !== ws.OPEN || this.#sockets.get(ws) !== tab) return;
+      const next = tab.pending.length === 1 ? tab.pending[0]! : Buffer.concat(tab.pending, tab.pendingBytes);
+      tab.pending = [];
+      tab.pendingBytes = 0;
+      this.#send(ws, tab, next);
+    });
   }
 }
 

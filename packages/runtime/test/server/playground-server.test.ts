@@ -47,6 +47,7 @@ describe('lab serve (real VMs)', () => {
     const text = await m.text();
     expect(text).toMatch(/^# TYPE labkit_sessions_active gauge$/m);
     expect(text).toMatch(/^process_resident_memory_bytes \d+$/m);
+    expect(text).toMatch(/^nodejs_heap_size_used_bytes \d+$/m);
   });
 
   it('runs a session: init, terminal, live status, hints, user input; check output never reaches the browser', async () => {
