@@ -67,10 +67,12 @@ describe('terminal output to a client that stops reading (real VM running yes)',
     await expect.poll(() => slowOut, { timeout: 10_000 }).toMatch(/STATUS 101/);
     const before = rssOf(child.process.pid!);
     let peakRss = before;
+    let peakHeap = 0;
     let peakBuffered = 0;
     const sample = async () => {
       peakRss = Math.max(peakRss, rssOf(child!.process.pid!));
       peakBuffered = Math.max(peakBuffered, await metric(base, 'labkit_websocket_buffered_bytes'));
+      peakHeap = Math.max(peakHeap, await metric(base, 'nodejs_heap_size_used_bytes'));
     };
     // Until the server gives up on the slow client (at most 3 min), then as much output again.
     const t0 = Date.now();
@@ -90,7 +92,8 @@ describe('terminal output to a client that stops reading (real VM running yes)',
     const growth = peakRss - before;
     console.log(
       `yes for ${seconds.toFixed(0)} s: the reading tab got ${(readerBytes / MiB).toFixed(2)} MiB, the slow client ${(slowRead / MiB).toFixed(2)} MiB (then ${ended}); ` +
-        `server RSS ${(before / MiB).toFixed(0)} -> peak ${(peakRss / MiB).toFixed(0)} MiB (+${(growth / MiB).toFixed(1)}); peak ws buffered ${(peakBuffered / MiB).toFixed(2)} MiB`,
+        `server RSS ${(before / MiB).toFixed(0)} -> peak ${(peakRss / MiB).toFixed(0)} MiB (+${(growth / MiB).toFixed(1)}); ` +
+        `peak heap used ${(peakHeap / MiB).toFixed(1)} MiB; peak ws buffered ${(peakBuffered / MiB).toFixed(2)} MiB`,
     );
 
     expect(closedAt, 'the server never closed the slow client').toBeDefined();
@@ -106,7 +109,12 @@ describe('terminal output to a client that stops reading (real VM running yes)',
     expect(readerBytes).toBeGreaterThan(slowRead + 2 * BACKLOG);
     // What the server held for it stayed under the backlog (plus one chunk of output).
     expect(peakBuffered).toBeLessThan(BACKLOG + 128 * 1024);
-    expect(growth).toBeLessThan(48 * MiB);
+    // Its RSS grew by what V8's young generation and GC timing allow, not by the
+    // flood. Measured: a server that queued every chunk for the slow client
+    // grew +149 MiB in the 3 minutes (its heap held ~10 bytes per byte queued,
+    // one frame per small chunk); bounded, before output was joined into one
+    // frame in flight, +23 to +28 MiB quiet and +57 MiB in a loaded CI run.
+    expect(growth).toBeLessThan(96 * MiB);
     expect(await metric(base, 'labkit_websockets_closed_slow_total')).toBe(1);
     // The reading tab still has its shell.
     tail = '';
