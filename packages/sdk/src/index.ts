@@ -85,6 +85,7 @@ export { hostnameOf, LOOPBACK_HOSTS, normalizeHost, secretMatches } from './util
 export { discoverFiles, ignoredFolders, isIgnoredFolder } from './graph/discover.ts';
 export type { RefusedLink, UnreadableFolder } from './graph/discover.ts';
 export { labkitCacheDir, pipelineVersion } from './graph/parse-cache.ts';
+export { stampFiles } from './graph/snapshot.ts';
 export type { ParsedDocument, ParseOptions } from './parse/parse-document.ts';
 export { toPointer } from './parse/front-matter.ts';
 export type { FrontMatter, YamlPlace } from './parse/front-matter.ts';

@@ -27,7 +27,7 @@ const publicNames = [
   'playgroundDefinitionSchema', 'playgroundSchema', 'playgroundSpecSchema', 'playgroundsOf', 'propsOf',
   'readComponentProps', 'readIfExists', 'referenceKinds', 'referenceMapSchema', 'renderDocument',
   'resolvePlayground', 'resolvePosix', 'rules', 'schemaForKind', 'secretMatches', 'serviceSchema', 'shQuote',
-  'sha256Hex', 'skillPathSchema', 'skillPathUnitSchema', 'staleFiles', 'startupFileSchema', 'summarize',
+  'sha256Hex', 'skillPathSchema', 'skillPathUnitSchema', 'staleFiles', 'stampFiles', 'startupFileSchema', 'summarize',
   'svgResponseHeaders', 'tabKinds', 'tabSchema', 'task', 'taskComponentNames', 'taskConditionSchema',
   'taskSchema', 'tasksSchema', 'toPointer', 'tutorialSchema', 'updateFiles', 'userInput', 'usersOf',
   'validateGraph',

@@ -452,7 +452,7 @@ export async function renderPhase(
       : new RenderCache(path.join(cacheDir, 'render'), { memory: false, texts, tokens: mayPatch });
   const hits0 = cache.hits;
   const misses0 = cache.misses;
-  const assets = await collectAssets(content.items, content.root);
+  const assets = await collectAssets(content.items, content.root, { cacheFile: path.join(cacheDir, 'assets.json'), read: !options.force });
   // Big builds render on worker threads, one per core.
   const parallel = markdownFiles > 400 && threads === 'auto';
   const counts = () => ({ rendered: cache.misses - misses0, reused: cache.hits - hits0 });
