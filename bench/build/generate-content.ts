@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync, rmSync, copyFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync, copyFileSync } from 'node:fs';
 import path from 'node:path';
 
 /**
@@ -85,4 +85,21 @@ export function generateContent(dir: string, count: number, cover?: string): { f
     if (i === 0) firstFile = file;
   }
   return { firstFile };
+}
+
+/**
+ * Writes `count` copies of a real tutorial folder (its Markdown and its
+ * `__static__` images) under `dir/tutorials/tutorial-N` (replacing `dir`)
+ * and returns the file of copy 0. Copies are writable whatever the source's
+ * mode (the shared corpus is read-only).
+ */
+export function copyCorpusTutorial(dir: string, count: number, source: string): { firstFile: string } {
+  rmSync(dir, { recursive: true, force: true });
+  for (let i = 0; i < count; i++) {
+    const folder = path.join(dir, 'tutorials', `tutorial-${i}`);
+    cpSync(source, folder, { recursive: true });
+    for (const f of readdirSync(folder, { recursive: true, encoding: 'utf8' })) chmodSync(path.join(folder, f), statSync(path.join(folder, f)).isDirectory() ? 0o755 : 0o644);
+    chmodSync(folder, 0o755);
+  }
+  return { firstFile: path.join(dir, 'tutorials/tutorial-0/index.md') };
 }

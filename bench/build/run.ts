@@ -8,6 +8,12 @@
  *
  *   node bench/build/run.ts [--pages 3000] [--runs 3] [--baseline /work/baseline] [--astro]
  *   node bench/build/run.ts --scale 300,1000,3000,10000     # how cost grows (this checkout only)
+ *   node bench/build/run.ts --real --pages 300 [--runs 3] [--baseline ...]
+ *
+ * --real builds copies of the iximiuz sample tutorial instead (read from
+ * ../shared/corpus: 62 KB of Markdown with 70 code blocks and 8 images,
+ * 1 MB, per copy), the cost generated pages hide; the rebuild edits a
+ * heading of the first copy.
  *
  * Each run takes minutes and both cores: on a shared machine run it under
  * `flock /tmp/labkit-heavy.lock`. --help (or any unknown flag) prints this
@@ -22,12 +28,12 @@ import { existsSync, readFileSync, writeFileSync, rmSync, mkdirSync } from 'node
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import path from 'node:path';
-import { generateContent } from './generate-content.ts';
+import { copyCorpusTutorial, generateContent } from './generate-content.ts';
 import { writeAstroBaseline } from './astro-baseline.ts';
 import { arg, load, median, memoryLine, run, secs, type Run } from '../lib/measure.ts';
 
 // --help prints the usage above and builds nothing (the bench runs for minutes: an unknown flag must not start it).
-const known = new Set(['--pages', '--runs', '--baseline', '--astro', '--scale']);
+const known = new Set(['--pages', '--runs', '--baseline', '--astro', '--scale', '--real']);
 const unknown = process.argv.slice(2).filter((a) => a.startsWith('--') && !known.has(a.split('=')[0]!));
 if (unknown.length) {
   const usage = readFileSync(import.meta.filename, 'utf8').split('*/')[0]!.replace(/^\/\*\*\n/, '').replace(/^ \* ?/gm, '');
@@ -41,6 +47,9 @@ const runs = Number(arg('runs') ?? 3);
 const baseline = arg('baseline');
 const work = path.join(repo, 'bench/.out/build');
 const node = process.execPath;
+const real = process.argv.includes('--real');
+/** The heading the rebuilds edit in the first page. */
+const heading = real ? '## What is a Tutorial on iximiuz Labs?' : '## Overview of 0';
 
 interface Sample {
   cold: Run;
@@ -71,7 +80,7 @@ async function watchRebuilds(lab: string, checkout: string, content: string, out
       for (let i = 0; i < saves; i++) {
         const marker = `watch-${i}-${Date.now()}`;
         const t0 = performance.now();
-        writeFileSync(file, original.replace('## Overview of 0', `## Overview of 0 (${marker})`));
+        writeFileSync(file, original.replace(heading, `${heading} (${marker})`));
         const r = await next();
         ms.push(performance.now() - t0);
         timings = r?.timings ?? {};
@@ -99,7 +108,8 @@ async function sample(checkout: string, content: string, firstFile: string, tag:
   const coldPhases = (JSON.parse(cold.stdout) as { timings: Record<string, number> }).timings;
   const original = readFileSync(firstFile, 'utf8');
   const marker = `edited-${tag}-${Date.now()}`;
-  writeFileSync(firstFile, original.replace('## Overview of 0', `## Overview of 0 (${marker})`));
+  if (!original.includes(heading)) throw new Error(`${firstFile} has no "${heading}" to edit`);
+  writeFileSync(firstFile, original.replace(heading, `${heading} (${marker})`));
   try {
     const rebuild = await run(node, [lab, 'build', content, '--out', out, '--format', 'json'], checkout, env, 50);
     const rebuildSummary = JSON.parse(rebuild.stdout) as Sample['rebuildSummary'];
@@ -114,9 +124,10 @@ async function sample(checkout: string, content: string, firstFile: string, tag:
 }
 
 function prepare(pages: number): { content: string; firstFile: string } {
-  const content = path.join(work, `content-${pages}`);
-  console.log(`bench/build: generating ${pages} pages…`);
-  const { firstFile } = generateContent(content, pages, path.join(repo, '../shared/corpus/iximiuz-samples/sample-challenge/__static__/container-box.png'));
+  const content = path.join(work, `content-${real ? 'real-' : ''}${pages}`);
+  console.log(`bench/build: ${real ? 'copying the iximiuz sample tutorial' : 'generating'} ${pages} pages…`);
+  const corpus = path.join(repo, '../shared/corpus/iximiuz-samples');
+  const { firstFile } = real ? copyCorpusTutorial(content, pages, path.join(corpus, 'sample-tutorial')) : generateContent(content, pages, path.join(corpus, 'sample-challenge/__static__/container-box.png'));
   // An author's files are older than the build: the graph snapshot trusts
   // no stamp of a file changed in the 2 s before it was taken (the SDK's
   // racy window), so the last files written here would be parsed again by
@@ -176,7 +187,7 @@ if (process.argv.includes('--astro')) {
 const col = (label: 'before' | 'after', f: (s: Sample) => number, unit: (x: number) => string) => (results[label].length ? `${unit(median(results[label].map(f)))} (${results[label].map((s) => unit(f(s))).join(', ')})` : '–');
 const mb = (x: number) => `${x.toFixed(0)} MB`;
 const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
-console.log(`\nbench/build: ${count} content pages, ${runs} runs per checkout, interleaved; medians (all runs). Load during the runs: ${loads.join(' | ')}\n`);
+console.log(`\nbench/build: ${count} content pages${real ? ' (copies of the iximiuz sample tutorial)' : ''}, ${runs} runs per checkout, interleaved; medians (all runs). Load during the runs: ${loads.join(' | ')}\n`);
 console.log('| What | Before | After | Goal |\n|---|---|---|---|');
 console.log(`| \`lab build\` cold | ${col('before', (s) => s.cold.ms, secs)} | ${col('after', (s) => s.cold.ms, secs)} | |`);
 console.log(`| peak RSS of the process tree | ${col('before', (s) => s.cold.peakMb, mb)} | ${col('after', (s) => s.cold.peakMb, mb)} | ≤ ${count > 5000 ? '1.3 GB' : '1.0 GB'} |`);
