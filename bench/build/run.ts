@@ -27,6 +27,7 @@
 import { existsSync, readFileSync, writeFileSync, rmSync, mkdirSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { once } from 'node:events';
 import path from 'node:path';
 import { copyCorpusTutorial, generateContent } from './generate-content.ts';
 import { writeAstroBaseline } from './astro-baseline.ts';
@@ -81,7 +82,9 @@ async function watchRebuilds(lab: string, checkout: string, content: string, out
         const marker = `watch-${i}-${Date.now()}`;
         const t0 = performance.now();
         writeFileSync(file, original.replace(heading, `${heading} (${marker})`));
-        const r = await next();
+        // A save can reach the watcher as two events: a build that wrote nothing is the previous save's second one.
+        let r = await next();
+        for (let extra = 0; r && r.pagesWritten === 0 && extra < 3; extra++) r = await next();
         ms.push(performance.now() - t0);
         timings = r?.timings ?? {};
         edited &&= r?.pagesWritten === 1 && readFileSync(path.join(out, 'tutorials/tutorial-0/index.html'), 'utf8').includes(marker);
@@ -91,7 +94,10 @@ async function watchRebuilds(lab: string, checkout: string, content: string, out
     }
     return { ms, timings, edited };
   } finally {
+    // Gone before the next sample empties the cache folders it may still be writing to.
+    const exited = once(child, 'exit');
     child.kill('SIGINT');
+    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 30_000))]);
   }
 }
 
