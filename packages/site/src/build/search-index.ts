@@ -114,6 +114,15 @@ export function searchRecords(pages: Page[], base: string, memo?: Map<string, st
 
 /** Pages per search shard unless `build({ searchShardSize })` says otherwise. */
 export const DEFAULT_SHARD_SIZE = 200;
+/**
+ * Text per search shard, at most: a rebuild indexes a changed page's whole
+ * shard, and Pagefind takes ~0.3 s per MB of text to add and write it
+ * (measured: 1.1 MB 0.31 s, 2.3 MB 0.6 s, 6.8 MB 2.5 s). 200 real tutorials
+ * (the iximiuz sample's 45 KB of text each) are 9 MB; 200 short pages are
+ * well under this. Each shard is one more index for the search page to
+ * merge, so not smaller.
+ */
+export const DEFAULT_SHARD_TEXT_BYTES = 2_000_000;
 /** Bump when what goes into a shard's files changes for the same records. */
 // s2: a shard's key is the digest of its records' digests.
 // s3: a record's digest is of its parts' digests (a render index token's is known without its text).
@@ -128,9 +137,9 @@ export interface SearchSummary {
 
 const digest = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 24);
 
-/** The shard count: from the page count, kept while it stays within 2x of the ideal so shards stay stable. */
-function shardCount(records: number, size: number, previous: number | undefined): number {
-  const ideal = Math.max(1, Math.ceil(records / Math.max(1, size)));
+/** The shard count: from the page count and the text, kept while it stays within 2x of the ideal so shards stay stable. */
+function shardCount(records: number, textBytes: number, size: number, maxBytes: number, previous: number | undefined): number {
+  const ideal = Math.max(1, Math.ceil(records / Math.max(1, size)), Math.ceil(textBytes / Math.max(1, maxBytes)));
   if (previous !== undefined && previous >= 1 && ideal <= previous * 2 && ideal >= Math.ceil(previous / 2)) return previous;
   return ideal;
 }
@@ -141,6 +150,14 @@ export interface SearchShards {
   keys: string[];
   /** The shards indexed now (the rest were in the cache). */
   dirty: number[];
+  /** Text per page, on average, when known (kept for the next build's shard count). */
+  recordBytes?: number;
+}
+
+/** `<cacheDir>/search/state.json`. */
+interface SearchState {
+  shards?: number;
+  recordBytes?: number;
 }
 
 /**
@@ -160,6 +177,8 @@ export async function indexSearch(siteDir: string, records: SearchRecord[], opti
 export interface SearchOptions {
   cacheDir: string;
   shardSize?: number;
+  /** Text per shard, at most (default {@link DEFAULT_SHARD_TEXT_BYTES}). */
+  shardBytes?: number;
   force?: boolean;
   memo?: Map<string, string>;
   /** The digest and the text of a part that is a render index token (else undefined). */
@@ -183,8 +202,25 @@ export async function buildSearchShards(records: SearchRecord[], options: Search
   const root = path.join(options.cacheDir, 'search');
   await mkdir(root, { recursive: true });
   const statePath = path.join(root, 'state.json');
-  const previous = options.force ? undefined : await readFile(statePath, 'utf8').then((s) => (JSON.parse(s) as { shards?: number }).shards, () => undefined);
-  const n = shardCount(records.length, options.shardSize ?? DEFAULT_SHARD_SIZE, previous);
+  const state = options.force ? undefined : await readFile(statePath, 'utf8').then((s) => JSON.parse(s) as SearchState, () => undefined);
+  // The text's size: exact when every text is at hand (a full build, a
+  // long-lived one); a fresh rebuild's unchanged pages are render index
+  // tokens, whose text is not read for this, so it counts them at the last
+  // exact build's average (or not at all, keeping the count it had).
+  let textBytes = 0;
+  let tokenRecords = 0;
+  for (const r of records) {
+    let token = false;
+    for (const part of r.parts) {
+      if (options.tokens?.digestOf(part) !== undefined) token = true;
+      else textBytes += part.length;
+    }
+    if (token) tokenRecords++;
+  }
+  const kept = typeof state?.recordBytes === 'number' && Number.isFinite(state.recordBytes) && state.recordBytes >= 0 ? state.recordBytes : undefined;
+  const recordBytes = tokenRecords === 0 ? (records.length ? textBytes / records.length : 0) : kept;
+  if (tokenRecords) textBytes += tokenRecords * (recordBytes ?? 0);
+  const n = shardCount(records.length, textBytes, options.shardSize ?? DEFAULT_SHARD_SIZE, options.shardBytes ?? DEFAULT_SHARD_TEXT_BYTES, state?.shards);
   const shards: SearchRecord[][] = Array.from({ length: n }, () => []);
   for (const r of records) shards[n === 1 ? 0 : parseInt(digest(r.url).slice(0, 8), 16) % n]!.push(r);
   // A long-lived build (`options.memo`, by text) does not hash an unchanged page's text again.
@@ -231,7 +267,7 @@ export async function buildSearchShards(records: SearchRecord[], options: Search
       await closePagefind(pagefind);
     }
   }
-  return { root, keys, dirty };
+  return { root, keys, dirty, ...(recordBytes !== undefined ? { recordBytes } : {}) };
 }
 
 /**
@@ -280,7 +316,7 @@ export function warmSearch(): () => Promise<void> {
 
 /** The second half of {@link indexSearch}: links the built shards into `<siteDir>/pagefind` and drops other shards from the cache. */
 export async function linkSearch(siteDir: string, built: SearchShards): Promise<SearchSummary> {
-  const { root, keys, dirty } = built;
+  const { root, keys, dirty, recordBytes } = built;
   const n = keys.length;
   const statePath = path.join(root, 'state.json');
   const out = path.join(siteDir, 'pagefind');
@@ -313,7 +349,7 @@ export async function linkSearch(siteDir: string, built: SearchShards): Promise<
   // Keep only this build's shards in the cache.
   const keep = new Set([...keys, 'state.json']);
   for (const e of await readdir(root)) if (!keep.has(e)) await rm(path.join(root, e), { recursive: true, force: true });
-  await writeFile(statePath, JSON.stringify({ shards: n }));
+  await writeFile(statePath, JSON.stringify({ shards: n, ...(recordBytes !== undefined ? { recordBytes: Math.round(recordBytes) } : {}) } satisfies SearchState));
   return { shards: n, rebuilt: dirty };
 }
 

@@ -1,4 +1,5 @@
 import { cp, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -83,6 +84,41 @@ describe('search built beside Astro', () => {
     // Built again from the cache: nothing indexed, the same files.
     const again = await buildSearchShards(records, { cacheDir: path.join(tmp, 'c1'), shardSize: 3, concurrency: 1 });
     expect(again.dirty).toEqual([]);
+  }, 120_000);
+
+  it('splits by text as well as by pages; a rebuild that knows unchanged pages only by token keeps the split and indexes one shard', async () => {
+    const tmp = await mkdtemp(path.join(os.tmpdir(), 'labkit-search-'));
+    const words = ['kettle', 'lantern', 'meadow', 'nutmeg', 'orchard', 'pebble', 'quartz', 'rhubarb', 'saffron', 'thistle', 'umber', 'violet'];
+    const texts = words.map((w, i) => `Page ${i} is about ${w}. ` + `${w} notes `.repeat(80));
+    const records = (t: string[]) => t.map((text, i) => ({ url: `/w${i}/`, title: `W ${i}`, parts: [text] }));
+    // 12 pages of ~1 KB: 200 pages per shard would be one shard; a bound of 1/3.5 of the text makes four.
+    const opts = { shardSize: 200, shardBytes: Math.ceil(texts.join('').length / 3.5), concurrency: 1 };
+    const first = await buildSearchShards(records(texts), { ...opts, cacheDir: path.join(tmp, 'c') });
+    expect(await linkSearch(path.join(tmp, 'site'), first)).toMatchObject({ shards: 4 });
+
+    // One page edited; the others are tokens (as a fresh rebuild's render index gives them): their text is not read to count.
+    const edited = [...texts];
+    edited[5] = edited[5]!.replace('pebble', 'pebbles and zorblax');
+    const token = new Map<string, string>(edited.map((t, i) => [`\u0000token-${i}`, t]));
+    const digestOf = (t: string) => createHash('sha256').update(t).digest('hex').slice(0, 24);
+    let read = 0;
+    const tokens = {
+      digestOf: (part: string) => (token.has(part) ? digestOf(token.get(part)!) : undefined),
+      text: (part: string) => (token.has(part) ? (read++, token.get(part)!) : part),
+    };
+    const parts = edited.map((t, i) => (i === 5 ? t : `\u0000token-${i}`));
+    const rebuilt = await buildSearchShards(records(parts), { ...opts, cacheDir: path.join(tmp, 'c'), tokens });
+    expect(rebuilt.keys).toHaveLength(4);
+    expect(rebuilt.dirty).toHaveLength(1);
+    await linkSearch(path.join(tmp, 'site'), rebuilt);
+    // Only the pages of the one shard indexed again were read.
+    expect(read).toBeLessThan(texts.length - 1);
+    // The same index as building the edited pages from their texts.
+    await indexSearch(path.join(tmp, 'whole'), records(edited), { ...opts, cacheDir: path.join(tmp, 'c2') });
+    await expectSameTree(path.join(tmp, 'site', 'pagefind'), path.join(tmp, 'whole', 'pagefind'));
+    // A state file written by someone else does not break the count.
+    await writeFile(path.join(tmp, 'c', 'search', 'state.json'), JSON.stringify({ shards: 'x', recordBytes: 'NaN' }));
+    expect((await buildSearchShards(records(parts), { ...opts, cacheDir: path.join(tmp, 'c'), tokens })).keys.length).toBeGreaterThanOrEqual(1);
   }, 120_000);
 
   it('two indexings in one process share the Pagefind service: the first to finish does not fail the other', async () => {
