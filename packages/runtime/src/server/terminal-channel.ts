@@ -22,6 +22,7 @@ interface Tab {
   inFlight: boolean;
 }
 
+/** Each attached socket's tab (the channel's #sockets says which are still attached). */
 const tabs = new WeakMap<WebSocket, Tab>();
 
 /** Terminal output held for this socket and not yet given to it (beside its ws `bufferedAmount`). */
@@ -46,7 +47,7 @@ export class TerminalChannel {
   #terminal: Terminal | undefined;
   #scrollback: Buffer[] = [];
   #scrollbackBytes = 0;
-  #sockets = new Map<WebSocket, Tab>();
+  #sockets = new Set<WebSocket>();
   #size = { cols: 80, rows: 24 };
   #closed = false;
   #onActivity: () => void;
@@ -79,7 +80,7 @@ export class TerminalChannel {
     const tab: Tab = { pending: [], pendingBytes: 0, inFlight: false };
     tabs.set(ws, tab);
     if (this.#scrollbackBytes) this.#send(ws, tab, Buffer.concat(this.#scrollback));
-    this.#sockets.set(ws, tab);
+    this.#sockets.add(ws);
     if (size) this.#size = size;
     if (!this.#terminal) this.#open();
     else if (size) this.#terminal.resize(size.cols, size.rows);
@@ -112,7 +113,7 @@ export class TerminalChannel {
     this.#closed = true;
     this.#terminal?.close();
     this.#terminal = undefined;
-    for (const ws of this.#sockets.keys()) ws.close(1000, closeReason(reason));
+    for (const ws of this.#sockets) ws.close(1000, closeReason(reason));
     this.#sockets.clear();
   }
 
@@ -140,8 +141,9 @@ export class TerminalChannel {
     this.#scrollback.push(chunk);
     this.#scrollbackBytes += chunk.length;
     while (this.#scrollbackBytes > SCROLLBACK_BYTES && this.#scrollback.length > 1) this.#scrollbackBytes -= this.#scrollback.shift()!.length;
-    for (const [ws, tab] of this.#sockets) {
-      if (ws.readyState !== ws.OPEN) continue;
+    for (const ws of this.#sockets) {
+      const tab = tabs.get(ws);
+      if (!tab || ws.readyState !== ws.OPEN) continue;
       if (!tab.inFlight) {
         this.#send(ws, tab, chunk);
         continue;
@@ -164,7 +166,7 @@ export class TerminalChannel {
     tab.inFlight = true;
     ws.send(data, (error) => {
       tab.inFlight = false;
-      if (error || !tab.pendingBytes || ws.readyState !== ws.OPEN || this.#sockets.get(ws) !== tab) return;
+      if (error || !tab.pendingBytes || ws.readyState !== ws.OPEN || !this.#sockets.has(ws)) return;
       const next = tab.pending.length === 1 ? tab.pending[0]! : Buffer.concat(tab.pending, tab.pendingBytes);
       tab.pending = [];
       tab.pendingBytes = 0;
