@@ -32,8 +32,8 @@ interface Port {
  * `-netdev stream,server=off,addr.type=unix,addr.path=<path>` (frames are
  * u32 big-endian length + Ethernet frame, QEMU's stream framing).
  *
- * It replaces QEMU's `socket,mcast=` netdev, whose frames left the host
- * on its real interface: nothing here touches an IP socket, so the
+ * It replaces QEMU's UDP `socket` netdev (group-address mode), whose frames
+ * left the host on its real interface: nothing here touches an IP socket, so the
  * playground network cannot reach, or be reached from, any other machine.
  * A port that sends a bad length is dropped (its stream cannot be
  * re-synchronised); the others keep switching.

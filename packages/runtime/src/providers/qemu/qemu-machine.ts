@@ -318,7 +318,7 @@ export class QemuMachine implements Machine {
       ...(o.network
         ? [
             // A unix stream socket to the playground's switch in this process
-            // (never `socket,mcast=`: those frames leave the host).
+            // (never QEMU's UDP `socket` netdev: its frames leave the host).
             '-netdev', `stream,id=net0,server=off,addr.type=unix,addr.path=${o.network.switchPath.replaceAll(',', ',,')}`,
             '-device', `virtio-net-device,netdev=net0,mac=${o.network.mac}`,
           ]
