@@ -84,4 +84,21 @@ describe('one list shared by the main thread and the workers', () => {
     const others = jobs.filter((j) => j !== hostile);
     expect(docs.filter((_, i) => i !== 2)).toEqual(others.map(alone));
   }, 60_000);
+
+  it('gives every thread a worker when most of the text must parse guarded, one less otherwise', async () => {
+    // Ends the warm worker (a timed-out worker is never kept), so each count below starts from none.
+    const noSpare = () => parseInThreads([{ file: 'slow.md', source: '['.repeat(400_000) }], 1, { guardAboveChars: 0, timeoutMs: 10 });
+    const jobs = Array.from({ length: 40 }, (_, n) => page(n));
+    await noSpare();
+    let starts = parseWorkerStarts();
+    // Every file over the guard, as 300 real 62 KB tutorials are: this thread cannot take any of them.
+    const guarded = await parseInThreads(jobs, 2, { guardAboveChars: 0 });
+    expect(parseWorkerStarts() - starts).toBe(2);
+    expect(guarded).toEqual(jobs.map(alone));
+    await noSpare();
+    starts = parseWorkerStarts();
+    const ordinary = await parseInThreads(jobs, 2);
+    expect(parseWorkerStarts() - starts).toBe(1);
+    expect(ordinary).toEqual(jobs.map(alone));
+  }, 60_000);
 });
