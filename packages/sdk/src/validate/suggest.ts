@@ -1,19 +1,28 @@
 import leven from 'leven';
 
-/** The closest candidate to `word`, if it is close enough to be a typo. */
+/**
+ * The closest candidate to `word`, if it is close enough to be a typo. Each
+ * distance is computed only as far as it could still win (leven's
+ * `maxDistance`): a broken link is checked against every page of its
+ * collection, and full distances made that quadratic in the repository's
+ * size (300 real tutorials: 55 ms of a one-file rebuild).
+ */
 export function closest(word: string, candidates: Iterable<string>): string | undefined {
   let best: string | undefined;
-  let bestDistance = Infinity;
+  const lower = word.toLowerCase();
   const limit = Math.max(2, Math.floor(word.length / 3));
+  // A candidate must beat the best so far and be within the limit.
+  let cap = limit;
   for (const c of candidates) {
     if (c === word) continue;
-    const d = leven(word.toLowerCase(), c.toLowerCase());
-    if (d < bestDistance) {
-      bestDistance = d;
+    const d = leven(lower, c.toLowerCase(), { maxDistance: cap + 1 });
+    if (d <= cap) {
       best = c;
+      if (d === 0) break;
+      cap = d - 1;
     }
   }
-  return bestDistance <= limit ? best : undefined;
+  return best;
 }
 
 /** ` Did you mean "x"?` or ''. */

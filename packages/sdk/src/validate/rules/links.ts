@@ -72,6 +72,8 @@ export const crossLinks: GraphRule = {
       if (!m) pages.set(collection, (m = new Map()));
       m.set(normalizeName(item.name), item);
     }
+    // The same missing page is often linked from many documents (a platform tutorial): one search each.
+    const nearest = new Map<string, string | undefined>();
     for (const link of links) {
       if (link.kind === 'doc') {
         const target = graph.documents.get(link.target);
@@ -88,7 +90,9 @@ export const crossLinks: GraphRule = {
         if (doc && link.anchor && rest.length === 0) checkAnchor(doc.parsed.mdast, link.anchor, link.span, link.file, r, `/${collection}/${item.name}`);
         continue;
       }
-      const near = closest(normalizeName(name), candidates.keys());
+      const key = `${collection}/${normalizeName(name)}`;
+      let near = nearest.get(key);
+      if (!nearest.has(key)) nearest.set(key, (near = closest(normalizeName(name), candidates.keys())));
       r.report(
         'lab:broken-link',
         link.file,
