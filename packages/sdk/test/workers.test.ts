@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadContent, type ContentGraph } from '../src/index.ts';
-import { parseInThreads, parseWorkerStarts } from '../src/graph/workers.ts';
+import { availableParallelism } from 'node:os';
+import { parseInThreads, parseWorkerStarts, threadCount } from '../src/graph/workers.ts';
 import { parseDocument } from '../src/parse/parse-document.ts';
 import { corpusPath, describeCorpus, hasCorpus } from '../../../test-support/corpus.ts';
 
@@ -101,4 +102,32 @@ describe('one list shared by the main thread and the workers', () => {
     expect(parseWorkerStarts() - starts).toBe(1);
     expect(ordinary).toEqual(jobs.map(alone));
   }, 60_000);
+});
+
+describe('threads for a load of few but long files', () => {
+  it('counts the text as well as the files', () => {
+    const cores = Math.min(availableParallelism(), 4);
+    expect(threadCount('auto', 20, 2 * 1024 * 1024)).toBe(cores);
+    expect(threadCount('auto', 20, 100_000)).toBe(1);
+    expect(threadCount('auto', 1, 2 * 1024 * 1024)).toBe(1);
+    expect(threadCount(1, 20, 2 * 1024 * 1024)).toBe(1);
+    expect(threadCount('auto', 250, 0)).toBe(cores);
+  });
+
+  describeCorpus('on real tutorials', () => {
+    it('parses 20 copies of the 62 KB sample tutorial on a worker per core, as one thread would', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'labkit-long-'));
+      try {
+        for (let i = 0; i < 20; i++) cpSync(join(samples, 'sample-tutorial'), join(dir, `t-${i}`), { recursive: true });
+        // No warm worker left over from the tests above: a timed-out worker is never kept.
+        await parseInThreads([{ file: 'slow.md', source: '['.repeat(400_000) }], 1, { guardAboveChars: 0, timeoutMs: 10 });
+        const starts = parseWorkerStarts();
+        const auto = await loadContent(dir);
+        expect(parseWorkerStarts() - starts).toBe(Math.min(availableParallelism(), 4));
+        expect(snapshot(auto)).toEqual(snapshot(await loadContent(dir, { workers: 1 })));
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }, 120_000);
+  });
 });

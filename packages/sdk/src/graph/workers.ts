@@ -35,10 +35,16 @@ export function parsedFileCount(): number {
 export { AUTO_WORKERS_MIN_FILES, parseWorkerStarts } from './parse-pool.ts';
 
 
-/** Threads to use for `workers` (`'auto'`: one per core, only for big loads). */
-export function threadCount(workers: number | 'auto' | undefined, files: number): number {
+/**
+ * Text that makes a load big enough for threads whatever its file count:
+ * 1 MiB is ~16 real 62 KB tutorials, 1.6-3 s of parsing on one thread.
+ */
+export const AUTO_WORKERS_MIN_CHARS = 1024 * 1024;
+
+/** Threads to use for `workers` (`'auto'`: one per core, only for big loads: many files, or much text). */
+export function threadCount(workers: number | 'auto' | undefined, files: number, chars = 0): number {
   if (workers === undefined || workers === 'auto') {
-    return files >= AUTO_WORKERS_MIN_FILES ? Math.min(availableParallelism(), 4) : 1;
+    return files >= AUTO_WORKERS_MIN_FILES || (files > 1 && chars >= AUTO_WORKERS_MIN_CHARS) ? Math.min(availableParallelism(), 4) : 1;
   }
   return Math.max(1, Math.min(Math.floor(workers), files));
 }

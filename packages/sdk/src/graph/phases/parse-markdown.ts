@@ -43,10 +43,12 @@ export async function parseMarkdown(
     if (cached) parsed.set(rel, cached);
     else toParse.push(rel);
   }
-  const threads = threadCount(options.workers, toParse.length);
+  const jobs = toParse.map((rel) => ({ file: rel, source: read(rel) ?? '' }));
+  let chars = 0;
+  for (const j of jobs) chars += j.source.length;
   const results = await parseInThreads(
-    toParse.map((rel) => ({ file: rel, source: read(rel) ?? '' })),
-    threads,
+    jobs,
+    threadCount(options.workers, jobs.length, chars),
     options.parseGuard,
     // The pack serves other commands (lab build renders its trees): whole trees only.
     cache ? 'full' : (options.trees ?? 'full'),
