@@ -6,8 +6,11 @@
 // RSS of the process tree, against a bare single-thread parse of the same
 // files. With --baseline <checkout> both checkouts take turns on the same
 // files (before/after); medians of --runs runs, with the load average.
+// --tutorial copies the real sample tutorial instead (index.md, 62 KB with
+// 70 code blocks: every copy is over the parse guard's in-place estimate,
+// so it parses on the guarded workers).
 //
-//   node bench/validate/real.ts [--copies 1000] [--runs 3] [--baseline /work/baseline]
+//   node bench/validate/real.ts [--copies 1000] [--runs 3] [--baseline /work/baseline] [--tutorial]
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -17,21 +20,25 @@ const repo = path.resolve(import.meta.dirname, '../..');
 const copies = Number(arg('copies') ?? 1000);
 const runs = Number(arg('runs') ?? 3);
 const baseline = arg('baseline');
-const sample = path.resolve(repo, '../shared/corpus/iximiuz-samples/sample-challenge');
+const tutorial = process.argv.includes('--tutorial');
+const sampleName = tutorial ? 'sample tutorial' : 'sample challenge';
+const sample = path.resolve(repo, `../shared/corpus/iximiuz-samples/${tutorial ? 'sample-tutorial' : 'sample-challenge'}`);
+const folder = tutorial ? 'tutorials' : 'challenges';
+const copyName = (i: number) => `${tutorial ? 'sample-tutorial' : 'sample-challenge'}-${i}`;
 
 const dir = mkdtempSync(path.join(tmpdir(), 'labkit-bench-validate-real-'));
 const index = readFileSync(path.join(sample, 'index.md'), 'utf8');
-const solution = readFileSync(path.join(sample, 'solution.md'), 'utf8');
+const solution = tutorial ? '' : readFileSync(path.join(sample, 'solution.md'), 'utf8');
 let bytes = 0;
 for (let i = 0; i < copies; i++) {
-  const d = path.join(dir, 'challenges', `sample-challenge-${i}`);
+  const d = path.join(dir, folder, copyName(i));
   mkdirSync(d, { recursive: true });
   writeFileSync(path.join(d, 'index.md'), index);
-  writeFileSync(path.join(d, 'solution.md'), solution);
+  if (!tutorial) writeFileSync(path.join(d, 'solution.md'), solution);
   symlinkSync(path.join(sample, '__static__'), path.join(d, '__static__'));
   bytes += index.length + solution.length;
 }
-console.log(`bench/validate: ${copies} copies of the sample challenge (${(bytes / 1e6).toFixed(1)} MB of Markdown) in ${dir}`);
+console.log(`bench/validate: ${copies} copies of the ${sampleName} (${(bytes / 1e6).toFixed(1)} MB of Markdown) in ${dir}`);
 
 const node = process.execPath;
 const checkouts: Array<['before' | 'after', string]> = baseline ? [['before', path.resolve(baseline)], ['after', repo]] : [['after', repo]];
@@ -55,7 +62,7 @@ for (let i = 0; i < runs; i++) {
     for (let k = 0; k < 3; k++) push(`${label}-cached`, await run(node, [lab, 'validate', dir, '--cache', '--format', 'json'], checkout, env, 25, [0, 1]));
     // One paragraph added to one file: the stored result is stale, the parse
     // pack serves the other 1,999 files and takes the one new parse.
-    const edited = path.join(dir, 'challenges', 'sample-challenge-0', 'index.md');
+    const edited = path.join(dir, folder, copyName(0), 'index.md');
     writeFileSync(edited, readFileSync(edited, 'utf8') + `\nEdited paragraph ${i} ${label}.\n`);
     const edit = await run(node, [lab, 'validate', dir, '--cache', '--format', 'json'], checkout, env, 25, [0, 1]);
     push(`${label}-edit`, edit);
@@ -72,7 +79,7 @@ const cell = (label: string, what: 'cold' | 'cached' | 'edit' | 'ratio' | 'ratio
   if (what === 'peak') return `${m(`${label}-cold`, (r) => r.peakMb).toFixed(0)} MB`;
   return secs(m(`${label}-${what}`, (r) => r.ms));
 };
-console.log(`\nbench/validate: ${copies} copies of the real sample challenge, ${runs} runs, medians; bare single-thread parse ${secs(bare)}, with remark-gfm ${secs(bareGfm)}. Load: ${loads.join(' | ')}\n`);
+console.log(`\nbench/validate: ${copies} copies of the real ${sampleName}, ${runs} runs, medians; bare single-thread parse ${secs(bare)}, with remark-gfm ${secs(bareGfm)}. Load: ${loads.join(' | ')}\n`);
 console.log('| What | Before | After | Goal |\n|---|---|---|---|');
 console.log(`| \`lab validate\` cold, wall | ${cell('before', 'cold')} | ${cell('after', 'cold')} | |`);
 console.log(`| cold / bare single-thread parse | ${cell('before', 'ratio')} | ${cell('after', 'ratio')} | ≤ 0.8× |`);
