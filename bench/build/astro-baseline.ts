@@ -9,6 +9,9 @@ import { pathToFileURL } from 'node:url';
  * `markdown.processor: unified({ remarkPlugins: [remarkMdc] })` from
  * @astrojs/markdown-remark (Astro 7's default Sätteri processor does not
  * run remark plugins), one page per entry rendered with `render()`.
+ * Images pass through unprocessed (Astro's passthrough image service), as
+ * Labkit copies them: Astro's default service needs sharp, which is not
+ * installed, and real pages (`--real`) carry images.
  * Created under packages/site so it resolves the same Astro install.
  */
 export function writeAstroBaseline(projectDir: string, contentDir: string): void {
@@ -18,7 +21,7 @@ export function writeAstroBaseline(projectDir: string, contentDir: string): void
   const remarkMdc = pathToFileURL(sdkRequire.resolve('remark-mdc')).href;
   writeFileSync(
     path.join(projectDir, 'astro.config.mjs'),
-    `import { defineConfig } from 'astro/config';
+    `import { defineConfig, passthroughImageService } from 'astro/config';
 import { unified } from '@astrojs/markdown-remark';
 import remarkMdc from ${JSON.stringify(remarkMdc)};
 
@@ -27,6 +30,7 @@ export default defineConfig({
   telemetry: false,
   devToolbar: { enabled: false },
   markdown: { processor: unified({ remarkPlugins: [remarkMdc] }) },
+  image: { service: passthroughImageService() },
 });
 `,
   );
