@@ -90,7 +90,18 @@ export async function parseInThreads(jobs: readonly ParseJob[], threads: number,
   const guarded: number[] = [];
   // Over the size limit: parseDocument refuses it at once, in place.
   const risky = (src: string): boolean => src.length <= contentLimits.maxChars && (src.length > above || estimateParseMs(src) > budget);
-  jobs.forEach((j, i) => (risky(j.source) ? guarded : inPlace).push(i));
+  // Characters on each side: the split below gives workers to the side that holds most of the text.
+  let guardedChars = 0;
+  let inPlaceChars = 0;
+  jobs.forEach((j, i) => {
+    if (risky(j.source)) {
+      guarded.push(i);
+      guardedChars += j.source.length;
+    } else {
+      inPlace.push(i);
+      inPlaceChars += j.source.length;
+    }
+  });
   let mine = inPlace;
   let pooled = guarded;
   let poolSize = 1;
@@ -104,10 +115,6 @@ export async function parseInThreads(jobs: readonly ParseJob[], threads: number,
     // estimated over the in-place budget), it would idle while one worker
     // parsed them all: a worker per thread then (300 real tutorials, cold:
     // one core busy for 22 s before this).
-    let guardedChars = 0;
-    for (const i of guarded) guardedChars += jobs[i]!.source.length;
-    let inPlaceChars = 0;
-    for (const i of inPlace) inPlaceChars += jobs[i]!.source.length;
     poolSize = Math.max(1, guardedChars > inPlaceChars ? threads : threads - 1);
     stealFrom = guarded.length;
   }
