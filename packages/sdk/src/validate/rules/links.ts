@@ -84,15 +84,16 @@ export const crossLinks: GraphRule = {
       if (!collection || !name || !Object.hasOwn(PAGE_COLLECTIONS, collection)) continue;
       const kind = PAGE_COLLECTIONS[collection]!;
       const candidates = pages.get(collection) ?? new Map<string, ContentItem>();
-      const item = candidates.get(normalizeName(name));
+      const wanted = normalizeName(name);
+      const item = candidates.get(wanted);
       if (item) {
         const doc = item.documents[0];
         if (doc && link.anchor && rest.length === 0) checkAnchor(doc.parsed.mdast, link.anchor, link.span, link.file, r, `/${collection}/${item.name}`);
         continue;
       }
-      const key = `${collection}/${normalizeName(name)}`;
-      let near = nearest.get(key);
-      if (!nearest.has(key)) nearest.set(key, (near = closest(normalizeName(name), candidates.keys())));
+      const key = `${collection}/${wanted}`;
+      if (!nearest.has(key)) nearest.set(key, closest(wanted, candidates.keys()));
+      const near = nearest.get(key);
       r.report(
         'lab:broken-link',
         link.file,
