@@ -73,12 +73,14 @@ export async function collectAssets(items: SiteItem[], root?: string, cache: { c
   // stamped as they are (a link's stamp is its target's).
   sources.sort();
   const stamps = stampFiles('', sources);
-  const kept = cache.cacheFile && cache.read !== false ? await readAssetCache(cache.cacheFile) : undefined;
-  let changed = kept === undefined;
+  const reading = !!cache.cacheFile && cache.read !== false;
+  const kept = reading ? await readAssetCache(cache.cacheFile!) : new Map<string, { stamp: string; asset: SiteAsset }>();
+  // Not read (`--force`): the cache file is written afresh.
+  let changed = !reading;
   const queue = sources.filter((source) => {
     const stamp = stamps.get(source);
     if (stamp === undefined) return false; // gone since it was listed
-    const known = seen.get(source) ?? kept?.get(source);
+    const known = seen.get(source) ?? kept.get(source);
     if (!stamp || known?.stamp !== stamp) return true;
     seen.set(source, known);
     out.set(source, known.asset);
@@ -101,7 +103,7 @@ export async function collectAssets(items: SiteItem[], root?: string, cache: { c
       }
     }),
   );
-  if (cache.cacheFile && (changed || kept!.size !== out.size)) await writeAssetCache(cache.cacheFile, out);
+  if (cache.cacheFile && (changed || kept.size !== out.size)) await writeAssetCache(cache.cacheFile, out);
   const sorted = new Map<string, SiteAsset>();
   for (const source of sources) if (out.has(source)) sorted.set(source, out.get(source)!);
   return sorted;
