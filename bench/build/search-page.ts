@@ -12,9 +12,8 @@
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
 import { build } from '../../packages/site/src/index.ts';
-import { serveStatic } from '../../packages/site/test/helpers.ts';
+import { launchChromium, serveStatic } from '../../packages/site/test/helpers.ts';
 import { generateContent } from './generate-content.ts';
 import { arg, load, median, numberArg } from '../lib/measure.ts';
 
@@ -27,10 +26,7 @@ mkdirSync(work, { recursive: true });
 const content = path.join(work, `content-${pages}`);
 generateContent(content, pages);
 
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
-});
+const browser = await launchChromium();
 const rows: string[] = [];
 try {
   for (const size of sizes) {
