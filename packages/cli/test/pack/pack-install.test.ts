@@ -16,6 +16,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt } from '../../../../test-support/dist.ts';
 
 const repoRoot = fileURLToPath(new URL('../../../..', import.meta.url));
 /** Every package an author's install pulls in, in dependency order. */
@@ -39,23 +40,13 @@ function sh(command: string, cwd: string, extra: Record<string, string> = {}): S
   return r;
 }
 
-/** dist/ is older than a source file (or missing): the packages must be built first. */
-function distStale(pkg: string): boolean {
-  const dir = path.join(repoRoot, 'packages', pkg);
-  if (!existsSync(path.join(dir, 'src'))) return false;
-  if (!existsSync(path.join(dir, 'dist'))) return true;
-  const newest = (d: string): number =>
-    Math.max(0, ...readdirSync(d, { withFileTypes: true }).map((e) => (e.isDirectory() ? newest(path.join(d, e.name)) : statSync(path.join(d, e.name)).mtimeMs)));
-  return newest(path.join(dir, 'src')) > statSync(path.join(dir, 'dist')).mtimeMs;
-}
-
 let work: string;
 const tarballs: Record<string, string> = {};
 /** Installs the packed packages (and, through them, their registry dependencies). */
 const installTarballs = () => `npm install --prefer-offline --save-dev ${['sdk', 'runtime', 'site', 'publish', 'cli', 'labkit'].map((p) => JSON.stringify(tarballs[p])).join(' ')}`;
 
 beforeAll(() => {
-  if (PACKAGES.some(distStale)) sh('pnpm -r --filter "./packages/*" run build', repoRoot);
+  ensureBuilt(PACKAGES);
   work = mkdtempSync(path.join(tmpdir(), 'labkit-pack-'));
   const packs = path.join(work, 'tarballs');
   mkdirSync(packs);
@@ -105,6 +96,9 @@ describe('packed packages', () => {
     const cliListing = sh(`tar -tzf ${JSON.stringify(tarballs['cli'])}`, work).stdout;
     expect(cliListing).toContain('package/templates/challenge-ts/index.lab.ts.tmpl');
     expect(cliListing).not.toContain('package/src/');
+    // The bundle an installed `lab` runs (scripts/bundle-cli.mjs), and the re-export it imports Pagefind through.
+    expect(cliListing).toContain('package/dist/bundle/main.js');
+    expect(sh(`tar -tzf ${JSON.stringify(tarballs['site'])}`, work).stdout).toContain('package/dist/_ext/pagefind.js');
     const runtimeListing = sh(`tar -tzf ${JSON.stringify(tarballs['runtime'])}`, work).stdout;
     expect(runtimeListing).toContain('package/dist/image/guest/agent.c');
   });
@@ -143,6 +137,12 @@ describe('an author project with the packed packages installed by npm', () => {
     // From a subfolder, the same project.
     const sub = sh('npx lab validate', path.join(project, 'challenges'));
     expect(sub.stdout).toContain(`in ${project}.`);
+    // The installed lab runs its bundle: no module of the packages' dist/ outside it.
+    const record = "import{registerHooks}from'node:module';registerHooks({load(u,c,n){if(u.includes('/@labkit/'))process.stderr.write('LOADED '+u+'\\n');return n(u,c)}})";
+    const loaded = sh(`NODE_OPTIONS=${JSON.stringify(`--import=data:text/javascript,${encodeURIComponent(record)}`)} npx lab validate .`, project).stderr;
+    const ours = [...loaded.matchAll(/^LOADED (.*)$/gm)].map((m) => m[1]!.replace(/.*\/@labkit\//, ''));
+    expect(ours).toContain('cli/dist/bundle/main.js');
+    expect(ours.filter((u) => !u.startsWith('cli/dist/bundle/') && !u.startsWith('cli/bin/'))).toEqual([]);
   }, 15 * MINUTE);
 
   it('tsc types a *.lab.ts file through the installed labkit package, and catches a misspelt field', () => {
