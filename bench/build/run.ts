@@ -9,6 +9,7 @@
  *   node bench/build/run.ts [--pages 3000] [--runs 3] [--baseline /work/baseline] [--astro]
  *   node bench/build/run.ts --scale 300,1000,3000,10000     # how cost grows (this checkout only)
  *   node bench/build/run.ts --real --pages 300 [--runs 3] [--baseline ...]
+ *   node bench/build/run.ts --pages 3000 --code bundle --baseline-code dist
  *
  * --real builds copies of the iximiuz sample tutorial instead (read from
  * ../shared/corpus: 62 KB of Markdown with 70 code blocks and 8 images,
@@ -21,7 +22,10 @@
  *
  * With --baseline <checkout> every run builds with both checkouts, taking
  * turns (baseline, current, current, baseline, ...), so both see the same
- * machine load; the table shows medians. Timings depend on the machine and
+ * machine load; the table shows medians. --code / --baseline-code pick the
+ * code `lab` runs (LABKIT_CODE: source, bundle, dist) for the current and
+ * the baseline checkout; --baseline-code alone compares this checkout with
+ * itself run two ways (e.g. `--code bundle --baseline-code dist`). Timings depend on the machine and
  * on what else runs: they are printed with the load average, never asserted.
  */
 import { existsSync, readFileSync, writeFileSync, rmSync, mkdirSync } from 'node:fs';
@@ -31,10 +35,10 @@ import { once } from 'node:events';
 import path from 'node:path';
 import { copyCorpusTutorial, generateContent } from './generate-content.ts';
 import { writeAstroBaseline } from './astro-baseline.ts';
-import { arg, load, median, memoryLine, run, secs, type Run } from '../lib/measure.ts';
+import { arg, baselineCheckout, codeEnv, load, median, memoryLine, run, secs, type Run } from '../lib/measure.ts';
 
 // --help prints the usage above and builds nothing (the bench runs for minutes: an unknown flag must not start it).
-const known = new Set(['--pages', '--runs', '--baseline', '--astro', '--scale', '--real']);
+const known = new Set(['--pages', '--runs', '--baseline', '--astro', '--scale', '--real', '--code', '--baseline-code']);
 const unknown = process.argv.slice(2).filter((a) => a.startsWith('--') && !known.has(a.split('=')[0]!));
 if (unknown.length) {
   const usage = readFileSync(import.meta.filename, 'utf8').split('*/')[0]!.replace(/^\/\*\*\n/, '').replace(/^ \* ?/gm, '');
@@ -45,7 +49,7 @@ if (unknown.length) {
 const repo = path.resolve(import.meta.dirname, '../..');
 const count = Number(arg('pages') ?? 3000);
 const runs = Number(arg('runs') ?? 3);
-const baseline = arg('baseline');
+const baseline = baselineCheckout(repo);
 const work = path.join(repo, 'bench/.out/build');
 const node = process.execPath;
 const real = process.argv.includes('--real');
@@ -102,11 +106,11 @@ async function watchRebuilds(lab: string, checkout: string, content: string, out
 }
 
 /** A cold build (no cache, no previous output) then a one-file rebuild, with the `lab` of `checkout`. */
-async function sample(checkout: string, content: string, firstFile: string, tag: string): Promise<Sample> {
+async function sample(checkout: string, content: string, firstFile: string, tag: string, code: Record<string, string> = {}): Promise<Sample> {
   const lab = path.join(checkout, 'packages/cli/bin/lab.js');
   const out = path.join(work, `dist-${tag}`);
   // A private, emptied Labkit cache: the SDK's parse cache would otherwise keep the previous run's parse.
-  const env = { LABKIT_CACHE: path.join(work, `labkit-cache-${tag}`) };
+  const env = { LABKIT_CACHE: path.join(work, `labkit-cache-${tag}`), ...code };
   rmSync(out, { recursive: true, force: true });
   rmSync(path.join(work, '.labkit-cache'), { recursive: true, force: true });
   rmSync(env.LABKIT_CACHE, { recursive: true, force: true });
@@ -170,7 +174,7 @@ for (let i = 0; i < runs; i++) {
   for (const [label, checkout] of order) {
     loads.push(load());
     console.log(`run ${i + 1}/${runs} ${label} (${checkout}), load ${loads.at(-1)}…`);
-    const s = await sample(checkout, content, firstFile, `${label}-${i}`);
+    const s = await sample(checkout, content, firstFile, `${label}-${i}`, codeEnv(label));
     console.log(`  cold ${secs(s.cold.ms)} peak ${s.cold.peakMb.toFixed(0)} MB phases ${JSON.stringify(s.coldPhases)}`);
     console.log(`  memory over time: ${memoryLine(s.cold.samples)}`);
     if (s.watch) console.log(`  --watch rebuilds ${s.watch.ms.map((x) => secs(x)).join(', ')} edit-visible=${s.watch.edited} phases ${JSON.stringify(s.watch.timings)}`);

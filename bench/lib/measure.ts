@@ -89,6 +89,22 @@ export function arg(name: string): string | undefined {
   return value === undefined || value.startsWith('--') ? undefined : value;
 }
 
+/**
+ * LABKIT_CODE (which code `lab` runs: `source`, `bundle` or `dist`, see
+ * packages/cli/bin/lab.js) for a bench's before/after runs: `--code` for the
+ * current checkout, `--baseline-code` for the baseline, which is this
+ * checkout unless `--baseline` names another (see baselineCheckout).
+ */
+export function codeEnv(label: 'before' | 'after'): Record<string, string> {
+  const code = arg(label === 'before' ? 'baseline-code' : 'code');
+  return code ? { LABKIT_CODE: code } : {};
+}
+
+/** `--baseline <checkout>`, or this checkout when only `--baseline-code` is given (the same code run two ways). */
+export function baselineCheckout(repo: string): string | undefined {
+  return arg('baseline') ?? (arg('baseline-code') ? repo : undefined);
+}
+
 /** A numeric `--name N`, `fallback` when absent; anything but a number (`--runs x`, `--runs` with no value) ends the bench with a message instead of a silent NaN. */
 export function numberArg(name: string, fallback: number): number {
   const raw = arg(name);

@@ -11,15 +11,19 @@
 // so it parses on the guarded workers).
 //
 //   node bench/validate/real.ts [--copies 1000] [--runs 3] [--baseline /work/baseline] [--tutorial]
+//                               [--code bundle] [--baseline-code source]
+// --code / --baseline-code pick the code `lab` runs (LABKIT_CODE: source,
+// bundle, dist) for the current and the baseline checkout; --baseline-code
+// alone compares this checkout with itself, run two ways.
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { arg, load, median, run, secs, type Run } from '../lib/measure.ts';
+import { arg, baselineCheckout, codeEnv, load, median, run, secs, type Run } from '../lib/measure.ts';
 
 const repo = path.resolve(import.meta.dirname, '../..');
 const copies = Number(arg('copies') ?? 1000);
 const runs = Number(arg('runs') ?? 3);
-const baseline = arg('baseline');
+const baseline = baselineCheckout(repo);
 const tutorial = process.argv.includes('--tutorial');
 const sampleName = tutorial ? 'sample tutorial' : 'sample challenge';
 const sample = path.resolve(repo, `../shared/corpus/iximiuz-samples/${tutorial ? 'sample-tutorial' : 'sample-challenge'}`);
@@ -52,7 +56,7 @@ for (let i = 0; i < runs; i++) {
   push('bare-gfm', await run(node, [path.join(repo, 'bench/validate/bare-parse.ts'), dir, '--gfm'], repo));
   for (const [label, checkout] of i % 2 ? [...checkouts].reverse() : checkouts) {
     const lab = path.join(checkout, 'packages/cli/bin/lab.js');
-    const env = { LABKIT_CACHE: path.join(dir, '..', `${path.basename(dir)}-cache-${label}`) };
+    const env = { LABKIT_CACHE: path.join(dir, '..', `${path.basename(dir)}-cache-${label}`), ...codeEnv(label) };
     rmSync(env.LABKIT_CACHE, { recursive: true, force: true });
     // Exit code 1 (content errors) is still a finished run: validate reports, it does not fail here.
     const cold = await run(node, [lab, 'validate', dir, '--format', 'json'], checkout, env, 25, [0, 1]);
