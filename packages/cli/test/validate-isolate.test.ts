@@ -3,13 +3,14 @@
 // iximiuz samples it must say exactly what the in-process load says, fill
 // the --cache entry the same way, and stay in-process for content whose
 // *.lab.ts files would run.
+import { spawnSync } from 'node:child_process';
 import { cpSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { validate } from '../src/index.ts';
 import type { ValidateResult } from '../src/index.ts';
 import { corpusPath, describeCorpus, hasCorpus } from '../../../test-support/corpus.ts';
-import { tempDir } from './helpers.ts';
+import { labBin, tempDir } from './helpers.ts';
 
 const work = tempDir('validate-isolate');
 const content = join(work, 'content');
@@ -55,5 +56,21 @@ describeCorpus('validate({ isolate: true })', () => {
     } finally {
       rmSync(file);
     }
+  });
+});
+
+describeCorpus('lab validate started with a V8 flag (node --max-old-space-size=… lab validate)', () => {
+  it('runs its load and parse workers without the flag (Node refuses V8 flags in a worker) and says what a plain run says', () => {
+    // 20 copies of the sample tutorial: enough text for a parse worker per core, beside the load worker.
+    const dir = join(work, 'v8-flags');
+    for (let i = 0; i < 20; i++) cpSync(corpusPath('iximiuz-samples/sample-tutorial'), join(dir, 'tutorials', `t${i}`), { recursive: true });
+    const run = (flags: string[]) =>
+      spawnSync(process.execPath, [...flags, labBin, 'validate', dir, '--format', 'json'], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', LABKIT_CACHE: join(work, 'v8-cache') }, maxBuffer: 64 * 1024 * 1024 });
+    const plain = run([]);
+    const flagged = run(['--max-old-space-size=3072', '--stack-trace-limit=30']);
+    expect(flagged.stderr).not.toContain('Unexpected');
+    expect(flagged.status).toBe(plain.status);
+    expect(JSON.parse(flagged.stdout).diagnostics.length).toBeGreaterThan(0);
+    expect(flagged.stdout).toBe(plain.stdout);
   });
 });

@@ -132,6 +132,7 @@ export { ContentStore, StoreErrors, loadContent, updateFiles } from './graph/sto
 export type { ContentChange, ContentListener } from './graph/store.ts';
 export type { LoadOptions, SnapshotReport } from './graph/loader.ts';
 export type { ParseGuard } from './graph/workers.ts';
+export { startWorkerThread, workerExecArgv } from './graph/worker-thread.ts';
 export type {
   ContentGraph,
   ContentItem,

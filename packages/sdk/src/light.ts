@@ -15,3 +15,4 @@ export type { Diagnostic, Point, Span, Severity } from './diagnostics/diagnostic
 export { compatibilityReport, formatDiagnostics, summarize } from './diagnostics/format.ts';
 export type { FormatOptions, DiagnosticSummary } from './diagnostics/format.ts';
 export { readIfExists } from './util/read-if-exists.ts';
+export { startWorkerThread, workerExecArgv } from './graph/worker-thread.ts';

@@ -1,9 +1,8 @@
 import { statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Worker } from 'node:worker_threads';
 // The light entry only: an unchanged folder is answered from the stored
 // result before the SDK's pipeline is loaded (loadContent is imported on a miss).
-import { contentDir, discoverFiles, labkitCacheDir, summarize } from '@labkit/sdk/light';
+import { contentDir, discoverFiles, labkitCacheDir, startWorkerThread, summarize, workerExecArgv } from '@labkit/sdk/light';
 import type { ContentGraph, Diagnostic, DiagnosticSummary, SnapshotReport } from '@labkit/sdk';
 import { silentReporter } from './reporter.ts';
 import type { CommandReporter } from './reporter.ts';
@@ -300,10 +299,9 @@ function loadIsolated(root: string, options: { parseCache: string | boolean; cod
   const fromSource = import.meta.url.endsWith('.ts');
   const url = new URL(fromSource ? './validate-worker.ts' : './validate-worker.js', import.meta.url);
   return new Promise((resolveResult, reject) => {
-    const worker = new Worker(url, {
+    const worker = startWorkerThread(url, {
       workerData: { root, ...data },
-      // Not the parent's --input-type / --eval flags: they break a worker's start.
-      execArgv: [...process.execArgv.filter((a) => !/^--(input-type|eval|print)\b/.test(a)), ...(fromSource ? ['--conditions=labkit-source'] : [])],
+      execArgv: workerExecArgv(fromSource ? ['--conditions=labkit-source'] : []),
       resourceLimits: { maxYoungGenerationSizeMb: ISOLATE_YOUNG_MB, ...(oldMb ? { maxOldGenerationSizeMb: oldMb } : {}) },
     });
     let result: (CachedValidation & { snapshot?: SnapshotReport }) | undefined;

@@ -1,7 +1,8 @@
 // The parse workers' threads themselves, apart from what they parse
 // (workers.ts): starting one, and the one kept warm. No parser in its
 // imports.
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startWorkerThread, workerExecArgv } from './worker-thread.ts';
 
 let workerStarts = 0;
 /** Guarded parse workers started in this process (tests prove the warm worker is reused with it). */
@@ -48,9 +49,8 @@ export function startWorker(heapMb: number): Worker {
   workerStarts++;
   // dist/ holds parse-worker.js; the workspace runs parse-worker.ts from src/.
   const url = new URL(import.meta.url.endsWith('.ts') ? './parse-worker.ts' : './parse-worker.js', import.meta.url);
-  const worker = new Worker(url, {
-    // Not the parent's --input-type / --eval flags: they break a worker's start.
-    execArgv: process.execArgv.filter((a) => !/^--(input-type|eval|print)\b/.test(a)),
+  const worker = startWorkerThread(url, {
+    execArgv: workerExecArgv(),
     resourceLimits: { maxOldGenerationSizeMb: heapMb, maxYoungGenerationSizeMb: 32, stackSizeMb: 4 },
   });
   worker.unref();

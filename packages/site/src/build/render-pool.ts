@@ -1,4 +1,5 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startWorkerThread, workerExecArgv } from '@labkit/sdk/light';
 import os from 'node:os';
 import type { Root } from 'mdast';
 import type { RenderedDocument } from '@labkit/sdk';
@@ -10,7 +11,7 @@ import type { WorkerReply } from './render-worker.ts';
 // module.registerHooks do not reach workers); from dist/ it is plain JS.
 const FROM_SOURCE = import.meta.url.endsWith('.ts');
 const WORKER_URL = new URL(FROM_SOURCE ? './render-worker.ts' : './render-worker.js', import.meta.url);
-const WORKER_OPTIONS = FROM_SOURCE ? { execArgv: [...process.execArgv, '--conditions=labkit-source'] } : {};
+const WORKER_OPTIONS = FROM_SOURCE ? { execArgv: workerExecArgv(['--conditions=labkit-source']) } : {};
 
 /**
  * Renders documents on worker threads, one per core (Shiki and the hast
@@ -24,7 +25,7 @@ export class RenderPool {
 
   constructor(table: ResolverTable, size = Math.max(1, Math.min(os.availableParallelism(), 4))) {
     for (let i = 0; i < size; i++) {
-      const w = new Worker(WORKER_URL, WORKER_OPTIONS);
+      const w = startWorkerThread(WORKER_URL, WORKER_OPTIONS);
       w.postMessage({ type: 'table', table });
       w.on('message', (msg: WorkerReply) => {
         const p = this.#pending.get(msg.id);
