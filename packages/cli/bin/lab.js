@@ -37,9 +37,17 @@ try {
 } catch {
   // A cache is an optimisation: start without it.
 }
-const code =
-  process.env.LABKIT_CODE ||
-  (existsSync(new URL('../src/main.ts', import.meta.url)) ? 'source' : existsSync(new URL('../dist/bundle/main.js', import.meta.url)) ? 'bundle' : 'dist');
+const ENTRY = { source: '../src/main.ts', bundle: '../dist/bundle/main.js', dist: '../dist/main.js' };
+const here = (code) => existsSync(new URL(ENTRY[code], import.meta.url));
+const code = process.env.LABKIT_CODE || (here('source') ? 'source' : here('bundle') ? 'bundle' : 'dist');
+if (!Object.hasOwn(ENTRY, code) || !here(code)) {
+  process.stderr.write(
+    Object.hasOwn(ENTRY, code)
+      ? `error[CodeMissing] LABKIT_CODE=${code}, but ${new URL(ENTRY[code], import.meta.url).pathname} is not there\n  hint: run \`pnpm build\` in the Labkit workspace, or unset LABKIT_CODE.\n`
+      : `error[CodeUnknown] LABKIT_CODE=${code} is not one of source, bundle, dist\n  hint: unset LABKIT_CODE to run the code that is installed.\n`,
+  );
+  process.exit(2);
+}
 const fromSource = code === 'source';
 if (fromSource) {
   const { registerHooks } = await import('node:module');

@@ -130,4 +130,12 @@ describe('the bundled CLI', () => {
     expect(differ).toEqual([]);
     expect(ours(bundle.loaded).filter((f) => !f.startsWith('cli/bin/') && !f.startsWith('cli/dist/bundle/') && !/^[a-z]+\/dist\/_ext\//.test(f))).toEqual([]);
   });
+
+  it('LABKIT_CODE names code that is there, or lab says what is wrong', () => {
+    const run = (code: string) => spawnSync(process.execPath, [labBin, '--version'], { encoding: 'utf8', env: { ...process.env, LABKIT_CODE: code } });
+    const unknown = run('bundel');
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toContain('error[CodeUnknown] LABKIT_CODE=bundel is not one of source, bundle, dist');
+    for (const code of ['source', 'bundle', 'dist']) expect(run(code).stdout.trim(), code).toMatch(/^\d+\.\d+\.\d+$/);
+  });
 });
