@@ -1,0 +1,75 @@
+/**
+ * bench/build/rebuilds.ts: fresh-process one-file rebuilds only, with the
+ * code `lab` runs taking turns (LABKIT_CODE: `dist`, `bundle`, `source`; see
+ * packages/cli/bin/lab.js). Each mode gets its own Labkit cache and output
+ * (a graph snapshot is keyed by the code that wrote it), one cold build, then
+ * --runs rounds: in each, every mode edits a heading of the first page and
+ * runs `lab build --format json` in a new process. Prints each mode's wall
+ * times, its build's own `durationMs` (the rest is Node, module loading and
+ * exit) and their medians, with the load. Cheaper than run.ts (no cold build
+ * per sample), so more samples fit in the same minutes.
+ *
+ *   node bench/build/rebuilds.ts [--pages 3000] [--real] [--runs 6] [--codes dist,bundle,source]
+ *
+ * `pnpm build` first: `dist` and `bundle` run the packages' built code.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { copyCorpusTutorial, generateContent } from './generate-content.ts';
+import { arg, load, median, numberArg, run, secs } from '../lib/measure.ts';
+
+const repo = path.resolve(import.meta.dirname, '../..');
+const pages = numberArg('pages', 3000);
+const runs = numberArg('runs', 6);
+const real = process.argv.includes('--real');
+const codes = (arg('codes') ?? 'dist,bundle,source').split(',');
+const lab = path.join(repo, 'packages/cli/bin/lab.js');
+const work = mkdtempSync(path.join(tmpdir(), 'labkit-bench-rebuilds-'));
+const content = path.join(work, 'content');
+const corpus = path.join(repo, '../shared/corpus/iximiuz-samples');
+console.log(`bench/build/rebuilds: ${real ? 'copying the iximiuz sample tutorial' : 'generating'} ${pages} pages…`);
+const { firstFile } = real ? copyCorpusTutorial(content, pages, path.join(corpus, 'sample-tutorial')) : generateContent(content, pages, path.join(corpus, 'sample-challenge/__static__/container-box.png'));
+const heading = real ? '## What is a Tutorial on iximiuz Labs?' : '## Overview of 0';
+const original = readFileSync(firstFile, 'utf8');
+if (!original.includes(heading)) throw new Error(`${firstFile} has no "${heading}" to edit`);
+// The graph snapshot trusts no stamp of a file changed in the 2 s before it was taken.
+Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2500);
+
+const env = (code: string) => ({ LABKIT_CODE: code, LABKIT_CACHE: path.join(work, `cache-${code}`) });
+const out = (code: string) => path.join(work, `out-${code}`);
+for (const code of codes) {
+  mkdirSync(env(code).LABKIT_CACHE, { recursive: true });
+  const cold = await run(process.execPath, [lab, 'build', content, '--out', out(code), '--force', '--format', 'json'], repo, env(code), 100);
+  console.log(`cold ${code}: ${secs(cold.ms)}`);
+}
+const wall: Record<string, number[]> = {};
+const own: Record<string, number[]> = {};
+const loads: string[] = [];
+try {
+  for (let i = 0; i < runs; i++) {
+    loads.push(load());
+    for (const code of i % 2 ? [...codes].reverse() : codes) {
+      const marker = `edited-${code}-${i}-${Date.now()}`;
+      writeFileSync(firstFile, original.replace(heading, `${heading} (${marker})`));
+      const r = await run(process.execPath, [lab, 'build', content, '--out', out(code), '--format', 'json'], repo, env(code), 50);
+      const summary = JSON.parse(r.stdout) as { mode: string; pagesWritten: number; durationMs: number };
+      const html = readFileSync(path.join(out(code), 'tutorials/tutorial-0/index.html'), 'utf8');
+      if (summary.mode !== 'incremental' || !html.includes(marker)) throw new Error(`${code}: not an incremental rebuild with the edit (${summary.mode}, ${summary.pagesWritten} written)`);
+      (wall[code] ??= []).push(r.ms);
+      (own[code] ??= []).push(summary.durationMs);
+      console.log(`round ${i + 1}/${runs} ${code}: ${secs(r.ms)} (build ${secs(summary.durationMs)})`);
+    }
+  }
+} finally {
+  writeFileSync(firstFile, original);
+}
+console.log(`\nbench/build/rebuilds: ${pages} ${real ? 'copies of the iximiuz sample tutorial' : 'generated pages'}, ${runs} rounds taking turns; load ${loads.join(' | ')}\n`);
+console.log('| Code | fresh `lab build`, median | samples | the build\'s own durationMs, median | outside it (Node, modules, exit) |\n|---|---|---|---|---|');
+for (const code of codes) {
+  const w = median(wall[code]!);
+  const o = median(own[code]!);
+  const outside = median(wall[code]!.map((ms, k) => ms - own[code]![k]!));
+  console.log(`| ${code} | ${secs(w)} | ${wall[code]!.map(secs).join(', ')} | ${secs(o)} | ${secs(outside)} |`);
+}
+rmSync(work, { recursive: true, force: true });
