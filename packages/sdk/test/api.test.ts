@@ -27,10 +27,10 @@ const publicNames = [
   'playgroundDefinitionSchema', 'playgroundSchema', 'playgroundSpecSchema', 'playgroundsOf', 'propsOf',
   'readComponentProps', 'readIfExists', 'referenceKinds', 'referenceMapSchema', 'renderDocument',
   'resolvePlayground', 'resolvePosix', 'rules', 'schemaForKind', 'secretMatches', 'serviceSchema', 'shQuote',
-  'sha256Hex', 'skillPathSchema', 'skillPathUnitSchema', 'staleFiles', 'stampFiles', 'startupFileSchema', 'summarize',
+  'sha256Hex', 'skillPathSchema', 'skillPathUnitSchema', 'staleFiles', 'stampFiles', 'startWorkerThread', 'startupFileSchema', 'summarize',
   'svgResponseHeaders', 'tabKinds', 'tabSchema', 'task', 'taskComponentNames', 'taskConditionSchema',
   'taskSchema', 'tasksSchema', 'toPointer', 'tutorialSchema', 'updateFiles', 'userInput', 'usersOf',
-  'validateGraph',
+  'validateGraph', 'workerExecArgv',
 ];
 
 describe('@labkit/sdk public API', () => {
@@ -42,7 +42,7 @@ describe('@labkit/sdk public API', () => {
     expect(Object.keys(light).sort()).toEqual([
       'ContentDirErrors', 'LabkitError', 'compareDiagnostics', 'compatibilityReport', 'contentDir', 'defineErrors',
       'discoverFiles', 'formatDiagnostics', 'isLabkitError', 'labkitCacheDir', 'pipelineVersion', 'readIfExists',
-      'summarize',
+      'startWorkerThread', 'summarize', 'workerExecArgv',
     ]);
     for (const [name, value] of Object.entries(light)) expect((sdk as Record<string, unknown>)[name], name).toBe(value);
   });
