@@ -37,6 +37,11 @@ function copy(from: string): { content: string; cache: string } {
     const file = join(dir, 'content', f);
     writeFileSync(file, readFileSync(file, 'utf8').replaceAll('../../../packages/sdk/src/index.ts', join(repo, 'packages/sdk/src/index.ts')));
   }
+  // With racyMs 0 a file is still untrusted when its ctime is in the very
+  // millisecond it is statted (Date.now() has ms steps); a load that starts
+  // within a millisecond of these writes would take the .lab.ts as changed
+  // next time (seen once in CI: "changed: 1"). Let the clock move on.
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
   return { content: join(dir, 'content'), cache: join(dir, 'cache') };
 }
 
