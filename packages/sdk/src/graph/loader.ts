@@ -65,6 +65,15 @@ export interface LoadOptions {
   snapshot?: boolean | 'write';
   /** Told how the load used the snapshot (with `snapshot` only). */
   onSnapshot?: (report: SnapshotReport) => void;
+  /**
+   * Told, as soon as a restored snapshot's stamps are compared and before
+   * anything is parsed, which content files changed since it (relative to
+   * the folder; added, edited and removed). A caller can start work that
+   * depends only on which files changed (`lab build` starts indexing the
+   * edited page's search shard) while the load parses them. Not called
+   * when no snapshot was restored.
+   */
+  onChangedFiles?: (files: readonly string[]) => void;
 }
 
 /** How a load used its graph snapshot. */

@@ -179,6 +179,7 @@ async function loadWithSnapshot(rootDir: string, options: LoadOptions): Promise<
     for (const rel of snap.stamps.keys()) if (!now.has(rel)) changedFiles.add(rel);
     for (const rel of found.files) if (!stamps.has(rel)) changedFiles.add(rel);
     changed = changedFiles.size;
+    options.onChangedFiles?.([...changedFiles]);
     // The changed files' parses go into the shared pack, where `lab build`
     // reads the trees it renders: whole trees only, even for a load that
     // keeps only the rules' part (`trees: 'rules'`, lab validate --cache), as
