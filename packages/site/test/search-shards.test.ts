@@ -1,4 +1,4 @@
-import { mkdtemp, mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, readFile, readdir, rename, stat, writeFile } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
 import os from 'node:os';
 import path from 'node:path';
@@ -6,12 +6,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { build, type BuildResult } from '../src/index.ts';
 import { launchChromium, serveStatic } from './helpers.ts';
+import { snapshotTuning } from '../../sdk/src/graph/snapshot.ts';
 
 /**
  * Search on a site big enough for several Pagefind shards (60 pages, 10
  * per shard): the search page merges every shard, and a one-page edit
  * re-indexes only that page's shard.
  */
+// Enough text that a shard's record list keeps the body by digest (read back from the render cache), not as text.
+const FILLER = 'Containers share the host kernel, so a process in one is an ordinary process with its own namespaces and cgroups. '.repeat(6);
 const letters = (n: number) => [...String(n)].map((d) => 'abcdefghij'[Number(d)]).join('');
 // Ends in 'x' so no page's word is a prefix of another's (Pagefind matches prefixes).
 const wordOf = (n: number) => `quibblewort${letters(n)}x`;
@@ -27,6 +30,8 @@ createdAt: 2026-01-11
 ## Body
 
 This page is number ${n} and holds the rare word ${word} in its body.
+
+${FILLER}
 `;
 
 let tmp: string;
@@ -46,9 +51,14 @@ beforeAll(async () => {
   }
   server = await serveStatic(outDir);
   browser = await launchChromium();
+  // The pages were written just now: the graph snapshot trusts their stamps, so a rebuild knows its one edited file early.
+  snapshotTuning.racyMs = 0;
+  await new Promise((r) => setTimeout(r, 5));
 }, 60_000);
 
+const racy = snapshotTuning.racyMs;
 afterAll(async () => {
+  snapshotTuning.racyMs = racy;
   await browser?.close();
   await server?.close();
 });
@@ -119,7 +129,9 @@ describe('sharded search', () => {
     const second = await build(opts());
     expect(second.ok).toBe(true);
     expect(second.mode).toBe('incremental');
-    expect(second.search).toEqual({ shards: shards.length, rebuilt: [last] });
+    // The shard was fed while the content loaded: every page but the edited one went in as it was.
+    const inShard = (await urlsIn(path.join(pf, shards[last]!))).length;
+    expect(second.search).toEqual({ shards: shards.length, rebuilt: [last], prefed: inShard - 1 });
     const after = await inodes(pf, shards);
     for (const [i, s] of shards.entries()) {
       const same = [...after.get(s)!].filter(([f, ino]) => before.get(s)!.get(f) === ino).length;
@@ -135,5 +147,57 @@ describe('sharded search', () => {
     const other = (await urlsIn(path.join(pf, shards[0]!))).find((u) => /gen-\d+/.test(u))!;
     const m = Number(/gen-(\d+)/.exec(other)![1]);
     await expect(search(wordOf(m))).resolves.toMatchObject({ count: '1 result', hrefs: [other] });
+    // The fed pages of the edited shard are found by their own words.
+    for (const u of await urlsIn(path.join(pf, shards[last]!))) {
+      if (u === url) continue;
+      const k = Number(/gen-(\d+)/.exec(u)![1]);
+      await expect(search(wordOf(k)), u).resolves.toMatchObject({ count: '1 result', hrefs: [u] });
+    }
+  }, 240_000);
+
+  it('a forged or broken record list cannot put text into the search, and a wrong guess is dropped', async () => {
+    const cache = path.join(path.dirname(outDir), '.labkit-cache', path.basename(outDir), 'search');
+    const pf = path.join(outDir, 'pagefind');
+    const { shards } = JSON.parse(await readFile(path.join(pf, 'shards.json'), 'utf8')) as { shards: string[] };
+    const state = JSON.parse(await readFile(path.join(cache, 'state.json'), 'utf8')) as { keys: string[] };
+    const n = (u: string) => Number(/gen-(\d+)/.exec(u)![1]);
+
+    // 1. The record list of shard 0 gives another page of that shard a forged title: the feed
+    //    takes it as written, its digest differs from the real record's, so that page is added
+    //    again with its real text, and the forged word is nowhere.
+    const pages = (await urlsIn(path.join(pf, shards[0]!))).filter((u) => /gen-\d+/.test(u)).sort();
+    const [edited, forged] = [pages[0]!, pages[1]!];
+    const list = path.join(cache, `${state.keys[0]}.records.json`);
+    const records = JSON.parse(await readFile(list, 'utf8')) as { records: Array<{ url: string; title: string; parts: unknown[] }> };
+    const victim = records.records.find((r) => r.url === forged)!;
+    victim.parts[0] = 'snollygosterzzx';
+    await writeFile(list, JSON.stringify(records));
+    await writeFile(path.join(site, 'tutorials', `gen-${n(edited)}`, 'index.md'), page(n(edited), 'gallimaufryzx'));
+    const forgedBuild = await build(opts());
+    expect(forgedBuild.search).toMatchObject({ rebuilt: [0], prefed: pages.length - 2 });
+    await expect(search('snollygosterzzx')).resolves.toMatchObject({ count: '0 results' });
+    await expect(search('gallimaufryzx')).resolves.toMatchObject({ count: '1 result', hrefs: [edited] });
+    await expect(search(wordOf(n(forged)))).resolves.toMatchObject({ count: '1 result', hrefs: [forged] });
+
+    // 2. Lists that do not parse are no lists: nothing is fed, the shard is indexed as before.
+    const keys = (JSON.parse(await readFile(path.join(cache, 'state.json'), 'utf8')) as { keys: string[] }).keys;
+    for (const k of keys) await writeFile(path.join(cache, `${k}.records.json`), '{"records": [{"url": 1}');
+    await writeFile(path.join(site, 'tutorials', `gen-${n(edited)}`, 'index.md'), page(n(edited), 'brouhahazx'));
+    const broken = await build(opts());
+    expect(broken.ok).toBe(true);
+    expect(broken.search?.prefed).toBeUndefined();
+    await expect(search('brouhahazx')).resolves.toMatchObject({ count: '1 result', hrefs: [edited] });
+
+    // 3. A page that moves (its folder renamed, so its URL and maybe its shard change): the
+    //    shard fed is not the shard's new set of pages, so the feed is dropped.
+    await writeFile(path.join(site, 'tutorials', `gen-${n(edited)}`, 'index.md'), page(n(edited), 'kerfufflezx'));
+    await build(opts()); // every shard's list is written again
+    await rename(path.join(site, 'tutorials', `gen-${n(edited)}`), path.join(site, 'tutorials', 'moved-page'));
+    const moved = await build(opts());
+    expect(moved.ok).toBe(true);
+    expect(moved.search?.prefed).toBeUndefined();
+    await expect(search('kerfufflezx')).resolves.toMatchObject({ count: '1 result', hrefs: [edited.replace(/gen-\d+/, 'moved-page')] });
+    // Every other page is still found once.
+    for (const u of pages.slice(1)) await expect(search(wordOf(n(u))), u).resolves.toMatchObject({ count: '1 result', hrefs: [u] });
   }, 240_000);
 });

@@ -20,7 +20,7 @@ import { SiteErrors } from '../errors.ts';
 import { buildSitePages } from './site-pages.ts';
 import { RenderCache, htmlDigest } from './render-cache.ts';
 import { loadClientAssets } from './client-assets.ts';
-import { buildSearchShards, indexSearch, linkSearch, searchRecords, warmSearch, type SearchOptions, type SearchRecord, type SearchSummary } from './search-index.ts';
+import { buildSearchShards, indexSearch, linkSearch, prefeedSearch, searchRecords, warmSearch, type SearchOptions, type SearchPrefeed, type SearchRecord, type SearchSummary } from './search-index.ts';
 import type { AstroJob } from './astro-child.ts';
 
 export interface BuildOptions {
@@ -188,14 +188,16 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   // Pagefind's service starts while the content loads and renders.
   const out = path.resolve(options.outDir);
   const release = !options.force && existsSync(path.join(out, 'index.html')) ? warmSearch() : undefined;
+  const early: { prefeed?: SearchPrefeed } = {};
   try {
-    return await buildOnce(options);
+    return await buildOnce(options, early);
   } finally {
+    await early.prefeed?.close();
     await release?.();
   }
 }
 
-async function buildOnce(options: BuildOptions): Promise<BuildResult> {
+async function buildOnce(options: BuildOptions, early: { prefeed?: SearchPrefeed }): Promise<BuildResult> {
   const started = performance.now();
   const { timings, lap, restart } = phaseTimer();
   const progress = (phase: BuildProgress['phase'], message: string) => options.onProgress?.({ phase, message });
@@ -212,7 +214,16 @@ async function buildOnce(options: BuildOptions): Promise<BuildResult> {
   // little memory) stays in this process and saves the child's start-up.
   const rebuild = !options.force && existsSync(path.join(outDir, 'index.html')) && (await readManifest(cacheDir))?.outDir === outDir;
   const isolate = options.graph === undefined && (options.isolate ?? (options.keepGraph !== true && !rebuild && (await countMarkdown(dir)) > ISOLATE_ABOVE_FILES));
-  const r = isolate ? await renderInChild({ dir, outDir, cacheDir, options: plainOptions(options) }, progress, timings) : await renderPhase(dir, outDir, cacheDir, options, progress, lap, 'auto', timings);
+  // A fresh rebuild starts indexing the edited pages' search shard as soon
+  // as the load knows which files changed (see prefeedSearch): Pagefind
+  // works on the other core while the content loads and renders.
+  const onChangedFiles =
+    rebuild && !isolate && options.keepGraph !== true && options.graph === undefined && process.env['LABKIT_PREFEED'] !== '0'
+      ? (files: readonly string[]) => {
+          early.prefeed ??= prefeedSearch(cacheDir, files.map((f) => path.join(dir, f)));
+        }
+      : undefined;
+  const r = isolate ? await renderInChild({ dir, outDir, cacheDir, options: plainOptions(options) }, progress, timings) : await renderPhase(dir, outDir, cacheDir, options, progress, lap, 'auto', timings, onChangedFiles);
   restart();
   if (r.diagnostics.some((d) => d.severity === 'error')) {
     return { ok: false, diagnostics: r.diagnostics, mode: 'none', durationMs: Math.round(performance.now() - started), ...empty };
@@ -227,6 +238,7 @@ async function buildOnce(options: BuildOptions): Promise<BuildResult> {
     ...(options.searchShardSize !== undefined ? { shardSize: options.searchShardSize } : {}),
     ...(options.keepGraph === true && options.code !== false ? { memo: memoFor(searchDigestMemos, cacheDir) } : {}),
     ...(r.tokens ? { tokens: r.tokens } : {}),
+    ...(early.prefeed ? { prefeed: early.prefeed } : {}),
   };
   if (r.changed) {
     // Only the changed files move, each by a rename into the live output.
@@ -404,6 +416,8 @@ export async function renderPhase(
   threads: 'auto' | 'one' = 'auto',
   /** Where the load notes how it found the changed files (`stampMs`, `stampedFiles`). */
   timings: Record<string, number> = {},
+  /** Told which files changed since the graph snapshot, before they are parsed (a fresh process that restored one). */
+  onChangedFiles?: (files: readonly string[]) => void,
 ): Promise<Rendered> {
   progress('validate', 'Reading and validating content');
   const config = await loadSiteConfig(dir, { ...options.site, ...(options.preview ? { preview: true } : {}) });
@@ -412,7 +426,7 @@ export async function renderPhase(
   if (options.force || !options.keepGraph || options.code === false) graphs.delete(dir);
   const keep = options.keepGraph === true && options.code !== false;
   // A graph the caller holds (`lab publish --test` loaded it once) is used as is.
-  const graph = options.graph ?? (await loadGraph(dir, outDir, keep, options.code !== false, options.changedFiles, timings, options.force === true));
+  const graph = options.graph ?? (await loadGraph(dir, outDir, keep, options.code !== false, options.changedFiles, timings, options.force === true, onChangedFiles));
   // A kept graph's stamps list the folder's files already: reading the
   // folder again to count them was ~0.2 s of every --watch save at 3,000 pages.
   const kept = !options.graph && keep ? graphs.get(dir)?.stamps : undefined;
@@ -593,7 +607,7 @@ function contentFilter(root: string, outDir: string): (rel: string) => boolean {
   return (rel) => !rel.startsWith(own) && !rel.split('/').some((p) => p === 'node_modules' || p.startsWith('.'));
 }
 
-async function loadGraph(dir: string, outDir: string, keep: boolean, code: boolean, reported: string[] | undefined, timings: Record<string, number>, force: boolean): Promise<ContentGraph> {
+async function loadGraph(dir: string, outDir: string, keep: boolean, code: boolean, reported: string[] | undefined, timings: Record<string, number>, force: boolean, onChangedFiles?: (files: readonly string[]) => void): Promise<ContentGraph> {
   const prev = graphs.get(dir);
   const t0 = performance.now();
   // A watcher's list, when it has one, saves statting every file of the folder (~0.25 s at 3,000 pages).
@@ -623,6 +637,7 @@ async function loadGraph(dir: string, outDir: string, keep: boolean, code: boole
         timings['snapshotChanged'] = r.changed;
         timings['snapshotMs'] = r.ms;
       },
+      ...(onChangedFiles ? { onChangedFiles } : {}),
     });
   }
   if (keep) graphs.set(dir, { graph, stamps });

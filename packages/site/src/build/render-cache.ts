@@ -1,4 +1,4 @@
-import { mkdir, writeFile, readdir, unlink, rename } from 'node:fs/promises';
+import { mkdir, readFile, writeFile, readdir, unlink, rename } from 'node:fs/promises';
 import { createWriteStream, mkdirSync, readFileSync, unlinkSync, type WriteStream } from 'node:fs';
 import { finished } from 'node:stream/promises';
 import path from 'node:path';
@@ -42,6 +42,53 @@ const INDEX_FILE = 'index.jsonl';
 const ID = /^[0-9a-f]{32}$/;
 const DIGEST = /^[0-9a-f]{24}$/;
 const INDEX_HEADER = JSON.stringify({ index: 2, render: RENDER_VERSION, text: SEARCH_TEXT_VERSION });
+
+/** An index line's entry id and search text digest, without parsing the rest of it. */
+const ID_AND_TEXT = /^\["([0-9a-f]{32})",.*,"([0-9a-f]{24})"\]$/;
+
+/**
+ * Search texts by their digest, from a cache folder's render index and
+ * entries as the last one-shot build left them: for work that starts
+ * before this build's cache is used (a rebuild indexing the edited page's
+ * search shard while the content loads, see search-index.ts). Undefined
+ * without a usable index; the reader gives undefined for a digest the
+ * index does not list and for an entry that is gone or no longer has that
+ * text. Nothing is written, so a build using the cache meanwhile is not
+ * disturbed.
+ */
+export async function indexedTexts(dir: string): Promise<((digest: string) => Promise<string | undefined>) | undefined> {
+  let text: string;
+  try {
+    text = await readFile(path.join(dir, INDEX_FILE), 'utf8');
+  } catch {
+    return undefined;
+  }
+  const lines = text.split('\n');
+  if (lines[0] !== INDEX_HEADER) return undefined;
+  const ids = new Map<string, string>();
+  for (let i = 1; i < lines.length; i++) {
+    const m = ID_AND_TEXT.exec(lines[i]!);
+    if (m) ids.set(m[2]!, m[1]!);
+  }
+  return async (digest) => {
+    const id = ids.get(digest);
+    if (id === undefined) return undefined;
+    try {
+      const raw = await readFile(path.join(dir, `${id}.json`), 'utf8');
+      // The text is the entry's last field (see #store): parsed alone, not with the HTML before it.
+      const at = raw.lastIndexOf(',"text":[');
+      let t: string | undefined;
+      if (at !== -1 && raw.endsWith(']}')) {
+        const field = JSON.parse(raw.slice(at + 8, -1)) as unknown;
+        if (Array.isArray(field) && field[0] === SEARCH_TEXT_VERSION && typeof field[1] === 'string') t = field[1];
+      }
+      t ??= entryText(JSON.parse(raw) as Entry);
+      return typeof t === 'string' && htmlDigest(t) === digest ? t : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+}
 
 /**
  * Rendered HTML keyed by the source's content digest, plus what the render

@@ -4,6 +4,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { SiteErrors } from '../errors.ts';
 import type { Page } from '../shell/page-model.ts';
+import { indexedTexts } from './render-cache.ts';
 
 /**
  * One searchable page: its URL, title and plain text, in parts (title,
@@ -16,6 +17,12 @@ export interface SearchRecord {
   url: string;
   title: string;
   parts: string[];
+  /**
+   * The folder of the page's source file (absolute): a rebuild finds the
+   * pages an edited file may change by it, to start indexing their search
+   * shard early (see {@link prefeedSearch}).
+   */
+  dir?: string;
 }
 
 const NAMED: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
@@ -101,7 +108,7 @@ export function searchRecords(pages: Page[], base: string, memo?: Map<string, st
         continue;
     }
     for (const part of parts) seen?.add(part);
-    out.push({ url: base + p.route, title: p.title, parts: parts.map(text) });
+    out.push({ url: base + p.route, title: p.title, parts: parts.map(text), ...(p.sourceFile ? { dir: path.dirname(p.sourceFile) } : {}) });
   }
   // Only this build's texts stay in the memo; `consume` (a streamed build,
   // one page at a time) drops the texts just used instead.
@@ -133,9 +140,14 @@ export interface SearchSummary {
   shards: number;
   /** The shards built in this build; the others came from the cache. */
   rebuilt: number[];
+  /** Records of the rebuilt shard that were indexed while the content loaded (see {@link prefeedSearch}); absent when none were. */
+  prefed?: number;
 }
 
 const digest = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 24);
+/** A record's digest, from its parts' digests (a render index token's is known without its text). */
+const recordDigestOf = (url: string, title: string, partDigests: string[]) => digest(`${JSON.stringify(url)}\0${JSON.stringify(title)}\0${partDigests.join(',')}`);
+const KEY = /^[0-9a-f]{24}$/;
 
 /** The shard count: from the page count and the text, kept while it stays within 2x of the ideal so shards stay stable. */
 function shardCount(records: number, textBytes: number, size: number, maxBytes: number, previous: number | undefined): number {
@@ -152,13 +164,32 @@ export interface SearchShards {
   dirty: number[];
   /** Text per page, on average, when known (kept for the next build's shard count). */
   recordBytes?: number;
+  /** Records the rebuilt shard took from a {@link prefeedSearch}. */
+  prefed?: number;
 }
 
 /** `<cacheDir>/search/state.json`. */
 interface SearchState {
   shards?: number;
   recordBytes?: number;
+  /** The shards' keys, in order (each with its `<key>.records.json`). */
+  keys?: string[];
 }
+
+/**
+ * A shard's records as `<cacheDir>/search/<key>.records.json` keeps them,
+ * for the next process's {@link prefeedSearch}: short parts as text, the
+ * others by their digest (the search text of a render cache entry).
+ */
+interface KeptRecord {
+  url: string;
+  title: string;
+  dir?: string;
+  parts: Array<string | { d: string }>;
+}
+const recordsFile = (key: string) => `${key}.records.json`;
+/** Parts up to this length are kept as text in a shard's record list (titles, descriptions); longer ones by digest. */
+const KEPT_PART_CHARS = 512;
 
 /**
  * Builds the search into `<siteDir>/pagefind`: the records split into
@@ -189,6 +220,8 @@ export interface SearchOptions {
    * Astro's stays one shard's.
    */
   concurrency?: number;
+  /** Records a rebuild started indexing while its content loaded: used when they are exactly what the one dirty shard holds. */
+  prefeed?: SearchPrefeed;
 }
 
 /**
@@ -238,36 +271,70 @@ export async function buildSearchShards(records: SearchRecord[], options: Search
     }
     return d;
   };
-  const recordDigest = (r: SearchRecord) => digest(`${JSON.stringify(r.url)}\0${JSON.stringify(r.title)}\0${r.parts.map(textDigest).join(',')}`);
-  const keys = shards.map((s) => digest(SEARCH_VERSION + '\0' + s.sort((a, b) => (a.url < b.url ? -1 : a.url > b.url ? 1 : 0)).map(recordDigest).join('\n')));
+  // Each shard's records in URL order, with their parts' digests and their own.
+  const partDigests = shards.map((s) => s.sort((a, b) => (a.url < b.url ? -1 : a.url > b.url ? 1 : 0)).map((r) => r.parts.map(textDigest)));
+  const recordDigests = shards.map((s, i) => s.map((r, j) => recordDigestOf(r.url, r.title, partDigests[i]![j]!)));
+  const keys = recordDigests.map((ds) => digest(SEARCH_VERSION + '\0' + ds.join('\n')));
   if (memo) for (const t of memo.keys()) if (!used.has(t)) memo.delete(t);
   const dirty = keys.map((k, i) => (options.force || !existsSync(path.join(root, k, 'pagefind.js')) ? i : -1)).filter((i) => i >= 0);
   // A shard whose records show up twice (rare) is built once.
   const toBuild = [...new Map(dirty.map((i) => [keys[i]!, i])).values()];
-  if (toBuild.length) {
-    const pagefind = await openPagefind();
-    try {
-      // One Pagefind service, the dirty shards' indexes fed side by side
-      // (at most `concurrency` at a time).
-      const queue = [...toBuild];
-      const lanes = Math.max(1, Math.min(options.concurrency ?? queue.length, queue.length));
-      // Every lane has stopped before the service closes; the first failure empties the queue.
-      const settled = await Promise.allSettled(
-        Array.from({ length: lanes }, async () => {
-          try {
-            for (let i = queue.shift(); i !== undefined; i = queue.shift()) await buildShard(pagefind, shards[i]!, root, keys[i]!, tokens?.text);
-          } catch (error) {
-            queue.length = 0;
-            throw error;
-          }
-        }),
-      );
-      for (const s of settled) if (s.status === 'rejected') throw s.reason;
-    } finally {
-      await closePagefind(pagefind);
+  // What a rebuild fed early is used when it is the one shard to build,
+  // page for page (the same URLs in the same order); the records that
+  // differ from what was fed are added again, which replaces each in its
+  // place. Anything else (another shard, a page added or gone, the shard
+  // count moved) and it is dropped.
+  const early = await options.prefeed?.take();
+  const fits = early !== undefined && toBuild.length === 1 && sameUrls(early.fed, shards[toBuild[0]!]!);
+  let prefed: number | undefined;
+  try {
+    if (early && !fits) await early.discard();
+    if (toBuild.length) {
+      const pagefind = await openPagefind();
+      try {
+        // One Pagefind service, the dirty shards' indexes fed side by side
+        // (at most `concurrency` at a time).
+        const queue = [...toBuild];
+        const lanes = Math.max(1, Math.min(options.concurrency ?? queue.length, queue.length));
+        // The record list the next process's prefeed reads: short parts as text, the others (render index tokens among them) by digest.
+        const kept = (i: number): KeptRecord[] =>
+          shards[i]!.map((r, j) => ({
+            url: r.url,
+            title: r.title,
+            ...(r.dir !== undefined ? { dir: r.dir } : {}),
+            parts: r.parts.map((part, k) => (part.length > KEPT_PART_CHARS || tokens?.digestOf(part) !== undefined ? { d: partDigests[i]![j]![k]! } : part)),
+          }));
+        // Every lane has stopped before the service closes; the first failure empties the queue.
+        const settled = await Promise.allSettled(
+          Array.from({ length: lanes }, async () => {
+            try {
+              for (let i = queue.shift(); i !== undefined; i = queue.shift()) {
+                const used = await buildShard(pagefind, shards[i]!, root, keys[i]!, tokens?.text, kept(i), fits ? { ...early, digests: recordDigests[i]! } : undefined);
+                if (fits) prefed = used;
+              }
+            } catch (error) {
+              queue.length = 0;
+              throw error;
+            }
+          }),
+        );
+        for (const s of settled) if (s.status === 'rejected') throw s.reason;
+      } finally {
+        await closePagefind(pagefind);
+      }
     }
+  } finally {
+    if (fits) await early.release();
   }
-  return { root, keys, dirty, ...(recordBytes !== undefined ? { recordBytes } : {}) };
+  return { root, keys, dirty, ...(recordBytes !== undefined ? { recordBytes } : {}), ...(prefed !== undefined ? { prefed } : {}) };
+}
+
+/** Whether the fed records are the shard's pages, in its order. */
+function sameUrls(fed: Map<string, string | undefined>, shard: SearchRecord[]): boolean {
+  if (fed.size !== shard.length) return false;
+  let j = 0;
+  for (const url of fed.keys()) if (shard[j++]!.url !== url) return false;
+  return true;
 }
 
 /**
@@ -314,9 +381,161 @@ export function warmSearch(): () => Promise<void> {
   };
 }
 
+/** Records a {@link prefeedSearch} added to an index of its own, and that index. */
+interface Prefed {
+  index: PagefindIndex;
+  /** Each record fed, in the order fed: URL to record digest (undefined: a stand-in, always added again). */
+  fed: Map<string, string | undefined>;
+  /** Deletes the index and gives back the service (not used). */
+  discard(): Promise<void>;
+  /** Gives back the service (the shard's build has written and deleted the index). */
+  release(): Promise<void>;
+}
+
+/** A rebuild's early feed of its search shard (see {@link prefeedSearch}). */
+export interface SearchPrefeed {
+  /** What was fed, once (the build waits for the feed to finish); undefined when nothing was. The taker discards or releases it. */
+  take(): Promise<Prefed | undefined>;
+  /** Discards what was fed unless it was taken (a build that failed or had no search to index). */
+  close(): Promise<void>;
+}
+
+/** Changed files beyond which a rebuild feeds nothing early. */
+const MAX_FED_CHANGES = 64;
+/** Files whose change can change a page's search text (an edited image cannot). */
+const TEXT_FILE = /\.(md|markdown|ya?ml|json|[cm]?[jt]s)$/i;
+
+/**
+ * Starts indexing, while a rebuild loads its content, the search shard the
+ * edited files' pages are in, page for page as the last build indexed it:
+ * a one-page edit then leaves only that page to add again once it is
+ * rendered (Pagefind adding ~40 real tutorials' text was ~0.4 s of a
+ * 1.4 s rebuild). The edited pages go in as stand-ins (their title), so
+ * each keeps its place and the shard's files come out as a fresh index of
+ * it would write them. `changedFiles` are absolute paths. It works from what the last
+ * build left in `<cacheDir>`: the shard keys in `search/state.json`, each
+ * shard's record list (`<key>.records.json`: URL, title, source folder,
+ * parts as text or digest) and the render cache's texts by digest. It is a
+ * guess: {@link buildSearchShards} uses it only if the one shard it has to
+ * build holds every fed record unchanged, and drops it otherwise. Nothing
+ * it reads is trusted further: a list that does not parse is no list, a
+ * text whose digest does not match ends the feed.
+ */
+export function prefeedSearch(cacheDir: string, changedFiles: readonly string[]): SearchPrefeed {
+  let taken = false;
+  // A guess that fails is no guess: the build indexes the shard as it would without one.
+  const work = feedShard(cacheDir, changedFiles).catch(() => undefined);
+  return {
+    take: () => {
+      if (taken) return Promise.resolve(undefined);
+      taken = true;
+      return work;
+    },
+    close: async () => {
+      if (taken) return;
+      taken = true;
+      await (await work)?.discard();
+    },
+  };
+}
+
+async function feedShard(cacheDir: string, changedFiles: readonly string[]): Promise<Prefed | undefined> {
+  const texty = changedFiles.filter((f) => TEXT_FILE.test(f));
+  // Many changed files: no one shard to guess (and the rebuild is not a one-page edit).
+  if (!texty.length || texty.length > MAX_FED_CHANGES) return undefined;
+  const root = path.join(cacheDir, 'search');
+  const statePath = path.join(root, 'state.json');
+  const [state, stateStat] = await Promise.all([readFile(statePath, 'utf8').then((t) => JSON.parse(t) as SearchState, () => undefined), stat(statePath).catch(() => undefined)]);
+  const keys = Array.isArray(state?.keys) ? state.keys.filter((k) => typeof k === 'string' && KEY.test(k)) : [];
+  if (!keys.length || !stateStat) return undefined;
+  // The graph snapshot lags a few edits behind on purpose (see the SDK's
+  // graph/store.ts), so files edited before the last build count as changed
+  // too; the pages they touched are indexed as they are now. The edit this
+  // rebuild is for is the files written since that build's search was
+  // (else the newest file).
+  const times = await Promise.all(texty.map((f) => stat(f).then((st) => st.mtimeMs, () => Infinity)));
+  let files = texty.filter((_, i) => times[i]! > stateStat.mtimeMs);
+  if (!files.length) files = [texty[times.indexOf(Math.max(...times))]!];
+  const lists = await Promise.all(keys.map((k) => readFile(path.join(root, recordsFile(k)), 'utf8').then(keptRecords, () => undefined)));
+  // The shards holding a page whose source folder an edited file is in.
+  const touches = (r: KeptRecord) => r.dir !== undefined && files.some((f) => f.startsWith(r.dir + path.sep));
+  const touched = lists.flatMap((list, i) => (list?.some(touches) ? [i] : []));
+  if (touched.length !== 1) return undefined;
+  const list = lists[touched[0]!]!;
+  const texts = list.some((r) => !touches(r) && r.parts.some((p) => typeof p !== 'string')) ? await indexedTexts(path.join(cacheDir, 'render')) : undefined;
+  const pagefind = await openPagefind().catch(() => undefined);
+  if (!pagefind) return undefined;
+  let index: PagefindIndex | undefined;
+  try {
+    index = (await pagefind.createIndex({})).index;
+    if (!index) throw new Error('no index');
+    const fed = new Map<string, string | undefined>();
+    const added: Array<ReturnType<typeof addRecord>> = [];
+    for (const r of list) {
+      if (fed.has(r.url)) throw new Error('a page twice');
+      if (touches(r)) {
+        // A stand-in that holds the page's place: it is added again whatever it turns out to be.
+        fed.set(r.url, undefined);
+        added.push(addRecord(index, r.url, r.title, r.title));
+        continue;
+      }
+      const parts: string[] = [];
+      const digests: string[] = [];
+      for (const p of r.parts) {
+        // A part by digest is the render cache's text of that digest (checked there), or the feed ends.
+        const text = typeof p === 'string' ? p : await texts?.(p.d);
+        if (text === undefined) throw new Error('a text is gone');
+        parts.push(text);
+        digests.push(typeof p === 'string' ? digest(p) : p.d);
+      }
+      fed.set(r.url, recordDigestOf(r.url, r.title, digests));
+      added.push(addRecord(index, r.url, r.title, parts.join('\n')));
+    }
+    for (const a of await Promise.all(added)) if (a.errors.length) throw new Error(a.errors.join('; '));
+    const done = index;
+    return {
+      index: done,
+      fed,
+      discard: async () => {
+        await done.deleteIndex().catch(() => {});
+        await closePagefind(pagefind);
+      },
+      release: () => closePagefind(pagefind),
+    };
+  } catch {
+    await index?.deleteIndex().catch(() => {});
+    await closePagefind(pagefind);
+    return undefined;
+  }
+}
+
+/** A shard's record list as read back: undefined unless every record has the expected shape. */
+function keptRecords(text: string): KeptRecord[] | undefined {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const records = (json as { records?: unknown } | null)?.records;
+  if (!Array.isArray(records)) return undefined;
+  const part = (p: unknown) => typeof p === 'string' || (p !== null && typeof p === 'object' && KEY.test(String((p as { d?: unknown }).d)));
+  const ok = records.every(
+    (r: unknown) =>
+      r !== null &&
+      typeof r === 'object' &&
+      typeof (r as KeptRecord).url === 'string' &&
+      typeof (r as KeptRecord).title === 'string' &&
+      ((r as KeptRecord).dir === undefined || (typeof (r as KeptRecord).dir === 'string' && path.isAbsolute((r as KeptRecord).dir!))) &&
+      Array.isArray((r as KeptRecord).parts) &&
+      (r as KeptRecord).parts.every(part),
+  );
+  return ok ? (records as KeptRecord[]) : undefined;
+}
+
 /** The second half of {@link indexSearch}: links the built shards into `<siteDir>/pagefind` and drops other shards from the cache. */
 export async function linkSearch(siteDir: string, built: SearchShards): Promise<SearchSummary> {
-  const { root, keys, dirty, recordBytes } = built;
+  const { root, keys, dirty, recordBytes, prefed } = built;
   const n = keys.length;
   const statePath = path.join(root, 'state.json');
   const out = path.join(siteDir, 'pagefind');
@@ -347,34 +566,62 @@ export async function linkSearch(siteDir: string, built: SearchShards): Promise<
     }));
   }
   // Keep only this build's shards in the cache.
-  const keep = new Set([...keys, 'state.json']);
+  const keep = new Set([...keys, ...keys.map(recordsFile), 'state.json']);
   for (const e of await readdir(root)) if (!keep.has(e)) await rm(path.join(root, e), { recursive: true, force: true });
-  await writeFile(statePath, JSON.stringify({ shards: n, ...(recordBytes !== undefined ? { recordBytes: Math.round(recordBytes) } : {}) } satisfies SearchState));
-  return { shards: n, rebuilt: dirty };
+  await writeFile(statePath, JSON.stringify({ shards: n, ...(recordBytes !== undefined ? { recordBytes: Math.round(recordBytes) } : {}), keys } satisfies SearchState));
+  return { shards: n, rebuilt: dirty, ...(prefed !== undefined ? { prefed } : {}) };
 }
 
-async function buildShard(pagefind: typeof import('pagefind'), records: SearchRecord[], root: string, key: string, text: (part: string) => string = (part) => part): Promise<void> {
-  const { index, errors } = await pagefind.createIndex({});
-  if (!index) throw SiteErrors.SearchIndexFailed(errors.join('; '));
+type PagefindIndex = NonNullable<Awaited<ReturnType<(typeof import('pagefind'))['createIndex']>>['index']>;
+
+/** One page into a Pagefind index (the same call for a shard and its prefeed). */
+const addRecord = (index: PagefindIndex, url: string, title: string, content: string) => index.addCustomRecord({ url, content, language: 'en', meta: { title } });
+
+/**
+ * Indexes one shard into `<root>/<key>/` (and its record list beside it).
+ * With `early` (a prefeed of this shard, page for page), only the records
+ * whose digest differs from what was fed are added: Pagefind replaces a
+ * page added again under the same URL in its place, so the files are the
+ * ones a fresh index of the shard writes. Returns how many records were
+ * taken as fed.
+ */
+async function buildShard(pagefind: typeof import('pagefind'), records: SearchRecord[], root: string, key: string, text: (part: string) => string = (part) => part, kept?: KeptRecord[], early?: Prefed & { digests: string[] }): Promise<number> {
+  let index = early?.index;
+  if (!index) {
+    const created = await pagefind.createIndex({});
+    if (!created.index) throw SiteErrors.SearchIndexFailed(created.errors.join('; '));
+    index = created.index;
+  }
+  const shardIndex = index;
+  // A prefed index holds the unchanged records already: the rest go in now.
+  const todo = early ? records.filter((r, j) => early.fed.get(r.url) !== early.digests[j]) : records;
   // Pagefind's service handles requests concurrently: send them in batches.
-  for (let i = 0; i < records.length; i += 200) {
+  for (let i = 0; i < todo.length; i += 200) {
     // Texts first: one that cannot be read fails the shard before any request is sent.
-    const part = records.slice(i, i + 200).map((r) => ({ r, content: r.parts.map(text).join('\n') }));
-    const batch = await Promise.all(part.map(({ r, content }) => index.addCustomRecord({ url: r.url, content, language: 'en', meta: { title: r.title } })));
+    const part = todo.slice(i, i + 200).map((r) => ({ r, content: r.parts.map(text).join('\n') }));
+    const batch = await Promise.all(part.map(({ r, content }) => addRecord(shardIndex, r.url, r.title, content)));
     const failed = batch.flatMap((b) => b.errors);
     if (failed.length) throw SiteErrors.SearchIndexFailed(failed.join('; '));
   }
   const tmp = path.join(root, `${key}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
-  const written = await index.writeFiles({ outputPath: tmp });
+  const written = await shardIndex.writeFiles({ outputPath: tmp });
   // The service keeps an index until told: a full build's shards run one
   // after another beside Astro, and each one's memory is given back.
-  await index.deleteIndex();
+  await shardIndex.deleteIndex();
   if (written.errors.length) {
     await rm(tmp, { recursive: true, force: true });
     throw SiteErrors.SearchIndexFailed(written.errors.join('; '));
   }
   await rm(path.join(root, key), { recursive: true, force: true });
   await rename(tmp, path.join(root, key));
+  if (kept) {
+    // Best effort: without it the next rebuild indexes this shard after rendering, as before.
+    const list = path.join(root, `${recordsFile(key)}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+    await writeFile(list, JSON.stringify({ records: kept }))
+      .then(() => rename(list, path.join(root, recordsFile(key))))
+      .catch(() => rm(list, { force: true }));
+  }
+  return records.length - todo.length;
 }
 
 /**
