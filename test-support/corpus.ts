@@ -7,8 +7,8 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'vitest';
+import { repoRoot } from './paths.ts';
 
-const repoRoot = path.resolve(import.meta.dirname, '..');
 
 /** The corpus folder: LABKIT_CORPUS if set (relative to the repository), else ../shared/corpus. */
 export const corpusDir = path.resolve(repoRoot, process.env.LABKIT_CORPUS ?? '../shared/corpus');

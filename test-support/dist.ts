@@ -5,8 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-
-export const repoRoot = path.resolve(import.meta.dirname, '..');
+import { repoRoot } from './paths.ts';
 
 /** dist/ is older than a source file of the package (or missing). */
 export function distStale(pkg: string): boolean {

@@ -10,17 +10,9 @@ import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { corpusPath, hasCorpus } from '../../../test-support/corpus.ts';
 import { ensureBuilt } from '../../../test-support/dist.ts';
+import { RECORD_MODULES, readModuleLog } from '../../../test-support/modules.ts';
 import { labBin, repoRoot, tempDir } from './helpers.ts';
 
-// Records every module URL each thread loads, a line each ("<threadId> <url>"),
-// appended at once to the file in MODULE_LOG: a worker that is terminated
-// still leaves its lines.
-const RECORD = [
-  "import { registerHooks } from 'node:module';",
-  "import { appendFileSync } from 'node:fs';",
-  "import { threadId } from 'node:worker_threads';",
-  "registerHooks({ load(url, context, next) { appendFileSync(process.env.MODULE_LOG, threadId + ' ' + url + '\\n'); return next(url, context); } });",
-].join('\n');
 
 const work = tempDir('bundle');
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -47,19 +39,13 @@ let runs = 0;
 function labAs(code: 'source' | 'bundle', args: string[], cache: string): Recorded {
   const log = join(work, `modules-${++runs}.log`);
   writeFileSync(log, '');
-  const r = spawnSync(process.execPath, ['--import', `data:text/javascript,${encodeURIComponent(RECORD)}`, labBin, ...args], {
+  const r = spawnSync(process.execPath, ['--import', RECORD_MODULES, labBin, ...args], {
     cwd: repoRoot,
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
     env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', LABKIT_CODE: code, LABKIT_CACHE: join(work, cache), MODULE_LOG: log },
   });
-  const loaded: string[] = [];
-  const workers = new Map<number, string[]>();
-  for (const line of readFileSync(log, 'utf8').split('\n').filter(Boolean)) {
-    const [thread, url] = line.split(' ') as [string, string];
-    if (thread === '0') loaded.push(url);
-    else workers.set(Number(thread), [...(workers.get(Number(thread)) ?? []), url]);
-  }
+  const { main: loaded, workers } = readModuleLog(log);
   if (!loaded.length) throw new Error(`no module list (exit ${r.status}): ${r.stderr.slice(-3000)}`);
   return { status: r.status, stdout: r.stdout, stderr: r.stderr, loaded, workers };
 }

@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const labBin = fileURLToPath(new URL('../bin/lab.js', import.meta.url));
-export const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
+import { repoRoot } from '../../../test-support/paths.ts';
+
+export { repoRoot };
 
 export interface LabResult {
   code: number | null;

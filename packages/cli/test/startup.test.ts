@@ -3,12 +3,13 @@
 // answers from its stored result without loading the SDK's schemas, the
 // Markdown pipeline or any other command. Asserts on modules, never on time.
 import { spawnSync } from 'node:child_process';
-import { cpSync, rmSync } from 'node:fs';
+import { cpSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterAll, describe, expect, it } from 'vitest';
 import { commands, commandsFor } from '../src/main.ts';
 import { corpusPath, describeCorpus, hasCorpus } from '../../../test-support/corpus.ts';
+import { RECORD_MODULES, readModuleLog } from '../../../test-support/modules.ts';
 import { lab, labBin, repoRoot, tempDir } from './helpers.ts';
 
 describe('lazy command loading', () => {
@@ -42,28 +43,26 @@ describe('lazy command loading', () => {
   });
 });
 
-// Records every module URL the process loads; printed on exit to stderr as one JSON line.
-const RECORD = [
-  "import { registerHooks } from 'node:module';",
-  'const loaded = [];',
-  'registerHooks({ load(url, context, next) { loaded.push(url); return next(url, context); } });',
-  "process.on('exit', () => process.stderr.write('\\nLOADED ' + JSON.stringify(loaded) + '\\n'));",
-].join('\n');
 
 const work = tempDir('startup');
 const content = join(work, 'content');
 if (hasCorpus) cpSync(corpusPath('iximiuz-samples'), content, { recursive: true });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
+let runs = 0;
+/** `lab validate` with every module its threads load recorded (a cold run parses on worker threads). */
 function validateRecorded(args: string[]): { status: number | null; stdout: string; loaded: string[] } {
-  const r = spawnSync(process.execPath, ['--import', `data:text/javascript,${encodeURIComponent(RECORD)}`, labBin, 'validate', content, '--format', 'json', ...args], {
+  const log = join(work, `modules-${++runs}.log`);
+  writeFileSync(log, '');
+  const r = spawnSync(process.execPath, ['--import', RECORD_MODULES, labBin, 'validate', content, '--format', 'json', ...args], {
     cwd: repoRoot,
     encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1', LABKIT_CACHE: join(work, 'cache') },
+    env: { ...process.env, NO_COLOR: '1', LABKIT_CACHE: join(work, 'cache'), MODULE_LOG: log },
   });
-  const line = /\nLOADED (.*)\n/.exec(r.stderr)?.[1];
-  if (!line) throw new Error(`no module list: ${r.stderr}`);
-  return { status: r.status, stdout: r.stdout, loaded: JSON.parse(line) as string[] };
+  const { main, workers } = readModuleLog(log);
+  const loaded = [...main, ...[...workers.values()].flat()];
+  if (!loaded.length) throw new Error(`no module list: ${r.stderr}`);
+  return { status: r.status, stdout: r.stdout, loaded };
 }
 
 describeCorpus('lab validate --cache, nothing changed', () => {

@@ -5,8 +5,9 @@ import path from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
 import { expect } from 'vitest';
+import { repoRoot } from '../../../test-support/paths.ts';
 
-export const repoRoot = path.resolve(import.meta.dirname, '../../..');
+export { repoRoot };
 export const fixtureSite = path.join(import.meta.dirname, 'fixtures/site');
 export const examplesDir = path.join(repoRoot, 'examples');
 export const screenshotDir = path.join(repoRoot, 'test-output/site');

@@ -13,12 +13,12 @@ import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt } from '../../../../test-support/dist.ts';
+import { RECORD_MODULES, readModuleLog } from '../../../../test-support/modules.ts';
+import { repoRoot } from '../../../../test-support/paths.ts';
 
-const repoRoot = fileURLToPath(new URL('../../../..', import.meta.url));
 /** Every package an author's install pulls in, in dependency order. */
 const PACKAGES = ['sdk', 'runtime', 'site', 'publish', 'cli', 'labkit', 'create-labkit'];
 const MINUTE = 60_000;
@@ -138,9 +138,11 @@ describe('an author project with the packed packages installed by npm', () => {
     const sub = sh('npx lab validate', path.join(project, 'challenges'));
     expect(sub.stdout).toContain(`in ${project}.`);
     // The installed lab runs its bundle: no module of the packages' dist/ outside it.
-    const record = "import{registerHooks}from'node:module';registerHooks({load(u,c,n){if(u.includes('/@labkit/'))process.stderr.write('LOADED '+u+'\\n');return n(u,c)}})";
-    const loaded = sh(`NODE_OPTIONS=${JSON.stringify(`--import=data:text/javascript,${encodeURIComponent(record)}`)} npx lab validate .`, project).stderr;
-    const ours = [...loaded.matchAll(/^LOADED (.*)$/gm)].map((m) => m[1]!.replace(/.*\/@labkit\//, ''));
+    const log = path.join(project, '..', 'modules.log');
+    writeFileSync(log, '');
+    sh(`MODULE_LOG=${JSON.stringify(log)} NODE_OPTIONS=${JSON.stringify(`--import=${RECORD_MODULES}`)} npx lab validate .`, project);
+    const { main, workers } = readModuleLog(log);
+    const ours = [...main, ...[...workers.values()].flat()].filter((u) => u.includes('/@labkit/')).map((u) => u.replace(/.*\/@labkit\//, ''));
     expect(ours).toContain('cli/dist/bundle/main.js');
     expect(ours.filter((u) => !u.startsWith('cli/dist/bundle/') && !u.startsWith('cli/bin/'))).toEqual([]);
   }, 15 * MINUTE);
