@@ -6,7 +6,7 @@
 // never trusted; the snapshot lives in the user cache only.
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadContent, type ContentGraph, type LoadOptions } from '../../src/index.ts';
 import type { SnapshotReport } from '../../src/graph/loader.ts';
@@ -45,10 +45,11 @@ function copy(from: string): { content: string; cache: string } {
   return { content: join(dir, 'content'), cache: join(dir, 'cache') };
 }
 
-async function snapLoad(content: string, cache: string, extra: LoadOptions = {}): Promise<{ graph: ContentGraph; report: SnapshotReport }> {
+async function snapLoad(content: string, cache: string, extra: LoadOptions = {}): Promise<{ graph: ContentGraph; report: SnapshotReport; changedFiles: readonly string[] | undefined }> {
   let report: SnapshotReport | undefined;
-  const graph = await loadContent(content, { parseCache: cache, snapshot: true, workers: 1, onSnapshot: (r) => (report = r), ...extra });
-  return { graph, report: report! };
+  let changedFiles: readonly string[] | undefined;
+  const graph = await loadContent(content, { parseCache: cache, snapshot: true, workers: 1, onSnapshot: (r) => (report = r), onChangedFiles: (f) => (changedFiles = f), ...extra });
+  return { graph, report: report!, changedFiles };
 }
 
 /** Everything a consumer reads of a graph, trees and texts included (reading them makes a restored graph load them). */
@@ -77,10 +78,13 @@ function checkEdits(source: () => string, pick: (content: string) => { body: str
     const { content, cache } = copy(source());
     const first = await snapLoad(content, cache);
     expect(first.report).toMatchObject({ use: 'none', written: true });
+    // onChangedFiles speaks of a restored snapshot only.
+    expect(first.changedFiles).toBeUndefined();
     await expectSameAsFull(content, first.graph);
     const untouched = await snapLoad(content, cache);
     // Nothing changed: the snapshot stays as it is.
     expect(untouched.report).toMatchObject({ use: 'restored', changed: 0, written: false });
+    expect(untouched.changedFiles).toEqual([]);
     await expectSameAsFull(content, untouched.graph);
     const f = pick(content);
     const steps: Array<[string, () => void]> = [
@@ -97,6 +101,11 @@ function checkEdits(source: () => string, pick: (content: string) => { body: str
       const r = await snapLoad(content, cache);
       expect(r.report.use, what).toBe('restored');
       expect(r.report.changed, what).toBeGreaterThan(0);
+      // The changed files were named before the load parsed them: the edited one among them.
+      expect(r.changedFiles?.length, what).toBe(r.report.changed);
+      if (what === 'body') expect(r.changedFiles, what).toContain(relative(content, f.body));
+      if (what === 'front matter') expect(r.changedFiles, what).toContain(relative(content, f.other));
+      if (what === 'new') expect(r.changedFiles, what).toContain(relative(content, join(f.folder, 'extra.md')));
       // Edits inside files leave the snapshot lagging (checked again next time); a changed file list writes it.
       expect(r.report.written, what).toBe(what === 'deleted' || what === 'new' || what === 'renamed folder');
       // An edit inside one file walks only its item: most trees stay on disk.

@@ -253,6 +253,8 @@ async function buildOnce(options: BuildOptions, early: { prefeed?: SearchPrefeed
     progress('search', 'Indexing for search');
     search = await indexSearch(outDir, r.records, searchOptions);
     lap('search');
+    // Records of the rebuilt shard taken as fed while the content loaded (`lab build --format json`).
+    if (search.prefed !== undefined) timings['searchPrefed'] = search.prefed;
   } else {
     const work = path.join(path.dirname(outDir), `.${path.basename(outDir)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
     // Pagefind is fed the records, never the built HTML, so the search
