@@ -171,13 +171,17 @@ describe('sharded search', () => {
     const records = JSON.parse(await readFile(list, 'utf8')) as { records: Array<{ url: string; title: string; parts: unknown[] }> };
     const victim = records.records.find((r) => r.url === forged)!;
     victim.parts[0] = 'snollygosterzzx';
+    // And a third page's body by a digest the render cache has no text for: that page goes in as a stand-in.
+    const unknown = records.records.find((r) => r.url === pages[2])!;
+    unknown.parts[unknown.parts.length - 1] = { d: 'f'.repeat(24) };
     await writeFile(list, JSON.stringify(records));
     await writeFile(path.join(site, 'tutorials', `gen-${n(edited)}`, 'index.md'), page(n(edited), 'gallimaufryzx'));
     const forgedBuild = await build(opts());
-    expect(forgedBuild.search).toMatchObject({ rebuilt: [0], prefed: pages.length - 2 });
+    expect(forgedBuild.search).toMatchObject({ rebuilt: [0], prefed: pages.length - 3 });
     await expect(search('snollygosterzzx')).resolves.toMatchObject({ count: '0 results' });
     await expect(search('gallimaufryzx')).resolves.toMatchObject({ count: '1 result', hrefs: [edited] });
     await expect(search(wordOf(n(forged)))).resolves.toMatchObject({ count: '1 result', hrefs: [forged] });
+    await expect(search(wordOf(n(pages[2]!)))).resolves.toMatchObject({ count: '1 result', hrefs: [pages[2]] });
 
     // 2. Lists that do not parse are no lists: nothing is fed, the shard is indexed as before.
     const keys = (JSON.parse(await readFile(path.join(cache, 'state.json'), 'utf8')) as { keys: string[] }).keys;

@@ -417,9 +417,11 @@ const TEXT_FILE = /\.(md|markdown|ya?ml|json|[cm]?[jt]s)$/i;
  * shard's record list (`<key>.records.json`: URL, title, source folder,
  * parts as text or digest) and the render cache's texts by digest. It is a
  * guess: {@link buildSearchShards} uses it only if the one shard it has to
- * build holds every fed record unchanged, and drops it otherwise. Nothing
- * it reads is trusted further: a list that does not parse is no list, a
- * text whose digest does not match ends the feed.
+ * build has the same pages in the same order, adds again every record
+ * whose digest differs from what was fed, and drops it otherwise. Nothing
+ * it reads is trusted further: a list that does not parse is no list, and
+ * a part whose text the render cache does not have under its digest makes
+ * its page a stand-in.
  */
 export function prefeedSearch(cacheDir: string, changedFiles: readonly string[]): SearchPrefeed {
   let taken = false;
@@ -482,11 +484,18 @@ async function feedShard(cacheDir: string, changedFiles: readonly string[]): Pro
       const parts: string[] = [];
       const digests: string[] = [];
       for (const p of r.parts) {
-        // A part by digest is the render cache's text of that digest (checked there), or the feed ends.
+        // A part by digest is the render cache's text of that digest (checked there).
         const text = typeof p === 'string' ? p : await texts?.(p.d);
-        if (text === undefined) throw new Error('a text is gone');
+        if (text === undefined) break;
         parts.push(text);
         digests.push(typeof p === 'string' ? digest(p) : p.d);
+      }
+      if (parts.length < r.parts.length) {
+        // A text that is not in the render cache (a long description, an
+        // entry pruned since): a stand-in, added again at search time.
+        fed.set(r.url, undefined);
+        added.push(addRecord(index, r.url, r.title, r.title));
+        continue;
       }
       fed.set(r.url, recordDigestOf(r.url, r.title, digests));
       added.push(addRecord(index, r.url, r.title, parts.join('\n')));
