@@ -1,4 +1,4 @@
-import { chmodSync, cpSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync, copyFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, copyFileSync } from 'node:fs';
 import path from 'node:path';
 
 /**
@@ -102,4 +102,24 @@ export function copyCorpusTutorial(dir: string, count: number, source: string): 
     chmodSync(folder, 0o755);
   }
   return { firstFile: path.join(dir, 'tutorials/tutorial-0/index.md') };
+}
+
+/** The heading a one-file rebuild bench edits in the first page: of the sample tutorial (`real`), or of a generated page. */
+export const editedHeading = (real: boolean) => (real ? '## What is a Tutorial on iximiuz Labs?' : '## Overview of 0');
+
+/**
+ * A build bench's content in `dir`: `pages` copies of the corpus's sample
+ * tutorial (`real`), or `pages` generated ones with a cover image now and
+ * then. Checks that the first page has the heading the rebuilds edit, and
+ * then waits out the graph snapshot's racy window: the snapshot trusts no
+ * stamp of a file changed in the 2 s before it was taken, so an author's
+ * files, older than the build, would otherwise be parsed again by the
+ * rebuild as if edited.
+ */
+export function prepareBenchContent(dir: string, pages: number, real: boolean, corpus: string): { firstFile: string; heading: string } {
+  const { firstFile } = real ? copyCorpusTutorial(dir, pages, path.join(corpus, 'sample-tutorial')) : generateContent(dir, pages, path.join(corpus, 'sample-challenge/__static__/container-box.png'));
+  const heading = editedHeading(real);
+  if (!readFileSync(firstFile, 'utf8').includes(heading)) throw new Error(`${firstFile} has no "${heading}" to edit`);
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2500);
+  return { firstFile, heading };
 }

@@ -20,7 +20,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { copyCorpusTutorial, generateContent } from './generate-content.ts';
+import { prepareBenchContent } from './generate-content.ts';
 import { arg, load, median, numberArg, run, secs } from '../lib/measure.ts';
 
 const repo = path.resolve(import.meta.dirname, '../..');
@@ -33,12 +33,8 @@ const work = mkdtempSync(path.join(tmpdir(), 'labkit-bench-rebuilds-'));
 const content = path.join(work, 'content');
 const corpus = path.join(repo, '../shared/corpus/iximiuz-samples');
 console.log(`bench/build/rebuilds: ${real ? 'copying the iximiuz sample tutorial' : 'generating'} ${pages} pages…`);
-const { firstFile } = real ? copyCorpusTutorial(content, pages, path.join(corpus, 'sample-tutorial')) : generateContent(content, pages, path.join(corpus, 'sample-challenge/__static__/container-box.png'));
-const heading = real ? '## What is a Tutorial on iximiuz Labs?' : '## Overview of 0';
+const { firstFile, heading } = prepareBenchContent(content, pages, real, corpus);
 const original = readFileSync(firstFile, 'utf8');
-if (!original.includes(heading)) throw new Error(`${firstFile} has no "${heading}" to edit`);
-// The graph snapshot trusts no stamp of a file changed in the 2 s before it was taken.
-Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2500);
 
 /** `bundle+LABKIT_PREFEED=0`: the code, then environment entries. */
 const env = (variant: string) => {

@@ -33,7 +33,7 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { once } from 'node:events';
 import path from 'node:path';
-import { copyCorpusTutorial, generateContent } from './generate-content.ts';
+import { editedHeading, prepareBenchContent } from './generate-content.ts';
 import { writeAstroBaseline } from './astro-baseline.ts';
 import { arg, baselineCheckout, codeEnv, load, median, memoryLine, run, secs, type Run } from '../lib/measure.ts';
 
@@ -54,7 +54,7 @@ const work = path.join(repo, 'bench/.out/build');
 const node = process.execPath;
 const real = process.argv.includes('--real');
 /** The heading the rebuilds edit in the first page. */
-const heading = real ? '## What is a Tutorial on iximiuz Labs?' : '## Overview of 0';
+const heading = editedHeading(real);
 
 interface Sample {
   cold: Run;
@@ -136,13 +136,7 @@ async function sample(checkout: string, content: string, firstFile: string, tag:
 function prepare(pages: number): { content: string; firstFile: string } {
   const content = path.join(work, `content-${real ? 'real-' : ''}${pages}`);
   console.log(`bench/build: ${real ? 'copying the iximiuz sample tutorial' : 'generating'} ${pages} pages…`);
-  const corpus = path.join(repo, '../shared/corpus/iximiuz-samples');
-  const { firstFile } = real ? copyCorpusTutorial(content, pages, path.join(corpus, 'sample-tutorial')) : generateContent(content, pages, path.join(corpus, 'sample-challenge/__static__/container-box.png'));
-  // An author's files are older than the build: the graph snapshot trusts
-  // no stamp of a file changed in the 2 s before it was taken (the SDK's
-  // racy window), so the last files written here would be parsed again by
-  // the rebuild as if edited.
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2500);
+  const { firstFile } = prepareBenchContent(content, pages, real, path.join(repo, '../shared/corpus/iximiuz-samples'));
   return { content, firstFile };
 }
 
