@@ -40,7 +40,8 @@ type IndexLine = [id: string, deps: Dep[], meta: Omit<RenderedDocument, 'html'>,
 /** The render index's file in the cache folder (not an entry: prune keeps it). */
 const INDEX_FILE = 'index.jsonl';
 const ID = /^[0-9a-f]{32}$/;
-const DIGEST = /^[0-9a-f]{24}$/;
+/** The shape of an {@link htmlDigest}. */
+export const DIGEST = /^[0-9a-f]{24}$/;
 const INDEX_HEADER = JSON.stringify({ index: 2, render: RENDER_VERSION, text: SEARCH_TEXT_VERSION });
 
 /** An index line's entry id and search text digest, without parsing the rest of it. */

@@ -1,10 +1,10 @@
 import { copyFile, link, mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { SiteErrors } from '../errors.ts';
 import type { Page } from '../shell/page-model.ts';
-import { indexedTexts } from './render-cache.ts';
+import { DIGEST, htmlDigest, indexedTexts } from './render-cache.ts';
 
 /**
  * One searchable page: its URL, title and plain text, in parts (title,
@@ -144,10 +144,12 @@ export interface SearchSummary {
   prefed?: number;
 }
 
-const digest = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 24);
+// The render index's digest: a token's text digest stands for its part in a
+// record's digest, and a shard list's part is found in the render cache by it.
+// (A call, not the binding: the two modules import each other.)
+const digest = (s: string) => htmlDigest(s);
 /** A record's digest, from its parts' digests (a render index token's is known without its text). */
 const recordDigestOf = (url: string, title: string, partDigests: string[]) => digest(`${JSON.stringify(url)}\0${JSON.stringify(title)}\0${partDigests.join(',')}`);
-const KEY = /^[0-9a-f]{24}$/;
 
 /** The shard count: from the page count and the text, kept while it stays within 2x of the ideal so shards stay stable. */
 function shardCount(records: number, textBytes: number, size: number, maxBytes: number, previous: number | undefined): number {
@@ -220,7 +222,7 @@ export interface SearchOptions {
    * Astro's stays one shard's.
    */
   concurrency?: number;
-  /** Records a rebuild started indexing while its content loaded: used when they are exactly what the one dirty shard holds. */
+  /** A shard a rebuild started indexing while its content loaded: used when it is the one dirty shard, page for page (see {@link prefeedSearch}). */
   prefeed?: SearchPrefeed;
 }
 
@@ -448,7 +450,7 @@ async function feedShard(cacheDir: string, changedFiles: readonly string[]): Pro
   const root = path.join(cacheDir, 'search');
   const statePath = path.join(root, 'state.json');
   const [state, stateStat] = await Promise.all([readFile(statePath, 'utf8').then((t) => JSON.parse(t) as SearchState, () => undefined), stat(statePath).catch(() => undefined)]);
-  const keys = Array.isArray(state?.keys) ? state.keys.filter((k) => typeof k === 'string' && KEY.test(k)) : [];
+  const keys = Array.isArray(state?.keys) ? state.keys.filter((k) => typeof k === 'string' && DIGEST.test(k)) : [];
   if (!keys.length || !stateStat) return undefined;
   // The graph snapshot lags a few edits behind on purpose (see the SDK's
   // graph/store.ts), so files edited before the last build count as changed
@@ -528,7 +530,7 @@ function keptRecords(text: string): KeptRecord[] | undefined {
   }
   const records = (json as { records?: unknown } | null)?.records;
   if (!Array.isArray(records)) return undefined;
-  const part = (p: unknown) => typeof p === 'string' || (p !== null && typeof p === 'object' && KEY.test(String((p as { d?: unknown }).d)));
+  const part = (p: unknown) => typeof p === 'string' || (p !== null && typeof p === 'object' && DIGEST.test(String((p as { d?: unknown }).d)));
   const ok = records.every(
     (r: unknown) =>
       r !== null &&
