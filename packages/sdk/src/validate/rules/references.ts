@@ -17,6 +17,8 @@ export const references: GraphRule = {
     // kind → normalised name → item, built once.
     const local = new Map<string, Map<string, ContentItem>>();
     const lessonsOf = new Map<string, Set<string>>();
+    // kind/name → the closest local name, if any.
+    const nearest = new Map<string, string | undefined>();
     for (const item of graph.items) {
       if (item.kind === 'lesson') {
         const course = item.id.slice('lesson:'.length).split('/')[0] as string;
@@ -51,7 +53,11 @@ export const references: GraphRule = {
           }
           continue;
         }
-        const near = candidates ? closest(normalizeName(ref.name), candidates.keys()) : undefined;
+        const wanted = normalizeName(ref.name);
+        const key = `${kind}/${wanted}`;
+        // Pages name the same platform items again and again: each name is matched once.
+        if (candidates && !nearest.has(key)) nearest.set(key, closest(wanted, candidates.keys()));
+        const near = nearest.get(key);
         r.report(
           'lab:missing-reference',
           ref.file,
