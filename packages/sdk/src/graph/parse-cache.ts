@@ -27,6 +27,12 @@ type CachedDoc = Omit<ParsedDocument, 'source'>;
 interface Entry {
   hash: string;
   doc: CachedDoc;
+  /**
+   * The text parsed: a fresh process that finds the file edited re-parses
+   * only the blocks around the edit, against this text and `doc`'s tree
+   * (see {@link readPackEntry}).
+   */
+  text: string;
 }
 
 /** First line of a pack: its format and the pipeline version it was written by. */
@@ -36,15 +42,16 @@ interface PackHeader {
 }
 
 /**
- * Pack format 2: JSON lines. The header, then one `[rel, entry]` line per
+ * Pack format 3: JSON lines. The header, then one `[rel, entry]` line per
  * parsed file, or `[rel, null]` when the file is gone. Later lines win, so a
  * save that changed a few entries appends their lines instead of writing
  * the whole pack again (3,000 pages: 53 MB rewritten, 1.4 s under load, for
  * one edited paragraph). The pack is written whole again when the lines it
  * no longer needs outweigh the ones it does (see {@link ParseCache.save}).
- * Format 1 was one JSON object; it reads as foreign and is replaced.
+ * Format 1 was one JSON object, format 2 had no `text` in its entries; both
+ * read as foreign and are replaced.
  */
-const PACK_FORMAT = 2;
+const PACK_FORMAT = 3;
 
 /** Room for the header line in the live bytes (so a small pack is not rewritten on every append). */
 const HEADER_SLACK = 4096;
@@ -204,7 +211,7 @@ export class ParseCache {
         this.entries.delete(rel);
         this.lineBytes.delete(rel);
         this.lineAt.delete(rel);
-      } else if (entry && typeof entry === 'object' && typeof entry.hash === 'string' && entry.doc && typeof entry.doc === 'object') {
+      } else if (entry && typeof entry === 'object' && typeof entry.hash === 'string' && typeof entry.text === 'string' && entry.doc && typeof entry.doc === 'object') {
         this.entries.set(rel, entry);
         this.lineBytes.set(rel, at - lineAt);
         this.lineAt.set(rel, lineAt);
@@ -243,7 +250,7 @@ export class ParseCache {
     const { source, ...rest } = doc;
     // No front matter: `data` is undefined, restored by get().
     if (rest.frontMatter.data === undefined || jsonSafe(rest.frontMatter.data)) {
-      const entry = { hash: contentHash(source), doc: rest };
+      const entry = { hash: contentHash(source), doc: rest, text: source };
       this.entries.set(doc.file, entry);
       this.pending.set(doc.file, entry);
     } else this.drop(doc.file);
@@ -382,9 +389,11 @@ export class ParseCache {
  * without reading the rest: the parse of `rel` if the line there is its
  * entry and the entry is of this text (`digest`, the sha1 of the text the
  * caller's snapshot recorded), else `undefined` (the pack was written again
- * since, or damaged): the caller parses the file instead.
+ * since, or damaged): the caller parses the file instead. The text comes
+ * with it, as the entry holds it: a caller that relies on it (the previous
+ * text of an edited file) checks it against `digest` itself.
  */
-export function readPackEntry(file: string, offset: number, length: number, rel: string, digest: string): Omit<ParsedDocument, 'source'> | undefined {
+export function readPackEntry(file: string, offset: number, length: number, rel: string, digest: string): (Omit<ParsedDocument, 'source'> & { text: unknown }) | undefined {
   let line: string;
   try {
     const fd = openSync(file, 'r');
@@ -412,7 +421,7 @@ export function readPackEntry(file: string, offset: number, length: number, rel:
   if (!Array.isArray(row) || row[0] !== rel) return undefined;
   const entry = row[1] as Entry | null;
   if (!entry || typeof entry !== 'object' || !entry.doc || typeof entry.doc !== 'object' || entry.doc.digest !== digest) return undefined;
-  return storedDoc(entry.doc);
+  return { ...storedDoc(entry.doc), text: entry.text };
 }
 
 /** A pack entry's parse as it was set: JSON has no `undefined`, so front matter without `data` gets it back. */
@@ -450,7 +459,7 @@ export function appendPackEntries(file: string, docs: readonly ParsedDocument[],
         if (doc.diagnostics.some((d) => d.ruleId === 'lab:content-limit')) continue;
         const { source, ...rest } = doc;
         if (rest.frontMatter.data !== undefined && !jsonSafe(rest.frontMatter.data)) continue;
-        const line = JSON.stringify([doc.file, { hash: contentHash(source), doc: rest }]) + '\n';
+        const line = JSON.stringify([doc.file, { hash: contentHash(source), doc: rest, text: source } satisfies Entry]) + '\n';
         const bytes = Buffer.byteLength(line);
         placed.set(doc.file, [at, bytes]);
         at += bytes;

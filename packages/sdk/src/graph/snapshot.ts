@@ -336,6 +336,22 @@ export function lazyDocument(root: string, pack: string, rec: SnapshotDoc): Pars
   return doc;
 }
 
+/**
+ * The parse a snapshot recorded for a file edited since, with the text it
+ * was parsed from (the pack keeps it): a restored load re-parses only the
+ * blocks around the edit against it (parse/incremental.ts) instead of the
+ * whole file. `undefined` when the pack no longer holds that parse, or its
+ * text is not the one the snapshot recorded.
+ */
+export function previousDocument(pack: string, rec: SnapshotDoc): ParsedDocument | undefined {
+  if (!rec.at) return undefined;
+  const entry = readPackEntry(pack, rec.at[0], rec.at[1], rec.file, rec.digest);
+  if (!entry || typeof entry.text !== 'string' || digestOf(entry.text) !== rec.digest) return undefined;
+  snapshotStats.previousRead++;
+  const { text, ...doc } = entry;
+  return { ...doc, source: text };
+}
+
 /** The snapshot's record of a document: its place in the pack, else its tree when small (an empty body); `undefined`: cannot be kept. */
 export function snapshotDoc(doc: ParsedDocument, at: PackPlace | undefined): SnapshotDoc | undefined {
   const rec: SnapshotDoc = { file: doc.file, digest: doc.digest, frontMatter: doc.frontMatter, diagnostics: doc.diagnostics };
@@ -344,5 +360,5 @@ export function snapshotDoc(doc: ParsedDocument, at: PackPlace | undefined): Sna
   return undefined;
 }
 
-/** Trees this process read lazily, and how many of them had to be parsed again (tests and benches look). */
-export const snapshotStats = { treesRead: 0, treesParsed: 0 };
+/** Trees this process read lazily, how many of them had to be parsed again, and the previous parses of edited files read (tests and benches look). */
+export const snapshotStats = { treesRead: 0, treesParsed: 0, previousRead: 0 };

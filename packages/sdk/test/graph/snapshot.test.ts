@@ -12,6 +12,7 @@ import { loadContent, type ContentGraph, type LoadOptions } from '../../src/inde
 import type { SnapshotReport } from '../../src/graph/loader.ts';
 import { parseCachePath } from '../../src/graph/parse-cache.ts';
 import { snapshotPath, snapshotStats, snapshotTuning } from '../../src/graph/snapshot.ts';
+import { parsedFileCount, parseWorkerStarts } from '../../src/graph/workers.ts';
 import { corpusPath, describeCorpus } from '../../../../test-support/corpus.ts';
 
 const repo = join(import.meta.dirname, '../../../..');
@@ -98,7 +99,10 @@ function checkEdits(source: () => string, pick: (content: string) => { body: str
     for (const [what, step] of steps) {
       step();
       const read = snapshotStats.treesRead;
+      const previous = snapshotStats.previousRead;
       const r = await snapLoad(content, cache);
+      // An edited file's previous parse comes from the pack, with its text (the body edit re-parses around it).
+      if (what === 'body' || what === 'front matter') expect(snapshotStats.previousRead - previous, what).toBeGreaterThanOrEqual(1);
       expect(r.report.use, what).toBe('restored');
       expect(r.report.changed, what).toBeGreaterThan(0);
       // The changed files were named before the load parsed them: the edited one among them.
@@ -149,6 +153,76 @@ describe('graph snapshot: generated content', () => {
     () => generated(40),
     (c) => ({ body: join(c, 'tutorials/t-1/index.md'), other: join(c, 'tutorials/t-2/index.md'), folder: join(c, 'tutorials/t-3') }),
   );
+});
+
+describe('graph snapshot: an edited page is re-parsed around its edit', () => {
+  /** The iximiuz samples with the snapshot of a first load; `file` is the 62 KB sample tutorial. */
+  async function sampleTutorial(): Promise<{ content: string; cache: string; file: string; rel: string }> {
+    const { content, cache } = copy(corpusPath('iximiuz-samples'));
+    await snapLoad(content, cache);
+    return { content, cache, file: join(content, 'sample-tutorial/index.md'), rel: 'sample-tutorial/index.md' };
+  }
+
+  describeCorpus('on the iximiuz sample tutorial', () => {
+    it('a heading edit parses no whole file, on no worker, and equals a full load', async () => {
+      const { content, cache, file, rel } = await sampleTutorial();
+      const text = readFileSync(file, 'utf8');
+      expect(text).toContain('## What is a Tutorial on iximiuz Labs?');
+      writeFileSync(file, text.replace('## What is a Tutorial on iximiuz Labs?', '## What is a Tutorial on iximiuz Labs, really?'));
+      const parsed = parsedFileCount();
+      const starts = parseWorkerStarts();
+      const previous = snapshotStats.previousRead;
+      const r = await snapLoad(content, cache);
+      expect(r.report).toMatchObject({ use: 'restored', changed: 1 });
+      expect(snapshotStats.previousRead - previous).toBe(1);
+      // Whole-file parses go through parseInThreads; a 62 KB page would go to the guarded worker.
+      expect(parsedFileCount() - parsed).toBe(0);
+      expect(parseWorkerStarts() - starts).toBe(0);
+      expect(r.graph.documents.get(rel)?.parsed.source).toContain('really?');
+      await expectSameAsFull(content, r.graph);
+      // A second edit: the snapshot lagged (one edited file), so it is re-parsed against the first parse again.
+      writeFileSync(file, readFileSync(file, 'utf8').replace('really?', 'truly?'));
+      const parsedAgain = parsedFileCount();
+      const again = await snapLoad(content, cache);
+      expect(again.report).toMatchObject({ use: 'restored', changed: 1, written: false });
+      expect(parsedFileCount() - parsedAgain).toBe(0);
+      await expectSameAsFull(content, again.graph);
+    });
+
+    it('a front matter edit parses the file whole, and equals a full load', async () => {
+      const { content, cache, file } = await sampleTutorial();
+      writeFileSync(file, readFileSync(file, 'utf8').replace(/^title: .*$/m, 'title: Retitled by the snapshot test'));
+      const parsed = parsedFileCount();
+      const r = await snapLoad(content, cache);
+      expect(parsedFileCount() - parsed).toBe(1);
+      await expectSameAsFull(content, r.graph);
+    });
+  });
+
+  it('does not take a previous text from the pack that is not the one the snapshot recorded', async () => {
+    const { content, cache } = copy(join(repo, 'examples'));
+    const rel = 'tutorials/linux-file-permissions/index.md';
+    const file = join(content, rel);
+    await snapLoad(content, cache);
+    // The pack's copy of the text, altered in place (same length: the snapshot's places still hold).
+    const pack = parseCachePath(content, cache);
+    const lines = readFileSync(pack, 'utf8').split('\n');
+    const k = lines.findIndex((l) => l.startsWith(JSON.stringify([rel]).slice(0, -1) + ','));
+    expect(k).toBeGreaterThan(0);
+    const row = JSON.parse(lines[k]!) as [string, { text: string }];
+    const forged = row[1].text.replace('chmod', 'CHMOD');
+    expect(forged).not.toBe(row[1].text);
+    lines[k] = lines[k]!.replace(JSON.stringify(row[1].text), JSON.stringify(forged));
+    writeFileSync(pack, lines.join('\n'));
+    writeFileSync(file, readFileSync(file, 'utf8') + '\n\nA paragraph the snapshot test added.\n');
+    const previous = snapshotStats.previousRead;
+    const parsed = parsedFileCount();
+    const r = await snapLoad(content, cache);
+    expect(r.report.use).toBe('restored');
+    expect(snapshotStats.previousRead - previous).toBe(0);
+    expect(parsedFileCount() - parsed).toBe(1);
+    await expectSameAsFull(content, r.graph);
+  });
 });
 
 describe('graph snapshot: never trusted when it should not be', () => {
