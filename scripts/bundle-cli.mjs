@@ -47,6 +47,7 @@ const ENTRIES = {
   'validate-worker': 'cli/dist/run/validate-worker.js',
   'parse-worker': 'sdk/dist/graph/parse-worker.js',
   'render-worker': 'site/dist/build/render-worker.js',
+  'search-feed-worker': 'site/dist/build/search-feed-worker.js',
 };
 /** What `import.meta.resolve(name)` of these means in the bundle: its entry. */
 const RESOLVE_TO_ENTRY = { '@labkit/sdk': 'sdk', '@labkit/cli/author': 'author' };

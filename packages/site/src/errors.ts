@@ -1,4 +1,4 @@
-import { defineErrors } from '@labkit/sdk';
+import { defineErrors } from '@labkit/sdk/light';
 
 /** Errors the site build raises itself (content problems are diagnostics). */
 export const SiteErrors = defineErrors({

@@ -20,7 +20,8 @@ import { SiteErrors } from '../errors.ts';
 import { buildSitePages } from './site-pages.ts';
 import { RenderCache, htmlDigest } from './render-cache.ts';
 import { loadClientAssets } from './client-assets.ts';
-import { buildSearchShards, indexSearch, linkSearch, prefeedSearch, searchRecords, warmSearch, type SearchOptions, type SearchPrefeed, type SearchRecord, type SearchSummary } from './search-index.ts';
+import { buildSearchShards, indexSearch, linkSearch, searchRecords, warmSearch, type SearchOptions, type SearchPrefeed, type SearchRecord, type SearchSummary } from './search-index.ts';
+import { prefeedSearch } from './search-feed.ts';
 import type { AstroJob } from './astro-child.ts';
 
 export interface BuildOptions {

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { SiteErrors } from '../errors.ts';
 import type { Page } from '../shell/page-model.ts';
-import { DIGEST, htmlDigest, indexedTexts } from './render-cache.ts';
+import { DIGEST, htmlDigest, indexedTexts } from './render-index.ts';
 
 /**
  * One searchable page: its URL, title and plain text, in parts (title,
@@ -20,7 +20,7 @@ export interface SearchRecord {
   /**
    * The folder of the page's source file (absolute): a rebuild finds the
    * pages an edited file may change by it, to start indexing their search
-   * shard early (see {@link prefeedSearch}).
+   * shard early (see search-feed.ts).
    */
   dir?: string;
 }
@@ -34,10 +34,7 @@ function decodeReference(whole: string, hex?: string, dec?: string, name?: strin
   return NAMED[name!.toLowerCase()] ?? whole;
 }
 
-/** Bump when {@link textOf} gives other text for the same HTML: render cache entries keep the text they were written with. */
-// t2: code as written (no space between a code block's highlighting spans),
-// and no control labels (Copy, Run, Check, Submit).
-export const SEARCH_TEXT_VERSION = 't2';
+export { SEARCH_TEXT_VERSION } from './render-index.ts';
 
 /**
  * Plain text of rendered content HTML (tags dropped, entities decoded).
@@ -140,7 +137,7 @@ export interface SearchSummary {
   shards: number;
   /** The shards built in this build; the others came from the cache. */
   rebuilt: number[];
-  /** Records of the rebuilt shard that were indexed while the content loaded (see {@link prefeedSearch}); absent when none were. */
+  /** Records of the rebuilt shard that were indexed while the content loaded (see search-feed.ts); absent when none were. */
   prefed?: number;
 }
 
@@ -166,7 +163,7 @@ export interface SearchShards {
   dirty: number[];
   /** Text per page, on average, when known (kept for the next build's shard count). */
   recordBytes?: number;
-  /** Records the rebuilt shard took from a {@link prefeedSearch}. */
+  /** Records the rebuilt shard took from a prefeed (search-feed.ts). */
   prefed?: number;
 }
 
@@ -180,7 +177,7 @@ interface SearchState {
 
 /**
  * A shard's records as `<cacheDir>/search/<key>.records.json` keeps them,
- * for the next process's {@link prefeedSearch}: short parts as text, the
+ * for the next process's prefeed (search-feed.ts): short parts as text, the
  * others by their digest (the search text of a render cache entry).
  */
 interface KeptRecord {
@@ -222,7 +219,7 @@ export interface SearchOptions {
    * Astro's stays one shard's.
    */
   concurrency?: number;
-  /** A shard a rebuild started indexing while its content loaded: used when it is the one dirty shard, page for page (see {@link prefeedSearch}). */
+  /** A shard a rebuild started indexing while its content loaded: used when it is the one dirty shard, page for page (see search-feed.ts). */
   prefeed?: SearchPrefeed;
 }
 
@@ -383,8 +380,8 @@ export function warmSearch(): () => Promise<void> {
   };
 }
 
-/** Records a {@link prefeedSearch} added to an index of its own, and that index. */
-interface Prefed {
+/** Records a prefeed (search-feed.ts) added to an index of its own, and that index. */
+export interface Prefed {
   index: PagefindIndex;
   /** Each record fed, in the order fed: URL to record digest (undefined: a stand-in, always added again). */
   fed: Map<string, string | undefined>;
@@ -394,7 +391,7 @@ interface Prefed {
   release(): Promise<void>;
 }
 
-/** A rebuild's early feed of its search shard (see {@link prefeedSearch}). */
+/** A rebuild's early feed of its search shard (see search-feed.ts). */
 export interface SearchPrefeed {
   /** What was fed, once (the build waits for the feed to finish); undefined when nothing was. The taker discards or releases it. */
   take(): Promise<Prefed | undefined>;
@@ -408,42 +405,11 @@ const MAX_FED_CHANGES = 64;
 const TEXT_FILE = /\.(md|markdown|ya?ml|json|[cm]?[jt]s)$/i;
 
 /**
- * Starts indexing, while a rebuild loads its content, the search shard the
- * edited files' pages are in, page for page as the last build indexed it:
- * a one-page edit then leaves only that page to add again once it is
- * rendered (Pagefind adding ~40 real tutorials' text was ~0.4 s of a
- * 1.4 s rebuild). The edited pages go in as stand-ins (their title), so
- * each keeps its place and the shard's files come out as a fresh index of
- * it would write them. `changedFiles` are absolute paths. It works from what the last
- * build left in `<cacheDir>`: the shard keys in `search/state.json`, each
- * shard's record list (`<key>.records.json`: URL, title, source folder,
- * parts as text or digest) and the render cache's texts by digest. It is a
- * guess: {@link buildSearchShards} uses it only if the one shard it has to
- * build has the same pages in the same order, adds again every record
- * whose digest differs from what was fed, and drops it otherwise. Nothing
- * it reads is trusted further: a list that does not parse is no list, and
- * a part whose text the render cache does not have under its digest makes
- * its page a stand-in.
+ * Feeds Pagefind, on the calling thread, the shard of the last build that
+ * holds the pages of `changedFiles`, page for page (see
+ * search-feed.ts's `prefeedSearch`, which runs it on a worker thread).
  */
-export function prefeedSearch(cacheDir: string, changedFiles: readonly string[]): SearchPrefeed {
-  let taken = false;
-  // A guess that fails is no guess: the build indexes the shard as it would without one.
-  const work = feedShard(cacheDir, changedFiles).catch(() => undefined);
-  return {
-    take: () => {
-      if (taken) return Promise.resolve(undefined);
-      taken = true;
-      return work;
-    },
-    close: async () => {
-      if (taken) return;
-      taken = true;
-      await (await work)?.discard();
-    },
-  };
-}
-
-async function feedShard(cacheDir: string, changedFiles: readonly string[]): Promise<Prefed | undefined> {
+export async function feedShard(cacheDir: string, changedFiles: readonly string[]): Promise<Prefed | undefined> {
   const texty = changedFiles.filter((f) => TEXT_FILE.test(f));
   // Many changed files: no one shard to guess (and the rebuild is not a one-page edit).
   if (!texty.length || texty.length > MAX_FED_CHANGES) return undefined;
@@ -583,10 +549,10 @@ export async function linkSearch(siteDir: string, built: SearchShards): Promise<
   return { shards: n, rebuilt: dirty, ...(prefed !== undefined ? { prefed } : {}) };
 }
 
-type PagefindIndex = NonNullable<Awaited<ReturnType<(typeof import('pagefind'))['createIndex']>>['index']>;
+export type PagefindIndex = NonNullable<Awaited<ReturnType<(typeof import('pagefind'))['createIndex']>>['index']>;
 
 /** One page into a Pagefind index (the same call for a shard and its prefeed). */
-const addRecord = (index: PagefindIndex, url: string, title: string, content: string) => index.addCustomRecord({ url, content, language: 'en', meta: { title } });
+export const addRecord = (index: PagefindIndex, url: string, title: string, content: string) => index.addCustomRecord({ url, content, language: 'en', meta: { title } });
 
 /**
  * Indexes one shard into `<root>/<key>/` (and its record list beside it).
