@@ -115,6 +115,27 @@ describe('the bundled CLI', () => {
     const differ = [...a].filter(([f, buf]) => !buf.equals(b.get(f)!)).map(([f]) => f);
     expect(differ).toEqual([]);
     expect(ours(bundle.loaded).filter((f) => !f.startsWith('cli/bin/') && !f.startsWith('cli/dist/bundle/') && !/^[a-z]+\/dist\/_ext\//.test(f))).toEqual([]);
+
+    // A one-page edit, rebuilt: the search shard is fed early on the feed's
+    // worker thread, which runs the bundle's entry, and both sites agree.
+    const page = join(content, 'tutorials/linux-file-permissions/index.md');
+    writeFileSync(page, readFileSync(page, 'utf8') + '\n\nA paragraph the bundle test added about umask.\n');
+    const sourceAgain = labAs('source', ['build', content, '--out', outSource, '--format', 'json'], 'b-source');
+    const bundleAgain = labAs('bundle', ['build', content, '--out', outBundle, '--format', 'json'], 'b-bundle');
+    expect(bundleAgain.status, bundleAgain.stderr).toBe(0);
+    for (const r of [sourceAgain, bundleAgain]) {
+      const summary = JSON.parse(r.stdout) as { mode: string; timings: { searchPrefed?: number } };
+      expect(summary.mode).toBe('incremental');
+      expect(summary.timings.searchPrefed).toBeGreaterThan(0);
+    }
+    const fed = [...bundleAgain.workers.values()].map(ours).find((files) => files.includes('cli/dist/bundle/search-feed-worker.js'));
+    expect(fed, 'a worker that ran the search feed entry').toBeDefined();
+    // Pagefind is external to the bundle: reached through the site package's re-export, as on the main thread.
+    expect(fed!.filter((f) => !f.startsWith('cli/dist/bundle/') && !/^[a-z]+\/dist\/_ext\//.test(f))).toEqual([]);
+    const a2 = tree(outSource);
+    const b2 = tree(outBundle);
+    expect([...b2.keys()].sort()).toEqual([...a2.keys()].sort());
+    expect([...a2].filter(([f, buf]) => !buf.equals(b2.get(f)!)).map(([f]) => f)).toEqual([]);
   });
 
   it('LABKIT_CODE names code that is there, or lab says what is wrong', () => {

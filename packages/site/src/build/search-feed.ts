@@ -36,25 +36,42 @@ type Request = FeedRequest extends infer R ? (R extends { id: number } ? Omit<R,
  * them to end. The index stays in the worker; what is taken is a stand-in
  * whose requests go there.
  */
-export function prefeedSearch(cacheDir: string, changedFiles: readonly string[]): SearchPrefeed {
+export function prefeedSearch(cacheDir: string, unused: () => void = () => {}): EarlyFeed {
+  const feed = startFeed(cacheDir);
+  let work: Promise<Prefed | undefined> | undefined;
   let taken = false;
-  // A guess that fails is no guess: the build indexes the shard as it would without one.
-  const work = startFeed(cacheDir, changedFiles).catch(() => undefined);
   return {
+    changed: (files) => {
+      // A guess that fails is no guess: the build indexes the shard as it
+      // would without one (`unused` is told at once, to get ready for that).
+      work ??= feed.feed(files).then(
+        (fed) => (fed ? fed : void unused()),
+        () => void unused(),
+      );
+    },
     take: () => {
       if (taken) return Promise.resolve(undefined);
       taken = true;
-      return work;
+      if (work) return work;
+      return feed.end('discard').then(() => undefined);
     },
     close: async () => {
       if (taken) return;
       taken = true;
-      await (await work)?.discard();
+      if (work) await (await work)?.discard();
+      else await feed.end('discard');
     },
   };
 }
 
-async function startFeed(cacheDir: string, changedFiles: readonly string[]): Promise<Prefed | undefined> {
+/** A {@link prefeedSearch}: told the changed files once the load knows them. */
+export interface EarlyFeed extends SearchPrefeed {
+  /** The changed files (absolute paths); the first call counts. */
+  changed(files: readonly string[]): void;
+}
+
+/** The feed's worker, prepared at once: `feed` feeds it the changed files' shard, `end` gives everything back. */
+function startFeed(cacheDir: string): { feed(files: readonly string[]): Promise<Prefed | undefined>; end(op: 'discard' | 'release'): Promise<void> } {
   const worker: Worker = startWorkerThread(WORKER_URL, WORKER_OPTIONS);
   // Referenced only while a request is out: a build that stops early is not kept up by it.
   worker.unref();
@@ -91,20 +108,25 @@ async function startFeed(cacheDir: string, changedFiles: readonly string[]): Pro
     await call({ op }).catch(() => {});
     await worker.terminate();
   };
-  let fed: Array<[string, string | undefined]> | undefined;
-  try {
-    fed = await call<Array<[string, string | undefined]> | undefined>({ op: 'feed', cacheDir, changedFiles: [...changedFiles] });
-  } catch {
-    fed = undefined;
-  }
-  if (!fed) {
-    await end('discard');
-    return undefined;
-  }
-  const index = {
-    addCustomRecord: (record: Parameters<PagefindIndex['addCustomRecord']>[0]) => call({ op: 'add', record }),
-    writeFiles: (options: Parameters<PagefindIndex['writeFiles']>[0]) => call({ op: 'write', outputPath: String(options?.outputPath) }),
-    deleteIndex: () => call({ op: 'delete' }),
-  } as unknown as PagefindIndex;
-  return { index, fed: new Map(fed), discard: () => end('discard'), release: () => end('release') };
+  // Read and opened while the load walks the content; nothing waits for it but the feed.
+  call({ op: 'prepare', cacheDir }).catch(() => {});
+  const feed = async (files: readonly string[]): Promise<Prefed | undefined> => {
+    let fed: Array<[string, string | undefined]> | undefined;
+    try {
+      fed = await call<Array<[string, string | undefined]> | undefined>({ op: 'feed', changedFiles: [...files] });
+    } catch {
+      fed = undefined;
+    }
+    if (!fed) {
+      await end('discard');
+      return undefined;
+    }
+    const index = {
+      addCustomRecord: (record: Parameters<PagefindIndex['addCustomRecord']>[0]) => call({ op: 'add', record }),
+      writeFiles: (options: Parameters<PagefindIndex['writeFiles']>[0]) => call({ op: 'write', outputPath: String(options?.outputPath) }),
+      deleteIndex: () => call({ op: 'delete' }),
+    } as unknown as PagefindIndex;
+    return { index, fed: new Map(fed), discard: () => end('discard'), release: () => end('release') };
+  };
+  return { feed, end };
 }

@@ -405,40 +405,73 @@ const MAX_FED_CHANGES = 64;
 const TEXT_FILE = /\.(md|markdown|ya?ml|json|[cm]?[jt]s)$/i;
 
 /**
- * Feeds Pagefind, on the calling thread, the shard of the last build that
- * holds the pages of `changedFiles`, page for page (see
- * search-feed.ts's `prefeedSearch`, which runs it on a worker thread).
+ * What a prefeed (search-feed.ts) reads before it knows the changed files:
+ * the last build's shard keys and record lists, the render cache's texts,
+ * and a fresh index of a Pagefind service of its own.
  */
-export async function feedShard(cacheDir: string, changedFiles: readonly string[]): Promise<Prefed | undefined> {
-  const texty = changedFiles.filter((f) => TEXT_FILE.test(f));
-  // Many changed files: no one shard to guess (and the rebuild is not a one-page edit).
-  if (!texty.length || texty.length > MAX_FED_CHANGES) return undefined;
+export interface FeedPrep {
+  /** When the last build's search state was written (ms). */
+  stateMs: number;
+  lists: Array<KeptRecord[] | undefined>;
+  texts: ((digest: string) => Promise<string | undefined>) | undefined;
+  pagefind: typeof import('pagefind');
+  index: PagefindIndex;
+}
+
+/** Reads and opens what {@link feedShard} needs from the last build, while the rebuild walks its content; undefined without a usable last search. */
+export async function prepareFeed(cacheDir: string): Promise<FeedPrep | undefined> {
   const root = path.join(cacheDir, 'search');
   const statePath = path.join(root, 'state.json');
   const [state, stateStat] = await Promise.all([readFile(statePath, 'utf8').then((t) => JSON.parse(t) as SearchState, () => undefined), stat(statePath).catch(() => undefined)]);
   const keys = Array.isArray(state?.keys) ? state.keys.filter((k) => typeof k === 'string' && DIGEST.test(k)) : [];
   if (!keys.length || !stateStat) return undefined;
+  const [lists, texts, pagefind] = await Promise.all([
+    Promise.all(keys.map((k) => readFile(path.join(root, recordsFile(k)), 'utf8').then(keptRecords, () => undefined))),
+    indexedTexts(path.join(cacheDir, 'render')),
+    openPagefind().catch(() => undefined),
+  ]);
+  if (!pagefind) return undefined;
+  const index = (await pagefind.createIndex({}).catch(() => undefined))?.index;
+  if (!index) {
+    await closePagefind(pagefind);
+    return undefined;
+  }
+  return { stateMs: stateStat.mtimeMs, lists, texts, pagefind, index };
+}
+
+/** Gives back what {@link prepareFeed} opened, unused. */
+export async function dropFeedPrep(prep: FeedPrep): Promise<void> {
+  await prep.index.deleteIndex().catch(() => {});
+  await closePagefind(prep.pagefind);
+}
+
+/**
+ * Feeds the index of `prep` the shard of the last build that holds the
+ * pages of `changedFiles` (absolute paths), page for page; undefined (and
+ * `prep` given back) when there is no one such shard. Runs on the
+ * prefeed's worker thread (search-feed.ts).
+ */
+export async function feedShard(changedFiles: readonly string[], prep: FeedPrep | undefined): Promise<Prefed | undefined> {
+  if (!prep) return undefined;
+  const texty = changedFiles.filter((f) => TEXT_FILE.test(f));
+  // Many changed files: no one shard to guess (and the rebuild is not a one-page edit).
+  if (!texty.length || texty.length > MAX_FED_CHANGES) return void (await dropFeedPrep(prep));
   // The graph snapshot lags a few edits behind on purpose (see the SDK's
   // graph/store.ts), so files edited before the last build count as changed
   // too; the pages they touched are indexed as they are now. The edit this
   // rebuild is for is the files written since that build's search was
   // (else the newest file).
   const times = await Promise.all(texty.map((f) => stat(f).then((st) => st.mtimeMs, () => Infinity)));
-  let files = texty.filter((_, i) => times[i]! > stateStat.mtimeMs);
+  let files = texty.filter((_, i) => times[i]! > prep.stateMs);
   if (!files.length) files = [texty[times.indexOf(Math.max(...times))]!];
-  const lists = await Promise.all(keys.map((k) => readFile(path.join(root, recordsFile(k)), 'utf8').then(keptRecords, () => undefined)));
+  const { lists, texts, pagefind } = prep;
   // The shards holding a page whose source folder an edited file is in.
   const touches = (r: KeptRecord) => r.dir !== undefined && files.some((f) => f.startsWith(r.dir + path.sep));
   const touched = lists.flatMap((list, i) => (list?.some(touches) ? [i] : []));
-  if (touched.length !== 1) return undefined;
+  if (touched.length !== 1) return void (await dropFeedPrep(prep));
   const list = lists[touched[0]!]!;
-  const texts = list.some((r) => !touches(r) && r.parts.some((p) => typeof p !== 'string')) ? await indexedTexts(path.join(cacheDir, 'render')) : undefined;
-  const pagefind = await openPagefind().catch(() => undefined);
-  if (!pagefind) return undefined;
-  let index: PagefindIndex | undefined;
+  const index = prep.index;
   try {
-    index = (await pagefind.createIndex({})).index;
-    if (!index) throw new Error('no index');
     const fed = new Map<string, string | undefined>();
     const added: Array<ReturnType<typeof addRecord>> = [];
     for (const r of list) {
@@ -480,8 +513,7 @@ export async function feedShard(cacheDir: string, changedFiles: readonly string[
       release: () => closePagefind(pagefind),
     };
   } catch {
-    await index?.deleteIndex().catch(() => {});
-    await closePagefind(pagefind);
+    await dropFeedPrep(prep);
     return undefined;
   }
 }
