@@ -1,5 +1,6 @@
 import type { Root, RootContent } from 'mdast';
-import { findFrontMatter } from './front-matter.ts';
+import type { Diagnostic } from '../diagnostics/diagnostic.ts';
+import { findFrontMatter, parseFrontMatter, type FrontMatter } from './front-matter.ts';
 import { LineIndex } from './line-index.ts';
 import { contentLimits, estimateParseMs, nestingDiagnostic } from './limits.ts';
 import { parseMarkdown } from './markdown.ts';
@@ -114,7 +115,8 @@ export function reparseMarkdown(oldBody: string, oldTree: Root, newBody: string,
 /**
  * A save's parse from the previous parse of the same file: the front
  * matter is kept when its text did not change, the body is re-parsed with
- * {@link reparseMarkdown}. The content limits hold as for a full parse: the
+ * {@link reparseMarkdown}; when only the front matter changed, only it is
+ * parsed again and the body's tree moved (see `reparseFrontMatter`). The content limits hold as for a full parse: the
  * size and nesting checks run on the whole new text (a file over them gives
  * `undefined`, and the full parse reports it), and only a region whose
  * worst-case estimate fits `inPlaceBudgetMs` is parsed here, on the caller's
@@ -130,13 +132,17 @@ export function reparseDocument(previous: ParsedDocument, source: string, guard:
   if (source.length > contentLimits.maxChars || source.length > (guard.guardAboveChars ?? contentLimits.guardAboveChars)) return undefined;
   if (previous.diagnostics.some((d) => d.ruleId === 'lab:content-limit')) return undefined;
   const old = previous.source;
-  // The front matter is kept only when its text (up to the body) is unchanged.
+  // The front matter is kept when its text (up to the body) is unchanged;
+  // when only the front matter changed, only it is parsed again.
   const fmOld = findFrontMatter(old);
   const fmNew = findFrontMatter(source);
   if (fmOld || fmNew) {
-    if (!fmOld || !fmNew || !fmOld.closed || !fmNew.closed || fmOld.bodyOffset !== fmNew.bodyOffset) return undefined;
-    if (old.slice(0, fmOld.bodyOffset) !== source.slice(0, fmOld.bodyOffset)) return undefined;
+    if (!fmOld || !fmNew || !fmOld.closed || !fmNew.closed) return undefined;
     if (previous.frontMatter.bodyOffset !== fmOld.bodyOffset) return undefined;
+    if (old.slice(0, fmOld.bodyOffset) !== source.slice(0, fmNew.bodyOffset)) {
+      if (old.slice(fmOld.bodyOffset) !== source.slice(fmNew.bodyOffset)) return undefined;
+      return reparseFrontMatter(previous, source, fmNew.bodyOffset, guard.inPlaceBudgetMs ?? contentLimits.inPlaceBudgetMs);
+    }
   } else if (previous.frontMatter.present) return undefined;
   const bodyOffset = previous.frontMatter.bodyOffset;
   const lines = new LineIndex(source);
@@ -150,6 +156,42 @@ export function reparseDocument(previous: ParsedDocument, source: string, guard:
   }
   if (!mdast) return undefined;
   return { file: previous.file, source, digest: digestOf(source), frontMatter: previous.frontMatter, mdast, diagnostics: [...previous.diagnostics] };
+}
+
+/**
+ * A save that changed the front matter only: the YAML is parsed again, and
+ * the body's tree is the previous one moved by the lines and characters the
+ * front matter gained or lost. That is the tree a full parse gives: the
+ * full parse reads the body after the front matter blanked to spaces (see
+ * parseDocument), so the body follows only blank lines, however many there
+ * are, and starts at a line start (columns stay). Every diagnostic of a
+ * parse comes from its front matter (a body the parser failed on is
+ * refused above), so they are the new front matter's. A front matter whose
+ * worst-case estimate is over the in-place budget is left to the guarded
+ * parse, as is one that hits a limit.
+ */
+function reparseFrontMatter(previous: ParsedDocument, source: string, bodyNew: number, maxMs: number): ParsedDocument | undefined {
+  if (estimateParseMs(source.slice(0, bodyNew)) > maxMs) return undefined;
+  const old = previous.source;
+  const bodyOld = previous.frontMatter.bodyOffset;
+  const lines = new LineIndex(source);
+  const diagnostics: Diagnostic[] = [];
+  let frontMatter: FrontMatter;
+  try {
+    frontMatter = parseFrontMatter(source, previous.file, lines, diagnostics);
+  } catch {
+    return undefined; // the full parse reports what failed
+  }
+  if (frontMatter.bodyOffset !== bodyNew || diagnostics.some((d) => d.ruleId === 'lab:content-limit')) return undefined;
+  if (nestingDiagnostic(source, bodyNew, previous.file, lines)) return undefined;
+  const shift: Shift = { offset: bodyNew - bodyOld, line: pointAt(source, bodyNew).line - pointAt(old, bodyOld).line };
+  const end = pointAt(source, source.length);
+  const mdast: Root = {
+    ...previous.mdast,
+    children: previous.mdast.children.map((node) => shifted(node, shift) as RootContent),
+    position: { start: { line: 1, column: 1, offset: 0 }, end: { ...end, offset: source.length } },
+  };
+  return { file: previous.file, source, digest: digestOf(source), frontMatter, mdast, diagnostics };
 }
 
 const CHUNK = 512;
