@@ -116,7 +116,8 @@ export function reparseMarkdown(oldBody: string, oldTree: Root, newBody: string,
  * A save's parse from the previous parse of the same file: the front
  * matter is kept when its text did not change, the body is re-parsed with
  * {@link reparseMarkdown}; when only the front matter changed, only it is
- * parsed again and the body's tree moved (see `reparseFrontMatter`). The content limits hold as for a full parse: the
+ * parsed again and the body's tree moved (see `reparseFrontMatter`). The
+ * content limits hold as for a full parse: the
  * size and nesting checks run on the whole new text (a file over them gives
  * `undefined`, and the full parse reports it), and only a region whose
  * worst-case estimate fits `inPlaceBudgetMs` is parsed here, on the caller's

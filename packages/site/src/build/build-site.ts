@@ -218,15 +218,14 @@ async function buildOnce(options: BuildOptions, early: Early): Promise<BuildResu
   // little memory) stays in this process and saves the child's start-up.
   const rebuild = !options.force && existsSync(path.join(outDir, 'index.html')) && (await readManifest(cacheDir))?.outDir === outDir;
   const isolate = options.graph === undefined && (options.isolate ?? (options.keepGraph !== true && !rebuild && (await countMarkdown(dir)) > ISOLATE_ABOVE_FILES));
-  // A fresh rebuild starts indexing the edited pages' search shard as soon
-  // as the load knows which files changed (see prefeedSearch): Pagefind
-  // works on the other core while the content loads and renders.
-  // Its worker starts now and reads the last build's shard lists meanwhile.
-  // A rebuild over a previous output most likely indexes a search shard:
-  // without a feed (or when the feed guessed wrong), Pagefind's service
-  // starts while the content loads and renders. With one, the feed's
-  // worker has a service of its own, and a second start would only take
-  // CPU from the load (~40 ms of a real page's rebuild).
+  // A fresh rebuild feeds the edited pages' search shard to Pagefind on
+  // the other core while the content loads and renders (search-feed.ts):
+  // its worker starts now, reads the last build's shard lists, and feeds
+  // the shard once the load names the changed files. Any other rebuild
+  // over a previous output most likely indexes a shard too: Pagefind's
+  // service starts now. With a feed it starts only if the feed guessed
+  // wrong (a second service would take CPU from the load: ~40 ms of a
+  // real page's rebuild).
   const warm = (): void => void (early.release ??= warmSearch());
   if (rebuild && !isolate && options.keepGraph !== true && options.graph === undefined && process.env['LABKIT_PREFEED'] !== '0') early.prefeed ??= prefeedSearch(cacheDir, warm);
   else if (!options.force && existsSync(path.join(outDir, 'index.html'))) warm();

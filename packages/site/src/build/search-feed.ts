@@ -19,8 +19,9 @@ type Request = FeedRequest extends infer R ? (R extends { id: number } ? Omit<R,
  * rendered (Pagefind adding ~40 real tutorials' text was ~0.4 s of a
  * 1.4 s rebuild). The edited pages go in as stand-ins (their title), so
  * each keeps its place and the shard's files come out as a fresh index of
- * it would write them. `changedFiles` are absolute paths. It works from
- * what the last build left in `<cacheDir>`: the shard keys in
+ * it would write them. Its worker starts at once; `changed(files)` (absolute
+ * paths) names the edited files. It works from what the last build left
+ * in `<cacheDir>`: the shard keys in
  * `search/state.json`, each shard's record list (`<key>.records.json`:
  * URL, title, source folder, parts as text or digest) and the render
  * cache's texts by digest. It is a guess: `buildSearchShards` uses it only
