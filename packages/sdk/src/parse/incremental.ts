@@ -115,8 +115,9 @@ export function reparseMarkdown(oldBody: string, oldTree: Root, newBody: string,
 /**
  * A save's parse from the previous parse of the same file: the front
  * matter is kept when its text did not change, the body is re-parsed with
- * {@link reparseMarkdown}; when only the front matter changed, only it is
- * parsed again and the body's tree moved (see `reparseFrontMatter`). The
+ * {@link reparseMarkdown}; when the front matter changed, it is parsed
+ * again and the body's tree moved (see `reparseFrontMatter`), then the
+ * body re-parsed around its own change, if any. The
  * content limits hold as for a full parse: the
  * size and nesting checks run on the whole new text (a file over them gives
  * `undefined`, and the full parse reports it), and only a region whose
@@ -133,16 +134,19 @@ export function reparseDocument(previous: ParsedDocument, source: string, guard:
   if (source.length > contentLimits.maxChars || source.length > (guard.guardAboveChars ?? contentLimits.guardAboveChars)) return undefined;
   if (previous.diagnostics.some((d) => d.ruleId === 'lab:content-limit')) return undefined;
   const old = previous.source;
-  // The front matter is kept when its text (up to the body) is unchanged;
-  // when only the front matter changed, only it is parsed again.
+  // The front matter is kept when its text (up to the body) is unchanged.
   const fmOld = findFrontMatter(old);
   const fmNew = findFrontMatter(source);
   if (fmOld || fmNew) {
     if (!fmOld || !fmNew || !fmOld.closed || !fmNew.closed) return undefined;
     if (previous.frontMatter.bodyOffset !== fmOld.bodyOffset) return undefined;
     if (old.slice(0, fmOld.bodyOffset) !== source.slice(0, fmNew.bodyOffset)) {
-      if (old.slice(fmOld.bodyOffset) !== source.slice(fmNew.bodyOffset)) return undefined;
-      return reparseFrontMatter(previous, source, fmNew.bodyOffset, guard.inPlaceBudgetMs ?? contentLimits.inPlaceBudgetMs);
+      // The front matter first, over the old body; then the body, if it
+      // changed too (a graph snapshot lags a few edits behind, so a fresh
+      // rebuild's previous parse may be older than both).
+      const mid = source.slice(0, fmNew.bodyOffset) + old.slice(fmOld.bodyOffset);
+      const moved = reparseFrontMatter(previous, mid, fmNew.bodyOffset, guard.inPlaceBudgetMs ?? contentLimits.inPlaceBudgetMs);
+      return moved && mid !== source ? reparseDocument(moved, source, guard) : moved;
     }
   } else if (previous.frontMatter.present) return undefined;
   const bodyOffset = previous.frontMatter.bodyOffset;
