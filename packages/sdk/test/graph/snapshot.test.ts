@@ -163,47 +163,42 @@ describe('graph snapshot: an edited page is re-parsed around its edit', () => {
     return { content, cache, file: join(content, 'sample-tutorial/index.md'), rel: 'sample-tutorial/index.md' };
   }
 
+  /**
+   * Writes `edit(text)` to `file` and loads again: restored, one changed
+   * file, no whole-file parse (those go through parseInThreads; a 62 KB
+   * page would go to the guarded worker) and no worker start, and the graph
+   * a full load gives.
+   */
+  async function expectReparsed(content: string, cache: string, file: string, edit: (text: string) => string): Promise<ContentGraph> {
+    writeFileSync(file, edit(readFileSync(file, 'utf8')));
+    const parsed = parsedFileCount();
+    const starts = parseWorkerStarts();
+    const r = await snapLoad(content, cache);
+    // Edits inside one file leave the snapshot lagging: each load starts from the first parse.
+    expect(r.report).toMatchObject({ use: 'restored', changed: 1, written: false });
+    expect(parsedFileCount() - parsed).toBe(0);
+    expect(parseWorkerStarts() - starts).toBe(0);
+    await expectSameAsFull(content, r.graph);
+    return r.graph;
+  }
+
   describeCorpus('on the iximiuz sample tutorial', () => {
-    it('a heading edit parses no whole file, on no worker, and equals a full load', async () => {
+    it('a heading edit parses no whole file, on no worker, and equals a full load, twice', async () => {
       const { content, cache, file, rel } = await sampleTutorial();
-      const text = readFileSync(file, 'utf8');
-      expect(text).toContain('## What is a Tutorial on iximiuz Labs?');
-      writeFileSync(file, text.replace('## What is a Tutorial on iximiuz Labs?', '## What is a Tutorial on iximiuz Labs, really?'));
-      const parsed = parsedFileCount();
-      const starts = parseWorkerStarts();
+      expect(readFileSync(file, 'utf8')).toContain('## What is a Tutorial on iximiuz Labs?');
       const previous = snapshotStats.previousRead;
-      const r = await snapLoad(content, cache);
-      expect(r.report).toMatchObject({ use: 'restored', changed: 1 });
+      const g = await expectReparsed(content, cache, file, (t) => t.replace('## What is a Tutorial on iximiuz Labs?', '## What is a Tutorial on iximiuz Labs, really?'));
       expect(snapshotStats.previousRead - previous).toBe(1);
-      // Whole-file parses go through parseInThreads; a 62 KB page would go to the guarded worker.
-      expect(parsedFileCount() - parsed).toBe(0);
-      expect(parseWorkerStarts() - starts).toBe(0);
-      expect(r.graph.documents.get(rel)?.parsed.source).toContain('really?');
-      await expectSameAsFull(content, r.graph);
-      // A second edit: the snapshot lagged (one edited file), so it is re-parsed against the first parse again.
-      writeFileSync(file, readFileSync(file, 'utf8').replace('really?', 'truly?'));
-      const parsedAgain = parsedFileCount();
-      const again = await snapLoad(content, cache);
-      expect(again.report).toMatchObject({ use: 'restored', changed: 1, written: false });
-      expect(parsedFileCount() - parsedAgain).toBe(0);
-      await expectSameAsFull(content, again.graph);
+      expect(g.documents.get(rel)?.parsed.source).toContain('really?');
+      await expectReparsed(content, cache, file, (t) => t.replace('really?', 'truly?'));
     });
 
     it('a title edit parses only the front matter, and equals a full load; so does an edit to both', async () => {
-      const { content, cache, file } = await sampleTutorial();
-      writeFileSync(file, readFileSync(file, 'utf8').replace(/^title: .*$/m, 'title: Retitled by the snapshot test'));
-      const parsed = parsedFileCount();
-      const r = await snapLoad(content, cache);
-      expect(parsedFileCount() - parsed).toBe(0);
-      expect(r.graph.documents.get('sample-tutorial/index.md')?.parsed.frontMatter.data).toMatchObject({ title: 'Retitled by the snapshot test' });
-      await expectSameAsFull(content, r.graph);
-      writeFileSync(file, readFileSync(file, 'utf8').replace(/^title: .*$/m, 'title: Retitled again').replace('## What is a Tutorial on iximiuz Labs?', '## Retitled heading'));
-      // The snapshot lagged: the previous parse is the first one, older than both edits.
-      const parsedBoth = parsedFileCount();
-      const both = await snapLoad(content, cache);
-      expect(both.report).toMatchObject({ use: 'restored', changed: 1, written: false });
-      expect(parsedFileCount() - parsedBoth).toBe(0);
-      await expectSameAsFull(content, both.graph);
+      const { content, cache, file, rel } = await sampleTutorial();
+      const g = await expectReparsed(content, cache, file, (t) => t.replace(/^title: .*$/m, 'title: Retitled by the snapshot test'));
+      expect(g.documents.get(rel)?.parsed.frontMatter.data).toMatchObject({ title: 'Retitled by the snapshot test' });
+      // The previous parse is the first one, older than both edits.
+      await expectReparsed(content, cache, file, (t) => t.replace(/^title: .*$/m, 'title: Retitled again').replace('## What is a Tutorial on iximiuz Labs?', '## Retitled heading'));
     });
   });
 
